@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: GPL-2.0
+# ebnet: `make` builds build/ebnet; `make test` runs every test; `make demo`
+# runs the demo in a sandbox of namespaces; `make deps` installs what the
+# build and the tests need on Debian/Ubuntu.
+
+OUT      := build
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine)
+V        ?= 0
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
+	    -std=gnu11 -D_GNU_SOURCE -I$(OUT) -Iloader -Imaps
+LDLIBS   := -lbpf -lelf -lz -lmnl
+BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -I$(ARCH_INC) -Imaps
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
+SKELS    := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+LIB_SRCS := $(wildcard loader/*.c)
+LIB_OBJS := $(patsubst loader/%.c,$(OUT)/loader/%.o,$(LIB_SRCS))
+TOOL_SRCS := tools/ebnet.c
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+HDRS     := $(wildcard maps/*.h loader/*.h bpf/lib/*.h)
+
+.DELETE_ON_ERROR:
+.PHONY: all test unit e2e demo deps clean bench
+
+all: $(OUT)/ebnet $(UNIT_BINS)
+
+$(OUT) $(OUT)/loader $(OUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(HDRS) | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(OUT)/loader/%.o: loader/%.c $(HDRS) $(SKELS) | $(OUT)/loader
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/libebnet.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(OUT)/ebnet: $(TOOL_SRCS) $(OUT)/libebnet.a $(HDRS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(TOOL_SRCS) $(OUT)/libebnet.a $(LDLIBS) -o $@
+
+$(OUT)/tests/%: tests/unit/%.c tests/unit/check.h $(OUT)/libebnet.a $(HDRS) | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(OUT)/libebnet.a $(LDLIBS) -o $@
+
+test: all
+	$(Q)tests/run.sh
+
+unit: all
+	$(Q)tests/run.sh unit
+
+e2e: all
+	$(Q)tests/run.sh e2e
+
+demo: all
+	$(Q)tools/demo.sh
+
+deps:
+	$(Q)tools/install-deps.sh
+
+clean:
+	$(Q)rm -rf $(OUT)

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * eb_from_container: TC ingress of every host-side veth, i.e. everything a
+ * container sends. It replaces the bridge: ARP is answered here, unicast is
+ * redirected into the destination container by FDB lookup and
+ * bpf_redirect_peer(), broadcast and multicast are copied to the other
+ * ports, frames to the gateway's MAC go to the host's stack, and a frame
+ * whose source is not the container's own is dropped.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <linux/if_packet.h>
+#include <bpf/bpf_helpers.h>
+
+#include "lib/maps.h"
+#include "lib/parse.h"
+#include "lib/counters.h"
+#include "lib/arp.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+static __always_inline int eb_flood_copy(struct __sk_buff *skb, const struct eb_config *cfg)
+{
+	__u32 i, n = cfg->flood_max, copies = 0;
+
+	if (n > EB_MAX_ENDPOINTS)
+		n = EB_MAX_ENDPOINTS;
+	for (i = 0; i < EB_MAX_ENDPOINTS; i++) {
+		__u32 *ifindex;
+
+		if (i >= n)
+			break;
+		ifindex = bpf_map_lookup_elem(&eb_flood, &i);
+		if (!ifindex || !*ifindex || *ifindex == skb->ifindex)
+			continue;
+		/* Egress of the other host-side veth: the copy enters that
+		 * container as if sent on a wire. */
+		if (bpf_clone_redirect(skb, *ifindex, 0) == 0)
+			copies++;
+	}
+	skb->cb[EB_CB_COPIES] = copies;
+	return EB_CNT_FLOOD;
+}
+
+SEC("tc")
+int eb_from_container(struct __sk_buff *skb)
+{
+	struct eb_cursor c = { .pos = (void *)(long)skb->data, .end = (void *)(long)skb->data_end };
+	struct eb_ifindex_key pkey = { .ifindex = skb->ifindex };
+	__u32 len = skb->len, zero = 0;
+	struct eb_endpoint *src;
+	struct eb_config *cfg;
+	struct eb_fdb_entry *dst;
+	struct eb_mac_key mkey = {};
+	struct ethhdr *eth;
+	struct iphdr *iph;
+	int ret, proto;
+
+	skb->cb[EB_CB_TARGET] = 0;
+	skb->cb[EB_CB_COPIES] = 0;
+	eb_count(EB_CNT_RX, len);
+
+	cfg = bpf_map_lookup_elem(&eb_config, &zero);
+	src = bpf_map_lookup_elem(&eb_ports, &pkey);
+	if (!cfg || !src) {
+		ret = EB_DROP(EB_CNT_DROP_NO_PORT);
+		goto out;
+	}
+
+	proto = eb_parse_eth(&c, &eth);
+	if (proto < 0) {
+		ret = proto;
+		goto out;
+	}
+	if (!eb_mac_eq(eth->h_source, src->mac)) {
+		ret = EB_DROP(EB_CNT_DROP_SPOOF_MAC);
+		goto out;
+	}
+
+	if (proto == ETH_P_ARP) {
+		ret = eb_arp_answer(&c, eth, src, cfg);
+		if (ret == EB_CNT_ARP_REPLY) {
+			skb->cb[EB_CB_TARGET] = skb->ifindex;
+			/* Back out of the port it came in on. */
+			skb->cb[EB_CB_DECISION] = ret;
+			eb_count(ret, len);
+			return bpf_redirect(skb->ifindex, 0);
+		}
+		goto out;
+	}
+
+	if (proto == ETH_P_IP) {
+		ret = eb_parse_ipv4(&c, &iph);
+		if (ret < 0)
+			goto out;
+		if (iph->saddr != src->ip) {
+			ret = EB_DROP(EB_CNT_DROP_SPOOF_IP);
+			goto out;
+		}
+	}
+
+	if (eth->h_dest[0] & 1) {
+		/* Broadcast or multicast: to every other port, and to the host
+		 * as a bridge would. */
+		ret = eb_flood_copy(skb, cfg);
+		skb->cb[EB_CB_DECISION] = ret;
+		eb_count(ret, len);
+		return TC_ACT_OK;
+	}
+
+	if (eb_mac_eq(eth->h_dest, src->host_mac)) {
+		ret = EB_CNT_TO_HOST;
+		goto out;
+	}
+
+	eb_mac_copy(mkey.mac, eth->h_dest);
+	dst = bpf_map_lookup_elem(&eb_fdb, &mkey);
+	if (!dst) {
+		ret = EB_DROP(EB_CNT_DROP_UNKNOWN_UNICAST);
+		goto out;
+	}
+	if (dst->ifindex == skb->ifindex) {
+		ret = EB_DROP(EB_CNT_DROP_HAIRPIN);
+		goto out;
+	}
+
+	/* The frame came in addressed to another host's MAC, so the stack
+	 * marked it PACKET_OTHERHOST; redirect_peer does not run
+	 * eth_type_trans again, and kernels before 6.15 do not reset it, so
+	 * the container's IP layer would drop it. */
+	bpf_skb_change_type(skb, PACKET_HOST);
+	skb->cb[EB_CB_TARGET] = dst->ifindex;
+	skb->cb[EB_CB_DECISION] = EB_CNT_FWD;
+	eb_count(EB_CNT_FWD, len);
+	return bpf_redirect_peer(dst->ifindex, 0);
+
+out:
+	if (ret < 0) {
+		__u32 idx = EB_DROP_TO_COUNTER(ret);
+
+		skb->cb[EB_CB_DECISION] = idx;
+		eb_count(idx < EB_CNT_MAX ? idx : EB_CNT_DROP_MALFORMED, len);
+		return TC_ACT_SHOT;
+	}
+	skb->cb[EB_CB_DECISION] = ret;
+	eb_count(ret, len);
+	return TC_ACT_OK;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Map definitions of one network instance. Every object that includes this
+ * declares the same maps; libbpf pins them by name under the network's pin
+ * folder (/sys/fs/bpf/ebnet/NET/), so all programs of a network share them.
+ * Structs and names come from maps/ebnet_maps.h.
+ */
+#ifndef EB_LIB_MAPS_H
+#define EB_LIB_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "../../maps/ebnet_maps.h"
+
+/* 0 -> the network's settings; written by ebnet up. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct eb_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_config SEC(".maps");
+
+/* container IPv4 -> endpoint; written by ebnet up/rm. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EB_MAX_ENDPOINTS);
+	__type(key, struct eb_ip_key);
+	__type(value, struct eb_endpoint);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_endpoints SEC(".maps");
+
+/* host-side veth ifindex -> endpoint; written by ebnet up/rm. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EB_MAX_ENDPOINTS);
+	__type(key, struct eb_ifindex_key);
+	__type(value, struct eb_endpoint);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_ports SEC(".maps");
+
+/* container MAC -> host-side port (static FDB); written by ebnet up/rm. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EB_MAX_ENDPOINTS);
+	__type(key, struct eb_mac_key);
+	__type(value, struct eb_fdb_entry);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_fdb SEC(".maps");
+
+/* flood slot -> host-side ifindex (0 = free); written by ebnet up/rm. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EB_MAX_ENDPOINTS);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_flood SEC(".maps");
+
+/* enum eb_counter -> packets and bytes, per CPU; written by the datapath. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, EB_CNT_MAX);
+	__type(key, __u32);
+	__type(value, struct eb_counter_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_stats SEC(".maps");
+
+#endif

@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Pinned maps and programs of a network; see dp.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "dp.h"
+#include "ebnet_maps.h"
+#include "container.skel.h"
+
+/* tcx arrived in Linux 6.6; the uapi headers of older distributions do not
+ * name it, the value is fixed by the kernel ABI. */
+#define EB_BPF_TCX_INGRESS 46
+
+void eb_dp_init(struct eb_dp *dp)
+{
+	dp->cfg = dp->endpoints = dp->ports = dp->fdb = dp->flood = dp->stats = -1;
+	dp->prog_container = -1;
+}
+
+void eb_dp_close(struct eb_dp *dp)
+{
+	int *fds[] = { &dp->cfg, &dp->endpoints, &dp->ports, &dp->fdb,
+		       &dp->flood, &dp->stats, &dp->prog_container };
+	size_t i;
+
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+void eb_pin_dir(const char *net, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", EB_PIN_ROOT, net);
+}
+
+static void pin_path(const char *net, const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s/%s", EB_PIN_ROOT, net, name);
+}
+
+bool eb_dp_exists(const char *net)
+{
+	char p[PATH_MAX];
+
+	pin_path(net, EB_MAP_CONFIG, p, sizeof(p));
+	return access(p, F_OK) == 0;
+}
+
+int eb_dp_mount_bpffs(struct eb_err *e)
+{
+	struct statfs st;
+
+	if (statfs("/sys/fs/bpf", &st) == 0 && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700") < 0) {
+		int err = -errno;
+
+		eb_errf(e, "cannot mount bpffs on /sys/fs/bpf: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static const char *map_type_str(unsigned int t)
+{
+	const char *s = libbpf_bpf_map_type_str(t);
+
+	return s ? s : "unknown";
+}
+
+/* The pinned map, if there is one, has the layout this build expects. */
+static int check_pinned_map(const char *net, const struct bpf_map *want, struct eb_err *e)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char p[PATH_MAX];
+	int fd, err = 0;
+
+	pin_path(net, bpf_map__name(want), p, sizeof(p));
+	fd = bpf_obj_get(p);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		err = -errno;
+		eb_errf(e, "cannot open pinned map '%s': %s", p, strerror(-err));
+		return err;
+	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0) {
+		err = -errno;
+		eb_errf(e, "cannot read pinned map '%s': %s", p, strerror(-err));
+	} else if (info.type != bpf_map__type(want)) {
+		eb_errf(e, "pinned map '%s' is a %s, this ebnet expects a %s", p,
+			map_type_str(info.type), map_type_str(bpf_map__type(want)));
+		err = -EINVAL;
+	} else if (info.key_size != bpf_map__key_size(want) ||
+		   info.value_size != bpf_map__value_size(want)) {
+		eb_errf(e,
+			"pinned map '%s' has %u-byte keys and %u-byte values, this ebnet expects "
+			"%u and %u: it was made by another version of ebnet; remove the network "
+			"with that version, or with `ebnet down --net %s` (its containers go too)",
+			p, info.key_size, info.value_size, bpf_map__key_size(want),
+			bpf_map__value_size(want), net);
+		err = -EINVAL;
+	} else if (info.max_entries != bpf_map__max_entries(want)) {
+		eb_errf(e, "pinned map '%s' holds %u entries, this ebnet expects %u", p,
+			info.max_entries, bpf_map__max_entries(want));
+		err = -EINVAL;
+	}
+	close(fd);
+	return err;
+}
+
+static int open_pin(const char *net, const char *name, int *fd, struct eb_err *e)
+{
+	char p[PATH_MAX];
+
+	pin_path(net, name, p, sizeof(p));
+	*fd = bpf_obj_get(p);
+	if (*fd < 0) {
+		int err = -errno;
+
+		eb_errf(e, "cannot open pinned object '%s': %s%s", p, strerror(-err),
+			err == -ENOENT ? " (is the network up?)" : "");
+		return err;
+	}
+	return 0;
+}
+
+static int check_all_maps(const char *net, struct eb_err *e)
+{
+	struct container_bpf *skel = container_bpf__open();
+	struct bpf_map *m;
+	int err = 0;
+
+	if (!skel) {
+		err = -errno;
+		eb_errf(e, "cannot open the built-in BPF object: %s", strerror(-err));
+		return err;
+	}
+	bpf_object__for_each_map(m, skel->obj) {
+		err = check_pinned_map(net, m, e);
+		if (err)
+			break;
+	}
+	container_bpf__destroy(skel);
+	return err;
+}
+
+static int open_maps(const char *net, struct eb_dp *dp, struct eb_err *e)
+{
+	struct {
+		const char *name;
+		int *fd;
+	} m[] = {
+		{ EB_MAP_CONFIG, &dp->cfg },	 { EB_MAP_ENDPOINTS, &dp->endpoints },
+		{ EB_MAP_PORTS, &dp->ports },	 { EB_MAP_FDB, &dp->fdb },
+		{ EB_MAP_FLOOD, &dp->flood },	 { EB_MAP_STATS, &dp->stats },
+	};
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		err = open_pin(net, m[i].name, m[i].fd, e);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int eb_dp_open(const char *net, struct eb_dp *dp, struct eb_err *e)
+{
+	int err;
+
+	eb_dp_init(dp);
+	err = check_all_maps(net, e);
+	if (!err)
+		err = open_maps(net, dp, e);
+	if (err)
+		eb_dp_close(dp);
+	return err;
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return 0;
+}
+
+static int libbpf_loud(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return vfprintf(stderr, fmt, ap);
+}
+
+int eb_dp_ensure(const char *net, struct eb_dp *dp, bool verbose, struct eb_err *e)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo);
+	struct container_bpf *skel = NULL;
+	char dir[PATH_MAX], p[PATH_MAX];
+	int err;
+
+	eb_dp_init(dp);
+	libbpf_set_print(verbose ? libbpf_loud : libbpf_quiet);
+	err = eb_dp_mount_bpffs(e);
+	if (err)
+		return err;
+	if (mkdir(EB_PIN_ROOT, 0700) < 0 && errno != EEXIST) {
+		err = -errno;
+		eb_errf(e, "cannot create '%s': %s", EB_PIN_ROOT, strerror(-err));
+		return err;
+	}
+	eb_pin_dir(net, dir, sizeof(dir));
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		err = -errno;
+		eb_errf(e, "cannot create '%s': %s", dir, strerror(-err));
+		return err;
+	}
+	err = check_all_maps(net, e);
+	if (err)
+		return err;
+
+	pin_path(net, EB_PROG_PIN_CONTAINER, p, sizeof(p));
+	if (access(p, F_OK) == 0 && eb_dp_exists(net)) {
+		err = open_maps(net, dp, e);
+		if (!err)
+			err = open_pin(net, EB_PROG_PIN_CONTAINER, &dp->prog_container, e);
+		if (err)
+			eb_dp_close(dp);
+		return err;
+	}
+
+	/* First run, or a run that stopped halfway: load the object; maps
+	 * that are pinned already are reused, the others created and pinned. */
+	oo.pin_root_path = dir;
+	skel = container_bpf__open_opts(&oo);
+	if (!skel) {
+		err = -errno;
+		eb_errf(e, "cannot open the built-in BPF object: %s", strerror(-err));
+		return err;
+	}
+	err = container_bpf__load(skel);
+	if (err) {
+		eb_errf(e, "cannot load the datapath into the kernel: %s%s", strerror(-err),
+			verbose ? "" : " (run with -v for the verifier's log)");
+		goto out;
+	}
+	unlink(p);
+	err = bpf_program__pin(skel->progs.eb_from_container, p);
+	if (err) {
+		eb_errf(e, "cannot pin '%s': %s", p, strerror(-err));
+		goto out;
+	}
+	err = open_maps(net, dp, e);
+	if (!err)
+		err = open_pin(net, EB_PROG_PIN_CONTAINER, &dp->prog_container, e);
+out:
+	container_bpf__destroy(skel);
+	if (err)
+		eb_dp_close(dp);
+	return err;
+}
+
+static int attach_clsact(int prog_fd, int ifindex, const char *ifname, struct eb_err *e)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1, .prog_fd = prog_fd,
+		    .flags = BPF_TC_F_REPLACE);
+	int err;
+
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST) {
+		eb_errf(e, "cannot add a clsact qdisc to '%s': %s", ifname, strerror(-err));
+		return err;
+	}
+	err = bpf_tc_attach(&hook, &opts);
+	if (err)
+		eb_errf(e, "cannot attach the TC program to '%s' (clsact): %s", ifname,
+			strerror(-err));
+	return err;
+}
+
+static int attach_tcx(const char *net, int prog_fd, int ifindex, const char *ifname,
+		      struct eb_err *e)
+{
+	char p[PATH_MAX], name[64];
+	int fd, err;
+
+	fd = bpf_link_create(prog_fd, ifindex, EB_BPF_TCX_INGRESS, NULL);
+	if (fd < 0)
+		return fd;
+	/* The link lives as long as its pin: the attachment outlives ebnet. */
+	snprintf(name, sizeof(name), "link_%s", ifname);
+	pin_path(net, name, p, sizeof(p));
+	unlink(p);
+	err = bpf_obj_pin(fd, p) < 0 ? -errno : 0;
+	if (err)
+		eb_errf(e, "cannot pin the tcx link of '%s' at '%s': %s", ifname, p, strerror(-err));
+	close(fd);
+	return err;
+}
+
+int eb_dp_attach(const struct eb_dp *dp, const char *net, int ifindex, const char *ifname,
+		 enum eb_attach mode, bool *clsact, struct eb_err *e)
+{
+	int err;
+
+	if (mode == EB_ATTACH_CLSACT) {
+		*clsact = true;
+		return attach_clsact(dp->prog_container, ifindex, ifname, e);
+	}
+	err = attach_tcx(net, dp->prog_container, ifindex, ifname, e);
+	if (!err) {
+		*clsact = false;
+		return 0;
+	}
+	if (mode == EB_ATTACH_TCX || (err != -EINVAL && err != -EOPNOTSUPP)) {
+		if (!e->msg[0])
+			eb_errf(e, "cannot attach the TC program to '%s' with tcx: %s%s", ifname,
+				strerror(-err),
+				err == -EINVAL ? " (this kernel has no tcx; use --attach clsact)"
+					       : "");
+		return err;
+	}
+	/* No tcx in this kernel (before 6.6): the classic clsact qdisc. */
+	*clsact = true;
+	return attach_clsact(dp->prog_container, ifindex, ifname, e);
+}
+
+int eb_dp_detach(const char *net, const char *ifname)
+{
+	char p[PATH_MAX], name[64];
+
+	snprintf(name, sizeof(name), "link_%s", ifname);
+	pin_path(net, name, p, sizeof(p));
+	if (unlink(p) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int eb_dp_destroy(const char *net)
+{
+	char dir[PATH_MAX], p[PATH_MAX * 2];
+	struct dirent *de;
+	DIR *d;
+	int err = 0;
+
+	eb_pin_dir(net, dir, sizeof(dir));
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (unlink(p) < 0 && errno != ENOENT)
+			err = -errno;
+	}
+	closedir(d);
+	if (rmdir(dir) < 0 && errno != ENOENT)
+		err = -errno;
+	/* The root goes when the last network goes; another network keeps it. */
+	rmdir(EB_PIN_ROOT);
+	return err;
+}

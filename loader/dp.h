@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The datapath of one network: its pinned maps and programs under
+ * /sys/fs/bpf/ebnet/NET/, and attaching the container program to a port.
+ * Functions return 0 or a negative errno and say why in struct eb_err.
+ */
+#ifndef EB_DP_H
+#define EB_DP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "util.h"
+
+enum eb_attach {
+	EB_ATTACH_AUTO = 0, /* tcx where the kernel has it, clsact otherwise */
+	EB_ATTACH_TCX,
+	EB_ATTACH_CLSACT,
+};
+
+struct eb_dp {
+	int cfg, endpoints, ports, fdb, flood, stats; /* map fds */
+	int prog_container;			       /* eb_from_container */
+};
+
+#define EB_PROG_PIN_CONTAINER "prog_from_container"
+
+void eb_dp_init(struct eb_dp *dp);
+void eb_dp_close(struct eb_dp *dp);
+void eb_pin_dir(const char *net, char *buf, size_t len);
+/* Has this network been created (its config map is pinned)? */
+bool eb_dp_exists(const char *net);
+/* Makes sure bpffs is mounted at /sys/fs/bpf. */
+int eb_dp_mount_bpffs(struct eb_err *e);
+/* Opens the pinned maps of an existing network, checking their layout. */
+int eb_dp_open(const char *net, struct eb_dp *dp, struct eb_err *e);
+/* Creates what is missing (maps, programs, pins) and opens all of it. */
+int eb_dp_ensure(const char *net, struct eb_dp *dp, bool verbose, struct eb_err *e);
+/* Attaches eb_from_container to ifindex's TC ingress. *clsact tells (and
+ * on EB_ATTACH_AUTO, returns) which hook was used. */
+int eb_dp_attach(const struct eb_dp *dp, const char *net, int ifindex, const char *ifname,
+		 enum eb_attach mode, bool *clsact, struct eb_err *e);
+/* Drops the pinned tcx link of ifname, if any. */
+int eb_dp_detach(const char *net, const char *ifname);
+/* Removes every pin of the network and its folder. */
+int eb_dp_destroy(const char *net);
+
+#endif

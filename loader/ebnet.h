@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libebnet: what the `ebnet` command does, as a library for container
+ * runtimes. Every function returns 0 or a negative errno and, on failure,
+ * says why in struct eb_err. Nothing here prints or exits.
+ *
+ * Functions that change a network take a lock (/run/lock/ebnet.lock) for
+ * their whole run, so concurrent callers see each other's changes whole.
+ */
+#ifndef EBNET_H
+#define EBNET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "util.h"
+#include "dp.h"
+#include "ebnet_maps.h"
+
+#define EB_DEFAULT_NET	  "ebnet0"
+#define EB_DEFAULT_SUBNET "172.18.0.0/16"
+#define EB_LOCK_FILE	  "/run/lock/ebnet.lock"
+
+struct eb_up_opts {
+	const char *net;
+	uint32_t subnet; /* network order; 0 with plen 0: default or keep */
+	int plen;
+	const char *uplink; /* NULL: the default route's device */
+	enum eb_attach attach;
+	bool verbose;
+};
+
+struct eb_ctr_req {
+	const char *name;
+	uint32_t ip; /* 0: the next free address */
+};
+
+/* A container, as `ebnet ls` shows it. */
+struct eb_ctr_info {
+	struct eb_endpoint ep;
+};
+
+struct eb_net_info {
+	char name[64];
+	struct eb_config cfg;
+	char uplink[16];
+	int nctr;
+	struct eb_endpoint ctr[EB_MAX_ENDPOINTS];
+};
+
+int eb_lock(struct eb_err *e);
+void eb_unlock(int fd);
+
+/* Creates the network if absent, then every container that does not exist
+ * yet; an existing container keeps its address, a half-made one is redone. */
+int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, struct eb_err *e);
+/* Removes containers of the network; an unknown name is an error and
+ * nothing is removed. */
+int eb_rm(const char *net, char **names, int n, struct eb_err *e);
+/* Removes the network and all its containers; 0 if there is none. */
+int eb_down(const char *net, struct eb_err *e);
+/* Fills info for one network. */
+int eb_net_info(const char *net, struct eb_net_info *info, struct eb_err *e);
+/* Names of the networks that exist, at most max; returns the count. */
+int eb_net_list(char names[][64], int max);
+/* The network a container belongs to; -ENOENT if none. */
+int eb_find_container(const char *name, char *net, size_t netlen, struct eb_endpoint *ep);
+
+#endif

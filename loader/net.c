@@ -1,0 +1,804 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Networks and containers: what `ebnet up`, `rm`, `down` and `ls` do.
+ *
+ * State lives in the pinned maps only. A container's record in eb_endpoints
+ * is written first, as an intent, and marked EB_EP_READY last: a run that
+ * stops halfway leaves a record that the next `up` redoes (same address)
+ * and that `rm` and `down` know how to remove.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+
+#include "ebnet.h"
+#include "netns.h"
+#include "nl.h"
+
+int eb_lock(struct eb_err *e)
+{
+	int fd = open(EB_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		int err = -errno;
+
+		eb_errf(e, "cannot open the lock file '%s': %s", EB_LOCK_FILE, strerror(-err));
+		return err;
+	}
+	if (flock(fd, LOCK_EX) < 0) {
+		int err = -errno;
+
+		close(fd);
+		eb_errf(e, "cannot lock '%s': %s", EB_LOCK_FILE, strerror(-err));
+		return err;
+	}
+	return fd;
+}
+
+void eb_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+/* All records of eb_endpoints; returns the count or a negative errno. */
+static int load_endpoints(int fd, struct eb_endpoint *out, int max)
+{
+	struct eb_ip_key key, next;
+	void *prev = NULL;
+	int n = 0;
+
+	while (n < max && bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (bpf_map_lookup_elem(fd, &next, &out[n]) == 0)
+			n++;
+		key = next;
+		prev = &key;
+	}
+	return n;
+}
+
+static int open_endpoints_of(const char *net)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/%s/%s", EB_PIN_ROOT, net, EB_MAP_ENDPOINTS);
+	return bpf_obj_get(p);
+}
+
+int eb_net_list(char names[][64], int max)
+{
+	struct dirent *de;
+	DIR *d = opendir(EB_PIN_ROOT);
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < max) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= 64)
+			continue;
+		snprintf(names[n++], 64, "%s", de->d_name);
+	}
+	closedir(d);
+	/* Stable order for people and scripts. */
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+			char t[64];
+
+			memcpy(t, names[j], 64);
+			memcpy(names[j], names[j - 1], 64);
+			memcpy(names[j - 1], t, 64);
+		}
+	return n;
+}
+
+static struct eb_endpoint scratch[EB_MAX_ENDPOINTS];
+
+int eb_find_container(const char *name, char *net, size_t netlen, struct eb_endpoint *ep)
+{
+	static char nets[64][64];
+	int nn = eb_net_list(nets, 64), i, j, n, fd;
+
+	for (i = 0; i < nn; i++) {
+		fd = open_endpoints_of(nets[i]);
+		if (fd < 0)
+			continue;
+		n = load_endpoints(fd, scratch, EB_MAX_ENDPOINTS);
+		close(fd);
+		for (j = 0; j < n; j++) {
+			if (strncmp(scratch[j].name, name, EB_NAME_LEN) == 0) {
+				if (net)
+					snprintf(net, netlen, "%s", nets[i]);
+				if (ep)
+					*ep = scratch[j];
+				return 0;
+			}
+		}
+	}
+	return -ENOENT;
+}
+
+/* ---- one network's working set ---- */
+
+struct eb_ctx {
+	const char *net;
+	struct eb_nl nl;
+	struct eb_dp dp;
+	struct eb_config cfg;
+	struct eb_endpoint *eps; /* records, loaded once */
+	int neps;
+	unsigned char slot_used[EB_MAX_ENDPOINTS];
+	enum eb_attach attach;
+	struct eb_err *e;
+};
+
+static struct eb_endpoint *ctx_find_name(struct eb_ctx *c, const char *name)
+{
+	for (int i = 0; i < c->neps; i++)
+		if (strncmp(c->eps[i].name, name, EB_NAME_LEN) == 0)
+			return &c->eps[i];
+	return NULL;
+}
+
+static struct eb_endpoint *ctx_find_ip(struct eb_ctx *c, uint32_t ip)
+{
+	for (int i = 0; i < c->neps; i++)
+		if (c->eps[i].ip == ip)
+			return &c->eps[i];
+	return NULL;
+}
+
+static int ctx_write_cfg(struct eb_ctx *c)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(c->dp.cfg, &zero, &c->cfg, BPF_ANY) < 0) {
+		int err = -errno;
+
+		eb_errf(c->e, "cannot write map '%s': %s", EB_MAP_CONFIG, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static int ctx_put_ep(struct eb_ctx *c, const struct eb_endpoint *ep)
+{
+	struct eb_ip_key k = { .addr = ep->ip };
+	struct eb_ifindex_key pk = { .ifindex = ep->ifindex };
+
+	if (bpf_map_update_elem(c->dp.endpoints, &k, ep, BPF_ANY) < 0)
+		goto fail;
+	if (ep->ifindex && bpf_map_update_elem(c->dp.ports, &pk, ep, BPF_ANY) < 0)
+		goto fail;
+	return 0;
+fail:
+	eb_errf(c->e, "cannot record container '%s' in the endpoint maps: %s%s", ep->name,
+		strerror(errno), errno == E2BIG ? " (the network is full)" : "");
+	return -errno;
+}
+
+/* Removes everything of a container but, when keep_record, its record. */
+static int ctr_teardown(struct eb_ctx *c, struct eb_endpoint *ep, bool keep_record)
+{
+	struct eb_mac_key mk = {};
+	struct eb_ifindex_key pk = { .ifindex = ep->ifindex };
+	struct eb_ip_key k = { .addr = ep->ip };
+	struct eb_fdb_entry fdb;
+	struct eb_link l;
+	__u32 slot = ep->flood_slot, cur;
+	int err;
+
+	eb_dp_detach(c->net, ep->host_dev);
+	if (eb_nl_link_get(&c->nl, ep->host_dev, &l) == 0) {
+		err = eb_nl_link_del(&c->nl, l.ifindex);
+		if (err && err != -ENODEV) {
+			eb_errf(c->e, "cannot delete device '%s' of container '%s': %s",
+				ep->host_dev, ep->name, strerror(-err));
+			return err;
+		}
+	}
+	memcpy(mk.mac, ep->mac, 6);
+	if (bpf_map_lookup_elem(c->dp.fdb, &mk, &fdb) == 0 && fdb.ifindex == ep->ifindex)
+		bpf_map_delete_elem(c->dp.fdb, &mk);
+	if (ep->ifindex)
+		bpf_map_delete_elem(c->dp.ports, &pk);
+	if (slot < EB_MAX_ENDPOINTS && bpf_map_lookup_elem(c->dp.flood, &slot, &cur) == 0 &&
+	    cur == ep->ifindex && cur) {
+		cur = 0;
+		bpf_map_update_elem(c->dp.flood, &slot, &cur, BPF_ANY);
+	}
+	err = eb_netns_delete(ep->name);
+	if (err) {
+		eb_errf(c->e, "cannot remove namespace '%s': %s", ep->name, strerror(-err));
+		return err;
+	}
+	if (!keep_record)
+		bpf_map_delete_elem(c->dp.endpoints, &k);
+	return 0;
+}
+
+static bool ctr_healthy(struct eb_ctx *c, const struct eb_endpoint *ep)
+{
+	struct eb_link l;
+
+	if (!(ep->flags & EB_EP_READY) || !eb_netns_exists(ep->name))
+		return false;
+	if (eb_nl_link_get(&c->nl, ep->host_dev, &l) || l.ifindex != (int)ep->ifindex)
+		return false;
+	if (!(ep->flags & EB_EP_CLSACT)) {
+		char p[PATH_MAX];
+
+		snprintf(p, sizeof(p), "%s/%s/link_%s", EB_PIN_ROOT, c->net, ep->host_dev);
+		if (access(p, F_OK))
+			return false;
+	}
+	return true;
+}
+
+static int alloc_slot(struct eb_ctx *c)
+{
+	for (int i = 0; i < EB_MAX_ENDPOINTS; i++)
+		if (!c->slot_used[i]) {
+			c->slot_used[i] = 1;
+			return i;
+		}
+	return -ENOSPC;
+}
+
+#define TRY(call, ...)                                                                             \
+	do {                                                                                       \
+		err = (call);                                                                      \
+		if (err) {                                                                         \
+			eb_errf(c->e, __VA_ARGS__);                                                \
+			goto out;                                                                  \
+		}                                                                                  \
+	} while (0)
+
+static int ctr_create(struct eb_ctx *c, struct eb_endpoint *ep)
+{
+	uint32_t gw = c->cfg.gateway;
+	struct eb_nl cnl = { 0 };
+	struct eb_link hl, cl;
+	struct eb_mac_key mk = {};
+	struct eb_fdb_entry fdb;
+	char ipb[16];
+	bool clsact = false;
+	int nsfd = -1, err, slot;
+	__u32 uslot;
+
+	/* 1. The intent: from here on, up/rm/down know this container. */
+	ep->flags = 0;
+	ep->ifindex = 0;
+	err = ctx_put_ep(c, ep);
+	if (err)
+		return err;
+
+	/* 2. Its namespace and veth pair, both ends down. */
+	if (!eb_netns_exists(ep->name))
+		TRY(eb_netns_create(ep->name), "cannot create namespace '%s': %s", ep->name,
+		    strerror(-err));
+	nsfd = eb_netns_open(ep->name);
+	if (nsfd < 0) {
+		err = nsfd;
+		eb_errf(c->e, "cannot open namespace '%s': %s", ep->name, strerror(-err));
+		goto out;
+	}
+	TRY(eb_nl_open_in(&cnl, nsfd), "cannot talk to namespace '%s': %s", ep->name,
+	    strerror(-err));
+	if (eb_nl_link_get(&cnl, "eth0", &cl) == 0)
+		eb_nl_link_del(&cnl, cl.ifindex);
+	TRY(eb_nl_veth_add(&c->nl, ep->host_dev, ep->host_mac, "eth0", ep->mac, nsfd),
+	    "cannot create the veth pair '%s' for container '%s': %s", ep->host_dev, ep->name,
+	    strerror(-err));
+	TRY(eb_nl_link_get(&c->nl, ep->host_dev, &hl), "cannot find the new device '%s': %s",
+	    ep->host_dev, strerror(-err));
+	ep->ifindex = hl.ifindex;
+
+	/* 3. The datapath knows the port before it carries a packet. */
+	slot = ep->flood_slot < EB_MAX_ENDPOINTS && !c->slot_used[ep->flood_slot]
+		       ? (c->slot_used[ep->flood_slot] = 1, (int)ep->flood_slot)
+		       : alloc_slot(c);
+	if (slot < 0) {
+		err = slot;
+		eb_errf(c->e, "the network '%s' is full (%d containers)", c->net, EB_MAX_ENDPOINTS);
+		goto out;
+	}
+	ep->flood_slot = slot;
+	TRY(ctx_put_ep(c, ep), "%s", c->e->msg);
+	memcpy(mk.mac, ep->mac, 6);
+	fdb.ifindex = ep->ifindex;
+	uslot = slot;
+	if (bpf_map_update_elem(c->dp.fdb, &mk, &fdb, BPF_ANY) < 0 ||
+	    bpf_map_update_elem(c->dp.flood, &uslot, &ep->ifindex, BPF_ANY) < 0) {
+		err = -errno;
+		eb_errf(c->e, "cannot write the FDB of container '%s': %s", ep->name,
+			strerror(-err));
+		goto out;
+	}
+	if ((__u32)slot + 1 > c->cfg.flood_max) {
+		c->cfg.flood_max = slot + 1;
+		err = ctx_write_cfg(c);
+		if (err)
+			goto out;
+	}
+	err = eb_dp_attach(&c->dp, c->net, ep->ifindex, ep->host_dev, c->attach, &clsact, c->e);
+	if (err)
+		goto out;
+
+	/* 4. Host side: the gateway address, up, a route and a neighbour. */
+	eb_nl_link_no_ipv6ll(&c->nl, ep->ifindex);
+	TRY(eb_nl_addr_add(&c->nl, ep->ifindex, gw, 32, true),
+	    "cannot add the gateway address %s to '%s': %s", eb_ip_str(gw, ipb), ep->host_dev,
+	    strerror(-err));
+	TRY(eb_nl_link_up(&c->nl, ep->ifindex), "cannot set '%s' up: %s", ep->host_dev,
+	    strerror(-err));
+	TRY(eb_nl_route_add(&c->nl, ep->ip, 32, 0, ep->ifindex, gw),
+	    "cannot add the route to %s via '%s': %s", eb_ip_str(ep->ip, ipb), ep->host_dev,
+	    strerror(-err));
+	TRY(eb_nl_neigh_add(&c->nl, ep->ifindex, ep->ip, ep->mac),
+	    "cannot add the neighbour entry of %s: %s", eb_ip_str(ep->ip, ipb), strerror(-err));
+
+	/* 5. Container side: lo, eth0 with its address, the default route. */
+	TRY(eb_nl_link_get(&cnl, "lo", &cl), "no lo in namespace '%s': %s", ep->name,
+	    strerror(-err));
+	TRY(eb_nl_link_up(&cnl, cl.ifindex), "cannot set lo up in '%s': %s", ep->name,
+	    strerror(-err));
+	TRY(eb_nl_link_get(&cnl, "eth0", &cl), "no eth0 in namespace '%s': %s", ep->name,
+	    strerror(-err));
+	TRY(eb_nl_addr_add(&cnl, cl.ifindex, ep->ip, c->cfg.prefix_len, false),
+	    "cannot add %s to eth0 of '%s': %s", eb_ip_str(ep->ip, ipb), ep->name,
+	    strerror(-err));
+	TRY(eb_nl_link_up(&cnl, cl.ifindex), "cannot set eth0 of '%s' up: %s", ep->name,
+	    strerror(-err));
+	TRY(eb_nl_route_add(&cnl, 0, 0, gw, cl.ifindex, 0),
+	    "cannot add the default route of '%s': %s", ep->name, strerror(-err));
+
+	ep->flags = EB_EP_READY | (clsact ? EB_EP_CLSACT : 0);
+	err = ctx_put_ep(c, ep);
+out:
+	eb_nl_close(&cnl);
+	if (nsfd >= 0)
+		close(nsfd);
+	return err;
+}
+
+/* ---- commands ---- */
+
+static void ctx_zero(struct eb_ctx *c)
+{
+	memset(c, 0, sizeof(*c));
+	eb_dp_init(&c->dp);
+}
+
+static int ctx_open(struct eb_ctx *c, const char *net, bool create, bool verbose, struct eb_err *e)
+{
+	__u32 zero = 0;
+	int err;
+
+	ctx_zero(c);
+	c->net = net;
+	c->e = e;
+	eb_dp_init(&c->dp);
+	c->eps = calloc(EB_MAX_ENDPOINTS, sizeof(*c->eps));
+	if (!c->eps)
+		return -ENOMEM;
+	err = eb_nl_open(&c->nl);
+	if (err) {
+		eb_errf(e, "cannot open a netlink socket: %s", strerror(-err));
+		return err;
+	}
+	err = create ? eb_dp_ensure(net, &c->dp, verbose, e) : eb_dp_open(net, &c->dp, e);
+	if (err)
+		return err;
+	bpf_map_lookup_elem(c->dp.cfg, &zero, &c->cfg);
+	c->neps = load_endpoints(c->dp.endpoints, c->eps, EB_MAX_ENDPOINTS);
+	for (int i = 0; i < c->neps; i++)
+		if (c->eps[i].flood_slot < EB_MAX_ENDPOINTS && c->eps[i].ifindex)
+			c->slot_used[c->eps[i].flood_slot] = 1;
+	return 0;
+}
+
+static void ctx_close(struct eb_ctx *c)
+{
+	eb_dp_close(&c->dp);
+	eb_nl_close(&c->nl);
+	free(c->eps);
+	c->eps = NULL;
+}
+
+struct taken_ctx {
+	struct eb_ctx *c;
+	const uint32_t *extra;
+	int nextra;
+};
+
+static bool ip_taken(uint32_t a, void *p)
+{
+	struct taken_ctx *t = p;
+
+	if (ctx_find_ip(t->c, a))
+		return true;
+	for (int i = 0; i < t->nextra; i++)
+		if (t->extra[i] == a)
+			return true;
+	return false;
+}
+
+/* Everything about the request is checked before anything is changed. */
+static int validate_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n,
+		       const struct eb_config *cfg, struct eb_ctx *c, struct eb_err *e)
+{
+	char ipb[16], netb[64];
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		const char *name = ctrs[i].name;
+		struct eb_endpoint *have = c ? ctx_find_name(c, name) : NULL;
+
+		if (eb_valid_name(name, EB_NAME_LEN)) {
+			eb_errf(e,
+				"invalid container name '%s': use 1 to %d of A-Z a-z 0-9 _ . -, "
+				"not starting with - or .",
+				name, EB_NAME_LEN - 1);
+			return -EINVAL;
+		}
+		for (j = 0; j < i; j++)
+			if (!strcmp(ctrs[j].name, name)) {
+				eb_errf(e, "container '%s' is named twice", name);
+				return -EINVAL;
+			}
+		if (!have && eb_find_container(name, netb, sizeof(netb), NULL) == 0 &&
+		    strcmp(netb, o->net)) {
+			eb_errf(e, "container '%s' already exists in network '%s'", name, netb);
+			return -EEXIST;
+		}
+		if (!have && eb_netns_exists(name)) {
+			eb_errf(e,
+				"a network namespace named '%s' exists and is not an ebnet container; "
+				"pick another name or remove it (ip netns del %s)",
+				name, name);
+			return -EEXIST;
+		}
+		if (!ctrs[i].ip)
+			continue;
+		if (!eb_ip_is_host(ctrs[i].ip, cfg->subnet, cfg->prefix_len)) {
+			eb_errf(e, "address %s of '%s' is not a host address of the subnet %s/%d",
+				eb_ip_str(ctrs[i].ip, ipb), name, eb_ip_str(cfg->subnet, netb),
+				cfg->prefix_len);
+			return -EINVAL;
+		}
+		if (ctrs[i].ip == cfg->gateway) {
+			eb_errf(e, "address %s of '%s' is the gateway's", eb_ip_str(ctrs[i].ip, ipb),
+				name);
+			return -EINVAL;
+		}
+		if (have && have->ip != ctrs[i].ip) {
+			eb_errf(e, "container '%s' exists with address %s; `ebnet rm %s` first to change it",
+				name, eb_ip_str(have->ip, ipb), name);
+			return -EEXIST;
+		}
+		if (c) {
+			struct eb_endpoint *owner = ctx_find_ip(c, ctrs[i].ip);
+
+			if (owner && strcmp(owner->name, name)) {
+				eb_errf(e, "address %s is taken by container '%s'",
+					eb_ip_str(ctrs[i].ip, ipb), owner->name);
+				return -EEXIST;
+			}
+		}
+		for (j = 0; j < i; j++)
+			if (ctrs[j].ip == ctrs[i].ip) {
+				eb_errf(e, "address %s is given to both '%s' and '%s'",
+					eb_ip_str(ctrs[i].ip, ipb), ctrs[j].name, name);
+				return -EINVAL;
+			}
+	}
+	return 0;
+}
+
+int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, struct eb_err *e)
+{
+	struct eb_config cfg = {};
+	struct eb_ctx c;
+	struct eb_nl nl = { 0 };
+	struct eb_link ul;
+	uint32_t *want = NULL;
+	bool exists;
+	char ipb[16], ipb2[16];
+	int lock, err, i, uplink = 0;
+
+	if (eb_valid_name(o->net, EB_NAME_LEN)) {
+		eb_errf(e, "invalid network name '%s': use 1 to %d of A-Z a-z 0-9 _ . -", o->net,
+			EB_NAME_LEN - 1);
+		return -EINVAL;
+	}
+	lock = eb_lock(e);
+	if (lock < 0)
+		return lock;
+	ctx_zero(&c);
+	err = eb_dp_mount_bpffs(e);
+	if (err)
+		goto out;
+	exists = eb_dp_exists(o->net);
+
+	if (exists) {
+		/* Opens what is pinned; reloads a program pin that a stopped run
+		 * left missing. */
+		err = ctx_open(&c, o->net, true, o->verbose, e);
+		if (err)
+			goto out;
+		cfg = c.cfg;
+		if (o->plen && (o->subnet != cfg.subnet || o->plen != cfg.prefix_len)) {
+			eb_errf(e, "network '%s' exists with subnet %s/%d, not %s/%d", o->net,
+				eb_ip_str(cfg.subnet, ipb), cfg.prefix_len, eb_ip_str(o->subnet, ipb2),
+				o->plen);
+			err = -EEXIST;
+			goto out;
+		}
+		if (o->uplink) {
+			err = eb_nl_link_get(&c.nl, o->uplink, &ul);
+			if (err || (__u32)ul.ifindex != cfg.uplink_ifindex) {
+				eb_errf(e, "network '%s' exists with another uplink; `ebnet down --net %s` "
+					   "first to change it",
+					o->net, o->net);
+				err = -EEXIST;
+				goto out;
+			}
+		}
+	} else {
+		/* A new network: settle its settings, then check the request. */
+		err = eb_nl_open(&nl);
+		if (err) {
+			eb_errf(e, "cannot open a netlink socket: %s", strerror(-err));
+			goto out;
+		}
+		if (o->plen) {
+			cfg.subnet = o->subnet;
+			cfg.prefix_len = o->plen;
+		} else {
+			eb_parse_cidr(EB_DEFAULT_SUBNET, &cfg.subnet, &i);
+			cfg.prefix_len = i;
+		}
+		cfg.mask = eb_plen_to_mask(cfg.prefix_len);
+		cfg.gateway = eb_first_host(cfg.subnet, cfg.prefix_len);
+		if (eb_nl_addr_is_local(&nl, cfg.gateway) > 0) {
+			eb_errf(e,
+				"the gateway address %s of subnet %s/%d is already on this host; "
+				"is the subnet in use? (pick another with --subnet)",
+				eb_ip_str(cfg.gateway, ipb), eb_ip_str(cfg.subnet, ipb2), cfg.prefix_len);
+			err = -EEXIST;
+			goto out;
+		}
+		if (o->uplink) {
+			err = eb_nl_link_get(&nl, o->uplink, &ul);
+			if (err) {
+				eb_errf(e, "uplink '%s' does not exist in this network namespace",
+					o->uplink);
+				goto out;
+			}
+			uplink = ul.ifindex;
+		} else if (eb_nl_default_route_dev(&nl, &uplink) == 0) {
+			eb_nl_link_get_index(&nl, uplink, &ul);
+		}
+		if (uplink) {
+			cfg.uplink_ifindex = uplink;
+			memcpy(cfg.uplink_mac, ul.mac, 6);
+			eb_nl_link_ipv4(&nl, uplink, &cfg.snat_ip);
+		}
+		if (o->attach == EB_ATTACH_CLSACT)
+			cfg.flags |= EB_CFG_CLSACT;
+	}
+
+	err = validate_up(o, ctrs, n, &cfg, exists ? &c : NULL, e);
+	if (err)
+		goto out;
+
+	if (!exists) {
+		err = ctx_open(&c, o->net, true, o->verbose, e);
+		if (err) {
+			eb_dp_destroy(o->net);
+			goto out;
+		}
+		c.cfg = cfg;
+		err = ctx_write_cfg(&c);
+		if (err) {
+			ctx_close(&c);
+			eb_dp_destroy(o->net);
+			goto out;
+		}
+	}
+	c.attach = o->attach != EB_ATTACH_AUTO	    ? o->attach
+		   : (c.cfg.flags & EB_CFG_CLSACT) ? EB_ATTACH_CLSACT
+						    : EB_ATTACH_AUTO;
+
+	/* Addresses: given ones, an existing container's, then the next free. */
+	want = calloc(n ? n : 1, sizeof(*want));
+	if (!want) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct eb_endpoint *have = ctx_find_name(&c, ctrs[i].name);
+
+		want[i] = ctrs[i].ip ? ctrs[i].ip : have ? have->ip : 0;
+	}
+	for (i = 0; i < n; i++) {
+		struct taken_ctx t = { .c = &c, .extra = want, .nextra = n };
+
+		if (want[i])
+			continue;
+		want[i] = eb_next_free_ip(c.cfg.subnet, c.cfg.prefix_len, c.cfg.gateway, ip_taken, &t);
+		if (!want[i]) {
+			eb_errf(e, "no free address left in %s/%d for '%s'",
+				eb_ip_str(c.cfg.subnet, ipb), c.cfg.prefix_len, ctrs[i].name);
+			err = -ENOSPC;
+			goto out;
+		}
+	}
+	if (c.neps + n > EB_MAX_ENDPOINTS) {
+		int fresh = 0;
+
+		for (i = 0; i < n; i++)
+			fresh += !ctx_find_name(&c, ctrs[i].name);
+		if (c.neps + fresh > EB_MAX_ENDPOINTS) {
+			eb_errf(e, "network '%s' would have %d containers; it holds at most %d",
+				o->net, c.neps + fresh, EB_MAX_ENDPOINTS);
+			err = -ENOSPC;
+			goto out;
+		}
+	}
+
+	for (i = 0; i < n; i++) {
+		struct eb_endpoint *have = ctx_find_name(&c, ctrs[i].name);
+		struct eb_endpoint ep = {};
+
+		if (have && ctr_healthy(&c, have))
+			continue;
+		if (have) {
+			/* Left halfway by an earlier run, or broken since: redo it. */
+			ep = *have;
+			err = ctr_teardown(&c, have, true);
+			if (err)
+				goto out;
+			if (ep.flood_slot < EB_MAX_ENDPOINTS)
+				c.slot_used[ep.flood_slot] = 0;
+		} else {
+			ep.flood_slot = EB_MAX_ENDPOINTS;
+		}
+		ep.ip = want[i];
+		snprintf(ep.name, sizeof(ep.name), "%s", ctrs[i].name);
+		eb_host_dev_name(ep.name, ep.host_dev);
+		eb_mac_for(ep.ip, false, ep.mac);
+		eb_mac_for(ep.ip, true, ep.host_mac);
+		err = ctr_create(&c, &ep);
+		if (err)
+			goto out;
+		if (have)
+			*have = ep;
+		else if (c.neps < EB_MAX_ENDPOINTS)
+			c.eps[c.neps++] = ep;
+	}
+	err = 0;
+out:
+	free(want);
+	eb_nl_close(&nl);
+	ctx_close(&c);
+	eb_unlock(lock);
+	return err;
+}
+
+int eb_rm(const char *net, char **names, int n, struct eb_err *e)
+{
+	struct eb_ctx c;
+	int lock, err, i;
+
+	lock = eb_lock(e);
+	if (lock < 0)
+		return lock;
+	ctx_zero(&c);
+	if (!eb_dp_exists(net)) {
+		eb_errf(e, "network '%s' does not exist", net);
+		err = -ENOENT;
+		goto out;
+	}
+	err = ctx_open(&c, net, false, false, e);
+	if (err)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (!ctx_find_name(&c, names[i])) {
+			eb_errf(e, "no container '%s' in network '%s'", names[i], net);
+			err = -ENOENT;
+			goto out;
+		}
+	for (i = 0; i < n; i++) {
+		struct eb_endpoint *ep = ctx_find_name(&c, names[i]);
+
+		if (!ep)
+			continue; /* named twice */
+		err = ctr_teardown(&c, ep, false);
+		if (err)
+			goto out;
+		*ep = c.eps[--c.neps];
+	}
+out:
+	ctx_close(&c);
+	eb_unlock(lock);
+	return err;
+}
+
+int eb_down(const char *net, struct eb_err *e)
+{
+	struct eb_ctx c;
+	char dir[PATH_MAX];
+	int lock, err = 0, i;
+
+	if (eb_valid_name(net, EB_NAME_LEN)) {
+		eb_errf(e, "invalid network name '%s'", net);
+		return -EINVAL;
+	}
+	lock = eb_lock(e);
+	if (lock < 0)
+		return lock;
+	ctx_zero(&c);
+	eb_pin_dir(net, dir, sizeof(dir));
+	if (access(dir, F_OK) < 0)
+		goto out; /* nothing to do */
+	if (eb_dp_exists(net)) {
+		err = ctx_open(&c, net, false, false, e);
+		if (err)
+			goto out;
+		for (i = 0; i < c.neps; i++) {
+			err = ctr_teardown(&c, &c.eps[i], false);
+			if (err)
+				goto out;
+		}
+		ctx_close(&c);
+	}
+	err = eb_dp_destroy(net);
+	if (err)
+		eb_errf(e, "cannot remove the pins of network '%s' under %s: %s", net, dir,
+			strerror(-err));
+out:
+	ctx_close(&c);
+	eb_unlock(lock);
+	return err;
+}
+
+static int cmp_ep(const void *a, const void *b)
+{
+	const struct eb_endpoint *x = a, *y = b;
+
+	return ntohl(x->ip) < ntohl(y->ip) ? -1 : ntohl(x->ip) > ntohl(y->ip);
+}
+
+int eb_net_info(const char *net, struct eb_net_info *info, struct eb_err *e)
+{
+	struct eb_dp dp;
+	struct eb_nl nl;
+	struct eb_link l;
+	__u32 zero = 0;
+	int err;
+
+	memset(info, 0, sizeof(*info));
+	snprintf(info->name, sizeof(info->name), "%s", net);
+	err = eb_dp_open(net, &dp, e);
+	if (err)
+		return err;
+	bpf_map_lookup_elem(dp.cfg, &zero, &info->cfg);
+	info->nctr = load_endpoints(dp.endpoints, info->ctr, EB_MAX_ENDPOINTS);
+	qsort(info->ctr, info->nctr, sizeof(info->ctr[0]), cmp_ep);
+	eb_dp_close(&dp);
+	if (info->cfg.uplink_ifindex && eb_nl_open(&nl) == 0) {
+		if (eb_nl_link_get_index(&nl, info->cfg.uplink_ifindex, &l) == 0)
+			snprintf(info->uplink, sizeof(info->uplink), "%s", l.name);
+		eb_nl_close(&nl);
+	}
+	return 0;
+}

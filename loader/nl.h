@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rtnetlink over libmnl: links, veth pairs, addresses, routes, neighbours.
+ * Every function returns 0 or a negative errno; none exits or prints.
+ * A socket is bound to the network namespace it was opened in, so a
+ * socket opened inside a container's namespace configures that container.
+ */
+#ifndef EB_NL_H
+#define EB_NL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#define EB_IFNAMSIZ 16
+
+struct mnl_socket;
+
+struct eb_nl {
+	struct mnl_socket *sock;
+	unsigned int portid;
+	unsigned int seq;
+};
+
+struct eb_link {
+	int ifindex;
+	unsigned int flags; /* IFF_* */
+	unsigned char mac[6];
+	char name[EB_IFNAMSIZ];
+	char kind[16]; /* "veth", ... or "" */
+	unsigned int mtu;
+};
+
+int eb_nl_open(struct eb_nl *nl);
+/* Opens a socket inside the namespace of nsfd, and comes back. */
+int eb_nl_open_in(struct eb_nl *nl, int nsfd);
+void eb_nl_close(struct eb_nl *nl);
+
+int eb_nl_link_get(struct eb_nl *nl, const char *name, struct eb_link *out);
+int eb_nl_link_get_index(struct eb_nl *nl, int ifindex, struct eb_link *out);
+/* A veth pair: NAME here, PEER inside the namespace of peer_nsfd. Both down. */
+int eb_nl_veth_add(struct eb_nl *nl, const char *name, const unsigned char *mac,
+		   const char *peer, const unsigned char *peer_mac, int peer_nsfd);
+int eb_nl_link_del(struct eb_nl *nl, int ifindex);
+int eb_nl_link_up(struct eb_nl *nl, int ifindex);
+/* IPv6 link-local autoconfiguration off on this device. */
+int eb_nl_link_no_ipv6ll(struct eb_nl *nl, int ifindex);
+int eb_nl_addr_add(struct eb_nl *nl, int ifindex, uint32_t addr, int plen, bool noprefixroute);
+/* dst/plen via gw (0: on-link) out of ifindex, preferred source src (0: none). */
+int eb_nl_route_add(struct eb_nl *nl, uint32_t dst, int plen, uint32_t gw, int ifindex,
+		    uint32_t src);
+int eb_nl_neigh_add(struct eb_nl *nl, int ifindex, uint32_t addr, const unsigned char *mac);
+/* The device of the IPv4 default route of the main table; -ENOENT if none. */
+int eb_nl_default_route_dev(struct eb_nl *nl, int *ifindex);
+/* The first IPv4 address on ifindex (network order); -ENOENT if none. */
+int eb_nl_link_ipv4(struct eb_nl *nl, int ifindex, uint32_t *addr);
+/* Is addr (network order) one of the addresses of this namespace? */
+int eb_nl_addr_is_local(struct eb_nl *nl, uint32_t addr);
+
+#endif

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Parsers and helpers; see util.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "util.h"
+
+void eb_errf(struct eb_err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+}
+
+int eb_parse_ipv4(const char *s, uint32_t *addr)
+{
+	unsigned long part;
+	uint32_t a = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		char *end;
+
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		/* No leading zeros: "010" is octal to some tools, decimal to others. */
+		if (s[0] == '0' && s[1] >= '0' && s[1] <= '9')
+			return -EINVAL;
+		errno = 0;
+		part = strtoul(s, &end, 10);
+		if (errno || part > 255 || end - s > 3)
+			return -EINVAL;
+		a = (a << 8) | part;
+		s = end;
+		if (i < 3) {
+			if (*s != '.')
+				return -EINVAL;
+			s++;
+		}
+	}
+	if (*s)
+		return -EINVAL;
+	*addr = htonl(a);
+	return 0;
+}
+
+uint32_t eb_plen_to_mask(int plen)
+{
+	return plen <= 0 ? 0 : htonl(plen >= 32 ? 0xffffffffu : ~((1u << (32 - plen)) - 1));
+}
+
+int eb_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int eb_parse_cidr(const char *s, uint32_t *net, int *plen)
+{
+	char buf[32];
+	const char *slash = strchr(s, '/');
+	unsigned long n;
+	uint32_t a;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, slash - s);
+	buf[slash - s] = 0;
+	if (eb_parse_ipv4(buf, &a))
+		return -EINVAL;
+	/* /31 and /32 leave no room for a gateway and a container. */
+	if (eb_parse_uint(slash + 1, 1, 30, &n))
+		return -EINVAL;
+	if (a & ~eb_plen_to_mask(n))
+		return -EINVAL;
+	*net = a;
+	*plen = n;
+	return 0;
+}
+
+int eb_valid_name(const char *s, size_t max)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n >= max || s[0] == '-' || s[0] == '.')
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-' || c == '.'))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+bool eb_ip_in_subnet(uint32_t addr, uint32_t net, int plen)
+{
+	return (addr & eb_plen_to_mask(plen)) == net;
+}
+
+bool eb_ip_is_host(uint32_t addr, uint32_t net, int plen)
+{
+	uint32_t mask = eb_plen_to_mask(plen);
+
+	if ((addr & mask) != net)
+		return false;
+	return (addr & ~mask) != 0 && (addr & ~mask) != ~mask;
+}
+
+uint32_t eb_first_host(uint32_t net, int plen)
+{
+	return htonl(ntohl(net) + 1);
+}
+
+uint32_t eb_next_free_ip(uint32_t net, int plen, uint32_t gw,
+			 bool (*taken)(uint32_t addr, void *ctx), void *ctx)
+{
+	uint32_t first = ntohl(net) + 1, last = ntohl(net | ~eb_plen_to_mask(plen)) - 1, h;
+
+	for (h = first; h <= last; h++) {
+		uint32_t a = htonl(h);
+
+		if (a == gw || (taken && taken(a, ctx)))
+			continue;
+		return a;
+	}
+	return 0;
+}
+
+void eb_host_dev_name(const char *container, char out[16])
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	const char *p;
+
+	for (p = container; *p; p++) {
+		h ^= (unsigned char)*p;
+		h *= 16777619u;
+	}
+	snprintf(out, 16, "eb%08x", h);
+}
+
+void eb_mac_for(uint32_t addr, bool host_side, unsigned char mac[6])
+{
+	/* Locally administered, unicast; the address makes it unique in the
+	 * network and stable across runs. */
+	mac[0] = host_side ? 0x06 : 0x02;
+	mac[1] = 0xeb;
+	memcpy(mac + 2, &addr, 4);
+}
+
+const char *eb_ip_str(uint32_t addr, char buf[16])
+{
+	return inet_ntop(AF_INET, &addr, buf, 16);
+}
+
+const char *eb_mac_str(const unsigned char m[6], char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	return buf;
+}
+
+void eb_json_str(const char *in, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	for (; *in && o + 7 < outlen; in++) {
+		unsigned char c = *in;
+
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = c;
+		} else if (c < 0x20) {
+			o += snprintf(out + o, outlen - o, "\\u%04x", c);
+		} else {
+			out[o++] = c;
+		}
+	}
+	out[o] = 0;
+}

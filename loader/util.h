@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Parsers and small helpers shared by the CLI, the loader and the tests.
+ * Addresses are returned in network byte order. Parsers return 0 or -EINVAL
+ * and never print.
+ */
+#ifndef EB_UTIL_H
+#define EB_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <stdarg.h>
+
+/* Why a library call failed, in words, for the CLI to print. */
+struct eb_err {
+	char msg[512];
+};
+
+void eb_errf(struct eb_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+int eb_parse_ipv4(const char *s, uint32_t *addr);
+/* "A.B.C.D/N" with N in 1..30 and no host bits set. */
+int eb_parse_cidr(const char *s, uint32_t *net, int *plen);
+uint32_t eb_plen_to_mask(int plen);
+/* Unsigned decimal in [min, max], nothing else in the string. */
+int eb_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
+/* Names of networks and containers: 1..max-1 of [A-Za-z0-9_.-], not
+ * starting with '-' or '.'. Returns 0 or -EINVAL. */
+int eb_valid_name(const char *s, size_t max);
+/* Is addr a usable host address of net/plen (not the network, broadcast)? */
+bool eb_ip_in_subnet(uint32_t addr, uint32_t net, int plen);
+bool eb_ip_is_host(uint32_t addr, uint32_t net, int plen);
+/* The first host address of net/plen: the gateway by default. */
+uint32_t eb_first_host(uint32_t net, int plen);
+/* Next usable address after `after` (0: from the start) that is not the
+ * gateway and for which taken(addr, ctx) is false; 0 if the subnet is full. */
+uint32_t eb_next_free_ip(uint32_t net, int plen, uint32_t gw,
+			 bool (*taken)(uint32_t addr, void *ctx), void *ctx);
+/* Device name of a container's host-side veth: "eb" + 8 hex digits of a
+ * hash of the container name. */
+void eb_host_dev_name(const char *container, char out[16]);
+/* 02:eb:A:B:C:D for the container, 06:eb:A:B:C:D for the host side. */
+void eb_mac_for(uint32_t addr, bool host_side, unsigned char mac[6]);
+const char *eb_ip_str(uint32_t addr, char buf[16]);
+const char *eb_mac_str(const unsigned char mac[6], char buf[18]);
+/* JSON string body escaping into out (always terminated). */
+void eb_json_str(const char *in, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ebnet: a single-host container network in eBPF, without a bridge or
+ * iptables. This file is the command line: a table of commands, one
+ * do_<cmd>() each, prefix matching and a help text per command, in the
+ * manner of bpftool. The work itself is done by libebnet (loader/).
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "ebnet.h"
+#include "netns.h"
+
+#define EB_VERSION "0.1.0"
+
+static const char *prog = "ebnet";
+static bool json;
+static bool verbose;
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+	const char *help;
+};
+
+static const struct cmd *find_cmd(const char *word);
+
+static void die_usage(const char *cmdname, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
+static void die_usage(const char *cmdname, const char *fmt, ...)
+{
+	const struct cmd *c = cmdname ? find_cmd(cmdname) : NULL;
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (c)
+		fprintf(stderr, "usage: %s %s\n", prog, c->usage);
+	fprintf(stderr, "Try '%s help%s%s'.\n", prog, c ? " " : "", c ? c->name : "");
+	exit(2);
+}
+
+static int fail(int err, const struct eb_err *e)
+{
+	fprintf(stderr, "%s: %s\n", prog, e->msg[0] ? e->msg : strerror(-err));
+	return 1;
+}
+
+static void need_root(void)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "%s: must run as root (it needs CAP_NET_ADMIN and CAP_BPF)\n", prog);
+		exit(1);
+	}
+}
+
+/* Options shared by the commands: --net NAME and --json, anywhere. */
+struct opts {
+	const char *net;
+	bool net_given;
+	const char *subnet;
+	const char *uplink;
+	const char *attach;
+	int nargs;
+	char **args;
+	int ncmd; /* exec: the command after -- */
+	char **cmd;
+};
+
+static void parse_opts(const char *cmdname, int argc, char **argv, struct opts *o,
+		       const char *allowed)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	o->net = getenv("EBNET_NET") ? getenv("EBNET_NET") : EB_DEFAULT_NET;
+	o->args = calloc(argc + 1, sizeof(char *));
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		const char **dst = NULL;
+
+		if (!strcmp(a, "--")) {
+			o->cmd = argv + i + 1;
+			o->ncmd = argc - i - 1;
+			break;
+		}
+		if (!strcmp(a, "--json") || !strcmp(a, "-j")) {
+			if (!strstr(allowed, "json"))
+				die_usage(cmdname, "'%s' takes no --json", cmdname);
+			json = true;
+			continue;
+		}
+		if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			verbose = true;
+			continue;
+		}
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			const struct cmd *c = find_cmd(cmdname);
+
+			printf("usage: %s %s\n\n%s", prog, c->usage, c->help);
+			exit(0);
+		}
+		if (!strcmp(a, "--net"))
+			dst = &o->net;
+		else if (!strcmp(a, "--subnet") && strstr(allowed, "subnet"))
+			dst = &o->subnet;
+		else if (!strcmp(a, "--uplink") && strstr(allowed, "uplink"))
+			dst = &o->uplink;
+		else if (!strcmp(a, "--attach") && strstr(allowed, "attach"))
+			dst = &o->attach;
+		if (dst) {
+			if (i + 1 >= argc || !argv[i + 1][0])
+				die_usage(cmdname, "option '%s' needs a value", a);
+			*dst = argv[++i];
+			if (dst == &o->net)
+				o->net_given = true;
+			continue;
+		}
+		if (a[0] == '-' && a[1]) {
+			die_usage(cmdname, "unknown option '%s' for '%s'", a, cmdname);
+		}
+		if (!strcmp(cmdname, "exec") && o->nargs == 1) {
+			/* exec CONTAINER CMD...: the rest is the command. */
+			o->cmd = argv + i;
+			o->ncmd = argc - i;
+			break;
+		}
+		o->args[o->nargs++] = argv[i];
+	}
+	if (eb_valid_name(o->net, EB_NAME_LEN))
+		die_usage(cmdname, "invalid network name '%s': use 1 to %d of A-Z a-z 0-9 _ . -",
+			  o->net, EB_NAME_LEN - 1);
+}
+
+static void warn_private_mounts(void)
+{
+	if (eb_private_mount_ns())
+		fprintf(stderr,
+			"%s: warning: running in a private mount namespace (as under `ip netns "
+			"exec`): container namespaces mounted under /run/netns here are not seen "
+			"outside it; enter a network namespace with `nsenter --net=...` instead\n",
+			prog);
+}
+
+/* ---- up ---- */
+
+static int do_up(int argc, char **argv)
+{
+	struct eb_up_opts uo = {};
+	struct eb_ctr_req *reqs;
+	struct eb_err e = {};
+	struct opts o;
+	const char *env;
+	int i, err;
+
+	parse_opts("up", argc, argv, &o, "subnet uplink attach");
+	uo.net = o.net;
+	uo.uplink = o.uplink;
+	uo.verbose = verbose;
+	if (o.subnet && eb_parse_cidr(o.subnet, &uo.subnet, &uo.plen))
+		die_usage("up",
+			  "invalid subnet '%s': want A.B.C.D/N with N from 1 to 30 and no host bits "
+			  "set (like 10.77.0.0/16)",
+			  o.subnet);
+	env = getenv("EBNET_ATTACH");
+	if (!o.attach && env && *env)
+		o.attach = env;
+	if (!o.attach || !strcmp(o.attach, "auto"))
+		uo.attach = EB_ATTACH_AUTO;
+	else if (!strcmp(o.attach, "tcx"))
+		uo.attach = EB_ATTACH_TCX;
+	else if (!strcmp(o.attach, "clsact"))
+		uo.attach = EB_ATTACH_CLSACT;
+	else
+		die_usage("up", "invalid --attach '%s': want auto, tcx or clsact", o.attach);
+
+	reqs = calloc(o.nargs + 1, sizeof(*reqs));
+	for (i = 0; i < o.nargs; i++) {
+		char *eq = strchr(o.args[i], '=');
+
+		reqs[i].name = o.args[i];
+		if (eq) {
+			*eq = 0;
+			if (eb_parse_ipv4(eq + 1, &reqs[i].ip))
+				die_usage("up", "invalid address '%s' for container '%s'", eq + 1,
+					  o.args[i]);
+		}
+	}
+	need_root();
+	warn_private_mounts();
+	err = eb_up(&uo, reqs, o.nargs, &e);
+	free(reqs);
+	if (err)
+		return fail(err, &e);
+	return 0;
+}
+
+/* ---- rm ---- */
+
+static int do_rm(int argc, char **argv)
+{
+	struct eb_err e = {};
+	struct opts o;
+	char net[64];
+	int i, err;
+
+	parse_opts("rm", argc, argv, &o, "");
+	if (!o.nargs)
+		die_usage("rm", "name the containers to remove");
+	need_root();
+	if (!o.net_given) {
+		/* The network follows from the container's name. */
+		if (eb_find_container(o.args[0], net, sizeof(net), NULL)) {
+			fprintf(stderr, "%s: no container '%s' in any network\n", prog, o.args[0]);
+			return 1;
+		}
+		o.net = net;
+	}
+	for (i = 0; i < o.nargs; i++)
+		if (eb_valid_name(o.args[i], EB_NAME_LEN)) {
+			fprintf(stderr, "%s: invalid container name '%s'\n", prog, o.args[i]);
+			return 1;
+		}
+	err = eb_rm(o.net, o.args, o.nargs, &e);
+	return err ? fail(err, &e) : 0;
+}
+
+/* ---- down ---- */
+
+static int do_down(int argc, char **argv)
+{
+	struct eb_err e = {};
+	struct opts o;
+	int err;
+
+	parse_opts("down", argc, argv, &o, "");
+	if (o.nargs)
+		die_usage("down", "unexpected argument '%s'", o.args[0]);
+	need_root();
+	err = eb_down(o.net, &e);
+	return err ? fail(err, &e) : 0;
+}
+
+/* ---- exec ---- */
+
+static int do_exec(int argc, char **argv)
+{
+	struct opts o;
+	char net[64];
+	int fd;
+
+	parse_opts("exec", argc, argv, &o, "");
+	if (!o.nargs)
+		die_usage("exec", "name the container");
+	if (!o.ncmd)
+		die_usage("exec", "name the command to run in '%s'", o.args[0]);
+	need_root();
+	if (eb_find_container(o.args[0], net, sizeof(net), NULL) ||
+	    (o.net_given && strcmp(net, o.net))) {
+		fprintf(stderr, "%s: no container '%s'%s%s\n", prog, o.args[0],
+			o.net_given ? " in network " : "", o.net_given ? o.net : "");
+		return 1;
+	}
+	fd = eb_netns_open(o.args[0]);
+	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "%s: cannot enter the namespace of '%s': %s\n", prog, o.args[0],
+			strerror(errno));
+		return 1;
+	}
+	close(fd);
+	execvp(o.cmd[0], o.cmd);
+	fprintf(stderr, "%s: cannot run '%s': %s\n", prog, o.cmd[0], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}
+
+/* ---- ls ---- */
+
+static void print_net_json(const struct eb_net_info *n, bool last)
+{
+	char a[16], b[16], c[16], m[18], hm[18], js[80];
+	int i;
+
+	eb_json_str(n->name, js, sizeof(js));
+	printf("{\"name\":\"%s\",\"subnet\":\"%s/%d\",\"gateway\":\"%s\",", js,
+	       eb_ip_str(n->cfg.subnet, a), n->cfg.prefix_len, eb_ip_str(n->cfg.gateway, b));
+	printf("\"uplink\":%s%s%s,\"snat_ip\":\"%s\",\"pin_dir\":\"%s/%s\",\"containers\":[",
+	       n->uplink[0] ? "\"" : "", n->uplink[0] ? n->uplink : "null",
+	       n->uplink[0] ? "\"" : "", eb_ip_str(n->cfg.snat_ip, c), EB_PIN_ROOT, js);
+	for (i = 0; i < n->nctr; i++) {
+		const struct eb_endpoint *ep = &n->ctr[i];
+
+		eb_json_str(ep->name, js, sizeof(js));
+		printf("%s{\"name\":\"%s\",\"ip\":\"%s\",\"mac\":\"%s\",\"host_dev\":\"%s\","
+		       "\"host_ifindex\":%u,\"gateway_mac\":\"%s\",\"attach\":\"%s\",\"state\":\"%s\"}",
+		       i ? "," : "", js, eb_ip_str(ep->ip, a), eb_mac_str(ep->mac, m), ep->host_dev,
+		       ep->ifindex, eb_mac_str(ep->host_mac, hm),
+		       ep->flags & EB_EP_CLSACT ? "clsact" : "tcx",
+		       ep->flags & EB_EP_READY ? "ready" : "incomplete");
+	}
+	printf("]}%s", last ? "" : ",");
+}
+
+static void print_net_text(const struct eb_net_info *n)
+{
+	char a[16], b[16], c[16], m[18];
+	int i;
+
+	printf("network %s  subnet %s/%d  gateway %s  uplink %s  snat %s  containers %d\n",
+	       n->name, eb_ip_str(n->cfg.subnet, a), n->cfg.prefix_len,
+	       eb_ip_str(n->cfg.gateway, b), n->uplink[0] ? n->uplink : "-",
+	       n->cfg.snat_ip ? eb_ip_str(n->cfg.snat_ip, c) : "-", n->nctr);
+	if (!n->nctr)
+		return;
+	printf("  %-20s %-15s %-17s %-11s %-6s %s\n", "CONTAINER", "ADDRESS", "MAC", "HOST-DEV",
+	       "ATTACH", "STATE");
+	for (i = 0; i < n->nctr; i++) {
+		const struct eb_endpoint *ep = &n->ctr[i];
+
+		printf("  %-20s %-15s %-17s %-11s %-6s %s\n", ep->name, eb_ip_str(ep->ip, a),
+		       eb_mac_str(ep->mac, m), ep->host_dev,
+		       ep->flags & EB_EP_CLSACT ? "clsact" : "tcx",
+		       ep->flags & EB_EP_READY ? "ready" : "incomplete (run `ebnet up` again)");
+	}
+}
+
+static int do_ls(int argc, char **argv)
+{
+	static char names[256][64];
+	static struct eb_net_info info;
+	struct eb_err e = {};
+	struct opts o;
+	int n, i, err, shown = 0;
+
+	parse_opts("ls", argc, argv, &o, "json");
+	if (o.nargs)
+		die_usage("ls", "unexpected argument '%s'", o.args[0]);
+	need_root();
+	if (o.net_given) {
+		if (!eb_dp_exists(o.net)) {
+			fprintf(stderr, "%s: network '%s' does not exist\n", prog, o.net);
+			return 1;
+		}
+		snprintf(names[0], 64, "%s", o.net);
+		n = 1;
+	} else {
+		n = eb_net_list(names, 256);
+	}
+	if (json)
+		printf("{\"networks\":[");
+	for (i = 0; i < n; i++) {
+		err = eb_net_info(names[i], &info, &e);
+		if (err) {
+			fprintf(stderr, "%s: network '%s': %s\n", prog, names[i], e.msg);
+			continue;
+		}
+		if (json)
+			print_net_json(&info, false);
+		else
+			print_net_text(&info);
+		shown++;
+	}
+	if (json)
+		printf("%s]}\n", shown ? "{}" : "");
+	else if (!shown)
+		printf("no networks (create one with `ebnet up`)\n");
+	return 0;
+}
+
+/* ---- help ---- */
+
+static int do_help(int argc, char **argv);
+static int do_version(int argc, char **argv)
+{
+	printf("ebnet %s\n", EB_VERSION);
+	return 0;
+}
+
+static const struct cmd cmds[] = {
+	{ "up", do_up,
+	  "up [--net NAME] [--subnet CIDR] [--uplink IFACE] [--attach auto|tcx|clsact] "
+	  "[CONTAINER[=IP] ...]",
+	  "Creates the network NAME (default ebnet0) if it does not exist, then every\n"
+	  "CONTAINER that does not exist yet: a network namespace named CONTAINER (see\n"
+	  "`ip netns`), a veth pair whose container end is eth0 with the given address or\n"
+	  "the next free one, a default route via the gateway, lo up.\n"
+	  "Running it again changes nothing; a container keeps its address; a container\n"
+	  "left half-made by an interrupted run is made again.\n\n"
+	  "  --subnet CIDR    the network's IPv4 subnet (default " EB_DEFAULT_SUBNET ");\n"
+	  "                   the gateway is its first host address, owned by the host\n"
+	  "  --uplink IFACE   the host's way out (default: the default route's device)\n"
+	  "  --attach MODE    how TC programs attach: tcx (Linux 6.6+), clsact, or auto\n"
+	  "                   (tcx where the kernel has it); EBNET_ATTACH sets the default\n"
+	  "  -v               libbpf's messages, the verifier's log on failure\n\n"
+	  "Example: ebnet up --net demo --subnet 10.77.0.0/16 web db=10.77.0.10\n" },
+	{ "rm", do_rm, "rm [--net NAME] CONTAINER...",
+	  "Removes containers: namespace, veth pair, route, map entries, attached program.\n"
+	  "The network follows from the first container's name unless --net is given.\n"
+	  "An unknown name removes nothing and exits 1.\n" },
+	{ "down", do_down, "down [--net NAME]",
+	  "Removes the network NAME (default ebnet0) and all its containers, leaving no\n"
+	  "namespace, device, route, pin or attached program. A network that is not there\n"
+	  "is not an error.\n" },
+	{ "exec", do_exec, "exec CONTAINER [--] CMD [ARG...]",
+	  "Runs CMD inside the network namespace of CONTAINER; its exit status is ebnet's.\n"
+	  "Example: ebnet exec web -- ping -c1 172.18.0.3\n" },
+	{ "ls", do_ls, "ls [--net NAME] [--json]",
+	  "Lists networks and their containers: address, MAC, host-side device, how the\n"
+	  "program is attached. --json prints one JSON object for scripts.\n" },
+	{ "help", do_help, "help [COMMAND]", "Shows the commands, or one command in full.\n" },
+	{ "version", do_version, "version", "Prints the version.\n" },
+};
+
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+/* Exact name, or an unambiguous prefix of one. */
+static const struct cmd *find_cmd(const char *word)
+{
+	const struct cmd *hit = NULL;
+	size_t i, len = strlen(word);
+
+	if (!len)
+		return NULL;
+	for (i = 0; i < NCMDS; i++) {
+		if (!strcmp(cmds[i].name, word))
+			return &cmds[i];
+		if (!strncmp(cmds[i].name, word, len)) {
+			if (hit)
+				return NULL;
+			hit = &cmds[i];
+		}
+	}
+	return hit;
+}
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+		"ebnet: a single-host container network in eBPF: no bridge, no iptables.\n\n"
+		"usage: %s COMMAND [OPTIONS]\n\n",
+		prog);
+	for (i = 0; i < NCMDS; i++)
+		fprintf(f, "  %s %s\n", prog, cmds[i].usage);
+	fprintf(f,
+		"\nEvery command takes --net NAME (default ebnet0, or $EBNET_NET) and -v.\n"
+		"State lives in BPF maps pinned under " EB_PIN_ROOT "/NAME/; read any of them\n"
+		"with `bpftool map dump pinned " EB_PIN_ROOT "/NAME/MAP`.\n"
+		"`%s help COMMAND` tells more.\n",
+		prog);
+}
+
+static int do_help(int argc, char **argv)
+{
+	const struct cmd *c;
+
+	if (argc < 1) {
+		usage(stdout);
+		return 0;
+	}
+	c = find_cmd(argv[0]);
+	if (!c) {
+		fprintf(stderr, "%s: no command '%s'\n", prog, argv[0]);
+		usage(stderr);
+		return 2;
+	}
+	printf("usage: %s %s\n\n%s", prog, c->usage, c->help);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cmd *c;
+
+	if (argc < 2) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
+		return do_version(0, NULL);
+	c = find_cmd(argv[1]);
+	if (!c) {
+		fprintf(stderr, "%s: unknown or ambiguous command '%s'\n", prog, argv[1]);
+		fprintf(stderr, "Try '%s help'.\n", prog);
+		return 2;
+	}
+	return c->fn(argc - 2, argv + 2);
+}

@@ -82,3 +82,7 @@ deps:
 
 clean:
 	$(Q)rm -rf $(OUT)
+
+# QUICK=1: one short round of each workload, to prove the harness works.
+bench: all
+	$(Q)QUICK=$(QUICK) bench/run.sh

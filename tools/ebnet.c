@@ -285,13 +285,13 @@ static int do_exec(int argc, char **argv)
 
 /* ---- ls ---- */
 
-static void print_net_json(const struct eb_net_info *n, bool last)
+static void print_net_json(const struct eb_net_info *n, bool first)
 {
 	char a[16], b[16], c[16], m[18], hm[18], js[80];
 	int i;
 
 	eb_json_str(n->name, js, sizeof(js));
-	printf("{\"name\":\"%s\",\"subnet\":\"%s/%d\",\"gateway\":\"%s\",", js,
+	printf("%s{\"name\":\"%s\",\"subnet\":\"%s/%d\",\"gateway\":\"%s\",", first ? "" : ",", js,
 	       eb_ip_str(n->cfg.subnet, a), n->cfg.prefix_len, eb_ip_str(n->cfg.gateway, b));
 	printf("\"uplink\":%s%s%s,\"snat_ip\":\"%s\",\"pin_dir\":\"%s/%s\",\"containers\":[",
 	       n->uplink[0] ? "\"" : "", n->uplink[0] ? n->uplink : "null",
@@ -307,7 +307,7 @@ static void print_net_json(const struct eb_net_info *n, bool last)
 		       ep->flags & EB_EP_CLSACT ? "clsact" : "tcx",
 		       ep->flags & EB_EP_READY ? "ready" : "incomplete");
 	}
-	printf("]}%s", last ? "" : ",");
+	printf("]}");
 }
 
 static void print_net_text(const struct eb_net_info *n)
@@ -364,13 +364,13 @@ static int do_ls(int argc, char **argv)
 			continue;
 		}
 		if (json)
-			print_net_json(&info, false);
+			print_net_json(&info, shown == 0);
 		else
 			print_net_text(&info);
 		shown++;
 	}
 	if (json)
-		printf("%s]}\n", shown ? "{}" : "");
+		printf("]}\n");
 	else if (!shown)
 		printf("no networks (create one with `ebnet up`)\n");
 	return 0;

@@ -16,6 +16,7 @@
 #include "lib/parse.h"
 #include "lib/counters.h"
 #include "lib/arp.h"
+#include "lib/nat.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -40,6 +41,62 @@ static __always_inline int eb_flood_copy(struct __sk_buff *skb, const struct eb_
 	}
 	skb->cb[EB_CB_COPIES] = copies;
 	return EB_CNT_FLOOD;
+}
+
+/*
+ * A packet for an address beyond the gateway. The kernel's FIB says where it
+ * goes: a local address of the host goes to the host's stack; a
+ * destination out of the uplink is source-translated and sent there.
+ * Returns a counter (>= 0: pass to the host), a negative drop reason, or,
+ * as TC_ACT_REDIRECT + EB_CNT_MAX, a redirect verdict.
+ */
+static __always_inline int eb_from_container_routed(struct __sk_buff *skb,
+						    const struct eb_config *cfg,
+						    struct iphdr *iph, void *end, __u32 len)
+{
+	struct bpf_fib_lookup fib = {};
+	struct eb_ifindex_key pk;
+	struct eb_pkt p;
+	int rc, ret, cnt = 0;
+
+	fib.family = AF_INET;
+	fib.tos = iph->tos;
+	fib.l4_protocol = iph->protocol;
+	fib.ipv4_src = iph->saddr;
+	fib.ipv4_dst = iph->daddr;
+	fib.ifindex = skb->ifindex;
+	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
+	switch (rc) {
+	case BPF_FIB_LKUP_RET_SUCCESS:
+	case BPF_FIB_LKUP_RET_NO_NEIGH:
+		break;
+	case BPF_FIB_LKUP_RET_NOT_FWDED:   /* a local address, or no route */
+	case BPF_FIB_LKUP_RET_FWD_DISABLED: /* the stack decides, without forwarding */
+		return EB_CNT_TO_HOST;
+	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
+		return EB_DROP(EB_CNT_DROP_FRAG_NEEDED);
+	default:
+		return EB_DROP(EB_CNT_DROP_NO_ROUTE);
+	}
+	if (fib.ifindex != cfg->uplink_ifindex || !cfg->uplink_ifindex) {
+		/* Another container of this network, by its address: the
+		 * host's stack routes it. Anything else is not ours to reach. */
+		pk.ifindex = fib.ifindex;
+		if (bpf_map_lookup_elem(&eb_ports, &pk))
+			return EB_CNT_TO_HOST;
+		return EB_DROP(EB_CNT_DROP_ISOLATED);
+	}
+
+	ret = eb_parse_l4(skb, iph, end, &p);
+	if (ret < 0)
+		return ret;
+	ret = eb_snat_forward(skb, &p, cfg, &fib, rc, len, &cnt);
+	if (ret < 0)
+		return ret;
+	skb->cb[EB_CB_DECISION] = cnt;
+	skb->cb[EB_CB_TARGET] = fib.ifindex;
+	eb_count(cnt, len);
+	return ret + EB_CNT_MAX;
 }
 
 SEC("tc")
@@ -109,8 +166,32 @@ int eb_from_container(struct __sk_buff *skb)
 	}
 
 	if (eb_mac_eq(eth->h_dest, src->host_mac)) {
-		ret = EB_CNT_TO_HOST;
-		goto out;
+		/* To the gateway's MAC: the host itself, or routed beyond it. */
+		struct iphdr *ip4 = (void *)(long)skb->data + sizeof(struct ethhdr);
+		void *end = (void *)(long)skb->data_end;
+
+		if (proto != ETH_P_IP) {
+			ret = EB_CNT_TO_HOST;
+			goto out;
+		}
+		/* Bounds again, from skb->data: the parse above ran on another
+		 * path, and the verifier does not carry its range here. */
+		if ((void *)(ip4 + 1) > end) {
+			ret = EB_DROP(EB_CNT_DROP_MALFORMED);
+			goto out;
+		}
+		if (ip4->daddr == cfg->gateway) {
+			ret = EB_CNT_TO_HOST;
+			goto out;
+		}
+		ret = eb_from_container_routed(skb, cfg, ip4, end, len);
+		if (ret >= 0 && ret < EB_CNT_MAX) {
+			/* A counter: let the host's stack have it. */
+			goto out;
+		}
+		if (ret < 0)
+			goto out;
+		return ret - EB_CNT_MAX; /* a redirect verdict; counted already */
 	}
 
 	eb_mac_copy(mkey.mac, eth->h_dest);

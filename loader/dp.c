@@ -17,6 +17,7 @@
 #include "dp.h"
 #include "ebnet_maps.h"
 #include "container.skel.h"
+#include "uplink.skel.h"
 
 /* tcx arrived in Linux 6.6; the uapi headers of older distributions do not
  * name it, the value is fixed by the kernel ABI. */
@@ -25,13 +26,14 @@
 void eb_dp_init(struct eb_dp *dp)
 {
 	dp->cfg = dp->endpoints = dp->ports = dp->fdb = dp->flood = dp->stats = -1;
-	dp->prog_container = -1;
+	dp->prog_container = dp->prog_uplink = -1;
 }
 
 void eb_dp_close(struct eb_dp *dp)
 {
 	int *fds[] = { &dp->cfg, &dp->endpoints, &dp->ports, &dp->fdb,
-		       &dp->flood, &dp->stats, &dp->prog_container };
+		       &dp->flood, &dp->stats, &dp->prog_container, &dp->prog_uplink,
+		       &dp->ct_tcp, &dp->ct_other };
 	size_t i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
@@ -81,6 +83,12 @@ static const char *map_type_str(unsigned int t)
 	return s ? s : "unknown";
 }
 
+/* Maps whose size is a setting of `ebnet up` rather than of the build. */
+static bool eb_map_is_sized(const char *name)
+{
+	return !strcmp(name, EB_MAP_CT_TCP) || !strcmp(name, EB_MAP_CT_OTHER);
+}
+
 /* The pinned map, if there is one, has the layout this build expects. */
 static int check_pinned_map(const char *net, const struct bpf_map *want, struct eb_err *e)
 {
@@ -114,6 +122,9 @@ static int check_pinned_map(const char *net, const struct bpf_map *want, struct 
 			p, info.key_size, info.value_size, bpf_map__key_size(want),
 			bpf_map__value_size(want), net);
 		err = -EINVAL;
+	} else if (eb_map_is_sized(bpf_map__name(want))) {
+		/* A setting: take the pinned map's size, so that libbpf reuses it. */
+		bpf_map__set_max_entries((struct bpf_map *)want, info.max_entries);
 	} else if (info.max_entries != bpf_map__max_entries(want)) {
 		eb_errf(e, "pinned map '%s' holds %u entries, this ebnet expects %u", p,
 			info.max_entries, bpf_map__max_entries(want));
@@ -139,24 +150,17 @@ static int open_pin(const char *net, const char *name, int *fd, struct eb_err *e
 	return 0;
 }
 
-static int check_all_maps(const char *net, struct eb_err *e)
+static int check_all_maps(const char *net, struct bpf_object *obj, struct eb_err *e)
 {
-	struct container_bpf *skel = container_bpf__open();
 	struct bpf_map *m;
-	int err = 0;
+	int err;
 
-	if (!skel) {
-		err = -errno;
-		eb_errf(e, "cannot open the built-in BPF object: %s", strerror(-err));
-		return err;
-	}
-	bpf_object__for_each_map(m, skel->obj) {
+	bpf_object__for_each_map(m, obj) {
 		err = check_pinned_map(net, m, e);
 		if (err)
-			break;
+			return err;
 	}
-	container_bpf__destroy(skel);
-	return err;
+	return 0;
 }
 
 static int open_maps(const char *net, struct eb_dp *dp, struct eb_err *e)
@@ -168,6 +172,7 @@ static int open_maps(const char *net, struct eb_dp *dp, struct eb_err *e)
 		{ EB_MAP_CONFIG, &dp->cfg },	 { EB_MAP_ENDPOINTS, &dp->endpoints },
 		{ EB_MAP_PORTS, &dp->ports },	 { EB_MAP_FDB, &dp->fdb },
 		{ EB_MAP_FLOOD, &dp->flood },	 { EB_MAP_STATS, &dp->stats },
+		{ EB_MAP_CT_TCP, &dp->ct_tcp },	 { EB_MAP_CT_OTHER, &dp->ct_other },
 	};
 	size_t i;
 	int err;
@@ -182,10 +187,18 @@ static int open_maps(const char *net, struct eb_dp *dp, struct eb_err *e)
 
 int eb_dp_open(const char *net, struct eb_dp *dp, struct eb_err *e)
 {
+	struct container_bpf *skel;
 	int err;
 
 	eb_dp_init(dp);
-	err = check_all_maps(net, e);
+	skel = container_bpf__open();
+	if (!skel) {
+		err = -errno;
+		eb_errf(e, "cannot open the built-in BPF object: %s", strerror(-err));
+		return err;
+	}
+	err = check_all_maps(net, skel->obj, e);
+	container_bpf__destroy(skel);
 	if (!err)
 		err = open_maps(net, dp, e);
 	if (err)
@@ -203,10 +216,45 @@ static int libbpf_loud(enum libbpf_print_level level, const char *fmt, va_list a
 	return vfprintf(stderr, fmt, ap);
 }
 
-int eb_dp_ensure(const char *net, struct eb_dp *dp, bool verbose, struct eb_err *e)
+/* Loads one object against the network's pins and pins its program. */
+static int load_and_pin(const char *net, struct bpf_object *obj, struct bpf_program *prog,
+			const char *pin, const struct eb_dp_sizes *sz, bool verbose,
+			struct eb_err *e)
+{
+	char p[PATH_MAX];
+	struct bpf_map *m;
+	int err;
+
+	bpf_object__for_each_map(m, obj) {
+		if (sz && !strcmp(bpf_map__name(m), EB_MAP_CT_TCP) && sz->ct_tcp)
+			bpf_map__set_max_entries(m, sz->ct_tcp);
+		if (sz && !strcmp(bpf_map__name(m), EB_MAP_CT_OTHER) && sz->ct_other)
+			bpf_map__set_max_entries(m, sz->ct_other);
+	}
+	/* Pinned maps keep their size (check_all_maps adjusts it). */
+	err = check_all_maps(net, obj, e);
+	if (err)
+		return err;
+	err = bpf_object__load(obj);
+	if (err) {
+		eb_errf(e, "cannot load the datapath (%s) into the kernel: %s%s", pin,
+			strerror(-err), verbose ? "" : " (run with -v for the verifier's log)");
+		return err;
+	}
+	pin_path(net, pin, p, sizeof(p));
+	unlink(p);
+	err = bpf_program__pin(prog, p);
+	if (err)
+		eb_errf(e, "cannot pin '%s': %s", p, strerror(-err));
+	return err;
+}
+
+int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz, bool verbose,
+		 struct eb_err *e)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
-	struct container_bpf *skel = NULL;
+	struct container_bpf *cskel = NULL;
+	struct uplink_bpf *uskel = NULL;
 	char dir[PATH_MAX], p[PATH_MAX];
 	int err;
 
@@ -226,59 +274,61 @@ int eb_dp_ensure(const char *net, struct eb_dp *dp, bool verbose, struct eb_err 
 		eb_errf(e, "cannot create '%s': %s", dir, strerror(-err));
 		return err;
 	}
-	err = check_all_maps(net, e);
-	if (err)
-		return err;
 
-	pin_path(net, EB_PROG_PIN_CONTAINER, p, sizeof(p));
-	if (access(p, F_OK) == 0 && eb_dp_exists(net)) {
-		err = open_maps(net, dp, e);
-		if (!err)
-			err = open_pin(net, EB_PROG_PIN_CONTAINER, &dp->prog_container, e);
-		if (err)
-			eb_dp_close(dp);
-		return err;
-	}
-
-	/* First run, or a run that stopped halfway: load the object; maps
-	 * that are pinned already are reused, the others created and pinned. */
+	/* Each object is loaded when its program pin is missing: the first
+	 * run, or a run that stopped halfway. Maps that are pinned already
+	 * are reused, the others created and pinned (pin_root_path). */
 	oo.pin_root_path = dir;
-	skel = container_bpf__open_opts(&oo);
-	if (!skel) {
-		err = -errno;
-		eb_errf(e, "cannot open the built-in BPF object: %s", strerror(-err));
-		return err;
+	pin_path(net, EB_PROG_PIN_CONTAINER, p, sizeof(p));
+	if (access(p, F_OK) < 0) {
+		cskel = container_bpf__open_opts(&oo);
+		if (!cskel) {
+			err = -errno;
+			eb_errf(e, "cannot open the built-in BPF object: %s", strerror(-err));
+			goto out;
+		}
+		err = load_and_pin(net, cskel->obj, cskel->progs.eb_from_container,
+				   EB_PROG_PIN_CONTAINER, sz, verbose, e);
+		if (err)
+			goto out;
 	}
-	err = container_bpf__load(skel);
-	if (err) {
-		eb_errf(e, "cannot load the datapath into the kernel: %s%s", strerror(-err),
-			verbose ? "" : " (run with -v for the verifier's log)");
-		goto out;
+	pin_path(net, EB_PROG_PIN_UPLINK, p, sizeof(p));
+	if (access(p, F_OK) < 0) {
+		uskel = uplink_bpf__open_opts(&oo);
+		if (!uskel) {
+			err = -errno;
+			eb_errf(e, "cannot open the built-in BPF object: %s", strerror(-err));
+			goto out;
+		}
+		err = load_and_pin(net, uskel->obj, uskel->progs.eb_from_uplink, EB_PROG_PIN_UPLINK,
+				   sz, verbose, e);
+		if (err)
+			goto out;
 	}
-	unlink(p);
-	err = bpf_program__pin(skel->progs.eb_from_container, p);
-	if (err) {
-		eb_errf(e, "cannot pin '%s': %s", p, strerror(-err));
-		goto out;
-	}
-	err = open_maps(net, dp, e);
+	err = eb_dp_open(net, dp, e);
 	if (!err)
 		err = open_pin(net, EB_PROG_PIN_CONTAINER, &dp->prog_container, e);
+	if (!err)
+		err = open_pin(net, EB_PROG_PIN_UPLINK, &dp->prog_uplink, e);
 out:
-	container_bpf__destroy(skel);
+	container_bpf__destroy(cskel);
+	uplink_bpf__destroy(uskel);
 	if (err)
 		eb_dp_close(dp);
 	return err;
 }
 
-static int attach_clsact(int prog_fd, int ifindex, const char *ifname, struct eb_err *e)
+static int attach_clsact(int prog_fd, int ifindex, const char *ifname, __u32 prio,
+			 bool *made_qdisc, struct eb_err *e)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1, .prog_fd = prog_fd,
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = prio, .prog_fd = prog_fd,
 		    .flags = BPF_TC_F_REPLACE);
 	int err;
 
 	err = bpf_tc_hook_create(&hook);
+	if (made_qdisc)
+		*made_qdisc = err == 0;
 	if (err && err != -EEXIST) {
 		eb_errf(e, "cannot add a clsact qdisc to '%s': %s", ifname, strerror(-err));
 		return err;
@@ -291,17 +341,16 @@ static int attach_clsact(int prog_fd, int ifindex, const char *ifname, struct eb
 }
 
 static int attach_tcx(const char *net, int prog_fd, int ifindex, const char *ifname,
-		      struct eb_err *e)
+		      const char *pin, struct eb_err *e)
 {
-	char p[PATH_MAX], name[64];
+	char p[PATH_MAX];
 	int fd, err;
 
 	fd = bpf_link_create(prog_fd, ifindex, EB_BPF_TCX_INGRESS, NULL);
 	if (fd < 0)
 		return fd;
 	/* The link lives as long as its pin: the attachment outlives ebnet. */
-	snprintf(name, sizeof(name), "link_%s", ifname);
-	pin_path(net, name, p, sizeof(p));
+	pin_path(net, pin, p, sizeof(p));
 	unlink(p);
 	err = bpf_obj_pin(fd, p) < 0 ? -errno : 0;
 	if (err)
@@ -310,16 +359,17 @@ static int attach_tcx(const char *net, int prog_fd, int ifindex, const char *ifn
 	return err;
 }
 
-int eb_dp_attach(const struct eb_dp *dp, const char *net, int ifindex, const char *ifname,
-		 enum eb_attach mode, bool *clsact, struct eb_err *e)
+static int attach_any(const char *net, int prog_fd, int ifindex, const char *ifname,
+		      const char *pin, __u32 prio, enum eb_attach mode, bool *clsact,
+		      bool *made_qdisc, struct eb_err *e)
 {
 	int err;
 
 	if (mode == EB_ATTACH_CLSACT) {
 		*clsact = true;
-		return attach_clsact(dp->prog_container, ifindex, ifname, e);
+		return attach_clsact(prog_fd, ifindex, ifname, prio, made_qdisc, e);
 	}
-	err = attach_tcx(net, dp->prog_container, ifindex, ifname, e);
+	err = attach_tcx(net, prog_fd, ifindex, ifname, pin, e);
 	if (!err) {
 		*clsact = false;
 		return 0;
@@ -334,7 +384,56 @@ int eb_dp_attach(const struct eb_dp *dp, const char *net, int ifindex, const cha
 	}
 	/* No tcx in this kernel (before 6.6): the classic clsact qdisc. */
 	*clsact = true;
-	return attach_clsact(dp->prog_container, ifindex, ifname, e);
+	return attach_clsact(prog_fd, ifindex, ifname, prio, made_qdisc, e);
+}
+
+int eb_dp_attach(const struct eb_dp *dp, const char *net, int ifindex, const char *ifname,
+		 enum eb_attach mode, bool *clsact, struct eb_err *e)
+{
+	char pin[64];
+
+	snprintf(pin, sizeof(pin), "link_%s", ifname);
+	return attach_any(net, dp->prog_container, ifindex, ifname, pin, 1, mode, clsact, NULL, e);
+}
+
+__u32 eb_uplink_prio(const char *net)
+{
+	__u32 h = 2166136261u;
+
+	for (; *net; net++)
+		h = (h ^ (unsigned char)*net) * 16777619u;
+	/* Each network its own clsact priority on a shared uplink. */
+	return 0x100 + h % 0x7000;
+}
+
+int eb_dp_attach_uplink(const struct eb_dp *dp, const char *net, int ifindex,
+			const char *ifname, enum eb_attach mode, bool *clsact, bool *made_qdisc,
+			struct eb_err *e)
+{
+	return attach_any(net, dp->prog_uplink, ifindex, ifname, EB_LINK_PIN_UPLINK,
+			  eb_uplink_prio(net), mode, clsact, made_qdisc, e);
+}
+
+bool eb_dp_uplink_attached(const char *net)
+{
+	char p[PATH_MAX];
+
+	pin_path(net, EB_LINK_PIN_UPLINK, p, sizeof(p));
+	return access(p, F_OK) == 0;
+}
+
+int eb_dp_detach_uplink_clsact(const char *net, int ifindex, bool destroy_qdisc)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = eb_uplink_prio(net));
+	int err;
+
+	err = bpf_tc_detach(&hook, &opts);
+	if (destroy_qdisc) {
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		bpf_tc_hook_destroy(&hook);
+	}
+	return err == -ENOENT ? 0 : err;
 }
 
 int eb_dp_detach(const char *net, const char *ifname)

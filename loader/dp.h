@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <linux/types.h>
 #include "util.h"
 
 enum eb_attach {
@@ -18,11 +19,20 @@ enum eb_attach {
 };
 
 struct eb_dp {
-	int cfg, endpoints, ports, fdb, flood, stats; /* map fds */
-	int prog_container;			       /* eb_from_container */
+	int cfg, endpoints, ports, fdb, flood, stats, ct_tcp, ct_other; /* map fds */
+	int prog_container;						 /* eb_from_container */
+	int prog_uplink;						 /* eb_from_uplink */
+};
+
+/* Sizes of the maps whose size is a setting; 0 keeps the built-in one. */
+struct eb_dp_sizes {
+	unsigned int ct_tcp;
+	unsigned int ct_other;
 };
 
 #define EB_PROG_PIN_CONTAINER "prog_from_container"
+#define EB_PROG_PIN_UPLINK    "prog_from_uplink"
+#define EB_LINK_PIN_UPLINK    "link_uplink"
 
 void eb_dp_init(struct eb_dp *dp);
 void eb_dp_close(struct eb_dp *dp);
@@ -34,11 +44,20 @@ int eb_dp_mount_bpffs(struct eb_err *e);
 /* Opens the pinned maps of an existing network, checking their layout. */
 int eb_dp_open(const char *net, struct eb_dp *dp, struct eb_err *e);
 /* Creates what is missing (maps, programs, pins) and opens all of it. */
-int eb_dp_ensure(const char *net, struct eb_dp *dp, bool verbose, struct eb_err *e);
+int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz, bool verbose,
+		 struct eb_err *e);
 /* Attaches eb_from_container to ifindex's TC ingress. *clsact tells (and
  * on EB_ATTACH_AUTO, returns) which hook was used. */
 int eb_dp_attach(const struct eb_dp *dp, const char *net, int ifindex, const char *ifname,
 		 enum eb_attach mode, bool *clsact, struct eb_err *e);
+/* Attaches eb_from_uplink to the uplink's TC ingress (pin link_uplink for
+ * tcx; a priority of the network's own for clsact). */
+int eb_dp_attach_uplink(const struct eb_dp *dp, const char *net, int ifindex,
+			const char *ifname, enum eb_attach mode, bool *clsact, bool *made_qdisc,
+			struct eb_err *e);
+bool eb_dp_uplink_attached(const char *net);
+int eb_dp_detach_uplink_clsact(const char *net, int ifindex, bool destroy_qdisc);
+__u32 eb_uplink_prio(const char *net);
 /* Drops the pinned tcx link of ifname, if any. */
 int eb_dp_detach(const char *net, const char *ifname);
 /* Removes every pin of the network and its folder. */

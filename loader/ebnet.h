@@ -27,7 +27,17 @@ struct eb_up_opts {
 	const char *uplink; /* NULL: the default route's device */
 	enum eb_attach attach;
 	bool verbose;
+	uint32_t snat_ip;	   /* 0: the uplink's first IPv4 address */
+	unsigned int ct_tcp_size;  /* 0: default */
+	unsigned int ct_other_size;
+	uint16_t nat_port_min;	   /* 0: outside the host's ephemeral range */
+	uint16_t nat_port_max;
 };
+
+#define EB_DEFAULT_CT_TCP   65536
+#define EB_DEFAULT_CT_OTHER 32768
+#define EB_CT_SIZE_MIN	    64
+#define EB_CT_SIZE_MAX	    (1U << 22)
 
 struct eb_ctr_req {
 	const char *name;
@@ -43,6 +53,7 @@ struct eb_net_info {
 	char name[64];
 	struct eb_config cfg;
 	char uplink[16];
+	unsigned long long map_bytes; /* memory the network's maps hold */
 	int nctr;
 	struct eb_endpoint ctr[EB_MAX_ENDPOINTS];
 };

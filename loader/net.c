@@ -333,7 +333,7 @@ static int ctr_create(struct eb_ctx *c, struct eb_endpoint *ep)
 		goto out;
 
 	/* 4. Host side: the gateway address, up, a route and a neighbour. */
-	eb_nl_link_no_ipv6ll(&c->nl, ep->ifindex);
+	eb_nl_link_port_conf(&c->nl, ep->ifindex);
 	TRY(eb_nl_addr_add(&c->nl, ep->ifindex, gw, 32, true),
 	    "cannot add the gateway address %s to '%s': %s", eb_ip_str(gw, ipb), ep->host_dev,
 	    strerror(-err));
@@ -369,6 +369,63 @@ out:
 	return err;
 }
 
+/* SNAT ports stay out of the host's own ephemeral range, so that a NAT
+ * binding and a connection of the host's never share a tuple: the larger
+ * of the two gaps around net.ipv4.ip_local_port_range (of the namespace
+ * ebnet runs in). */
+static void default_nat_range(uint16_t *min, uint16_t *max)
+{
+	unsigned int lo = 32768, hi = 60999;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+
+	if (f) {
+		if (fscanf(f, "%u %u", &lo, &hi) != 2)
+			lo = 32768, hi = 60999;
+		fclose(f);
+	}
+	if (lo < 1024)
+		lo = 1024;
+	if (hi > 65535)
+		hi = 65535;
+	if (lo - 1024 >= 65535 - hi) {
+		*min = 1024;
+		*max = lo - 1;
+	} else {
+		*min = hi + 1;
+		*max = 65535;
+	}
+}
+
+/* eb_from_uplink on the uplink, once per network; `up` heals it. */
+static int ensure_uplink(struct eb_ctx *c)
+{
+	struct eb_link l;
+	bool clsact = false, made = false;
+	int err;
+
+	if (!c->cfg.uplink_ifindex || !c->cfg.snat_ip)
+		return 0;
+	if (!(c->cfg.flags & EB_CFG_UPLINK_CLSACT) && eb_dp_uplink_attached(c->net))
+		return 0;
+	err = eb_nl_link_get_index(&c->nl, c->cfg.uplink_ifindex, &l);
+	if (err) {
+		eb_errf(c->e, "the uplink of network '%s' (ifindex %u) is gone; `ebnet down --net %s`"
+			      " and up again",
+			c->net, c->cfg.uplink_ifindex, c->net);
+		return err;
+	}
+	err = eb_dp_attach_uplink(&c->dp, c->net, l.ifindex, l.name, c->attach, &clsact, &made,
+				  c->e);
+	if (err)
+		return err;
+	c->cfg.flags &= ~EB_CFG_UPLINK_CLSACT;
+	if (clsact)
+		c->cfg.flags |= EB_CFG_UPLINK_CLSACT;
+	if (made)
+		c->cfg.flags |= EB_CFG_UPLINK_QDISC;
+	return ctx_write_cfg(c);
+}
+
 /* ---- commands ---- */
 
 static void ctx_zero(struct eb_ctx *c)
@@ -377,7 +434,8 @@ static void ctx_zero(struct eb_ctx *c)
 	eb_dp_init(&c->dp);
 }
 
-static int ctx_open(struct eb_ctx *c, const char *net, bool create, bool verbose, struct eb_err *e)
+static int ctx_open(struct eb_ctx *c, const char *net, bool create, const struct eb_dp_sizes *sz,
+		    bool verbose, struct eb_err *e)
 {
 	__u32 zero = 0;
 	int err;
@@ -394,7 +452,7 @@ static int ctx_open(struct eb_ctx *c, const char *net, bool create, bool verbose
 		eb_errf(e, "cannot open a netlink socket: %s", strerror(-err));
 		return err;
 	}
-	err = create ? eb_dp_ensure(net, &c->dp, verbose, e) : eb_dp_open(net, &c->dp, e);
+	err = create ? eb_dp_ensure(net, &c->dp, sz, verbose, e) : eb_dp_open(net, &c->dp, e);
 	if (err)
 		return err;
 	bpf_map_lookup_elem(c->dp.cfg, &zero, &c->cfg);
@@ -510,6 +568,8 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 	struct eb_nl nl = { 0 };
 	struct eb_link ul;
 	uint32_t *want = NULL;
+	struct eb_dp_sizes sizes = { o->ct_tcp_size ? o->ct_tcp_size : EB_DEFAULT_CT_TCP,
+				     o->ct_other_size ? o->ct_other_size : EB_DEFAULT_CT_OTHER };
 	bool exists;
 	char ipb[16], ipb2[16];
 	int lock, err, i, uplink = 0;
@@ -531,7 +591,7 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 	if (exists) {
 		/* Opens what is pinned; reloads a program pin that a stopped run
 		 * left missing. */
-		err = ctx_open(&c, o->net, true, o->verbose, e);
+		err = ctx_open(&c, o->net, true, &sizes, o->verbose, e);
 		if (err)
 			goto out;
 		cfg = c.cfg;
@@ -539,6 +599,17 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 			eb_errf(e, "network '%s' exists with subnet %s/%d, not %s/%d", o->net,
 				eb_ip_str(cfg.subnet, ipb), cfg.prefix_len, eb_ip_str(o->subnet, ipb2),
 				o->plen);
+			err = -EEXIST;
+			goto out;
+		}
+		if ((o->ct_tcp_size && o->ct_tcp_size != cfg.ct_tcp_size) ||
+		    (o->ct_other_size && o->ct_other_size != cfg.ct_other_size) ||
+		    (o->snat_ip && o->snat_ip != cfg.snat_ip) ||
+		    (o->nat_port_min && (o->nat_port_min != cfg.nat_port_min ||
+					 o->nat_port_max != cfg.nat_port_max))) {
+			eb_errf(e, "network '%s' exists with other NAT or conntrack settings (see `ebnet "
+				   "ls`); `ebnet down --net %s` first to change them",
+				o->net, o->net);
 			err = -EEXIST;
 			goto out;
 		}
@@ -590,10 +661,40 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 		if (uplink) {
 			cfg.uplink_ifindex = uplink;
 			memcpy(cfg.uplink_mac, ul.mac, 6);
-			eb_nl_link_ipv4(&nl, uplink, &cfg.snat_ip);
+			if (o->snat_ip) {
+				if (eb_nl_addr_on_link(&nl, uplink, o->snat_ip) <= 0) {
+					eb_errf(e, "--snat-ip %s is not an address of the uplink '%s'",
+						eb_ip_str(o->snat_ip, ipb), ul.name);
+					err = -EINVAL;
+					goto out;
+				}
+				cfg.snat_ip = o->snat_ip;
+			} else if (eb_nl_link_ipv4(&nl, uplink, &cfg.snat_ip) && o->uplink) {
+				eb_errf(e, "uplink '%s' has no IPv4 address to translate to", ul.name);
+				err = -EADDRNOTAVAIL;
+				goto out;
+			}
+		} else if (o->snat_ip) {
+			eb_errf(e, "--snat-ip needs an uplink: this namespace has no default route; "
+				   "name one with --uplink");
+			err = -EINVAL;
+			goto out;
 		}
 		if (o->attach == EB_ATTACH_CLSACT)
 			cfg.flags |= EB_CFG_CLSACT;
+		if (o->nat_port_min) {
+			cfg.nat_port_min = o->nat_port_min;
+			cfg.nat_port_max = o->nat_port_max;
+		} else {
+			default_nat_range(&cfg.nat_port_min, &cfg.nat_port_max);
+		}
+		cfg.ct_tcp_syn = 30;
+		cfg.ct_tcp_est = 6 * 3600;
+		cfg.ct_tcp_close = 10;
+		cfg.ct_udp = 60;
+		cfg.ct_icmp = 30;
+		cfg.ct_tcp_size = o->ct_tcp_size ? o->ct_tcp_size : EB_DEFAULT_CT_TCP;
+		cfg.ct_other_size = o->ct_other_size ? o->ct_other_size : EB_DEFAULT_CT_OTHER;
 	}
 
 	err = validate_up(o, ctrs, n, &cfg, exists ? &c : NULL, e);
@@ -601,7 +702,7 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 		goto out;
 
 	if (!exists) {
-		err = ctx_open(&c, o->net, true, o->verbose, e);
+		err = ctx_open(&c, o->net, true, &sizes, o->verbose, e);
 		if (err) {
 			eb_dp_destroy(o->net);
 			goto out;
@@ -617,6 +718,9 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 	c.attach = o->attach != EB_ATTACH_AUTO	    ? o->attach
 		   : (c.cfg.flags & EB_CFG_CLSACT) ? EB_ATTACH_CLSACT
 						    : EB_ATTACH_AUTO;
+	err = ensure_uplink(&c);
+	if (err)
+		goto out;
 
 	/* Addresses: given ones, an existing container's, then the next free. */
 	want = calloc(n ? n : 1, sizeof(*want));
@@ -708,7 +812,7 @@ int eb_rm(const char *net, char **names, int n, struct eb_err *e)
 		err = -ENOENT;
 		goto out;
 	}
-	err = ctx_open(&c, net, false, false, e);
+	err = ctx_open(&c, net, false, NULL, false, e);
 	if (err)
 		goto out;
 	for (i = 0; i < n; i++)
@@ -733,6 +837,33 @@ out:
 	return err;
 }
 
+/* Does another network use this uplink (and so the clsact qdisc on it)? */
+static bool uplink_shared(const char *net, __u32 ifindex)
+{
+	static char nets[64][64];
+	int n = eb_net_list(nets, 64);
+
+	for (int i = 0; i < n; i++) {
+		char p[PATH_MAX + 128];
+		struct eb_config cfg;
+		__u32 zero = 0;
+		int fd;
+
+		if (!strcmp(nets[i], net))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s/%s", EB_PIN_ROOT, nets[i], EB_MAP_CONFIG);
+		fd = bpf_obj_get(p);
+		if (fd < 0)
+			continue;
+		if (bpf_map_lookup_elem(fd, &zero, &cfg) == 0 && cfg.uplink_ifindex == ifindex) {
+			close(fd);
+			return true;
+		}
+		close(fd);
+	}
+	return false;
+}
+
 int eb_down(const char *net, struct eb_err *e)
 {
 	struct eb_ctx c;
@@ -751,7 +882,7 @@ int eb_down(const char *net, struct eb_err *e)
 	if (access(dir, F_OK) < 0)
 		goto out; /* nothing to do */
 	if (eb_dp_exists(net)) {
-		err = ctx_open(&c, net, false, false, e);
+		err = ctx_open(&c, net, false, NULL, false, e);
 		if (err)
 			goto out;
 		for (i = 0; i < c.neps; i++) {
@@ -759,6 +890,10 @@ int eb_down(const char *net, struct eb_err *e)
 			if (err)
 				goto out;
 		}
+		if (c.cfg.flags & EB_CFG_UPLINK_CLSACT)
+			eb_dp_detach_uplink_clsact(net, c.cfg.uplink_ifindex,
+						   (c.cfg.flags & EB_CFG_UPLINK_QDISC) &&
+							   !uplink_shared(net, c.cfg.uplink_ifindex));
 		ctx_close(&c);
 	}
 	err = eb_dp_destroy(net);
@@ -769,6 +904,24 @@ out:
 	ctx_close(&c);
 	eb_unlock(lock);
 	return err;
+}
+
+/* What the kernel charges for a map ("memlock" in its fdinfo). */
+static unsigned long long map_memlock(int fd)
+{
+	char p[64], line[128];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/self/fdinfo/%d", fd);
+	f = fopen(p, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
 }
 
 static int cmp_ep(const void *a, const void *b)
@@ -793,6 +946,13 @@ int eb_net_info(const char *net, struct eb_net_info *info, struct eb_err *e)
 		return err;
 	bpf_map_lookup_elem(dp.cfg, &zero, &info->cfg);
 	info->nctr = load_endpoints(dp.endpoints, info->ctr, EB_MAX_ENDPOINTS);
+	{
+		int fds[] = { dp.cfg, dp.endpoints, dp.ports, dp.fdb, dp.flood, dp.stats,
+			      dp.ct_tcp, dp.ct_other };
+
+		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+			info->map_bytes += map_memlock(fds[i]);
+	}
 	qsort(info->ctr, info->nctr, sizeof(info->ctr[0]), cmp_ep);
 	eb_dp_close(&dp);
 	if (info->cfg.uplink_ifindex && eb_nl_open(&nl) == 0) {

@@ -15,6 +15,7 @@
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include <linux/ip.h>
 
 #include "nl.h"
 
@@ -241,16 +242,24 @@ int eb_nl_link_up(struct eb_nl *nl, int ifindex)
 	return eb_nl_talk(nl, nlh, NULL, NULL);
 }
 
-int eb_nl_link_no_ipv6ll(struct eb_nl *nl, int ifindex)
+int eb_nl_link_port_conf(struct eb_nl *nl, int ifindex)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_NEWLINK, NLM_F_ACK);
 	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	struct nlattr *spec, *af;
+	struct nlattr *spec, *af, *conf;
 
 	ifm->ifi_family = AF_UNSPEC;
 	ifm->ifi_index = ifindex;
 	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	/* IPv4 forwarding on this device only: bpf_fib_lookup() answers for
+	 * packets that come in here only where it is on. The global
+	 * net.ipv4.ip_forward stays as it is. */
+	af = mnl_attr_nest_start(nlh, AF_INET);
+	conf = mnl_attr_nest_start(nlh, IFLA_INET_CONF);
+	mnl_attr_put_u32(nlh, IPV4_DEVCONF_FORWARDING, 1);
+	mnl_attr_nest_end(nlh, conf);
+	mnl_attr_nest_end(nlh, af);
 	af = mnl_attr_nest_start(nlh, AF_INET6);
 	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
 	mnl_attr_nest_end(nlh, af);
@@ -337,6 +346,14 @@ int eb_nl_link_ipv4(struct eb_nl *nl, int ifindex, uint32_t *addr)
 		return -ENOENT;
 	*addr = d.found;
 	return 0;
+}
+
+int eb_nl_addr_on_link(struct eb_nl *nl, int ifindex, uint32_t addr)
+{
+	struct addr_dump d = { .ifindex = ifindex, .match = addr };
+	int err = eb_nl_addr_dump(nl, &d);
+
+	return err ? err : d.hit;
 }
 
 int eb_nl_addr_is_local(struct eb_nl *nl, uint32_t addr)

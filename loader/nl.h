@@ -41,8 +41,9 @@ int eb_nl_veth_add(struct eb_nl *nl, const char *name, const unsigned char *mac,
 		   const char *peer, const unsigned char *peer_mac, int peer_nsfd);
 int eb_nl_link_del(struct eb_nl *nl, int ifindex);
 int eb_nl_link_up(struct eb_nl *nl, int ifindex);
-/* IPv6 link-local autoconfiguration off on this device. */
-int eb_nl_link_no_ipv6ll(struct eb_nl *nl, int ifindex);
+/* A container port's per-device settings: IPv4 forwarding on (for
+ * bpf_fib_lookup), IPv6 link-local autoconfiguration off. */
+int eb_nl_link_port_conf(struct eb_nl *nl, int ifindex);
 int eb_nl_addr_add(struct eb_nl *nl, int ifindex, uint32_t addr, int plen, bool noprefixroute);
 /* dst/plen via gw (0: on-link) out of ifindex, preferred source src (0: none). */
 int eb_nl_route_add(struct eb_nl *nl, uint32_t dst, int plen, uint32_t gw, int ifindex,
@@ -52,6 +53,8 @@ int eb_nl_neigh_add(struct eb_nl *nl, int ifindex, uint32_t addr, const unsigned
 int eb_nl_default_route_dev(struct eb_nl *nl, int *ifindex);
 /* The first IPv4 address on ifindex (network order); -ENOENT if none. */
 int eb_nl_link_ipv4(struct eb_nl *nl, int ifindex, uint32_t *addr);
+/* Is addr one of ifindex's addresses? 1 yes, 0 no, < 0 error. */
+int eb_nl_addr_on_link(struct eb_nl *nl, int ifindex, uint32_t addr);
 /* Is addr (network order) one of the addresses of this namespace? */
 int eb_nl_addr_is_local(struct eb_nl *nl, uint32_t addr);
 

@@ -24,6 +24,8 @@
 #define EB_MAP_FDB	 "eb_fdb"
 #define EB_MAP_FLOOD	 "eb_flood"
 #define EB_MAP_STATS	 "eb_stats"
+#define EB_MAP_CT_TCP	 "eb_ct_tcp"
+#define EB_MAP_CT_OTHER	 "eb_ct_other"
 
 #define EB_PIN_ROOT	 "/sys/fs/bpf/ebnet"
 
@@ -44,10 +46,22 @@ struct eb_config {
 	__u8 uplink_mac[6];
 	__u8 prefix_len;
 	__u8 pad;
+	__u16 nat_port_min;   /* SNAT source ports, host order; kept apart */
+	__u16 nat_port_max;   /* from the host's ephemeral range */
+	/* Conntrack lifetimes in seconds (see struct eb_ct_entry). */
+	__u32 ct_tcp_syn;     /* TCP, no reply seen yet */
+	__u32 ct_tcp_est;     /* TCP, both directions seen */
+	__u32 ct_tcp_close;   /* TCP, FIN both ways or RST */
+	__u32 ct_udp;	      /* UDP (and other) flows */
+	__u32 ct_icmp;	      /* ICMP echo */
+	__u32 ct_tcp_size;    /* max entries of eb_ct_tcp, as loaded */
+	__u32 ct_other_size;  /* max entries of eb_ct_other, as loaded */
 };
-_Static_assert(sizeof(struct eb_config) == 36, "eb_config layout");
+_Static_assert(sizeof(struct eb_config) == 68, "eb_config layout");
 
-#define EB_CFG_CLSACT (1U << 0) /* attach with clsact, not tcx */
+#define EB_CFG_CLSACT	      (1U << 0) /* attach with clsact, not tcx */
+#define EB_CFG_UPLINK_CLSACT  (1U << 1) /* eb_from_uplink attached with clsact */
+#define EB_CFG_UPLINK_QDISC   (1U << 2) /* ...on a clsact qdisc that ebnet added */
 
 /* One container's port. The same record is stored under two keys:
  * eb_endpoints: container IPv4 -> endpoint (ARP answers, `ebnet ls`)
@@ -101,6 +115,12 @@ enum eb_counter {
 	EB_CNT_FWD,	       /* unicast redirected to another container */
 	EB_CNT_FLOOD,	       /* broadcast or multicast frames copied out */
 	EB_CNT_TO_HOST,	       /* frames passed to the host's stack */
+	EB_CNT_SNAT_NEW,       /* new outbound flows given a NAT binding */
+	EB_CNT_SNAT_OUT,       /* packets source-translated out of the uplink */
+	EB_CNT_SNAT_IN,	       /* replies translated back into a container */
+	EB_CNT_ICMP_ERR_OUT,   /* ICMP errors from containers, inner header translated */
+	EB_CNT_ICMP_ERR_IN,    /* ICMP errors from outside, inner header translated */
+	EB_CNT_UPLINK_PASS,    /* uplink packets that are not ebnet's: left to the host */
 	EB_CNT_DROP_FIRST = 16,
 	EB_CNT_DROP_MALFORMED = EB_CNT_DROP_FIRST,
 	EB_CNT_DROP_NO_PORT,	    /* frame on a port that has no endpoint */
@@ -109,6 +129,14 @@ enum eb_counter {
 	EB_CNT_DROP_UNKNOWN_UNICAST, /* destination MAC in no FDB entry */
 	EB_CNT_DROP_HAIRPIN,	    /* destination is the sender itself */
 	EB_CNT_DROP_REDIRECT,	    /* the kernel refused the redirect */
+	EB_CNT_DROP_PROTO,	    /* protocol that cannot be translated (not TCP/UDP/ICMP) */
+	EB_CNT_DROP_NO_ROUTE,	    /* no route out of the uplink for this destination */
+	EB_CNT_DROP_CT_FULL,	    /* conntrack map full: new flow refused */
+	EB_CNT_DROP_NAT_EXHAUSTED,  /* no free NAT port toward this destination */
+	EB_CNT_DROP_FRAG_NEEDED,    /* larger than the uplink's MTU */
+	EB_CNT_DROP_FRAGMENT,	    /* IPv4 fragment: no ports to translate */
+	EB_CNT_DROP_NO_CT,	    /* ICMP error or reply that matches no flow */
+	EB_CNT_DROP_ISOLATED,	    /* toward another network's container */
 	EB_CNT_MAX = 48,
 };
 
@@ -120,6 +148,56 @@ struct eb_counter_val {
 	__u64 packets;
 	__u64 bytes;
 };
+
+/*
+ * Conntrack and NAT: eb_ct_tcp (TCP) and eb_ct_other (UDP, ICMP echo). Hash
+ * maps, not LRU: when a map is full a new flow is refused and counted
+ * (EB_CNT_DROP_CT_FULL) instead of silently evicting a live flow. Expired
+ * entries are treated as absent by the datapath and removed by `ebnet gc`
+ * and by `ebnet up`'s in-kernel sweeper.
+ *
+ * A flow has two entries:
+ *  - the container-side one, keyed by the tuple as the container sends it
+ *    (src = container). It owns the flow's state, times and counters, and
+ *    says what to rewrite the source to (xaddr:xport).
+ *  - the outside-side one, keyed by the tuple as it arrives from outside
+ *    (dst = the NAT address). It says what to rewrite the destination to
+ *    and which port to deliver to; `peer` is the container-side key.
+ * ICMP echo uses its identifier as a port: sport = id for the container
+ * side's key, dport = id for the outside side's (the other port is 0).
+ */
+struct eb_ct_key {
+	__u32 src;   /* network order */
+	__u32 dst;
+	__u16 sport; /* network order */
+	__u16 dport;
+	__u8 proto;
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct eb_ct_key) == 16, "eb_ct_key layout");
+
+struct eb_ct_entry {
+	struct eb_ct_key peer; /* the flow's other key */
+	__u32 xaddr;	       /* container side: new source; outside side: new destination */
+	__u16 xport;	       /* likewise, network order */
+	__u8 kind;	       /* EB_CT_* */
+	__u8 state;	       /* EB_CTS_* bits; kept in the container-side entry */
+	__u32 ifindex;	       /* the container's host-side port */
+	__u32 pad;
+	__u64 created;	       /* bpf_ktime_get_ns(), CLOCK_MONOTONIC */
+	__u64 last_seen;
+	__u64 packets[2];      /* [0] from the container, [1] to it */
+	__u64 bytes[2];
+};
+_Static_assert(sizeof(struct eb_ct_entry) == 80, "eb_ct_entry layout");
+
+#define EB_CT_SNAT_CTR 1 /* container side of an outbound (SNAT) flow */
+#define EB_CT_SNAT_OUT 2 /* outside side of an outbound flow */
+
+#define EB_CTS_SEEN_REPLY (1U << 0)
+#define EB_CTS_FIN_CTR	  (1U << 1)
+#define EB_CTS_FIN_OUT	  (1U << 2)
+#define EB_CTS_RST	  (1U << 3)
 
 /* What the datapath decided, left in skb->cb for BPF_PROG_TEST_RUN callers
  * (unit tests, and later `ebnet trace`): cb[0] = enum eb_counter of the

@@ -15,6 +15,8 @@
 
 #include "ebnet.h"
 #include "netns.h"
+#include "ebnet_ct.h"
+#include <netinet/in.h>
 
 #define EB_VERSION "0.1.0"
 
@@ -71,6 +73,10 @@ struct opts {
 	const char *subnet;
 	const char *uplink;
 	const char *attach;
+	const char *snat_ip;
+	const char *ct_tcp_size;
+	const char *ct_other_size;
+	const char *nat_ports;
 	int nargs;
 	char **args;
 	int ncmd; /* exec: the command after -- */
@@ -118,6 +124,14 @@ static void parse_opts(const char *cmdname, int argc, char **argv, struct opts *
 			dst = &o->uplink;
 		else if (!strcmp(a, "--attach") && strstr(allowed, "attach"))
 			dst = &o->attach;
+		else if (!strcmp(a, "--snat-ip") && strstr(allowed, "snat"))
+			dst = &o->snat_ip;
+		else if (!strcmp(a, "--ct-tcp-size") && strstr(allowed, "snat"))
+			dst = &o->ct_tcp_size;
+		else if (!strcmp(a, "--ct-other-size") && strstr(allowed, "snat"))
+			dst = &o->ct_other_size;
+		else if (!strcmp(a, "--nat-ports") && strstr(allowed, "snat"))
+			dst = &o->nat_ports;
 		if (dst) {
 			if (i + 1 >= argc || !argv[i + 1][0])
 				die_usage(cmdname, "option '%s' needs a value", a);
@@ -163,7 +177,7 @@ static int do_up(int argc, char **argv)
 	const char *env;
 	int i, err;
 
-	parse_opts("up", argc, argv, &o, "subnet uplink attach");
+	parse_opts("up", argc, argv, &o, "subnet uplink attach snat");
 	uo.net = o.net;
 	uo.uplink = o.uplink;
 	uo.verbose = verbose;
@@ -172,6 +186,39 @@ static int do_up(int argc, char **argv)
 			  "invalid subnet '%s': want A.B.C.D/N with N from 1 to 30 and no host bits "
 			  "set (like 10.77.0.0/16)",
 			  o.subnet);
+	if (o.snat_ip && eb_parse_ipv4(o.snat_ip, &uo.snat_ip))
+		die_usage("up", "invalid --snat-ip '%s': want an IPv4 address", o.snat_ip);
+	if (o.ct_tcp_size) {
+		unsigned long v;
+
+		if (eb_parse_uint(o.ct_tcp_size, EB_CT_SIZE_MIN, EB_CT_SIZE_MAX, &v))
+			die_usage("up", "invalid --ct-tcp-size '%s': want %u to %u entries",
+				  o.ct_tcp_size, EB_CT_SIZE_MIN, EB_CT_SIZE_MAX);
+		uo.ct_tcp_size = v;
+	}
+	if (o.ct_other_size) {
+		unsigned long v;
+
+		if (eb_parse_uint(o.ct_other_size, EB_CT_SIZE_MIN, EB_CT_SIZE_MAX, &v))
+			die_usage("up", "invalid --ct-other-size '%s': want %u to %u entries",
+				  o.ct_other_size, EB_CT_SIZE_MIN, EB_CT_SIZE_MAX);
+		uo.ct_other_size = v;
+	}
+	if (o.nat_ports) {
+		char buf[32], *dash;
+		unsigned long lo, hi;
+
+		snprintf(buf, sizeof(buf), "%s", o.nat_ports);
+		dash = strchr(buf, '-');
+		if (dash)
+			*dash = 0;
+		if (!dash || eb_parse_uint(buf, 1024, 65535, &lo) ||
+		    eb_parse_uint(dash + 1, 1024, 65535, &hi) || hi < lo)
+			die_usage("up", "invalid --nat-ports '%s': want LOW-HIGH within 1024-65535",
+				  o.nat_ports);
+		uo.nat_port_min = lo;
+		uo.nat_port_max = hi;
+	}
 	env = getenv("EBNET_ATTACH");
 	if (!o.attach && env && *env)
 		o.attach = env;
@@ -293,9 +340,13 @@ static void print_net_json(const struct eb_net_info *n, bool first)
 	eb_json_str(n->name, js, sizeof(js));
 	printf("%s{\"name\":\"%s\",\"subnet\":\"%s/%d\",\"gateway\":\"%s\",", first ? "" : ",", js,
 	       eb_ip_str(n->cfg.subnet, a), n->cfg.prefix_len, eb_ip_str(n->cfg.gateway, b));
-	printf("\"uplink\":%s%s%s,\"snat_ip\":\"%s\",\"pin_dir\":\"%s/%s\",\"containers\":[",
+	printf("\"uplink\":%s%s%s,\"snat_ip\":\"%s\",\"nat_ports\":\"%u-%u\","
+	       "\"ct_tcp_size\":%u,\"ct_other_size\":%u,\"map_bytes\":%llu,"
+	       "\"pin_dir\":\"%s/%s\",\"containers\":[",
 	       n->uplink[0] ? "\"" : "", n->uplink[0] ? n->uplink : "null",
-	       n->uplink[0] ? "\"" : "", eb_ip_str(n->cfg.snat_ip, c), EB_PIN_ROOT, js);
+	       n->uplink[0] ? "\"" : "", eb_ip_str(n->cfg.snat_ip, c), n->cfg.nat_port_min,
+	       n->cfg.nat_port_max, n->cfg.ct_tcp_size, n->cfg.ct_other_size, n->map_bytes,
+	       EB_PIN_ROOT, js);
 	for (i = 0; i < n->nctr; i++) {
 		const struct eb_endpoint *ep = &n->ctr[i];
 
@@ -319,6 +370,9 @@ static void print_net_text(const struct eb_net_info *n)
 	       n->name, eb_ip_str(n->cfg.subnet, a), n->cfg.prefix_len,
 	       eb_ip_str(n->cfg.gateway, b), n->uplink[0] ? n->uplink : "-",
 	       n->cfg.snat_ip ? eb_ip_str(n->cfg.snat_ip, c) : "-", n->nctr);
+	printf("  nat ports %u-%u  conntrack %u tcp + %u other entries  maps hold %.1f MiB\n",
+	       n->cfg.nat_port_min, n->cfg.nat_port_max, n->cfg.ct_tcp_size, n->cfg.ct_other_size,
+	       n->map_bytes / 1048576.0);
 	if (!n->nctr)
 		return;
 	printf("  %-20s %-15s %-17s %-11s %-6s %s\n", "CONTAINER", "ADDRESS", "MAC", "HOST-DEV",
@@ -376,6 +430,112 @@ static int do_ls(int argc, char **argv)
 	return 0;
 }
 
+/* ---- ct, gc ---- */
+
+static const char *proto_str(uint8_t p)
+{
+	return p == IPPROTO_TCP ? "tcp" : p == IPPROTO_UDP ? "udp" : p == IPPROTO_ICMP ? "icmp" : "?";
+}
+
+struct ct_print {
+	int n;
+};
+
+static void ct_print_one(const struct eb_ct_key *k, const struct eb_ct_entry *v,
+			 const struct eb_config *cfg, uint64_t now, void *ctx)
+{
+	struct ct_print *cp = ctx;
+	char a[16], b[16], x[16], orig[32], dst[32], nat[32];
+	uint64_t life = eb_ct_lifetime_ns(v, k->proto, cfg);
+	double age = now > v->created ? (now - v->created) / 1e9 : 0;
+	double idle = now > v->last_seen ? (now - v->last_seen) / 1e9 : 0;
+	bool expired = idle * 1e9 > life;
+
+	snprintf(orig, sizeof(orig), "%s:%u", eb_ip_str(k->src, a), ntohs(k->sport));
+	snprintf(dst, sizeof(dst), "%s:%u", eb_ip_str(k->dst, b),
+		 k->proto == IPPROTO_ICMP ? 0 : ntohs(k->dport));
+	snprintf(nat, sizeof(nat), "%s:%u", eb_ip_str(v->xaddr, x), ntohs(v->xport));
+	if (json) {
+		printf("%s{\"proto\":\"%s\",\"src\":\"%s\",\"dst\":\"%s\",\"nat\":\"%s\","
+		       "\"state\":\"%s\",\"expired\":%s,\"age_s\":%.1f,\"idle_s\":%.1f,"
+		       "\"packets_out\":%llu,\"bytes_out\":%llu,\"packets_in\":%llu,\"bytes_in\":%llu}",
+		       cp->n ? "," : "", proto_str(k->proto), orig, dst, nat,
+		       eb_ct_state_str(v, k->proto), expired ? "true" : "false", age, idle,
+		       (unsigned long long)v->packets[0], (unsigned long long)v->bytes[0],
+		       (unsigned long long)v->packets[1], (unsigned long long)v->bytes[1]);
+	} else {
+		if (!cp->n)
+			printf("%-5s %-21s %-21s %-21s %-11s %7s %15s %15s\n", "PROTO", "SOURCE",
+			       "DESTINATION", "TRANSLATED", "STATE", "AGE", "OUT pkt/bytes",
+			       "IN pkt/bytes");
+		printf("%-5s %-21s %-21s %-21s %-11s %6.0fs %6llu/%-8llu %6llu/%-8llu\n",
+		       proto_str(k->proto), orig, dst, nat,
+		       expired ? "expired" : eb_ct_state_str(v, k->proto), age,
+		       (unsigned long long)v->packets[0], (unsigned long long)v->bytes[0],
+		       (unsigned long long)v->packets[1], (unsigned long long)v->bytes[1]);
+	}
+	cp->n++;
+}
+
+static int do_ct(int argc, char **argv)
+{
+	struct ct_print cp = {};
+	struct eb_err e = {};
+	struct opts o;
+	int err;
+
+	parse_opts("ct", argc, argv, &o, "json");
+	if (o.nargs > 1 || (o.nargs == 1 && strcmp(o.args[0], "flush") && strcmp(o.args[0], "list")))
+		die_usage("ct", "unexpected argument '%s'", o.args[o.nargs - 1]);
+	need_root();
+	if (!eb_dp_exists(o.net)) {
+		fprintf(stderr, "%s: network '%s' does not exist\n", prog, o.net);
+		return 1;
+	}
+	if (o.nargs == 1 && !strcmp(o.args[0], "flush")) {
+		err = eb_ct_flush(o.net, &e);
+		if (err < 0)
+			return fail(err, &e);
+		if (json)
+			printf("{\"flushed\":%d}\n", err);
+		else
+			printf("flushed %d flows\n", err);
+		return 0;
+	}
+	if (json)
+		printf("{\"flows\":[");
+	err = eb_ct_walk(o.net, ct_print_one, &cp, &e);
+	if (json)
+		printf("]}\n");
+	else if (!err && !cp.n)
+		printf("no flows\n");
+	return err ? fail(err, &e) : 0;
+}
+
+static int do_gc(int argc, char **argv)
+{
+	struct eb_err e = {};
+	struct opts o;
+	int n;
+
+	parse_opts("gc", argc, argv, &o, "json");
+	if (o.nargs)
+		die_usage("gc", "unexpected argument '%s'", o.args[0]);
+	need_root();
+	if (!eb_dp_exists(o.net)) {
+		fprintf(stderr, "%s: network '%s' does not exist\n", prog, o.net);
+		return 1;
+	}
+	n = eb_ct_gc(o.net, &e);
+	if (n < 0)
+		return fail(n, &e);
+	if (json)
+		printf("{\"removed\":%d}\n", n);
+	else
+		printf("removed %d expired flows\n", n);
+	return 0;
+}
+
 /* ---- help ---- */
 
 static int do_help(int argc, char **argv);
@@ -400,6 +560,13 @@ static const struct cmd cmds[] = {
 	  "  --uplink IFACE   the host's way out (default: the default route's device)\n"
 	  "  --attach MODE    how TC programs attach: tcx (Linux 6.6+), clsact, or auto\n"
 	  "                   (tcx where the kernel has it); EBNET_ATTACH sets the default\n"
+	  "  --snat-ip ADDR   source address for traffic leaving the uplink (default: the\n"
+	  "                   uplink's first IPv4 address; must be one of its addresses)\n"
+	  "  --nat-ports L-H  source ports SNAT may use (default: the larger gap around\n"
+	  "                   net.ipv4.ip_local_port_range, so host and NAT never collide)\n"
+	  "  --ct-tcp-size N, --ct-other-size N\n"
+	  "                   conntrack entries (two per flow) for TCP and for UDP/ICMP\n"
+	  "                   (default 65536 and 32768; `ebnet ls` shows the memory)\n"
 	  "  -v               libbpf's messages, the verifier's log on failure\n\n"
 	  "Example: ebnet up --net demo --subnet 10.77.0.0/16 web db=10.77.0.10\n" },
 	{ "rm", do_rm, "rm [--net NAME] CONTAINER...",
@@ -416,6 +583,13 @@ static const struct cmd cmds[] = {
 	{ "ls", do_ls, "ls [--net NAME] [--json]",
 	  "Lists networks and their containers: address, MAC, host-side device, how the\n"
 	  "program is attached. --json prints one JSON object for scripts.\n" },
+	{ "ct", do_ct, "ct [--net NAME] [--json] [list|flush]",
+	  "Lists the network's NAT flows: protocol, source as the container sent it,\n"
+	  "destination, the translated source, state, age, packets and bytes each way.\n"
+	  "`ct flush` removes every flow (established connections break).\n" },
+	{ "gc", do_gc, "gc [--net NAME] [--json]",
+	  "Removes expired conntrack entries now. The datapath already ignores them;\n"
+	  "gc gives their slots back before the maps fill.\n" },
 	{ "help", do_help, "help [COMMAND]", "Shows the commands, or one command in full.\n" },
 	{ "version", do_version, "version", "Prints the version.\n" },
 };

@@ -69,4 +69,24 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } eb_stats SEC(".maps");
 
+/* Conntrack, TCP: flow tuple -> NAT binding and state (struct eb_ct_entry).
+ * Written by the datapath; max_entries set by ebnet up (--ct-size). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct eb_ct_key);
+	__type(value, struct eb_ct_entry);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_ct_tcp SEC(".maps");
+
+/* Conntrack, UDP and ICMP echo: apart from TCP, so that a UDP storm cannot
+ * crowd out TCP flows. Written by the datapath. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 32768);
+	__type(key, struct eb_ct_key);
+	__type(value, struct eb_ct_entry);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_ct_other SEC(".maps");
+
 #endif

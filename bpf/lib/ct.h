@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Conntrack and SNAT. See struct eb_ct_entry in maps/ebnet_maps.h for the
+ * two entries of a flow. No daemon: an entry past its lifetime is treated
+ * as absent here, and removed by the sweeper or `ebnet gc`.
+ */
+#ifndef EB_LIB_CT_H
+#define EB_LIB_CT_H
+
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/in.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include "maps.h"
+#include "csum.h"
+#include "counters.h"
+
+#ifndef EEXIST
+#define EEXIST 17 /* asm-generic/errno-base.h; libc's errno.h does not build for BPF */
+#endif
+#ifndef AF_INET
+#define AF_INET 2
+#endif
+
+#define EB_NAT_TRIES  32 /* ports tried for one new flow */
+#define EB_NSEC	      1000000000ULL
+#define EB_IP_MF      0x2000
+#define EB_IP_OFFMASK 0x1fff
+
+/* A parsed packet: where its headers are and its tuple as on the wire. */
+struct eb_pkt {
+	__u32 l3;	/* offset of the IPv4 header */
+	__u32 l4;	/* offset of the L4 header */
+	__u32 saddr, daddr;
+	__u16 sport, dport; /* ICMP echo: both the identifier */
+	__u8 proto;
+	__u8 tcp_flags;	    /* FIN 0x01, SYN 0x02, RST 0x04, ACK 0x10 */
+	__u8 icmp_type;
+	__u8 pad;
+};
+
+#define EB_TCP_FIN 0x01
+#define EB_TCP_SYN 0x02
+#define EB_TCP_RST 0x04
+
+static __always_inline void *eb_ct_map(__u8 proto)
+{
+	return proto == IPPROTO_TCP ? (void *)&eb_ct_tcp : (void *)&eb_ct_other;
+}
+
+static __always_inline bool eb_icmp_is_error(__u8 type)
+{
+	return type == ICMP_DEST_UNREACH || type == ICMP_TIME_EXCEEDED ||
+	       type == ICMP_PARAMETERPROB;
+}
+
+/* L4 part of the parse. data/end are the packet bounds, iph the parsed
+ * IPv4 header. Returns 0 or a negative drop reason. */
+static __always_inline int eb_parse_l4(struct __sk_buff *skb, struct iphdr *iph, void *end,
+				       struct eb_pkt *p)
+{
+	void *l4 = (void *)iph + iph->ihl * 4;
+	void *data = (void *)(long)skb->data;
+
+	if (iph->frag_off & bpf_htons(EB_IP_MF | EB_IP_OFFMASK))
+		return EB_DROP(EB_CNT_DROP_FRAGMENT);
+	p->l3 = (void *)iph - data;
+	p->l4 = l4 - data;
+	p->saddr = iph->saddr;
+	p->daddr = iph->daddr;
+	p->proto = iph->protocol;
+	p->tcp_flags = 0;
+	p->icmp_type = 0;
+	switch (iph->protocol) {
+	case IPPROTO_TCP: {
+		struct tcphdr *th = l4;
+
+		if ((void *)(th + 1) > end)
+			return EB_DROP(EB_CNT_DROP_MALFORMED);
+		p->sport = th->source;
+		p->dport = th->dest;
+		p->tcp_flags = ((__u8 *)th)[13];
+		return 0;
+	}
+	case IPPROTO_UDP: {
+		struct udphdr *uh = l4;
+
+		if ((void *)(uh + 1) > end)
+			return EB_DROP(EB_CNT_DROP_MALFORMED);
+		p->sport = uh->source;
+		p->dport = uh->dest;
+		return 0;
+	}
+	case IPPROTO_ICMP: {
+		struct eb_icmphdr *ih = l4;
+
+		if ((void *)(ih + 1) > end)
+			return EB_DROP(EB_CNT_DROP_MALFORMED);
+		p->icmp_type = ih->type;
+		p->sport = p->dport = ih->id;
+		return 0;
+	}
+	}
+	return EB_DROP(EB_CNT_DROP_PROTO);
+}
+
+static __always_inline __u64 eb_ct_lifetime(const struct eb_ct_entry *e, __u8 proto,
+					    const struct eb_config *cfg)
+{
+	__u32 s;
+
+	if (proto == IPPROTO_TCP) {
+		if ((e->state & EB_CTS_RST) ||
+		    (e->state & (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT)) == (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT))
+			s = cfg->ct_tcp_close;
+		else if (e->state & EB_CTS_SEEN_REPLY)
+			s = cfg->ct_tcp_est;
+		else
+			s = cfg->ct_tcp_syn;
+	} else if (proto == IPPROTO_ICMP) {
+		s = cfg->ct_icmp;
+	} else {
+		s = cfg->ct_udp;
+	}
+	return (__u64)s * EB_NSEC;
+}
+
+static __always_inline bool eb_ct_expired(const struct eb_ct_entry *e, __u8 proto,
+					  const struct eb_config *cfg, __u64 now)
+{
+	return now > e->last_seen && now - e->last_seen > eb_ct_lifetime(e, proto, cfg);
+}
+
+/* The container-side key of a packet the container sends. */
+static __always_inline void eb_ct_key_out(struct eb_ct_key *k, const struct eb_pkt *p)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	k->src = p->saddr;
+	k->dst = p->daddr;
+	k->proto = p->proto;
+	k->sport = p->sport;
+	k->dport = p->proto == IPPROTO_ICMP ? 0 : p->dport;
+}
+
+/* The outside-side key of a packet arriving from outside. */
+static __always_inline void eb_ct_key_in(struct eb_ct_key *k, const struct eb_pkt *p)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	k->src = p->saddr;
+	k->dst = p->daddr;
+	k->proto = p->proto;
+	k->sport = p->proto == IPPROTO_ICMP ? 0 : p->sport;
+	k->dport = p->dport;
+}
+
+static __always_inline void eb_ct_account(struct eb_ct_entry *e, int dir, __u32 len, __u64 now,
+					  __u8 state)
+{
+	e->last_seen = now;
+	if ((e->state & state) != state)
+		e->state |= state;
+	__sync_fetch_and_add(&e->packets[dir & 1], 1);
+	__sync_fetch_and_add(&e->bytes[dir & 1], len);
+}
+
+static __always_inline __u8 eb_tcp_state_bits(__u8 flags, bool from_ctr)
+{
+	__u8 s = 0;
+
+	if (flags & EB_TCP_RST)
+		s |= EB_CTS_RST;
+	if (flags & EB_TCP_FIN)
+		s |= from_ctr ? EB_CTS_FIN_CTR : EB_CTS_FIN_OUT;
+	return s;
+}
+
+/*
+ * Finds or makes the SNAT binding of a packet a container sends out of the
+ * uplink. Returns the container-side entry, or NULL with *err set.
+ */
+static __always_inline struct eb_ct_entry *eb_snat_bind(const struct eb_pkt *p, __u32 ifindex,
+							const struct eb_config *cfg, __u64 now,
+							int *err)
+{
+	void *ct = eb_ct_map(p->proto);
+	struct eb_ct_key k, rk;
+	struct eb_ct_entry *e, *old, ne = {}, re = {};
+	__u16 min = cfg->nat_port_min, max = cfg->nat_port_max, orig = bpf_ntohs(p->sport);
+	__u32 span, start, i;
+	int r;
+
+	eb_ct_key_out(&k, p);
+	e = bpf_map_lookup_elem(ct, &k);
+	if (e && !eb_ct_expired(e, p->proto, cfg, now))
+		return e;
+	if (e) {
+		/* Expired: its binding is released, a new one is made. */
+		bpf_map_delete_elem(ct, &e->peer);
+		bpf_map_delete_elem(ct, &k);
+	}
+	if (!cfg->snat_ip || max < min) {
+		*err = EB_DROP(EB_CNT_DROP_NO_ROUTE);
+		return NULL;
+	}
+
+	__builtin_memset(&rk, 0, sizeof(rk));
+	rk.src = p->daddr;
+	rk.dst = cfg->snat_ip;
+	rk.proto = p->proto;
+	rk.sport = p->proto == IPPROTO_ICMP ? 0 : p->dport;
+	re.peer = k;
+	re.xaddr = p->saddr;
+	re.xport = p->sport;
+	re.kind = EB_CT_SNAT_OUT;
+	re.ifindex = ifindex;
+	re.created = now;
+	re.last_seen = now;
+
+	span = (__u32)max - min + 1;
+	start = bpf_get_prandom_u32() % span;
+	for (i = 0; i < EB_NAT_TRIES; i++) {
+		__u16 port;
+
+		/* The container's own port first, when it is ours to give. */
+		if (i == 0 && orig >= min && orig <= max)
+			port = orig;
+		else
+			port = min + (start + i) % span;
+		rk.dport = bpf_htons(port);
+		r = bpf_map_update_elem(ct, &rk, &re, BPF_NOEXIST);
+		if (r == -EEXIST) {
+			/* Taken; reusable if the flow that holds it is over. */
+			old = bpf_map_lookup_elem(ct, &rk);
+			if (old) {
+				struct eb_ct_entry *own = bpf_map_lookup_elem(ct, &old->peer);
+
+				if (!own || eb_ct_expired(own, p->proto, cfg, now)) {
+					if (own)
+						bpf_map_delete_elem(ct, &old->peer);
+					bpf_map_delete_elem(ct, &rk);
+					r = bpf_map_update_elem(ct, &rk, &re, BPF_NOEXIST);
+				}
+			}
+		}
+		if (r == 0)
+			break;
+		if (r != -EEXIST) {
+			*err = EB_DROP(EB_CNT_DROP_CT_FULL);
+			return NULL;
+		}
+	}
+	if (i == EB_NAT_TRIES) {
+		*err = EB_DROP(EB_CNT_DROP_NAT_EXHAUSTED);
+		return NULL;
+	}
+
+	ne.peer = rk;
+	ne.xaddr = cfg->snat_ip;
+	ne.xport = rk.dport;
+	ne.kind = EB_CT_SNAT_CTR;
+	ne.ifindex = ifindex;
+	ne.created = now;
+	ne.last_seen = now;
+	if (bpf_map_update_elem(ct, &k, &ne, BPF_ANY)) {
+		bpf_map_delete_elem(ct, &rk);
+		*err = EB_DROP(EB_CNT_DROP_CT_FULL);
+		return NULL;
+	}
+	e = bpf_map_lookup_elem(ct, &k);
+	if (!e) {
+		*err = EB_DROP(EB_CNT_DROP_CT_FULL);
+		return NULL;
+	}
+	eb_count(EB_CNT_SNAT_NEW, 0);
+	return e;
+}
+
+#endif

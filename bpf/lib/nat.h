@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * SNAT out of the uplink and its reverse, ICMP errors included. Shared by
+ * eb_from_container (the way out) and eb_from_uplink (the way back).
+ */
+#ifndef EB_LIB_NAT_H
+#define EB_LIB_NAT_H
+
+#include <linux/pkt_cls.h>
+#include "ct.h"
+
+/* An ICMP error's quoted packet: offsets and tuple. */
+struct eb_inner {
+	__u32 l3, l4, qlen;
+	__u32 saddr, daddr;
+	__u16 sport, dport;
+	__u8 proto;
+};
+
+/* Parses the packet quoted by the ICMP error whose header is at p->l4.
+ * Copies rather than packet pointers: the quote's length varies, and the
+ * copies keep the verifier's bookkeeping simple. */
+static __always_inline int eb_parse_inner(struct __sk_buff *skb, const struct eb_pkt *p,
+					  struct eb_inner *in)
+{
+	struct iphdr iph;
+	__u8 l4[8];
+	__u32 off = p->l4 + sizeof(struct eb_icmphdr), hlen;
+
+	if (bpf_skb_load_bytes(skb, off, &iph, sizeof(iph)))
+		return EB_DROP(EB_CNT_DROP_MALFORMED);
+	hlen = iph.ihl * 4;
+	if (iph.version != 4 || hlen < sizeof(iph) || hlen > 60)
+		return EB_DROP(EB_CNT_DROP_MALFORMED);
+	/* Routers quote at least 8 bytes of L4 (RFC 792): ports or echo id. */
+	if (bpf_skb_load_bytes(skb, off + hlen, l4, sizeof(l4)))
+		return EB_DROP(EB_CNT_DROP_MALFORMED);
+	in->l3 = off;
+	in->l4 = off + hlen;
+	in->qlen = skb->len > in->l4 ? skb->len - in->l4 : 0;
+	in->saddr = iph.saddr;
+	in->daddr = iph.daddr;
+	in->proto = iph.protocol;
+	switch (iph.protocol) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		__builtin_memcpy(&in->sport, l4, 2);
+		__builtin_memcpy(&in->dport, l4 + 2, 2);
+		return 0;
+	case IPPROTO_ICMP:
+		if (l4[0] != ICMP_ECHO && l4[0] != ICMP_ECHOREPLY)
+			return EB_DROP(EB_CNT_DROP_PROTO);
+		__builtin_memcpy(&in->sport, l4 + 4, 2);
+		in->dport = in->sport;
+		return 0;
+	}
+	return EB_DROP(EB_CNT_DROP_PROTO);
+}
+
+/* Rewrites the outer IPv4 source or destination address of an ICMP message
+ * (ICMP has no pseudo header: only the IP checksum changes). */
+static __always_inline int eb_rewrite_l3_only(struct __sk_buff *skb, __u32 l3, bool src,
+					      __u32 old_addr, __u32 new_addr)
+{
+	__u32 off = l3 + (src ? offsetof(struct iphdr, saddr) : offsetof(struct iphdr, daddr));
+
+	if (bpf_l3_csum_replace(skb, l3 + EB_IP_CSUM_OFF, old_addr, new_addr, 4))
+		return -1;
+	return bpf_skb_store_bytes(skb, off, &new_addr, 4, 0) ? -1 : 0;
+}
+
+/* Into a container, from the host's side: L2 header of its port, then
+ * bpf_redirect_peer. */
+static __always_inline int eb_deliver(struct __sk_buff *skb, __u32 ifindex)
+{
+	struct eb_ifindex_key k = { .ifindex = ifindex };
+	struct eb_endpoint *ep = bpf_map_lookup_elem(&eb_ports, &k);
+
+	if (!ep)
+		return EB_DROP(EB_CNT_DROP_NO_PORT);
+	if (bpf_skb_store_bytes(skb, 0, ep->mac, 6, 0) ||
+	    bpf_skb_store_bytes(skb, 6, ep->host_mac, 6, 0))
+		return EB_DROP(EB_CNT_DROP_MALFORMED);
+	bpf_skb_change_type(skb, PACKET_HOST);
+	skb->cb[EB_CB_TARGET] = ifindex;
+	return bpf_redirect_peer(ifindex, 0);
+}
+
+/*
+ * The way back: a packet on the uplink addressed to the NAT address.
+ * Returns a TC verdict, or TC_ACT_UNSPEC when it is not ours (the host's
+ * own traffic, or another network's), or a negative drop reason.
+ */
+static __always_inline int eb_snat_reverse(struct __sk_buff *skb, struct eb_pkt *p,
+					   const struct eb_config *cfg, __u32 len, int *cnt)
+{
+	struct eb_ct_entry *e2, *e1;
+	struct eb_ct_key k;
+	struct eb_inner in;
+	__u64 now = bpf_ktime_get_ns();
+	void *ct;
+	int r;
+
+	if (p->proto == IPPROTO_ICMP && eb_icmp_is_error(p->icmp_type)) {
+		r = eb_parse_inner(skb, p, &in);
+		if (r < 0)
+			return TC_ACT_UNSPEC;
+		/* The quoted packet is one we sent: its source is the NAT side. */
+		__builtin_memset(&k, 0, sizeof(k));
+		k.src = in.daddr;
+		k.dst = in.saddr;
+		k.proto = in.proto;
+		k.sport = in.proto == IPPROTO_ICMP ? 0 : in.dport;
+		k.dport = in.sport;
+		ct = eb_ct_map(in.proto);
+		e2 = bpf_map_lookup_elem(ct, &k);
+		if (!e2 || e2->kind != EB_CT_SNAT_OUT)
+			return TC_ACT_UNSPEC;
+		e1 = bpf_map_lookup_elem(ct, &e2->peer);
+		if (!e1 || eb_ct_expired(e1, in.proto, cfg, now))
+			return TC_ACT_UNSPEC;
+		eb_ct_account(e1, 1, len, now, 0);
+		if (eb_rewrite_icmp_inner(skb, p->l4 + offsetof(struct eb_icmphdr, checksum), in.l3,
+					  in.l4, in.qlen, in.proto, true, in.saddr, e2->xaddr,
+					  in.sport, e2->xport) ||
+		    eb_rewrite_l3_only(skb, p->l3, false, p->daddr, e2->xaddr))
+			return EB_DROP(EB_CNT_DROP_MALFORMED);
+		*cnt = EB_CNT_ICMP_ERR_IN;
+		return eb_deliver(skb, e2->ifindex);
+	}
+	if (p->proto == IPPROTO_ICMP && p->icmp_type != ICMP_ECHOREPLY)
+		return TC_ACT_UNSPEC;
+
+	eb_ct_key_in(&k, p);
+	ct = eb_ct_map(p->proto);
+	e2 = bpf_map_lookup_elem(ct, &k);
+	if (!e2 || e2->kind != EB_CT_SNAT_OUT)
+		return TC_ACT_UNSPEC;
+	e1 = bpf_map_lookup_elem(ct, &e2->peer);
+	if (!e1 || eb_ct_expired(e1, p->proto, cfg, now))
+		return TC_ACT_UNSPEC;
+	eb_ct_account(e1, 1, len, now,
+		      EB_CTS_SEEN_REPLY |
+			      (p->proto == IPPROTO_TCP ? eb_tcp_state_bits(p->tcp_flags, false) : 0));
+	if (eb_rewrite(skb, p->l3, p->l4, p->proto, false, p->daddr, e2->xaddr, p->dport,
+		       e2->xport))
+		return EB_DROP(EB_CNT_DROP_MALFORMED);
+	*cnt = EB_CNT_SNAT_IN;
+	return eb_deliver(skb, e2->ifindex);
+}
+
+/*
+ * The way out: a container's packet toward a destination routed out of the
+ * uplink. Binds or finds the flow, rewrites the source and sends it out.
+ */
+static __always_inline int eb_snat_forward(struct __sk_buff *skb, struct eb_pkt *p,
+					   const struct eb_config *cfg,
+					   const struct bpf_fib_lookup *fib, int fib_rc, __u32 len,
+					   int *cnt)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct eb_ct_entry *e;
+	struct eb_inner in;
+	struct eb_ct_key k;
+	int err = 0;
+
+	if (p->proto == IPPROTO_ICMP && eb_icmp_is_error(p->icmp_type)) {
+		/* The container answers a packet of a flow it has with an
+		 * error: the quoted packet came in translated, so its
+		 * destination is the container side of a flow. */
+		err = eb_parse_inner(skb, p, &in);
+		if (err < 0)
+			return err;
+		__builtin_memset(&k, 0, sizeof(k));
+		k.src = in.daddr;
+		k.dst = in.saddr;
+		k.proto = in.proto;
+		k.sport = in.dport;
+		k.dport = in.proto == IPPROTO_ICMP ? 0 : in.sport;
+		e = bpf_map_lookup_elem(eb_ct_map(in.proto), &k);
+		if (!e || e->kind != EB_CT_SNAT_CTR || eb_ct_expired(e, in.proto, cfg, now))
+			return EB_DROP(EB_CNT_DROP_NO_CT);
+		eb_ct_account(e, 0, len, now, 0);
+		if (eb_rewrite_icmp_inner(skb, p->l4 + offsetof(struct eb_icmphdr, checksum), in.l3,
+					  in.l4, in.qlen, in.proto, false, in.daddr, e->xaddr,
+					  in.dport, e->xport) ||
+		    eb_rewrite_l3_only(skb, p->l3, true, p->saddr, e->xaddr))
+			return EB_DROP(EB_CNT_DROP_MALFORMED);
+		*cnt = EB_CNT_ICMP_ERR_OUT;
+	} else {
+		if (p->proto == IPPROTO_ICMP && p->icmp_type != ICMP_ECHO)
+			return EB_DROP(EB_CNT_DROP_PROTO);
+		if (p->proto == IPPROTO_TCP && (p->tcp_flags & EB_TCP_RST)) {
+			/* A reset starts nothing: only an existing flow carries it. */
+			eb_ct_key_out(&k, p);
+			e = bpf_map_lookup_elem(&eb_ct_tcp, &k);
+			if (!e || eb_ct_expired(e, p->proto, cfg, now))
+				return EB_DROP(EB_CNT_DROP_NO_CT);
+		} else {
+			e = eb_snat_bind(p, skb->ifindex, cfg, now, &err);
+			if (!e)
+				return err;
+		}
+		eb_ct_account(e, 0, len, now,
+			      p->proto == IPPROTO_TCP ? eb_tcp_state_bits(p->tcp_flags, true) : 0);
+		if (eb_rewrite(skb, p->l3, p->l4, p->proto, true, p->saddr, e->xaddr, p->sport,
+			       e->xport))
+			return EB_DROP(EB_CNT_DROP_MALFORMED);
+		*cnt = EB_CNT_SNAT_OUT;
+	}
+
+	if (fib_rc == BPF_FIB_LKUP_RET_SUCCESS) {
+		if (bpf_skb_store_bytes(skb, 0, fib->dmac, 6, 0) ||
+		    bpf_skb_store_bytes(skb, 6, fib->smac, 6, 0))
+			return EB_DROP(EB_CNT_DROP_MALFORMED);
+		return bpf_redirect(fib->ifindex, 0);
+	} else {
+		struct bpf_redir_neigh nh = { .nh_family = AF_INET, .ipv4_nh = fib->ipv4_dst };
+
+		return bpf_redirect_neigh(fib->ifindex, &nh, sizeof(nh), 0);
+	}
+}
+
+#endif

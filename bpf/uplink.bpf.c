@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * eb_from_uplink: TC ingress of the uplink, the host's way out. Replies to
+ * the containers' outbound flows (and ICMP errors about them) are
+ * translated back and redirected into the container. Everything else is
+ * the host's own traffic or another network's: TC_ACT_UNSPEC lets the next
+ * program (tcx) or filter (clsact) and then the host's stack have it.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <linux/if_packet.h>
+#include <bpf/bpf_helpers.h>
+
+#include "lib/maps.h"
+#include "lib/parse.h"
+#include "lib/counters.h"
+#include "lib/nat.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+SEC("tc")
+int eb_from_uplink(struct __sk_buff *skb)
+{
+	struct eb_cursor c = { .pos = (void *)(long)skb->data, .end = (void *)(long)skb->data_end };
+	__u32 len = skb->len, zero = 0;
+	struct eb_config *cfg;
+	struct ethhdr *eth;
+	struct iphdr *iph;
+	struct eb_pkt p;
+	int ret, cnt = 0;
+
+	skb->cb[EB_CB_TARGET] = 0;
+	cfg = bpf_map_lookup_elem(&eb_config, &zero);
+	if (!cfg || !cfg->snat_ip)
+		return TC_ACT_UNSPEC;
+	if (eb_parse_eth(&c, &eth) != ETH_P_IP)
+		return TC_ACT_UNSPEC;
+	if (eb_parse_ipv4(&c, &iph) < 0 || iph->daddr != cfg->snat_ip)
+		return TC_ACT_UNSPEC;
+	if (eb_parse_l4(skb, iph, c.end, &p) < 0)
+		return TC_ACT_UNSPEC;
+
+	ret = eb_snat_reverse(skb, &p, cfg, len, &cnt);
+	if (ret == TC_ACT_UNSPEC) {
+		skb->cb[EB_CB_DECISION] = EB_CNT_UPLINK_PASS;
+		eb_count(EB_CNT_UPLINK_PASS, len);
+		return TC_ACT_UNSPEC;
+	}
+	if (ret < 0) {
+		__u32 idx = EB_DROP_TO_COUNTER(ret);
+
+		skb->cb[EB_CB_DECISION] = idx;
+		eb_count(idx < EB_CNT_MAX ? idx : EB_CNT_DROP_MALFORMED, len);
+		return TC_ACT_SHOT;
+	}
+	skb->cb[EB_CB_DECISION] = cnt;
+	eb_count(cnt, len);
+	return ret;
+}

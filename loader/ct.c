@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The conntrack maps seen from user space: list flows, flush, and remove
+ * expired entries (`ebnet gc`; the datapath already treats them as absent).
+ * Expiry follows the same rule as bpf/lib/ct.h: the container-side entry's
+ * state and last_seen against the lifetimes in eb_config.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <bpf/bpf.h>
+
+#include "ebnet.h"
+#include "ebnet_ct.h"
+
+uint64_t eb_now_ns(void)
+{
+	struct timespec ts;
+
+	/* bpf_ktime_get_ns() is CLOCK_MONOTONIC. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+uint64_t eb_ct_lifetime_ns(const struct eb_ct_entry *e, uint8_t proto, const struct eb_config *cfg)
+{
+	uint32_t s;
+
+	if (proto == IPPROTO_TCP) {
+		if ((e->state & EB_CTS_RST) ||
+		    (e->state & (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT)) == (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT))
+			s = cfg->ct_tcp_close;
+		else if (e->state & EB_CTS_SEEN_REPLY)
+			s = cfg->ct_tcp_est;
+		else
+			s = cfg->ct_tcp_syn;
+	} else if (proto == IPPROTO_ICMP) {
+		s = cfg->ct_icmp;
+	} else {
+		s = cfg->ct_udp;
+	}
+	return (uint64_t)s * 1000000000ULL;
+}
+
+const char *eb_ct_state_str(const struct eb_ct_entry *e, uint8_t proto)
+{
+	if (proto != IPPROTO_TCP)
+		return e->state & EB_CTS_SEEN_REPLY ? "replied" : "unreplied";
+	if (e->state & EB_CTS_RST)
+		return "reset";
+	if ((e->state & (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT)) == (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT))
+		return "closed";
+	if (e->state & (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT))
+		return "closing";
+	return e->state & EB_CTS_SEEN_REPLY ? "established" : "syn-sent";
+}
+
+static int open_cfg(const char *net, struct eb_dp *dp, struct eb_config *cfg, struct eb_err *e)
+{
+	__u32 zero = 0;
+	int err = eb_dp_open(net, dp, e);
+
+	if (err)
+		return err;
+	if (bpf_map_lookup_elem(dp->cfg, &zero, cfg) < 0) {
+		err = -errno;
+		eb_errf(e, "cannot read the config of network '%s': %s", net, strerror(-err));
+		eb_dp_close(dp);
+	}
+	return err;
+}
+
+/* Calls fn for every container-side entry (one per flow). */
+int eb_ct_walk(const char *net, eb_ct_fn fn, void *ctx, struct eb_err *e)
+{
+	struct eb_config cfg;
+	struct eb_dp dp;
+	uint64_t now = eb_now_ns();
+	int err, m;
+
+	err = open_cfg(net, &dp, &cfg, e);
+	if (err)
+		return err;
+	for (m = 0; m < 2; m++) {
+		int fd = m ? dp.ct_other : dp.ct_tcp;
+		struct eb_ct_key k, next;
+		struct eb_ct_entry v;
+		void *prev = NULL;
+
+		while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+			k = next;
+			prev = &k;
+			if (bpf_map_lookup_elem(fd, &k, &v) < 0 || v.kind != EB_CT_SNAT_CTR)
+				continue;
+			fn(&k, &v, &cfg, now, ctx);
+		}
+	}
+	eb_dp_close(&dp);
+	return 0;
+}
+
+/* Removes entries: all of them (flush), or the expired ones and entries
+ * whose flow is gone. Returns the number of flows removed. */
+static int ct_sweep(const char *net, bool all, struct eb_err *e)
+{
+	struct eb_config cfg;
+	struct eb_dp dp;
+	uint64_t now = eb_now_ns();
+	int err, m, removed = 0;
+
+	err = open_cfg(net, &dp, &cfg, e);
+	if (err)
+		return err;
+	for (m = 0; m < 2; m++) {
+		int fd = m ? dp.ct_other : dp.ct_tcp;
+		struct eb_ct_key k, next, *keys = NULL;
+		struct eb_ct_entry v, own;
+		size_t n = 0, cap = 0;
+		void *prev = NULL;
+
+		/* Collect first: deleting while walking a hash restarts the walk. */
+		while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+			k = next;
+			prev = &k;
+			if (bpf_map_lookup_elem(fd, &k, &v) < 0)
+				continue;
+			if (!all) {
+				const struct eb_ct_entry *owner = &v;
+
+				if (v.kind != EB_CT_SNAT_CTR) {
+					if (bpf_map_lookup_elem(fd, &v.peer, &own) < 0) {
+						goto collect; /* orphan */
+					}
+					owner = &own;
+				}
+				if (!(now > owner->last_seen &&
+				      now - owner->last_seen > eb_ct_lifetime_ns(owner, k.proto, &cfg)))
+					continue;
+			}
+collect:
+			if (n == cap) {
+				cap = cap ? cap * 2 : 1024;
+				keys = realloc(keys, cap * sizeof(*keys));
+				if (!keys) {
+					eb_dp_close(&dp);
+					return -ENOMEM;
+				}
+			}
+			keys[n++] = k;
+			if (v.kind == EB_CT_SNAT_CTR)
+				removed++;
+		}
+		for (size_t i = 0; i < n; i++)
+			bpf_map_delete_elem(fd, &keys[i]);
+		free(keys);
+	}
+	eb_dp_close(&dp);
+	return removed;
+}
+
+int eb_ct_flush(const char *net, struct eb_err *e)
+{
+	return ct_sweep(net, true, e);
+}
+
+int eb_ct_gc(const char *net, struct eb_err *e)
+{
+	return ct_sweep(net, false, e);
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Conntrack from user space: list, flush, gc. Returns counts or -errno. */
+#ifndef EBNET_CT_H
+#define EBNET_CT_H
+
+#include <stdint.h>
+#include "ebnet.h"
+
+typedef void (*eb_ct_fn)(const struct eb_ct_key *k, const struct eb_ct_entry *v,
+			 const struct eb_config *cfg, uint64_t now, void *ctx);
+
+uint64_t eb_now_ns(void);
+uint64_t eb_ct_lifetime_ns(const struct eb_ct_entry *e, uint8_t proto, const struct eb_config *cfg);
+const char *eb_ct_state_str(const struct eb_ct_entry *e, uint8_t proto);
+int eb_ct_walk(const char *net, eb_ct_fn fn, void *ctx, struct eb_err *e);
+int eb_ct_flush(const char *net, struct eb_err *e);
+int eb_ct_gc(const char *net, struct eb_err *e);
+
+#endif

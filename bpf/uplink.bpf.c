@@ -31,16 +31,18 @@ int eb_from_uplink(struct __sk_buff *skb)
 
 	skb->cb[EB_CB_TARGET] = 0;
 	cfg = bpf_map_lookup_elem(&eb_config, &zero);
-	if (!cfg || !cfg->snat_ip)
+	if (!cfg)
 		return TC_ACT_UNSPEC;
 	if (eb_parse_eth(&c, &eth) != ETH_P_IP)
 		return TC_ACT_UNSPEC;
-	if (eb_parse_ipv4(&c, &iph) < 0 || iph->daddr != cfg->snat_ip)
+	if (eb_parse_ipv4(&c, &iph) < 0)
 		return TC_ACT_UNSPEC;
 	if (eb_parse_l4(skb, iph, c.end, &p) < 0)
 		return TC_ACT_UNSPEC;
 
 	ret = eb_snat_reverse(skb, &p, cfg, len, &cnt);
+	if (ret == TC_ACT_UNSPEC)
+		ret = eb_dnat_new(skb, &p, cfg, len, &cnt);
 	if (ret == TC_ACT_UNSPEC) {
 		skb->cb[EB_CB_DECISION] = EB_CNT_UPLINK_PASS;
 		eb_count(EB_CNT_UPLINK_PASS, len);

@@ -33,7 +33,8 @@ uint64_t eb_ct_lifetime_ns(const struct eb_ct_entry *e, uint8_t proto, const str
 		if ((e->state & EB_CTS_RST) ||
 		    (e->state & (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT)) == (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT))
 			s = cfg->ct_tcp_close;
-		else if (e->state & EB_CTS_SEEN_REPLY)
+		else if ((e->state & (EB_CTS_SEEN_REPLY | EB_CTS_SEEN_CTR)) ==
+			 (EB_CTS_SEEN_REPLY | EB_CTS_SEEN_CTR))
 			s = cfg->ct_tcp_est;
 		else
 			s = cfg->ct_tcp_syn;
@@ -48,14 +49,19 @@ uint64_t eb_ct_lifetime_ns(const struct eb_ct_entry *e, uint8_t proto, const str
 const char *eb_ct_state_str(const struct eb_ct_entry *e, uint8_t proto)
 {
 	if (proto != IPPROTO_TCP)
-		return e->state & EB_CTS_SEEN_REPLY ? "replied" : "unreplied";
+		return (e->state & (EB_CTS_SEEN_REPLY | EB_CTS_SEEN_CTR)) ==
+				       (EB_CTS_SEEN_REPLY | EB_CTS_SEEN_CTR)
+			       ? "replied"
+			       : "unreplied";
 	if (e->state & EB_CTS_RST)
 		return "reset";
 	if ((e->state & (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT)) == (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT))
 		return "closed";
 	if (e->state & (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT))
 		return "closing";
-	return e->state & EB_CTS_SEEN_REPLY ? "established" : "syn-sent";
+	if ((e->state & (EB_CTS_SEEN_REPLY | EB_CTS_SEEN_CTR)) == (EB_CTS_SEEN_REPLY | EB_CTS_SEEN_CTR))
+		return "established";
+	return "opening";
 }
 
 static int open_cfg(const char *net, struct eb_dp *dp, struct eb_config *cfg, struct eb_err *e)
@@ -93,7 +99,8 @@ int eb_ct_walk(const char *net, eb_ct_fn fn, void *ctx, struct eb_err *e)
 		while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 			k = next;
 			prev = &k;
-			if (bpf_map_lookup_elem(fd, &k, &v) < 0 || v.kind != EB_CT_SNAT_CTR)
+			if (bpf_map_lookup_elem(fd, &k, &v) < 0 ||
+			    (v.kind != EB_CT_SNAT_CTR && v.kind != EB_CT_DNAT_CTR))
 				continue;
 			fn(&k, &v, &cfg, now, ctx);
 		}
@@ -130,7 +137,7 @@ static int ct_sweep(const char *net, bool all, struct eb_err *e)
 			if (!all) {
 				const struct eb_ct_entry *owner = &v;
 
-				if (v.kind != EB_CT_SNAT_CTR) {
+				if (v.kind != EB_CT_SNAT_CTR && v.kind != EB_CT_DNAT_CTR) {
 					if (bpf_map_lookup_elem(fd, &v.peer, &own) < 0) {
 						goto collect; /* orphan */
 					}
@@ -150,7 +157,7 @@ collect:
 				}
 			}
 			keys[n++] = k;
-			if (v.kind == EB_CT_SNAT_CTR)
+			if (v.kind == EB_CT_SNAT_CTR || v.kind == EB_CT_DNAT_CTR)
 				removed++;
 		}
 		for (size_t i = 0; i < n; i++)

@@ -18,6 +18,7 @@
 #include "ebnet_maps.h"
 #include "container.skel.h"
 #include "uplink.skel.h"
+#include "host_sock.skel.h"
 
 /* tcx arrived in Linux 6.6; the uapi headers of older distributions do not
  * name it, the value is fixed by the kernel ABI. */
@@ -27,13 +28,25 @@ void eb_dp_init(struct eb_dp *dp)
 {
 	dp->cfg = dp->endpoints = dp->ports = dp->fdb = dp->flood = dp->stats = -1;
 	dp->prog_container = dp->prog_uplink = -1;
+	dp->ct_tcp = dp->ct_other = dp->published = dp->netns = -1;
+	for (int i = 0; i < EB_NSOCK_PROGS; i++)
+		dp->prog_sock[i] = -1;
 }
+
+const struct eb_sock_prog eb_sock_progs[EB_NSOCK_PROGS] = {
+	{ "prog_connect4", "link_cg_connect4", BPF_CGROUP_INET4_CONNECT },
+	{ "prog_sendmsg4", "link_cg_sendmsg4", BPF_CGROUP_UDP4_SENDMSG },
+	{ "prog_recvmsg4", "link_cg_recvmsg4", BPF_CGROUP_UDP4_RECVMSG },
+	{ "prog_getpeername4", "link_cg_getpeername4", BPF_CGROUP_INET4_GETPEERNAME },
+};
 
 void eb_dp_close(struct eb_dp *dp)
 {
 	int *fds[] = { &dp->cfg, &dp->endpoints, &dp->ports, &dp->fdb,
 		       &dp->flood, &dp->stats, &dp->prog_container, &dp->prog_uplink,
-		       &dp->ct_tcp, &dp->ct_other };
+		       &dp->ct_tcp, &dp->ct_other, &dp->published, &dp->netns,
+		       &dp->prog_sock[0], &dp->prog_sock[1], &dp->prog_sock[2],
+		       &dp->prog_sock[3] };
 	size_t i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
@@ -163,26 +176,59 @@ static int check_all_maps(const char *net, struct bpf_object *obj, struct eb_err
 	return 0;
 }
 
-static int open_maps(const char *net, struct eb_dp *dp, struct eb_err *e)
+static int open_maps_how(const char *net, struct eb_dp *dp, bool lenient, struct eb_err *e)
 {
 	struct {
 		const char *name;
 		int *fd;
+		__u32 vsize;
 	} m[] = {
-		{ EB_MAP_CONFIG, &dp->cfg },	 { EB_MAP_ENDPOINTS, &dp->endpoints },
-		{ EB_MAP_PORTS, &dp->ports },	 { EB_MAP_FDB, &dp->fdb },
-		{ EB_MAP_FLOOD, &dp->flood },	 { EB_MAP_STATS, &dp->stats },
-		{ EB_MAP_CT_TCP, &dp->ct_tcp },	 { EB_MAP_CT_OTHER, &dp->ct_other },
+		{ EB_MAP_CONFIG, &dp->cfg, sizeof(struct eb_config) },
+		{ EB_MAP_ENDPOINTS, &dp->endpoints, sizeof(struct eb_endpoint) },
+		{ EB_MAP_PORTS, &dp->ports, sizeof(struct eb_endpoint) },
+		{ EB_MAP_FDB, &dp->fdb, sizeof(struct eb_fdb_entry) },
+		{ EB_MAP_FLOOD, &dp->flood, sizeof(__u32) },
+		{ EB_MAP_STATS, &dp->stats, sizeof(struct eb_counter_val) },
+		{ EB_MAP_CT_TCP, &dp->ct_tcp, sizeof(struct eb_ct_entry) },
+		{ EB_MAP_CT_OTHER, &dp->ct_other, sizeof(struct eb_ct_entry) },
+		{ EB_MAP_PUBLISHED, &dp->published, sizeof(struct eb_pub_val) },
+		{ EB_MAP_NETNS, &dp->netns, sizeof(__u32) },
 	};
 	size_t i;
 	int err;
 
 	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
 		err = open_pin(net, m[i].name, m[i].fd, e);
-		if (err)
+		if (err && !lenient)
 			return err;
+		if (lenient && *m[i].fd >= 0) {
+			struct bpf_map_info info = {};
+			__u32 len = sizeof(info);
+
+			/* Of another layout: not ours to read. */
+			if (bpf_obj_get_info_by_fd(*m[i].fd, &info, &len) ||
+			    info.value_size != m[i].vsize) {
+				close(*m[i].fd);
+				*m[i].fd = -1;
+			}
+		}
 	}
+	if (lenient)
+		e->msg[0] = 0;
 	return 0;
+}
+
+static int open_maps(const char *net, struct eb_dp *dp, struct eb_err *e)
+{
+	return open_maps_how(net, dp, false, e);
+}
+
+void eb_dp_open_lenient(const char *net, struct eb_dp *dp)
+{
+	struct eb_err e = {};
+
+	eb_dp_init(dp);
+	open_maps_how(net, dp, true, &e);
 }
 
 int eb_dp_open(const char *net, struct eb_dp *dp, struct eb_err *e)
@@ -217,11 +263,11 @@ static int libbpf_loud(enum libbpf_print_level level, const char *fmt, va_list a
 }
 
 /* Loads one object against the network's pins and pins its program. */
-static int load_and_pin(const char *net, struct bpf_object *obj, struct bpf_program *prog,
-			const char *pin, const struct eb_dp_sizes *sz, bool verbose,
-			struct eb_err *e)
+static int load_and_pin(const char *net, struct bpf_object *obj, const char *pin,
+			const struct eb_dp_sizes *sz, bool verbose, struct eb_err *e)
 {
-	char p[PATH_MAX];
+	char p[PATH_MAX], name[128];
+	struct bpf_program *prog;
 	struct bpf_map *m;
 	int err;
 
@@ -241,12 +287,20 @@ static int load_and_pin(const char *net, struct bpf_object *obj, struct bpf_prog
 			strerror(-err), verbose ? "" : " (run with -v for the verifier's log)");
 		return err;
 	}
-	pin_path(net, pin, p, sizeof(p));
-	unlink(p);
-	err = bpf_program__pin(prog, p);
-	if (err)
-		eb_errf(e, "cannot pin '%s': %s", p, strerror(-err));
-	return err;
+	/* Every program pinned as prog_<name>, its "eb_" left out. */
+	bpf_object__for_each_program(prog, obj) {
+		const char *n = bpf_program__name(prog);
+
+		snprintf(name, sizeof(name), "prog_%s", strncmp(n, "eb_", 3) ? n : n + 3);
+		pin_path(net, name, p, sizeof(p));
+		unlink(p);
+		err = bpf_program__pin(prog, p);
+		if (err) {
+			eb_errf(e, "cannot pin '%s': %s", p, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
 }
 
 int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz, bool verbose,
@@ -255,6 +309,7 @@ int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
 	struct container_bpf *cskel = NULL;
 	struct uplink_bpf *uskel = NULL;
+	struct host_sock_bpf *sskel = NULL;
 	char dir[PATH_MAX], p[PATH_MAX];
 	int err;
 
@@ -287,8 +342,7 @@ int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz
 			eb_errf(e, "cannot open the built-in BPF object: %s", strerror(-err));
 			goto out;
 		}
-		err = load_and_pin(net, cskel->obj, cskel->progs.eb_from_container,
-				   EB_PROG_PIN_CONTAINER, sz, verbose, e);
+		err = load_and_pin(net, cskel->obj, EB_PROG_PIN_CONTAINER, sz, verbose, e);
 		if (err)
 			goto out;
 	}
@@ -300,8 +354,19 @@ int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz
 			eb_errf(e, "cannot open the built-in BPF object: %s", strerror(-err));
 			goto out;
 		}
-		err = load_and_pin(net, uskel->obj, uskel->progs.eb_from_uplink, EB_PROG_PIN_UPLINK,
-				   sz, verbose, e);
+		err = load_and_pin(net, uskel->obj, EB_PROG_PIN_UPLINK, sz, verbose, e);
+		if (err)
+			goto out;
+	}
+	pin_path(net, eb_sock_progs[0].pin, p, sizeof(p));
+	if (access(p, F_OK) < 0) {
+		sskel = host_sock_bpf__open_opts(&oo);
+		if (!sskel) {
+			err = -errno;
+			eb_errf(e, "cannot open the built-in BPF object: %s", strerror(-err));
+			goto out;
+		}
+		err = load_and_pin(net, sskel->obj, eb_sock_progs[0].pin, sz, verbose, e);
 		if (err)
 			goto out;
 	}
@@ -310,9 +375,12 @@ int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz
 		err = open_pin(net, EB_PROG_PIN_CONTAINER, &dp->prog_container, e);
 	if (!err)
 		err = open_pin(net, EB_PROG_PIN_UPLINK, &dp->prog_uplink, e);
+	for (int i = 0; !err && i < EB_NSOCK_PROGS; i++)
+		err = open_pin(net, eb_sock_progs[i].pin, &dp->prog_sock[i], e);
 out:
 	container_bpf__destroy(cskel);
 	uplink_bpf__destroy(uskel);
+	host_sock_bpf__destroy(sskel);
 	if (err)
 		eb_dp_close(dp);
 	return err;
@@ -434,6 +502,66 @@ int eb_dp_detach_uplink_clsact(const char *net, int ifindex, bool destroy_qdisc)
 		bpf_tc_hook_destroy(&hook);
 	}
 	return err == -ENOENT ? 0 : err;
+}
+
+/* Where cgroup v2 is mounted: /sys/fs/cgroup on unified hosts,
+ * /sys/fs/cgroup/unified on hybrid ones. -ENOENT if nowhere. */
+int eb_cgroup2_root(char *buf, size_t len)
+{
+	char dev[256], dir[PATH_MAX], type[64];
+	FILE *f = fopen("/proc/self/mounts", "r");
+	int err = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fscanf(f, "%255s %4095s %63s %*[^\n]", dev, dir, type) == 3) {
+		if (!strcmp(type, "cgroup2")) {
+			snprintf(buf, len, "%s", dir);
+			err = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return err;
+}
+
+int eb_dp_attach_sock(const struct eb_dp *dp, const char *net, struct eb_err *e)
+{
+	char p[PATH_MAX], root[PATH_MAX];
+	int cg, fd, err = 0;
+
+	err = eb_cgroup2_root(root, sizeof(root));
+	if (err) {
+		eb_errf(e, "no cgroup v2 mounted: the host's own connections to published ports "
+			   "cannot be translated");
+		return err;
+	}
+	cg = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg < 0) {
+		err = -errno;
+		eb_errf(e, "cannot open the cgroup v2 root '%s': %s", root, strerror(-err));
+		return err;
+	}
+	for (int i = 0; i < EB_NSOCK_PROGS; i++) {
+		pin_path(net, eb_sock_progs[i].link, p, sizeof(p));
+		if (access(p, F_OK) == 0)
+			continue;
+		fd = bpf_link_create(dp->prog_sock[i], cg, eb_sock_progs[i].type, NULL);
+		if (fd < 0) {
+			err = fd;
+			eb_errf(e, "cannot attach %s to the root cgroup: %s", eb_sock_progs[i].pin + 5,
+				strerror(-err));
+			break;
+		}
+		err = bpf_obj_pin(fd, p) < 0 ? -errno : 0;
+		close(fd);
+		if (err) {
+			eb_errf(e, "cannot pin '%s': %s", p, strerror(-err));
+			break;
+		}
+	}
+	close(cg);
+	return err;
 }
 
 int eb_dp_detach(const char *net, const char *ifname)

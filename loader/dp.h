@@ -18,11 +18,28 @@ enum eb_attach {
 	EB_ATTACH_CLSACT,
 };
 
+#define EB_NSOCK_PROGS 4
+
 struct eb_dp {
 	int cfg, endpoints, ports, fdb, flood, stats, ct_tcp, ct_other; /* map fds */
-	int prog_container;						 /* eb_from_container */
-	int prog_uplink;						 /* eb_from_uplink */
+	int published, netns;
+	int prog_container;		   /* eb_from_container */
+	int prog_uplink;		   /* eb_from_uplink */
+	int prog_sock[EB_NSOCK_PROGS]; /* connect4, sendmsg4, recvmsg4, getpeername4 */
 };
+
+/* The cgroup sock_addr programs: pin of the program, pin of its link. */
+struct eb_sock_prog {
+	const char *pin;
+	const char *link;
+	int type; /* enum bpf_attach_type */
+};
+extern const struct eb_sock_prog eb_sock_progs[EB_NSOCK_PROGS];
+
+/* Attaches the sock_addr programs to the root cgroup (links pinned as
+ * link_cg_*); those already attached are left as they are. */
+int eb_cgroup2_root(char *buf, size_t len);
+int eb_dp_attach_sock(const struct eb_dp *dp, const char *net, struct eb_err *e);
 
 /* Sizes of the maps whose size is a setting; 0 keeps the built-in one. */
 struct eb_dp_sizes {
@@ -43,6 +60,9 @@ bool eb_dp_exists(const char *net);
 int eb_dp_mount_bpffs(struct eb_err *e);
 /* Opens the pinned maps of an existing network, checking their layout. */
 int eb_dp_open(const char *net, struct eb_dp *dp, struct eb_err *e);
+/* Opens whatever maps of the network are pinned, checking nothing: for
+ * removing a network that a failed run or another version left. */
+void eb_dp_open_lenient(const char *net, struct eb_dp *dp);
 /* Creates what is missing (maps, programs, pins) and opens all of it. */
 int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz, bool verbose,
 		 struct eb_err *e);

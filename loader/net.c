@@ -22,6 +22,9 @@
 #include "ebnet.h"
 #include "netns.h"
 #include "nl.h"
+#include "ebnet_pub.h"
+#include <sys/socket.h>
+#include <libmnl/libmnl.h>
 
 int eb_lock(struct eb_err *e)
 {
@@ -184,6 +187,34 @@ fail:
 	return -errno;
 }
 
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71 /* Linux 5.14 */
+#endif
+
+/* The cookie of the network namespace a socket lives in. */
+static int sock_netns_cookie(int fd, __u64 *cookie)
+{
+	socklen_t len = sizeof(*cookie);
+
+	return getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &len) < 0 ? -errno : 0;
+}
+
+static void netns_forget(struct eb_ctx *c, const char *name)
+{
+	struct eb_nl cnl = { 0 };
+	__u64 cookie;
+	int fd = eb_netns_open(name);
+
+	if (fd < 0)
+		return;
+	if (eb_nl_open_in(&cnl, fd) == 0) {
+		if (sock_netns_cookie(mnl_socket_get_fd(cnl.sock), &cookie) == 0)
+			bpf_map_delete_elem(c->dp.netns, &cookie);
+		eb_nl_close(&cnl);
+	}
+	close(fd);
+}
+
 /* Removes everything of a container but, when keep_record, its record. */
 static int ctr_teardown(struct eb_ctx *c, struct eb_endpoint *ep, bool keep_record)
 {
@@ -195,6 +226,14 @@ static int ctr_teardown(struct eb_ctx *c, struct eb_endpoint *ep, bool keep_reco
 	__u32 slot = ep->flood_slot, cur;
 	int err;
 
+	/* Its published ports and flows go first: nothing reaches a port
+	 * that is going away, and no flow outlives it (a container of the
+	 * same name later starts clean). */
+	if (!keep_record)
+		eb_unpublish_container(&c->dp, ep->ip);
+	if (ep->ifindex)
+		eb_ct_forget(&c->dp, 0, 0, 0, ep->ifindex);
+	netns_forget(c, ep->name);
 	eb_dp_detach(c->net, ep->host_dev);
 	if (eb_nl_link_get(&c->nl, ep->host_dev, &l) == 0) {
 		err = eb_nl_link_del(&c->nl, l.ifindex);
@@ -294,6 +333,14 @@ static int ctr_create(struct eb_ctx *c, struct eb_endpoint *ep)
 	    strerror(-err));
 	if (eb_nl_link_get(&cnl, "eth0", &cl) == 0)
 		eb_nl_link_del(&cnl, cl.ifindex);
+	{
+		__u64 cookie;
+		__u32 kind = EB_NS_CONTAINER;
+
+		/* Hairpin: its own connections to published ports. */
+		if (sock_netns_cookie(mnl_socket_get_fd(cnl.sock), &cookie) == 0)
+			bpf_map_update_elem(c->dp.netns, &cookie, &kind, BPF_ANY);
+	}
 	TRY(eb_nl_veth_add(&c->nl, ep->host_dev, ep->host_mac, "eth0", ep->mac, nsfd),
 	    "cannot create the veth pair '%s' for container '%s': %s", ep->host_dev, ep->name,
 	    strerror(-err));
@@ -424,6 +471,34 @@ static int ensure_uplink(struct eb_ctx *c)
 	if (made)
 		c->cfg.flags |= EB_CFG_UPLINK_QDISC;
 	return ctx_write_cfg(c);
+}
+
+/* The sock_addr programs, and this namespace as the network's host. */
+static int ensure_host_sock(struct eb_ctx *c)
+{
+	__u32 kind = EB_NS_HOST;
+	__u64 cookie;
+	int err;
+
+	err = eb_dp_attach_sock(&c->dp, c->net, c->e);
+	if (err == -ENOENT) {
+		/* No cgroup v2: published ports still work from outside. */
+		c->e->msg[0] = 0;
+		return 0;
+	}
+	if (err)
+		return err;
+	err = sock_netns_cookie(mnl_socket_get_fd(c->nl.sock), &cookie);
+	if (err) {
+		eb_errf(c->e, "cannot read this network namespace's cookie: %s (Linux 5.14+)",
+			strerror(-err));
+		return err;
+	}
+	if (bpf_map_update_elem(c->dp.netns, &cookie, &kind, BPF_ANY) < 0) {
+		err = -errno;
+		eb_errf(c->e, "cannot write map '%s': %s", EB_MAP_NETNS, strerror(-err));
+	}
+	return err;
 }
 
 /* ---- commands ---- */
@@ -721,6 +796,9 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 	err = ensure_uplink(&c);
 	if (err)
 		goto out;
+	err = ensure_host_sock(&c);
+	if (err)
+		goto out;
 
 	/* Addresses: given ones, an existing container's, then the next free. */
 	want = calloc(n ? n : 1, sizeof(*want));
@@ -882,9 +960,25 @@ int eb_down(const char *net, struct eb_err *e)
 	if (access(dir, F_OK) < 0)
 		goto out; /* nothing to do */
 	if (eb_dp_exists(net)) {
+		__u32 zero = 0;
+
+		/* Whatever is there, even of another layout, is removed. */
 		err = ctx_open(&c, net, false, NULL, false, e);
-		if (err)
-			goto out;
+		if (err) {
+			ctx_close(&c);
+			ctx_zero(&c);
+			c.net = net;
+			c.e = e;
+			c.eps = calloc(EB_MAX_ENDPOINTS, sizeof(*c.eps));
+			err = eb_nl_open(&c.nl);
+			if (err || !c.eps)
+				goto out;
+			eb_dp_open_lenient(net, &c.dp);
+			bpf_map_lookup_elem(c.dp.cfg, &zero, &c.cfg);
+			if (c.dp.endpoints >= 0)
+				c.neps = load_endpoints(c.dp.endpoints, c.eps, EB_MAX_ENDPOINTS);
+			e->msg[0] = 0;
+		}
 		for (i = 0; i < c.neps; i++) {
 			err = ctr_teardown(&c, &c.eps[i], false);
 			if (err)

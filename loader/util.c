@@ -194,3 +194,106 @@ void eb_json_str(const char *in, char *out, size_t outlen)
 	}
 	out[o] = 0;
 }
+
+/* "N" or "N-M" with 1 <= N <= M <= 65535. */
+static int parse_port_range(const char *s, uint16_t *lo, uint16_t *hi)
+{
+	char buf[16], *dash;
+	unsigned long a, b;
+
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	dash = strchr(buf, '-');
+	if (dash)
+		*dash = 0;
+	if (eb_parse_uint(buf, 1, 65535, &a))
+		return -EINVAL;
+	b = a;
+	if (dash && eb_parse_uint(dash + 1, 1, 65535, &b))
+		return -EINVAL;
+	if (b < a)
+		return -ERANGE;
+	*lo = a;
+	*hi = b;
+	return 0;
+}
+
+int eb_parse_port_spec(const char *s, bool with_ctr, struct eb_pub_spec *out, char *why,
+		       size_t whylen)
+{
+	char buf[128], *f[5], *slash, *p;
+	int n = 0, i = 0, r;
+
+	memset(out, 0, sizeof(*out));
+	out->proto = 6; /* IPPROTO_TCP */
+	if (strlen(s) >= sizeof(buf)) {
+		snprintf(why, whylen, "spec too long");
+		return -EINVAL;
+	}
+	strcpy(buf, s);
+	slash = strrchr(buf, '/');
+	if (slash) {
+		*slash = 0;
+		if (!strcmp(slash + 1, "tcp"))
+			out->proto = 6;
+		else if (!strcmp(slash + 1, "udp"))
+			out->proto = 17;
+		else {
+			snprintf(why, whylen, "unknown protocol '%s' (want tcp or udp)", slash + 1);
+			return -EINVAL;
+		}
+	}
+	for (p = buf; n < 5; n++) {
+		f[n] = p;
+		p = strchr(p, ':');
+		if (!p) {
+			n++;
+			break;
+		}
+		*p++ = 0;
+	}
+	if (p && n == 5) {
+		snprintf(why, whylen, "too many ':'");
+		return -EINVAL;
+	}
+	if (with_ctr ? (n != 3 && n != 4) : (n != 1 && n != 2)) {
+		snprintf(why, whylen, with_ctr ? "want [HOSTIP:]HOSTPORT[-END]:CONTAINER:PORT[-END][/tcp|/udp]"
+					       : "want [HOSTIP:]HOSTPORT[-END][/tcp|/udp]");
+		return -EINVAL;
+	}
+	if (n == 4 || (!with_ctr && n == 2)) {
+		if (eb_parse_ipv4(f[0], &out->host_ip)) {
+			snprintf(why, whylen, "invalid host address '%s'", f[0]);
+			return -EINVAL;
+		}
+		i = 1;
+	}
+	r = parse_port_range(f[i], &out->hport_lo, &out->hport_hi);
+	if (r) {
+		snprintf(why, whylen, r == -ERANGE ? "reversed port range '%s'"
+						   : "invalid host port '%s' (want 1-65535 or a range LOW-HIGH)",
+			 f[i]);
+		return -EINVAL;
+	}
+	if (!with_ctr)
+		return 0;
+	if (eb_valid_name(f[i + 1], sizeof(out->ctr))) {
+		snprintf(why, whylen, "invalid container name '%s'", f[i + 1]);
+		return -EINVAL;
+	}
+	strcpy(out->ctr, f[i + 1]);
+	r = parse_port_range(f[i + 2], &out->cport_lo, &out->cport_hi);
+	if (r) {
+		snprintf(why, whylen, r == -ERANGE ? "reversed port range '%s'"
+						   : "invalid container port '%s' (want 1-65535 or a range LOW-HIGH)",
+			 f[i + 2]);
+		return -EINVAL;
+	}
+	if (out->hport_hi - out->hport_lo != out->cport_hi - out->cport_lo) {
+		snprintf(why, whylen, "ranges of unequal length: %u host ports, %u container ports",
+			 out->hport_hi - out->hport_lo + 1, out->cport_hi - out->cport_lo + 1);
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -47,4 +47,18 @@ const char *eb_mac_str(const unsigned char mac[6], char buf[18]);
 /* JSON string body escaping into out (always terminated). */
 void eb_json_str(const char *in, char *out, size_t outlen);
 
+/* A port spec of `ebnet publish`: [HOSTIP:]HOSTPORT[-END]:CONTAINER:PORT[-END][/tcp|/udp]
+ * (with_ctr) or of `ebnet unpublish`: [HOSTIP:]HOSTPORT[-END][/tcp|/udp].
+ * Returns 0 or -EINVAL with the reason in why. */
+struct eb_pub_spec {
+	uint32_t host_ip; /* network order; 0: every address */
+	uint16_t hport_lo, hport_hi;
+	uint16_t cport_lo, cport_hi;
+	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	char ctr[32];
+};
+
+int eb_parse_port_spec(const char *s, bool with_ctr, struct eb_pub_spec *out, char *why,
+		       size_t whylen);
+
 #endif

@@ -26,6 +26,9 @@
 #define EB_MAP_STATS	 "eb_stats"
 #define EB_MAP_CT_TCP	 "eb_ct_tcp"
 #define EB_MAP_CT_OTHER	 "eb_ct_other"
+#define EB_MAP_PUBLISHED "eb_published"
+#define EB_MAP_SOCK_REV	 "eb_sock_rev"
+#define EB_MAP_NETNS	 "eb_netns"
 
 #define EB_PIN_ROOT	 "/sys/fs/bpf/ebnet"
 
@@ -121,6 +124,9 @@ enum eb_counter {
 	EB_CNT_ICMP_ERR_OUT,   /* ICMP errors from containers, inner header translated */
 	EB_CNT_ICMP_ERR_IN,    /* ICMP errors from outside, inner header translated */
 	EB_CNT_UPLINK_PASS,    /* uplink packets that are not ebnet's: left to the host */
+	EB_CNT_DNAT_NEW,       /* new flows from outside to a published port */
+	EB_CNT_DNAT_IN,	       /* packets from outside translated to a container */
+	EB_CNT_SOCK_XLATE,     /* connections translated at connect/sendmsg time */
 	EB_CNT_DROP_FIRST = 16,
 	EB_CNT_DROP_MALFORMED = EB_CNT_DROP_FIRST,
 	EB_CNT_DROP_NO_PORT,	    /* frame on a port that has no endpoint */
@@ -193,11 +199,66 @@ _Static_assert(sizeof(struct eb_ct_entry) == 80, "eb_ct_entry layout");
 
 #define EB_CT_SNAT_CTR 1 /* container side of an outbound (SNAT) flow */
 #define EB_CT_SNAT_OUT 2 /* outside side of an outbound flow */
+#define EB_CT_DNAT_CTR 3 /* container side of a flow to a published port */
+#define EB_CT_DNAT_OUT 4 /* outside side of a flow to a published port */
 
-#define EB_CTS_SEEN_REPLY (1U << 0)
+/* A flow is established once both sides have sent. */
+#define EB_CTS_SEEN_REPLY (1U << 0) /* a packet from the outside side */
+#define EB_CTS_SEEN_CTR	  (1U << 4) /* a packet from the container side */
 #define EB_CTS_FIN_CTR	  (1U << 1)
 #define EB_CTS_FIN_OUT	  (1U << 2)
 #define EB_CTS_RST	  (1U << 3)
+
+/*
+ * eb_published: a published port -> its container. Written by `ebnet
+ * publish`/`unpublish`; read by eb_from_uplink (DNAT of new flows from
+ * outside) and by the cgroup sock_addr programs (the host's and the
+ * containers' own connections, translated at connect time).
+ * host_ip 0 is every address of the host; 127.0.0.1 the host only.
+ */
+struct eb_pub_key {
+	__u32 host_ip;	 /* network order; 0: any */
+	__u16 host_port; /* network order */
+	__u8 proto;	 /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;
+};
+_Static_assert(sizeof(struct eb_pub_key) == 8, "eb_pub_key layout");
+
+struct eb_pub_val {
+	__u32 ctr_ip;	/* network order */
+	__u16 ctr_port; /* network order */
+	__u16 pad;
+	__u32 ifindex;	/* the container's host-side port */
+	__u32 pad2;
+	__u64 conns;	/* new flows from outside (datapath) */
+	__u64 local;	/* connections translated at connect time */
+	char name[EB_NAME_LEN];
+};
+_Static_assert(sizeof(struct eb_pub_val) == 64, "eb_pub_val layout");
+
+/* eb_sock_rev: (socket cookie, container ip:port) -> the address the
+ * socket asked for. Written by connect4/sendmsg4 when they translate, read
+ * by recvmsg4 and getpeername4 so that the application sees the address it
+ * used; only translated sockets are answered this way. LRU: entries of
+ * closed sockets age out. */
+struct eb_sock_rev_key {
+	__u64 cookie;
+	__u32 ctr_ip;
+	__u16 ctr_port;
+	__u16 pad;
+};
+_Static_assert(sizeof(struct eb_sock_rev_key) == 16, "eb_sock_rev_key layout");
+
+struct eb_sock_rev_val {
+	__u32 ip;
+	__u16 port;
+	__u16 pad;
+};
+
+/* eb_netns: network namespace cookie -> EB_NS_*. The sock_addr programs
+ * act only inside these namespaces. Written by `ebnet up`. */
+#define EB_NS_HOST	1 /* where ebnet runs: reaches published ports at 127.0.0.1 too */
+#define EB_NS_CONTAINER 2
 
 /* What the datapath decided, left in skb->cb for BPF_PROG_TEST_RUN callers
  * (unit tests, and later `ebnet trace`): cb[0] = enum eb_counter of the

@@ -16,6 +16,7 @@
 #include "ebnet.h"
 #include "netns.h"
 #include "ebnet_ct.h"
+#include "ebnet_pub.h"
 #include <netinet/in.h>
 
 #define EB_VERSION "0.1.0"
@@ -536,6 +537,116 @@ static int do_gc(int argc, char **argv)
 	return 0;
 }
 
+/* ---- publish, unpublish, ports ---- */
+
+static int do_publish(int argc, char **argv)
+{
+	struct eb_pub_spec sp;
+	struct eb_err e = {};
+	struct opts o;
+	char why[160], net[64], a[16];
+	int i, err;
+
+	parse_opts("publish", argc, argv, &o, "json");
+	if (!o.nargs)
+		die_usage("publish", "name the ports to publish");
+	for (i = 0; i < o.nargs; i++)
+		if (eb_parse_port_spec(o.args[i], true, &sp, why, sizeof(why)))
+			die_usage("publish", "invalid port spec '%s': %s", o.args[i], why);
+	need_root();
+	for (i = 0; i < o.nargs; i++) {
+		eb_parse_port_spec(o.args[i], true, &sp, why, sizeof(why));
+		err = eb_publish(o.net_given ? o.net : NULL, &sp, net, sizeof(net), &e);
+		if (err)
+			return fail(err, &e);
+		if (json)
+			printf("{\"network\":\"%s\",\"host_ip\":\"%s\",\"host_ports\":\"%u-%u\","
+			       "\"container\":\"%s\",\"ports\":\"%u-%u\",\"proto\":\"%s\"}\n",
+			       net, eb_ip_str(sp.host_ip, a), sp.hport_lo, sp.hport_hi, sp.ctr,
+			       sp.cport_lo, sp.cport_hi, sp.proto == IPPROTO_UDP ? "udp" : "tcp");
+	}
+	return 0;
+}
+
+static int do_unpublish(int argc, char **argv)
+{
+	struct eb_pub_spec sp;
+	struct eb_err e = {};
+	struct opts o;
+	char why[160];
+	int i, n;
+
+	parse_opts("unpublish", argc, argv, &o, "");
+	if (!o.nargs)
+		die_usage("unpublish", "name the ports to unpublish");
+	for (i = 0; i < o.nargs; i++)
+		if (eb_parse_port_spec(o.args[i], false, &sp, why, sizeof(why)))
+			die_usage("unpublish", "invalid port spec '%s': %s", o.args[i], why);
+	need_root();
+	for (i = 0; i < o.nargs; i++) {
+		eb_parse_port_spec(o.args[i], false, &sp, why, sizeof(why));
+		n = eb_unpublish(o.net_given ? o.net : NULL, &sp, &e);
+		if (n < 0)
+			return fail(n, &e);
+	}
+	return 0;
+}
+
+struct ports_print {
+	int n;
+};
+
+static void port_print_one(const struct eb_pub_key *k, const struct eb_pub_val *v, void *ctx)
+{
+	struct ports_print *pp = ctx;
+	char a[16], b[16], js[80];
+
+	if (json) {
+		eb_json_str(v->name, js, sizeof(js));
+		printf("%s{\"host_ip\":\"%s\",\"host_port\":%u,\"proto\":\"%s\",\"container\":\"%s\","
+		       "\"container_ip\":\"%s\",\"container_port\":%u,\"connections_outside\":%llu,"
+		       "\"connections_local\":%llu}",
+		       pp->n ? "," : "", eb_ip_str(k->host_ip, a), ntohs(k->host_port),
+		       k->proto == IPPROTO_UDP ? "udp" : "tcp", js, eb_ip_str(v->ctr_ip, b),
+		       ntohs(v->ctr_port), (unsigned long long)v->conns, (unsigned long long)v->local);
+	} else {
+		if (!pp->n)
+			printf("%-22s %-5s %-20s %-21s %10s %10s\n", "HOST", "PROTO", "CONTAINER",
+			       "TO", "FROM-OUT", "LOCAL");
+		snprintf(js, sizeof(js), "%s:%u", eb_ip_str(k->host_ip, a), ntohs(k->host_port));
+		snprintf(b, sizeof(b), "%u", ntohs(v->ctr_port));
+		printf("%-22s %-5s %-20s %s:%-6s %10llu %10llu\n", js,
+		       k->proto == IPPROTO_UDP ? "udp" : "tcp", v->name, eb_ip_str(v->ctr_ip, a), b,
+		       (unsigned long long)v->conns, (unsigned long long)v->local);
+	}
+	pp->n++;
+}
+
+static int do_ports(int argc, char **argv)
+{
+	struct ports_print pp = {};
+	struct eb_err e = {};
+	struct opts o;
+	int err;
+
+	parse_opts("ports", argc, argv, &o, "json");
+	if (o.nargs)
+		die_usage("ports", "unexpected argument '%s'", o.args[0]);
+	need_root();
+	if (!eb_dp_exists(o.net)) {
+		fprintf(stderr, "%s: network '%s' does not exist\n", prog, o.net);
+		return 1;
+	}
+	if (json)
+		printf("{\"ports\":[");
+	err = eb_ports_walk(o.net, port_print_one, &pp, &e);
+	if (json)
+		printf("]}\n");
+	else if (err >= 0 && !pp.n)
+		printf("no published ports\n");
+	return err < 0 ? fail(err, &e) : 0;
+}
+
 /* ---- help ---- */
 
 static int do_help(int argc, char **argv);
@@ -583,6 +694,22 @@ static const struct cmd cmds[] = {
 	{ "ls", do_ls, "ls [--net NAME] [--json]",
 	  "Lists networks and their containers: address, MAC, host-side device, how the\n"
 	  "program is attached. --json prints one JSON object for scripts.\n" },
+	{ "publish", do_publish,
+	  "publish [--net NAME] [HOSTIP:]HOSTPORT[-END]:CONTAINER:PORT[-END][/tcp|/udp]...",
+	  "Publishes host ports to a container's ports (tcp by default; equal ranges map\n"
+	  "port to port). It takes effect on the next packet: from outside through the\n"
+	  "uplink (the client's address kept), from the host at its addresses and at\n"
+	  "127.0.0.1, and from containers at the host's address. HOSTIP 127.0.0.1\n"
+	  "publishes to the host only. A port already published is refused, naming its\n"
+	  "owner. The network follows from the container.\n"
+	  "Examples: ebnet publish 8080:web:80\n"
+	  "          ebnet publish 127.0.0.1:5432:db:5432 5353:dns:53/udp\n" },
+	{ "unpublish", do_unpublish, "unpublish [--net NAME] [HOSTIP:]HOSTPORT[-END][/tcp|/udp]...",
+	  "Removes published ports. New flows are refused from the next packet; flows of\n"
+	  "the removed mapping are dropped, not delivered to a container.\n" },
+	{ "ports", do_ports, "ports [--net NAME] [--json]",
+	  "Lists published ports: host address and port, protocol, container and port,\n"
+	  "new flows from outside and connections translated on the host.\n" },
 	{ "ct", do_ct, "ct [--net NAME] [--json] [list|flush]",
 	  "Lists the network's NAT flows: protocol, source as the container sent it,\n"
 	  "destination, the translated source, state, age, packets and bytes each way.\n"

@@ -115,7 +115,8 @@ static __always_inline __u64 eb_ct_lifetime(const struct eb_ct_entry *e, __u8 pr
 		if ((e->state & EB_CTS_RST) ||
 		    (e->state & (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT)) == (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT))
 			s = cfg->ct_tcp_close;
-		else if (e->state & EB_CTS_SEEN_REPLY)
+		else if ((e->state & (EB_CTS_SEEN_REPLY | EB_CTS_SEEN_CTR)) ==
+			 (EB_CTS_SEEN_REPLY | EB_CTS_SEEN_CTR))
 			s = cfg->ct_tcp_est;
 		else
 			s = cfg->ct_tcp_syn;

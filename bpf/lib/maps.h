@@ -89,4 +89,33 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } eb_ct_other SEC(".maps");
 
+/* published host ip:port/proto -> container; written by ebnet publish. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct eb_pub_key);
+	__type(value, struct eb_pub_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_published SEC(".maps");
+
+/* (socket cookie, container ip:port) -> address asked for; written by the
+ * sock_addr programs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct eb_sock_rev_key);
+	__type(value, struct eb_sock_rev_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_sock_rev SEC(".maps");
+
+/* netns cookie -> EB_NS_HOST or EB_NS_CONTAINER; written by ebnet up. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EB_MAX_ENDPOINTS + 1);
+	__type(key, __u64);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_netns SEC(".maps");
+
 #endif

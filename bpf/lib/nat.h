@@ -114,7 +114,7 @@ static __always_inline int eb_snat_reverse(struct __sk_buff *skb, struct eb_pkt 
 		k.dport = in.sport;
 		ct = eb_ct_map(in.proto);
 		e2 = bpf_map_lookup_elem(ct, &k);
-		if (!e2 || e2->kind != EB_CT_SNAT_OUT)
+		if (!e2 || (e2->kind != EB_CT_SNAT_OUT && e2->kind != EB_CT_DNAT_OUT))
 			return TC_ACT_UNSPEC;
 		e1 = bpf_map_lookup_elem(ct, &e2->peer);
 		if (!e1 || eb_ct_expired(e1, in.proto, cfg, now))
@@ -134,7 +134,7 @@ static __always_inline int eb_snat_reverse(struct __sk_buff *skb, struct eb_pkt 
 	eb_ct_key_in(&k, p);
 	ct = eb_ct_map(p->proto);
 	e2 = bpf_map_lookup_elem(ct, &k);
-	if (!e2 || e2->kind != EB_CT_SNAT_OUT)
+	if (!e2 || (e2->kind != EB_CT_SNAT_OUT && e2->kind != EB_CT_DNAT_OUT))
 		return TC_ACT_UNSPEC;
 	e1 = bpf_map_lookup_elem(ct, &e2->peer);
 	if (!e1 || eb_ct_expired(e1, p->proto, cfg, now))
@@ -145,8 +145,81 @@ static __always_inline int eb_snat_reverse(struct __sk_buff *skb, struct eb_pkt 
 	if (eb_rewrite(skb, p->l3, p->l4, p->proto, false, p->daddr, e2->xaddr, p->dport,
 		       e2->xport))
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
-	*cnt = EB_CNT_SNAT_IN;
+	*cnt = e2->kind == EB_CT_DNAT_OUT ? EB_CNT_DNAT_IN : EB_CNT_SNAT_IN;
 	return eb_deliver(skb, e2->ifindex);
+}
+
+/*
+ * A new flow from outside to a published port: bind it in conntrack (both
+ * entries, so the container's replies are translated back, not SNATed) and
+ * deliver it. TCP flows start with a SYN only: a stray segment of a flow
+ * whose mapping was removed is dropped, not handed to whoever owns the port
+ * now. Returns a verdict, TC_ACT_UNSPEC when the port is not published, or
+ * a negative drop reason.
+ */
+static __always_inline int eb_dnat_new(struct __sk_buff *skb, struct eb_pkt *p,
+				       const struct eb_config *cfg, __u32 len, int *cnt)
+{
+	struct eb_pub_key pk = {};
+	struct eb_pub_val *pub;
+	struct eb_ct_key k1, k2;
+	struct eb_ct_entry e1 = {}, e2 = {};
+	__u64 now = bpf_ktime_get_ns();
+	void *ct;
+
+	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
+		return TC_ACT_UNSPEC;
+	pk.host_ip = p->daddr;
+	pk.host_port = p->dport;
+	pk.proto = p->proto;
+	pub = bpf_map_lookup_elem(&eb_published, &pk);
+	if (!pub && p->daddr == cfg->snat_ip) {
+		pk.host_ip = 0;
+		pub = bpf_map_lookup_elem(&eb_published, &pk);
+	}
+	if (!pub)
+		return TC_ACT_UNSPEC;
+	if (p->proto == IPPROTO_TCP &&
+	    (p->tcp_flags & (EB_TCP_SYN | EB_TCP_RST | 0x10)) != EB_TCP_SYN)
+		return EB_DROP(EB_CNT_DROP_NO_CT);
+
+	eb_ct_key_in(&k2, p);
+	__builtin_memset(&k1, 0, sizeof(k1));
+	k1.src = pub->ctr_ip;
+	k1.dst = p->saddr;
+	k1.sport = pub->ctr_port;
+	k1.dport = p->sport;
+	k1.proto = p->proto;
+
+	e2.peer = k1;
+	e2.xaddr = pub->ctr_ip;
+	e2.xport = pub->ctr_port;
+	e2.kind = EB_CT_DNAT_OUT;
+	e2.ifindex = pub->ifindex;
+	e2.created = e2.last_seen = now;
+	e1.peer = k2;
+	e1.xaddr = p->daddr;
+	e1.xport = p->dport;
+	e1.kind = EB_CT_DNAT_CTR;
+	e1.ifindex = pub->ifindex;
+	e1.created = e1.last_seen = now;
+	e1.state = EB_CTS_SEEN_REPLY;
+	e1.packets[1] = 1;
+	e1.bytes[1] = len;
+
+	ct = eb_ct_map(p->proto);
+	if (bpf_map_update_elem(ct, &k1, &e1, BPF_ANY))
+		return EB_DROP(EB_CNT_DROP_CT_FULL);
+	if (bpf_map_update_elem(ct, &k2, &e2, BPF_ANY)) {
+		bpf_map_delete_elem(ct, &k1);
+		return EB_DROP(EB_CNT_DROP_CT_FULL);
+	}
+	__sync_fetch_and_add(&pub->conns, 1);
+	if (eb_rewrite(skb, p->l3, p->l4, p->proto, false, p->daddr, e2.xaddr, p->dport, e2.xport))
+		return EB_DROP(EB_CNT_DROP_MALFORMED);
+	eb_count(EB_CNT_DNAT_NEW, 0);
+	*cnt = EB_CNT_DNAT_IN;
+	return eb_deliver(skb, e2.ifindex);
 }
 
 /*
@@ -178,7 +251,8 @@ static __always_inline int eb_snat_forward(struct __sk_buff *skb, struct eb_pkt 
 		k.sport = in.dport;
 		k.dport = in.proto == IPPROTO_ICMP ? 0 : in.sport;
 		e = bpf_map_lookup_elem(eb_ct_map(in.proto), &k);
-		if (!e || e->kind != EB_CT_SNAT_CTR || eb_ct_expired(e, in.proto, cfg, now))
+		if (!e || (e->kind != EB_CT_SNAT_CTR && e->kind != EB_CT_DNAT_CTR) ||
+		    eb_ct_expired(e, in.proto, cfg, now))
 			return EB_DROP(EB_CNT_DROP_NO_CT);
 		eb_ct_account(e, 0, len, now, 0);
 		if (eb_rewrite_icmp_inner(skb, p->l4 + offsetof(struct eb_icmphdr, checksum), in.l3,
@@ -202,7 +276,9 @@ static __always_inline int eb_snat_forward(struct __sk_buff *skb, struct eb_pkt 
 				return err;
 		}
 		eb_ct_account(e, 0, len, now,
-			      p->proto == IPPROTO_TCP ? eb_tcp_state_bits(p->tcp_flags, true) : 0);
+			      EB_CTS_SEEN_CTR |
+				      (p->proto == IPPROTO_TCP ? eb_tcp_state_bits(p->tcp_flags, true)
+							       : 0));
 		if (eb_rewrite(skb, p->l3, p->l4, p->proto, true, p->saddr, e->xaddr, p->sport,
 			       e->xport))
 			return EB_DROP(EB_CNT_DROP_MALFORMED);

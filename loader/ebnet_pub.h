@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Published ports from user space; see publish.c. */
+#ifndef EBNET_PUB_H
+#define EBNET_PUB_H
+
+#include "ebnet.h"
+
+typedef void (*eb_port_fn)(const struct eb_pub_key *k, const struct eb_pub_val *v, void *ctx);
+
+/* Publishes the spec's ports; the network follows from the container.
+ * All or nothing. */
+int eb_publish(const char *net, const struct eb_pub_spec *sp, char *net_out, size_t netlen,
+	       struct eb_err *e);
+/* Returns the number of ports removed, or -ENOENT when none was published. */
+int eb_unpublish(const char *net, const struct eb_pub_spec *sp, struct eb_err *e);
+int eb_ports_walk(const char *net, eb_port_fn fn, void *ctx, struct eb_err *e);
+/* Used by rm: the container's ports and flows go with it. */
+void eb_unpublish_container(const struct eb_dp *dp, uint32_t ctr_ip);
+void eb_ct_forget(const struct eb_dp *dp, uint8_t proto, uint16_t lo, uint16_t hi,
+		  uint32_t ifindex);
+
+#endif

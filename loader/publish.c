@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Published ports: `ebnet publish`, `unpublish`, `ports`. A mapping is one
+ * entry of eb_published per host port; the next packet (TC, on the uplink)
+ * or the next connect() (sock_addr, on the host and in containers) uses
+ * it, with no program reloaded. Removing or moving a mapping also removes
+ * the conntrack entries of its flows, so no flow keeps reaching a container
+ * that no longer owns the port (moby issues 8795, 44688).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <bpf/bpf.h>
+
+#include "ebnet.h"
+#include "ebnet_pub.h"
+#include "nl.h"
+
+/* Every published entry of a network; returns the count. */
+static int load_published(int fd, struct eb_pub_key *keys, struct eb_pub_val *vals, int max)
+{
+	struct eb_pub_key k, next;
+	void *prev = NULL;
+	int n = 0;
+
+	while (n < max && bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, &vals[n]) == 0)
+			keys[n++] = k;
+	}
+	return n;
+}
+
+#define EB_PUB_MAX 65536
+
+/* Removes the conntrack entries of flows that match: DNAT flows to host
+ * ports [lo, hi]/proto (lo 0: none), or every flow of a container port
+ * (ifindex 0: none). */
+void eb_ct_forget(const struct eb_dp *dp, uint8_t proto, uint16_t lo, uint16_t hi,
+		  uint32_t ifindex)
+{
+	for (int m = 0; m < 2; m++) {
+		int fd = m ? dp->ct_other : dp->ct_tcp;
+		struct eb_ct_key k, next, *del = NULL;
+		struct eb_ct_entry v;
+		size_t n = 0, cap = 0;
+		void *prev = NULL;
+
+		if (lo && (proto == IPPROTO_TCP) != (m == 0))
+			continue;
+		while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+			bool hit = false;
+
+			k = next;
+			prev = &k;
+			if (bpf_map_lookup_elem(fd, &k, &v) < 0)
+				continue;
+			if (ifindex && v.ifindex == ifindex)
+				hit = true;
+			if (lo && v.kind == EB_CT_DNAT_OUT && k.proto == proto &&
+			    ntohs(k.dport) >= lo && ntohs(k.dport) <= hi)
+				hit = true;
+			if (!hit)
+				continue;
+			if (n + 2 > cap) {
+				cap = cap ? cap * 2 : 256;
+				del = realloc(del, cap * sizeof(*del));
+				if (!del)
+					return;
+			}
+			del[n++] = k;
+			del[n++] = v.peer;
+		}
+		for (size_t i = 0; i < n; i++)
+			bpf_map_delete_elem(fd, &del[i]);
+		free(del);
+	}
+}
+
+static const char *proto_name(uint8_t p)
+{
+	return p == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+/* Is host_ip:port/proto free in every network? */
+static int check_free(const struct eb_pub_spec *sp, struct eb_err *e)
+{
+	static char nets[64][64];
+	static struct eb_pub_key keys[EB_PUB_MAX];
+	static struct eb_pub_val vals[EB_PUB_MAX];
+	int nn = eb_net_list(nets, 64);
+	char a[16];
+
+	for (int i = 0; i < nn; i++) {
+		char p[8192];
+		int fd, n;
+
+		snprintf(p, sizeof(p), "%s/%s/%s", EB_PIN_ROOT, nets[i], EB_MAP_PUBLISHED);
+		fd = bpf_obj_get(p);
+		if (fd < 0)
+			continue;
+		n = load_published(fd, keys, vals, EB_PUB_MAX);
+		close(fd);
+		for (int j = 0; j < n; j++) {
+			uint16_t port = ntohs(keys[j].host_port);
+
+			if (keys[j].proto != sp->proto || port < sp->hport_lo || port > sp->hport_hi)
+				continue;
+			/* An address and "every address" overlap. */
+			if (keys[j].host_ip && sp->host_ip && keys[j].host_ip != sp->host_ip)
+				continue;
+			eb_errf(e, "%s%s%u/%s is already published to %s:%u (network %s); "
+				   "`ebnet unpublish` it first",
+				keys[j].host_ip ? eb_ip_str(keys[j].host_ip, a) : "",
+				keys[j].host_ip ? ":" : "", port, proto_name(sp->proto), vals[j].name,
+				ntohs(vals[j].ctr_port), nets[i]);
+			return -EADDRINUSE;
+		}
+	}
+	return 0;
+}
+
+int eb_publish(const char *net_opt, const struct eb_pub_spec *sp, char *net_out, size_t netlen,
+	       struct eb_err *e)
+{
+	struct eb_endpoint ep;
+	struct eb_dp dp;
+	struct eb_nl nl;
+	char net[64], a[16];
+	int lock, err, n = 0;
+	uint32_t cnt = sp->hport_hi - sp->hport_lo + 1;
+
+	eb_dp_init(&dp);
+	lock = eb_lock(e);
+	if (lock < 0)
+		return lock;
+	if (eb_find_container(sp->ctr, net, sizeof(net), &ep)) {
+		eb_errf(e, "no container '%s'%s%s", sp->ctr, net_opt ? " in network " : "",
+			net_opt ? net_opt : "");
+		err = -ENOENT;
+		goto out;
+	}
+	if (net_opt && strcmp(net_opt, net)) {
+		eb_errf(e, "container '%s' is in network '%s', not '%s'", sp->ctr, net, net_opt);
+		err = -ENOENT;
+		goto out;
+	}
+	if (!(ep.flags & EB_EP_READY)) {
+		eb_errf(e, "container '%s' is half-made; run `ebnet up` again first", sp->ctr);
+		err = -EAGAIN;
+		goto out;
+	}
+	if (sp->host_ip && (ntohl(sp->host_ip) >> 24) != 127) {
+		err = eb_nl_open(&nl);
+		if (!err) {
+			err = eb_nl_addr_is_local(&nl, sp->host_ip);
+			eb_nl_close(&nl);
+		}
+		if (err <= 0) {
+			eb_errf(e, "%s is not an address of this host", eb_ip_str(sp->host_ip, a));
+			err = -EADDRNOTAVAIL;
+			goto out;
+		}
+	}
+	err = check_free(sp, e);
+	if (err)
+		goto out;
+	err = eb_dp_open(net, &dp, e);
+	if (err)
+		goto out;
+	for (uint32_t i = 0; i < cnt; i++) {
+		struct eb_pub_key k = { .host_ip = sp->host_ip,
+					.host_port = htons(sp->hport_lo + i),
+					.proto = sp->proto };
+		struct eb_pub_val v = { .ctr_ip = ep.ip,
+					.ctr_port = htons(sp->cport_lo + i),
+					.ifindex = ep.ifindex };
+
+		snprintf(v.name, sizeof(v.name), "%s", ep.name);
+		if (bpf_map_update_elem(dp.published, &k, &v, BPF_NOEXIST) < 0) {
+			err = -errno;
+			eb_errf(e, "cannot publish port %u: %s%s", sp->hport_lo + i, strerror(-err),
+				err == -E2BIG ? " (the published-ports map is full)" : "");
+			/* Roll back: nothing of this command stays. */
+			for (uint32_t j = 0; j < i; j++) {
+				k.host_port = htons(sp->hport_lo + j);
+				bpf_map_delete_elem(dp.published, &k);
+			}
+			goto out;
+		}
+		n++;
+	}
+	/* Flows left from an earlier owner of these ports go. */
+	eb_ct_forget(&dp, sp->proto, sp->hport_lo, sp->hport_hi, 0);
+	if (net_out)
+		snprintf(net_out, netlen, "%s", net);
+	err = 0;
+out:
+	eb_dp_close(&dp);
+	eb_unlock(lock);
+	return err;
+}
+
+int eb_unpublish(const char *net_opt, const struct eb_pub_spec *sp, struct eb_err *e)
+{
+	static char nets[64][64];
+	int lock, err = 0, nn, removed = 0;
+	uint32_t cnt = sp->hport_hi - sp->hport_lo + 1;
+
+	lock = eb_lock(e);
+	if (lock < 0)
+		return lock;
+	if (net_opt) {
+		snprintf(nets[0], 64, "%s", net_opt);
+		nn = eb_dp_exists(net_opt) ? 1 : 0;
+		if (!nn) {
+			eb_errf(e, "network '%s' does not exist", net_opt);
+			err = -ENOENT;
+			goto out;
+		}
+	} else {
+		nn = eb_net_list(nets, 64);
+	}
+	for (int i = 0; i < nn; i++) {
+		struct eb_dp dp;
+		int here = 0;
+
+		if (eb_dp_open(nets[i], &dp, e))
+			continue;
+		for (uint32_t j = 0; j < cnt; j++) {
+			struct eb_pub_key k = { .host_ip = sp->host_ip,
+						.host_port = htons(sp->hport_lo + j),
+						.proto = sp->proto };
+
+			if (bpf_map_delete_elem(dp.published, &k) == 0)
+				here++;
+		}
+		if (here)
+			eb_ct_forget(&dp, sp->proto, sp->hport_lo, sp->hport_hi, 0);
+		removed += here;
+		eb_dp_close(&dp);
+	}
+	if (!removed) {
+		char a[16];
+
+		eb_errf(e, "%s%s%u%s%.0u/%s is not published%s%s",
+			sp->host_ip ? eb_ip_str(sp->host_ip, a) : "", sp->host_ip ? ":" : "",
+			sp->hport_lo, sp->hport_hi != sp->hport_lo ? "-" : "",
+			sp->hport_hi != sp->hport_lo ? sp->hport_hi : 0, proto_name(sp->proto),
+			net_opt ? " in network " : "", net_opt ? net_opt : "");
+		err = -ENOENT;
+	}
+out:
+	eb_unlock(lock);
+	return err < 0 ? err : removed;
+}
+
+void eb_unpublish_container(const struct eb_dp *dp, uint32_t ctr_ip)
+{
+	static struct eb_pub_key keys[EB_PUB_MAX];
+	static struct eb_pub_val vals[EB_PUB_MAX];
+	int n = load_published(dp->published, keys, vals, EB_PUB_MAX);
+
+	for (int i = 0; i < n; i++)
+		if (vals[i].ctr_ip == ctr_ip)
+			bpf_map_delete_elem(dp->published, &keys[i]);
+}
+
+int eb_ports_walk(const char *net, eb_port_fn fn, void *ctx, struct eb_err *e)
+{
+	static struct eb_pub_key keys[EB_PUB_MAX];
+	static struct eb_pub_val vals[EB_PUB_MAX];
+	struct eb_dp dp;
+	int n, err;
+
+	err = eb_dp_open(net, &dp, e);
+	if (err)
+		return err;
+	n = load_published(dp.published, keys, vals, EB_PUB_MAX);
+	eb_dp_close(&dp);
+	/* By protocol, then port. */
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0; j--) {
+			uint32_t a = keys[j - 1].proto << 16 | ntohs(keys[j - 1].host_port);
+			uint32_t b = keys[j].proto << 16 | ntohs(keys[j].host_port);
+			struct eb_pub_key tk;
+			struct eb_pub_val tv;
+
+			if (a <= b)
+				break;
+			tk = keys[j], keys[j] = keys[j - 1], keys[j - 1] = tk;
+			tv = vals[j], vals[j] = vals[j - 1], vals[j - 1] = tv;
+		}
+	for (int i = 0; i < n; i++)
+		fn(&keys[i], &vals[i], ctx);
+	return n;
+}

@@ -19,6 +19,7 @@
 #include "container.skel.h"
 #include "uplink.skel.h"
 #include "host_sock.skel.h"
+#include "gc.skel.h"
 
 /* tcx arrived in Linux 6.6; the uapi headers of older distributions do not
  * name it, the value is fixed by the kernel ABI. */
@@ -303,6 +304,27 @@ static int load_and_pin(const char *net, struct bpf_object *obj, const char *pin
 	return 0;
 }
 
+/* Arms the conntrack sweeper (bpf/gc.bpf.c) by running its start program
+ * once; running it again restarts the timer. */
+static int start_gc(const char *net, struct eb_err *e)
+{
+	char pkt[64] = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt, .data_size_in = sizeof(pkt),
+		    .repeat = 1);
+	int fd, err;
+
+	err = open_pin(net, EB_PROG_PIN_GC, &fd, e);
+	if (err)
+		return err;
+	err = bpf_prog_test_run_opts(fd, &opts);
+	if (err)
+		eb_errf(e, "cannot start the conntrack sweeper: %s", strerror(-err));
+	else if (opts.retval)
+		eb_errf(e, "cannot start the conntrack sweeper (no timer map)"), err = -EINVAL;
+	close(fd);
+	return err;
+}
+
 int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz, bool verbose,
 		 struct eb_err *e)
 {
@@ -310,6 +332,7 @@ int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz
 	struct container_bpf *cskel = NULL;
 	struct uplink_bpf *uskel = NULL;
 	struct host_sock_bpf *sskel = NULL;
+	struct gc_bpf *gskel = NULL;
 	char dir[PATH_MAX], p[PATH_MAX];
 	int err;
 
@@ -370,6 +393,21 @@ int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz
 		if (err)
 			goto out;
 	}
+	pin_path(net, EB_PROG_PIN_GC, p, sizeof(p));
+	if (access(p, F_OK) < 0) {
+		gskel = gc_bpf__open_opts(&oo);
+		if (!gskel) {
+			err = -errno;
+			eb_errf(e, "cannot open the built-in BPF object: %s", strerror(-err));
+			goto out;
+		}
+		err = load_and_pin(net, gskel->obj, EB_PROG_PIN_GC, sz, verbose, e);
+		if (err)
+			goto out;
+	}
+	err = start_gc(net, e);
+	if (err)
+		goto out;
 	err = eb_dp_open(net, dp, e);
 	if (!err)
 		err = open_pin(net, EB_PROG_PIN_CONTAINER, &dp->prog_container, e);
@@ -381,6 +419,7 @@ out:
 	container_bpf__destroy(cskel);
 	uplink_bpf__destroy(uskel);
 	host_sock_bpf__destroy(sskel);
+	gc_bpf__destroy(gskel);
 	if (err)
 		eb_dp_close(dp);
 	return err;

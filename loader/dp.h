@@ -50,6 +50,7 @@ struct eb_dp_sizes {
 #define EB_PROG_PIN_CONTAINER "prog_from_container"
 #define EB_PROG_PIN_UPLINK    "prog_from_uplink"
 #define EB_LINK_PIN_UPLINK    "link_uplink"
+#define EB_PROG_PIN_GC	      "prog_gc_start"
 
 void eb_dp_init(struct eb_dp *dp);
 void eb_dp_close(struct eb_dp *dp);

@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Installs what ebnet's build, tests and demo need on Debian 12 (or a
+# Debian-like system with apt). Idempotent and noninteractive: packages
+# already installed are left alone, and apt-get update runs at most once,
+# only when something is missing. `make deps` calls it.
+set -euo pipefail
+
+PKGS=(
+	# build
+	make gcc clang pkg-config libbpf-dev libelf-dev zlib1g-dev libmnl-dev bpftool
+	# tests and demo
+	iproute2 iputils-ping iputils-arping socat curl python3 util-linux
+	nftables iptables tcpdump
+	# benchmarks
+	iperf3 wrk sockperf
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: run as root (apt-get install needs it)" >&2
+	exit 1
+fi
+if ! command -v apt-get >/dev/null; then
+	echo "install-deps: no apt-get here; install these by hand: ${PKGS[*]}" >&2
+	exit 1
+fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+	# dpkg-query says "install ok installed" only for a fully installed package.
+	if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
+		missing+=("$p")
+	fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "install-deps: all ${#PKGS[@]} packages are installed"
+	exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""bench/report.py: the table, the targets and the JSON of a benchmark run.
+
+  report.py --raw RAW.tsv --meta META.tsv --out RESULT.json
+      reads what bench/run.sh recorded, writes RESULT.json, prints the table
+      and the targets of issue 5, and ends with "N passed, N failed": a
+      workload/system pair passes when every run of it produced a number,
+      fails when one errored; skipped pairs (not built yet) count for
+      neither. Exits 1 when something failed.
+  report.py --markdown RESULT.json
+      prints the same tables in Markdown, for docs/BENCHMARKS.md.
+
+Figures: the median over the rounds, with min and max. Ratios ebnet/other
+are taken round by round (ebnet's figure of round r over the other's of
+round r), then the median (min, max) of those ratios.
+"""
+import argparse
+import json
+import statistics
+import sys
+
+# metric -> (unit, better): "higher" or "lower"
+METRICS = {
+    "gbps": ("Gbit/s", "higher"),
+    "retrans": ("segments", "lower"),
+    "rx_kpps": ("kpps", "higher"),
+    "tx_kpps": ("kpps", "higher"),
+    "loss_pct": ("%", "lower"),
+    "rcvbuf_drop_pct": ("%", "lower"),
+    "p50_us": ("us", "lower"),
+    "p99_us": ("us", "lower"),
+    "avg_us": ("us", "lower"),
+    "msgs": ("msgs", "higher"),
+    "up_ms": ("ms", "lower"),
+    "down_ms": ("ms", "lower"),
+    "ns_per_run": ("ns", "lower"),
+    "runs": ("runs", "higher"),
+    "maps_kib": ("KiB", "lower"),
+    "progs_kib": ("KiB", "lower"),
+    "maps": ("maps", "lower"),
+    "leftovers": ("items", "lower"),
+    "changed": ("items", "lower"),
+}
+
+# Shown in the table (others stay in the JSON).
+SHOWN = {
+    "tcp_stream": ["gbps"],
+    "rr_latency": ["p50_us", "p99_us"],
+    "udp64_pps": ["rx_kpps", "tx_kpps", "rcvbuf_drop_pct"],
+    "containers_100": ["up_ms", "down_ms"],
+    "bpf_udp64": ["ns_per_run", "rx_kpps"],
+    "bpf_tcp": ["ns_per_run", "gbps"],
+    "memory": ["maps_kib", "progs_kib", "maps"],
+}
+
+REF = "ebnet"
+# Systems in this order in the table; others after them.
+ORDER = ["veth", "iptables", "nft", "docker-proxy", "ebnet", "ebnet-xdp", "ip-script",
+         "ebnet-clsact"]
+
+# Issue 5's targets: (label, workload, metric, other system, op, bound).
+# The figure compared is the median of the round-by-round ratios ebnet/other.
+TARGETS = [
+    ("64-byte UDP rate >= 1.5 x classic", "udp64_pps", "rx_kpps", "iptables", ">=", 1.5),
+    ("64-byte UDP rate >= 0.95 x bare veth", "udp64_pps", "rx_kpps", "veth", ">=", 0.95),
+    ("request/response p50 <= 0.8 x classic", "rr_latency", "p50_us", "iptables", "<=", 0.8),
+    ("request/response p99 <= 0.8 x classic", "rr_latency", "p99_us", "iptables", "<=", 0.8),
+    ("TCP stream no worse than the bridge", "tcp_stream", "gbps", "iptables", ">=", 1.0),
+    ("100 containers up >= 5 x faster than ip", "containers_100", "up_ms", "ip-script", "<=", 0.2),
+]
+# Not measurable until ebnet has published ports.
+LATER = [
+    "published port conn/s >= 1.3 x iptables DNAT (1 rule)",
+    "published port conn/s >= 3.5 x iptables (10,000 rules)",
+    "ebnet conn/s at 10,000 ports >= 0.95 x at 1",
+    "published port conn/s >= 2 x docker-proxy",
+    "publishing one port when 10,000 exist < 10 ms",
+]
+
+
+def read_tsv(path, ncols):
+    rows = []
+    with open(path) as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            parts += [""] * (ncols - len(parts))
+            rows.append(parts[:ncols])
+    return rows
+
+
+def num(v):
+    try:
+        return float(v)
+    except ValueError:
+        return None
+
+
+def stats(vals):
+    return {"n": len(vals), "median": statistics.median(vals), "min": min(vals), "max": max(vals)}
+
+
+def build(raw, meta_path):
+    meta = {}
+    for k, v in read_tsv(meta_path, 2):
+        meta[k] = v
+    cases = []
+    for r, w, s, status, metrics, load, msg in read_tsv(raw, 7):
+        m = {}
+        for kv in filter(None, metrics.split(";")):
+            k, _, v = kv.partition("=")
+            if num(v) is not None:
+                m[k] = num(v)
+        cases.append({"round": int(r), "workload": w, "system": s, "status": status,
+                      "metrics": m, "load1": num(load), "message": msg})
+
+    # Per workload, metric, system: values by round.
+    by = {}
+    order_w, order_s = [], []
+    for c in cases:
+        if c["workload"] not in order_w:
+            order_w.append(c["workload"])
+        if c["system"] not in order_s:
+            order_s.append(c["system"])
+        if c["status"] != "ok":
+            continue
+        for k, v in c["metrics"].items():
+            by.setdefault((c["workload"], k, c["system"]), {})[c["round"]] = v
+
+    order_s.sort(key=lambda x: ORDER.index(x) if x in ORDER else len(ORDER))
+    summary = []
+    for w in order_w:
+        mets = []
+        for (ww, k, _s) in by:
+            if ww == w and k not in mets:
+                mets.append(k)
+        for k in mets:
+            unit, better = METRICS.get(k, ("", "higher"))
+            for s in order_s:
+                vals = by.get((w, k, s))
+                if not vals:
+                    continue
+                row = {"workload": w, "metric": k, "unit": unit, "better": better, "system": s,
+                       **stats(list(vals.values())), "rounds": vals}
+                ref = by.get((w, k, REF))
+                if s != REF and ref:
+                    ratios = [ref[r] / vals[r] for r in sorted(vals) if r in ref and vals[r]]
+                    if ratios:
+                        row["ratio_ebnet_over"] = stats(ratios)
+                summary.append(row)
+
+    # Pass/fail per workload/system pair.
+    pairs = {}
+    for c in cases:
+        key = (c["workload"], c["system"])
+        st = pairs.setdefault(key, {"ok": 0, "fail": 0, "skip": 0, "why": ""})
+        st[c["status"]] += 1
+        if c["status"] != "ok" and c["message"]:
+            st["why"] = c["message"]
+    passed = sum(1 for v in pairs.values() if v["ok"] and not v["fail"])
+    failed = sum(1 for v in pairs.values() if v["fail"])
+    results = [{"workload": w, "system": s, **v} for (w, s), v in pairs.items()]
+
+    targets = []
+    for label, w, k, other, op, bound in TARGETS:
+        t = {"target": label, "workload": w, "metric": k, "vs": other, "op": op, "bound": bound}
+        row = next((x for x in summary if x["workload"] == w and x["metric"] == k
+                    and x["system"] == other and "ratio_ebnet_over" in x), None)
+        if row:
+            r = row["ratio_ebnet_over"]
+            t.update(ratio=r["median"], ratio_min=r["min"], ratio_max=r["max"], n=r["n"])
+            ok = r["median"] >= bound if op == ">=" else r["median"] <= bound
+            t["status"] = "met" if ok else "missed"
+        else:
+            t["status"] = "not measured"
+        targets.append(t)
+    for label in LATER:
+        targets.append({"target": label, "status": "not measured (no published ports in ebnet yet)"})
+
+    return {"meta": meta, "summary": summary, "targets": targets, "results": results,
+            "passed": passed, "failed": failed, "cases": cases}
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    a = abs(v)
+    if a >= 1000:
+        return f"{v:.0f}"
+    if a >= 100:
+        return f"{v:.1f}"
+    if a >= 10:
+        return f"{v:.2f}"
+    return f"{v:.3f}"
+
+
+def table_rows(d):
+    rows = []
+    for x in d["summary"]:
+        if x["metric"] not in SHOWN.get(x["workload"], []):
+            continue
+        r = x.get("ratio_ebnet_over")
+        ratio = f"{r['median']:.3f} ({r['min']:.3f}..{r['max']:.3f})" if r else ""
+        rows.append([x["workload"], x["metric"], x["unit"], x["system"], str(x["n"]),
+                     fmt(x["median"]), fmt(x["min"]), fmt(x["max"]), ratio])
+    return rows
+
+
+HEAD = ["workload", "metric", "unit", "system", "n", "median", "min", "max",
+        "ebnet/system (min..max)"]
+
+
+def target_rows(d):
+    rows = []
+    for t in d["targets"]:
+        if "ratio" in t:
+            fig = f"{t['ratio']:.3f} ({t['ratio_min']:.3f}..{t['ratio_max']:.3f})"
+            rows.append([t["target"], f"ebnet/{t['vs']} {t['metric']} {t['op']} {t['bound']}",
+                         fig, t["status"]])
+        elif "vs" in t:
+            rows.append([t["target"], f"ebnet/{t['vs']} {t['metric']} {t['op']} {t['bound']}",
+                         "-", t["status"]])
+        else:
+            rows.append([t["target"], "", "-", t["status"]])
+    return rows
+
+
+def print_text(d):
+    m = d["meta"]
+    print()
+    print(f"ebnet benchmark: {m.get('mode', '')}, {m.get('rounds', '?')} round(s), "
+          f"{m.get('duration_s', '?')} s a run; {m.get('cpu', '')} x{m.get('ncpu', '')}, "
+          f"kernel {m.get('kernel', '')}")
+    rows = table_rows(d)
+    widths = [max(len(str(r[i])) for r in rows + [HEAD]) for i in range(len(HEAD))]
+    line = lambda r: "  ".join(str(c).rjust(w) if 4 <= i <= 7 else str(c).ljust(w)
+                               for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+    print(line(HEAD))
+    prev = None
+    for r in rows:
+        if prev and r[0] != prev:
+            print()
+        prev = r[0]
+        print(line(r))
+    print()
+    print("targets of issue 5 (median of the round-by-round ratios):")
+    for r in target_rows(d):
+        print(f"  {r[3]:<12} {r[0]:<52} {r[1]:<40} {r[2]}")
+    skipped = [x for x in d["results"] if x["skip"] and not x["ok"] and not x["fail"]]
+    if skipped:
+        print()
+        print("not measured yet:")
+        for x in skipped:
+            print(f"  {x['workload']:<16} {x['system']:<13} {x['why']}")
+    bad = [x for x in d["results"] if x["fail"]]
+    if bad:
+        print()
+        print("failed:")
+        for x in bad:
+            print(f"  {x['workload']:<16} {x['system']:<13} {x['fail']} of "
+                  f"{x['fail'] + x['ok']} run(s): {x['why']}")
+
+
+def print_markdown(d):
+    def md(head, rows):
+        print("| " + " | ".join(head) + " |")
+        print("|" + "|".join("---" for _ in head) + "|")
+        for r in rows:
+            print("| " + " | ".join(str(c) for c in r) + " |")
+
+    md(HEAD, table_rows(d))
+    print()
+    md(["target", "test", "ebnet/system: median (min..max)", "status"], target_rows(d))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--raw")
+    ap.add_argument("--meta")
+    ap.add_argument("--out")
+    ap.add_argument("--markdown")
+    a = ap.parse_args()
+    if a.markdown:
+        print_markdown(json.load(open(a.markdown)))
+        return 0
+    d = build(a.raw, a.meta)
+    with open(a.out, "w") as f:
+        json.dump(d, f, indent=1, sort_keys=False)
+        f.write("\n")
+    print_text(d)
+    print(f"\nresults: {a.out}")
+    print(f"{d['passed']} passed, {d['failed']} failed")
+    return 1 if d["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

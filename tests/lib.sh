@@ -219,36 +219,51 @@ wait_until() {
 
 # ---- the sandbox ----
 
+# Removes everything the sandbox made; prints what `ebnet down` left, if
+# anything (a bug: the tool's own teardown must leave nothing).
+_eb_teardown() {
+	local ns n
+	[ -n "$_EB_PREFIX" ] || return 0
+	for p in $_EB_PIDS; do kill "$p" 2>/dev/null; done
+	# Every network this script made: ebnet down first, so that the tool's
+	# own teardown is what is relied on.
+	for n in $_EB_NETS; do
+		[ -e "/run/netns/$HOST" ] &&
+			timeout 60 nsenter --net="/run/netns/$HOST" "$EBNET" down --net "$n" >/dev/null 2>&1
+	done
+	# Whatever that left: under the tool's lock, so that no `ebnet up` of
+	# another test sees a half-removed folder.
+	(
+		flock 9
+		for n in $_EB_NETS; do
+			if [ -d "$EB_PIN_ROOT/$n" ]; then
+				echo "ebnet down --net $n left $EB_PIN_ROOT/$n"
+				rm -rf "${EB_PIN_ROOT:?}/$n"
+			fi
+		done
+		rmdir "$EB_PIN_ROOT" 2>/dev/null
+	) 9>"$EB_LOCK"
+	for ns in $(netns_list); do
+		case $ns in
+		"$HOST" | "$RTR" | "$OUT") ;;
+		"$_EB_PREFIX"-*) echo "ebnet down left namespace $ns" ;;
+		esac
+	done
+	for ns in $(netns_list); do
+		case $ns in "$_EB_PREFIX"-*) ip netns del "$ns" 2>/dev/null ;; esac
+	done
+	[ -n "$_EB_TMP" ] && rm -rf "$_EB_TMP"
+	_EB_PREFIX=
+	return 0
+}
+
 _eb_cleanup() {
-	local rc=$? ns
+	local rc=$? left
 	trap - EXIT INT TERM
-	{
-		if [ -n "$_EB_PREFIX" ]; then
-			# Every network this script made: ebnet down first, so that the
-			# tool's own teardown is what leaves nothing.
-			for n in $_EB_NETS; do
-				[ -e "/run/netns/$HOST" ] && timeout 60 nsenter --net="/run/netns/$HOST" \
-					"$EBNET" down --net "$n"
-			done
-			# Whatever that left (a failing ebnet): under the tool's lock,
-			# so no `ebnet up` of another test sees a half-removed folder.
-			(
-				flock 9
-				for n in $_EB_NETS; do
-					if [ -d "$EB_PIN_ROOT/$n" ]; then
-						echo "cleanup: ebnet down left $EB_PIN_ROOT/$n" >&2
-						rm -rf "${EB_PIN_ROOT:?}/$n"
-					fi
-				done
-				rmdir "$EB_PIN_ROOT" 2>/dev/null
-			) 9>"$EB_LOCK"
-			for ns in $(netns_list); do
-				case $ns in "$_EB_PREFIX"-*) ip netns del "$ns" ;; esac
-			done
-			for p in $_EB_PIDS; do kill "$p" 2>/dev/null; done
-		fi
-		[ -n "$_EB_TMP" ] && rm -rf "$_EB_TMP"
-	} >/dev/null 2>&1
+	left=$(_eb_teardown)
+	if [ -n "$left" ]; then
+		not_ok "cleanup: ebnet down left nothing" "$(echo "$left" | tr '\n' ' ')"
+	fi
 	if [ "$_EB_DONE" != 1 ]; then
 		not_ok "script ran to its end" "stopped early (exit $rc)"
 	fi
@@ -269,6 +284,16 @@ finish() {
 
 # Remembers a background process to kill at exit.
 bg_pid() { _EB_PIDS="$_EB_PIDS $1"; }
+
+# bg_ns NS CMD...: CMD in namespace NS in the background, killed at exit.
+# (`in_ns NS CMD &` would background a subshell: $! would be the subshell's
+# pid, and killing it would leave CMD running.) Bound CMD with timeout.
+bg_ns() {
+	local ns=$1
+	shift
+	nsenter --net="/run/netns/$ns" "$@" &
+	bg_pid $!
+}
 
 # Remembers another network name to remove at exit.
 track_net() { _EB_NETS="$_EB_NETS $1"; }
@@ -334,9 +359,8 @@ _sb() {
 # see which source address arrived.
 out_server() {
 	local port=${1:-8080}
-	in_out socat "TCP-LISTEN:$port,bind=203.0.113.2,reuseaddr,fork" \
-		SYSTEM:'echo from $SOCAT_PEERADDR' >/dev/null 2>&1 &
-	bg_pid $!
+	bg_ns "$OUT" timeout 600 socat "TCP-LISTEN:$port,bind=203.0.113.2,reuseaddr,fork" \
+		SYSTEM:'echo from $SOCAT_PEERADDR' >/dev/null 2>&1
 	wait_until 5 listening "$OUT" "$port"
 }
 

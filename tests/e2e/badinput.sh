@@ -148,11 +148,9 @@ check "another version's network: up exits non-zero" test $? -ne 0
 check_match "another version's network: up says the layout differs, in words" "$out" \
 	"eb_config.*36-byte values.*another version"
 check_fails "another version's network: up made no container" test -e "/run/netns/$(ctr x)"
-known_bug "down refuses a network of another layout, though the message offers it" \
-	check "another version's network: down --net (as the message says) exits 0" \
+check "another version's network: down --net (as the message says) exits 0" \
 	eb down --net "$OLD"
-known_bug "down refuses a network of another layout, though the message offers it" \
-	check_fails "another version's network: down removed its pins" test -e "$EB_PIN_ROOT/$OLD"
+check_fails "another version's network: down removed its pins" test -e "$EB_PIN_ROOT/$OLD"
 (flock 9; rm -rf "${EB_PIN_ROOT:?}/$OLD") 9>"$EB_LOCK"
 
 # ---- not root ----

@@ -25,16 +25,14 @@ check "ping a -> b" in_ctr a ping -c1 -W2 "$IPB"
 check "ping b -> a" in_ctr b ping -c1 -W2 "$IPA"
 
 head -c 1000000 /dev/urandom >"$T/send"
-in_ctr b timeout 10 socat -u TCP-LISTEN:5000,bind="$IPB",reuseaddr "CREATE:$T/recv" &
-bg_pid $!
+bg_ns "$B" timeout 10 socat -u TCP-LISTEN:5000,bind="$IPB",reuseaddr "CREATE:$T/recv"
 wait_until 5 listening "$B" 5000
 check "TCP a -> b: client sends 1 MB" in_ctr a timeout 10 socat -u "FILE:$T/send" "TCP:$IPB:5000"
 wait
 check_eq "TCP a -> b: listener received the same bytes" \
 	"$(sha256sum <"$T/recv" 2>/dev/null | cut -c1-64)" "$(sha256sum <"$T/send" | cut -c1-64)"
 
-in_ctr a timeout 10 socat TCP-LISTEN:5001,bind="$IPA",reuseaddr PIPE &
-bg_pid $!
+bg_ns "$A" timeout 10 socat TCP-LISTEN:5001,bind="$IPA",reuseaddr PIPE
 wait_until 5 listening "$A" 5001
 check_eq "TCP b -> a: echo round trip" \
 	"$(echo hello-ebnet | in_ctr b timeout 5 socat -t2 - "TCP:$IPA:5001")" "hello-ebnet"
@@ -46,9 +44,8 @@ check "host pings a from the gateway address" in_host ping -c1 -W2 -I $SUB.1 "$I
 check "host pings b from the gateway address" in_host ping -c1 -W2 -I $SUB.1 "$IPB"
 for x in a b; do
 	ip=$(ls_field $x ip)
-	in_ctr $x timeout 10 socat TCP-LISTEN:5002,bind="$ip",reuseaddr \
-		SYSTEM:'echo peer=$SOCAT_PEERADDR' &
-	bg_pid $!
+	bg_ns "$(ctr $x)" timeout 10 socat TCP-LISTEN:5002,bind="$ip",reuseaddr \
+		SYSTEM:'echo peer=$SOCAT_PEERADDR'
 	wait_until 5 listening "$(ctr $x)" 5002
 	check_eq "host connects over TCP to $x, from the gateway address" \
 		"$(in_host timeout 5 socat -t2 - "TCP:$ip:5002" </dev/null)" "peer=$SUB.1"

@@ -19,8 +19,7 @@ connectivity() {
 	check "$net: ping $y -> $x" in_ctr "$y" ping -c1 -W2 "$ipx"
 	check "$net: $x pings the gateway" in_ctr "$x" ping -c1 -W2 "$sub.1"
 	check "$net: host pings $x from the gateway address" in_host ping -c1 -W2 -I "$sub.1" "$ipx"
-	in_ctr "$y" timeout 10 socat TCP-LISTEN:5000,bind="$ipy",reuseaddr PIPE &
-	bg_pid $!
+	bg_ns "$(ctr "$y")" timeout 10 socat TCP-LISTEN:5000,bind="$ipy",reuseaddr PIPE
 	wait_until 5 listening "$(ctr "$y")" 5000
 	check_eq "$net: TCP $x -> $y echo" \
 		"$(echo via-clsact | in_ctr "$x" timeout 5 socat -t2 - "TCP:$ipy:5000")" via-clsact

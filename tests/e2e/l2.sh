@@ -25,8 +25,7 @@ IPA=$(ls_field a ip) IPB=$(ls_field b ip) IPC=$(ls_field c ip) IPD=$(ls_field d 
 
 # udp_listen CTR PORT FILE: a UDP receiver (any address, broadcasts too).
 udp_listen() {
-	in_ctr "$1" timeout 8 socat -u "UDP-RECV:$2,reuseaddr" "OPEN:$3,creat,append" &
-	bg_pid $!
+	bg_ns "$(ctr "$1")" timeout 8 socat -u "UDP-RECV:$2,reuseaddr" "OPEN:$3,creat,append"
 }
 udp_wait() { wait_until 5 bash -c "[ -n \"\$(ip netns exec $1 ss -Huln 'sport = :$2')\" ]"; }
 

@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# tools/demo.sh (`make demo`): the classic bridge + iptables recipe, done by
+# ebnet, step by step, with each command and what it printed.
+#
+# It runs in a sandbox of network namespaces (the one tests/lib.sh builds):
+# a namespace playing the host, with its own uplink to a router and an
+# "outside world" at 203.0.113.2. Nothing touches this machine's own network,
+# and everything is removed at the end, also on Ctrl-C or failure.
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "demo: run as root (it makes network namespaces and loads BPF programs)" >&2
+	exit 1
+fi
+for c in clang bpftool socat curl ip nsenter python3; do
+	if ! command -v "$c" >/dev/null; then
+		echo "demo: '$c' is missing: installing the dependencies (tools/install-deps.sh)"
+		"$ROOT/tools/install-deps.sh" || exit 1
+		break
+	fi
+done
+[ -x "$ROOT/build/ebnet" ] || make -C "$ROOT" || exit 1
+
+# shellcheck source=../tests/lib.sh
+. "$ROOT/tests/lib.sh"
+sandbox ebdemo
+# lib.sh's exit trap prints test counts; the demo only cleans up.
+trap '_eb_teardown >/dev/null; echo; echo "demo: sandbox removed"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+NET=demo
+_EB_NETS=$NET
+WEB=$(ctr web) DB=$(ctr db)
+
+bold() { printf '\n\033[1m%s\033[0m\n' "$*"; }
+# show 'COMMAND AS A USER TYPES IT' CMD...: prints the first, runs the rest.
+show() {
+	local shown=$1
+	shift
+	printf '\033[36m# %s\033[0m\n' "$shown"
+	"$@" 2>&1
+	local rc=$?
+	[ $rc -eq 0 ] || printf '\033[31m(exit %d)\033[0m\n' $rc
+	return $rc
+}
+
+cat <<EOF
+ebnet demo. The sandbox: namespace $HOST plays the host (uplink up0
+198.51.100.1/24, default route via $RTR), $OUT is the outside world
+(203.0.113.2). Every 'ebnet' below runs inside $HOST, as
+  nsenter --net=/run/netns/$HOST $EBNET ...
+EOF
+
+bold "1. Two containers. Classic: ip netns add, ip link add veth, a bridge br0, the
+   gateway address on br0, sysctl ip_forward=1. ebnet: one command, no bridge."
+show "ebnet up --net $NET --subnet 10.77.0.0/16 $WEB $DB" \
+	eb up --net $NET --subnet 10.77.0.0/16 "$WEB" "$DB" || exit 1
+show "ip -br link   (in the host: one veth per container, no br0)" in_host ip -br link
+show "ip route      (in the host: a /32 per container)" in_host ip route
+
+bold "2. Container to container: ARP answered by the datapath, then
+   bpf_redirect_peer() straight into the other container."
+show "ebnet exec $WEB -- ping -c2 10.77.0.3" eb exec "$WEB" -- ping -c2 10.77.0.3
+show "ebnet exec $WEB -- ip neigh" eb exec "$WEB" -- ip neigh
+
+bold "3. The host reaches a container, and a container reaches the host (the gateway)."
+# A tiny web server in db. It reads the request before answering (closing
+# on unread bytes would reset the connection); no commas in the command
+# (socat's address syntax).
+bg_ns "$DB" timeout 60 socat TCP-LISTEN:8080,bind=10.77.0.3,reuseaddr,fork \
+	SYSTEM:'while read -r l; do [ ${#l} -le 1 ] && break; done; echo HTTP/1.0 200 OK; echo; echo hello from db - you are $SOCAT_PEERADDR' 2>/dev/null
+wait_until 5 listening "$DB" 8080
+show "ping -c1 10.77.0.2" in_host ping -c1 10.77.0.2
+show "curl -s http://10.77.0.3:8080/   (from the host)" in_host curl -s http://10.77.0.3:8080/
+show "ebnet exec $WEB -- curl -s http://10.77.0.3:8080/" eb exec "$WEB" -- curl -s http://10.77.0.3:8080/
+show "ebnet exec $DB -- ping -c1 10.77.0.1   (the gateway: the host)" \
+	eb exec "$DB" -- ping -c1 10.77.0.1
+
+bold "4. What ebnet knows: ebnet ls, and the pinned maps with field names."
+show "ebnet ls --net $NET" eb ls --net $NET
+show "bpftool map dump pinned /sys/fs/bpf/ebnet/$NET/eb_endpoints" \
+	in_host bpftool map dump pinned "/sys/fs/bpf/ebnet/$NET/eb_endpoints"
+
+bold "5. No iptables rule, no nftables table, ip_forward untouched in the host."
+show "iptables-save" sh -c "out=\$(nsenter --net=/run/netns/$HOST iptables-save); echo \"\${out:-(nothing)}\""
+show "nft list ruleset" sh -c "out=\$(nsenter --net=/run/netns/$HOST nft list ruleset); echo \"\${out:-(nothing)}\""
+show "sysctl net.ipv4.ip_forward" in_host sysctl net.ipv4.ip_forward
+
+# ==== NAT: containers reach the outside (MASQUERADE in the classic recipe) ====
+# coming: start a server in $OUT (out_server from tests/lib.sh), then
+#   ebnet exec $WEB -- curl http://203.0.113.2:8080/   -> "from 198.51.100.1"
+# and show `ebnet ct` / eb_ct_* with bpftool.
+# ==== Published ports (DNAT + br_netfilter in the classic recipe) ====
+# coming: ebnet publish ..., then curl from $OUT to 198.51.100.1:PORT and from
+# the host to 127.0.0.1:PORT.
+
+bold "6. Tear down: ebnet down removes namespaces, devices, routes and pins."
+show "ebnet down --net $NET" eb down --net $NET
+show "ip netns list | grep -E '$_EB_PREFIX-(web|db)'" \
+	sh -c "ip netns list 2>/dev/null | grep -E '^$_EB_PREFIX-(web|db)' || echo '(none)'"
+show "ls /sys/fs/bpf/ebnet/$NET" sh -c "ls /sys/fs/bpf/ebnet/$NET 2>/dev/null || echo '(gone)'"

@@ -69,10 +69,33 @@ static void pin_path(const char *net, const char *name, char *buf, size_t len)
 
 bool eb_dp_exists(const char *net)
 {
+	struct eb_config cfg = {};
 	char p[PATH_MAX];
+	__u32 zero = 0;
+	bool ok;
+	int fd;
 
+	/* A network exists once its config is written: `up` writes it right
+	 * after pinning the maps, and a run killed in between left only
+	 * empty maps, which the next `up` takes over. */
 	pin_path(net, EB_MAP_CONFIG, p, sizeof(p));
-	return access(p, F_OK) == 0;
+	fd = bpf_obj_get(p);
+	if (fd < 0)
+		return false;
+	{
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+
+		/* Of another layout: it exists, though this ebnet cannot use it
+		 * (eb_dp_open says so in words). */
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.value_size != sizeof(cfg)) {
+			close(fd);
+			return true;
+		}
+	}
+	ok = bpf_map_lookup_elem(fd, &zero, &cfg) == 0 && cfg.prefix_len != 0;
+	close(fd);
+	return ok;
 }
 
 int eb_dp_mount_bpffs(struct eb_err *e)

@@ -945,7 +945,7 @@ static bool uplink_shared(const char *net, __u32 ifindex)
 int eb_down(const char *net, struct eb_err *e)
 {
 	struct eb_ctx c;
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], cfgpin[PATH_MAX + 32];
 	int lock, err = 0, i;
 
 	if (eb_valid_name(net, EB_NAME_LEN)) {
@@ -959,7 +959,8 @@ int eb_down(const char *net, struct eb_err *e)
 	eb_pin_dir(net, dir, sizeof(dir));
 	if (access(dir, F_OK) < 0)
 		goto out; /* nothing to do */
-	if (eb_dp_exists(net)) {
+	snprintf(cfgpin, sizeof(cfgpin), "%s/%s", dir, EB_MAP_CONFIG);
+	if (access(cfgpin, F_OK) == 0) {
 		__u32 zero = 0;
 
 		/* Whatever is there, even of another layout, is removed. */

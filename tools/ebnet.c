@@ -97,8 +97,14 @@ static void parse_opts(const char *cmdname, int argc, char **argv, struct opts *
 		const char **dst = NULL;
 
 		if (!strcmp(a, "--")) {
-			o->cmd = argv + i + 1;
-			o->ncmd = argc - i - 1;
+			if (!strcmp(cmdname, "exec")) {
+				o->cmd = argv + i + 1;
+				o->ncmd = argc - i - 1;
+				break;
+			}
+			/* End of options: the rest are arguments, even "-x". */
+			for (i++; i < argc; i++)
+				o->args[o->nargs++] = argv[i];
 			break;
 		}
 		if (!strcmp(a, "--json") || !strcmp(a, "-j")) {

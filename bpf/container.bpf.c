@@ -36,8 +36,14 @@ static __always_inline int eb_flood_copy(struct __sk_buff *skb, const struct eb_
 			continue;
 		/* Egress of the other host-side veth: the copy enters that
 		 * container as if sent on a wire. */
-		if (bpf_clone_redirect(skb, *ifindex, 0) == 0)
+		if (eb_trace_mode) {
+			copies++; /* a trace sends nothing */
+			continue;
+		}
+		if (bpf_clone_redirect(skb, *ifindex, 0) == 0) {
 			copies++;
+			eb_ctr_count(*ifindex, 1, skb->len);
+		}
 	}
 	skb->cb[EB_CB_COPIES] = copies;
 	return EB_CNT_FLOOD;
@@ -124,6 +130,7 @@ int eb_from_container(struct __sk_buff *skb)
 		goto out;
 	}
 
+	eb_ctr_count(skb->ifindex, 0, len);
 	proto = eb_parse_eth(&c, &eth);
 	if (proto < 0) {
 		ret = proto;
@@ -141,6 +148,7 @@ int eb_from_container(struct __sk_buff *skb)
 			/* Back out of the port it came in on. */
 			skb->cb[EB_CB_DECISION] = ret;
 			eb_count(ret, len);
+			eb_ctr_count(skb->ifindex, 1, len);
 			return bpf_redirect(skb->ifindex, 0);
 		}
 		goto out;
@@ -213,6 +221,7 @@ int eb_from_container(struct __sk_buff *skb)
 	skb->cb[EB_CB_TARGET] = dst->ifindex;
 	skb->cb[EB_CB_DECISION] = EB_CNT_FWD;
 	eb_count(EB_CNT_FWD, len);
+	eb_ctr_count(dst->ifindex, 1, len);
 	return bpf_redirect_peer(dst->ifindex, 0);
 
 out:
@@ -221,6 +230,7 @@ out:
 
 		skb->cb[EB_CB_DECISION] = idx;
 		eb_count(idx < EB_CNT_MAX ? idx : EB_CNT_DROP_MALFORMED, len);
+		eb_event(EB_EV_DROP, idx, skb->ifindex, 0, 0, 0, 0, 0, 0, 0);
 		return TC_ACT_SHOT;
 	}
 	skb->cb[EB_CB_DECISION] = ret;

@@ -53,6 +53,8 @@ int eb_from_uplink(struct __sk_buff *skb)
 
 		skb->cb[EB_CB_DECISION] = idx;
 		eb_count(idx < EB_CNT_MAX ? idx : EB_CNT_DROP_MALFORMED, len);
+		eb_event(EB_EV_DROP, idx, skb->ifindex, p.saddr, p.daddr, p.sport, p.dport, p.proto,
+			 0, 0);
 		return TC_ACT_SHOT;
 	}
 	skb->cb[EB_CB_DECISION] = cnt;

@@ -30,6 +30,7 @@ void eb_dp_init(struct eb_dp *dp)
 	dp->cfg = dp->endpoints = dp->ports = dp->fdb = dp->flood = dp->stats = -1;
 	dp->prog_container = dp->prog_uplink = -1;
 	dp->ct_tcp = dp->ct_other = dp->published = dp->netns = -1;
+	dp->ctr_stats = dp->port_stats = -1;
 	for (int i = 0; i < EB_NSOCK_PROGS; i++)
 		dp->prog_sock[i] = -1;
 }
@@ -46,6 +47,7 @@ void eb_dp_close(struct eb_dp *dp)
 	int *fds[] = { &dp->cfg, &dp->endpoints, &dp->ports, &dp->fdb,
 		       &dp->flood, &dp->stats, &dp->prog_container, &dp->prog_uplink,
 		       &dp->ct_tcp, &dp->ct_other, &dp->published, &dp->netns,
+		       &dp->ctr_stats, &dp->port_stats,
 		       &dp->prog_sock[0], &dp->prog_sock[1], &dp->prog_sock[2],
 		       &dp->prog_sock[3] };
 	size_t i;
@@ -193,6 +195,9 @@ static int check_all_maps(const char *net, struct bpf_object *obj, struct eb_err
 	int err;
 
 	bpf_object__for_each_map(m, obj) {
+		/* .rodata and the like, and maps of one object's own. */
+		if (bpf_map__is_internal(m) || !bpf_map__pin_path(m))
+			continue;
 		err = check_pinned_map(net, m, e);
 		if (err)
 			return err;
@@ -217,6 +222,8 @@ static int open_maps_how(const char *net, struct eb_dp *dp, bool lenient, struct
 		{ EB_MAP_CT_OTHER, &dp->ct_other, sizeof(struct eb_ct_entry) },
 		{ EB_MAP_PUBLISHED, &dp->published, sizeof(struct eb_pub_val) },
 		{ EB_MAP_NETNS, &dp->netns, sizeof(__u32) },
+		{ EB_MAP_CTR_STATS, &dp->ctr_stats, sizeof(struct eb_ctr_counters) },
+		{ EB_MAP_PORT_STATS, &dp->port_stats, sizeof(struct eb_counter_val) },
 	};
 	size_t i;
 	int err;

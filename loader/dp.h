@@ -22,7 +22,7 @@ enum eb_attach {
 
 struct eb_dp {
 	int cfg, endpoints, ports, fdb, flood, stats, ct_tcp, ct_other; /* map fds */
-	int published, netns;
+	int published, netns, ctr_stats, port_stats;
 	int prog_container;		   /* eb_from_container */
 	int prog_uplink;		   /* eb_from_uplink */
 	int prog_sock[EB_NSOCK_PROGS]; /* connect4, sendmsg4, recvmsg4, getpeername4 */

@@ -231,8 +231,12 @@ static int ctr_teardown(struct eb_ctx *c, struct eb_endpoint *ep, bool keep_reco
 	 * same name later starts clean). */
 	if (!keep_record)
 		eb_unpublish_container(&c->dp, ep->ip);
-	if (ep->ifindex)
+	if (ep->ifindex) {
+		__u32 k = ep->ifindex;
+
 		eb_ct_forget(&c->dp, 0, 0, 0, ep->ifindex);
+		bpf_map_delete_elem(c->dp.ctr_stats, &k);
+	}
 	netns_forget(c, ep->name);
 	eb_dp_detach(c->net, ep->host_dev);
 	if (eb_nl_link_get(&c->nl, ep->host_dev, &l) == 0) {

@@ -239,6 +239,7 @@ int eb_unpublish(const char *net_opt, const struct eb_pub_spec *sp, struct eb_er
 
 			if (bpf_map_delete_elem(dp.published, &k) == 0)
 				here++;
+			bpf_map_delete_elem(dp.port_stats, &k);
 		}
 		if (here)
 			eb_ct_forget(&dp, sp->proto, sp->hport_lo, sp->hport_hi, 0);
@@ -267,8 +268,10 @@ void eb_unpublish_container(const struct eb_dp *dp, uint32_t ctr_ip)
 	int n = load_published(dp->published, keys, vals, EB_PUB_MAX);
 
 	for (int i = 0; i < n; i++)
-		if (vals[i].ctr_ip == ctr_ip)
+		if (vals[i].ctr_ip == ctr_ip) {
 			bpf_map_delete_elem(dp->published, &keys[i]);
+			bpf_map_delete_elem(dp->port_stats, &keys[i]);
+		}
 }
 
 int eb_ports_walk(const char *net, eb_port_fn fn, void *ctx, struct eb_err *e)

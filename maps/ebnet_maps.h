@@ -29,6 +29,10 @@
 #define EB_MAP_PUBLISHED "eb_published"
 #define EB_MAP_SOCK_REV	 "eb_sock_rev"
 #define EB_MAP_NETNS	 "eb_netns"
+#define EB_MAP_CTR_STATS "eb_ctr_stats"
+#define EB_MAP_PORT_STATS "eb_port_stats"
+#define EB_MAP_EVENTS	 "eb_events"
+#define EB_MAP_MONITOR	 "eb_monitor"
 
 #define EB_PIN_ROOT	 "/sys/fs/bpf/ebnet"
 
@@ -259,6 +263,43 @@ struct eb_sock_rev_val {
  * act only inside these namespaces. Written by `ebnet up`. */
 #define EB_NS_HOST	1 /* where ebnet runs: reaches published ports at 127.0.0.1 too */
 #define EB_NS_CONTAINER 2
+
+/* eb_ctr_stats: host-side ifindex -> a container's traffic, per CPU.
+ * "from" is what the container sent, "to" what was delivered to it by the
+ * datapath. Entries are made by the datapath, removed by `ebnet rm`. */
+struct eb_ctr_counters {
+	__u64 from_packets;
+	__u64 from_bytes;
+	__u64 to_packets;
+	__u64 to_bytes;
+};
+
+/* eb_port_stats: struct eb_pub_key -> struct eb_counter_val, per CPU:
+ * packets and bytes from outside to a published port. Made by the
+ * datapath, removed by `ebnet unpublish`. */
+
+/* eb_events: a ring buffer of struct eb_event for `ebnet monitor`.
+ * eb_monitor[0]: CLOCK_MONOTONIC ns until which someone listens; the
+ * monitor renews it every second, so the datapath writes no event when
+ * nobody listens (or after a monitor died). */
+enum eb_event_type {
+	EB_EV_SNAT_NEW = 1, /* a container opened a flow to the outside */
+	EB_EV_DNAT_NEW,	    /* the outside opened a flow to a published port */
+	EB_EV_DROP,	    /* a packet dropped; reason = enum eb_counter */
+};
+
+struct eb_event {
+	__u64 ts;      /* bpf_ktime_get_ns() */
+	__u32 type;    /* enum eb_event_type */
+	__u32 reason;  /* EB_EV_DROP: enum eb_counter */
+	__u32 ifindex; /* where the packet came in */
+	__u32 saddr, daddr; /* network order; 0 when not parsed */
+	__u32 xaddr;	    /* the translated address (new flows) */
+	__u16 sport, dport, xport;
+	__u8 proto;
+	__u8 pad;
+};
+_Static_assert(sizeof(struct eb_event) == 40, "eb_event layout");
 
 /* What the datapath decided, left in skb->cb for BPF_PROG_TEST_RUN callers
  * (unit tests, and later `ebnet trace`): cb[0] = enum eb_counter of the

@@ -17,6 +17,10 @@
 #include "netns.h"
 #include "ebnet_ct.h"
 #include "ebnet_pub.h"
+#include "ebnet_obs.h"
+#include <signal.h>
+#include <time.h>
+#include <bpf/bpf.h>
 #include <netinet/in.h>
 
 #define EB_VERSION "0.1.0"
@@ -78,6 +82,8 @@ struct opts {
 	const char *ct_tcp_size;
 	const char *ct_other_size;
 	const char *nat_ports;
+	const char *watch;
+	bool prog;
 	int nargs;
 	char **args;
 	int ncmd; /* exec: the command after -- */
@@ -111,6 +117,16 @@ static void parse_opts(const char *cmdname, int argc, char **argv, struct opts *
 			if (!strstr(allowed, "json"))
 				die_usage(cmdname, "'%s' takes no --json", cmdname);
 			json = true;
+			continue;
+		}
+		if (!strcmp(a, "--prog") && strstr(allowed, "prog")) {
+			o->prog = true;
+			continue;
+		}
+		if (!strcmp(a, "--watch") && strstr(allowed, "watch")) {
+			o->watch = "1";
+			if (i + 1 < argc && argv[i + 1][0] >= '0' && argv[i + 1][0] <= '9')
+				o->watch = argv[++i];
 			continue;
 		}
 		if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
@@ -653,6 +669,379 @@ static int do_ports(int argc, char **argv)
 	return err < 0 ? fail(err, &e) : 0;
 }
 
+/* ---- stats, trace, monitor ---- */
+
+static volatile int stop_now;
+
+static void on_signal(int sig)
+{
+	stop_now = 1;
+}
+
+static void print_stats(const struct eb_stats_snap *s, const struct eb_stats_snap *prev,
+			double secs, const struct eb_prog_stat *ps, const struct eb_prog_stat *pps,
+			int nps)
+{
+	char a[16];
+	bool first = true;
+
+#define RATE(now, was) (prev && secs > 0 ? ((double)(now) - (double)(was)) / secs : -1.0)
+	if (json) {
+		printf("{\"counters\":{");
+		for (int i = 0; i < EB_CNT_MAX; i++) {
+			if (!eb_counter_name(i))
+				continue;
+			printf("%s\"%s\":{\"packets\":%llu,\"bytes\":%llu", first ? "" : ",",
+			       eb_counter_name(i), (unsigned long long)s->global[i].packets,
+			       (unsigned long long)s->global[i].bytes);
+			if (prev)
+				printf(",\"pps\":%.1f",
+				       RATE(s->global[i].packets, prev->global[i].packets));
+			printf("}");
+			first = false;
+		}
+		printf("},\"containers\":[");
+		for (int i = 0; i < s->nctr; i++) {
+			const struct eb_ctr_counters *c = &s->ctr[i].c;
+
+			printf("%s{\"name\":\"%s\",\"from_packets\":%llu,\"from_bytes\":%llu,"
+			       "\"to_packets\":%llu,\"to_bytes\":%llu}",
+			       i ? "," : "", s->ctr[i].name, (unsigned long long)c->from_packets,
+			       (unsigned long long)c->from_bytes, (unsigned long long)c->to_packets,
+			       (unsigned long long)c->to_bytes);
+		}
+		printf("],\"ports\":[");
+		for (int i = 0; i < s->nport; i++) {
+			const struct eb_port_stat *p = &s->port[i];
+
+			printf("%s{\"host_ip\":\"%s\",\"host_port\":%u,\"proto\":\"%s\","
+			       "\"container\":\"%s\",\"packets\":%llu,\"bytes\":%llu}",
+			       i ? "," : "", eb_ip_str(p->key.host_ip, a), ntohs(p->key.host_port),
+			       p->key.proto == IPPROTO_UDP ? "udp" : "tcp", p->name,
+			       (unsigned long long)p->c.packets, (unsigned long long)p->c.bytes);
+		}
+		printf("]");
+		if (nps) {
+			printf(",\"programs\":[");
+			for (int i = 0; i < nps; i++) {
+				uint64_t runs = ps[i].run_cnt - (pps ? pps[i].run_cnt : 0);
+				uint64_t ns = ps[i].run_time_ns - (pps ? pps[i].run_time_ns : 0);
+
+				printf("%s{\"name\":\"%s\",\"runs\":%llu,\"ns_per_run\":%.1f}",
+				       i ? "," : "", ps[i].name, (unsigned long long)runs,
+				       runs ? (double)ns / runs : 0.0);
+			}
+			printf("]");
+		}
+		printf("}\n");
+		fflush(stdout);
+		return;
+	}
+	printf("%-22s %14s %16s %12s   %s\n", "COUNTER", "PACKETS", "BYTES",
+	       prev ? "PKT/S" : "", "MEANING");
+	for (int i = 0; i < EB_CNT_MAX; i++) {
+		if (!eb_counter_name(i) || (!s->global[i].packets && !prev))
+			continue;
+		if (prev)
+			printf("%-22s %14llu %16llu %12.1f   %s\n", eb_counter_name(i),
+			       (unsigned long long)s->global[i].packets,
+			       (unsigned long long)s->global[i].bytes,
+			       RATE(s->global[i].packets, prev->global[i].packets),
+			       eb_counter_help(i));
+		else
+			printf("%-22s %14llu %16llu %12s   %s\n", eb_counter_name(i),
+			       (unsigned long long)s->global[i].packets,
+			       (unsigned long long)s->global[i].bytes, "", eb_counter_help(i));
+	}
+	if (s->nctr) {
+		printf("\n%-20s %12s %14s %12s %14s\n", "CONTAINER", "FROM-PKTS", "FROM-BYTES",
+		       "TO-PKTS", "TO-BYTES");
+		for (int i = 0; i < s->nctr; i++) {
+			const struct eb_ctr_counters *c = &s->ctr[i].c;
+
+			printf("%-20s %12llu %14llu %12llu %14llu\n", s->ctr[i].name,
+			       (unsigned long long)c->from_packets, (unsigned long long)c->from_bytes,
+			       (unsigned long long)c->to_packets, (unsigned long long)c->to_bytes);
+		}
+	}
+	if (s->nport) {
+		printf("\n%-22s %-5s %-20s %12s %14s\n", "PUBLISHED", "PROTO", "CONTAINER", "PACKETS",
+		       "BYTES");
+		for (int i = 0; i < s->nport && i < 200; i++) {
+			const struct eb_port_stat *p = &s->port[i];
+			char hp[32];
+
+			snprintf(hp, sizeof(hp), "%s:%u", eb_ip_str(p->key.host_ip, a),
+				 ntohs(p->key.host_port));
+			printf("%-22s %-5s %-20s %12llu %14llu\n", hp,
+			       p->key.proto == IPPROTO_UDP ? "udp" : "tcp", p->name,
+			       (unsigned long long)p->c.packets, (unsigned long long)p->c.bytes);
+		}
+		if (s->nport > 200)
+			printf("... %d more (see --json)\n", s->nport - 200);
+	}
+	if (nps) {
+		printf("\n%-20s %12s %12s\n", "PROGRAM", "RUNS", "NS/RUN");
+		for (int i = 0; i < nps; i++) {
+			uint64_t runs = ps[i].run_cnt - (pps ? pps[i].run_cnt : 0);
+			uint64_t ns = ps[i].run_time_ns - (pps ? pps[i].run_time_ns : 0);
+
+			printf("%-20s %12llu %12.1f\n", ps[i].name, (unsigned long long)runs,
+			       runs ? (double)ns / runs : 0.0);
+		}
+	}
+	fflush(stdout);
+#undef RATE
+}
+
+static int do_stats(int argc, char **argv)
+{
+	static struct eb_stats_snap cur, prev;
+	struct eb_prog_stat ps[16], pps[16];
+	struct eb_err e = {};
+	struct opts o;
+	unsigned long secs = 0;
+	int err, nps = 0, stats_fd = -1;
+
+	parse_opts("stats", argc, argv, &o, "json watch prog");
+	if (o.nargs)
+		die_usage("stats", "unexpected argument '%s'", o.args[0]);
+	if (o.watch && eb_parse_uint(o.watch, 1, 3600, &secs))
+		die_usage("stats", "invalid --watch '%s': want seconds, 1 to 3600", o.watch);
+	need_root();
+	if (!eb_dp_exists(o.net)) {
+		fprintf(stderr, "%s: network '%s' does not exist\n", prog, o.net);
+		return 1;
+	}
+	if (o.prog) {
+		/* The kernel times programs only while this fd is open. */
+		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+		if (stats_fd < 0) {
+			fprintf(stderr, "%s: cannot switch on BPF run-time statistics: %s\n", prog,
+				strerror(errno));
+			return 1;
+		}
+		nps = eb_prog_stats(o.net, pps, 16);
+		if (!o.watch) {
+			/* One second of traffic, measured. */
+			sleep(1);
+		}
+	}
+	err = eb_stats_read(o.net, &cur, &e);
+	if (err)
+		return fail(err, &e);
+	if (o.prog)
+		nps = eb_prog_stats(o.net, ps, 16);
+	if (!o.watch) {
+		print_stats(&cur, NULL, 0, ps, o.prog ? pps : NULL, nps);
+		eb_stats_free(&cur);
+		if (stats_fd >= 0)
+			close(stats_fd);
+		return 0;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	while (!stop_now) {
+		eb_stats_free(&prev);
+		prev = cur;
+		memset(&cur, 0, sizeof(cur));
+		if (o.prog)
+			memcpy(pps, ps, sizeof(ps));
+		sleep(secs);
+		if (stop_now)
+			break;
+		err = eb_stats_read(o.net, &cur, &e);
+		if (err)
+			return fail(err, &e);
+		if (o.prog)
+			nps = eb_prog_stats(o.net, ps, 16);
+		if (!json)
+			printf("\033[H\033[2J");
+		print_stats(&cur, &prev, secs, ps, o.prog ? pps : NULL, nps);
+	}
+	if (stats_fd >= 0)
+		close(stats_fd);
+	return 0;
+}
+
+static const char *verdict_str(int v)
+{
+	switch (v) {
+	case -1: return "continue (left to the host's stack)";
+	case 0: return "pass to the host's stack";
+	case 2: return "drop";
+	case 7: return "redirect";
+	}
+	return "other";
+}
+
+/* "ADDR" or "ADDR:PORT" */
+static int parse_hostport(const char *s, uint32_t *ip, uint16_t *port)
+{
+	char buf[32], *colon;
+	unsigned long p = 0;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	colon = strchr(buf, ':');
+	if (colon) {
+		*colon = 0;
+		if (eb_parse_uint(colon + 1, 0, 65535, &p))
+			return -1;
+	}
+	*port = p;
+	return eb_parse_ipv4(buf, ip);
+}
+
+static int do_trace(int argc, char **argv)
+{
+	struct eb_trace_req rq = {};
+	struct eb_trace_res rs;
+	struct eb_err e = {};
+	struct opts o;
+	char a[16], b[16];
+	const unsigned char *ip, *l4;
+	uint16_t sp = 0, dp = 0;
+	int err;
+
+	parse_opts("trace", argc, argv, &o, "json");
+	if (o.nargs != 4)
+		die_usage("trace", "want FROM PROTO SRC[:PORT] DST[:PORT]");
+	rq.from = o.args[0];
+	if (!strcmp(o.args[1], "tcp"))
+		rq.proto = IPPROTO_TCP;
+	else if (!strcmp(o.args[1], "udp"))
+		rq.proto = IPPROTO_UDP;
+	else if (!strcmp(o.args[1], "icmp"))
+		rq.proto = IPPROTO_ICMP;
+	else
+		die_usage("trace", "unknown protocol '%s' (want tcp, udp or icmp)", o.args[1]);
+	if (parse_hostport(o.args[2], &rq.src, &rq.sport))
+		die_usage("trace", "invalid source '%s': want A.B.C.D[:PORT]", o.args[2]);
+	if (parse_hostport(o.args[3], &rq.dst, &rq.dport))
+		die_usage("trace", "invalid destination '%s': want A.B.C.D[:PORT]", o.args[3]);
+	if (rq.proto != IPPROTO_ICMP && (!rq.sport || !rq.dport))
+		die_usage("trace", "tcp and udp need ports: SRC:PORT DST:PORT");
+	if (rq.proto == IPPROTO_ICMP && !rq.sport)
+		rq.sport = 1;
+	need_root();
+	if (!eb_dp_exists(o.net)) {
+		fprintf(stderr, "%s: network '%s' does not exist\n", prog, o.net);
+		return 1;
+	}
+	err = eb_trace(o.net, &rq, &rs, &e);
+	if (err)
+		return fail(err, &e);
+	ip = rs.out + 14;
+	l4 = ip + (ip[0] & 0xf) * 4;
+	if (rs.out_len >= 14 + 20 + 4 && rq.proto != IPPROTO_ICMP) {
+		sp = l4[0] << 8 | l4[1];
+		dp = l4[2] << 8 | l4[3];
+	} else if (rs.out_len >= 14 + 20 + 8) {
+		sp = dp = l4[4] << 8 | l4[5];
+	}
+	if (json) {
+		printf("{\"verdict\":\"%s\",\"decision\":\"%s\",\"target\":\"%s\","
+		       "\"copies\":%u,\"out\":{\"src\":\"%s:%u\",\"dst\":\"%s:%u\"}}\n",
+		       rs.verdict == 7 ? "redirect" : rs.verdict == 2 ? "drop" : rs.verdict == 0 ? "pass" : "continue",
+		       eb_counter_name(rs.decision) ? eb_counter_name(rs.decision) : "?",
+		       rs.target_name, rs.copies, eb_ip_str(*(uint32_t *)(ip + 12), a), sp,
+		       eb_ip_str(*(uint32_t *)(ip + 16), b), dp);
+		return 0;
+	}
+	printf("verdict:  %s\n", verdict_str(rs.verdict));
+	printf("decision: %s (%s)\n", eb_counter_name(rs.decision) ? eb_counter_name(rs.decision) : "?",
+	       eb_counter_help(rs.decision) ? eb_counter_help(rs.decision) : "");
+	if (rs.target)
+		printf("to:       %s (ifindex %u)\n", rs.target_name[0] ? rs.target_name : "?",
+		       rs.target);
+	if (rs.copies)
+		printf("copies:   %u\n", rs.copies);
+	printf("out:      %s:%u -> %s:%u  (mac %02x:%02x:%02x:%02x:%02x:%02x -> "
+	       "%02x:%02x:%02x:%02x:%02x:%02x)\n",
+	       eb_ip_str(*(uint32_t *)(ip + 12), a), sp, eb_ip_str(*(uint32_t *)(ip + 16), b), dp,
+	       rs.out[6], rs.out[7], rs.out[8], rs.out[9], rs.out[10], rs.out[11], rs.out[0],
+	       rs.out[1], rs.out[2], rs.out[3], rs.out[4], rs.out[5]);
+	if (rs.decision == EB_CNT_SNAT_OUT && sp == 0)
+		printf("          (a new flow: its NAT port is chosen when the first real packet "
+		       "comes)\n");
+	return 0;
+}
+
+struct mon_print {
+	long left; /* events still to print; -1: no limit */
+};
+
+static int mon_print_one(const struct eb_event *ev, void *ctx)
+{
+	struct mon_print *mp = ctx;
+	char a[16], b[16], x[16];
+	const char *p = ev->proto == IPPROTO_TCP ? "tcp" : ev->proto == IPPROTO_UDP ? "udp"
+			: ev->proto == IPPROTO_ICMP ? "icmp" : "-";
+	const char *type = ev->type == EB_EV_SNAT_NEW ? "snat_new"
+			   : ev->type == EB_EV_DNAT_NEW ? "dnat_new"
+							: "drop";
+
+	if (json)
+		printf("{\"ts_ns\":%llu,\"event\":\"%s\",\"reason\":\"%s\",\"ifindex\":%u,"
+		       "\"proto\":\"%s\",\"src\":\"%s:%u\",\"dst\":\"%s:%u\",\"nat\":\"%s:%u\"}\n",
+		       (unsigned long long)ev->ts, type,
+		       ev->type == EB_EV_DROP && eb_counter_name(ev->reason) ? eb_counter_name(ev->reason) : "",
+		       ev->ifindex, p, eb_ip_str(ev->saddr, a), ntohs(ev->sport),
+		       eb_ip_str(ev->daddr, b), ntohs(ev->dport), eb_ip_str(ev->xaddr, x),
+		       ntohs(ev->xport));
+	else
+		printf("%-9s %-20s if %-4u %-4s %s:%u -> %s:%u%s%s:%u\n", type,
+		       ev->type == EB_EV_DROP && eb_counter_name(ev->reason) ? eb_counter_name(ev->reason) : "",
+		       ev->ifindex, p, eb_ip_str(ev->saddr, a), ntohs(ev->sport),
+		       eb_ip_str(ev->daddr, b), ntohs(ev->dport),
+		       ev->type == EB_EV_DROP ? "" : "  as ", ev->type == EB_EV_DROP ? "" : eb_ip_str(ev->xaddr, x),
+		       ntohs(ev->xport));
+	fflush(stdout);
+	if (mp->left > 0 && --mp->left == 0)
+		return 1;
+	return 0;
+}
+
+static int do_monitor(int argc, char **argv)
+{
+	struct mon_print mp = { .left = -1 };
+	struct eb_err e = {};
+	struct opts o;
+	unsigned long secs = 0, n;
+	int err, i, j = 0;
+
+	/* --count N and --timeout S, for scripts. */
+	for (i = 0; i < argc; i++) {
+		if ((!strcmp(argv[i], "--count") || !strcmp(argv[i], "--timeout")) && i + 1 < argc) {
+			if (eb_parse_uint(argv[i + 1], 1, 1UL << 30, &n))
+				die_usage("monitor", "invalid %s '%s'", argv[i], argv[i + 1]);
+			if (argv[i][2] == 'c')
+				mp.left = n;
+			else
+				secs = n;
+			i++;
+			continue;
+		}
+		argv[j++] = argv[i];
+	}
+	parse_opts("monitor", j, argv, &o, "json");
+	if (o.nargs)
+		die_usage("monitor", "unexpected argument '%s'", o.args[0]);
+	need_root();
+	if (!eb_dp_exists(o.net)) {
+		fprintf(stderr, "%s: network '%s' does not exist\n", prog, o.net);
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (!json)
+		fprintf(stderr, "%s: watching network '%s' (Ctrl-C stops)\n", prog, o.net);
+	err = eb_monitor(o.net, mon_print_one, &mp, &stop_now, secs * 1000, &e);
+	return err ? fail(err, &e) : 0;
+}
+
 /* ---- help ---- */
 
 static int do_help(int argc, char **argv);
@@ -716,6 +1105,24 @@ static const struct cmd cmds[] = {
 	{ "ports", do_ports, "ports [--net NAME] [--json]",
 	  "Lists published ports: host address and port, protocol, container and port,\n"
 	  "new flows from outside and connections translated on the host.\n" },
+	{ "stats", do_stats, "stats [--net NAME] [--json] [--watch [SECS]] [--prog]",
+	  "Counters summed over CPUs: what the datapath did and every drop by reason,\n"
+	  "then per container (from it / to it) and per published port.\n"
+	  "  --watch [SECS]  redraw every SECS seconds (default 1) with rates\n"
+	  "  --prog          each program's runs and nanoseconds per run, from the\n"
+	  "                  kernel's BPF statistics, switched on only while asked\n"
+	  "Same data: bpftool map dump pinned /sys/fs/bpf/ebnet/NAME/eb_stats\n" },
+	{ "trace", do_trace, "trace [--net NAME] [--json] FROM tcp|udp|icmp SRC[:PORT] DST[:PORT]",
+	  "Builds that packet as FROM (a container, or 'uplink' for the outside) would\n"
+	  "send it, runs it through the real program against the live maps\n"
+	  "(BPF_PROG_TEST_RUN) and prints the decision: delivered where, translated to\n"
+	  "what, or dropped and why. It changes nothing: no flow, NAT port or counter.\n"
+	  "Examples: ebnet trace web tcp 172.18.0.2:40000 203.0.113.2:80\n"
+	  "          ebnet trace uplink tcp 203.0.113.2:5555 198.51.100.1:8080\n" },
+	{ "monitor", do_monitor, "monitor [--net NAME] [--json] [--count N] [--timeout SECS]",
+	  "Streams events as they happen: new NAT flows, new flows to published ports,\n"
+	  "drops with their reason. The datapath writes events only while a monitor\n"
+	  "runs (and for 3 s after one dies).\n" },
 	{ "ct", do_ct, "ct [--net NAME] [--json] [list|flush]",
 	  "Lists the network's NAT flows: protocol, source as the container sent it,\n"
 	  "destination, the translated source, state, age, packets and bytes each way.\n"

@@ -7,12 +7,92 @@
 
 static __always_inline void eb_count(__u32 idx, __u32 bytes)
 {
-	struct eb_counter_val *v = bpf_map_lookup_elem(&eb_stats, &idx);
+	struct eb_counter_val *v;
+
+	if (eb_trace_mode)
+		return;
+	v = bpf_map_lookup_elem(&eb_stats, &idx);
 
 	if (v) {
 		v->packets++;
 		v->bytes += bytes;
 	}
+}
+
+/* A container's traffic: dir 0 from it, 1 to it. */
+static __always_inline void eb_ctr_count(__u32 ifindex, int dir, __u32 bytes)
+{
+	struct eb_ctr_counters *v, zero = {};
+
+	if (eb_trace_mode)
+		return;
+	v = bpf_map_lookup_elem(&eb_ctr_stats, &ifindex);
+	if (!v) {
+		bpf_map_update_elem(&eb_ctr_stats, &ifindex, &zero, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&eb_ctr_stats, &ifindex);
+		if (!v)
+			return;
+	}
+	if (dir) {
+		v->to_packets++;
+		v->to_bytes += bytes;
+	} else {
+		v->from_packets++;
+		v->from_bytes += bytes;
+	}
+}
+
+/* Traffic to a published port, counted under the key it was published with. */
+static __always_inline void eb_port_count(const struct eb_pub_key *k, __u32 bytes)
+{
+	struct eb_counter_val *v, zero = {};
+
+	if (eb_trace_mode)
+		return;
+	v = bpf_map_lookup_elem(&eb_port_stats, k);
+	if (!v) {
+		bpf_map_update_elem(&eb_port_stats, k, &zero, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&eb_port_stats, k);
+		if (!v)
+			return;
+	}
+	v->packets++;
+	v->bytes += bytes;
+}
+
+/* An event for `ebnet monitor`, only while one listens. */
+static __always_inline void eb_event(__u32 type, __u32 reason, __u32 ifindex, __u32 saddr,
+				     __u32 daddr, __u16 sport, __u16 dport, __u8 proto,
+				     __u32 xaddr, __u16 xport)
+{
+	__u32 zero = 0;
+	__u64 *until, now;
+	struct eb_event *ev;
+
+	if (eb_trace_mode)
+		return;
+	until = bpf_map_lookup_elem(&eb_monitor, &zero);
+	if (!until || !*until)
+		return;
+	now = bpf_ktime_get_ns();
+	if (now > *until)
+		return;
+	ev = bpf_ringbuf_reserve(&eb_events, sizeof(*ev), 0);
+	if (!ev)
+		return;
+	ev->ts = now;
+	ev->type = type;
+	ev->reason = reason;
+	ev->ifindex = ifindex;
+	ev->saddr = saddr;
+	ev->daddr = daddr;
+	ev->xaddr = xaddr;
+	ev->sport = sport;
+	ev->dport = dport;
+	ev->xport = xport;
+	ev->proto = proto;
+	ev->pad = 0;
+	bpf_ringbuf_submit(ev, 0);
 }
 
 #endif

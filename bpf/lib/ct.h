@@ -159,6 +159,8 @@ static __always_inline void eb_ct_key_in(struct eb_ct_key *k, const struct eb_pk
 static __always_inline void eb_ct_account(struct eb_ct_entry *e, int dir, __u32 len, __u64 now,
 					  __u8 state)
 {
+	if (eb_trace_mode)
+		return;
 	e->last_seen = now;
 	if ((e->state & state) != state)
 		e->state |= state;
@@ -196,7 +198,7 @@ static __always_inline struct eb_ct_entry *eb_snat_bind(const struct eb_pkt *p, 
 	e = bpf_map_lookup_elem(ct, &k);
 	if (e && !eb_ct_expired(e, p->proto, cfg, now))
 		return e;
-	if (e) {
+	if (e && !eb_trace_mode) {
 		/* Expired: its binding is released, a new one is made. */
 		bpf_map_delete_elem(ct, &e->peer);
 		bpf_map_delete_elem(ct, &k);
@@ -204,6 +206,24 @@ static __always_inline struct eb_ct_entry *eb_snat_bind(const struct eb_pkt *p, 
 	if (!cfg->snat_ip || max < min) {
 		*err = EB_DROP(EB_CNT_DROP_NO_ROUTE);
 		return NULL;
+	}
+	if (eb_trace_mode) {
+		/* What a new flow would get, claiming nothing: its own port
+		 * when that is in the NAT range, else one found at run time
+		 * (shown as port 0). */
+		__u32 zero = 0;
+
+		e = bpf_map_lookup_elem(&eb_scratch, &zero);
+		if (!e) {
+			*err = EB_DROP(EB_CNT_DROP_CT_FULL);
+			return NULL;
+		}
+		__builtin_memset(e, 0, sizeof(*e));
+		e->xaddr = cfg->snat_ip;
+		e->xport = orig >= min && orig <= max ? p->sport : 0;
+		e->kind = EB_CT_SNAT_CTR;
+		e->ifindex = ifindex;
+		return e;
 	}
 
 	__builtin_memset(&rk, 0, sizeof(rk));
@@ -275,6 +295,8 @@ static __always_inline struct eb_ct_entry *eb_snat_bind(const struct eb_pkt *p, 
 		return NULL;
 	}
 	eb_count(EB_CNT_SNAT_NEW, 0);
+	eb_event(EB_EV_SNAT_NEW, 0, ifindex, p->saddr, p->daddr, p->sport, p->dport, p->proto,
+		 ne.xaddr, ne.xport);
 	return e;
 }
 

@@ -118,4 +118,53 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } eb_netns SEC(".maps");
 
+/* host-side ifindex -> container traffic, per CPU; written by the datapath. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, EB_MAX_ENDPOINTS);
+	__type(key, __u32);
+	__type(value, struct eb_ctr_counters);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_ctr_stats SEC(".maps");
+
+/* published port -> traffic from outside, per CPU; written by the datapath. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct eb_pub_key);
+	__type(value, struct eb_counter_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_port_stats SEC(".maps");
+
+/* events for ebnet monitor; written by the datapath while someone listens. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_events SEC(".maps");
+
+/* 0 -> listening until (ns, CLOCK_MONOTONIC); written by ebnet monitor. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_monitor SEC(".maps");
+
+/* Scratch space for `ebnet trace`: the binding a new flow would get.
+ * Not pinned: each loaded object has its own. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct eb_ct_entry);
+} eb_scratch SEC(".maps");
+
+/* Set in the copy of a program that `ebnet trace` loads: the program
+ * decides as it would, and changes nothing (no conntrack entry, NAT port,
+ * counter, event or flood copy). Zero in the programs that carry traffic,
+ * where the compiler drops the checks. */
+const volatile __u32 eb_trace_mode = 0;
+
 #endif

@@ -83,7 +83,21 @@ static __always_inline int eb_deliver(struct __sk_buff *skb, __u32 ifindex)
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
 	bpf_skb_change_type(skb, PACKET_HOST);
 	skb->cb[EB_CB_TARGET] = ifindex;
+	eb_ctr_count(ifindex, 1, skb->len);
 	return bpf_redirect_peer(ifindex, 0);
+}
+
+/* Counts traffic to a published port under the key it was published with. */
+static __always_inline void eb_port_count_for(const struct eb_ct_key *k2,
+					      const struct eb_config *cfg, __u32 len)
+{
+	struct eb_pub_key pk = { .host_ip = k2->dst, .host_port = k2->dport, .proto = k2->proto };
+
+	if (eb_trace_mode)
+		return;
+	if (!bpf_map_lookup_elem(&eb_published, &pk))
+		pk.host_ip = 0;
+	eb_port_count(&pk, len);
 }
 
 /*
@@ -145,7 +159,12 @@ static __always_inline int eb_snat_reverse(struct __sk_buff *skb, struct eb_pkt 
 	if (eb_rewrite(skb, p->l3, p->l4, p->proto, false, p->daddr, e2->xaddr, p->dport,
 		       e2->xport))
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
-	*cnt = e2->kind == EB_CT_DNAT_OUT ? EB_CNT_DNAT_IN : EB_CNT_SNAT_IN;
+	if (e2->kind == EB_CT_DNAT_OUT) {
+		eb_port_count_for(&k, cfg, len);
+		*cnt = EB_CNT_DNAT_IN;
+	} else {
+		*cnt = EB_CNT_SNAT_IN;
+	}
 	return eb_deliver(skb, e2->ifindex);
 }
 
@@ -208,13 +227,18 @@ static __always_inline int eb_dnat_new(struct __sk_buff *skb, struct eb_pkt *p,
 	e1.bytes[1] = len;
 
 	ct = eb_ct_map(p->proto);
-	if (bpf_map_update_elem(ct, &k1, &e1, BPF_ANY))
-		return EB_DROP(EB_CNT_DROP_CT_FULL);
-	if (bpf_map_update_elem(ct, &k2, &e2, BPF_ANY)) {
-		bpf_map_delete_elem(ct, &k1);
-		return EB_DROP(EB_CNT_DROP_CT_FULL);
+	if (!eb_trace_mode) {
+		if (bpf_map_update_elem(ct, &k1, &e1, BPF_ANY))
+			return EB_DROP(EB_CNT_DROP_CT_FULL);
+		if (bpf_map_update_elem(ct, &k2, &e2, BPF_ANY)) {
+			bpf_map_delete_elem(ct, &k1);
+			return EB_DROP(EB_CNT_DROP_CT_FULL);
+		}
+		__sync_fetch_and_add(&pub->conns, 1);
+		eb_port_count(&pk, len);
+		eb_event(EB_EV_DNAT_NEW, 0, skb->ifindex, p->saddr, p->daddr, p->sport, p->dport,
+			 p->proto, e2.xaddr, e2.xport);
 	}
-	__sync_fetch_and_add(&pub->conns, 1);
 	if (eb_rewrite(skb, p->l3, p->l4, p->proto, false, p->daddr, e2.xaddr, p->dport, e2.xport))
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
 	eb_count(EB_CNT_DNAT_NEW, 0);

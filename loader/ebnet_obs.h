@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Seeing the datapath: counters summed over CPUs, a dry run of the real
+ * programs against the live maps (trace), and the event stream (monitor).
+ */
+#ifndef EBNET_OBS_H
+#define EBNET_OBS_H
+
+#include <stdint.h>
+#include "ebnet.h"
+
+/* The name of a counter of enum eb_counter ("drop_spoof_mac"...), or NULL. */
+const char *eb_counter_name(unsigned int idx);
+const char *eb_counter_help(unsigned int idx);
+
+struct eb_ctr_stat {
+	char name[EB_NAME_LEN];
+	uint32_t ifindex;
+	struct eb_ctr_counters c;
+};
+
+struct eb_port_stat {
+	struct eb_pub_key key;
+	char name[EB_NAME_LEN];
+	struct eb_counter_val c;
+};
+
+struct eb_stats_snap {
+	struct eb_counter_val global[EB_CNT_MAX];
+	int nctr;
+	struct eb_ctr_stat ctr[EB_MAX_ENDPOINTS];
+	int nport;
+	struct eb_port_stat *port; /* malloc'd, up to 65536 */
+};
+
+int eb_stats_read(const char *net, struct eb_stats_snap *s, struct eb_err *e);
+void eb_stats_free(struct eb_stats_snap *s);
+
+/* One program's run count and run time, from the kernel's BPF statistics. */
+struct eb_prog_stat {
+	char name[64];
+	uint64_t run_cnt, run_time_ns;
+};
+/* Pinned programs of a network; returns the count. */
+int eb_prog_stats(const char *net, struct eb_prog_stat *out, int max);
+
+/* ebnet trace */
+struct eb_trace_req {
+	const char *from; /* container name or "uplink" */
+	uint8_t proto;
+	uint32_t src, dst;
+	uint16_t sport, dport; /* host order; ICMP: sport = echo id */
+};
+
+struct eb_trace_res {
+	int verdict;	   /* TC verdict */
+	uint32_t decision; /* enum eb_counter */
+	uint32_t target;   /* ifindex the packet goes to, 0: none */
+	char target_name[64];
+	uint32_t copies;
+	uint32_t out_len;
+	unsigned char out[256]; /* the packet as the program left it */
+};
+
+int eb_trace(const char *net, const struct eb_trace_req *rq, struct eb_trace_res *rs,
+	     struct eb_err *e);
+
+/* ebnet monitor: calls fn for each event until fn returns non-zero or
+ * *stop is set; max_ms 0 runs until then. */
+typedef int (*eb_event_fn)(const struct eb_event *ev, void *ctx);
+int eb_monitor(const char *net, eb_event_fn fn, void *ctx, volatile int *stop, int max_ms,
+	       struct eb_err *e);
+
+#endif

@@ -49,7 +49,14 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUT)/loader/%.o: loader/%.c $(HDRS) $(SKELS) | $(OUT)/loader
+# The datapath's identity: `ebnet up` replaces the programs of a running
+# network when it differs (upgrade in place), and keeps its maps.
+$(OUT)/build_id.h: $(BPF_OBJS)
+	$(call msg,GEN,$@)
+	$(Q)printf '#define EB_BUILD_ID "%s"\n' "$$(cat $^ | sha256sum | cut -c1-16)" > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(OUT)/loader/%.o: loader/%.c $(HDRS) $(SKELS) $(OUT)/build_id.h | $(OUT)/loader
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 

@@ -20,6 +20,7 @@
 #include "uplink.skel.h"
 #include "host_sock.skel.h"
 #include "gc.skel.h"
+#include "build_id.h"
 
 /* tcx arrived in Linux 6.6; the uapi headers of older distributions do not
  * name it, the value is fixed by the kernel ABI. */
@@ -31,6 +32,7 @@ void eb_dp_init(struct eb_dp *dp)
 	dp->prog_container = dp->prog_uplink = -1;
 	dp->ct_tcp = dp->ct_other = dp->published = dp->netns = -1;
 	dp->ctr_stats = dp->port_stats = -1;
+	dp->upgraded = false;
 	for (int i = 0; i < EB_NSOCK_PROGS; i++)
 		dp->prog_sock[i] = -1;
 }
@@ -334,6 +336,94 @@ static int load_and_pin(const char *net, struct bpf_object *obj, const char *pin
 	return 0;
 }
 
+/* Were the programs attached now built from another datapath than this
+ * ebnet's? EBNET_FORCE_UPGRADE=1 says yes (tests use it). */
+static bool needs_upgrade(const char *net)
+{
+	struct eb_build b = {};
+	char p[PATH_MAX];
+	__u32 zero = 0;
+	const char *force = getenv("EBNET_FORCE_UPGRADE");
+	int fd;
+
+	pin_path(net, EB_PROG_PIN_CONTAINER, p, sizeof(p));
+	if (access(p, F_OK) < 0)
+		return false; /* nothing attached yet */
+	if (force && !strcmp(force, "1"))
+		return true;
+	pin_path(net, EB_MAP_BUILD, p, sizeof(p));
+	fd = bpf_obj_get(p);
+	if (fd < 0)
+		return true; /* from before builds were recorded */
+	bpf_map_lookup_elem(fd, &zero, &b);
+	close(fd);
+	return strncmp(b.id, EB_BUILD_ID, sizeof(b.id)) != 0;
+}
+
+static int write_build(const char *net, struct eb_err *e)
+{
+	struct eb_build b = {};
+	char p[PATH_MAX];
+	__u32 zero = 0;
+	int fd, err = 0;
+
+	snprintf(b.id, sizeof(b.id), "%s", EB_BUILD_ID);
+	pin_path(net, EB_MAP_BUILD, p, sizeof(p));
+	fd = bpf_obj_get(p);
+	if (fd < 0)
+		return 0; /* made by the next load */
+	if (bpf_map_update_elem(fd, &zero, &b, BPF_ANY) < 0) {
+		err = -errno;
+		eb_errf(e, "cannot write map '%s': %s", EB_MAP_BUILD, strerror(-err));
+	}
+	close(fd);
+	return err;
+}
+
+/* After an upgrade: every pinned link (tcx ports, the uplink, the cgroup
+ * hooks) gets the new program in one atomic step each (bpf_link_update);
+ * packets see the old program or the new one, never none. */
+static int swap_links(const char *net, struct eb_err *e)
+{
+	char dir[PATH_MAX], p[PATH_MAX * 2], prog[PATH_MAX * 2];
+	struct dirent *de;
+	DIR *d;
+	int err = 0;
+
+	eb_pin_dir(net, dir, sizeof(dir));
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		const char *n = de->d_name;
+		int lfd, pfd;
+
+		if (strncmp(n, "link_", 5))
+			continue;
+		if (!strcmp(n, EB_LINK_PIN_UPLINK))
+			pin_path(net, EB_PROG_PIN_UPLINK, prog, sizeof(prog));
+		else if (!strncmp(n, "link_cg_", 8))
+			snprintf(prog, sizeof(prog), "%s/prog_%s", dir, n + 8);
+		else
+			pin_path(net, EB_PROG_PIN_CONTAINER, prog, sizeof(prog));
+		snprintf(p, sizeof(p), "%s/%s", dir, n);
+		lfd = bpf_obj_get(p);
+		pfd = bpf_obj_get(prog);
+		if (lfd >= 0 && pfd >= 0 && bpf_link_update(lfd, pfd, NULL) < 0) {
+			err = -errno;
+			eb_errf(e, "cannot give '%s' the new program: %s", p, strerror(-err));
+		}
+		if (lfd >= 0)
+			close(lfd);
+		if (pfd >= 0)
+			close(pfd);
+		if (err)
+			break;
+	}
+	closedir(d);
+	return err;
+}
+
 /* Arms the conntrack sweeper (bpf/gc.bpf.c) by running its start program
  * once; running it again restarts the timer. */
 static int start_gc(const char *net, struct eb_err *e)
@@ -364,6 +454,7 @@ int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz
 	struct host_sock_bpf *sskel = NULL;
 	struct gc_bpf *gskel = NULL;
 	char dir[PATH_MAX], p[PATH_MAX];
+	bool upgrade;
 	int err;
 
 	eb_dp_init(dp);
@@ -383,12 +474,14 @@ int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz
 		return err;
 	}
 
-	/* Each object is loaded when its program pin is missing: the first
-	 * run, or a run that stopped halfway. Maps that are pinned already
-	 * are reused, the others created and pinned (pin_root_path). */
+	/* Each object is loaded when its program pin is missing (the first
+	 * run, or a run that stopped halfway), and all of them when the
+	 * attached programs are of another build (an upgrade). Maps that are
+	 * pinned already are reused, the others created and pinned. */
 	oo.pin_root_path = dir;
+	upgrade = needs_upgrade(net);
 	pin_path(net, EB_PROG_PIN_CONTAINER, p, sizeof(p));
-	if (access(p, F_OK) < 0) {
+	if (upgrade || access(p, F_OK) < 0) {
 		cskel = container_bpf__open_opts(&oo);
 		if (!cskel) {
 			err = -errno;
@@ -400,7 +493,7 @@ int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz
 			goto out;
 	}
 	pin_path(net, EB_PROG_PIN_UPLINK, p, sizeof(p));
-	if (access(p, F_OK) < 0) {
+	if (upgrade || access(p, F_OK) < 0) {
 		uskel = uplink_bpf__open_opts(&oo);
 		if (!uskel) {
 			err = -errno;
@@ -412,7 +505,7 @@ int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz
 			goto out;
 	}
 	pin_path(net, eb_sock_progs[0].pin, p, sizeof(p));
-	if (access(p, F_OK) < 0) {
+	if (upgrade || access(p, F_OK) < 0) {
 		sskel = host_sock_bpf__open_opts(&oo);
 		if (!sskel) {
 			err = -errno;
@@ -424,7 +517,7 @@ int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz
 			goto out;
 	}
 	pin_path(net, EB_PROG_PIN_GC, p, sizeof(p));
-	if (access(p, F_OK) < 0) {
+	if (upgrade || access(p, F_OK) < 0) {
 		gskel = gc_bpf__open_opts(&oo);
 		if (!gskel) {
 			err = -errno;
@@ -435,10 +528,24 @@ int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz
 		if (err)
 			goto out;
 	}
+	if (upgrade) {
+		err = swap_links(net, e);
+		if (err)
+			goto out;
+		dp->upgraded = true;
+	}
+	err = write_build(net, e);
+	if (err)
+		goto out;
 	err = start_gc(net, e);
 	if (err)
 		goto out;
-	err = eb_dp_open(net, dp, e);
+	{
+		bool up = dp->upgraded;
+
+		err = eb_dp_open(net, dp, e);
+		dp->upgraded = up;
+	}
 	if (!err)
 		err = open_pin(net, EB_PROG_PIN_CONTAINER, &dp->prog_container, e);
 	if (!err)

@@ -26,6 +26,7 @@ struct eb_dp {
 	int prog_container;		   /* eb_from_container */
 	int prog_uplink;		   /* eb_from_uplink */
 	int prog_sock[EB_NSOCK_PROGS]; /* connect4, sendmsg4, recvmsg4, getpeername4 */
+	bool upgraded; /* eb_dp_ensure replaced the programs: clsact hooks need them too */
 };
 
 /* The cgroup sock_addr programs: pin of the program, pin of its link. */

@@ -797,6 +797,24 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 	c.attach = o->attach != EB_ATTACH_AUTO	    ? o->attach
 		   : (c.cfg.flags & EB_CFG_CLSACT) ? EB_ATTACH_CLSACT
 						    : EB_ATTACH_AUTO;
+	if (c.dp.upgraded) {
+		/* tcx and cgroup links were swapped; clsact filters are
+		 * replaced in place (BPF_TC_F_REPLACE), port by port. */
+		for (i = 0; i < c.neps; i++) {
+			bool cls;
+
+			if ((c.eps[i].flags & EB_EP_CLSACT) && c.eps[i].ifindex)
+				eb_dp_attach(&c.dp, c.net, c.eps[i].ifindex, c.eps[i].host_dev,
+					     EB_ATTACH_CLSACT, &cls, e);
+		}
+		if (c.cfg.flags & EB_CFG_UPLINK_CLSACT) {
+			bool cls, made;
+
+			eb_dp_attach_uplink(&c.dp, c.net, c.cfg.uplink_ifindex, "uplink",
+					    EB_ATTACH_CLSACT, &cls, &made, e);
+		}
+		e->msg[0] = 0;
+	}
 	err = ensure_uplink(&c);
 	if (err)
 		goto out;

@@ -33,6 +33,7 @@
 #define EB_MAP_PORT_STATS "eb_port_stats"
 #define EB_MAP_EVENTS	 "eb_events"
 #define EB_MAP_MONITOR	 "eb_monitor"
+#define EB_MAP_BUILD	 "eb_build"
 
 #define EB_PIN_ROOT	 "/sys/fs/bpf/ebnet"
 
@@ -300,6 +301,12 @@ struct eb_event {
 	__u8 pad;
 };
 _Static_assert(sizeof(struct eb_event) == 40, "eb_event layout");
+
+/* eb_build[0]: the build of the programs attached now (a hash of the BPF
+ * objects). Written by `ebnet up`; a different build replaces them. */
+struct eb_build {
+	char id[32];
+};
 
 /* What the datapath decided, left in skb->cb for BPF_PROG_TEST_RUN callers
  * (unit tests, and later `ebnet trace`): cb[0] = enum eb_counter of the

@@ -152,6 +152,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } eb_monitor SEC(".maps");
 
+/* 0 -> the build of the attached programs; written by ebnet up. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct eb_build);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_build SEC(".maps");
+
 /* Scratch space for `ebnet trace`: the binding a new flow would get.
  * Not pinned: each loaded object has its own. */
 struct {

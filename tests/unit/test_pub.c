@@ -1,0 +1,833 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Published ports in the datapath, through BPF_PROG_TEST_RUN: DNAT of new
+ * flows from outside on the uplink (eb_from_uplink), the container's
+ * replies translated back (eb_from_container), TCP and UDP, every
+ * checksum recomputed here from scratch and compared; and the parser of
+ * `ebnet publish` specs (eb_parse_port_spec).
+ *
+ * The programs are loaded from the skeletons with pinning off (nothing
+ * under /sys/fs/bpf is touched) and share their maps through
+ * bpf_map__reuse_fd. The test runs in a private network namespace of its
+ * own (unshare), where it makes the devices that the datapath needs to
+ * see: a container port (veth ctr0) and an uplink (veth up0) with a route
+ * out, so that bpf_fib_lookup() answers as on a real host.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <linux/pkt_cls.h>
+#include <netinet/in.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "check.h"
+#include "util.h"
+#include "nl.h"
+#include "ebnet_maps.h"
+#include "uplink.skel.h"
+#include "container.skel.h"
+
+#define SNAT_IP	  "198.51.100.1"
+#define ROUTER_IP "198.51.100.254"
+#define CLIENT_IP "203.0.113.2"
+#define CTR_IP	  "10.91.0.2"
+#define GW_IP	  "10.91.0.1"
+
+static const unsigned char ctr_mac[6] = { 0x02, 0xeb, 0x0a, 0x5b, 0x00, 0x02 };
+static const unsigned char port_mac[6] = { 0x06, 0xeb, 0x0a, 0x5b, 0x00, 0x02 };
+static const unsigned char up_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0xaa, 0x01 };
+static const unsigned char rtr_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0xaa, 0xfe };
+
+static struct uplink_bpf *us;
+static struct container_bpf *cs;
+static int ctr_ifindex, up_ifindex;
+
+static uint32_t ip(const char *s)
+{
+	uint32_t a = 0;
+
+	inet_pton(AF_INET, s, &a);
+	return a;
+}
+
+/* ---- packets ---- */
+
+struct pkt {
+	unsigned char buf[256];
+	unsigned int len;
+};
+
+static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (p[i] << 8) | p[i + 1];
+	if (len & 1)
+		sum += p[len - 1] << 8;
+	return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* The IPv4 header's checksum over the header as it is: 0 when right. */
+static uint16_t ip_csum_check(const struct iphdr *iph)
+{
+	return csum_fold(csum_add(0, iph, iph->ihl * 4));
+}
+
+/* The L4 checksum over pseudo header and segment as they are: 0 when right. */
+static uint16_t l4_csum_check(const struct iphdr *iph)
+{
+	const unsigned char *l4 = (const unsigned char *)iph + iph->ihl * 4;
+	unsigned int l4len = ntohs(iph->tot_len) - iph->ihl * 4;
+	uint32_t sum = 0;
+	unsigned char ph[12];
+
+	memcpy(ph, &iph->saddr, 4);
+	memcpy(ph + 4, &iph->daddr, 4);
+	ph[8] = 0;
+	ph[9] = iph->protocol;
+	ph[10] = l4len >> 8;
+	ph[11] = l4len & 0xff;
+	sum = csum_add(sum, ph, sizeof(ph));
+	sum = csum_add(sum, l4, l4len);
+	return csum_fold(sum);
+}
+
+/* Fills in both checksums from scratch (UDP: zero_udp keeps 0, "none"). */
+static void pkt_csum(struct pkt *p, bool zero_udp)
+{
+	struct iphdr *iph = (void *)(p->buf + ETH_HLEN);
+	unsigned char *l4 = (unsigned char *)iph + iph->ihl * 4;
+	uint16_t c;
+
+	iph->check = 0;
+	c = ip_csum_check(iph);
+	iph->check = htons(c);
+	if (iph->protocol == IPPROTO_TCP) {
+		struct tcphdr *th = (void *)l4;
+
+		th->check = 0;
+		th->check = htons(l4_csum_check(iph));
+	} else if (iph->protocol == IPPROTO_UDP) {
+		struct udphdr *uh = (void *)l4;
+
+		uh->check = 0;
+		if (!zero_udp) {
+			c = l4_csum_check(iph);
+			uh->check = htons(c ? c : 0xffff);
+		}
+	}
+}
+
+/* Ethernet + IPv4 + TCP (flags) or UDP, with a small payload. */
+static void mkpkt(struct pkt *p, const unsigned char *dmac, const unsigned char *smac,
+		  uint8_t proto, const char *src, uint16_t sport, const char *dst, uint16_t dport,
+		  uint8_t tcp_flags, bool zero_udp)
+{
+	struct ethhdr *eth = (void *)p->buf;
+	struct iphdr *iph = (void *)(p->buf + ETH_HLEN);
+	unsigned char *l4 = (unsigned char *)(iph + 1);
+	static const char payload[] = "ebnet-publish!";
+	unsigned int l4len;
+
+	memset(p, 0, sizeof(*p));
+	memcpy(eth->h_dest, dmac, 6);
+	memcpy(eth->h_source, smac, 6);
+	eth->h_proto = htons(ETH_P_IP);
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->ttl = 64;
+	iph->id = htons(0x1234);
+	iph->protocol = proto;
+	iph->saddr = ip(src);
+	iph->daddr = ip(dst);
+	if (proto == IPPROTO_TCP) {
+		struct tcphdr *th = (void *)l4;
+
+		th->source = htons(sport);
+		th->dest = htons(dport);
+		th->seq = htonl(1000);
+		th->ack_seq = (tcp_flags & 0x10) ? htonl(2000) : 0;
+		th->doff = 5;
+		((unsigned char *)th)[13] = tcp_flags;
+		th->window = htons(64240);
+		memcpy(l4 + sizeof(*th), payload, sizeof(payload) - 1);
+		l4len = sizeof(*th) + sizeof(payload) - 1;
+	} else {
+		struct udphdr *uh = (void *)l4;
+
+		uh->source = htons(sport);
+		uh->dest = htons(dport);
+		l4len = sizeof(*uh) + sizeof(payload) - 1;
+		uh->len = htons(l4len);
+		memcpy(l4 + sizeof(*uh), payload, sizeof(payload) - 1);
+	}
+	iph->tot_len = htons(sizeof(*iph) + l4len);
+	p->len = ETH_HLEN + sizeof(*iph) + l4len;
+	pkt_csum(p, zero_udp);
+}
+
+static struct iphdr *pkt_ip(struct pkt *p)
+{
+	return (void *)(p->buf + ETH_HLEN);
+}
+
+static uint16_t pkt_sport(struct pkt *p)
+{
+	return ntohs(*(uint16_t *)(p->buf + ETH_HLEN + sizeof(struct iphdr)));
+}
+
+static uint16_t pkt_dport(struct pkt *p)
+{
+	return ntohs(*(uint16_t *)(p->buf + ETH_HLEN + sizeof(struct iphdr) + 2));
+}
+
+static uint16_t pkt_udp_csum(struct pkt *p)
+{
+	return ((struct udphdr *)(p->buf + ETH_HLEN + sizeof(struct iphdr)))->check;
+}
+
+/* Runs prog on in (arriving on ifindex); out gets the packet as left. */
+static int run(struct bpf_program *prog, int ifindex, const struct pkt *in, struct pkt *out,
+	       struct __sk_buff *ctx_out)
+{
+	struct __sk_buff ctx = { .ifindex = ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in->buf, .data_size_in = in->len,
+		    .data_out = out->buf, .data_size_out = sizeof(out->buf), .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .ctx_out = ctx_out,
+		    .ctx_size_out = sizeof(*ctx_out), .repeat = 1);
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	memset(ctx_out, 0, sizeof(*ctx_out));
+	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &o);
+	if (err) {
+		fprintf(stderr, "test_run of %s: %s\n", bpf_program__name(prog), strerror(errno));
+		return -1000;
+	}
+	out->len = o.data_size_out;
+	return (int)o.retval;
+}
+
+/* ---- maps ---- */
+
+static int ct_count(int fd, int kind)
+{
+	struct eb_ct_key k, next;
+	struct eb_ct_entry v;
+	void *prev = NULL;
+	int n = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, &v) == 0 && (kind < 0 || v.kind == kind))
+			n++;
+	}
+	return n;
+}
+
+static void ct_clear(int fd)
+{
+	struct eb_ct_key k;
+
+	while (bpf_map_get_next_key(fd, NULL, &k) == 0)
+		bpf_map_delete_elem(fd, &k);
+}
+
+static struct eb_ct_key ctkey(const char *src, uint16_t sport, const char *dst, uint16_t dport,
+			      uint8_t proto)
+{
+	struct eb_ct_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.src = ip(src);
+	k.dst = ip(dst);
+	k.sport = htons(sport);
+	k.dport = htons(dport);
+	k.proto = proto;
+	return k;
+}
+
+static int publish(uint32_t host_ip, uint16_t hport, uint8_t proto, uint16_t cport)
+{
+	struct eb_pub_key k;
+	struct eb_pub_val v;
+
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	k.host_ip = host_ip;
+	k.host_port = htons(hport);
+	k.proto = proto;
+	v.ctr_ip = ip(CTR_IP);
+	v.ctr_port = htons(cport);
+	v.ifindex = ctr_ifindex;
+	snprintf(v.name, sizeof(v.name), "web");
+	return bpf_map_update_elem(bpf_map__fd(us->maps.eb_published), &k, &v, BPF_ANY);
+}
+
+static uint64_t pub_conns(uint32_t host_ip, uint16_t hport, uint8_t proto)
+{
+	struct eb_pub_key k;
+	struct eb_pub_val v;
+
+	memset(&k, 0, sizeof(k));
+	k.host_ip = host_ip;
+	k.host_port = htons(hport);
+	k.proto = proto;
+	if (bpf_map_lookup_elem(bpf_map__fd(us->maps.eb_published), &k, &v))
+		return (uint64_t)-1;
+	return v.conns;
+}
+
+/* ---- setup: a private namespace, devices, programs, maps ---- */
+
+static int setup_net(void)
+{
+	struct eb_nl nl;
+	struct eb_link l;
+	int err;
+
+	if (unshare(CLONE_NEWNET)) {
+		fprintf(stderr, "unshare(CLONE_NEWNET): %s\n", strerror(errno));
+		return -errno;
+	}
+	err = eb_nl_open(&nl);
+	if (err)
+		return err;
+	if (!eb_nl_link_get(&nl, "lo", &l))
+		eb_nl_link_up(&nl, l.ifindex);
+	err = eb_nl_veth_add(&nl, "ctr0", port_mac, "ctr0p", ctr_mac, -1);
+	if (!err)
+		err = eb_nl_veth_add(&nl, "up0", up_mac, "up0p", rtr_mac, -1);
+	if (err)
+		goto out;
+	const char *devs[] = { "ctr0", "ctr0p", "up0", "up0p" };
+	for (int i = 0; i < 4; i++) {
+		err = eb_nl_link_get(&nl, devs[i], &l);
+		if (err)
+			goto out;
+		if (i == 0)
+			ctr_ifindex = l.ifindex;
+		if (i == 2)
+			up_ifindex = l.ifindex;
+		err = eb_nl_link_up(&nl, l.ifindex);
+		if (err)
+			goto out;
+	}
+	/* The container port forwards (bpf_fib_lookup() answers only for
+	 * packets coming in where forwarding is on): this namespace only. */
+	err = eb_nl_link_port_conf(&nl, ctr_ifindex);
+	if (!err)
+		err = eb_nl_addr_add(&nl, up_ifindex, ip(SNAT_IP), 24, false);
+	if (!err)
+		err = eb_nl_route_add(&nl, 0, 0, ip(ROUTER_IP), up_ifindex, 0);
+	if (!err)
+		err = eb_nl_neigh_add(&nl, up_ifindex, ip(ROUTER_IP), rtr_mac);
+out:
+	if (err)
+		fprintf(stderr, "setting up the private namespace: %s\n", strerror(-err));
+	eb_nl_close(&nl);
+	return err;
+}
+
+static int silent(enum libbpf_print_level lvl, const char *fmt, va_list ap)
+{
+	return lvl == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+static int setup_progs(void)
+{
+	struct bpf_map *m;
+	int err;
+
+	libbpf_set_print(silent);
+	us = uplink_bpf__open();
+	cs = container_bpf__open();
+	if (!us || !cs)
+		return -errno;
+	/* No pins: nothing outside this process sees these maps. */
+	bpf_object__for_each_map(m, us->obj)
+		bpf_map__set_pin_path(m, NULL);
+	bpf_object__for_each_map(m, cs->obj)
+		bpf_map__set_pin_path(m, NULL);
+	err = uplink_bpf__load(us);
+	if (err) {
+		fprintf(stderr, "loading uplink.bpf.o: %s\n", strerror(-err));
+		return err;
+	}
+	/* One set of maps for both programs, as the pin folder gives them. */
+	bpf_object__for_each_map(m, cs->obj) {
+		struct bpf_map *um = bpf_object__find_map_by_name(us->obj, bpf_map__name(m));
+
+		if (um && bpf_map__name(m)[0] != '.') {
+			err = bpf_map__reuse_fd(m, bpf_map__fd(um));
+			if (err)
+				return err;
+		}
+	}
+	err = container_bpf__load(cs);
+	if (err)
+		fprintf(stderr, "loading container.bpf.o: %s\n", strerror(-err));
+	return err;
+}
+
+static int setup_maps(void)
+{
+	struct eb_config cfg;
+	struct eb_endpoint ep;
+	uint32_t zero = 0;
+	struct eb_ifindex_key pk = { .ifindex = ctr_ifindex };
+	struct eb_ip_key ik = { .addr = ip(CTR_IP) };
+	int err;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.subnet = ip("10.91.0.0");
+	cfg.mask = ip("255.255.255.0");
+	cfg.prefix_len = 24;
+	cfg.gateway = ip(GW_IP);
+	cfg.uplink_ifindex = up_ifindex;
+	memcpy(cfg.uplink_mac, up_mac, 6);
+	cfg.snat_ip = ip(SNAT_IP);
+	cfg.flood_max = 1;
+	cfg.nat_port_min = 1024;
+	cfg.nat_port_max = 32767;
+	cfg.ct_tcp_syn = 30;
+	cfg.ct_tcp_est = 3600;
+	cfg.ct_tcp_close = 10;
+	cfg.ct_udp = 60;
+	cfg.ct_icmp = 30;
+	err = bpf_map_update_elem(bpf_map__fd(us->maps.eb_config), &zero, &cfg, BPF_ANY);
+	if (err)
+		return -errno;
+
+	memset(&ep, 0, sizeof(ep));
+	ep.ip = ip(CTR_IP);
+	ep.ifindex = ctr_ifindex;
+	memcpy(ep.mac, ctr_mac, 6);
+	memcpy(ep.host_mac, port_mac, 6);
+	ep.flags = EB_EP_READY;
+	snprintf(ep.name, sizeof(ep.name), "web");
+	snprintf(ep.host_dev, sizeof(ep.host_dev), "ctr0");
+	if (bpf_map_update_elem(bpf_map__fd(us->maps.eb_ports), &pk, &ep, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(us->maps.eb_endpoints), &ik, &ep, BPF_ANY))
+		return -errno;
+	/* 8080/tcp and 5353/udp on every address; 7070/tcp on 127.0.0.1. */
+	if (publish(0, 8080, IPPROTO_TCP, 80) || publish(0, 5353, IPPROTO_UDP, 53) ||
+	    publish(ip("127.0.0.1"), 7070, IPPROTO_TCP, 80))
+		return -errno;
+	return 0;
+}
+
+/* ---- datapath tests ---- */
+
+/* The outside's SYN to SNAT_IP:8080: DNAT to the container, source kept. */
+static void test_tcp_dnat(void)
+{
+	int tcp = bpf_map__fd(us->maps.eb_ct_tcp);
+	struct eb_ct_key k1 = ctkey(CTR_IP, 80, CLIENT_IP, 40000, IPPROTO_TCP);
+	struct eb_ct_key k2 = ctkey(CLIENT_IP, 40000, SNAT_IP, 8080, IPPROTO_TCP);
+	struct eb_ct_entry e;
+	struct __sk_buff cb;
+	struct pkt in, out;
+	struct iphdr *iph;
+	int ret;
+
+	ct_clear(tcp);
+	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 40000, SNAT_IP, 8080, 0x02, false);
+	ASSERT_EQ(ip_csum_check(pkt_ip(&in)), 0, "tcp dnat: the test's own IP checksum");
+	ASSERT_EQ(l4_csum_check(pkt_ip(&in)), 0, "tcp dnat: the test's own TCP checksum");
+	ret = run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb);
+	ASSERT_EQ(ret, TC_ACT_REDIRECT, "tcp dnat: SYN to a published port is redirected");
+	ASSERT_EQ(cb.cb[EB_CB_TARGET], ctr_ifindex, "tcp dnat: into the container's port");
+	ASSERT_EQ(cb.cb[EB_CB_DECISION], EB_CNT_DNAT_IN, "tcp dnat: decision DNAT_IN");
+	ASSERT_EQ(out.len, in.len, "tcp dnat: length unchanged");
+	iph = pkt_ip(&out);
+	ASSERT_EQ(iph->daddr, ip(CTR_IP), "tcp dnat: destination is the container");
+	ASSERT_EQ(pkt_dport(&out), 80, "tcp dnat: destination port is the container's");
+	ASSERT_EQ(iph->saddr, ip(CLIENT_IP), "tcp dnat: source address kept (the client's)");
+	ASSERT_EQ(pkt_sport(&out), 40000, "tcp dnat: source port kept");
+	ASSERT_EQ(ip_csum_check(iph), 0, "tcp dnat: IP checksum verifies");
+	ASSERT_EQ(l4_csum_check(iph), 0, "tcp dnat: TCP checksum verifies");
+	ASSERT_TRUE(!memcmp(out.buf, ctr_mac, 6), "tcp dnat: destination MAC is the container's");
+	ASSERT_TRUE(!memcmp(out.buf + 6, port_mac, 6), "tcp dnat: source MAC is its port's");
+	/* seq, ack, offset, flags, window; then urgent pointer and payload. */
+	ASSERT_TRUE(!memcmp(out.buf + ETH_HLEN + 20 + 4, in.buf + ETH_HLEN + 20 + 4, 12) &&
+			    !memcmp(out.buf + ETH_HLEN + 20 + 18, in.buf + ETH_HLEN + 20 + 18,
+				    in.len - (ETH_HLEN + 20 + 18)),
+		    "tcp dnat: the rest of the TCP header and the payload unchanged");
+
+	ASSERT_EQ(ct_count(tcp, -1), 2, "tcp dnat: two conntrack entries");
+	if (ASSERT_EQ(bpf_map_lookup_elem(tcp, &k2, &e), 0, "tcp dnat: outside-side entry")) {
+		ASSERT_EQ(e.kind, EB_CT_DNAT_OUT, "tcp dnat: outside-side kind");
+		ASSERT_EQ(e.xaddr, ip(CTR_IP), "tcp dnat: outside-side rewrites to the container");
+		ASSERT_EQ(ntohs(e.xport), 80, "tcp dnat: outside-side port 80");
+		ASSERT_EQ(e.ifindex, ctr_ifindex, "tcp dnat: outside-side port ifindex");
+		ASSERT_TRUE(!memcmp(&e.peer, &k1, sizeof(k1)), "tcp dnat: outside-side peer key");
+	}
+	if (ASSERT_EQ(bpf_map_lookup_elem(tcp, &k1, &e), 0, "tcp dnat: container-side entry")) {
+		ASSERT_EQ(e.kind, EB_CT_DNAT_CTR, "tcp dnat: container-side kind");
+		ASSERT_EQ(e.xaddr, ip(SNAT_IP), "tcp dnat: container-side source back to the host");
+		ASSERT_EQ(ntohs(e.xport), 8080, "tcp dnat: container-side port 8080");
+		ASSERT_TRUE(!memcmp(&e.peer, &k2, sizeof(k2)), "tcp dnat: container-side peer key");
+	}
+	ASSERT_EQ(pub_conns(0, 8080, IPPROTO_TCP), 1, "tcp dnat: published entry counts a flow");
+}
+
+/* Segments other than a bare SYN start no flow. Runs after test_tcp_dnat. */
+static void test_tcp_nosyn(void)
+{
+	static const struct {
+		uint8_t flags;
+		const char *what;
+	} cases[] = {
+		{ 0x10, "ACK" }, { 0x18, "PSH|ACK" }, { 0x12, "SYN|ACK" },
+		{ 0x04, "RST" }, { 0x06, "SYN|RST" }, { 0x11, "FIN|ACK" },
+	};
+	int tcp = bpf_map__fd(us->maps.eb_ct_tcp);
+	struct __sk_buff cb;
+	struct pkt in, out;
+	int before = ct_count(tcp, -1), ret;
+	char what[96];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 40001, SNAT_IP, 8080,
+		      cases[i].flags, false);
+		ret = run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb);
+		snprintf(what, sizeof(what), "tcp %s with no flow to a published port: dropped",
+			 cases[i].what);
+		ASSERT_EQ(ret, TC_ACT_SHOT, what);
+		snprintf(what, sizeof(what), "tcp %s with no flow: counted as DROP_NO_CT",
+			 cases[i].what);
+		ASSERT_EQ(cb.cb[EB_CB_DECISION], EB_CNT_DROP_NO_CT, what);
+	}
+	ASSERT_EQ(ct_count(tcp, -1), before, "tcp no-SYN: no conntrack entry made");
+
+	/* The established flow of test_tcp_dnat goes on with an ACK. */
+	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 40000, SNAT_IP, 8080, 0x10, false);
+	ret = run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb);
+	ASSERT_EQ(ret, TC_ACT_REDIRECT, "tcp: ACK of the flow is redirected");
+	ASSERT_EQ(pkt_ip(&out)->daddr, ip(CTR_IP), "tcp: ACK of the flow goes to the container");
+	ASSERT_EQ(pkt_dport(&out), 80, "tcp: ACK of the flow to port 80");
+	ASSERT_EQ(ip_csum_check(pkt_ip(&out)), 0, "tcp: ACK of the flow, IP checksum");
+	ASSERT_EQ(l4_csum_check(pkt_ip(&out)), 0, "tcp: ACK of the flow, TCP checksum");
+}
+
+/* The container's SYN-ACK goes out as SNAT_IP:8080, not SNATed anew. Runs
+ * after test_tcp_dnat. */
+static void test_tcp_reverse(void)
+{
+	int tcp = bpf_map__fd(us->maps.eb_ct_tcp);
+	struct __sk_buff cb;
+	struct pkt in, out;
+	struct iphdr *iph;
+	int ret;
+
+	mkpkt(&in, port_mac, ctr_mac, IPPROTO_TCP, CTR_IP, 80, CLIENT_IP, 40000, 0x12, false);
+	ret = run(cs->progs.eb_from_container, ctr_ifindex, &in, &out, &cb);
+	ASSERT_EQ(ret, TC_ACT_REDIRECT, "tcp reverse: the reply is redirected");
+	ASSERT_EQ(cb.cb[EB_CB_TARGET], up_ifindex, "tcp reverse: out of the uplink");
+	iph = pkt_ip(&out);
+	ASSERT_EQ(iph->saddr, ip(SNAT_IP), "tcp reverse: source is the host's address");
+	ASSERT_EQ(pkt_sport(&out), 8080, "tcp reverse: source port is the published port");
+	ASSERT_EQ(iph->daddr, ip(CLIENT_IP), "tcp reverse: destination unchanged");
+	ASSERT_EQ(pkt_dport(&out), 40000, "tcp reverse: destination port unchanged");
+	ASSERT_EQ(ip_csum_check(iph), 0, "tcp reverse: IP checksum verifies");
+	ASSERT_EQ(l4_csum_check(iph), 0, "tcp reverse: TCP checksum verifies");
+	ASSERT_TRUE(!memcmp(out.buf, rtr_mac, 6), "tcp reverse: to the router's MAC");
+	ASSERT_TRUE(!memcmp(out.buf + 6, up_mac, 6), "tcp reverse: from the uplink's MAC");
+	ASSERT_EQ(ct_count(tcp, -1), 2, "tcp reverse: no new conntrack entry (no second NAT)");
+	ASSERT_EQ(ct_count(tcp, EB_CT_SNAT_CTR), 0, "tcp reverse: no SNAT binding made");
+}
+
+/* UDP both ways, with a checksum and with none (0 stays 0). */
+static void test_udp(void)
+{
+	int other = bpf_map__fd(us->maps.eb_ct_other);
+	struct eb_ct_key k1 = ctkey(CTR_IP, 53, CLIENT_IP, 41000, IPPROTO_UDP);
+	struct eb_ct_key k2 = ctkey(CLIENT_IP, 41000, SNAT_IP, 5353, IPPROTO_UDP);
+	struct eb_ct_entry e;
+	struct __sk_buff cb;
+	struct pkt in, out;
+	struct iphdr *iph;
+	int ret;
+
+	ct_clear(other);
+	mkpkt(&in, up_mac, rtr_mac, IPPROTO_UDP, CLIENT_IP, 41000, SNAT_IP, 5353, 0, false);
+	ASSERT_EQ(l4_csum_check(pkt_ip(&in)), 0, "udp dnat: the test's own UDP checksum");
+	ret = run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb);
+	ASSERT_EQ(ret, TC_ACT_REDIRECT, "udp dnat: datagram to a published port is redirected");
+	ASSERT_EQ(cb.cb[EB_CB_TARGET], ctr_ifindex, "udp dnat: into the container's port");
+	iph = pkt_ip(&out);
+	ASSERT_EQ(iph->daddr, ip(CTR_IP), "udp dnat: destination is the container");
+	ASSERT_EQ(pkt_dport(&out), 53, "udp dnat: destination port is the container's");
+	ASSERT_EQ(iph->saddr, ip(CLIENT_IP), "udp dnat: source address kept");
+	ASSERT_EQ(pkt_sport(&out), 41000, "udp dnat: source port kept");
+	ASSERT_EQ(ip_csum_check(iph), 0, "udp dnat: IP checksum verifies");
+	ASSERT_EQ(l4_csum_check(iph), 0, "udp dnat: UDP checksum verifies");
+	ASSERT_TRUE(pkt_udp_csum(&out) != 0, "udp dnat: UDP checksum not zero");
+	ASSERT_EQ(ct_count(other, -1), 2, "udp dnat: two conntrack entries");
+	if (ASSERT_EQ(bpf_map_lookup_elem(other, &k2, &e), 0, "udp dnat: outside-side entry"))
+		ASSERT_EQ(e.kind, EB_CT_DNAT_OUT, "udp dnat: outside-side kind");
+	if (ASSERT_EQ(bpf_map_lookup_elem(other, &k1, &e), 0, "udp dnat: container-side entry"))
+		ASSERT_EQ(e.kind, EB_CT_DNAT_CTR, "udp dnat: container-side kind");
+
+	mkpkt(&in, port_mac, ctr_mac, IPPROTO_UDP, CTR_IP, 53, CLIENT_IP, 41000, 0, false);
+	ret = run(cs->progs.eb_from_container, ctr_ifindex, &in, &out, &cb);
+	ASSERT_EQ(ret, TC_ACT_REDIRECT, "udp reverse: the reply is redirected");
+	ASSERT_EQ(cb.cb[EB_CB_TARGET], up_ifindex, "udp reverse: out of the uplink");
+	iph = pkt_ip(&out);
+	ASSERT_EQ(iph->saddr, ip(SNAT_IP), "udp reverse: source is the host's address");
+	ASSERT_EQ(pkt_sport(&out), 5353, "udp reverse: source port is the published port");
+	ASSERT_EQ(iph->daddr, ip(CLIENT_IP), "udp reverse: destination unchanged");
+	ASSERT_EQ(pkt_dport(&out), 41000, "udp reverse: destination port unchanged");
+	ASSERT_EQ(ip_csum_check(iph), 0, "udp reverse: IP checksum verifies");
+	ASSERT_EQ(l4_csum_check(iph), 0, "udp reverse: UDP checksum verifies");
+	ASSERT_EQ(ct_count(other, -1), 2, "udp reverse: no new conntrack entry");
+
+	/* A datagram without a checksum (0) keeps none. */
+	mkpkt(&in, up_mac, rtr_mac, IPPROTO_UDP, CLIENT_IP, 41001, SNAT_IP, 5353, 0, true);
+	ret = run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb);
+	ASSERT_EQ(ret, TC_ACT_REDIRECT, "udp dnat, no checksum: redirected");
+	ASSERT_EQ(pkt_ip(&out)->daddr, ip(CTR_IP), "udp dnat, no checksum: to the container");
+	ASSERT_EQ(pkt_udp_csum(&out), 0, "udp dnat, no checksum: stays 0");
+	ASSERT_EQ(ip_csum_check(pkt_ip(&out)), 0, "udp dnat, no checksum: IP checksum verifies");
+	mkpkt(&in, port_mac, ctr_mac, IPPROTO_UDP, CTR_IP, 53, CLIENT_IP, 41001, 0, true);
+	ret = run(cs->progs.eb_from_container, ctr_ifindex, &in, &out, &cb);
+	ASSERT_EQ(ret, TC_ACT_REDIRECT, "udp reverse, no checksum: redirected");
+	ASSERT_EQ(pkt_sport(&out), 5353, "udp reverse, no checksum: source port published");
+	ASSERT_EQ(pkt_udp_csum(&out), 0, "udp reverse, no checksum: stays 0");
+	ASSERT_EQ(ip_csum_check(pkt_ip(&out)), 0, "udp reverse, no checksum: IP checksum");
+}
+
+/* Not published, or published elsewhere: left to the host, untouched. */
+static void test_unpublished(void)
+{
+	static const struct {
+		uint8_t proto;
+		const char *dst;
+		uint16_t dport;
+		const char *what;
+	} cases[] = {
+		{ IPPROTO_TCP, SNAT_IP, 9999, "tcp SYN to an unpublished port" },
+		{ IPPROTO_UDP, SNAT_IP, 9999, "udp to an unpublished port" },
+		{ IPPROTO_UDP, SNAT_IP, 8080, "udp to a port published for tcp only" },
+		{ IPPROTO_TCP, SNAT_IP, 5353, "tcp SYN to a port published for udp only" },
+		{ IPPROTO_TCP, SNAT_IP, 7070, "tcp SYN at the host's address to a 127.0.0.1 port" },
+		{ IPPROTO_TCP, "198.51.100.77", 8080, "tcp SYN to another address" },
+	};
+	int tcp = bpf_map__fd(us->maps.eb_ct_tcp), other = bpf_map__fd(us->maps.eb_ct_other);
+	struct __sk_buff cb;
+	struct pkt in, out;
+	char what[128];
+	int ret, n = ct_count(tcp, -1) + ct_count(other, -1);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		mkpkt(&in, up_mac, rtr_mac, cases[i].proto, CLIENT_IP, 42000, cases[i].dst,
+		      cases[i].dport, 0x02, false);
+		ret = run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb);
+		snprintf(what, sizeof(what), "%s: TC_ACT_UNSPEC (left to the host)", cases[i].what);
+		ASSERT_EQ(ret, TC_ACT_UNSPEC, what);
+		snprintf(what, sizeof(what), "%s: packet unchanged", cases[i].what);
+		ASSERT_TRUE(out.len == in.len && !memcmp(out.buf, in.buf, in.len), what);
+		snprintf(what, sizeof(what), "%s: decision UPLINK_PASS", cases[i].what);
+		ASSERT_EQ(cb.cb[EB_CB_DECISION], EB_CNT_UPLINK_PASS, what);
+	}
+	ASSERT_EQ(ct_count(tcp, -1) + ct_count(other, -1), n, "unpublished: no conntrack entry");
+}
+
+/*
+ * A port published on 127.0.0.1 is the host's only. A neighbour on the
+ * uplink's segment can send a frame to the host's MAC with destination
+ * 127.0.0.1 (moby issue 45610, CVE-2020-8558): it must not reach the
+ * container.
+ */
+static void test_loopback_from_outside(void)
+{
+	int tcp = bpf_map__fd(us->maps.eb_ct_tcp);
+	struct __sk_buff cb;
+	struct pkt in, out;
+	int ret, n = ct_count(tcp, -1);
+
+	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, ROUTER_IP, 45610, "127.0.0.1", 7070, 0x02, false);
+	ret = run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb);
+	ASSERT_TRUE(ret == TC_ACT_UNSPEC || ret == TC_ACT_SHOT,
+		    "SYN from the uplink to 127.0.0.1:7070 (published on 127.0.0.1) is not "
+		    "delivered to the container (moby 45610)");
+	ASSERT_TRUE(pkt_ip(&out)->daddr != ip(CTR_IP),
+		    "SYN from the uplink to 127.0.0.1:7070: destination not rewritten");
+	ASSERT_EQ(ct_count(tcp, -1), n, "SYN from the uplink to 127.0.0.1:7070: no flow made");
+	ASSERT_EQ(pub_conns(ip("127.0.0.1"), 7070, IPPROTO_TCP), 0,
+		  "SYN from the uplink to 127.0.0.1:7070: no connection counted");
+}
+
+/* ---- eb_parse_port_spec ---- */
+
+static void test_spec_good(void)
+{
+	static const struct {
+		const char *s;
+		bool with_ctr;
+		const char *host_ip;
+		uint16_t hlo, hhi, clo, chi;
+		uint8_t proto;
+		const char *ctr;
+	} good[] = {
+		{ "8080:web:80", true, "0.0.0.0", 8080, 8080, 80, 80, 6, "web" },
+		{ "8080:web:80/tcp", true, "0.0.0.0", 8080, 8080, 80, 80, 6, "web" },
+		{ "5353:dns:53/udp", true, "0.0.0.0", 5353, 5353, 53, 53, 17, "dns" },
+		{ "127.0.0.1:7070:web:80", true, "127.0.0.1", 7070, 7070, 80, 80, 6, "web" },
+		{ "198.51.100.1:443:web-1:8443/tcp", true, "198.51.100.1", 443, 443, 8443, 8443, 6,
+		  "web-1" },
+		{ "9000-9009:web:9000-9009", true, "0.0.0.0", 9000, 9009, 9000, 9009, 6, "web" },
+		{ "20000-29999:web:20000-29999", true, "0.0.0.0", 20000, 29999, 20000, 29999, 6,
+		  "web" },
+		{ "9000-9009:web:19000-19009/udp", true, "0.0.0.0", 9000, 9009, 19000, 19009, 17,
+		  "web" },
+		{ "1:a:65535", true, "0.0.0.0", 1, 1, 65535, 65535, 6, "a" },
+		{ "65535:a:1", true, "0.0.0.0", 65535, 65535, 1, 1, 6, "a" },
+		{ "1-65535:a:1-65535", true, "0.0.0.0", 1, 65535, 1, 65535, 6, "a" },
+		{ "80-80:web:8080-8080", true, "0.0.0.0", 80, 80, 8080, 8080, 6, "web" },
+		{ "8080", false, "0.0.0.0", 8080, 8080, 0, 0, 6, NULL },
+		{ "8080/udp", false, "0.0.0.0", 8080, 8080, 0, 0, 17, NULL },
+		{ "127.0.0.1:7070", false, "127.0.0.1", 7070, 7070, 0, 0, 6, NULL },
+		{ "9000-9009/tcp", false, "0.0.0.0", 9000, 9009, 0, 0, 6, NULL },
+	};
+	struct eb_pub_spec sp;
+	char why[160], what[320];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		int r;
+
+		memset(why, 0, sizeof(why));
+		r = eb_parse_port_spec(good[i].s, good[i].with_ctr, &sp, why, sizeof(why));
+		snprintf(what, sizeof(what), "spec '%s' (%s) parses: %s", good[i].s,
+			 good[i].with_ctr ? "publish" : "unpublish", why);
+		if (!ASSERT_EQ(r, 0, what))
+			continue;
+		snprintf(what, sizeof(what), "spec '%s': host address", good[i].s);
+		ASSERT_EQ(sp.host_ip, ip(good[i].host_ip), what);
+		snprintf(what, sizeof(what), "spec '%s': host ports", good[i].s);
+		ASSERT_EQ(sp.hport_lo << 16 | sp.hport_hi, good[i].hlo << 16 | good[i].hhi, what);
+		snprintf(what, sizeof(what), "spec '%s': protocol", good[i].s);
+		ASSERT_EQ(sp.proto, good[i].proto, what);
+		if (good[i].with_ctr) {
+			snprintf(what, sizeof(what), "spec '%s': container ports", good[i].s);
+			ASSERT_EQ(sp.cport_lo << 16 | sp.cport_hi, good[i].clo << 16 | good[i].chi,
+				  what);
+			snprintf(what, sizeof(what), "spec '%s': container name", good[i].s);
+			ASSERT_TRUE(!strcmp(sp.ctr, good[i].ctr), what);
+		}
+	}
+}
+
+static void test_spec_bad(void)
+{
+	static const struct {
+		const char *s;
+		bool with_ctr;
+		const char *why; /* a word the reason must contain */
+	} bad[] = {
+		{ "0:web:80", true, "host port" },
+		{ "65536:web:80", true, "host port" },
+		{ "8080:web:0", true, "container port" },
+		{ "8080:web:65536", true, "container port" },
+		{ "90-80:web:90-80", true, "reversed" },
+		{ "80-90:web:90-80", true, "reversed" },
+		{ "80-81:web:80-82", true, "unequal" },
+		{ "80-82:web:80", true, "unequal" },
+		{ "8080:web:80/sctp", true, "sctp" },
+		{ "8080:web:80/", true, "protocol" },
+		{ "8080:web:80/TCP", true, "protocol" },
+		{ ":::", true, "" },
+		{ "abc:web:80", true, "" },
+		{ "8080:web", true, "" },
+		{ "8080", true, "" },
+		{ "", true, "" },
+		{ "8080:web:80:90", true, "" },
+		{ "1.2.3.4:8080:web:80:1", true, "" },
+		{ "999.1.1.1:8080:web:80", true, "address" },
+		{ "localhost:8080:web:80", true, "address" },
+		{ "8080::80", true, "container" },
+		{ "8080:-web:80", true, "container" },
+		{ "8080:we b:80", true, "container" },
+		{ "8080:a2345678901234567890123456789012:80", true, "container" },
+		{ "-8080:web:80", true, "" },
+		{ "8080-:web:80", true, "" },
+		{ "80-81-82:web:80-81-82", true, "" },
+		{ "+80:web:80", true, "" },
+		{ " 80:web:80", true, "" },
+		{ "0x50:web:80", true, "" },
+		{ "0", false, "host port" },
+		{ "65536", false, "host port" },
+		{ "90-80", false, "reversed" },
+		{ "8080/sctp", false, "sctp" },
+		{ "8080:web:80", false, "" },
+		{ "abc", false, "" },
+		{ "", false, "" },
+	};
+	struct eb_pub_spec sp;
+	char why[160], what[320];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int r;
+
+		why[0] = 0;
+		r = eb_parse_port_spec(bad[i].s, bad[i].with_ctr, &sp, why, sizeof(why));
+		snprintf(what, sizeof(what), "spec '%s' (%s) is refused", bad[i].s,
+			 bad[i].with_ctr ? "publish" : "unpublish");
+		ASSERT_EQ(r, -EINVAL, what);
+		snprintf(what, sizeof(what), "spec '%s': the reason ('%s') names '%s'", bad[i].s,
+			 why, bad[i].why);
+		ASSERT_TRUE(why[0] && strstr(why, bad[i].why), what);
+	}
+	/* Longer than the parser's buffer. */
+	{
+		char longs[300];
+
+		memset(longs, '1', sizeof(longs) - 1);
+		longs[sizeof(longs) - 1] = 0;
+		ASSERT_EQ(eb_parse_port_spec(longs, true, &sp, why, sizeof(why)), -EINVAL,
+			  "a 299-character spec is refused");
+	}
+}
+
+int main(void)
+{
+	test_spec_good();
+	test_spec_bad();
+
+	if (geteuid() != 0) {
+		SKIP("datapath tests need root (BPF, a private network namespace)");
+		return eb_check_done();
+	}
+	if (!ASSERT_EQ(setup_net(), 0, "private namespace with a container port and an uplink") ||
+	    !ASSERT_EQ(setup_progs(), 0, "uplink and container programs load, maps shared") ||
+	    !ASSERT_EQ(setup_maps(), 0, "config, endpoint and published ports written"))
+		goto out;
+	test_tcp_dnat();
+	test_tcp_nosyn();
+	test_tcp_reverse();
+	test_udp();
+	test_unpublished();
+	test_loopback_from_outside();
+out:
+	container_bpf__destroy(cs);
+	uplink_bpf__destroy(us);
+	return eb_check_done();
+}

@@ -13,7 +13,7 @@ W=$(ctr web) O=$(ctr other)
 pub_tmp
 
 check "up web and other" eb up --net "$NET" --subnet $SUB.0/24 "$W" "$O"
-check "publish 18181:$W:80 (the port that is taken below)" eb publish "18181:$W:80"
+check "publish 11181:$W:80 (the port that is taken below)" eb publish "11181:$W:80"
 
 # refused DESC REGEX ARGS...: `ebnet ARGS` exits non-zero (an error, not a
 # crash), says something matching REGEX, and eb_published is unchanged.
@@ -53,59 +53,59 @@ print(" ".join(sorted(out)) or "(empty)")'
 # ---- publish ----
 refused "port 0" "invalid port spec '0:$W:80'.*host port" publish "0:$W:80"
 refused "port 65536" "invalid port spec.*host port" publish "65536:$W:80"
-refused "container port 0" "invalid port spec.*container port" publish "18182:$W:0"
-refused "container port 65536" "invalid port spec.*container port" publish "18182:$W:65536"
-refused "reversed range 90-80" "reversed port range '18190-18180'" publish "18190-18180:$W:90-80"
+refused "container port 0" "invalid port spec.*container port" publish "11182:$W:0"
+refused "container port 65536" "invalid port spec.*container port" publish "11182:$W:65536"
+refused "reversed range 90-80" "reversed port range '11190-11180'" publish "11190-11180:$W:90-80"
 refused "unequal ranges 80-81:web:80-82" "unequal length: 2 host ports, 3 container ports" \
-	publish "18180-18181:$W:80-82"
-refused "range to one port" "unequal length" publish "18182-18183:$W:80"
-refused "unknown container" "no container '$(ctr nosuch)'" publish "18182:$(ctr nosuch):80"
-refused "unknown protocol /sctp" "unknown protocol 'sctp'" publish "18182:$W:80/sctp"
-refused "protocol twice" "invalid port spec" publish "18182:$W:80/udp/tcp"
+	publish "11180-11181:$W:80-82"
+refused "range to one port" "unequal length" publish "11182-11183:$W:80"
+refused "unknown container" "no container '$(ctr nosuch)'" publish "11182:$(ctr nosuch):80"
+refused "unknown protocol /sctp" "unknown protocol 'sctp'" publish "11182:$W:80/sctp"
+refused "protocol twice" "invalid port spec" publish "11182:$W:80/udp/tcp"
 refused "a host address the host does not have (192.0.2.77)" \
-	"192\.0\.2\.77 is not an address of this host" publish "192.0.2.77:18182:$W:80"
+	"192\.0\.2\.77 is not an address of this host" publish "192.0.2.77:11182:$W:80"
 refused "the router's address, on the uplink's subnet but not the host's" \
-	"198\.51\.100\.254 is not an address of this host" publish "198.51.100.254:18182:$W:80"
+	"198\.51\.100\.254 is not an address of this host" publish "198.51.100.254:11182:$W:80"
 refused "malformed ':::'" "invalid port spec ':::'" publish ":::"
 refused "malformed 'abc:web:80'" "invalid port spec 'abc:$W:80'" publish "abc:$W:80"
-refused "malformed '18182:web' (no container port)" "invalid port spec '18182:$W'" publish "18182:$W"
-refused "malformed address '1.2.3:18182:web:80'" "invalid host address '1\.2\.3'" \
-	publish "1.2.3:18182:$W:80"
-refused "too many fields" "invalid port spec" publish "1.2.3.4:18182:$W:80:90"
+refused "malformed '11182:web' (no container port)" "invalid port spec '11182:$W'" publish "11182:$W"
+refused "malformed address '1.2.3:11182:web:80'" "invalid host address '1\.2\.3'" \
+	publish "1.2.3:11182:$W:80"
+refused "too many fields" "invalid port spec" publish "1.2.3.4:11182:$W:80:90"
 refused "no spec at all" "name the ports" publish
-refused "conflict: the port is web's" "18181/tcp is already published to $W:80" publish "18181:$O:80"
-refused "conflict: same container, another port" "already published to $W:80" publish "18181:$W:81"
-refused "conflict: 127.0.0.1:18181 overlaps every address" "already published to $W" \
-	publish "127.0.0.1:18181:$O:80"
-refused "conflict: a range that overlaps" "18181/tcp is already published to $W" \
-	publish "18180-18182:$O:80-82"
+refused "conflict: the port is web's" "11181/tcp is already published to $W:80" publish "11181:$O:80"
+refused "conflict: same container, another port" "already published to $W:80" publish "11181:$W:81"
+refused "conflict: 127.0.0.1:11181 overlaps every address" "already published to $W" \
+	publish "127.0.0.1:11181:$O:80"
+refused "conflict: a range that overlaps" "11181/tcp is already published to $W" \
+	publish "11180-11182:$O:80-82"
 refused "a bad spec after a good one: nothing published" "invalid port spec '0:$W:80'" \
-	publish "18182:$W:80" "0:$W:80"
+	publish "11182:$W:80" "0:$W:80"
 refused "a conflict after a good spec in one command: nothing published" \
-	"already published to $W" publish "18183:$O:80" "18181:$O:80"
+	"already published to $W" publish "11183:$O:80" "11181:$O:80"
 refused "one port twice in one command: nothing published" "already published" \
-	publish "18184:$W:80" "18184:$O:80"
-refused "a network that is not the container's" "'$W' is in network '$NET', not '${NET}nope'" publish --net "${NET}nope" "18185:$W:80"
-check_eq "18181 is still web's, once" "$(port_field 0.0.0.0 18181 tcp container)" "$W"
+	publish "11184:$W:80" "11184:$O:80"
+refused "a network that is not the container's" "'$W' is in network '$NET', not '${NET}nope'" publish --net "${NET}nope" "11185:$W:80"
+check_eq "11181 is still web's, once" "$(port_field 0.0.0.0 11181 tcp container)" "$W"
 
 # ---- unpublish ----
 refused "unpublish port 0" "invalid port spec '0'" unpublish --net "$NET" 0
 refused "unpublish 65536" "invalid port spec" unpublish --net "$NET" 65536
-refused "unpublish reversed range" "reversed" unpublish --net "$NET" 18190-18180
-refused "unpublish /sctp" "unknown protocol 'sctp'" unpublish --net "$NET" 18181/sctp
+refused "unpublish reversed range" "reversed" unpublish --net "$NET" 11190-11180
+refused "unpublish /sctp" "unknown protocol 'sctp'" unpublish --net "$NET" 11181/sctp
 refused "unpublish malformed 'abc'" "invalid port spec 'abc'" unpublish --net "$NET" abc
-refused "unpublish a container spec" "invalid port spec" unpublish --net "$NET" "18181:$W:80"
-refused "unpublish a port that is not published" "18199/tcp is not published" \
-	unpublish --net "$NET" 18199
-refused "unpublish 18181/udp (published for tcp)" "18181/udp is not published" \
-	unpublish --net "$NET" 18181/udp
+refused "unpublish a container spec" "invalid port spec" unpublish --net "$NET" "11181:$W:80"
+refused "unpublish a port that is not published" "11199/tcp is not published" \
+	unpublish --net "$NET" 11199
+refused "unpublish 11181/udp (published for tcp)" "11181/udp is not published" \
+	unpublish --net "$NET" 11181/udp
 refused "unpublish in a network that does not exist" "network '${NET}nope' does not exist" \
-	unpublish --net "${NET}nope" 18181
+	unpublish --net "${NET}nope" 11181
 refused "unpublish with no spec" "name the ports" unpublish --net "$NET"
 
 # ---- another host namespace on the same machine ----
 # A second "host": its own namespace, its own ebnet network. Ports are a
-# host's: its 18480 is not this host's 18480. Removed at exit before the
+# host's: its 11480 is not this host's 11480. Removed at exit before the
 # sandbox (lib.sh counts any other namespace of the prefix as a leftover).
 H2=$_EB_PREFIX-host2 NET2=${NET}2 X=$(ctr x)
 host2_cleanup() {
@@ -120,14 +120,14 @@ eb2() { nsenter --net="/run/netns/$H2" "$EBNET" "$@"; }
 
 check "a second host namespace" ip netns add "$H2"
 check "network $NET2 with container x in it" eb2 up --net "$NET2" --subnet 10.97.0.0/24 "$X"
-check "the second host publishes 18480:x:80" eb2 publish "18480:$X:80"
-check "this host publishes 18480 too: another host's port is no conflict" \
-	eb publish "18480:$W:80"
-check "this host unpublishes 18480 (no --net)" eb unpublish 18480
-check_eq "the second host's 18480 is still published" \
+check "the second host publishes 11480:x:80" eb2 publish "11480:$X:80"
+check "this host publishes 11480 too: another host's port is no conflict" \
+	eb publish "11480:$W:80"
+check "this host unpublishes 11480 (no --net)" eb unpublish 11480
+check_eq "the second host's 11480 is still published" \
 	"$(eb2 ports --net "$NET2" --json | python3 -c '
 import json, sys
-print(sum(1 for e in json.load(sys.stdin)["ports"] if e["host_port"] == 18480))')" 1
+print(sum(1 for e in json.load(sys.stdin)["ports"] if e["host_port"] == 11480))')" 1
 host2_cleanup
 
 finish

@@ -5,14 +5,16 @@
 # functions and exits 0 with its count line when run alone).
 #
 # Every port a pub_* script publishes is its own: `ebnet publish` refuses a
-# port that any network on the machine publishes (see the report in
-# pub_badinput.sh), so scripts that run side by side must not share one.
-# Nor do they use 8080, the port of the README's demo and of everyone's
-# first try by hand.
-#   pub_reach.sh    18080, 18081, 19000-19009, 7070
-#   pub_udp.sh      5353/udp
-#   pub_many.sh     19999, 20000-29999
-#   pub_badinput.sh 18181-18199, 18282-18585
+# port that any network on the machine publishes, even one in another host
+# namespace (a bug, shown by pub_badinput.sh), so scripts that run side by
+# side must not share one. Nor do they use 8080 or 18080 (the README's demo,
+# the benchmark, everyone's first try by hand). pub_many.sh's 20000-29999 is
+# also the benchmark's scale sweep: the two cannot run at the same time.
+#   pub_reach.sh    11080-11082, 11090, 11900-11909, 7070
+#   pub_udp.sh      5353-5354/udp
+#   pub_many.sh     11999, 20000-29999, 30000
+#   pub_badinput.sh 11180-11199, 11480
+#   pub_repair.sh   11095
 # Every unpublish names the network (--net): without it, unpublish acts on
 # every network of the machine.
 
@@ -63,7 +65,7 @@ http_server() {
 }
 
 # http_code RUNNER... URL: the HTTP status curl gets (000: none), e.g.
-# `http_code in_out http://198.51.100.1:18080/?x`.
+# `http_code in_out http://198.51.100.1:11080/?x`.
 http_code() {
 	local url=${*: -1}
 	"${@:1:$#-1}" curl -sS -o /dev/null --connect-timeout 3 -m 5 -w '%{http_code}' "$url" \

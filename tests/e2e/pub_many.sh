@@ -16,7 +16,7 @@ check "up web and other" eb up --net "$NET" --subnet $SUB.0/24 "$W" "$O"
 IPW=$(ls_field web ip)
 
 # ---- the map, as bpftool prints it ----
-check "publish 19999:$W:80" eb publish "19999:$W:80"
+check "publish 11999:$W:80" eb publish "11999:$W:80"
 DUMP=$(in_host bpftool map dump pinned "$EB_PIN_ROOT/$NET/eb_published")
 for f in host_ip host_port proto ctr_ip ctr_port ifindex conns local name; do
 	check_match "bpftool map dump of eb_published shows the field $f" "$DUMP" "\"$f\": "
@@ -30,10 +30,10 @@ e = d[0].get("formatted", d[0])
 k, v = e["key"], e["value"]
 port = lambda n: socket.ntohs(n)
 ip = lambda n: socket.inet_ntoa(struct.pack("=I", n))
-assert (ip(k["host_ip"]), port(k["host_port"]), k["proto"]) == ("0.0.0.0", 19999, 6), k
+assert (ip(k["host_ip"]), port(k["host_port"]), k["proto"]) == ("0.0.0.0", 11999, 6), k
 assert (ip(v["ctr_ip"]), port(v["ctr_port"]), v["name"]) == (sys.argv[1], 80, sys.argv[2]), v
 ' "$IPW" "$W" < <(pub_dump)
-check "unpublish 19999" eb unpublish --net "$NET" 19999
+check "unpublish 11999" eb unpublish --net "$NET" 11999
 
 # ---- 10,000 ports in one command ----
 # Meanwhile a client outside opens one connection after another to a port

@@ -95,6 +95,14 @@ check_match "hairpin: b sends to $HOSTIP:5353, a answers and sees b's address" \
 	"$(echo nine | in_ctr b timeout 5 socat -t 2 -T 3 - UDP4:$HOSTIP:5353 2>&1)" \
 	"^a got nine from $IPB:[0-9]+\$"
 
+# Nothing listens behind the port: the container's ICMP port unreachable,
+# translated back, tells the client at once.
+check "publish 5354:$A:5999/udp (no server on 5999)" eb publish "5354:$A:5999/udp"
+check_match "no server behind 5354/udp: the client outside gets 'Connection refused'" \
+	"$(echo x | in_out timeout 5 socat -t 2 -T 3 - "UDP4:$HOSTIP:5354,sourceport=$SPORT,reuseaddr" 2>&1)" \
+	"Connection refused"
+check "unpublish 5354/udp" eb unpublish --net "$NET" 5354/udp
+
 # ---- rm takes the container's ports with it ----
 check "rm a" eb rm --net "$NET" "$A"
 check_eq "rm: 5353/udp is no longer listed" "$(port_field 0.0.0.0 5353 udp container)" ""

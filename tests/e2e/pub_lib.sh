@@ -10,7 +10,7 @@
 # side must not share one. Nor do they use 8080 or 18080 (the README's demo,
 # the benchmark, everyone's first try by hand). pub_many.sh's 20000-29999 is
 # also the benchmark's scale sweep: the two cannot run at the same time.
-#   pub_reach.sh    11080-11082, 11090, 11900-11909, 7070
+#   pub_reach.sh    11080-11083, 11090, 11900-11909, 7070
 #   pub_udp.sh      5353-5354/udp
 #   pub_many.sh     11999, 20000-29999, 30000
 #   pub_badinput.sh 11180-11199, 11480

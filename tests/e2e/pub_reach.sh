@@ -76,9 +76,16 @@ check_eq "bulk: 4 MB from web to outside through 11080, intact" \
 	"$(in_out curl -sS -m 20 "http://$HOSTIP:11080/blob" | sha256sum | cut -c1-64)" "$SUM"
 check_eq "bulk: 4 MB from web to the host at 127.0.0.1:11080, intact" \
 	"$(in_host curl -sS -m 20 "http://127.0.0.1:11080/blob" | sha256sum | cut -c1-64)" "$SUM"
-check_eq "bulk: 4 MB uploaded from outside through 11080 (the server answers 501 to POST)" \
-	"$(in_out curl -sS -m 20 -o /dev/null -w '%{http_code}' --data-binary "@$T/www/blob" \
-		"http://$HOSTIP:11080/?upload")" 501
+bg_log "$W" "$T/sink.log" socat -u TCP-LISTEN:83,reuseaddr "CREATE:$T/up"
+wait_until 5 listening "$W" 83
+check "publish 11083:$W:83 (a sink)" eb publish "11083:$W:83"
+check "bulk: 4 MB sent from outside through 11083" \
+	in_out timeout 20 socat -u "FILE:$T/www/blob" "TCP:$HOSTIP:11083"
+size_is() { [ "$(stat -c %s "$1" 2>/dev/null)" == "$2" ]; }
+wait_until 5 size_is "$T/up" 4000000
+check_eq "bulk: the container received the 4 MB intact" \
+	"$(sha256sum <"$T/up" 2>/dev/null | cut -c1-64)" "$SUM"
+check "unpublish 11083" eb unpublish --net "$NET" 11083
 
 # Nothing listens on the container's port: the client is refused at once
 # (the container's RST is translated back), not left to time out.

@@ -505,6 +505,31 @@ static int ensure_host_sock(struct eb_ctx *c)
 	return err;
 }
 
+/* The host-side device name of a new container: "eb" + a hash of its
+ * name, or of "name#N" when that one is taken (hashes of different names
+ * can collide), by a device of this namespace or another container. */
+static int pick_host_dev(struct eb_ctx *c, const char *name, char out[EB_IFNAME_LEN])
+{
+	char seed[EB_NAME_LEN + 8];
+	struct eb_link l;
+
+	for (int n = 0; n < 64; n++) {
+		bool taken = false;
+
+		if (n)
+			snprintf(seed, sizeof(seed), "%s#%d", name, n);
+		else
+			snprintf(seed, sizeof(seed), "%s", name);
+		eb_host_dev_name(seed, out);
+		for (int i = 0; i < c->neps && !taken; i++)
+			taken = !strcmp(c->eps[i].host_dev, out);
+		if (!taken && eb_nl_link_get(&c->nl, out, &l) == -ENOENT)
+			return 0;
+	}
+	eb_errf(c->e, "no free device name for container '%s'", name);
+	return -EEXIST;
+}
+
 /* ---- commands ---- */
 
 static void ctx_zero(struct eb_ctx *c)
@@ -878,7 +903,11 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 		}
 		ep.ip = want[i];
 		snprintf(ep.name, sizeof(ep.name), "%s", ctrs[i].name);
-		eb_host_dev_name(ep.name, ep.host_dev);
+		if (!have || !ep.host_dev[0]) {
+			err = pick_host_dev(&c, ep.name, ep.host_dev);
+			if (err)
+				goto out;
+		}
 		eb_mac_for(ep.ip, false, ep.mac);
 		eb_mac_for(ep.ip, true, ep.host_mac);
 		err = ctr_create(&c, &ep);

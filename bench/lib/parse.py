@@ -6,7 +6,9 @@ Used by bench/lib/workloads.sh:
   parse.py iperf-tcp FILE          iperf3 -J of a TCP test
   parse.py iperf-udp FILE          iperf3 -J of a UDP test
   parse.py sockperf FILE           sockperf ping-pong --full-rtt output
-  parse.py snmp BEFORE AFTER       /proc/net/snmp of the receiver, around a test
+  parse.py snmp BEFORE AFTER [IPERF_JSON OMIT]
+                                   /proc/net/snmp of the receiver, around a test
+  parse.py wrk FILE                wrk's output
   parse.py bpfprog BEFORE AFTER    `bpftool -j prog show` around a test
 """
 import json
@@ -66,13 +68,37 @@ def snmp_udp(path):
     return dict(zip(lines[0][1:], map(int, lines[1][1:])))
 
 
-def snmp(before, after):
+def snmp(before, after, iperf_json=None, omit="0"):
     a, b = snmp_udp(before), snmp_udp(after)
     got = b["InDatagrams"] - a["InDatagrams"]
     full = b["RcvbufErrors"] - a["RcvbufErrors"]
     # Share of the datagrams that reached the server's socket but found its
     # buffer full: the receiver, not the datapath, was the limit.
     metric("rcvbuf_drop_pct", 100.0 * full / max(got + full, 1))
+    if iperf_json:
+        # Datagrams the datapath delivered to the server container's UDP
+        # layer, whether the application then kept up or not: the rate of
+        # the network itself. The counters span the whole test, the omitted
+        # first seconds included.
+        secs = iperf(iperf_json)["sum_received"]["seconds"] + float(omit)
+        metric("stack_kpps", (got + full) / secs / 1e3)
+
+
+def wrk(path):
+    text = open(path).read()
+    m = re.search(r"Requests/sec:\s*([\d.]+)", text)
+    if not m:
+        sys.exit("wrk: no 'Requests/sec' in its output")
+    metric("cps", float(m.group(1)))
+    errs = 0
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    if m:
+        errs += sum(int(x) for x in m.groups())
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    if m:
+        errs += int(m.group(1))
+    m = re.search(r"(\d+) requests in", text)
+    metric("errors_pct", 100.0 * errs / max(int(m.group(1)) if m else 1, 1))
 
 
 def bpfprog(before, after):
@@ -88,7 +114,7 @@ def bpfprog(before, after):
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     {"iperf-tcp": iperf_tcp, "iperf-udp": iperf_udp, "sockperf": sockperf,
-     "snmp": snmp, "bpfprog": bpfprog}[cmd](*args)
+     "snmp": snmp, "wrk": wrk, "bpfprog": bpfprog}[cmd](*args)
 
 
 if __name__ == "__main__":

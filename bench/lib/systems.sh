@@ -172,16 +172,40 @@ sys_up_iptables() {
 }
 sys_down_iptables() { down_by_prefix iptables; }
 
-# Publishes HOSTPORT/tcp of the host to CTRIP:CTRPORT the way Docker does.
-# (For the published-port workloads, not measured yet.)
+# Published ports, for every system that has them:
+#   sys_publish_X HOSTPORT CTRPORT         one more port of the host's
+#                                          addresses to the server container
+#   sys_publish_many_X FIRST COUNT CTRPORT  COUNT of them at once (FIRST...)
+#   sys_pub_reset_X                        none published any more
+
+# iptables: the three rules Docker adds for `-p HOSTPORT:CTRPORT`.
+ipt_pub_rules() {
+	local first=$1 count=$2 cp=$3 i
+	echo '*nat'
+	for ((i = first; i < first + count; i++)); do
+		echo "-A DOCKER ! -i br0 -p tcp -m tcp --dport $i -j DNAT --to-destination $C2_IP:$cp"
+		echo "-A POSTROUTING -s $C2_IP/32 -d $C2_IP/32 -p tcp -m tcp --dport $cp -j MASQUERADE"
+	done
+	echo COMMIT
+	echo '*filter'
+	for ((i = first; i < first + count; i++)); do
+		echo "-A DOCKER -d $C2_IP/32 ! -i br0 -o br0 -p tcp -m tcp --dport $cp -j ACCEPT"
+	done
+	echo COMMIT
+}
 sys_publish_iptables() {
-	local hp=$1 cip=$2 cp=$3 h=${HOST_NS[iptables]}
+	local hp=$1 cp=$2 h=${HOST_NS[iptables]}
 	in_ns "$h" iptables -t nat -A DOCKER ! -i br0 -p tcp --dport "$hp" \
-		-j DNAT --to-destination "$cip:$cp" &&
-		in_ns "$h" iptables -A DOCKER -d "$cip/32" ! -i br0 -o br0 -p tcp --dport "$cp" -j ACCEPT &&
-		in_ns "$h" iptables -t nat -A POSTROUTING -s "$cip/32" -d "$cip/32" -p tcp --dport "$cp" \
+		-j DNAT --to-destination "$C2_IP:$cp" &&
+		in_ns "$h" iptables -A DOCKER -d "$C2_IP/32" ! -i br0 -o br0 -p tcp --dport "$cp" -j ACCEPT &&
+		in_ns "$h" iptables -t nat -A POSTROUTING -s "$C2_IP/32" -d "$C2_IP/32" -p tcp --dport "$cp" \
 			-j MASQUERADE
 }
+sys_publish_many_iptables() {
+	[ "$2" -gt 0 ] || return 0
+	ipt_pub_rules "$@" | in_ns "${HOST_NS[iptables]}" iptables-restore --noflush
+}
+sys_pub_reset_iptables() { ipt_rules | in_ns "${HOST_NS[iptables]}" iptables-restore; }
 
 # ---- 3. the same with nftables: one table, DNAT through a map ----
 
@@ -221,14 +245,57 @@ sys_up_nft() {
 sys_down_nft() { down_by_prefix nft; }
 
 sys_publish_nft() {
-	local hp=$1 cip=$2 cp=$3
-	in_ns "${HOST_NS[nft]}" nft add element ip bn pub_tcp "{ $hp : $cip . $cp }"
+	in_ns "${HOST_NS[nft]}" nft add element ip bn pub_tcp "{ $1 : $C2_IP . $2 }"
 }
+sys_publish_many_nft() {
+	local first=$1 count=$2 cp=$3 i
+	[ "$count" -gt 0 ] || return 0
+	for ((i = first; i < first + count; i++)); do
+		echo "add element ip bn pub_tcp { $i : $C2_IP . $cp }"
+	done | in_ns "${HOST_NS[nft]}" nft -f -
+}
+sys_pub_reset_nft() { in_ns "${HOST_NS[nft]}" nft flush map ip bn pub_tcp; }
 
-# ---- 4. docker-proxy (published ports only; not built yet) ----
+# ---- 4. docker-proxy: the classic recipe, published ports by the proxy ----
+#
+# Docker's userland proxy (the binary of Debian's docker.io, unpacked by
+# run.sh) forwards each published port in user space: the path Docker takes
+# for connections its DNAT rules do not catch (from the host itself,
+# hairpin) and for all of them with iptables off. No DNAT rule here, so
+# every connection goes through the proxy. One process per port, unpinned,
+# as Docker runs it.
 
-sys_up_docker_proxy() { skip "docker-proxy: the published-port workloads are not built yet"; }
-sys_down_docker_proxy() { :; }
+sys_up_docker_proxy() {
+	command -v docker-proxy >/dev/null || {
+		log "no docker-proxy (bench/deps.txt unpacks it from docker.io)"
+		return 1
+	}
+	mk_bridge_host docker-proxy "$P-docker-proxy-h" "$P-docker-proxy-o" || return 1
+	ipt_rules | in_ns "$P-docker-proxy-h" iptables-restore
+}
+sys_down_docker_proxy() {
+	sys_pub_reset_docker_proxy
+	down_by_prefix docker-proxy
+}
+sys_publish_docker_proxy() {
+	local hp=$1 cp=$2 h=${HOST_NS[docker-proxy]}
+	# fd 3: the proxy reports "0" there when it listens (and closes fd 3,
+	# which must not be its own socket).
+	nsenter --net="$(ns_path "$h")" docker-proxy -proto tcp -host-ip 0.0.0.0 -host-port "$hp" \
+		-container-ip "$C2_IP" -container-port "$cp" \
+		3>"$WORK/docker-proxy.$hp.ready" >"$WORK/logs/docker-proxy-$hp.log" 2>&1 &
+	echo "$! docker-proxy" >>"$WORK/pids"
+	echo "$!" >>"$WORK/docker-proxy.pids"
+	wait_listen "$h" tcp "$hp"
+}
+sys_pub_reset_docker_proxy() {
+	local pid
+	[ -s "$WORK/docker-proxy.pids" ] || return 0
+	while read -r pid; do
+		kill "$pid" 2>/dev/null
+	done <"$WORK/docker-proxy.pids"
+	: >"$WORK/docker-proxy.pids"
+}
 
 # ---- 5. ebnet ----
 
@@ -253,11 +320,49 @@ sys_down_ebnet() {
 	down_by_prefix ebnet
 }
 
-# The hook for `ebnet publish` (not in ebnet yet).
+ebnet_has() { "$EBNET" help "$1" >/dev/null 2>&1; }
 sys_publish_ebnet() {
-	local hp=$1 cip=$2 cp=$3
-	"$EBNET" help publish >/dev/null 2>&1 || skip "ebnet has no 'publish' command yet"
-	in_ns "${HOST_NS[ebnet]}" "$EBNET" publish --net "$(ebnet_net ebnet)" "$hp:$cip:$cp"
+	ebnet_has publish || {
+		skip "ebnet has no 'publish' command yet"
+		return
+	}
+	in_ns "${HOST_NS[ebnet]}" "$EBNET" publish --net "$(ebnet_net ebnet)" "$1:${SRV_NS[ebnet]}:$2"
+}
+sys_publish_many_ebnet() {
+	local first=$1 count=$2 cp=$3 i args=()
+	ebnet_has publish || {
+		skip "ebnet has no 'publish' command yet"
+		return
+	}
+	for ((i = first; i < first + count; i++)); do
+		args+=("$i:${SRV_NS[ebnet]}:$cp")
+		if [ ${#args[@]} -ge 1000 ] || [ $i -eq $((first + count - 1)) ]; then
+			in_ns "${HOST_NS[ebnet]}" "$EBNET" publish --net "$(ebnet_net ebnet)" "${args[@]}" ||
+				return 1
+			args=()
+		fi
+	done
+}
+sys_pub_reset_ebnet() {
+	local ports
+	ebnet_has publish || {
+		skip "ebnet has no 'publish' command yet"
+		return
+	}
+	ports=$(in_ns "${HOST_NS[ebnet]}" "$EBNET" ports --net "$(ebnet_net ebnet)" --json |
+		$PY -c 'import json, sys
+# contiguous runs of ports as ranges: one unpublish each
+ps = sorted((p.get("proto", "tcp"), p["host_port"]) for p in json.load(sys.stdin)["ports"])
+run = []
+for proto, port in ps + [("", -1)]:
+    if run and (proto != run[0][0] or port != run[-1][1] + 1):
+        lo, hi = run[0][1], run[-1][1]
+        print((f"{lo}" if lo == hi else f"{lo}-{hi}") + "/" + run[0][0])
+        run = []
+    run.append((proto, port))') || return 1
+	[ -z "$ports" ] && return 0
+	# shellcheck disable=SC2086 # one argument a port
+	in_ns "${HOST_NS[ebnet]}" "$EBNET" unpublish --net "$(ebnet_net ebnet)" $ports
 }
 
 sys_up_ebnet_xdp() { skip "ebnet-xdp: XDP on the uplink is not built yet"; }

@@ -22,7 +22,7 @@ RR_CPU=${RR_CPU:-1}
 IPERF_PORT=5201
 SOCKPERF_PORT=11111
 
-PARSE() { python3 "$LIB/parse.py" "$@"; }
+PARSE() { $PY "$LIB/parse.py" "$@"; }
 
 # iperf3 between the system's client and server. MODE: tcp or udp64.
 # Leaves iperf3's JSON in $WORK/iperf.json.
@@ -60,7 +60,8 @@ wl_udp64_pps() {
 	in_ns "$srv" cat /proc/net/snmp >"$WORK/snmp.before" || return 1
 	iperf_run "$1" udp64 || return 1
 	in_ns "$srv" cat /proc/net/snmp >"$WORK/snmp.after" || return 1
-	PARSE iperf-udp "$WORK/iperf.json" && PARSE snmp "$WORK/snmp.before" "$WORK/snmp.after"
+	PARSE iperf-udp "$WORK/iperf.json" &&
+		PARSE snmp "$WORK/snmp.before" "$WORK/snmp.after" "$WORK/iperf.json" "$OMIT"
 }
 
 # Request/response: TCP ping-pong of 64-byte messages (sockperf), round-trip
@@ -86,24 +87,182 @@ wl_rr_latency() {
 	PARSE sockperf "$WORK/sockperf.out"
 }
 
-# ---- published ports, SNAT, scale (not built yet: the slots) ----
+# ---- published ports, SNAT, scale ----
 #
-# Each will: publish a port of the system's host (sys_publish_SYSTEM), run
-# the load from OUT_NS[SYSTEM] against $UP_HOST:PORT, and print metrics.
-#   pub_cps      new connections per second, short HTTP requests with
-#                `Connection: close` (wrk) to a published port
+# The server container's port 80 (nginx) and 5201 (iperf3) are published as
+# ports $PUB_HTTP and $PUB_IPERF of the host; the load comes from the
+# namespace that plays the outside world, to the host's uplink address
+# $UP_HOST. (Not 8080: ebnet refuses a port that a network of another test
+# publishes, even in another namespace; see docs/BENCHMARKS.md.)
+#   pub_cps      new connections per second to a published port: short HTTP
+#                requests with `Connection: close` (wrk)
 #   pub_tput     TCP stream (iperf3) through a published port
-#   snat_cps     new connections per second from a container to a server
-#                in OUT_NS (SNAT)
-#   scale_sweep  pub_cps to the last of 1, 100, 1000, 10000 published ports
-#                (plus a PNG of the sweep, python3-matplotlib)
-#   publish_ms   time to publish one more port when 10000 exist
+#   snat_cps     new connections per second from the client container to a
+#                server in the outside namespace (SNAT/MASQUERADE)
+#   scale_sweep  pub_cps to the last of 1, 100, 1000, 10000 published ports,
+#                and the time to publish that last one (publish_ms_N)
+# nginx serves: one worker, no logs, every response closes the connection.
 
-wl_pub_cps() { skip "published ports: no DNAT in ebnet yet"; }
-wl_pub_tput() { skip "published ports: no DNAT in ebnet yet"; }
-wl_snat_cps() { skip "SNAT to the outside: not in ebnet yet"; }
-wl_scale_sweep() { skip "published ports: no DNAT in ebnet yet"; }
-wl_publish_ms() { skip "ebnet has no 'publish' command yet"; }
+WRK_CONN=${WRK_CONN:-32}
+PUB_HTTP=18080
+PUB_IPERF=15201
+SWEEP_BASE=20000
+
+nginx_check() {
+	[ -n "${OUT_NS[$1]:-}" ] || {
+		skip "$1 has no outside namespace"
+		return
+	}
+	command -v "$NGINX" >/dev/null 2>&1 || {
+		log "no nginx ($NGINX): see bench/deps.txt"
+		return 1
+	}
+}
+pub_check() {
+	declare -F "sys_publish_${1//-/_}" >/dev/null || {
+		skip "$1 cannot publish ports"
+		return
+	}
+	nginx_check "$1"
+}
+
+# Publishes $PUB_HTTP -> 80 and $PUB_IPERF -> 5201 once per system (a flag
+# file: the workloads run in subshells).
+pub_prepare() {
+	local s=$1 fn="sys_publish_${1//-/_}"
+	[ -e "$WORK/pub.$s" ] && return 0
+	"$fn" $PUB_HTTP 80 && "$fn" $PUB_IPERF 5201 && touch "$WORK/pub.$s"
+}
+
+# start_nginx NS CPU PORT: nginx on PORT of every address of NS; sets BG_PID.
+start_nginx() {
+	local ns=$1 cpu=$2 port=$3 d=$WORK/nginx-$1
+	mkdir -p "$d/tmp"
+	cat >"$d/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/error.log warn;
+events { worker_connections 8192; multi_accept on; }
+http {
+	access_log off;
+	client_body_temp_path $d/tmp/body;
+	proxy_temp_path $d/tmp/proxy;
+	fastcgi_temp_path $d/tmp/fastcgi;
+	uwsgi_temp_path $d/tmp/uwsgi;
+	scgi_temp_path $d/tmp/scgi;
+	keepalive_timeout 0;
+	server {
+		listen $port reuseport backlog=4096;
+		location / { return 200 "ok\n"; }
+	}
+}
+EOF
+	bg_in_ns "$ns" "$cpu" "$d/stderr.log" "$NGINX" -p "$d" -c "$d/nginx.conf" -e "$d/error.log"
+	wait_listen "$ns" tcp "$port" || {
+		cat "$d/error.log" "$d/stderr.log" >&2
+		stop_bg "$BG_PID"
+		return 1
+	}
+}
+
+# wrk_run NS URL [SECONDS]: new connections per second (one request each).
+wrk_run() {
+	local ns=$1 url=$2 secs=${3:-$DUR}
+	in_ns "$ns" timeout $((secs + 20)) taskset -c "$CLI_CPU" \
+		wrk -t1 -c"$WRK_CONN" -d"${secs}s" -H 'Connection: close' "$url" >"$WORK/wrk.out" 2>&1 || {
+		tail -n3 "$WORK/wrk.out" >&2
+		return 1
+	}
+	PARSE wrk "$WORK/wrk.out"
+}
+
+wl_pub_cps() {
+	local s=$1 spid rc
+	pub_check "$s" || return
+	pub_prepare "$s" || return 1
+	start_nginx "${SRV_NS[$s]}" "$SRV_CPU" 80 || return 1
+	spid=$BG_PID
+	wrk_run "${OUT_NS[$s]}" "http://$UP_HOST:$PUB_HTTP/"
+	rc=$?
+	stop_bg $spid
+	return $rc
+}
+
+wl_pub_tput() {
+	local s=$1 srv=${SRV_NS[$1]} spid rc
+	pub_check "$s" || return
+	pub_prepare "$s" || return 1
+	bg_in_ns "$srv" "$SRV_CPU" "$WORK/iperf-server.log" iperf3 -s -1 -p 5201
+	spid=$BG_PID
+	wait_listen "$srv" tcp 5201 || {
+		stop_bg $spid
+		return 1
+	}
+	in_ns "${OUT_NS[$s]}" timeout $((DUR + OMIT + 20)) taskset -c "$CLI_CPU" \
+		iperf3 -c "$UP_HOST" -p $PUB_IPERF -t "$DUR" -O "$OMIT" -J >"$WORK/iperf.json"
+	rc=$?
+	stop_bg $spid
+	[ $rc -eq 0 ] || {
+		log "iperf3 through the published port failed: $(grep -o '"error":.*' "$WORK/iperf.json")"
+		return 1
+	}
+	PARSE iperf-tcp "$WORK/iperf.json"
+}
+
+wl_snat_cps() {
+	local s=$1 spid rc
+	if [ "$s" = docker-proxy ]; then
+		skip "docker-proxy plays no part in SNAT (the same MASQUERADE as iptables)"
+		return
+	fi
+	nginx_check "$s" || return
+	start_nginx "${OUT_NS[$s]}" "$SRV_CPU" 80 || return 1
+	spid=$BG_PID
+	wrk_run "${CLI_NS[$s]}" "http://$UP_OUT:80/"
+	rc=$?
+	stop_bg $spid
+	return $rc
+}
+
+# Ports SWEEP_BASE... are published one after the other up to each N of
+# SWEEP_NS; the N-th alone is timed (publish_ms_N: the whole command, as a
+# user runs it), then new connections go to it (cps_N). All are removed at
+# the end, and first (so that a round starts from none).
+wl_scale_sweep() {
+	local s=$1 fs=${1//-/_} have=0 n t0 t1 spid rc=0
+	pub_check "$s" || return
+	"sys_pub_reset_$fs" || return 1
+	rm -f "$WORK/pub.$s"
+	start_nginx "${SRV_NS[$s]}" "$SRV_CPU" 80 || return 1
+	spid=$BG_PID
+	for n in $SWEEP_NS; do
+		"sys_publish_many_$fs" $((SWEEP_BASE + have)) $((n - 1 - have)) 80 || {
+			log "cannot publish $((n - 1)) ports"
+			rc=1
+			break
+		}
+		t0=$(now_ns)
+		"sys_publish_$fs" $((SWEEP_BASE + n - 1)) 80 || {
+			log "cannot publish port $((SWEEP_BASE + n - 1)) with $((n - 1)) published"
+			rc=1
+			break
+		}
+		t1=$(now_ns)
+		have=$n
+		metric "publish_ms_$n" "$(ms_between "$t0" "$t1")"
+		wrk_run "${OUT_NS[$s]}" "http://$UP_HOST:$((SWEEP_BASE + n - 1))/" "$SWEEP_DUR" |
+			sed "s/^M cps /M cps_$n /; s/^M errors_pct /M errors_pct_$n /"
+		[ "${PIPESTATUS[0]}" -eq 0 ] || {
+			rc=1
+			break
+		}
+	done
+	stop_bg $spid
+	"sys_pub_reset_$fs" || rc=1
+	return $rc
+}
 
 # ---- control plane: 100 containers up and down ----
 
@@ -225,9 +384,9 @@ wl_memory() {
 	for f in /sys/fs/bpf/ebnet/"$net"/*; do
 		case ${f##*/} in
 		link_*) continue ;;
-		prog_*) b=$(bpftool -j prog show pinned "$f" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("bytes_memlock", 0))') || return 1
+		prog_*) b=$(bpftool -j prog show pinned "$f" | $PY -c 'import json,sys; print(json.load(sys.stdin).get("bytes_memlock", 0))') || return 1
 			progs=$((progs + b)) ;;
-		*) b=$(bpftool -j map show pinned "$f" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("bytes_memlock", 0), d.get("name"), d.get("type"), d.get("max_entries"))') || return 1
+		*) b=$(bpftool -j map show pinned "$f" | $PY -c 'import json,sys; d=json.load(sys.stdin); print(d.get("bytes_memlock", 0), d.get("name"), d.get("type"), d.get("max_entries"))') || return 1
 			log "map ${f##*/}: memlock ${b%% *} bytes (${b#* })"
 			maps=$((maps + ${b%% *}))
 			n=$((n + 1)) ;;

@@ -9,10 +9,11 @@
 #   make bench QUICK=1    one short round of each: proves the harness works
 #
 # Settings (environment): QUICK=1, ROUNDS=N, DURATION=SECONDS (a run of a
-# traffic workload), SYSTEMS="veth iptables nft ebnet" (data-plane systems),
-# WORKLOADS="tcp_stream rr_latency udp64_pps" (data-plane workloads),
-# CP=0 (skip the control-plane workload), CP_N=100, EBNET_ATTACH=tcx|clsact,
-# CLI_CPU, SRV_CPU, RR_CPU (pinning; see lib/workloads.sh).
+# traffic workload), SYSTEMS / WORKLOADS (container to container),
+# PUB_SYSTEMS / PUB_WORKLOADS (published ports, SNAT), SWEEP_SYSTEMS and
+# SWEEP_NS (the scale sweep), CP_SYSTEMS and CP_N (control plane), CP=0
+# (no control plane), EBNET_ATTACH=tcx|clsact, WRK_CONN, CLI_CPU, SRV_CPU,
+# RR_CPU (pinning; see lib/workloads.sh). An empty list skips that part.
 #
 # Rounds are interleaved: in each round every workload runs on every system,
 # the order of the systems rotating from round to round. Raw results go to
@@ -34,10 +35,13 @@ case ${QUICK:-} in 0 | no | false) QUICK= ;; esac
 if [ -n "${QUICK:-}" ]; then
 	MODE=quick
 	ROUNDS=${ROUNDS:-1}
-	DUR=${DURATION:-2}
+	DUR=${DURATION:-1}
 	OMIT=0
 	CP_SETTLE=0.5
 	PROFILE_ROUNDS=1
+	SWEEP_NS=${SWEEP_NS:-"1 100"}
+	SWEEP_DUR=1
+	CP_SYSTEMS=${CP_SYSTEMS-"ip-script ebnet"}
 else
 	MODE=full
 	ROUNDS=${ROUNDS:-5}
@@ -45,25 +49,62 @@ else
 	OMIT=1
 	CP_SETTLE=2
 	PROFILE_ROUNDS=3
+	SWEEP_NS=${SWEEP_NS:-"1 100 1000 10000"}
+	SWEEP_DUR=3
 fi
 CP_N=${CP_N:-100}
 
-# What exists today, and the slots for what comes (their functions skip).
-DP_SYSTEMS=${SYSTEMS:-"veth iptables nft ebnet"}
-DP_WORKLOADS=${WORKLOADS:-"tcp_stream rr_latency udp64_pps"}
-PUB_SYSTEMS="iptables nft docker-proxy ebnet ebnet-xdp"
-PUB_WORKLOADS="pub_cps pub_tput snat_cps scale_sweep publish_ms"
-CP_SYSTEMS="ip-script ebnet ebnet-clsact"
+# Systems and workloads. A system that cannot be built yet (its sys_up
+# skips) is listed as not measured; so is a workload it cannot do.
+DP_SYSTEMS=${SYSTEMS-"veth iptables nft ebnet"}
+DP_WORKLOADS=${WORKLOADS-"tcp_stream rr_latency udp64_pps"}
+PUB_SYSTEMS=${PUB_SYSTEMS-"iptables nft docker-proxy ebnet ebnet-xdp"}
+PUB_WORKLOADS=${PUB_WORKLOADS-"pub_cps pub_tput snat_cps"}
+SWEEP_SYSTEMS=${SWEEP_SYSTEMS-"iptables nft ebnet"}
+CP_SYSTEMS=${CP_SYSTEMS-"ip-script ebnet ebnet-clsact"}
 
 . "$LIB/common.sh"
 
 [ "$(id -u)" = 0 ] || die "must run as root (it creates network namespaces and loads BPF)"
 
 # ---- dependencies (bench/deps.txt) ----
+# Packages marked "extract" are unpacked under $CACHE, not installed: their
+# install scripts would start a service in the root namespace.
+CACHE=/var/cache/ebnet-bench
+extract_pkg() {
+	local pkg=$1 cmd=$2 d=$CACHE/$1 deb f
+	mkdir -p "$CACHE"
+	log "fetching $pkg for $cmd (unpacked under $CACHE, not installed)"
+	(cd "$CACHE" && { apt-get download -q "$pkg" >&2 ||
+		{ apt-get update -q >&2 && apt-get download -q "$pkg" >&2; }; }) || return 1
+	deb=$(ls -t "$CACHE/${pkg}"_*.deb 2>/dev/null | head -n1)
+	[ -n "$deb" ] || return 1
+	rm -rf "$d.tmp" "$d"
+	dpkg-deb -x "$deb" "$d.tmp" || return 1
+	# Keep the one program; the rest of the package is not needed.
+	for f in usr/sbin usr/bin; do
+		if [ -x "$d.tmp/$f/$cmd" ]; then
+			mkdir -p "$d/$f"
+			mv "$d.tmp/$f/$cmd" "$d/$f/"
+		fi
+	done
+	rm -rf "$d.tmp" "$deb"
+	[ -d "$d" ]
+}
 install_deps() {
-	local cmd pkg missing=()
-	while read -r cmd pkg; do
+	local cmd pkg how missing=()
+	while read -r cmd pkg how; do
 		case $cmd in '' | '#'*) continue ;; esac
+		if [ "$how" = extract ]; then
+			PATH=$PATH:$CACHE/$pkg/usr/sbin:$CACHE/$pkg/usr/bin
+			command -v "$cmd" >/dev/null 2>&1 || extract_pkg "$pkg" "$cmd" ||
+				warn "cannot fetch $pkg: the workloads that need $cmd will fail"
+			continue
+		fi
+		if [ "$how" = python ]; then
+			/usr/bin/python3 -c "import $cmd" 2>/dev/null || missing+=("$pkg")
+			continue
+		fi
 		command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
 	done <"$BENCH/deps.txt"
 	[ ${#missing[@]} -eq 0 ] && return 0
@@ -76,6 +117,10 @@ install_deps() {
 		die "cannot install ${missing[*]}"
 }
 install_deps
+NGINX=$(command -v nginx || echo nginx)
+# Debian's python3 (the plot needs its python3-matplotlib).
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 
 [ -x "$ROOT/build/ebnet" ] || die "no build/ebnet: run make first (make bench does)"
 
@@ -126,7 +171,7 @@ ver() { "$@" 2>&1 | head -n1 | tr -s ' '; }
 meta mode "$MODE"
 meta date "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 meta command "$([ -n "${MAKELEVEL:-}" ] && echo "make bench${QUICK:+ QUICK=$QUICK}" || echo "bench/run.sh${QUICK:+ (QUICK=$QUICK)}")"
-meta settings "ROUNDS=$ROUNDS DURATION=$DUR OMIT=$OMIT CP_N=$CP_N SYSTEMS=\"$DP_SYSTEMS\" WORKLOADS=\"$DP_WORKLOADS\" EBNET_ATTACH=${EBNET_ATTACH:-default}"
+meta settings "ROUNDS=$ROUNDS DURATION=$DUR OMIT=$OMIT CP_N=$CP_N SWEEP_NS=\"$SWEEP_NS\" SWEEP_DUR=$SWEEP_DUR WRK_CONN=${WRK_CONN:-32} EBNET_ATTACH=${EBNET_ATTACH:-default}"
 meta rounds "$ROUNDS"
 meta duration_s "$DUR"
 meta pinning "throughput: client cpu $CLI_CPU, server cpu $SRV_CPU; request/response: both on cpu $RR_CPU"
@@ -146,6 +191,10 @@ meta sockperf "$(sockperf --version 2>&1 | grep -o 'version [^ ]*' | head -n1)"
 meta iptables "$(ver iptables --version)"
 meta nft "$(ver nft --version)"
 meta bpftool "$(ver bpftool version)"
+meta wrk "$(ver wrk -v)"
+meta nginx "$(ver "$NGINX" -v)"
+meta docker-proxy "$(command -v docker-proxy >/dev/null &&
+	echo "from Debian's docker.io $(apt-cache policy docker.io 2>/dev/null | sed -n 's/ *Candidate: //p')")"
 meta iproute2 "$(ver ip -V)"
 meta load_start "$(cat /proc/loadavg)"
 
@@ -171,10 +220,10 @@ build_system() {
 		meta "links.$s" "$(sys_links "$s" | paste -sd '|')"
 	fi
 }
-for s in $(printf '%s\n' $DP_SYSTEMS $PUB_SYSTEMS | awk '!seen[$0]++'); do
+for s in $(printf '%s\n' $DP_SYSTEMS $PUB_SYSTEMS $SWEEP_SYSTEMS | awk '!seen[$0]++'); do
 	build_system "$s"
 done
-for s in $(printf '%s\n' $DP_SYSTEMS $PUB_SYSTEMS $CP_SYSTEMS | awk '!seen[$0]++'); do
+for s in $(printf '%s\n' $DP_SYSTEMS $PUB_SYSTEMS $SWEEP_SYSTEMS $CP_SYSTEMS | awk '!seen[$0]++'); do
 	meta "system.$s" "${SYS_DESC[$s]:-}"
 done
 
@@ -219,12 +268,19 @@ for r in $(seq 1 "$ROUNDS"); do
 			case_of "$r" "$w" "$s"
 		done
 	done
+	for w in $PUB_WORKLOADS; do
+		for s in $(rotate $((r - 1)) $PUB_SYSTEMS); do
+			case_of "$r" "$w" "$s"
+		done
+	done
 done
 
-# ---- the slots of what is not built yet (recorded as skipped) ----
-for w in $PUB_WORKLOADS; do
-	for s in $PUB_SYSTEMS; do
-		case_of 1 "$w" "$s"
+# ---- published ports: the scale sweep ----
+for r in $(seq 1 "$ROUNDS"); do
+	[ -n "$SWEEP_SYSTEMS" ] || break
+	log "scale sweep ($SWEEP_NS ports), round $r/$ROUNDS"
+	for s in $(rotate $((r - 1)) $SWEEP_SYSTEMS); do
+		case_of "$r" scale_sweep "$s"
 	done
 done
 
@@ -282,4 +338,4 @@ if grep -q $'\tfail\t' "$RAW"; then
 	log "bench: logs of the failed cases are in $WORK/logs"
 fi
 REPORTED=1
-python3 "$BENCH/report.py" --raw "$RAW" --meta "$WORK/meta.tsv" --out "$out"
+$PY "$BENCH/report.py" --raw "$RAW" --meta "$WORK/meta.tsv" --out "$out" --png "${out%.json}-sweep.png"

@@ -34,6 +34,8 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 HDRS     := $(wildcard maps/*.h loader/*.h bpf/lib/*.h)
 
 .DELETE_ON_ERROR:
+# Objects and skeletons stay: the unit tests include the skeletons too.
+.SECONDARY: $(BPF_OBJS) $(SKELS)
 .PHONY: all test unit e2e demo deps clean bench
 
 all: $(OUT)/ebnet $(UNIT_BINS)
@@ -68,7 +70,7 @@ $(OUT)/ebnet: $(TOOL_SRCS) $(OUT)/libebnet.a $(HDRS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(TOOL_SRCS) $(OUT)/libebnet.a $(LDLIBS) -o $@
 
-$(OUT)/tests/%: tests/unit/%.c tests/unit/check.h $(OUT)/libebnet.a $(HDRS) | $(OUT)/tests
+$(OUT)/tests/%: tests/unit/%.c tests/unit/check.h $(OUT)/libebnet.a $(HDRS) $(SKELS) | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(OUT)/libebnet.a $(LDLIBS) -o $@
 

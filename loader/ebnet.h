@@ -73,6 +73,8 @@ int eb_down(const char *net, struct eb_err *e);
 int eb_net_info(const char *net, struct eb_net_info *info, struct eb_err *e);
 /* Names of the networks that exist, at most max; returns the count. */
 int eb_net_list(char names[][64], int max);
+/* Is this namespace the host of the network (where its `up` ran)? */
+bool eb_net_is_here(const char *net);
 /* The network a container belongs to; -ENOENT if none. */
 int eb_find_container(const char *name, char *net, size_t netlen, struct eb_endpoint *ep);
 

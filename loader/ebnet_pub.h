@@ -16,6 +16,8 @@ int eb_unpublish(const char *net, const struct eb_pub_spec *sp, struct eb_err *e
 int eb_ports_walk(const char *net, eb_port_fn fn, void *ctx, struct eb_err *e);
 /* Used by rm: the container's ports and flows go with it. */
 void eb_unpublish_container(const struct eb_dp *dp, uint32_t ctr_ip);
+/* A container's port changed (up repaired it): its published entries follow. */
+void eb_published_reindex(const struct eb_dp *dp, uint32_t ctr_ip, uint32_t ifindex);
 void eb_ct_forget(const struct eb_dp *dp, uint8_t proto, uint16_t lo, uint16_t hi,
 		  uint32_t ifindex);
 

@@ -128,6 +128,31 @@ int eb_find_container(const char *name, char *net, size_t netlen, struct eb_endp
 	return -ENOENT;
 }
 
+bool eb_net_is_here(const char *net)
+{
+	char p[PATH_MAX];
+	__u64 cookie;
+	__u32 kind;
+	int fd, sk;
+	bool here = false;
+
+	snprintf(p, sizeof(p), "%s/%s/%s", EB_PIN_ROOT, net, EB_MAP_NETNS);
+	fd = bpf_obj_get(p);
+	if (fd < 0)
+		return false;
+	sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sk >= 0) {
+		socklen_t len = sizeof(cookie);
+
+		if (getsockopt(sk, SOL_SOCKET, 71 /* SO_NETNS_COOKIE */, &cookie, &len) == 0 &&
+		    bpf_map_lookup_elem(fd, &cookie, &kind) == 0)
+			here = kind == EB_NS_HOST;
+		close(sk);
+	}
+	close(fd);
+	return here;
+}
+
 /* ---- one network's working set ---- */
 
 struct eb_ctx {
@@ -413,6 +438,9 @@ static int ctr_create(struct eb_ctx *c, struct eb_endpoint *ep)
 
 	ep->flags = EB_EP_READY | (clsact ? EB_EP_CLSACT : 0);
 	err = ctx_put_ep(c, ep);
+	/* A container made again keeps its published ports, on its new port. */
+	if (!err)
+		eb_published_reindex(&c->dp, ep->ip, ep->ifindex);
 out:
 	eb_nl_close(&cnl);
 	if (nsfd >= 0)

@@ -87,7 +87,9 @@ static const char *proto_name(uint8_t p)
 	return p == IPPROTO_UDP ? "udp" : "tcp";
 }
 
-/* Is host_ip:port/proto free in every network? */
+/* Is host_ip:port/proto free in every network of this host (the network
+ * namespace ebnet runs in)? Networks run from other namespaces have other
+ * addresses and ports. */
 static int check_free(const struct eb_pub_spec *sp, struct eb_err *e)
 {
 	static char nets[64][64];
@@ -100,6 +102,8 @@ static int check_free(const struct eb_pub_spec *sp, struct eb_err *e)
 		char p[8192];
 		int fd, n;
 
+		if (!eb_net_is_here(nets[i]))
+			continue;
 		snprintf(p, sizeof(p), "%s/%s/%s", EB_PIN_ROOT, nets[i], EB_MAP_PUBLISHED);
 		fd = bpf_obj_get(p);
 		if (fd < 0)
@@ -230,6 +234,8 @@ int eb_unpublish(const char *net_opt, const struct eb_pub_spec *sp, struct eb_er
 		struct eb_dp dp;
 		int here = 0;
 
+		if (!net_opt && !eb_net_is_here(nets[i]))
+			continue;
 		if (eb_dp_open(nets[i], &dp, e))
 			continue;
 		for (uint32_t j = 0; j < cnt; j++) {
@@ -271,6 +277,19 @@ void eb_unpublish_container(const struct eb_dp *dp, uint32_t ctr_ip)
 		if (vals[i].ctr_ip == ctr_ip) {
 			bpf_map_delete_elem(dp->published, &keys[i]);
 			bpf_map_delete_elem(dp->port_stats, &keys[i]);
+		}
+}
+
+void eb_published_reindex(const struct eb_dp *dp, uint32_t ctr_ip, uint32_t ifindex)
+{
+	static struct eb_pub_key keys[EB_PUB_MAX];
+	static struct eb_pub_val vals[EB_PUB_MAX];
+	int n = load_published(dp->published, keys, vals, EB_PUB_MAX);
+
+	for (int i = 0; i < n; i++)
+		if (vals[i].ctr_ip == ctr_ip && vals[i].ifindex != ifindex) {
+			vals[i].ifindex = ifindex;
+			bpf_map_update_elem(dp->published, &keys[i], &vals[i], BPF_EXIST);
 		}
 }
 

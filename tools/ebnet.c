@@ -575,12 +575,36 @@ static int do_publish(int argc, char **argv)
 	for (i = 0; i < o.nargs; i++)
 		if (eb_parse_port_spec(o.args[i], true, &sp, why, sizeof(why)))
 			die_usage("publish", "invalid port spec '%s': %s", o.args[i], why);
+	/* Specs of one command must not overlap each other. */
+	for (i = 0; i < o.nargs; i++) {
+		struct eb_pub_spec x;
+
+		eb_parse_port_spec(o.args[i], true, &x, why, sizeof(why));
+		for (int j = 0; j < i; j++) {
+			struct eb_pub_spec y;
+
+			eb_parse_port_spec(o.args[j], true, &y, why, sizeof(why));
+			if (x.proto == y.proto && x.hport_lo <= y.hport_hi && y.hport_lo <= x.hport_hi &&
+			    (!x.host_ip || !y.host_ip || x.host_ip == y.host_ip))
+				die_usage("publish", "'%s' and '%s' publish the same port", o.args[j],
+					  o.args[i]);
+		}
+	}
 	need_root();
 	for (i = 0; i < o.nargs; i++) {
 		eb_parse_port_spec(o.args[i], true, &sp, why, sizeof(why));
 		err = eb_publish(o.net_given ? o.net : NULL, &sp, net, sizeof(net), &e);
-		if (err)
+		if (err) {
+			/* All or nothing: the specs published before this one go. */
+			for (int j = 0; j < i; j++) {
+				struct eb_pub_spec u;
+				struct eb_err ue = {};
+
+				eb_parse_port_spec(o.args[j], true, &u, why, sizeof(why));
+				eb_unpublish(net, &u, &ue);
+			}
 			return fail(err, &e);
+		}
 		if (json)
 			printf("{\"network\":\"%s\",\"host_ip\":\"%s\",\"host_ports\":\"%u-%u\","
 			       "\"container\":\"%s\",\"ports\":\"%u-%u\",\"proto\":\"%s\"}\n",

@@ -188,6 +188,12 @@ static __always_inline int eb_dnat_new(struct __sk_buff *skb, struct eb_pkt *p,
 
 	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
 		return TC_ACT_UNSPEC;
+	/* 127.0.0.0/8 never comes from a wire: a frame that says so is
+	 * left to the host's stack, which drops it as a martian. A port
+	 * published on 127.0.0.1 must not be reachable this way (moby
+	 * issue 45610, CVE-2020-8558). */
+	if ((bpf_ntohl(p->daddr) >> 24) == 127)
+		return TC_ACT_UNSPEC;
 	pk.host_ip = p->daddr;
 	pk.host_port = p->dport;
 	pk.proto = p->proto;

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <pthread.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 
@@ -329,15 +330,15 @@ static int alloc_slot(struct eb_ctx *c)
 		}                                                                                  \
 	} while (0)
 
-static int ctr_create(struct eb_ctx *c, struct eb_endpoint *ep)
+/* Steps 1-3 of making a container: its record, namespace, veth pair (down)
+ * and map entries. ctr_finish() attaches the program and brings it up;
+ * between the two, `up` attaches many ports at once (see attach_many). */
+static int ctr_prepare(struct eb_ctx *c, struct eb_endpoint *ep)
 {
-	uint32_t gw = c->cfg.gateway;
 	struct eb_nl cnl = { 0 };
 	struct eb_link hl, cl;
 	struct eb_mac_key mk = {};
 	struct eb_fdb_entry fdb;
-	char ipb[16];
-	bool clsact = false;
 	int nsfd = -1, err, slot;
 	__u32 uslot;
 
@@ -404,9 +405,38 @@ static int ctr_create(struct eb_ctx *c, struct eb_endpoint *ep)
 		if (err)
 			goto out;
 	}
-	err = eb_dp_attach(&c->dp, c->net, ep->ifindex, ep->host_dev, c->attach, &clsact, c->e);
-	if (err)
-		goto out;
+	err = 0;
+out:
+	eb_nl_close(&cnl);
+	if (nsfd >= 0)
+		close(nsfd);
+	return err;
+}
+
+/* The rest: the program (unless attached already: attached >= 0 says
+ * whether with clsact), then host side and container side, then READY. */
+static int ctr_finish(struct eb_ctx *c, struct eb_endpoint *ep, int attached)
+{
+	uint32_t gw = c->cfg.gateway;
+	struct eb_nl cnl = { 0 };
+	struct eb_link cl;
+	char ipb[16];
+	bool clsact = attached == 1;
+	int nsfd, err;
+
+	nsfd = eb_netns_open(ep->name);
+	if (nsfd < 0) {
+		eb_errf(c->e, "cannot open namespace '%s': %s", ep->name, strerror(-nsfd));
+		return nsfd;
+	}
+	TRY(eb_nl_open_in(&cnl, nsfd), "cannot talk to namespace '%s': %s", ep->name,
+	    strerror(-err));
+	if (attached < 0) {
+		err = eb_dp_attach(&c->dp, c->net, ep->ifindex, ep->host_dev, c->attach, &clsact,
+				   c->e);
+		if (err)
+			goto out;
+	}
 
 	/* 4. Host side: the gateway address, up, a route and a neighbour. */
 	eb_nl_link_port_conf(&c->nl, ep->ifindex);
@@ -448,6 +478,52 @@ out:
 	return err;
 }
 
+/* Attaching with tcx waits for an RCU grace period per port (the kernel's
+ * bpf_mprog commit); done one after another that is ~10 ms a container.
+ * Threads attach the new ports side by side, and their waits overlap. */
+struct attach_job {
+	struct eb_ctx *c;
+	struct eb_endpoint **eps;
+	int *state; /* out: -1 failed (ctr_finish retries), 0 tcx, 1 clsact */
+	int n;
+	int next; /* taken with __atomic_fetch_add */
+};
+
+static void *attach_worker(void *arg)
+{
+	struct attach_job *j = arg;
+	int i;
+
+	while ((i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED)) < j->n) {
+		struct eb_err e = {};
+		bool clsact = false;
+
+		if (eb_dp_attach(&j->c->dp, j->c->net, j->eps[i]->ifindex, j->eps[i]->host_dev,
+				 j->c->attach, &clsact, &e) == 0)
+			j->state[i] = clsact;
+	}
+	return NULL;
+}
+
+static void attach_many(struct eb_ctx *c, struct eb_endpoint **eps, int *state, int n)
+{
+	struct attach_job j = { .c = c, .eps = eps, .state = state, .n = n };
+	pthread_t t[16];
+	int nt = n < 16 ? n : 16, started = 0;
+
+	for (int i = 0; i < n; i++)
+		state[i] = -1;
+	if (c->attach == EB_ATTACH_CLSACT || n < 2)
+		return; /* clsact is quick; ctr_finish attaches */
+	for (int i = 0; i < nt; i++)
+		if (pthread_create(&t[started], NULL, attach_worker, &j) == 0)
+			started++;
+	if (!started)
+		return;
+	for (int i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+}
+
 /* SNAT ports stay out of the host's own ephemeral range, so that a NAT
  * binding and a connection of the host's never share a tuple: the larger
  * of the two gaps around net.ipv4.ip_local_port_range (of the namespace
@@ -473,6 +549,103 @@ static void default_nat_range(uint16_t *min, uint16_t *max)
 		*min = hi + 1;
 		*max = 65535;
 	}
+}
+
+/* Networks of this host that translate to the same address must not
+ * hand out the same ports: replies would reach whichever network's uplink
+ * program runs first. A new network takes the largest stretch of the
+ * default ranges that no such network holds; a given range must not
+ * overlap one. */
+static int choose_nat_range(const struct eb_up_opts *o, struct eb_config *cfg, struct eb_err *e)
+{
+	static char nets[64][64];
+	uint16_t held[64][2], lo1, hi1;
+	unsigned int lo = 32768, hi = 60999;
+	int nn = eb_net_list(nets, 64), nh = 0, best_len = 0;
+	uint32_t cand[2][2];
+	FILE *f;
+
+	for (int i = 0; i < nn; i++) {
+		char p[PATH_MAX + 128];
+		struct eb_config oc;
+		__u32 zero = 0;
+		int fd;
+
+		if (!strcmp(nets[i], o->net) || !eb_net_is_here(nets[i]))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s/%s", EB_PIN_ROOT, nets[i], EB_MAP_CONFIG);
+		fd = bpf_obj_get(p);
+		if (fd < 0)
+			continue;
+		if (bpf_map_lookup_elem(fd, &zero, &oc) == 0 && oc.snat_ip == cfg->snat_ip &&
+		    oc.snat_ip) {
+			held[nh][0] = oc.nat_port_min;
+			held[nh][1] = oc.nat_port_max;
+			if (o->nat_port_min && o->nat_port_min <= oc.nat_port_max &&
+			    oc.nat_port_min <= o->nat_port_max) {
+				char a[16];
+
+				eb_errf(e, "--nat-ports %u-%u overlaps network '%s' (%u-%u), which "
+					   "also translates to %s",
+					o->nat_port_min, o->nat_port_max, nets[i], oc.nat_port_min,
+					oc.nat_port_max, eb_ip_str(oc.snat_ip, a));
+				close(fd);
+				return -EADDRINUSE;
+			}
+			nh++;
+		}
+		close(fd);
+	}
+	if (o->nat_port_min) {
+		cfg->nat_port_min = o->nat_port_min;
+		cfg->nat_port_max = o->nat_port_max;
+		return 0;
+	}
+	default_nat_range(&lo1, &hi1);
+	if (!nh) {
+		cfg->nat_port_min = lo1;
+		cfg->nat_port_max = hi1;
+		return 0;
+	}
+	f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	if (f) {
+		if (fscanf(f, "%u %u", &lo, &hi) != 2)
+			lo = 32768, hi = 60999;
+		fclose(f);
+	}
+	/* Both gaps around the host's ephemeral range, less what is held. */
+	cand[0][0] = 1024, cand[0][1] = lo > 1024 ? lo - 1 : 0;
+	cand[1][0] = hi + 1, cand[1][1] = 65535;
+	for (int g = 0; g < 2; g++) {
+		/* The longest stretch of this gap that no held range touches:
+		 * from each candidate start (the gap's, or just past a held
+		 * range), up to the nearest held range above it. */
+		for (int h = -1; h < nh; h++) {
+			uint32_t st = h < 0 ? cand[g][0] : (uint32_t)held[h][1] + 1;
+			uint32_t en = cand[g][1];
+			bool inside = false;
+
+			if (st < cand[g][0] || st > cand[g][1] || !cand[g][1])
+				continue;
+			for (int k = 0; k < nh; k++) {
+				if (held[k][0] <= st && st <= held[k][1])
+					inside = true;
+				if (held[k][0] > st && (uint32_t)held[k][0] - 1 < en)
+					en = held[k][0] - 1;
+			}
+			if (!inside && (int)(en - st + 1) > best_len) {
+				best_len = en - st + 1;
+				cfg->nat_port_min = st;
+				cfg->nat_port_max = en;
+			}
+		}
+	}
+	if (best_len < 256) {
+		eb_errf(e, "no free NAT port range left on this uplink's address; give one with "
+			   "--nat-ports LOW-HIGH apart from the other networks' (`ebnet ls`)");
+		return -EADDRINUSE;
+	}
+	return 0;
 }
 
 /* eb_from_uplink on the uplink, once per network; `up` heals it. */
@@ -700,6 +873,8 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 	struct eb_nl nl = { 0 };
 	struct eb_link ul;
 	uint32_t *want = NULL;
+	struct eb_endpoint **todo = NULL;
+	int *state = NULL, ntodo = 0;
 	struct eb_dp_sizes sizes = { o->ct_tcp_size ? o->ct_tcp_size : EB_DEFAULT_CT_TCP,
 				     o->ct_other_size ? o->ct_other_size : EB_DEFAULT_CT_OTHER };
 	bool exists;
@@ -814,12 +989,9 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 		}
 		if (o->attach == EB_ATTACH_CLSACT)
 			cfg.flags |= EB_CFG_CLSACT;
-		if (o->nat_port_min) {
-			cfg.nat_port_min = o->nat_port_min;
-			cfg.nat_port_max = o->nat_port_max;
-		} else {
-			default_nat_range(&cfg.nat_port_min, &cfg.nat_port_max);
-		}
+		err = choose_nat_range(o, &cfg, e);
+		if (err)
+			goto out;
 		cfg.ct_tcp_syn = 30;
 		cfg.ct_tcp_est = 6 * 3600;
 		cfg.ct_tcp_close = 10;
@@ -899,6 +1071,12 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 			goto out;
 		}
 	}
+	todo = calloc(n ? n : 1, sizeof(*todo));
+	state = calloc(n ? n : 1, sizeof(*state));
+	if (!todo || !state) {
+		err = -ENOMEM;
+		goto out;
+	}
 	if (c.neps + n > EB_MAX_ENDPOINTS) {
 		int fresh = 0;
 
@@ -938,17 +1116,28 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 		}
 		eb_mac_for(ep.ip, false, ep.mac);
 		eb_mac_for(ep.ip, true, ep.host_mac);
-		err = ctr_create(&c, &ep);
+		err = ctr_prepare(&c, &ep);
 		if (err)
 			goto out;
-		if (have)
+		if (have) {
 			*have = ep;
-		else if (c.neps < EB_MAX_ENDPOINTS)
-			c.eps[c.neps++] = ep;
+			todo[ntodo++] = have;
+		} else if (c.neps < EB_MAX_ENDPOINTS) {
+			c.eps[c.neps] = ep;
+			todo[ntodo++] = &c.eps[c.neps++];
+		}
+	}
+	attach_many(&c, todo, state, ntodo);
+	for (i = 0; i < ntodo; i++) {
+		err = ctr_finish(&c, todo[i], state[i]);
+		if (err)
+			goto out;
 	}
 	err = 0;
 out:
 	free(want);
+	free(todo);
+	free(state);
 	eb_nl_close(&nl);
 	ctx_close(&c);
 	eb_unlock(lock);

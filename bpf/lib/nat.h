@@ -304,6 +304,13 @@ static __always_inline int eb_snat_forward(struct __sk_buff *skb, struct eb_pkt 
 			e = eb_snat_bind(p, skb->ifindex, cfg, now, &err);
 			if (!e)
 				return err;
+			/* A bare SYN opens the tuple anew: a flow that closed
+			 * (FIN or RST) but is not swept yet starts over, with
+			 * its binding, as Linux conntrack does. */
+			if (p->proto == IPPROTO_TCP && !eb_trace_mode &&
+			    (p->tcp_flags & (EB_TCP_SYN | EB_TCP_RST | 0x10)) == EB_TCP_SYN &&
+			    (e->state & (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT | EB_CTS_RST)))
+				e->state = 0;
 		}
 		eb_ct_account(e, 0, len, now,
 			      EB_CTS_SEEN_CTR |

@@ -34,6 +34,7 @@
 #define EB_MAP_EVENTS	 "eb_events"
 #define EB_MAP_MONITOR	 "eb_monitor"
 #define EB_MAP_BUILD	 "eb_build"
+#define EB_MAP_FRAGS	 "eb_frags"
 
 #define EB_PIN_ROOT	 "/sys/fs/bpf/ebnet"
 
@@ -301,6 +302,23 @@ struct eb_event {
 	__u8 pad;
 };
 _Static_assert(sizeof(struct eb_event) == 40, "eb_event layout");
+
+/* eb_frags: an IPv4 datagram in fragments -> the address its first
+ * fragment was translated to. Only the first fragment carries the ports;
+ * the others follow it by (addresses, IP id, protocol). LRU: entries of
+ * finished datagrams age out. Written by the datapath. */
+struct eb_frag_key {
+	__u32 src, dst; /* as on the wire, before translation */
+	__u16 id;	/* IP identification */
+	__u8 proto;
+	__u8 pad;
+};
+_Static_assert(sizeof(struct eb_frag_key) == 12, "eb_frag_key layout");
+
+struct eb_frag_val {
+	__u32 addr;    /* the new source (way out) or destination (way in) */
+	__u32 ifindex; /* way in: the container's port; way out: the uplink */
+};
 
 /* eb_build[0]: the build of the programs attached now (a hash of the BPF
  * objects). Written by `ebnet up`; a different build replaces them. */

@@ -38,8 +38,13 @@ struct eb_pkt {
 	__u8 proto;
 	__u8 tcp_flags;	    /* FIN 0x01, SYN 0x02, RST 0x04, ACK 0x10 */
 	__u8 icmp_type;
-	__u8 pad;
+	__u8 frag;	    /* EB_FRAG_* */
+	__u16 ip_id;	    /* network order */
 };
+
+#define EB_FRAG_NONE  0
+#define EB_FRAG_FIRST 1 /* offset 0, more to come: has the L4 header */
+#define EB_FRAG_LATER 2 /* offset > 0: no L4 header */
 
 #define EB_TCP_FIN 0x01
 #define EB_TCP_SYN 0x02
@@ -64,8 +69,6 @@ static __always_inline int eb_parse_l4(struct __sk_buff *skb, struct iphdr *iph,
 	void *l4 = (void *)iph + iph->ihl * 4;
 	void *data = (void *)(long)skb->data;
 
-	if (iph->frag_off & bpf_htons(EB_IP_MF | EB_IP_OFFMASK))
-		return EB_DROP(EB_CNT_DROP_FRAGMENT);
 	p->l3 = (void *)iph - data;
 	p->l4 = l4 - data;
 	p->saddr = iph->saddr;
@@ -73,6 +76,16 @@ static __always_inline int eb_parse_l4(struct __sk_buff *skb, struct iphdr *iph,
 	p->proto = iph->protocol;
 	p->tcp_flags = 0;
 	p->icmp_type = 0;
+	p->ip_id = iph->id;
+	p->frag = EB_FRAG_NONE;
+	if (iph->frag_off & bpf_htons(EB_IP_OFFMASK)) {
+		/* No L4 header here: the caller follows the first fragment. */
+		p->frag = EB_FRAG_LATER;
+		p->sport = p->dport = 0;
+		return 0;
+	}
+	if (iph->frag_off & bpf_htons(EB_IP_MF))
+		p->frag = EB_FRAG_FIRST;
 	switch (iph->protocol) {
 	case IPPROTO_TCP: {
 		struct tcphdr *th = l4;
@@ -189,9 +202,9 @@ static __always_inline struct eb_ct_entry *eb_snat_bind(const struct eb_pkt *p, 
 {
 	void *ct = eb_ct_map(p->proto);
 	struct eb_ct_key k, rk;
-	struct eb_ct_entry *e, *old, ne = {}, re = {};
+	struct eb_ct_entry *e, *old, *ne, *re;
 	__u16 min = cfg->nat_port_min, max = cfg->nat_port_max, orig = bpf_ntohs(p->sport);
-	__u32 span, start, i;
+	__u32 span, start, i, zero = 0, one = 1;
 	int r;
 
 	eb_ct_key_out(&k, p);
@@ -226,18 +239,26 @@ static __always_inline struct eb_ct_entry *eb_snat_bind(const struct eb_pkt *p, 
 		return e;
 	}
 
+	re = bpf_map_lookup_elem(&eb_scratch, &zero);
+	ne = bpf_map_lookup_elem(&eb_scratch, &one);
+	if (!re || !ne) {
+		*err = EB_DROP(EB_CNT_DROP_CT_FULL);
+		return NULL;
+	}
+	__builtin_memset(re, 0, sizeof(*re));
+	__builtin_memset(ne, 0, sizeof(*ne));
 	__builtin_memset(&rk, 0, sizeof(rk));
 	rk.src = p->daddr;
 	rk.dst = cfg->snat_ip;
 	rk.proto = p->proto;
 	rk.sport = p->proto == IPPROTO_ICMP ? 0 : p->dport;
-	re.peer = k;
-	re.xaddr = p->saddr;
-	re.xport = p->sport;
-	re.kind = EB_CT_SNAT_OUT;
-	re.ifindex = ifindex;
-	re.created = now;
-	re.last_seen = now;
+	re->peer = k;
+	re->xaddr = p->saddr;
+	re->xport = p->sport;
+	re->kind = EB_CT_SNAT_OUT;
+	re->ifindex = ifindex;
+	re->created = now;
+	re->last_seen = now;
 
 	span = (__u32)max - min + 1;
 	start = bpf_get_prandom_u32() % span;
@@ -250,7 +271,7 @@ static __always_inline struct eb_ct_entry *eb_snat_bind(const struct eb_pkt *p, 
 		else
 			port = min + (start + i) % span;
 		rk.dport = bpf_htons(port);
-		r = bpf_map_update_elem(ct, &rk, &re, BPF_NOEXIST);
+		r = bpf_map_update_elem(ct, &rk, re, BPF_NOEXIST);
 		if (r == -EEXIST) {
 			/* Taken; reusable if the flow that holds it is over. */
 			old = bpf_map_lookup_elem(ct, &rk);
@@ -261,7 +282,7 @@ static __always_inline struct eb_ct_entry *eb_snat_bind(const struct eb_pkt *p, 
 					if (own)
 						bpf_map_delete_elem(ct, &old->peer);
 					bpf_map_delete_elem(ct, &rk);
-					r = bpf_map_update_elem(ct, &rk, &re, BPF_NOEXIST);
+					r = bpf_map_update_elem(ct, &rk, re, BPF_NOEXIST);
 				}
 			}
 		}
@@ -277,14 +298,14 @@ static __always_inline struct eb_ct_entry *eb_snat_bind(const struct eb_pkt *p, 
 		return NULL;
 	}
 
-	ne.peer = rk;
-	ne.xaddr = cfg->snat_ip;
-	ne.xport = rk.dport;
-	ne.kind = EB_CT_SNAT_CTR;
-	ne.ifindex = ifindex;
-	ne.created = now;
-	ne.last_seen = now;
-	if (bpf_map_update_elem(ct, &k, &ne, BPF_ANY)) {
+	ne->peer = rk;
+	ne->xaddr = cfg->snat_ip;
+	ne->xport = rk.dport;
+	ne->kind = EB_CT_SNAT_CTR;
+	ne->ifindex = ifindex;
+	ne->created = now;
+	ne->last_seen = now;
+	if (bpf_map_update_elem(ct, &k, ne, BPF_ANY)) {
 		bpf_map_delete_elem(ct, &rk);
 		*err = EB_DROP(EB_CNT_DROP_CT_FULL);
 		return NULL;
@@ -296,7 +317,7 @@ static __always_inline struct eb_ct_entry *eb_snat_bind(const struct eb_pkt *p, 
 	}
 	eb_count(EB_CNT_SNAT_NEW, 0);
 	eb_event(EB_EV_SNAT_NEW, 0, ifindex, p->saddr, p->daddr, p->sport, p->dport, p->proto,
-		 ne.xaddr, ne.xport);
+		 cfg->snat_ip, rk.dport);
 	return e;
 }
 

@@ -152,6 +152,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } eb_monitor SEC(".maps");
 
+/* fragmented datagram -> its translation; written by the datapath. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct eb_frag_key);
+	__type(value, struct eb_frag_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_frags SEC(".maps");
+
 /* 0 -> the build of the attached programs; written by ebnet up. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -161,11 +170,12 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } eb_build SEC(".maps");
 
-/* Scratch space for `ebnet trace`: the binding a new flow would get.
+/* Scratch space, per CPU, off the 512-byte BPF stack: the two entries a
+ * new flow is built in, and for `ebnet trace` the binding it would get.
  * Not pinned: each loaded object has its own. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, struct eb_ct_entry);
 } eb_scratch SEC(".maps");

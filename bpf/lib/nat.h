@@ -69,6 +69,33 @@ static __always_inline int eb_rewrite_l3_only(struct __sk_buff *skb, __u32 l3, b
 	return bpf_skb_store_bytes(skb, off, &new_addr, 4, 0) ? -1 : 0;
 }
 
+static __always_inline void eb_frag_key_of(struct eb_frag_key *k, const struct eb_pkt *p)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	k->src = p->saddr;
+	k->dst = p->daddr;
+	k->id = p->ip_id;
+	k->proto = p->proto;
+}
+
+/* After the first fragment was translated: how its datagram's other
+ * fragments follow. new_addr is read back from the rewritten packet. */
+static __always_inline void eb_frag_remember(struct __sk_buff *skb, const struct eb_pkt *p,
+					     bool src, __u32 ifindex)
+{
+	struct eb_frag_key k;
+	struct eb_frag_val v = { .ifindex = ifindex };
+
+	if (p->frag != EB_FRAG_FIRST || eb_trace_mode)
+		return;
+	if (bpf_skb_load_bytes(skb, p->l3 + (src ? offsetof(struct iphdr, saddr)
+						: offsetof(struct iphdr, daddr)),
+			       &v.addr, 4))
+		return;
+	eb_frag_key_of(&k, p);
+	bpf_map_update_elem(&eb_frags, &k, &v, BPF_ANY);
+}
+
 /* Into a container, from the host's side: L2 header of its port, then
  * bpf_redirect_peer. */
 static __always_inline int eb_deliver(struct __sk_buff *skb, __u32 ifindex)
@@ -114,6 +141,20 @@ static __always_inline int eb_snat_reverse(struct __sk_buff *skb, struct eb_pkt 
 	__u64 now = bpf_ktime_get_ns();
 	void *ct;
 	int r;
+
+	if (p->frag == EB_FRAG_LATER) {
+		struct eb_frag_key fk;
+		struct eb_frag_val *fv;
+
+		eb_frag_key_of(&fk, p);
+		fv = bpf_map_lookup_elem(&eb_frags, &fk);
+		if (!fv)
+			return TC_ACT_UNSPEC; /* not ours, or its first fragment was not */
+		if (eb_rewrite_l3_only(skb, p->l3, false, p->daddr, fv->addr))
+			return EB_DROP(EB_CNT_DROP_MALFORMED);
+		*cnt = EB_CNT_SNAT_IN;
+		return eb_deliver(skb, fv->ifindex);
+	}
 
 	if (p->proto == IPPROTO_ICMP && eb_icmp_is_error(p->icmp_type)) {
 		r = eb_parse_inner(skb, p, &in);
@@ -165,6 +206,7 @@ static __always_inline int eb_snat_reverse(struct __sk_buff *skb, struct eb_pkt 
 	} else {
 		*cnt = EB_CNT_SNAT_IN;
 	}
+	eb_frag_remember(skb, p, false, e2->ifindex);
 	return eb_deliver(skb, e2->ifindex);
 }
 
@@ -186,7 +228,7 @@ static __always_inline int eb_dnat_new(struct __sk_buff *skb, struct eb_pkt *p,
 	__u64 now = bpf_ktime_get_ns();
 	void *ct;
 
-	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
+	if ((p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP) || p->frag == EB_FRAG_LATER)
 		return TC_ACT_UNSPEC;
 	/* 127.0.0.0/8 never comes from a wire: a frame that says so is
 	 * left to the host's stack, which drops it as a martian. A port
@@ -247,6 +289,7 @@ static __always_inline int eb_dnat_new(struct __sk_buff *skb, struct eb_pkt *p,
 	}
 	if (eb_rewrite(skb, p->l3, p->l4, p->proto, false, p->daddr, e2.xaddr, p->dport, e2.xport))
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
+	eb_frag_remember(skb, p, false, e2.ifindex);
 	eb_count(EB_CNT_DNAT_NEW, 0);
 	*cnt = EB_CNT_DNAT_IN;
 	return eb_deliver(skb, e2.ifindex);
@@ -267,7 +310,18 @@ static __always_inline int eb_snat_forward(struct __sk_buff *skb, struct eb_pkt 
 	struct eb_ct_key k;
 	int err = 0;
 
-	if (p->proto == IPPROTO_ICMP && eb_icmp_is_error(p->icmp_type)) {
+	if (p->frag == EB_FRAG_LATER) {
+		struct eb_frag_key fk;
+		struct eb_frag_val *fv;
+
+		eb_frag_key_of(&fk, p);
+		fv = bpf_map_lookup_elem(&eb_frags, &fk);
+		if (!fv)
+			return EB_DROP(EB_CNT_DROP_FRAGMENT); /* before its first: never leak it */
+		if (eb_rewrite_l3_only(skb, p->l3, true, p->saddr, fv->addr))
+			return EB_DROP(EB_CNT_DROP_MALFORMED);
+		*cnt = EB_CNT_SNAT_OUT;
+	} else if (p->proto == IPPROTO_ICMP && eb_icmp_is_error(p->icmp_type)) {
 		/* The container answers a packet of a flow it has with an
 		 * error: the quoted packet came in translated, so its
 		 * destination is the container side of a flow. */
@@ -319,6 +373,7 @@ static __always_inline int eb_snat_forward(struct __sk_buff *skb, struct eb_pkt 
 		if (eb_rewrite(skb, p->l3, p->l4, p->proto, true, p->saddr, e->xaddr, p->sport,
 			       e->xport))
 			return EB_DROP(EB_CNT_DROP_MALFORMED);
+		eb_frag_remember(skb, p, true, fib->ifindex);
 		*cnt = EB_CNT_SNAT_OUT;
 	}
 

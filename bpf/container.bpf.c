@@ -117,6 +117,8 @@ int eb_from_container(struct __sk_buff *skb)
 	struct eb_mac_key mkey = {};
 	struct ethhdr *eth;
 	struct iphdr *iph;
+	__u32 ev_saddr = 0, ev_daddr = 0;
+	__u8 ev_proto = 0;
 	int ret, proto;
 
 	skb->cb[EB_CB_TARGET] = 0;
@@ -158,6 +160,9 @@ int eb_from_container(struct __sk_buff *skb)
 		ret = eb_parse_ipv4(&c, &iph);
 		if (ret < 0)
 			goto out;
+		ev_saddr = iph->saddr;
+		ev_daddr = iph->daddr;
+		ev_proto = iph->protocol;
 		if (iph->saddr != src->ip) {
 			ret = EB_DROP(EB_CNT_DROP_SPOOF_IP);
 			goto out;
@@ -230,7 +235,7 @@ out:
 
 		skb->cb[EB_CB_DECISION] = idx;
 		eb_count(idx < EB_CNT_MAX ? idx : EB_CNT_DROP_MALFORMED, len);
-		eb_event(EB_EV_DROP, idx, skb->ifindex, 0, 0, 0, 0, 0, 0, 0);
+		eb_event(EB_EV_DROP, idx, skb->ifindex, ev_saddr, ev_daddr, 0, 0, ev_proto, 0, 0);
 		return TC_ACT_SHOT;
 	}
 	skb->cb[EB_CB_DECISION] = ret;

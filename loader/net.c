@@ -524,42 +524,20 @@ static void attach_many(struct eb_ctx *c, struct eb_endpoint **eps, int *state, 
 		pthread_join(t[i], NULL);
 }
 
-/* SNAT ports stay out of the host's own ephemeral range, so that a NAT
- * binding and a connection of the host's never share a tuple: the larger
- * of the two gaps around net.ipv4.ip_local_port_range (of the namespace
- * ebnet runs in). */
-static void default_nat_range(uint16_t *min, uint16_t *max)
-{
-	unsigned int lo = 32768, hi = 60999;
-	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
-
-	if (f) {
-		if (fscanf(f, "%u %u", &lo, &hi) != 2)
-			lo = 32768, hi = 60999;
-		fclose(f);
-	}
-	if (lo < 1024)
-		lo = 1024;
-	if (hi > 65535)
-		hi = 65535;
-	if (lo - 1024 >= 65535 - hi) {
-		*min = 1024;
-		*max = lo - 1;
-	} else {
-		*min = hi + 1;
-		*max = 65535;
-	}
-}
-
+/* SNAT ports stay out of the host's own ephemeral range
+ * (net.ipv4.ip_local_port_range of the namespace ebnet runs in), so that a
+ * NAT binding and a connection of the host's never share a tuple. */
 /* Networks of this host that translate to the same address must not
  * hand out the same ports: replies would reach whichever network's uplink
- * program runs first. A new network takes the largest stretch of the
- * default ranges that no such network holds; a given range must not
- * overlap one. */
+ * program runs first. The first such network gets the larger gap around
+ * the host's ephemeral range; each further one a slice of EB_NAT_SLICE
+ * ports that no other holds (ports count per destination, so a slice is
+ * that many flows to one server:port). A given range must not overlap. */
+#define EB_NAT_SLICE 4096
 static int choose_nat_range(const struct eb_up_opts *o, struct eb_config *cfg, struct eb_err *e)
 {
 	static char nets[64][64];
-	uint16_t held[64][2], lo1, hi1;
+	uint16_t held[64][2];
 	unsigned int lo = 32768, hi = 60999;
 	int nn = eb_net_list(nets, 64), nh = 0, best_len = 0;
 	uint32_t cand[2][2];
@@ -601,42 +579,29 @@ static int choose_nat_range(const struct eb_up_opts *o, struct eb_config *cfg, s
 		cfg->nat_port_max = o->nat_port_max;
 		return 0;
 	}
-	default_nat_range(&lo1, &hi1);
-	if (!nh) {
-		cfg->nat_port_min = lo1;
-		cfg->nat_port_max = hi1;
-		return 0;
-	}
 	f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
 	if (f) {
 		if (fscanf(f, "%u %u", &lo, &hi) != 2)
 			lo = 32768, hi = 60999;
 		fclose(f);
 	}
-	/* Both gaps around the host's ephemeral range, less what is held. */
+	/* Slices of EB_NAT_SLICE ports of both gaps around the host's
+	 * ephemeral range; the first that no such network holds. */
 	cand[0][0] = 1024, cand[0][1] = lo > 1024 ? lo - 1 : 0;
 	cand[1][0] = hi + 1, cand[1][1] = 65535;
-	for (int g = 0; g < 2; g++) {
-		/* The longest stretch of this gap that no held range touches:
-		 * from each candidate start (the gap's, or just past a held
-		 * range), up to the nearest held range above it. */
-		for (int h = -1; h < nh; h++) {
-			uint32_t st = h < 0 ? cand[g][0] : (uint32_t)held[h][1] + 1;
-			uint32_t en = cand[g][1];
-			bool inside = false;
+	for (int g = 0; g < 2 && !best_len; g++) {
+		for (uint32_t st = cand[g][0]; st && st <= cand[g][1]; st += EB_NAT_SLICE) {
+			uint32_t en = st + EB_NAT_SLICE - 1 > cand[g][1] ? cand[g][1]
+									  : st + EB_NAT_SLICE - 1;
+			bool taken = false;
 
-			if (st < cand[g][0] || st > cand[g][1] || !cand[g][1])
-				continue;
-			for (int k = 0; k < nh; k++) {
-				if (held[k][0] <= st && st <= held[k][1])
-					inside = true;
-				if (held[k][0] > st && (uint32_t)held[k][0] - 1 < en)
-					en = held[k][0] - 1;
-			}
-			if (!inside && (int)(en - st + 1) > best_len) {
+			for (int k = 0; k < nh && !taken; k++)
+				taken = held[k][0] <= en && st <= held[k][1];
+			if (!taken && en - st + 1 >= 256) {
 				best_len = en - st + 1;
 				cfg->nat_port_min = st;
 				cfg->nat_port_max = en;
+				break;
 			}
 		}
 	}

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <bpf/bpf.h>
@@ -419,14 +421,34 @@ int eb_monitor(const char *net, eb_event_fn fn, void *ctx, volatile int *stop, i
 	uint64_t start = eb_now_ns(), last = 0;
 	__u32 zero = 0;
 	__u64 until;
-	int rfd, mfd, err = 0;
+	int rfd, mfd, lock, err = 0;
 
+	/* One reader: a BPF ring buffer has one consumer position, and two
+	 * readers would each see part of the events. */
+	{
+		char lp[PATH_MAX];
+
+		snprintf(lp, sizeof(lp), "/run/lock/ebnet-monitor-%s.lock", net);
+		lock = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0) {
+			err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+			eb_errf(e, "%s", err == -EBUSY ? "another `ebnet monitor` watches this network; "
+							 "a ring buffer has one reader"
+						       : strerror(-err));
+			if (lock >= 0)
+				close(lock);
+			return err;
+		}
+	}
 	rfd = open_net_map(net, EB_MAP_EVENTS, e);
-	if (rfd < 0)
+	if (rfd < 0) {
+		close(lock);
 		return rfd;
+	}
 	mfd = open_net_map(net, EB_MAP_MONITOR, e);
 	if (mfd < 0) {
 		close(rfd);
+		close(lock);
 		return mfd;
 	}
 	rb = ring_buffer__new(rfd, mon_cb, &m, NULL);
@@ -464,5 +486,6 @@ int eb_monitor(const char *net, eb_event_fn fn, void *ctx, volatile int *stop, i
 out:
 	close(rfd);
 	close(mfd);
+	close(lock);
 	return err;
 }

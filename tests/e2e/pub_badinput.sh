@@ -83,7 +83,7 @@ refused "a bad spec after a good one: nothing published" "invalid port spec '0:$
 	publish "11182:$W:80" "0:$W:80"
 refused "a conflict after a good spec in one command: nothing published" \
 	"already published to $W" publish "11183:$O:80" "11181:$O:80"
-refused "one port twice in one command: nothing published" "already published" \
+refused "one port twice in one command: nothing published" "publish the same port" \
 	publish "11184:$W:80" "11184:$O:80"
 refused "a network that is not the container's" "'$W' is in network '$NET', not '${NET}nope'" publish --net "${NET}nope" "11185:$W:80"
 check_eq "11181 is still web's, once" "$(port_field 0.0.0.0 11181 tcp container)" "$W"

@@ -90,15 +90,31 @@ show "iptables-save" sh -c "out=\$(nsenter --net=/run/netns/$HOST iptables-save)
 show "nft list ruleset" sh -c "out=\$(nsenter --net=/run/netns/$HOST nft list ruleset); echo \"\${out:-(nothing)}\""
 show "sysctl net.ipv4.ip_forward" in_host sysctl net.ipv4.ip_forward
 
-# ==== NAT: containers reach the outside (MASQUERADE in the classic recipe) ====
-# coming: start a server in $OUT (out_server from tests/lib.sh), then
-#   ebnet exec $WEB -- curl http://203.0.113.2:8080/   -> "from 198.51.100.1"
-# and show `ebnet ct` / eb_ct_* with bpftool.
-# ==== Published ports (DNAT + br_netfilter in the classic recipe) ====
-# coming: ebnet publish ..., then curl from $OUT to 198.51.100.1:PORT and from
-# the host to 127.0.0.1:PORT.
+bold "6. The outside. Classic: iptables -t nat -A POSTROUTING -j MASQUERADE and
+   ip_forward=1. ebnet: SNAT in BPF with a conntrack map; the source becomes the
+   uplink's address, replies are translated back."
+out_server 8081
+show "ebnet exec $WEB -- socat - TCP:203.0.113.2:8081   (the server answers with who called)" \
+	eb exec "$WEB" -- socat -T2 - TCP:203.0.113.2:8081 </dev/null
+show "ebnet exec $WEB -- ping -c1 203.0.113.2" eb exec "$WEB" -- ping -c1 203.0.113.2
+show "ebnet ct --net $NET   (the flows and their translation)" eb ct --net $NET
 
-bold "6. Tear down: ebnet down removes namespaces, devices, routes and pins."
+bold "7. A published port. Classic: iptables DNAT rules in PREROUTING and OUTPUT plus
+   br_netfilter. ebnet: one map entry, used from the next packet."
+show "ebnet publish 8080:$DB:8080" eb publish "8080:$DB:8080"
+show "curl -s http://198.51.100.1:8080/   (from the outside: db sees the client's own address)" \
+	in_out curl -s http://198.51.100.1:8080/
+show "curl -s http://127.0.0.1:8080/      (from the host itself)" in_host curl -s http://127.0.0.1:8080/
+show "ebnet exec $WEB -- curl -s http://198.51.100.1:8080/   (another container, hairpin)" \
+	eb exec "$WEB" -- curl -s http://198.51.100.1:8080/
+show "ebnet ports --net $NET" eb ports --net $NET
+
+bold "8. Seeing the datapath: counters, and a dry run of a packet through the real program."
+show "ebnet stats --net $NET" eb stats --net $NET
+show "ebnet trace --net $NET uplink tcp 203.0.113.2:40000 198.51.100.1:8080" \
+	eb trace --net $NET uplink tcp 203.0.113.2:40000 198.51.100.1:8080
+
+bold "9. Tear down: ebnet down removes namespaces, devices, routes and pins."
 show "ebnet down --net $NET" eb down --net $NET
 show "ip netns list | grep -E '$_EB_PREFIX-(web|db)'" \
 	sh -c "ip netns list 2>/dev/null | grep -E '^$_EB_PREFIX-(web|db)' || echo '(none)'"

@@ -5,7 +5,7 @@
 # spoofed source MAC, a destination MAC nobody has, a protocol NAT cannot
 # translate, a TCP segment of no flow to a published port, a frame to its
 # own sender, a container of another network, a destination with no route,
-# a malformed IPv4 header, an IPv4 fragment, a packet larger than the
+# a malformed IPv4 header, a lone later IPv4 fragment, a packet larger than the
 # uplink's MTU with DF set. For each: that counter rose by
 # at least the packets sent, no other drop counter moved, and the text of
 # `ebnet stats` names it.
@@ -109,10 +109,10 @@ provoke drop_malformed 3 "a sends 3 IPv4 frames with IHL 4 to the gateway (packe
 	in_ctr a bash -c "$(declare -f send_bad_ihl); send_bad_ihl $MACA $GWA $IPA 3"
 
 # ---- drop_fragment ----
-# A 3000-byte echo leaves a's eth0 (MTU 1500) in 3 fragments; fragments
-# carry no ports to translate.
-provoke drop_fragment 3 "a pings $OUT_IP with 3000 bytes once (3 fragments)" \
-	in_ctr a ping -c 1 -W 1 -s 3000 $OUT_IP
+# The first fragment of a datagram is translated and remembered, the others
+# follow it; a later fragment whose first never came has nothing to follow.
+provoke drop_fragment 3 "a sends 3 lone later fragments of UDP datagrams to $OUT_IP (IP_HDRINCL)" \
+	in_ctr a bash -c "$(declare -f send_lone_fragment); send_lone_fragment $IPA $OUT_IP 3"
 
 # ---- drop_frag_needed ----
 # The uplink's MTU made smaller than a's; a sends 1500-byte packets with DF

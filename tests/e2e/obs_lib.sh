@@ -252,6 +252,23 @@ for i in range(int(sys.argv[4])):
 ' "$@"
 }
 
+# send_lone_fragment SRC DST N: N IPv4 fragments of a UDP datagram, each
+# a later fragment (offset 1480, no MF) whose first fragment never comes;
+# sent with IP_HDRINCL (the kernel fills in length and checksum).
+send_lone_fragment() {
+	python3 -c '
+import socket, struct, sys
+src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
+for i in range(n):
+    # version/IHL, TOS, length, id, flags+offset (1480 / 8), TTL, UDP, csum
+    ip = struct.pack("!BBHHHBBH", 0x45, 0, 0, 0x4200 + i, 1480 // 8, 64, 17, 0)
+    ip += socket.inet_aton(src) + socket.inet_aton(dst)
+    s.sendto(ip + b"z" * 100, (dst, 0))
+' "$@"
+}
+
 # ---- ebnet trace ----
 
 # tfield JSON FIELD: one field of `ebnet trace --json` (out.src, out.dst too).

@@ -1225,6 +1225,14 @@ int eb_down(const char *net, struct eb_err *e)
 		ctx_close(&c);
 	}
 	err = eb_dp_destroy(net);
+	{
+		char lp[PATH_MAX];
+
+		/* The monitor's lock of this network: nobody can hold it now
+		 * that the maps are gone. */
+		snprintf(lp, sizeof(lp), "/run/lock/ebnet-monitor-%s.lock", net);
+		unlink(lp);
+	}
 	if (err)
 		eb_errf(e, "cannot remove the pins of network '%s' under %s: %s", net, dir,
 			strerror(-err));

@@ -462,6 +462,15 @@ int eb_monitor(const char *net, eb_event_fn fn, void *ctx, volatile int *stop, i
 
 		/* Renewed every second; lapses 3 s after a monitor dies. */
 		if (now - last > 1000000000ULL) {
+			char pin[PATH_MAX];
+
+			/* The network went (`ebnet down`): nothing more will come. */
+			snprintf(pin, sizeof(pin), "%s/%s/%s", EB_PIN_ROOT, net, EB_MAP_EVENTS);
+			if (access(pin, F_OK) < 0) {
+				eb_errf(e, "network '%s' was removed", net);
+				err = -ENOENT;
+				break;
+			}
 			until = now + 3000000000ULL;
 			bpf_map_update_elem(mfd, &zero, &until, BPF_ANY);
 			last = now;

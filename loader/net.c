@@ -388,7 +388,9 @@ static int ctr_prepare(struct eb_ctx *c, struct eb_endpoint *ep)
 		goto out;
 	}
 	ep->flood_slot = slot;
-	TRY(ctx_put_ep(c, ep), "%s", c->e->msg);
+	err = ctx_put_ep(c, ep); /* says why itself */
+	if (err)
+		goto out;
 	memcpy(mk.mac, ep->mac, 6);
 	fdb.ifindex = ep->ifindex;
 	uslot = slot;

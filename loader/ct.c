@@ -27,23 +27,7 @@ uint64_t eb_now_ns(void)
 
 uint64_t eb_ct_lifetime_ns(const struct eb_ct_entry *e, uint8_t proto, const struct eb_config *cfg)
 {
-	uint32_t s;
-
-	if (proto == IPPROTO_TCP) {
-		if ((e->state & EB_CTS_RST) ||
-		    (e->state & (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT)) == (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT))
-			s = cfg->ct_tcp_close;
-		else if ((e->state & (EB_CTS_SEEN_REPLY | EB_CTS_SEEN_CTR)) ==
-			 (EB_CTS_SEEN_REPLY | EB_CTS_SEEN_CTR))
-			s = cfg->ct_tcp_est;
-		else
-			s = cfg->ct_tcp_syn;
-	} else if (proto == IPPROTO_ICMP) {
-		s = cfg->ct_icmp;
-	} else {
-		s = cfg->ct_udp;
-	}
-	return (uint64_t)s * 1000000000ULL;
+	return (uint64_t)eb_ct_lifetime_s(e->state, proto, cfg) * 1000000000ULL;
 }
 
 const char *eb_ct_state_str(const struct eb_ct_entry *e, uint8_t proto)

@@ -449,10 +449,16 @@ int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz
 		 struct eb_err *e)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
-	struct container_bpf *cskel = NULL;
-	struct uplink_bpf *uskel = NULL;
-	struct host_sock_bpf *sskel = NULL;
-	struct gc_bpf *gskel = NULL;
+	/* The built-in objects, each known by the pin of its (first) program. */
+	static const struct {
+		const void *(*elf)(size_t *sz);
+		const char *pin;
+	} objs[] = {
+		{ container_bpf__elf_bytes, EB_PROG_PIN_CONTAINER },
+		{ uplink_bpf__elf_bytes, EB_PROG_PIN_UPLINK },
+		{ host_sock_bpf__elf_bytes, "prog_connect4" },
+		{ gc_bpf__elf_bytes, EB_PROG_PIN_GC },
+	};
 	char dir[PATH_MAX], p[PATH_MAX];
 	bool upgrade;
 	int err;
@@ -480,51 +486,24 @@ int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz
 	 * pinned already are reused, the others created and pinned. */
 	oo.pin_root_path = dir;
 	upgrade = needs_upgrade(net);
-	pin_path(net, EB_PROG_PIN_CONTAINER, p, sizeof(p));
-	if (upgrade || access(p, F_OK) < 0) {
-		cskel = container_bpf__open_opts(&oo);
-		if (!cskel) {
+	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
+		struct bpf_object *obj;
+		const void *bytes;
+		size_t len;
+
+		pin_path(net, objs[i].pin, p, sizeof(p));
+		if (!upgrade && access(p, F_OK) == 0)
+			continue;
+		bytes = objs[i].elf(&len);
+		obj = bpf_object__open_mem(bytes, len, &oo);
+		if (!obj) {
 			err = -errno;
-			eb_errf(e, "cannot open the built-in BPF object: %s", strerror(-err));
+			eb_errf(e, "cannot open the built-in BPF object %s: %s", objs[i].pin,
+				strerror(-err));
 			goto out;
 		}
-		err = load_and_pin(net, cskel->obj, EB_PROG_PIN_CONTAINER, sz, verbose, e);
-		if (err)
-			goto out;
-	}
-	pin_path(net, EB_PROG_PIN_UPLINK, p, sizeof(p));
-	if (upgrade || access(p, F_OK) < 0) {
-		uskel = uplink_bpf__open_opts(&oo);
-		if (!uskel) {
-			err = -errno;
-			eb_errf(e, "cannot open the built-in BPF object: %s", strerror(-err));
-			goto out;
-		}
-		err = load_and_pin(net, uskel->obj, EB_PROG_PIN_UPLINK, sz, verbose, e);
-		if (err)
-			goto out;
-	}
-	pin_path(net, eb_sock_progs[0].pin, p, sizeof(p));
-	if (upgrade || access(p, F_OK) < 0) {
-		sskel = host_sock_bpf__open_opts(&oo);
-		if (!sskel) {
-			err = -errno;
-			eb_errf(e, "cannot open the built-in BPF object: %s", strerror(-err));
-			goto out;
-		}
-		err = load_and_pin(net, sskel->obj, eb_sock_progs[0].pin, sz, verbose, e);
-		if (err)
-			goto out;
-	}
-	pin_path(net, EB_PROG_PIN_GC, p, sizeof(p));
-	if (upgrade || access(p, F_OK) < 0) {
-		gskel = gc_bpf__open_opts(&oo);
-		if (!gskel) {
-			err = -errno;
-			eb_errf(e, "cannot open the built-in BPF object: %s", strerror(-err));
-			goto out;
-		}
-		err = load_and_pin(net, gskel->obj, EB_PROG_PIN_GC, sz, verbose, e);
+		err = load_and_pin(net, obj, objs[i].pin, sz, verbose, e);
+		bpf_object__close(obj);
 		if (err)
 			goto out;
 	}
@@ -553,10 +532,6 @@ int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz
 	for (int i = 0; !err && i < EB_NSOCK_PROGS; i++)
 		err = open_pin(net, eb_sock_progs[i].pin, &dp->prog_sock[i], e);
 out:
-	container_bpf__destroy(cskel);
-	uplink_bpf__destroy(uskel);
-	host_sock_bpf__destroy(sskel);
-	gc_bpf__destroy(gskel);
 	if (err)
 		eb_dp_close(dp);
 	return err;

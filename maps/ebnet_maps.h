@@ -208,12 +208,29 @@ _Static_assert(sizeof(struct eb_ct_entry) == 80, "eb_ct_entry layout");
 #define EB_CT_DNAT_CTR 3 /* container side of a flow to a published port */
 #define EB_CT_DNAT_OUT 4 /* outside side of a flow to a published port */
 
-/* A flow is established once both sides have sent. */
-#define EB_CTS_SEEN_REPLY (1U << 0) /* a packet from the outside side */
-#define EB_CTS_SEEN_CTR	  (1U << 4) /* a packet from the container side */
 #define EB_CTS_FIN_CTR	  (1U << 1)
 #define EB_CTS_FIN_OUT	  (1U << 2)
 #define EB_CTS_RST	  (1U << 3)
+
+/* A flow is established once both sides have sent. */
+#define EB_CTS_SEEN_REPLY (1U << 0) /* a packet from the outside side */
+#define EB_CTS_SEEN_CTR	  (1U << 4) /* a packet from the container side */
+
+/* A flow's lifetime in seconds, by protocol and (TCP) state: the one rule
+ * for the datapath, the sweeper and `ebnet ct`/`gc`. 6 = TCP, 1 = ICMP. */
+static inline __attribute__((always_inline)) __u32
+eb_ct_lifetime_s(__u8 state, __u8 proto, const struct eb_config *cfg)
+{
+	const __u8 both = EB_CTS_SEEN_REPLY | EB_CTS_SEEN_CTR;
+
+	if (proto == 6) {
+		if ((state & EB_CTS_RST) ||
+		    (state & (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT)) == (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT))
+			return cfg->ct_tcp_close;
+		return (state & both) == both ? cfg->ct_tcp_est : cfg->ct_tcp_syn;
+	}
+	return proto == 1 ? cfg->ct_icmp : cfg->ct_udp;
+}
 
 /*
  * eb_published: a published port -> its container. Written by `ebnet

@@ -122,23 +122,7 @@ static __always_inline int eb_parse_l4(struct __sk_buff *skb, struct iphdr *iph,
 static __always_inline __u64 eb_ct_lifetime(const struct eb_ct_entry *e, __u8 proto,
 					    const struct eb_config *cfg)
 {
-	__u32 s;
-
-	if (proto == IPPROTO_TCP) {
-		if ((e->state & EB_CTS_RST) ||
-		    (e->state & (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT)) == (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT))
-			s = cfg->ct_tcp_close;
-		else if ((e->state & (EB_CTS_SEEN_REPLY | EB_CTS_SEEN_CTR)) ==
-			 (EB_CTS_SEEN_REPLY | EB_CTS_SEEN_CTR))
-			s = cfg->ct_tcp_est;
-		else
-			s = cfg->ct_tcp_syn;
-	} else if (proto == IPPROTO_ICMP) {
-		s = cfg->ct_icmp;
-	} else {
-		s = cfg->ct_udp;
-	}
-	return (__u64)s * EB_NSEC;
+	return (__u64)eb_ct_lifetime_s(e->state, proto, cfg) * EB_NSEC;
 }
 
 static __always_inline bool eb_ct_expired(const struct eb_ct_entry *e, __u8 proto,

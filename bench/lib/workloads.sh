@@ -134,9 +134,13 @@ pub_prepare() {
 	"$fn" $PUB_HTTP 80 && "$fn" $PUB_IPERF 5201 && touch "$WORK/pub.$s"
 }
 
-# start_nginx NS CPU PORT: nginx on PORT of every address of NS; sets BG_PID.
+# start_nginx NS CPU PORT...: nginx on every PORT of every address of NS;
+# sets BG_PID.
 start_nginx() {
-	local ns=$1 cpu=$2 port=$3 d=$WORK/nginx-$1
+	local ns=$1 cpu=$2 port=$3 d=$WORK/nginx-$1 listen="" p
+	shift 2
+	for p in "$@"; do listen="$listen		listen $p reuseport backlog=4096;
+"; done
 	mkdir -p "$d/tmp"
 	cat >"$d/nginx.conf" <<EOF
 daemon off;
@@ -154,8 +158,7 @@ http {
 	scgi_temp_path $d/tmp/scgi;
 	keepalive_timeout 0;
 	server {
-		listen $port reuseport backlog=4096;
-		location / { return 200 "ok\n"; }
+$listen		location / { return 200 "ok\n"; }
 	}
 }
 EOF
@@ -230,21 +233,29 @@ wl_snat_cps() {
 # SWEEP_NS; the N-th alone is timed (publish_ms_N: the whole command, as a
 # user runs it), then new connections go to it (cps_N). All are removed at
 # the end, and first (so that a round starts from none).
+# The measured port of step i goes to container port 80+i (nginx listens on
+# each), the others to 80. With one backend port for all, a client port
+# reused in a later step gives a flow whose reply tuple is that of an
+# earlier step's flow still in TIME_WAIT under another original tuple:
+# kernel conntrack drops such a SYN (it can only reopen the same original
+# tuple), and the step measures 1 s SYN retransmits, not the rules.
 wl_scale_sweep() {
-	local s=$1 fs=${1//-/_} have=0 n t0 t1 spid rc=0
+	local s=$1 fs=${1//-/_} have=0 n t0 t1 spid rc=0 i=0 ports=()
 	pub_check "$s" || return
 	"sys_pub_reset_$fs" || return 1
 	rm -f "$WORK/pub.$s"
-	start_nginx "${SRV_NS[$s]}" "$SRV_CPU" 80 || return 1
+	for n in $SWEEP_NS; do ports+=($((81 + ${#ports[@]}))); done
+	start_nginx "${SRV_NS[$s]}" "$SRV_CPU" "${ports[@]}" || return 1
 	spid=$BG_PID
 	for n in $SWEEP_NS; do
+		i=$((i + 1))
 		"sys_publish_many_$fs" $((SWEEP_BASE + have)) $((n - 1 - have)) 80 || {
 			log "cannot publish $((n - 1)) ports"
 			rc=1
 			break
 		}
 		t0=$(now_ns)
-		"sys_publish_$fs" $((SWEEP_BASE + n - 1)) 80 || {
+		"sys_publish_$fs" $((SWEEP_BASE + n - 1)) $((80 + i)) || {
 			log "cannot publish port $((SWEEP_BASE + n - 1)) with $((n - 1)) published"
 			rc=1
 			break

@@ -40,6 +40,8 @@ struct eb_pkt {
 	__u8 icmp_type;
 	__u8 frag;	    /* EB_FRAG_* */
 	__u16 ip_id;	    /* network order */
+	__u16 tot_len;	    /* host order: the IP packet's length, trailer excluded */
+	__u16 pad2;
 };
 
 #define EB_FRAG_NONE  0
@@ -68,6 +70,7 @@ static __always_inline int eb_parse_l4(struct __sk_buff *skb, struct iphdr *iph,
 {
 	void *l4 = (void *)iph + iph->ihl * 4;
 	void *data = (void *)(long)skb->data;
+	__u32 tot, hlen;
 
 	p->l3 = (void *)iph - data;
 	p->l4 = l4 - data;
@@ -78,6 +81,13 @@ static __always_inline int eb_parse_l4(struct __sk_buff *skb, struct iphdr *iph,
 	p->icmp_type = 0;
 	p->ip_id = iph->id;
 	p->frag = EB_FRAG_NONE;
+	/* The IP length covers the headers and fits in the frame (which may
+	 * be longer: Ethernet pads short packets). */
+	tot = bpf_ntohs(iph->tot_len);
+	hlen = iph->ihl * 4;
+	if (tot < hlen || tot > skb->len - p->l3)
+		return EB_DROP(EB_CNT_DROP_MALFORMED);
+	p->tot_len = tot;
 	if (iph->frag_off & bpf_htons(EB_IP_OFFMASK)) {
 		/* No L4 header here: the caller follows the first fragment. */
 		p->frag = EB_FRAG_LATER;
@@ -92,6 +102,10 @@ static __always_inline int eb_parse_l4(struct __sk_buff *skb, struct iphdr *iph,
 
 		if ((void *)(th + 1) > end)
 			return EB_DROP(EB_CNT_DROP_MALFORMED);
+		/* A data offset below the header, or past the packet. */
+		if (hlen + sizeof(*th) > tot || th->doff < 5 ||
+		    (p->frag == EB_FRAG_NONE && hlen + th->doff * 4 > tot))
+			return EB_DROP(EB_CNT_DROP_MALFORMED);
 		p->sport = th->source;
 		p->dport = th->dest;
 		p->tcp_flags = ((__u8 *)th)[13];
@@ -102,6 +116,10 @@ static __always_inline int eb_parse_l4(struct __sk_buff *skb, struct iphdr *iph,
 
 		if ((void *)(uh + 1) > end)
 			return EB_DROP(EB_CNT_DROP_MALFORMED);
+		if (hlen + sizeof(*uh) > tot ||
+		    (p->frag == EB_FRAG_NONE &&
+		     (bpf_ntohs(uh->len) < sizeof(*uh) || bpf_ntohs(uh->len) > tot - hlen)))
+			return EB_DROP(EB_CNT_DROP_MALFORMED);
 		p->sport = uh->source;
 		p->dport = uh->dest;
 		return 0;
@@ -109,7 +127,7 @@ static __always_inline int eb_parse_l4(struct __sk_buff *skb, struct iphdr *iph,
 	case IPPROTO_ICMP: {
 		struct eb_icmphdr *ih = l4;
 
-		if ((void *)(ih + 1) > end)
+		if ((void *)(ih + 1) > end || hlen + sizeof(*ih) > tot)
 			return EB_DROP(EB_CNT_DROP_MALFORMED);
 		p->icmp_type = ih->type;
 		p->sport = p->dport = ih->id;

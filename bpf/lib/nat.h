@@ -37,7 +37,11 @@ static __always_inline int eb_parse_inner(struct __sk_buff *skb, const struct eb
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
 	in->l3 = off;
 	in->l4 = off + hlen;
-	in->qlen = skb->len > in->l4 ? skb->len - in->l4 : 0;
+	/* The quote ends where the outer IP packet does, not the frame: a
+	 * trailer (Ethernet padding) is no part of it. */
+	if (p->l3 + p->tot_len < in->l4 + 8)
+		return EB_DROP(EB_CNT_DROP_MALFORMED);
+	in->qlen = p->l3 + p->tot_len - in->l4;
 	in->saddr = iph.saddr;
 	in->daddr = iph.daddr;
 	in->proto = iph.protocol;

@@ -95,3 +95,9 @@ clean:
 # QUICK=1: one short round of each workload, to prove the harness works.
 bench: all
 	$(Q)QUICK=$(QUICK) bench/run.sh
+
+# libFuzzer on the CLI's parsers (needs clang and libclang-rt-14-dev), for
+# FUZZ_TIME seconds (default 20); tests/e2e/hard_fuzz.sh runs it in `make test`.
+.PHONY: fuzz
+fuzz:
+	$(Q)tests/fuzz/run.sh $(FUZZ_TIME)

@@ -156,7 +156,13 @@ int eb_from_container(struct __sk_buff *skb)
 		goto out;
 	}
 
-	if (proto == ETH_P_IP) {
+	if (proto != ETH_P_IP) {
+		/* An ebnet network is IPv4: IPv6 and other EtherTypes could not
+		 * be source-checked, so they are not carried at all. */
+		ret = EB_DROP(EB_CNT_DROP_NOT_IPV4);
+		goto out;
+	}
+	{
 		ret = eb_parse_ipv4(&c, &iph);
 		if (ret < 0)
 			goto out;

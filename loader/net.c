@@ -460,6 +460,8 @@ static int ctr_finish(struct eb_ctx *c, struct eb_endpoint *ep, int attached)
 	    strerror(-err));
 	TRY(eb_nl_link_get(&cnl, "eth0", &cl), "no eth0 in namespace '%s': %s", ep->name,
 	    strerror(-err));
+	/* An ebnet network is IPv4: eth0 makes no IPv6 link-local address. */
+	eb_nl_link_no_ipv6(&cnl, cl.ifindex);
 	TRY(eb_nl_addr_add(&cnl, cl.ifindex, ep->ip, c->cfg.prefix_len, false),
 	    "cannot add %s to eth0 of '%s': %s", eb_ip_str(ep->ip, ipb), ep->name,
 	    strerror(-err));

@@ -242,6 +242,23 @@ int eb_nl_link_up(struct eb_nl *nl, int ifindex)
 	return eb_nl_talk(nl, nlh, NULL, NULL);
 }
 
+int eb_nl_link_no_ipv6(struct eb_nl *nl, int ifindex)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_NEWLINK, NLM_F_ACK);
+	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	struct nlattr *spec, *af;
+
+	ifm->ifi_family = AF_UNSPEC;
+	ifm->ifi_index = ifindex;
+	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	af = mnl_attr_nest_start(nlh, AF_INET6);
+	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
+	mnl_attr_nest_end(nlh, af);
+	mnl_attr_nest_end(nlh, spec);
+	return eb_nl_talk(nl, nlh, NULL, NULL);
+}
+
 int eb_nl_link_port_conf(struct eb_nl *nl, int ifindex)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];

@@ -44,6 +44,8 @@ int eb_nl_link_up(struct eb_nl *nl, int ifindex);
 /* A container port's per-device settings: IPv4 forwarding on (for
  * bpf_fib_lookup), IPv6 link-local autoconfiguration off. */
 int eb_nl_link_port_conf(struct eb_nl *nl, int ifindex);
+/* No IPv6 link-local address (and so no DAD, router or MLD chatter). */
+int eb_nl_link_no_ipv6(struct eb_nl *nl, int ifindex);
 int eb_nl_addr_add(struct eb_nl *nl, int ifindex, uint32_t addr, int plen, bool noprefixroute);
 /* dst/plen via gw (0: on-link) out of ifindex, preferred source src (0: none). */
 int eb_nl_route_add(struct eb_nl *nl, uint32_t dst, int plen, uint32_t gw, int ifindex,

@@ -53,6 +53,7 @@ static const struct {
 	[EB_CNT_DROP_FRAGMENT] = { "drop_fragment", "IPv4 fragment (no ports to translate)" },
 	[EB_CNT_DROP_NO_CT] = { "drop_no_ct", "matches no flow (stray segment, stale mapping)" },
 	[EB_CNT_DROP_ISOLATED] = { "drop_isolated", "toward another network or interface" },
+	[EB_CNT_DROP_NOT_IPV4] = { "drop_not_ipv4", "neither IPv4 nor ARP (IPv6 is not carried)" },
 };
 
 const char *eb_counter_name(unsigned int idx)

@@ -149,6 +149,7 @@ enum eb_counter {
 	EB_CNT_DROP_FRAGMENT,	    /* IPv4 fragment: no ports to translate */
 	EB_CNT_DROP_NO_CT,	    /* ICMP error or reply that matches no flow */
 	EB_CNT_DROP_ISOLATED,	    /* toward another network's container */
+	EB_CNT_DROP_NOT_IPV4,	    /* neither IPv4 nor ARP (IPv6 included): not checked, not carried */
 	EB_CNT_MAX = 48,
 };
 

@@ -508,15 +508,23 @@ static void test_unicast(void)
 	ASSERT_EQ(r.retval, TC_ACT_REDIRECT, "unicast c2 -> c0: verdict");
 	ASSERT_EQ(r.target, ifidx[0], "unicast c2 -> c0: target is c0's port");
 
-	/* Not IPv4, not ARP: switched by MAC all the same. */
+	/* Not IPv4, not ARP (IPv6 included): an ebnet network is IPv4, and
+	 * what it cannot source-check it does not carry. */
+	before = counter(EB_CNT_DROP_NOT_IPV4);
 	n = put_eth(f, eps[2].mac, eps[0].mac, 0x88b5);
 	memcpy(f + n, "local experimental ethertype", 28);
 	n += 28;
 	prog_run(ifidx[0], f, n, &r);
-	ASSERT_EQ(r.retval, TC_ACT_REDIRECT, "unicast of another ethertype: verdict");
-	ASSERT_EQ(r.target, ifidx[2], "unicast of another ethertype: target is c2's port");
-	ASSERT_TRUE(r.out_len == (__u32)n && !memcmp(r.out, f, n),
-		    "unicast of another ethertype: frame unchanged");
+	ASSERT_EQ(r.retval, TC_ACT_SHOT, "unicast of another ethertype: dropped");
+	ASSERT_EQ(r.decision, EB_CNT_DROP_NOT_IPV4, "unicast of another ethertype: reason");
+	ASSERT_EQ(counter(EB_CNT_DROP_NOT_IPV4), before + 1, "unicast of another ethertype: counted");
+	n = put_eth(f, eps[2].mac, eps[0].mac, 0x86dd);
+	memset(f + n, 0, 40);
+	f[n] = 0x60;
+	n += 40;
+	prog_run(ifidx[0], f, n, &r);
+	ASSERT_EQ(r.retval, TC_ACT_SHOT, "IPv6 unicast: dropped");
+	ASSERT_EQ(r.decision, EB_CNT_DROP_NOT_IPV4, "IPv6 unicast: reason");
 }
 
 static void test_to_host(void)

@@ -586,7 +586,8 @@ enum inv {
 	INV_L4_TRUNC,	   /* not a later fragment; the L4 header is not all in the frame */
 	INV_TOTLEN_SHORT,  /* tot_len < IHL * 4, or too short for the L4 header */
 	INV_TOTLEN_BEYOND, /* tot_len longer than the frame */
-	INV_TCP_DOFF,	   /* TCP data offset < 5, or beyond the segment */
+	INV_TCP_DOFF,	   /* TCP data offset < 5, or (unfragmented) beyond the segment */
+	INV_UDP_LEN,	   /* unfragmented: UDP length < 8, or beyond the packet */
 	INV_QUOTE_BAD,	   /* an ICMP error quoting no IPv4 header (version, IHL < 5) */
 	INV_QUOTE_TRUNC,   /* an ICMP error quoting less than an IP header + 8 bytes */
 	INV_QUOTE_TOTLEN,  /* ...in the packet tot_len says, though the frame has more */
@@ -603,6 +604,7 @@ static const char *inv_name[INV_MAX] = {
 	"tot_len shorter than the headers",
 	"tot_len beyond the frame",
 	"TCP data offset < 5 or beyond the segment",
+	"UDP length < 8 or beyond the packet (unfragmented)",
 	"ICMP error quoting no IPv4 header",
 	"ICMP error quoting less than an IP header and 8 bytes",
 	"ICMP error whose quote is cut short by tot_len (the frame has more)",
@@ -623,7 +625,7 @@ static enum inv invalid_reason(const struct fr *f)
 {
 	const uint8_t *iph = f->b + ETH_LEN;
 	uint32_t avail, hl, tot, frame_l4;
-	bool later;
+	bool later, first;
 	uint8_t proto;
 
 	if (f->len < ETH_LEN || get16(f->b + 12) != 0x0800)
@@ -640,6 +642,7 @@ static enum inv invalid_reason(const struct fr *f)
 		return INV_IHL_BEYOND;
 	proto = iph[9];
 	later = (get16(iph + 6) & 0x1fff) != 0;
+	first = !later && (get16(iph + 6) & 0x2000);
 	frame_l4 = avail - hl;
 	if (!later && frame_l4 < l4_min(proto))
 		return INV_L4_TRUNC;
@@ -648,11 +651,19 @@ static enum inv invalid_reason(const struct fr *f)
 		return INV_TOTLEN_SHORT;
 	if (tot > avail)
 		return INV_TOTLEN_BEYOND;
+	/* A first fragment holds the TCP header (RFC 1858) but not all of
+	 * the segment, nor all of the datagram a UDP length counts. */
 	if (!later && proto == IPPROTO_TCP) {
 		uint32_t doff = (iph[hl + 12] >> 4) * 4;
 
-		if (doff < 20 || doff > tot - hl)
+		if (doff < 20 || (!first && doff > tot - hl))
 			return INV_TCP_DOFF;
+	}
+	if (!later && !first && proto == IPPROTO_UDP) {
+		uint32_t ulen = get16(iph + hl + 4);
+
+		if (ulen < 8 || ulen > tot - hl)
+			return INV_UDP_LEN;
 	}
 	if (!later && proto == IPPROTO_ICMP &&
 	    (iph[hl] == 3 || iph[hl] == 11 || iph[hl] == 12)) {
@@ -671,17 +682,6 @@ static enum inv invalid_reason(const struct fr *f)
 	}
 	return INV_NONE;
 }
-
-/* Which invariants an invalid frame of each reason breaks today (a known
- * bug, BUG_LENGTHS): 1 a conntrack entry is made, 2 it is translated and
- * forwarded. The reasons the parsers check against the frame's end break
- * nothing; those about lengths the headers claim are never checked. */
-static const uint8_t inv_known_bug[INV_MAX] = {
-	[INV_TOTLEN_SHORT] = 3,
-	[INV_TOTLEN_BEYOND] = 3,
-	[INV_TCP_DOFF] = 3,
-	[INV_QUOTE_TOTLEN] = 2,
-};
 
 /* ---- building frames ---- */
 
@@ -1072,6 +1072,7 @@ enum mut {
 	M_OPTIONS,	/* random IP options (consistent IHL) */
 	M_FRAG,		/* fragment bits and offset */
 	M_TCP_DOFF,	/* TCP data offset 0..4 or beyond the segment */
+	M_UDP_LEN,	/* UDP length 0..7 or beyond the packet */
 	M_QUOTE_GARBAGE, /* an ICMP error's quote replaced by random bytes */
 	M_QUOTE_TRUNC,	/* an ICMP error's quote cut short */
 	M_FLIP,		/* a few random bytes changed */
@@ -1082,9 +1083,10 @@ enum mut {
 };
 
 static const char *mut_name[M_MAX] = {
-	"none",	     "truncate",     "ihl<5",	  "ihl beyond", "version",	  "tot_len short",
-	"tot_len long", "ip options", "fragment", "tcp doff",   "quote garbage", "quote truncated",
-	"flip bytes", "random",	     "bad csum", "protocol",
+	"none",		 "truncate",	 "ihl<5",	   "ihl beyond", "version",
+	"tot_len short", "tot_len long", "ip options",	   "fragment",	 "tcp doff",
+	"udp length",	 "quote garbage", "quote truncated", "flip bytes", "random",
+	"bad csum",	 "protocol",
 };
 
 /* Moves the bytes after the IP header to make room for optlen more
@@ -1161,6 +1163,11 @@ static enum mut mutate(struct fr *f)
 
 			f->b[l.l4 + 12] = (uint8_t)(doff << 4) | (f->b[l.l4 + 12] & 0x0f);
 		}
+		break;
+	case M_UDP_LEN:
+		if (l.ipv4 && l.proto == IPPROTO_UDP && l.l4n >= 6)
+			put16(f->b + l.l4 + 4,
+			      chance(50) ? (uint16_t)rnd(8) : (uint16_t)(l.l4n + 1 + rnd(600)));
 		break;
 	case M_QUOTE_GARBAGE:
 		if (l.ipv4 && l.proto == IPPROTO_ICMP && l.l4n > 8) {
@@ -1325,12 +1332,10 @@ static void report(int c, int kind, const struct tmpl_out *t, enum mut m,
 			   : kind == 2 ? "invalid frame translated and forwarded: "
 				       : check_name[c];
 
-	bool known = (kind == 0 && c == C_REDIR_CSUM_TRAILER) || (kind && (inv_known_bug[c] & kind));
-
 	if (n >= 3)
 		return; /* the first three of each kind */
-	fprintf(stderr, "%s frame %" PRIu64 " (%s, mutation %s, %s, %u bytes): %s%s%s\n",
-		known ? "KNOWN BUG" : "FAIL", n_frames, t->name, mut_name[m],
+	fprintf(stderr, "FAIL frame %" PRIu64 " (%s, mutation %s, %s, %u bytes): %s%s%s\n",
+		n_frames, t->name, mut_name[m],
 		t->prog ? "eb_from_uplink" : "eb_from_container", t->f.len, what, kind ? inv_name[c] : "", detail ? detail : "");
 	fprintf(stderr, "    verdict %d decision %u target %u; frame:\n    ", r->verdict,
 		r->decision, r->target);
@@ -1508,24 +1513,6 @@ static void one_frame(struct tmpl_out *t, enum mut m)
 	}
 }
 
-#define BUG_LENGTHS                                                                                \
-	"bpf/lib/parse.h, ct.h, nat.h: IPv4 tot_len and the TCP data offset are never checked"
-
-/* A known bug (reported, not fixed yet): its failure counts as skipped,
- * loudly, as tests/lib.sh's known_bug does; once it passes, say so. */
-#define KNOWN_BUG_TRUE(cond, bug, what)                                                            \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			eb_pass++;                                                                 \
-			fprintf(stderr, "ok - %s (KNOWN BUG '%s' did not show: fixed? drop its "   \
-					"marker)\n",                                               \
-				what, bug);                                                        \
-		} else {                                                                           \
-			eb_skip++;                                                                 \
-			fprintf(stderr, "skip - KNOWN BUG (%s): %s\n", bug, what);                 \
-		}                                                                                  \
-	} while (0)
-
 static void too_short(void)
 {
 	/* Under 14 bytes no frame reaches TC: test_run refuses it too. */
@@ -1629,16 +1616,8 @@ int main(void)
 	printf("\n");
 
 	ASSERT_TRUE(n_frames >= 100000 || getenv("EB_FUZZ_FRAMES"), "at least 100,000 frames");
-	for (int c = 0; c < C_NMAX; c++) {
-		/* nat.h's eb_parse_inner takes the quote's length from the
-		 * frame, not tot_len: with a trailer it rewrites a quoted
-		 * checksum beyond the packet and folds that into the ICMP
-		 * checksum, which is then wrong (BUG_LENGTHS). */
-		if (c == C_REDIR_CSUM_TRAILER)
-			KNOWN_BUG_TRUE(viol[c] == 0, BUG_LENGTHS, check_name[c]);
-		else
-			ASSERT_EQ(viol[c], 0, check_name[c]);
-	}
+	for (int c = 0; c < C_NMAX; c++)
+		ASSERT_EQ(viol[c], 0, check_name[c]);
 	for (int i = 1; i < INV_MAX; i++) {
 		char what[2][200];
 
@@ -1648,16 +1627,8 @@ int main(void)
 		snprintf(what[1], sizeof(what[1]),
 			 "no invalid frame translated and forwarded: %s (%" PRIu64 " seen)",
 			 inv_name[i], inv_seen[i]);
-		/* The parsers bound every read by the frame, never by what
-		 * tot_len and the TCP data offset claim (BUG_LENGTHS). */
-		if (inv_known_bug[i] & 1)
-			KNOWN_BUG_TRUE(ct_viol[i] == 0, BUG_LENGTHS, what[0]);
-		else
-			ASSERT_EQ(ct_viol[i], 0, what[0]);
-		if (inv_known_bug[i] & 2)
-			KNOWN_BUG_TRUE(xlate_viol[i] == 0, BUG_LENGTHS, what[1]);
-		else
-			ASSERT_EQ(xlate_viol[i], 0, what[1]);
+		ASSERT_EQ(ct_viol[i], 0, what[0]);
+		ASSERT_EQ(xlate_viol[i], 0, what[1]);
 	}
 	printf("# %" PRIu64 " frames of an IPv4 EtherType shorter than an IPv4 header: refused by "
 	       "BPF_PROG_TEST_RUN itself, not run\n", n_refused);

@@ -5,10 +5,11 @@
 # containers start together in the background; every one succeeds, and
 # afterwards every mapping is there exactly once (`ebnet ports --json`,
 # `ebnet ls --json`, the pinned maps), every container has its own address
-# and pings, and the published ports answer from outside. Then the same
-# name and the same port are asked for by 6 commands at once: one
-# container and one mapping come of it, the other publishes are refused
-# with a message, and nothing is doubled.
+# and pings, and the published ports answer from outside. Then removals
+# and additions at once (10 unpublish, 10 publish, 5 rm, 5 up): the end
+# state is exactly the sum of them. Then the same name and the same port
+# are asked for by 6 commands at once: one container and one mapping come
+# of it, the other publishes are refused with a message, nothing doubled.
 . "$(dirname "$0")/../lib.sh"
 sandbox hcc
 

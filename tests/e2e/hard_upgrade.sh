@@ -7,7 +7,9 @@
 # pinned link runs the new program, every map keeps its id, both iperf3
 # flows finish with no interval at 0 bits/s, the open connection still
 # passes data both ways afterwards, and `ebnet ct` still lists it with its
-# translation. Then maps of another layout: a network whose pinned
+# translation. A ping every 10 ms loses nothing, on that tcx network and on
+# a clsact one, whose filters get the new program in place. Then maps of
+# another layout: a network whose pinned
 # eb_config has another value size makes `ebnet up` fail with a message
 # that names the map and both sizes, and changes nothing; a running
 # network whose pinned eb_frags was replaced by one of another layout
@@ -23,11 +25,22 @@ ECHO_OUT=12151	# echo server in OUT
 T=$(tmpdir)
 A=$(ctr a) B=$(ctr b)
 NET2=${NET}x
+NET3=${NET}c
 track_net "$NET2"
+track_net "$NET3"
 PIN=$EB_PIN_ROOT/$NET
 
 check "up a and b" eb up --net "$NET" --subnet $SUB.0/24 "$A" "$B"
 IPB=$(ls_field b ip)
+C1=$(ctr c1) C2=$(ctr c2)
+check "up c1 and c2 in $NET3, attached with clsact" \
+	eb up --net "$NET3" --subnet 10.50.0.0/24 --attach clsact "$C1" "$C2"
+IPC2=$(NET=$NET3 ls_field c2 ip)
+# clsact_prog DEV: the id of the program of the ingress filter on DEV.
+clsact_prog() { in_host tc -j filter show dev "$1" ingress | python3 -c '
+import json, sys
+print(" ".join(str(f["options"]["prog"]["id"]) for f in json.load(sys.stdin) if "options" in f and "prog" in f.get("options", {})))'; }
+HDEV1=$(NET=$NET3 ls_field c1 host_dev)
 
 # ids NS KIND: "name id" of every pinned object of KIND (map: eb_*, prog:
 # prog_*, link: link_*; a link prints the id of the program it runs).
@@ -101,6 +114,11 @@ MAPS0=$(ids eb_) PROGS0=$(ids prog_) LINKS0=$(ids link_)
 check_match "pinned links before: the ports, the uplink, the cgroup hooks" "$LINKS0" 'link_uplink'
 
 # ---- the upgrade, mid-flow ----
+# Pings every 10 ms across both upgrades: not one may be lost.
+bg_ns "$A" timeout 30 ping -q -i 0.01 -c 800 -W 1 "$IPB" >"$T/ping_tcx" 2>&1
+PP1=$!
+bg_ns "$C1" timeout 30 ping -q -i 0.01 -c 800 -W 1 "$IPC2" >"$T/ping_clsact" 2>&1
+PP2=$!
 bg_ns "$A" timeout 30 iperf3 -c "$IPB" -p 5201 -t 6 -i 0.5 -J >"$T/c2c.json" 2>"$T/c2c.err"
 P1=$!
 bg_ns "$A" timeout 30 iperf3 -c $OUTIP -p $IPERF_OUT -t 6 -i 0.5 -J >"$T/snat.json" 2>"$T/snat.err"
@@ -120,6 +138,15 @@ done <<<"$LINKS1"
 check_eq "every pinned link runs the new program" "$stale" ""
 check_eq "the same links as before" "$(echo "$LINKS1" | cut -d' ' -f1)" "$(echo "$LINKS0" | cut -d' ' -f1)"
 
+# The clsact network: its filters are replaced in place (BPF_TC_F_REPLACE).
+CLS0=$(clsact_prog "$HDEV1")
+PROG3=$(in_host bpftool -j prog show pinned "$EB_PIN_ROOT/$NET3/prog_from_container" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+check_eq "clsact: the filter on c1's port runs the pinned program" "$CLS0" "$PROG3"
+check "EBNET_FORCE_UPGRADE=1 ebnet up of the clsact network, mid-ping" \
+	env EBNET_FORCE_UPGRADE=1 nsenter --net="/run/netns/$HOST" "$EBNET" up --net "$NET3"
+PROG3B=$(in_host bpftool -j prog show pinned "$EB_PIN_ROOT/$NET3/prog_from_container" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+check "clsact: a new program" test "$PROG3B" != "$PROG3"
+check_eq "clsact: the filter on c1's port runs it, and only it" "$(clsact_prog "$HDEV1")" "$PROG3B"
 # intervals FILE: "ok N" when iperf3 ran without error and every interval
 # moved data, else what is wrong.
 intervals() {
@@ -145,6 +172,13 @@ check_eq "iperf3 a -> b across the upgrade: every interval moved data" "$(interv
 wait $P2
 check_eq "iperf3 a -> outside (SNAT) across the upgrade: every interval moved data" \
 	"$(intervals "$T/snat.json")" ok
+
+wait $PP1
+check_match "a ping every 10 ms a -> b (tcx) across the upgrade lost nothing" "$(cat "$T/ping_tcx")" \
+	"800 packets transmitted, 800 received"
+wait $PP2
+check_match "a ping every 10 ms c1 -> c2 (clsact) across its upgrade lost nothing" \
+	"$(cat "$T/ping_clsact")" "800 packets transmitted, 800 received"
 
 touch "$T/flag"
 check "the NAT'ed connection opened before the upgrade still echoes after it" \
@@ -185,6 +219,7 @@ check_eq "...and keeping the programs that run" "$(ids prog_)" "$PROGS2"
 check "traffic goes on: a pings b" in_ctr a ping -c1 -W2 "$IPB"
 check "traffic goes on: a reaches the outside" in_ctr a ping -c1 -W2 $OUTIP
 
+check "down --net $NET3" eb down --net "$NET3"
 check "down --net $NET" eb down --net "$NET"
 check_fails "...its pin folder is gone" test -e "$PIN"
 finish

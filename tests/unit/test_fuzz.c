@@ -375,8 +375,10 @@ static int snap_take(int fd, uint32_t ksize, struct snap *s)
 	s->n = 0;
 	s->ksize = ksize;
 	while (bpf_map_get_next_key(fd, prev, next) == 0) {
-		if (s->n >= SNAP_MAX)
+		if (s->n >= SNAP_MAX) {
+			ASSERT_TRUE(0, "a map of at most 512 keys to snapshot");
 			return -1;
+		}
 		memcpy(s->keys[s->n++], next, ksize);
 		memcpy(k, next, ksize);
 		prev = k;
@@ -1568,7 +1570,8 @@ int main(void)
 
 		/* Conntrack small: its snapshots stay cheap. */
 		if ((n_frames & 63) == 0 &&
-		    map_count(fx.ct_tcp, 16) + map_count(fx.ct_other, 16) > 64) {
+		    map_count(fx.ct_tcp, 16) + map_count(fx.ct_other, 16) + map_count(fx.frags, 12) >
+			    64) {
 			map_flush(fx.ct_tcp, 16);
 			map_flush(fx.ct_other, 16);
 			map_flush(fx.frags, 12);

@@ -90,7 +90,7 @@ static const char *proto_name(uint8_t p)
 /* Is host_ip:port/proto free in every network of this host (the network
  * namespace ebnet runs in)? Networks run from other namespaces have other
  * addresses and ports. */
-static int check_free(const struct eb_pub_spec *sp, struct eb_err *e)
+static int check_free(const struct eb_pub_spec *sp, uint32_t ctr_ip, struct eb_err *e)
 {
 	static char nets[64][64];
 	static struct eb_pub_key keys[EB_PUB_MAX];
@@ -118,6 +118,11 @@ static int check_free(const struct eb_pub_spec *sp, struct eb_err *e)
 			/* An address and "every address" overlap. */
 			if (keys[j].host_ip && sp->host_ip && keys[j].host_ip != sp->host_ip)
 				continue;
+			/* The very mapping asked for: already done, not a conflict
+			 * (so a publish run again, after a kill, completes). */
+			if (keys[j].host_ip == sp->host_ip && vals[j].ctr_ip == ctr_ip &&
+			    ntohs(vals[j].ctr_port) == sp->cport_lo + (port - sp->hport_lo))
+				continue;
 			eb_errf(e, "%s%s%u/%s is already published to %s:%u (network %s); "
 				   "`ebnet unpublish` it first",
 				keys[j].host_ip ? eb_ip_str(keys[j].host_ip, a) : "",
@@ -138,6 +143,7 @@ int eb_publish(const char *net_opt, const struct eb_pub_spec *sp, char *net_out,
 	char net[64], a[16];
 	int lock, err, n = 0;
 	uint32_t cnt = sp->hport_hi - sp->hport_lo + 1;
+	unsigned char *added = NULL;
 
 	eb_dp_init(&dp);
 	lock = eb_lock(e);
@@ -171,12 +177,17 @@ int eb_publish(const char *net_opt, const struct eb_pub_spec *sp, char *net_out,
 			goto out;
 		}
 	}
-	err = check_free(sp, e);
+	err = check_free(sp, ep.ip, e);
 	if (err)
 		goto out;
 	err = eb_dp_open(net, &dp, e);
 	if (err)
 		goto out;
+	added = calloc(cnt, 1);
+	if (!added) {
+		err = -ENOMEM;
+		goto out;
+	}
 	for (uint32_t i = 0; i < cnt; i++) {
 		struct eb_pub_key k = { .host_ip = sp->host_ip,
 					.host_port = htons(sp->hport_lo + i),
@@ -187,16 +198,28 @@ int eb_publish(const char *net_opt, const struct eb_pub_spec *sp, char *net_out,
 
 		snprintf(v.name, sizeof(v.name), "%s", ep.name);
 		if (bpf_map_update_elem(dp.published, &k, &v, BPF_NOEXIST) < 0) {
+			struct eb_pub_val have;
+
 			err = -errno;
+			/* The same mapping is there already (check_free let it
+			 * through): nothing to do for this port. */
+			if (err == -EEXIST && bpf_map_lookup_elem(dp.published, &k, &have) == 0 &&
+			    have.ctr_ip == v.ctr_ip && have.ctr_port == v.ctr_port) {
+				err = 0;
+				continue;
+			}
 			eb_errf(e, "cannot publish port %u: %s%s", sp->hport_lo + i, strerror(-err),
 				err == -E2BIG ? " (the published-ports map is full)" : "");
-			/* Roll back: nothing of this command stays. */
+			/* Roll back: nothing this command added stays. */
 			for (uint32_t j = 0; j < i; j++) {
+				if (!added[j])
+					continue;
 				k.host_port = htons(sp->hport_lo + j);
 				bpf_map_delete_elem(dp.published, &k);
 			}
 			goto out;
 		}
+		added[i] = 1;
 		n++;
 	}
 	/* Flows left from an earlier owner of these ports go. */
@@ -205,6 +228,7 @@ int eb_publish(const char *net_opt, const struct eb_pub_spec *sp, char *net_out,
 		snprintf(net_out, netlen, "%s", net);
 	err = 0;
 out:
+	free(added);
 	eb_dp_close(&dp);
 	eb_unlock(lock);
 	return err;

@@ -622,6 +622,8 @@ static int do_unpublish(int argc, char **argv)
 	char why[160];
 	int i, n;
 
+	int removed = 0, missing = 0;
+
 	parse_opts("unpublish", argc, argv, &o, "");
 	if (!o.nargs)
 		die_usage("unpublish", "name the ports to unpublish");
@@ -629,12 +631,28 @@ static int do_unpublish(int argc, char **argv)
 		if (eb_parse_port_spec(o.args[i], false, &sp, why, sizeof(why)))
 			die_usage("unpublish", "invalid port spec '%s': %s", o.args[i], why);
 	need_root();
+	/* Every spec is done; one that is not published is an error only
+	 * when none was (a typo), so that a run cut short runs again. */
 	for (i = 0; i < o.nargs; i++) {
+		struct eb_err ue = {};
+
 		eb_parse_port_spec(o.args[i], false, &sp, why, sizeof(why));
-		n = eb_unpublish(o.net_given ? o.net : NULL, &sp, &e);
-		if (n < 0)
-			return fail(n, &e);
+		n = eb_unpublish(o.net_given ? o.net : NULL, &sp, &ue);
+		if (n > 0) {
+			removed += n;
+		} else if (n == -ENOENT) {
+			if (!missing++)
+				e = ue;
+			else if (o.nargs > 1)
+				fprintf(stderr, "%s: note: %s\n", prog, ue.msg);
+		} else {
+			return fail(n, &ue);
+		}
 	}
+	if (!removed)
+		return fail(-ENOENT, &e);
+	if (missing)
+		fprintf(stderr, "%s: note: %s\n", prog, e.msg);
 	return 0;
 }
 

@@ -7,14 +7,15 @@
 # `ebnet ls --json`, the pinned maps), every container has its own address
 # and pings, and the published ports answer from outside. Then removals
 # and additions at once (10 unpublish, 10 publish, 5 rm, 5 up): the end
-# state is exactly the sum of them. Then the same name and the same port
-# are asked for by 6 commands at once: one container and one mapping come
-# of it, the other publishes are refused with a message, nothing doubled.
+# state is exactly the sum of them. Then the same name, the same mapping
+# and the same port to 6 different targets are each asked for by 6
+# commands at once: one container, one mapping of each port, 5 publishes
+# refused with a message, nothing doubled.
 . "$(dirname "$0")/../lib.sh"
 sandbox hcc
 
 SUB=10.52.0
-PORT0=12100 # 12100-12130: this script's own
+PORT0=12100 # 12100-12131: this script's own
 T=$(tmpdir)
 W=$(ctr web)
 
@@ -147,30 +148,47 @@ check_fails "from outside: unpublished 198.51.100.1:12100 does not" \
 	in_out timeout 5 socat -T3 - TCP:198.51.100.1:12100
 
 # ---- the same name and the same port, 6 times at once ----
+# The same mapping again is a no-op (so that a run cut short can run
+# again); the same port to another target is refused: of 6 publishes of
+# one port to 6 different container ports at once, exactly one wins.
+DUPPORT=$((PORT0 + 31))
 pids=()
 for i in $(seq 0 5); do
 	eb up --net "$NET" "$(ctr dup)" >"$T/dupup.$i" 2>&1 &
 	pids+=($!)
 	eb publish --net "$NET" "$((PORT0 + 20)):$W:80" >"$T/duppub.$i" 2>&1 &
 	pids+=($!)
+	eb publish --net "$NET" "$DUPPORT:$W:$((8000 + i))" >"$T/conflict.$i" 2>&1 &
+	pids+=($!)
 done
-ups_ok=0 pubs_ok=0 refused=0
+ups_ok=0 same_ok=0 conflict_ok=0 refused=0
 for k in "${!pids[@]}"; do
-	if wait "${pids[$k]}"; then
-		if [ $((k % 2)) -eq 0 ]; then ups_ok=$((ups_ok + 1)); else pubs_ok=$((pubs_ok + 1)); fi
-	elif [ $((k % 2)) -eq 1 ] && grep -q "already published" "$T/duppub.$((k / 2))"; then
+	wait "${pids[$k]}"
+	rc=$?
+	case $((k % 3)) in
+	0) [ $rc -eq 0 ] && ups_ok=$((ups_ok + 1)) ;;
+	1) [ $rc -eq 0 ] && same_ok=$((same_ok + 1)) ;;
+	2) if [ $rc -eq 0 ]; then
+		conflict_ok=$((conflict_ok + 1))
+	elif grep -q "already published" "$T/conflict.$((k / 3))"; then
 		refused=$((refused + 1))
-	fi
+	fi ;;
+	esac
 done
 check_eq "6 x up of the same new container at once: all exit 0 (up is idempotent)" "$ups_ok" 6
-check_eq "6 x publish of the same port at once: one succeeds" "$pubs_ok" 1
+check_eq "6 x publish of the same mapping at once: all exit 0 (the same mapping again is a no-op)" \
+	"$same_ok" 6
+check_eq "6 x publish of one port to 6 different container ports at once: one succeeds" \
+	"$conflict_ok" 1
 check_eq "...and the 5 others are refused as already published" "$refused" 5
 check_eq "the container is listed once" "$(eb ls --net "$NET" --json | python3 -c '
 import json, sys
 print(sum(c["name"] == sys.argv[1] for n in json.load(sys.stdin)["networks"] for c in n["containers"]))' "$(ctr dup)")" 1
-check_eq "port $((PORT0 + 20)) is listed once" "$(eb ports --net "$NET" --json | python3 -c '
+for p in $((PORT0 + 20)) $DUPPORT; do
+	check_eq "port $p is listed once" "$(eb ports --net "$NET" --json | python3 -c '
 import json, sys
-print(sum(e["host_port"] == int(sys.argv[1]) for e in json.load(sys.stdin)["ports"]))' $((PORT0 + 20)))" 1
+print(sum(e["host_port"] == int(sys.argv[1]) for e in json.load(sys.stdin)["ports"]))' $p)" 1
+done
 check "dup pings web" in_ctr dup ping -c1 -W2 "$IPW"
 check_eq "eb_endpoints holds 12 entries (11 and dup)" "$(count_entries eb_endpoints)" 12
 

@@ -92,8 +92,9 @@ wl_rr_latency() {
 # The server container's port 80 (nginx) and 5201 (iperf3) are published as
 # ports $PUB_HTTP and $PUB_IPERF of the host; the load comes from the
 # namespace that plays the outside world, to the host's uplink address
-# $UP_HOST. (Not 8080: ebnet refuses a port that a network of another test
-# publishes, even in another namespace; see docs/BENCHMARKS.md.)
+# $UP_HOST. (Not 8080: ebnet used to refuse a port that a network of another
+# test published in another namespace, fixed in 04ef10f; other tests use
+# 8080, so the harness keeps out of their way.)
 #   pub_cps      new connections per second to a published port: short HTTP
 #                requests with `Connection: close` (wrk)
 #   pub_tput     TCP stream (iperf3) through a published port

@@ -2,18 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0
 # hard_crash_publish: `ebnet publish` and `ebnet unpublish` killed with
 # SIGKILL at points spread over their run (issue 6; crash-repair.sh does
-# the same for up, down and rm). One publish of 100 specs (one port each)
+# the same for up, down and rm). One publish of 50 specs (one port each)
 # is killed after a delay swept across its measured duration; then the same
 # command runs again, and every port of it must be published exactly once,
 # to its container (the command converges), and answer from outside. The
-# same for an unpublish of the range, and of the 100 ports one by one: run
+# same for an unpublish of the range, and of the 50 ports one by one: run
 # again, none is left. `down` then leaves nothing.
 . "$(dirname "$0")/../lib.sh"
 sandbox hcp
 
 SUB=10.51.0
-P0=12200 # 12200-12299: this script's own
-N=100
+P0=12200 # 12200-12249: this script's own
+N=50
 W=$(ctr w)
 check "up w" eb up --net "$NET" --subnet $SUB.0/24 "$W"
 bg_ns "$W" timeout 120 socat TCP-LISTEN:80,reuseaddr,fork SYSTEM:'echo hello-from-w'

@@ -97,7 +97,8 @@ static void fuzz_cidr(const char *s)
 	if (eb_parse_cidr(s, &net, &plen))
 		return;
 	CHECK(plen >= 1 && plen <= 30, "'%s': prefix %d", s, plen);
-	CHECK((net & ~eb_plen_to_mask(plen)) == 0, "'%s': host bits in %08x/%d", s, ntohl(net), plen);
+	CHECK((net & ~eb_plen_to_mask(plen)) == 0, "'%s': host bits in %08x/%d", s, ntohl(net),
+	      plen);
 	slash = strchr(s, '/');
 	CHECK(slash != NULL, "'%s' accepted without a '/'", s);
 	head = strndup(s, slash - s);
@@ -126,7 +127,7 @@ static void fuzz_uint(const char *s, unsigned long min, unsigned long max)
 
 static void fuzz_name(const char *s)
 {
-	static const size_t maxes[] = { 1, 2, 16, 32, 64 };
+	static const size_t maxes[] = {1, 2, 16, 32, 64};
 
 	for (size_t i = 0; i < sizeof(maxes) / sizeof(maxes[0]); i++) {
 		bool ok = eb_valid_name(s, maxes[i]) == 0;
@@ -160,7 +161,8 @@ static void spec_check(const char *s, bool with_ctr, size_t whylen)
 		      s, sp.cport_lo, sp.cport_hi);
 		CHECK(sp.hport_hi - sp.hport_lo == sp.cport_hi - sp.cport_lo,
 		      "'%s': ranges of unequal length", s);
-		CHECK(eb_valid_name(sp.ctr, sizeof(sp.ctr)) == 0, "'%s': container '%s'", s, sp.ctr);
+		CHECK(eb_valid_name(sp.ctr, sizeof(sp.ctr)) == 0, "'%s': container '%s'", s,
+		      sp.ctr);
 	} else {
 		CHECK(sp.cport_lo == 0 && sp.cport_hi == 0 && sp.ctr[0] == 0,
 		      "'%s': container fields set without a container", s);

@@ -67,10 +67,10 @@
 #define IP_OTHER  "10.67.0.5" /* another network's container, behind fz_x */
 #define SNAT_IP	  "198.51.100.1"
 #define ROUTER	  "198.51.100.254"
-#define SERVER	  "203.0.113.2"	  /* default route, neighbour known: bpf_redirect */
-#define CLIENT	  "203.0.113.7"	  /* talks to the published ports */
-#define NONEIGH	  "192.0.2.10"	  /* via 198.51.100.253, no neighbour: bpf_redirect_neigh */
-#define BLACKHOLE "100.64.1.1"	  /* blackhole route: no route */
+#define SERVER	  "203.0.113.2" /* default route, neighbour known: bpf_redirect */
+#define CLIENT	  "203.0.113.7" /* talks to the published ports */
+#define NONEIGH	  "192.0.2.10"	/* via 198.51.100.253, no neighbour: bpf_redirect_neigh */
+#define BLACKHOLE "100.64.1.1"	/* blackhole route: no route */
 #define NAT_MIN	  20000
 #define NAT_MAX	  20999
 #define PUB_TCP	  8080
@@ -79,14 +79,14 @@
 #define ETH_LEN 14
 #define FR_MAX	1514
 
-static const uint8_t MAC_A[6] = { 0x02, 0xeb, 0x0a, 0x42, 0x00, 0x02 };
-static const uint8_t MAC_A_HOST[6] = { 0x06, 0xeb, 0x0a, 0x42, 0x00, 0x02 };
-static const uint8_t MAC_B[6] = { 0x02, 0xeb, 0x0a, 0x42, 0x00, 0x03 };
-static const uint8_t MAC_B_HOST[6] = { 0x06, 0xeb, 0x0a, 0x42, 0x00, 0x03 };
-static const uint8_t MAC_UP[6] = { 0x02, 0x00, 0x5e, 0x00, 0x42, 0x01 };
-static const uint8_t MAC_RTR[6] = { 0x02, 0x00, 0x5e, 0x00, 0x42, 0xfe };
-static const uint8_t MAC_BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-static const uint8_t MAC_MCAST[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb };
+static const uint8_t MAC_A[6] = {0x02, 0xeb, 0x0a, 0x42, 0x00, 0x02};
+static const uint8_t MAC_A_HOST[6] = {0x06, 0xeb, 0x0a, 0x42, 0x00, 0x02};
+static const uint8_t MAC_B[6] = {0x02, 0xeb, 0x0a, 0x42, 0x00, 0x03};
+static const uint8_t MAC_B_HOST[6] = {0x06, 0xeb, 0x0a, 0x42, 0x00, 0x03};
+static const uint8_t MAC_UP[6] = {0x02, 0x00, 0x5e, 0x00, 0x42, 0x01};
+static const uint8_t MAC_RTR[6] = {0x02, 0x00, 0x5e, 0x00, 0x42, 0xfe};
+static const uint8_t MAC_BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+static const uint8_t MAC_MCAST[6] = {0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb};
 
 static uint32_t ip(const char *s)
 {
@@ -177,8 +177,7 @@ static int setup_netns(void)
 	    sh("for d in fz_a fz_ap fz_b fz_bp fz_x fz_xp up0 up0p; do ip link set $d up; done") ||
 	    sh("ip addr add %s/32 dev fz_a && ip addr add %s/32 dev fz_b", GATEWAY, GATEWAY) ||
 	    sh("ip route add %s/32 dev fz_a && ip route add %s/32 dev fz_b", IP_A, IP_B) ||
-	    sh("ip route add 10.67.0.0/24 dev fz_x") ||
-	    sh("ip addr add %s/24 dev up0", SNAT_IP) ||
+	    sh("ip route add 10.67.0.0/24 dev fz_x") || sh("ip addr add %s/24 dev up0", SNAT_IP) ||
 	    sh("ip route add default via %s dev up0", ROUTER) ||
 	    sh("ip neigh replace %s lladdr 02:00:5e:00:42:fe dev up0 nud permanent", ROUTER) ||
 	    sh("ip route add 192.0.2.0/24 via 198.51.100.253 dev up0") ||
@@ -219,10 +218,10 @@ static void put_ep(const char *addr, int ifindex, const uint8_t *mac, const uint
 		   const char *name, uint32_t slot)
 {
 	struct eb_endpoint ep = {};
-	struct eb_ip_key ik = { .addr = ip(addr) };
-	struct eb_ifindex_key pk = { .ifindex = ifindex };
+	struct eb_ip_key ik = {.addr = ip(addr)};
+	struct eb_ifindex_key pk = {.ifindex = ifindex};
 	struct eb_mac_key mk = {};
-	struct eb_fdb_entry fe = { .ifindex = ifindex };
+	struct eb_fdb_entry fe = {.ifindex = ifindex};
 	uint32_t ifi = ifindex;
 
 	ep.ip = ip(addr);
@@ -242,8 +241,8 @@ static void put_ep(const char *addr, int ifindex, const uint8_t *mac, const uint
 
 static void put_pub(uint16_t port, uint8_t proto, uint16_t cport)
 {
-	struct eb_pub_key k = { .host_ip = 0, .host_port = htons(port), .proto = proto };
-	struct eb_pub_val v = { .ctr_ip = ip(IP_B), .ctr_port = htons(cport), .ifindex = env.if_b };
+	struct eb_pub_key k = {.host_ip = 0, .host_port = htons(port), .proto = proto};
+	struct eb_pub_val v = {.ctr_ip = ip(IP_B), .ctr_port = htons(cport), .ifindex = env.if_b};
 
 	snprintf(v.name, sizeof(v.name), "b");
 	bpf_map_update_elem(fx.published, &k, &v, BPF_ANY);
@@ -258,8 +257,7 @@ static int fx_open(void)
 	fx.c = container_bpf__open();
 	if (!fx.c)
 		return -1;
-	bpf_object__for_each_map(m, fx.c->obj)
-		bpf_map__set_pin_path(m, NULL);
+	bpf_object__for_each_map(m, fx.c->obj) bpf_map__set_pin_path(m, NULL);
 	/* Small conntrack maps: the test empties them often. */
 	bpf_map__set_max_entries(fx.c->maps.eb_ct_tcp, 4096);
 	bpf_map__set_max_entries(fx.c->maps.eb_ct_other, 4096);
@@ -270,7 +268,8 @@ static int fx_open(void)
 	fx.u = uplink_bpf__open();
 	if (!fx.u)
 		return -1;
-	bpf_object__for_each_map(m, fx.u->obj) {
+	bpf_object__for_each_map(m, fx.u->obj)
+	{
 		const char *n = bpf_map__name(m);
 		struct bpf_map *cm;
 
@@ -470,7 +469,7 @@ struct lay {
 	uint32_t l3, hl;  /* offset and length of the IP header */
 	uint32_t l4, l4n; /* offset and length of the L4 part (by the convention) */
 	uint8_t proto;
-	bool later;	  /* a fragment with offset > 0 */
+	bool later; /* a fragment with offset > 0 */
 };
 
 static struct lay layout(const struct fr *f)
@@ -512,7 +511,10 @@ static uint32_t pseudo(const uint8_t *iph, uint32_t l4n)
 
 static int l4_csum_off(uint8_t proto)
 {
-	return proto == IPPROTO_TCP ? 16 : proto == IPPROTO_UDP ? 6 : proto == IPPROTO_ICMP ? 2 : -1;
+	return proto == IPPROTO_TCP    ? 16
+	       : proto == IPPROTO_UDP  ? 6
+	       : proto == IPPROTO_ICMP ? 2
+				       : -1;
 }
 
 /* Recomputes the IP and L4 checksums, as far as the frame allows. */
@@ -563,7 +565,8 @@ static uint32_t csum_state(const struct fr *f)
 		s |= CS_UDP0;
 	else if (fold(sum16(l4, l.l4n, l.proto == IPPROTO_ICMP ? 0 : pseudo(iph, l.l4n))) == 0xffff)
 		s |= CS_L4;
-	if (l.proto == IPPROTO_ICMP && l.l4n >= 8 + 20 && (l4[0] == 3 || l4[0] == 11 || l4[0] == 12)) {
+	if (l.proto == IPPROTO_ICMP && l.l4n >= 8 + 20 &&
+	    (l4[0] == 3 || l4[0] == 11 || l4[0] == 12)) {
 		const uint8_t *in = l4 + 8;
 		uint32_t ihl = (in[0] & 0x0f) * 4;
 
@@ -597,19 +600,19 @@ enum inv {
 };
 
 static const char *inv_name[INV_MAX] = {
-	"valid",
-	"fewer than 20 bytes of IPv4 header",
-	"IP version != 4",
-	"IHL < 5",
-	"IHL beyond the frame",
-	"L4 header truncated by the end of the frame",
-	"tot_len shorter than the headers",
-	"tot_len beyond the frame",
-	"TCP data offset < 5 or beyond the segment",
-	"UDP length < 8 or beyond the packet (unfragmented)",
-	"ICMP error quoting no IPv4 header",
-	"ICMP error quoting less than an IP header and 8 bytes",
-	"ICMP error whose quote is cut short by tot_len (the frame has more)",
+    "valid",
+    "fewer than 20 bytes of IPv4 header",
+    "IP version != 4",
+    "IHL < 5",
+    "IHL beyond the frame",
+    "L4 header truncated by the end of the frame",
+    "tot_len shorter than the headers",
+    "tot_len beyond the frame",
+    "TCP data offset < 5 or beyond the segment",
+    "UDP length < 8 or beyond the packet (unfragmented)",
+    "ICMP error quoting no IPv4 header",
+    "ICMP error quoting less than an IP header and 8 bytes",
+    "ICMP error whose quote is cut short by tot_len (the frame has more)",
 };
 
 /* Bytes after the IP packet, in the frame (tot_len < what is there). */
@@ -667,8 +670,7 @@ static enum inv invalid_reason(const struct fr *f)
 		if (ulen < 8 || ulen > tot - hl)
 			return INV_UDP_LEN;
 	}
-	if (!later && proto == IPPROTO_ICMP &&
-	    (iph[hl] == 3 || iph[hl] == 11 || iph[hl] == 12)) {
+	if (!later && proto == IPPROTO_ICMP && (iph[hl] == 3 || iph[hl] == 11 || iph[hl] == 12)) {
 		const uint8_t *in = iph + hl + 8;
 		uint32_t in_frame = avail - hl - 8, in_tot = tot - hl - 8, ihl;
 
@@ -744,7 +746,7 @@ static uint32_t mk_ip(uint8_t *p, uint8_t proto, uint32_t src, uint32_t dst, uin
  * L4 bytes made by the callback's values already placed by the caller. */
 struct tmpl_out {
 	struct fr f;
-	int prog;    /* 0: eb_from_container, 1: eb_from_uplink */
+	int prog; /* 0: eb_from_container, 1: eb_from_uplink */
 	int ifindex;
 	const char *name;
 };
@@ -885,7 +887,7 @@ static void tmpl(int i, struct tmpl_out *t)
 		t->name = "udp A broadcast";
 		break;
 	case 10: { /* ARP request from A: for B, the gateway, itself, nobody */
-		static const char *tgt[] = { IP_B, GATEWAY, IP_A, "10.66.0.77" };
+		static const char *tgt[] = {IP_B, GATEWAY, IP_A, "10.66.0.77"};
 		uint32_t spa = a, tpa = ip(tgt[rnd(4)]);
 		uint8_t *p = t->f.b + ETH_LEN;
 
@@ -1026,7 +1028,8 @@ static void tmpl(int i, struct tmpl_out *t)
 	case 28: /* a later fragment toward the NAT address */
 		n = 40;
 		rnd_bytes(l4, n);
-		finish_ip(t, MAC_UP, MAC_RTR, IPPROTO_UDP, srv, snat, n, opt, (uint16_t)(9 + rnd(20)));
+		finish_ip(t, MAC_UP, MAC_RTR, IPPROTO_UDP, srv, snat, n, opt,
+			  (uint16_t)(9 + rnd(20)));
 		put16(t->f.b + ETH_LEN + 4, id);
 		fix_csums(&t->f);
 		t->name = "later fragment server->NAT";
@@ -1065,30 +1068,30 @@ uplink:
 
 enum mut {
 	M_NONE,
-	M_TRUNC,	/* cut anywhere */
-	M_IHL_SMALL,	/* IHL 0..4 */
-	M_IHL_BIG,	/* IHL beyond what is there */
-	M_VERSION,	/* version != 4 */
-	M_TOTLEN_LESS,	/* tot_len shorter than the packet */
-	M_TOTLEN_MORE,	/* tot_len longer than the frame */
-	M_OPTIONS,	/* random IP options (consistent IHL) */
-	M_FRAG,		/* fragment bits and offset */
-	M_TCP_DOFF,	/* TCP data offset 0..4 or beyond the segment */
-	M_UDP_LEN,	/* UDP length 0..7 or beyond the packet */
+	M_TRUNC,	 /* cut anywhere */
+	M_IHL_SMALL,	 /* IHL 0..4 */
+	M_IHL_BIG,	 /* IHL beyond what is there */
+	M_VERSION,	 /* version != 4 */
+	M_TOTLEN_LESS,	 /* tot_len shorter than the packet */
+	M_TOTLEN_MORE,	 /* tot_len longer than the frame */
+	M_OPTIONS,	 /* random IP options (consistent IHL) */
+	M_FRAG,		 /* fragment bits and offset */
+	M_TCP_DOFF,	 /* TCP data offset 0..4 or beyond the segment */
+	M_UDP_LEN,	 /* UDP length 0..7 or beyond the packet */
 	M_QUOTE_GARBAGE, /* an ICMP error's quote replaced by random bytes */
-	M_QUOTE_TRUNC,	/* an ICMP error's quote cut short */
-	M_FLIP,		/* a few random bytes changed */
-	M_RANDOM,	/* random bytes, Ethernet header kept or not */
-	M_BAD_CSUM,	/* checksums broken, structure valid */
-	M_PROTO,	/* IP protocol changed, nothing else */
+	M_QUOTE_TRUNC,	 /* an ICMP error's quote cut short */
+	M_FLIP,		 /* a few random bytes changed */
+	M_RANDOM,	 /* random bytes, Ethernet header kept or not */
+	M_BAD_CSUM,	 /* checksums broken, structure valid */
+	M_PROTO,	 /* IP protocol changed, nothing else */
 	M_MAX,
 };
 
 static const char *mut_name[M_MAX] = {
-	"none",		 "truncate",	 "ihl<5",	   "ihl beyond", "version",
-	"tot_len short", "tot_len long", "ip options",	   "fragment",	 "tcp doff",
-	"udp length",	 "quote garbage", "quote truncated", "flip bytes", "random",
-	"bad csum",	 "protocol",
+    "none",	     "truncate",      "ihl<5",		 "ihl beyond", "version",
+    "tot_len short", "tot_len long",  "ip options",	 "fragment",   "tcp doff",
+    "udp length",    "quote garbage", "quote truncated", "flip bytes", "random",
+    "bad csum",	     "protocol",
 };
 
 /* Moves the bytes after the IP header to make room for optlen more
@@ -1132,7 +1135,8 @@ static enum mut mutate(struct fr *f)
 			n = (f->len - ETH_LEN) / 4 + 1;
 			iph[0] = (iph[0] & 0xf0) | (uint8_t)(n < 15 ? n + rnd(16 - n) : 15);
 			if (n > 15)
-				f->len = ETH_LEN + 20 + rnd(36); /* short enough for IHL 15 to overrun */
+				f->len =
+				    ETH_LEN + 20 + rnd(36); /* short enough for IHL 15 to overrun */
 		}
 		break;
 	case M_VERSION:
@@ -1147,7 +1151,8 @@ static enum mut mutate(struct fr *f)
 		break;
 	case M_TOTLEN_MORE:
 		if (l.ipv4)
-			put16(iph + 2, (uint16_t)(f->len - ETH_LEN + 1 + rnd(65535 - (f->len - ETH_LEN))));
+			put16(iph + 2,
+			      (uint16_t)(f->len - ETH_LEN + 1 + rnd(65535 - (f->len - ETH_LEN))));
 		break;
 	case M_OPTIONS:
 		if (l.ipv4)
@@ -1156,8 +1161,8 @@ static enum mut mutate(struct fr *f)
 	case M_FRAG:
 		if (l.ipv4)
 			put16(iph + 6, (uint16_t)((chance(50) ? 0x2000 : 0) |
-						   (chance(50) ? 0 : 1 + rnd(0x1fff)) |
-						   (chance(10) ? 0x8000 : 0)));
+						  (chance(50) ? 0 : 1 + rnd(0x1fff)) |
+						  (chance(10) ? 0x8000 : 0)));
 		break;
 	case M_TCP_DOFF:
 		if (l.ipv4 && l.proto == IPPROTO_TCP && l.l4n >= 13) {
@@ -1207,7 +1212,9 @@ static enum mut mutate(struct fr *f)
 		if (l.ipv4) {
 			f->b[l.l3 + 10] ^= 0x5a;
 			if (l.l4n >= 20)
-				f->b[l.l4 + (l.proto == IPPROTO_TCP ? 16 : l.proto == IPPROTO_UDP ? 6 : 2)] ^= 0x33;
+				f->b[l.l4 + (l.proto == IPPROTO_TCP   ? 16
+					     : l.proto == IPPROTO_UDP ? 6
+								      : 2)] ^= 0x33;
 		}
 		fix = false;
 		break;
@@ -1234,11 +1241,11 @@ struct run_res {
 
 static void run_prog(int prog, int ifindex, const struct fr *in, struct run_res *r)
 {
-	struct __sk_buff ctx = { .ifindex = ifindex }, ctx_out = {};
+	struct __sk_buff ctx = {.ifindex = ifindex}, ctx_out = {};
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in->b, .data_size_in = in->len,
 		    .data_out = r->out.b, .data_size_out = sizeof(r->out.b), .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx), .ctx_out = &ctx_out, .ctx_size_out = sizeof(ctx_out),
-		    .repeat = 1);
+		    .ctx_size_in = sizeof(ctx), .ctx_out = &ctx_out,
+		    .ctx_size_out = sizeof(ctx_out), .repeat = 1);
 
 	r->err = bpf_prog_test_run_opts(prog, &o) ? -errno : 0;
 	r->verdict = (int)o.retval;
@@ -1290,26 +1297,27 @@ static int seed_flows(void)
 /* ---- the invariants, counted over the whole run ---- */
 
 enum inv_check {
-	C_RUN,	       /* test_run accepted the frame */
-	C_VERDICT,     /* a known verdict */
-	C_DROP_COUNT,  /* a SHOT moves exactly its drop counter, by one */
-	C_NO_DROP,     /* other verdicts move no drop counter */
-	C_PASS_INTACT, /* OK/UNSPEC: every byte as it came */
-	C_REDIR_CSUM,  /* REDIRECT: checksums right on input are right on output */
+	C_RUN,		      /* test_run accepted the frame */
+	C_VERDICT,	      /* a known verdict */
+	C_DROP_COUNT,	      /* a SHOT moves exactly its drop counter, by one */
+	C_NO_DROP,	      /* other verdicts move no drop counter */
+	C_PASS_INTACT,	      /* OK/UNSPEC: every byte as it came */
+	C_REDIR_CSUM,	      /* REDIRECT: checksums right on input are right on output */
 	C_REDIR_CSUM_TRAILER, /* ...of a frame with bytes after the IP packet */
-	C_REDIR_XLATE, /* REDIRECT: the translation is whole (addresses, MACs, target) */
+	C_REDIR_XLATE,	      /* REDIRECT: the translation is whole (addresses, MACs, target) */
 	C_NMAX,
 };
 
 static const char *check_name[C_NMAX] = {
-	"BPF_PROG_TEST_RUN accepts every frame of 14 bytes or more",
-	"every verdict is a known one (container: OK/SHOT/REDIRECT; uplink: UNSPEC/SHOT/REDIRECT)",
-	"every SHOT moves one drop counter of eb_stats by one, the reason left in skb->cb",
-	"no verdict but SHOT moves a drop counter",
-	"a pass (OK/UNSPEC) leaves every byte as it came",
-	"a REDIRECT carries right checksums (IP, L4 with pseudo header, quoted IP) when the input had them",
-	"...also when the frame has bytes after the IP packet (tot_len < frame: a trailer)",
-	"a REDIRECT carries a whole translation (NAT source out, container address and MACs in)",
+    "BPF_PROG_TEST_RUN accepts every frame of 14 bytes or more",
+    "every verdict is a known one (container: OK/SHOT/REDIRECT; uplink: UNSPEC/SHOT/REDIRECT)",
+    "every SHOT moves one drop counter of eb_stats by one, the reason left in skb->cb",
+    "no verdict but SHOT moves a drop counter",
+    "a pass (OK/UNSPEC) leaves every byte as it came",
+    "a REDIRECT carries right checksums (IP, L4 with pseudo header, quoted IP) when the input had "
+    "them",
+    "...also when the frame has bytes after the IP packet (tot_len < frame: a trailer)",
+    "a REDIRECT carries a whole translation (NAT source out, container address and MACs in)",
 };
 
 static uint64_t viol[C_NMAX];
@@ -1326,19 +1334,19 @@ static void hexdump(const struct fr *f)
 
 /* kind 0: check c; 1: state made from invalid frame of reason c; 2:
  * invalid frame of reason c translated and forwarded. */
-static void report(int c, int kind, const struct tmpl_out *t, enum mut m,
-		   const struct run_res *r, const char *detail)
+static void report(int c, int kind, const struct tmpl_out *t, enum mut m, const struct run_res *r,
+		   const char *detail)
 {
 	uint64_t n = kind == 1 ? ct_viol[c] : kind == 2 ? xlate_viol[c] : viol[c];
-	const char *what = kind == 1 ? "conntrack entry made from an invalid frame: "
+	const char *what = kind == 1   ? "conntrack entry made from an invalid frame: "
 			   : kind == 2 ? "invalid frame translated and forwarded: "
 				       : check_name[c];
 
 	if (n >= 3)
 		return; /* the first three of each kind */
 	fprintf(stderr, "FAIL frame %" PRIu64 " (%s, mutation %s, %s, %u bytes): %s%s%s\n",
-		n_frames, t->name, mut_name[m],
-		t->prog ? "eb_from_uplink" : "eb_from_container", t->f.len, what, kind ? inv_name[c] : "", detail ? detail : "");
+		n_frames, t->name, mut_name[m], t->prog ? "eb_from_uplink" : "eb_from_container",
+		t->f.len, what, kind ? inv_name[c] : "", detail ? detail : "");
 	fprintf(stderr, "    verdict %d decision %u target %u; frame:\n    ", r->verdict,
 		r->decision, r->target);
 	hexdump(&t->f);
@@ -1385,7 +1393,8 @@ static const char *redirect_whole(const struct tmpl_out *t, const struct run_res
 				return ": out of the uplink, not IPv4";
 			memcpy(&saddr, r->out.b + ETH_LEN + 12, 4);
 			if (saddr != ip(SNAT_IP))
-				return ": out of the uplink with a source other than the NAT address";
+				return ": out of the uplink with a source other than the NAT "
+				       "address";
 			return NULL;
 		}
 		if (r->target == (uint32_t)t->ifindex) {
@@ -1420,9 +1429,9 @@ static void one_frame(struct tmpl_out *t, enum mut m)
 	uint64_t s0[EB_CNT_MAX], s1[EB_CNT_MAX], drops = 0;
 	enum inv why = invalid_reason(&t->f);
 	int prog = t->prog ? fx.pu : fx.pc;
-	int fds[3] = { fx.ct_tcp, fx.ct_other, fx.frags };
-	uint32_t ks[3] = { sizeof(struct eb_ct_key), sizeof(struct eb_ct_key),
-			   sizeof(struct eb_frag_key) };
+	int fds[3] = {fx.ct_tcp, fx.ct_other, fx.frags};
+	uint32_t ks[3] = {sizeof(struct eb_ct_key), sizeof(struct eb_ct_key),
+			  sizeof(struct eb_frag_key)};
 	uint32_t cs_in = csum_state(&t->f), cs_out, moved = 0, moved_idx = 0;
 	struct run_res r;
 	const char *what;
@@ -1464,7 +1473,8 @@ static void one_frame(struct tmpl_out *t, enum mut m)
 	}
 	if (r.verdict == TC_ACT_SHOT) {
 		if (drops != 1 || moved != 1 || moved_idx != r.decision) {
-			snprintf(det, sizeof(det), ": %" PRIu64 " drops over %u counters (last %u), decision %u",
+			snprintf(det, sizeof(det),
+				 ": %" PRIu64 " drops over %u counters (last %u), decision %u",
 				 drops, moved, moved_idx, r.decision);
 			report(C_DROP_COUNT, 0, t, m, &r, det);
 			viol[C_DROP_COUNT]++;
@@ -1558,7 +1568,8 @@ int main(void)
 	}
 	for (int i = 0; i < 4; i++)
 		seed.frag_ids[i] = (uint16_t)(0x7000 + i);
-	if (!ASSERT_EQ(seed_flows(), 0, "seed flows: TCP, UDP, ICMP out, a published-port flow in")) {
+	if (!ASSERT_EQ(seed_flows(), 0,
+		       "seed flows: TCP, UDP, ICMP out, a published-port flow in")) {
 		fx_close();
 		return eb_check_done();
 	}
@@ -1569,9 +1580,9 @@ int main(void)
 		enum mut m;
 
 		/* Conntrack small: its snapshots stay cheap. */
-		if ((n_frames & 63) == 0 &&
-		    map_count(fx.ct_tcp, 16) + map_count(fx.ct_other, 16) + map_count(fx.frags, 12) >
-			    64) {
+		if ((n_frames & 63) == 0 && map_count(fx.ct_tcp, 16) + map_count(fx.ct_other, 16) +
+						    map_count(fx.frags, 12) >
+						64) {
 			map_flush(fx.ct_tcp, 16);
 			map_flush(fx.ct_other, 16);
 			map_flush(fx.frags, 12);
@@ -1599,8 +1610,8 @@ int main(void)
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 
 	printf("# %" PRIu64 " frames in %.1f s; verdicts container: OK %" PRIu64 " SHOT %" PRIu64
-	       " REDIRECT %" PRIu64 "; uplink: UNSPEC %" PRIu64 " SHOT %" PRIu64 " REDIRECT %" PRIu64
-	       "\n",
+	       " REDIRECT %" PRIu64 "; uplink: UNSPEC %" PRIu64 " SHOT %" PRIu64
+	       " REDIRECT %" PRIu64 "\n",
 	       n_frames, secs, n_verdict[0][TC_ACT_OK + 1], n_verdict[0][TC_ACT_SHOT + 1],
 	       n_verdict[0][TC_ACT_REDIRECT + 1], n_verdict[1][TC_ACT_UNSPEC + 1],
 	       n_verdict[1][TC_ACT_SHOT + 1], n_verdict[1][TC_ACT_REDIRECT + 1]);
@@ -1608,7 +1619,8 @@ int main(void)
 	for (int i = 0; i < M_MAX; i++)
 		printf(" %s %" PRIu64 ";", mut_name[i], n_by_mut[i]);
 	for (int p = 0; p < 2; p++) {
-		printf("\n# decisions (enum eb_counter: frames) of %s:", p ? "eb_from_uplink" : "eb_from_container");
+		printf("\n# decisions (enum eb_counter: frames) of %s:",
+		       p ? "eb_from_uplink" : "eb_from_container");
 		for (int i = 0; i < EB_CNT_MAX; i++)
 			if (n_decision[p][i])
 				printf(" %d: %" PRIu64, i, n_decision[p][i]);
@@ -1625,7 +1637,8 @@ int main(void)
 		char what[2][200];
 
 		snprintf(what[0], sizeof(what[0]),
-			 "no conntrack or fragment entry from an invalid frame: %s (%" PRIu64 " seen)",
+			 "no conntrack or fragment entry from an invalid frame: %s (%" PRIu64
+			 " seen)",
 			 inv_name[i], inv_seen[i]);
 		snprintf(what[1], sizeof(what[1]),
 			 "no invalid frame translated and forwarded: %s (%" PRIu64 " seen)",
@@ -1634,7 +1647,8 @@ int main(void)
 		ASSERT_EQ(xlate_viol[i], 0, what[1]);
 	}
 	printf("# %" PRIu64 " frames of an IPv4 EtherType shorter than an IPv4 header: refused by "
-	       "BPF_PROG_TEST_RUN itself, not run\n", n_refused);
+	       "BPF_PROG_TEST_RUN itself, not run\n",
+	       n_refused);
 	ASSERT_TRUE(secs < 30, "the whole run under 30 s");
 	fx_close();
 	return eb_check_done();

@@ -222,8 +222,8 @@ int eb_publish(const char *net_opt, const struct eb_pub_spec *sp, char *net_out,
 		added[i] = 1;
 		n++;
 	}
-	/* Flows left from an earlier owner of these ports go. */
-	eb_ct_forget(&dp, sp->proto, sp->hport_lo, sp->hport_hi, 0);
+	/* No conntrack walk here: unpublish and rm already removed the flows
+	 * of an earlier owner, and the walk costs with the table's size. */
 	if (net_out)
 		snprintf(net_out, netlen, "%s", net);
 	err = 0;

@@ -8,7 +8,7 @@ set -euo pipefail
 
 PKGS=(
 	# build
-	make gcc clang pkg-config libbpf-dev libelf-dev zlib1g-dev libmnl-dev bpftool
+	make gcc clang libclang-rt-14-dev pkg-config libbpf-dev libelf-dev zlib1g-dev libmnl-dev bpftool
 	# tests and demo
 	iproute2 iputils-ping iputils-arping socat curl python3 util-linux
 	nftables iptables tcpdump

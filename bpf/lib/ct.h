@@ -280,7 +280,14 @@ static __always_inline struct eb_ct_entry *eb_snat_bind(const struct eb_pkt *p, 
 			if (old) {
 				struct eb_ct_entry *own = bpf_map_lookup_elem(ct, &old->peer);
 
-				if (!own || eb_ct_expired(own, p->proto, cfg, now)) {
+				/* Reusable: its flow is gone, expired, or closed
+				 * (FIN both ways or RST), as conntrack lets a new
+				 * SYN take a closed tuple. */
+				if (!own || eb_ct_expired(own, p->proto, cfg, now) ||
+				    (p->proto == IPPROTO_TCP &&
+				     ((own->state & EB_CTS_RST) ||
+				      (own->state & (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT)) ==
+					      (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT)))) {
 					if (own)
 						bpf_map_delete_elem(ct, &old->peer);
 					bpf_map_delete_elem(ct, &rk);

@@ -200,6 +200,10 @@ int eb_nl_veth_add(struct eb_nl *nl, const char *name, const unsigned char *mac,
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	if (mac)
 		mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+	/* One queue each way: veth otherwise sizes its queues to the CPU
+	 * count and pays two expedited RCU grace periods per pair for it. */
+	mnl_attr_put_u32(nlh, IFLA_NUM_TX_QUEUES, 1);
+	mnl_attr_put_u32(nlh, IFLA_NUM_RX_QUEUES, 1);
 	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -212,6 +216,8 @@ int eb_nl_veth_add(struct eb_nl *nl, const char *name, const unsigned char *mac,
 		mnl_attr_put(nlh, IFLA_ADDRESS, 6, peer_mac);
 	if (peer_nsfd >= 0)
 		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, peer_nsfd);
+	mnl_attr_put_u32(nlh, IFLA_NUM_TX_QUEUES, 1);
+	mnl_attr_put_u32(nlh, IFLA_NUM_RX_QUEUES, 1);
 	mnl_attr_nest_end(nlh, peerinfo);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, linkinfo);

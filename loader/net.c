@@ -544,7 +544,6 @@ static int choose_nat_range(const struct eb_up_opts *o, struct eb_config *cfg, s
 	uint16_t held[64][2];
 	unsigned int lo = 32768, hi = 60999;
 	int nn = eb_net_list(nets, 64), nh = 0, best_len = 0;
-	uint32_t cand[2][2];
 	FILE *f;
 
 	for (int i = 0; i < nn; i++) {
@@ -589,23 +588,35 @@ static int choose_nat_range(const struct eb_up_opts *o, struct eb_config *cfg, s
 			lo = 32768, hi = 60999;
 		fclose(f);
 	}
-	/* Slices of EB_NAT_SLICE ports of both gaps around the host's
-	 * ephemeral range; the first that no such network holds. */
-	cand[0][0] = 1024, cand[0][1] = lo > 1024 ? lo - 1 : 0;
-	cand[1][0] = hi + 1, cand[1][1] = 65535;
-	for (int g = 0; g < 2 && !best_len; g++) {
-		for (uint32_t st = cand[g][0]; st && st <= cand[g][1]; st += EB_NAT_SLICE) {
-			uint32_t en = st + EB_NAT_SLICE - 1 > cand[g][1] ? cand[g][1]
-									  : st + EB_NAT_SLICE - 1;
+	/* The ranges a network may take, first fit: most of the low gap (a
+	 * big range keeps a lone network fast: with few ports, a busy client
+	 * reuses each within a second), then slices of EB_NAT_SLICE ports of
+	 * the rest of it and of the high gap. */
+	{
+		uint32_t g0lo = 1024, g0hi = lo > 1024 ? lo - 1 : 0, g1lo = hi + 1, g1hi = 65535;
+		uint32_t sl[8][2];
+		int ns = 0;
+
+		if (g0hi > g0lo + 2 * EB_NAT_SLICE) {
+			sl[ns][0] = g0lo, sl[ns++][1] = g0hi - 2 * EB_NAT_SLICE;
+			sl[ns][0] = g0hi - 2 * EB_NAT_SLICE + 1, sl[ns++][1] = g0hi - EB_NAT_SLICE;
+			sl[ns][0] = g0hi - EB_NAT_SLICE + 1, sl[ns++][1] = g0hi;
+		} else if (g0hi > g0lo) {
+			sl[ns][0] = g0lo, sl[ns++][1] = g0hi;
+		}
+		for (uint32_t st = g1lo; st <= g1hi && ns < 8; st += EB_NAT_SLICE) {
+			sl[ns][0] = st;
+			sl[ns++][1] = st + EB_NAT_SLICE - 1 > g1hi ? g1hi : st + EB_NAT_SLICE - 1;
+		}
+		for (int i = 0; i < ns && !best_len; i++) {
 			bool taken = false;
 
 			for (int k = 0; k < nh && !taken; k++)
-				taken = held[k][0] <= en && st <= held[k][1];
-			if (!taken && en - st + 1 >= 256) {
-				best_len = en - st + 1;
-				cfg->nat_port_min = st;
-				cfg->nat_port_max = en;
-				break;
+				taken = held[k][0] <= sl[i][1] && sl[i][0] <= held[k][1];
+			if (!taken && sl[i][1] - sl[i][0] + 1 >= 256) {
+				best_len = sl[i][1] - sl[i][0] + 1;
+				cfg->nat_port_min = sl[i][0];
+				cfg->nat_port_max = sl[i][1];
 			}
 		}
 	}

@@ -300,6 +300,9 @@ track_net() { _EB_NETS="$_EB_NETS $1"; }
 
 sandbox() {
 	_EB_PREFIX=$1
+	# Made here, in the script's own shell: `T=$(tmpdir)` runs tmpdir in a
+	# subshell, whose _EB_TMP the exit trap would never see.
+	_EB_TMP=$(mktemp -d "/tmp/ebnet-test-$1.XXXXXX")
 	HOST=$1-host
 	RTR=$1-rtr
 	OUT=$1-out

@@ -100,6 +100,28 @@ static __always_inline void eb_frag_remember(struct __sk_buff *skb, const struct
 	bpf_map_update_elem(&eb_frags, &k, &v, BPF_ANY);
 }
 
+/* A later fragment follows its first: the same address rewrite (source on
+ * the way out, destination on the way in). NULL with *r = TC_ACT_UNSPEC
+ * when no first fragment was seen, or a drop reason. */
+static __always_inline struct eb_frag_val *eb_frag_follow(struct __sk_buff *skb,
+							  const struct eb_pkt *p, bool src, int *r)
+{
+	struct eb_frag_key fk;
+	struct eb_frag_val *fv;
+
+	eb_frag_key_of(&fk, p);
+	fv = bpf_map_lookup_elem(&eb_frags, &fk);
+	if (!fv) {
+		*r = TC_ACT_UNSPEC;
+		return NULL;
+	}
+	if (eb_rewrite_l3_only(skb, p->l3, src, src ? p->saddr : p->daddr, fv->addr)) {
+		*r = EB_DROP(EB_CNT_DROP_MALFORMED);
+		return NULL;
+	}
+	return fv;
+}
+
 /* Into a container, from the host's side: L2 header of its port, then
  * bpf_redirect_peer. */
 static __always_inline int eb_deliver(struct __sk_buff *skb, __u32 ifindex)
@@ -147,15 +169,10 @@ static __always_inline int eb_snat_reverse(struct __sk_buff *skb, struct eb_pkt 
 	int r;
 
 	if (p->frag == EB_FRAG_LATER) {
-		struct eb_frag_key fk;
-		struct eb_frag_val *fv;
+		struct eb_frag_val *fv = eb_frag_follow(skb, p, false, &r);
 
-		eb_frag_key_of(&fk, p);
-		fv = bpf_map_lookup_elem(&eb_frags, &fk);
 		if (!fv)
-			return TC_ACT_UNSPEC; /* not ours, or its first fragment was not */
-		if (eb_rewrite_l3_only(skb, p->l3, false, p->daddr, fv->addr))
-			return EB_DROP(EB_CNT_DROP_MALFORMED);
+			return r; /* not ours (TC_ACT_UNSPEC), or malformed */
 		*cnt = EB_CNT_SNAT_IN;
 		return eb_deliver(skb, fv->ifindex);
 	}
@@ -315,15 +332,11 @@ static __always_inline int eb_snat_forward(struct __sk_buff *skb, struct eb_pkt 
 	int err = 0;
 
 	if (p->frag == EB_FRAG_LATER) {
-		struct eb_frag_key fk;
-		struct eb_frag_val *fv;
+		int r;
 
-		eb_frag_key_of(&fk, p);
-		fv = bpf_map_lookup_elem(&eb_frags, &fk);
-		if (!fv)
-			return EB_DROP(EB_CNT_DROP_FRAGMENT); /* before its first: never leak it */
-		if (eb_rewrite_l3_only(skb, p->l3, true, p->saddr, fv->addr))
-			return EB_DROP(EB_CNT_DROP_MALFORMED);
+		/* One before its first fragment is dropped: never leak it. */
+		if (!eb_frag_follow(skb, p, true, &r))
+			return r == TC_ACT_UNSPEC ? EB_DROP(EB_CNT_DROP_FRAGMENT) : r;
 		*cnt = EB_CNT_SNAT_OUT;
 	} else if (p->proto == IPPROTO_ICMP && eb_icmp_is_error(p->icmp_type)) {
 		/* The container answers a packet of a flow it has with an

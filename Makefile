@@ -20,7 +20,7 @@ endif
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
 	    -std=gnu11 -D_GNU_SOURCE -I$(OUT) -Iloader -Imaps
-LDLIBS   := -lbpf -lelf -lz -lmnl -lpthread
+LDLIBS   := -lbpf -lelf -lz -lmnl
 BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -I$(ARCH_INC) -Imaps
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)

@@ -44,11 +44,6 @@ struct eb_ctr_req {
 	uint32_t ip; /* 0: the next free address */
 };
 
-/* A container, as `ebnet ls` shows it. */
-struct eb_ctr_info {
-	struct eb_endpoint ep;
-};
-
 struct eb_net_info {
 	char name[64];
 	struct eb_config cfg;

@@ -16,7 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/file.h>
-#include <pthread.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 
@@ -332,7 +331,9 @@ static int alloc_slot(struct eb_ctx *c)
 
 /* Steps 1-3 of making a container: its record, namespace, veth pair (down)
  * and map entries. ctr_finish() attaches the program and brings it up;
- * between the two, `up` attaches many ports at once (see attach_many). */
+ * between the two. (Attaching many ports from threads was tried: tcx
+ * attaches wait for an RCU grace period under RTNL, so the waits do not
+ * overlap; clsact is the fast way, see README.) */
 static int ctr_prepare(struct eb_ctx *c, struct eb_endpoint *ep)
 {
 	struct eb_nl cnl = { 0 };
@@ -480,52 +481,6 @@ out:
 	if (nsfd >= 0)
 		close(nsfd);
 	return err;
-}
-
-/* Attaching with tcx waits for an RCU grace period per port (the kernel's
- * bpf_mprog commit); done one after another that is ~10 ms a container.
- * Threads attach the new ports side by side, and their waits overlap. */
-struct attach_job {
-	struct eb_ctx *c;
-	struct eb_endpoint **eps;
-	int *state; /* out: -1 failed (ctr_finish retries), 0 tcx, 1 clsact */
-	int n;
-	int next; /* taken with __atomic_fetch_add */
-};
-
-static void *attach_worker(void *arg)
-{
-	struct attach_job *j = arg;
-	int i;
-
-	while ((i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED)) < j->n) {
-		struct eb_err e = {};
-		bool clsact = false;
-
-		if (eb_dp_attach(&j->c->dp, j->c->net, j->eps[i]->ifindex, j->eps[i]->host_dev,
-				 j->c->attach, &clsact, &e) == 0)
-			j->state[i] = clsact;
-	}
-	return NULL;
-}
-
-static void attach_many(struct eb_ctx *c, struct eb_endpoint **eps, int *state, int n)
-{
-	struct attach_job j = { .c = c, .eps = eps, .state = state, .n = n };
-	pthread_t t[16];
-	int nt = n < 16 ? n : 16, started = 0;
-
-	for (int i = 0; i < n; i++)
-		state[i] = -1;
-	if (c->attach == EB_ATTACH_CLSACT || n < 2)
-		return; /* clsact is quick; ctr_finish attaches */
-	for (int i = 0; i < nt; i++)
-		if (pthread_create(&t[started], NULL, attach_worker, &j) == 0)
-			started++;
-	if (!started)
-		return;
-	for (int i = 0; i < started; i++)
-		pthread_join(t[i], NULL);
 }
 
 /* SNAT ports stay out of the host's own ephemeral range
@@ -854,7 +809,7 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 	struct eb_link ul;
 	uint32_t *want = NULL;
 	struct eb_endpoint **todo = NULL;
-	int *state = NULL, ntodo = 0;
+	int ntodo = 0;
 	struct eb_dp_sizes sizes = { o->ct_tcp_size ? o->ct_tcp_size : EB_DEFAULT_CT_TCP,
 				     o->ct_other_size ? o->ct_other_size : EB_DEFAULT_CT_OTHER };
 	bool exists;
@@ -1052,8 +1007,7 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 		}
 	}
 	todo = calloc(n ? n : 1, sizeof(*todo));
-	state = calloc(n ? n : 1, sizeof(*state));
-	if (!todo || !state) {
+	if (!todo) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -1107,9 +1061,8 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 			todo[ntodo++] = &c.eps[c.neps++];
 		}
 	}
-	attach_many(&c, todo, state, ntodo);
 	for (i = 0; i < ntodo; i++) {
-		err = ctr_finish(&c, todo[i], state[i]);
+		err = ctr_finish(&c, todo[i], -1);
 		if (err)
 			goto out;
 	}
@@ -1117,7 +1070,6 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 out:
 	free(want);
 	free(todo);
-	free(state);
 	eb_nl_close(&nl);
 	ctx_close(&c);
 	eb_unlock(lock);

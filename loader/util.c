@@ -110,11 +110,6 @@ int eb_valid_name(const char *s, size_t max)
 	return 0;
 }
 
-bool eb_ip_in_subnet(uint32_t addr, uint32_t net, int plen)
-{
-	return (addr & eb_plen_to_mask(plen)) == net;
-}
-
 bool eb_ip_is_host(uint32_t addr, uint32_t net, int plen)
 {
 	uint32_t mask = eb_plen_to_mask(plen);

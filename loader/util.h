@@ -29,7 +29,6 @@ int eb_parse_uint(const char *s, unsigned long min, unsigned long max, unsigned 
  * starting with '-' or '.'. Returns 0 or -EINVAL. */
 int eb_valid_name(const char *s, size_t max);
 /* Is addr a usable host address of net/plen (not the network, broadcast)? */
-bool eb_ip_in_subnet(uint32_t addr, uint32_t net, int plen);
 bool eb_ip_is_host(uint32_t addr, uint32_t net, int plen);
 /* The first host address of net/plen: the gateway by default. */
 uint32_t eb_first_host(uint32_t net, int plen);

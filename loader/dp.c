@@ -18,6 +18,8 @@
 #include "ebnet_maps.h"
 #include "container.skel.h"
 #include "uplink.skel.h"
+#include "uplink_xdp.skel.h"
+#include <linux/if_link.h>
 #include "host_sock.skel.h"
 #include "gc.skel.h"
 #include "build_id.h"
@@ -29,7 +31,7 @@
 void eb_dp_init(struct eb_dp *dp)
 {
 	dp->cfg = dp->endpoints = dp->ports = dp->fdb = dp->flood = dp->stats = -1;
-	dp->prog_container = dp->prog_uplink = -1;
+	dp->prog_container = dp->prog_uplink = dp->prog_xdp = -1;
 	dp->ct_tcp = dp->ct_other = dp->published = dp->netns = -1;
 	dp->ctr_stats = dp->port_stats = -1;
 	dp->upgraded = false;
@@ -48,6 +50,7 @@ void eb_dp_close(struct eb_dp *dp)
 {
 	int *fds[] = { &dp->cfg, &dp->endpoints, &dp->ports, &dp->fdb,
 		       &dp->flood, &dp->stats, &dp->prog_container, &dp->prog_uplink,
+		       &dp->prog_xdp,
 		       &dp->ct_tcp, &dp->ct_other, &dp->published, &dp->netns,
 		       &dp->ctr_stats, &dp->port_stats,
 		       &dp->prog_sock[0], &dp->prog_sock[1], &dp->prog_sock[2],
@@ -402,6 +405,8 @@ static int swap_links(const char *net, struct eb_err *e)
 			continue;
 		if (!strcmp(n, EB_LINK_PIN_UPLINK))
 			pin_path(net, EB_PROG_PIN_UPLINK, prog, sizeof(prog));
+		else if (!strcmp(n, EB_LINK_PIN_XDP))
+			pin_path(net, EB_PROG_PIN_XDP, prog, sizeof(prog));
 		else if (!strncmp(n, "link_cg_", 8))
 			snprintf(prog, sizeof(prog), "%s/prog_%s", dir, n + 8);
 		else
@@ -456,6 +461,7 @@ int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz
 	} objs[] = {
 		{ container_bpf__elf_bytes, EB_PROG_PIN_CONTAINER },
 		{ uplink_bpf__elf_bytes, EB_PROG_PIN_UPLINK },
+		{ uplink_xdp_bpf__elf_bytes, EB_PROG_PIN_XDP },
 		{ host_sock_bpf__elf_bytes, "prog_connect4" },
 		{ gc_bpf__elf_bytes, EB_PROG_PIN_GC },
 	};
@@ -529,6 +535,8 @@ int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz
 		err = open_pin(net, EB_PROG_PIN_CONTAINER, &dp->prog_container, e);
 	if (!err)
 		err = open_pin(net, EB_PROG_PIN_UPLINK, &dp->prog_uplink, e);
+	if (!err)
+		err = open_pin(net, EB_PROG_PIN_XDP, &dp->prog_xdp, e);
 	for (int i = 0; !err && i < EB_NSOCK_PROGS; i++)
 		err = open_pin(net, eb_sock_progs[i].pin, &dp->prog_sock[i], e);
 out:
@@ -653,6 +661,55 @@ int eb_dp_detach_uplink_clsact(const char *net, int ifindex, bool destroy_qdisc)
 		bpf_tc_hook_destroy(&hook);
 	}
 	return err == -ENOENT ? 0 : err;
+}
+
+bool eb_dp_xdp_attached(const char *net)
+{
+	char p[PATH_MAX];
+
+	pin_path(net, EB_LINK_PIN_XDP, p, sizeof(p));
+	return access(p, F_OK) == 0;
+}
+
+int eb_dp_attach_xdp(const struct eb_dp *dp, const char *net, int ifindex, const char *ifname,
+		     struct eb_err *e)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = XDP_FLAGS_DRV_MODE);
+	char p[PATH_MAX];
+	int fd, err;
+
+	/* Native (driver) mode only: generic XDP runs after the socket buffer
+	 * is built, where the TC program already does the same work. */
+	fd = bpf_link_create(dp->prog_xdp, ifindex, BPF_XDP, &lo);
+	if (fd < 0) {
+		err = fd;
+		if (err == -EOPNOTSUPP)
+			eb_errf(e, "the driver of uplink '%s' has no native XDP", ifname);
+		else if (err == -EBUSY || err == -EEXIST)
+			eb_errf(e, "uplink '%s' has an XDP program already (another network's or "
+				   "another tool's; `ip link show %s`)",
+				ifname, ifname);
+		else
+			eb_errf(e, "cannot attach XDP to uplink '%s': %s", ifname, strerror(-err));
+		return err;
+	}
+	pin_path(net, EB_LINK_PIN_XDP, p, sizeof(p));
+	unlink(p);
+	err = bpf_obj_pin(fd, p) < 0 ? -errno : 0;
+	if (err)
+		eb_errf(e, "cannot pin the XDP link of '%s' at '%s': %s", ifname, p, strerror(-err));
+	close(fd);
+	return err;
+}
+
+int eb_dp_detach_xdp(const char *net)
+{
+	char p[PATH_MAX];
+
+	pin_path(net, EB_LINK_PIN_XDP, p, sizeof(p));
+	if (unlink(p) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
 }
 
 /* Where cgroup v2 is mounted: /sys/fs/cgroup on unified hosts,

@@ -25,6 +25,7 @@ struct eb_dp {
 	int published, netns, ctr_stats, port_stats;
 	int prog_container;		   /* eb_from_container */
 	int prog_uplink;		   /* eb_from_uplink */
+	int prog_xdp;			   /* eb_xdp_uplink */
 	int prog_sock[EB_NSOCK_PROGS]; /* connect4, sendmsg4, recvmsg4, getpeername4 */
 	bool upgraded; /* eb_dp_ensure replaced the programs: clsact hooks need them too */
 };
@@ -51,6 +52,8 @@ struct eb_dp_sizes {
 #define EB_PROG_PIN_CONTAINER "prog_from_container"
 #define EB_PROG_PIN_UPLINK    "prog_from_uplink"
 #define EB_LINK_PIN_UPLINK    "link_uplink"
+#define EB_PROG_PIN_XDP	      "prog_xdp_uplink"
+#define EB_LINK_PIN_XDP	      "link_xdp_uplink"
 #define EB_PROG_PIN_GC	      "prog_gc_start"
 
 void eb_dp_init(struct eb_dp *dp);
@@ -80,6 +83,13 @@ int eb_dp_attach_uplink(const struct eb_dp *dp, const char *net, int ifindex,
 bool eb_dp_uplink_attached(const char *net);
 int eb_dp_detach_uplink_clsact(const char *net, int ifindex, bool destroy_qdisc);
 __u32 eb_uplink_prio(const char *net);
+/* eb_xdp_uplink on the uplink in native (driver) mode, its link pinned as
+ * link_xdp_uplink; -EOPNOTSUPP when the driver has no native XDP, -EBUSY
+ * when the device has an XDP program already. */
+int eb_dp_attach_xdp(const struct eb_dp *dp, const char *net, int ifindex, const char *ifname,
+		     struct eb_err *e);
+bool eb_dp_xdp_attached(const char *net);
+int eb_dp_detach_xdp(const char *net);
 /* Drops the pinned tcx link of ifname, if any. */
 int eb_dp_detach(const char *net, const char *ifname);
 /* Removes every pin of the network and its folder. */

@@ -20,12 +20,21 @@
 #define EB_DEFAULT_SUBNET "172.18.0.0/16"
 #define EB_LOCK_FILE	  "/run/lock/ebnet.lock"
 
+/* XDP on the uplink (bpf/uplink_xdp.bpf.c), in front of the TC program. */
+enum eb_xdp_mode {
+	EB_XDP_KEEP = 0, /* a new network: auto; an existing one: as it was made */
+	EB_XDP_AUTO,	 /* native XDP where it pays (see eb_xdp_auto_ok), else TC only */
+	EB_XDP_NATIVE,	 /* native XDP, or an error */
+	EB_XDP_OFF,	 /* TC only */
+};
+
 struct eb_up_opts {
 	const char *net;
 	uint32_t subnet; /* network order; 0 with plen 0: default or keep */
 	int plen;
 	const char *uplink; /* NULL: the default route's device */
 	enum eb_attach attach;
+	enum eb_xdp_mode xdp;
 	bool verbose;
 	uint32_t snat_ip;	   /* 0: the uplink's first IPv4 address */
 	unsigned int ct_tcp_size;  /* 0: default */
@@ -48,6 +57,7 @@ struct eb_net_info {
 	char name[64];
 	struct eb_config cfg;
 	char uplink[16];
+	char xdp_note[128]; /* why XDP is not attached, "" if it is or is off */
 	unsigned long long map_bytes; /* memory the network's maps hold */
 	int nctr;
 	struct eb_endpoint ctr[EB_MAX_ENDPOINTS];

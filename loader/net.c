@@ -468,6 +468,12 @@ static int ctr_finish(struct eb_ctx *c, struct eb_endpoint *ep, int attached)
 	    strerror(-err));
 	TRY(eb_nl_link_up(&cnl, cl.ifindex), "cannot set eth0 of '%s' up: %s", ep->name,
 	    strerror(-err));
+	/* After up: GRO turned on while a veth is down does not give its
+	 * peer the "takes XDP frames" feature (6.18 here), and redirects
+	 * from XDP then fail with EOPNOTSUPP. */
+	if (c->cfg.flags & EB_CFG_XDP)
+		TRY(eb_set_gro_in(nsfd, "eth0", true), "cannot turn GRO on for eth0 of '%s': %s",
+		    ep->name, strerror(-err));
 	TRY(eb_nl_route_add(&cnl, 0, 0, gw, cl.ifindex, 0),
 	    "cannot add the default route of '%s': %s", ep->name, strerror(-err));
 
@@ -610,6 +616,95 @@ static int ensure_uplink(struct eb_ctx *c)
 		c->cfg.flags |= EB_CFG_UPLINK_CLSACT;
 	if (made)
 		c->cfg.flags |= EB_CFG_UPLINK_QDISC;
+	return ctx_write_cfg(c);
+}
+
+/* GRO on a container's eth0: with XDP on the uplink, frames come to it as
+ * XDP frames (bpf_redirect from XDP into the host-side veth), which a veth
+ * takes only on its NAPI path, and GRO turns that on. */
+static int ctr_gro(struct eb_endpoint *ep)
+{
+	int nsfd = eb_netns_open(ep->name), err;
+
+	if (nsfd < 0)
+		return nsfd;
+	/* Off, then on: only a change makes the kernel update the peer's XDP
+	 * features (see ctr_finish). */
+	eb_set_gro_in(nsfd, "eth0", false);
+	err = eb_set_gro_in(nsfd, "eth0", true);
+	close(nsfd);
+	return err;
+}
+
+/* Which XDP mode the network has: the one asked for, else the recorded one. */
+static enum eb_xdp_mode xdp_mode(const struct eb_ctx *c, enum eb_xdp_mode want)
+{
+	if (want != EB_XDP_KEEP)
+		return want;
+	if (c->cfg.flags & EB_CFG_XDP_OFF)
+		return EB_XDP_OFF;
+	if (c->cfg.flags & EB_CFG_XDP_NATIVE)
+		return EB_XDP_NATIVE;
+	return EB_XDP_AUTO;
+}
+
+/*
+ * eb_xdp_uplink on the uplink, in front of eb_from_uplink (which stays and
+ * takes whatever XDP passes). auto attaches it where the driver runs XDP
+ * natively, and otherwise says why in e->warn and goes on with TC alone;
+ * native makes that an error; off removes it. Idempotent; `up` heals it.
+ */
+static bool uplink_shared(const char *net, __u32 ifindex);
+
+static int ensure_xdp(struct eb_ctx *c, enum eb_xdp_mode want)
+{
+	enum eb_xdp_mode mode = xdp_mode(c, want);
+	__u32 flags = c->cfg.flags & ~(EB_CFG_XDP_OFF | EB_CFG_XDP_NATIVE | EB_CFG_XDP);
+	struct eb_link l;
+	int err;
+
+	if (!c->cfg.uplink_ifindex || !c->cfg.snat_ip)
+		return 0;
+	if (mode == EB_XDP_OFF) {
+		err = eb_dp_detach_xdp(c->net);
+		if (err) {
+			eb_errf(c->e, "cannot remove the XDP link of network '%s': %s", c->net,
+				strerror(-err));
+			return err;
+		}
+		c->cfg.flags = flags | EB_CFG_XDP_OFF;
+		return ctx_write_cfg(c);
+	}
+	if (mode == EB_XDP_NATIVE)
+		flags |= EB_CFG_XDP_NATIVE;
+	if (!eb_dp_xdp_attached(c->net)) {
+		err = eb_nl_link_get_index(&c->nl, c->cfg.uplink_ifindex, &l);
+		if (err) {
+			eb_errf(c->e, "the uplink of network '%s' (ifindex %u) is gone", c->net,
+				c->cfg.uplink_ifindex);
+			return err;
+		}
+		err = eb_dp_attach_xdp(&c->dp, c->net, l.ifindex, l.name, c->e);
+		if (err && mode == EB_XDP_NATIVE) {
+			snprintf(c->e->msg + strlen(c->e->msg), sizeof(c->e->msg) - strlen(c->e->msg),
+				 "; `--xdp auto` falls back to TC, `--xdp off` uses TC only");
+			return err;
+		}
+		if (err) {
+			snprintf(c->e->warn, sizeof(c->e->warn),
+				 "no XDP on the uplink (%.150s); published ports and replies go "
+				 "through TC",
+				 c->e->msg);
+			c->e->msg[0] = 0;
+			c->cfg.flags = flags;
+			return ctx_write_cfg(c);
+		}
+	}
+	/* Containers made before XDP came need GRO (NAPI) on eth0 too. */
+	for (int i = 0; i < c->neps; i++)
+		if (c->eps[i].flags & EB_EP_READY)
+			ctr_gro(&c->eps[i]);
+	c->cfg.flags = flags | EB_CFG_XDP;
 	return ctx_write_cfg(c);
 }
 
@@ -978,6 +1073,20 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 	err = ensure_uplink(&c);
 	if (err)
 		goto out;
+	err = ensure_xdp(&c, o->xdp);
+	if (err) {
+		if (!exists) {
+			/* Nothing of a new network stays behind a refused --xdp. */
+			if (c.cfg.flags & EB_CFG_UPLINK_CLSACT)
+				eb_dp_detach_uplink_clsact(
+					c.net, c.cfg.uplink_ifindex,
+					(c.cfg.flags & EB_CFG_UPLINK_QDISC) &&
+						!uplink_shared(c.net, c.cfg.uplink_ifindex));
+			ctx_close(&c);
+			eb_dp_destroy(o->net);
+		}
+		goto out;
+	}
 	err = ensure_host_sock(&c);
 	if (err)
 		goto out;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* rtnetlink over libmnl. See nl.h. */
 #include <errno.h>
+#include <stdio.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,10 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <linux/ip.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include "nl.h"
 
@@ -60,6 +65,34 @@ int eb_nl_open_in(struct eb_nl *nl, int nsfd)
 		/* We cannot be left in the container's namespace. */
 		abort();
 	}
+	return err;
+}
+
+int eb_set_gro_in(int nsfd, const char *ifname, bool on)
+{
+	struct ethtool_value ev = { .cmd = ETHTOOL_SGRO, .data = on };
+	struct ifreq ifr = {};
+	int self, fd, err = 0;
+
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return -errno;
+	if (setns(nsfd, CLONE_NEWNET) < 0) {
+		err = -errno;
+		close(self);
+		return err;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (setns(self, CLONE_NEWNET) < 0)
+		abort(); /* we cannot be left in the container's namespace */
+	close(self);
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&ev;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+		err = -errno;
+	close(fd);
 	return err;
 }
 

@@ -15,6 +15,7 @@
 /* Why a library call failed, in words, for the CLI to print. */
 struct eb_err {
 	char msg[512];
+	char warn[256]; /* a note for the user from a call that succeeded */
 };
 
 void eb_errf(struct eb_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

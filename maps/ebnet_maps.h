@@ -71,6 +71,9 @@ _Static_assert(sizeof(struct eb_config) == 68, "eb_config layout");
 #define EB_CFG_CLSACT	      (1U << 0) /* attach with clsact, not tcx */
 #define EB_CFG_UPLINK_CLSACT  (1U << 1) /* eb_from_uplink attached with clsact */
 #define EB_CFG_UPLINK_QDISC   (1U << 2) /* ...on a clsact qdisc that ebnet added */
+#define EB_CFG_XDP_OFF	      (1U << 3) /* --xdp off: no XDP on the uplink */
+#define EB_CFG_XDP_NATIVE     (1U << 4) /* --xdp native: XDP or an error */
+#define EB_CFG_XDP	      (1U << 5) /* eb_xdp_uplink is attached to the uplink */
 
 /* One container's port. The same record is stored under two keys:
  * eb_endpoints: container IPv4 -> endpoint (ARP answers, `ebnet ls`)
@@ -133,6 +136,7 @@ enum eb_counter {
 	EB_CNT_DNAT_NEW,       /* new flows from outside to a published port */
 	EB_CNT_DNAT_IN,	       /* packets from outside translated to a container */
 	EB_CNT_SOCK_XLATE,     /* connections translated at connect/sendmsg time */
+	EB_CNT_XDP_IN,	       /* of SNAT_IN and DNAT_IN: translated in XDP (ebnet up --xdp) */
 	EB_CNT_DROP_FIRST = 16,
 	EB_CNT_DROP_MALFORMED = EB_CNT_DROP_FIRST,
 	EB_CNT_DROP_NO_PORT,	    /* frame on a port that has no endpoint */
@@ -150,6 +154,9 @@ enum eb_counter {
 	EB_CNT_DROP_NO_CT,	    /* ICMP error or reply that matches no flow */
 	EB_CNT_DROP_ISOLATED,	    /* toward another network's container */
 	EB_CNT_DROP_NOT_IPV4,	    /* neither IPv4 nor ARP (IPv6 included): not checked, not carried */
+	EB_CNT_DROP_END = 40,	    /* drop reasons are below this */
+	EB_CNT_XDP_PASS_CSUM = EB_CNT_DROP_END, /* ours, but the L4 checksum did not verify
+						 * in XDP (partial): left to TC */
 	EB_CNT_MAX = 48,
 };
 

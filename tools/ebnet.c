@@ -78,6 +78,7 @@ struct opts {
 	const char *subnet;
 	const char *uplink;
 	const char *attach;
+	const char *xdp;
 	const char *snat_ip;
 	const char *ct_tcp_size;
 	const char *ct_other_size;
@@ -147,6 +148,8 @@ static void parse_opts(const char *cmdname, int argc, char **argv, struct opts *
 			dst = &o->uplink;
 		else if (!strcmp(a, "--attach") && strstr(allowed, "attach"))
 			dst = &o->attach;
+		else if (!strcmp(a, "--xdp") && strstr(allowed, "xdp"))
+			dst = &o->xdp;
 		else if (!strcmp(a, "--snat-ip") && strstr(allowed, "snat"))
 			dst = &o->snat_ip;
 		else if (!strcmp(a, "--ct-tcp-size") && strstr(allowed, "snat"))
@@ -200,7 +203,7 @@ static int do_up(int argc, char **argv)
 	const char *env;
 	int i, err;
 
-	parse_opts("up", argc, argv, &o, "subnet uplink attach snat");
+	parse_opts("up", argc, argv, &o, "subnet uplink attach xdp snat");
 	uo.net = o.net;
 	uo.uplink = o.uplink;
 	uo.verbose = verbose;
@@ -254,6 +257,20 @@ static int do_up(int argc, char **argv)
 	else
 		die_usage("up", "invalid --attach '%s': want auto, tcx or clsact", o.attach);
 
+	env = getenv("EBNET_XDP");
+	if (!o.xdp && env && *env)
+		o.xdp = env;
+	if (!o.xdp)
+		uo.xdp = EB_XDP_KEEP;
+	else if (!strcmp(o.xdp, "auto"))
+		uo.xdp = EB_XDP_AUTO;
+	else if (!strcmp(o.xdp, "native"))
+		uo.xdp = EB_XDP_NATIVE;
+	else if (!strcmp(o.xdp, "off"))
+		uo.xdp = EB_XDP_OFF;
+	else
+		die_usage("up", "invalid --xdp '%s': want auto, native or off", o.xdp);
+
 	reqs = calloc(o.nargs + 1, sizeof(*reqs));
 	for (i = 0; i < o.nargs; i++) {
 		char *eq = strchr(o.args[i], '=');
@@ -272,6 +289,8 @@ static int do_up(int argc, char **argv)
 	free(reqs);
 	if (err)
 		return fail(err, &e);
+	if (e.warn[0])
+		fprintf(stderr, "%s: note: %s\n", prog, e.warn);
 	return 0;
 }
 
@@ -355,6 +374,17 @@ static int do_exec(int argc, char **argv)
 
 /* ---- ls ---- */
 
+/* XDP on the uplink: "native" (attached), "off" (--xdp off), "none" (auto
+ * found no native XDP on the uplink's driver: TC only). */
+static const char *xdp_state(const struct eb_config *cfg)
+{
+	if (cfg->flags & EB_CFG_XDP)
+		return "native";
+	if (cfg->flags & EB_CFG_XDP_OFF)
+		return "off";
+	return "none";
+}
+
 static void print_net_json(const struct eb_net_info *n, bool first)
 {
 	char a[16], b[16], c[16], m[18], hm[18], js[80];
@@ -365,11 +395,11 @@ static void print_net_json(const struct eb_net_info *n, bool first)
 	       eb_ip_str(n->cfg.subnet, a), n->cfg.prefix_len, eb_ip_str(n->cfg.gateway, b));
 	printf("\"uplink\":%s%s%s,\"snat_ip\":\"%s\",\"nat_ports\":\"%u-%u\","
 	       "\"ct_tcp_size\":%u,\"ct_other_size\":%u,\"map_bytes\":%llu,"
-	       "\"pin_dir\":\"%s/%s\",\"containers\":[",
+	       "\"xdp\":\"%s\",\"pin_dir\":\"%s/%s\",\"containers\":[",
 	       n->uplink[0] ? "\"" : "", n->uplink[0] ? n->uplink : "null",
 	       n->uplink[0] ? "\"" : "", eb_ip_str(n->cfg.snat_ip, c), n->cfg.nat_port_min,
 	       n->cfg.nat_port_max, n->cfg.ct_tcp_size, n->cfg.ct_other_size, n->map_bytes,
-	       EB_PIN_ROOT, js);
+	       xdp_state(&n->cfg), EB_PIN_ROOT, js);
 	for (i = 0; i < n->nctr; i++) {
 		const struct eb_endpoint *ep = &n->ctr[i];
 
@@ -393,9 +423,10 @@ static void print_net_text(const struct eb_net_info *n)
 	       n->name, eb_ip_str(n->cfg.subnet, a), n->cfg.prefix_len,
 	       eb_ip_str(n->cfg.gateway, b), n->uplink[0] ? n->uplink : "-",
 	       n->cfg.snat_ip ? eb_ip_str(n->cfg.snat_ip, c) : "-", n->nctr);
-	printf("  nat ports %u-%u  conntrack %u tcp + %u other entries  maps hold %.1f MiB\n",
+	printf("  nat ports %u-%u  conntrack %u tcp + %u other entries  maps hold %.1f MiB"
+	       "  xdp %s\n",
 	       n->cfg.nat_port_min, n->cfg.nat_port_max, n->cfg.ct_tcp_size, n->cfg.ct_other_size,
-	       n->map_bytes / 1048576.0);
+	       n->map_bytes / 1048576.0, xdp_state(&n->cfg));
 	if (!n->nctr)
 		return;
 	printf("  %-20s %-15s %-17s %-11s %-6s %s\n", "CONTAINER", "ADDRESS", "MAC", "HOST-DEV",
@@ -1096,7 +1127,7 @@ static int do_version(int argc, char **argv)
 static const struct cmd cmds[] = {
 	{ "up", do_up,
 	  "up [--net NAME] [--subnet CIDR] [--uplink IFACE] [--attach auto|tcx|clsact] "
-	  "[CONTAINER[=IP] ...]",
+	  "[--xdp auto|native|off] [CONTAINER[=IP] ...]",
 	  "Creates the network NAME (default ebnet0) if it does not exist, then every\n"
 	  "CONTAINER that does not exist yet: a network namespace named CONTAINER (see\n"
 	  "`ip netns`), a veth pair whose container end is eth0 with the given address or\n"
@@ -1108,6 +1139,11 @@ static const struct cmd cmds[] = {
 	  "  --uplink IFACE   the host's way out (default: the default route's device)\n"
 	  "  --attach MODE    how TC programs attach: tcx (Linux 6.6+), clsact, or auto\n"
 	  "                   (tcx where the kernel has it); EBNET_ATTACH sets the default\n"
+	  "  --xdp MODE       XDP on the uplink for published ports and replies, in front\n"
+	  "                   of TC: native (or an error), off, or auto (the default:\n"
+	  "                   native where the uplink's driver has it, else TC alone,\n"
+	  "                   with a note); kept by later runs unless given again;\n"
+	  "                   EBNET_XDP sets the default; `ebnet ls` shows the state\n"
 	  "  --snat-ip ADDR   source address for traffic leaving the uplink (default: the\n"
 	  "                   uplink's first IPv4 address; must be one of its addresses)\n"
 	  "  --nat-ports L-H  source ports SNAT may use (default: the larger gap around\n"

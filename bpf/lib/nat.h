@@ -154,6 +154,134 @@ static __always_inline void eb_port_count_for(const struct eb_ct_key *k2,
 }
 
 /*
+ * The way back, looked up: the outside-side entry (SNAT_OUT or DNAT_OUT) of
+ * the flow a packet from outside belongs to, with its live container-side
+ * entry in *e1 and its key in *k. Changes nothing; NULL when not ours.
+ * Shared by eb_from_uplink (TC) and eb_xdp_uplink (XDP).
+ */
+static __always_inline struct eb_ct_entry *eb_rev_find(const struct eb_pkt *p,
+						       const struct eb_config *cfg, __u64 now,
+						       struct eb_ct_entry **e1, struct eb_ct_key *k)
+{
+	void *ct = eb_ct_map(p->proto);
+	struct eb_ct_entry *e2;
+
+	eb_ct_key_in(k, p);
+	e2 = bpf_map_lookup_elem(ct, k);
+	if (!e2 || (e2->kind != EB_CT_SNAT_OUT && e2->kind != EB_CT_DNAT_OUT))
+		return NULL;
+	*e1 = bpf_map_lookup_elem(ct, &e2->peer);
+	if (!*e1 || eb_ct_expired(*e1, p->proto, cfg, now))
+		return NULL;
+	return e2;
+}
+
+/* A packet of that flow is delivered: its state and counters. Returns the
+ * counter it goes under. */
+static __always_inline int eb_rev_account(const struct eb_pkt *p, const struct eb_config *cfg,
+					  const struct eb_ct_key *k, struct eb_ct_entry *e1,
+					  const struct eb_ct_entry *e2, __u32 len, __u64 now)
+{
+	eb_ct_account(e1, 1, len, now,
+		      EB_CTS_SEEN_REPLY |
+			      (p->proto == IPPROTO_TCP ? eb_tcp_state_bits(p->tcp_flags, false) : 0));
+	if (e2->kind == EB_CT_DNAT_OUT) {
+		eb_port_count_for(k, cfg, len);
+		return EB_CNT_DNAT_IN;
+	}
+	return EB_CNT_SNAT_IN;
+}
+
+/* The published port a packet from outside is addressed to (its key in
+ * *pk), or NULL. Changes nothing. */
+static __always_inline struct eb_pub_val *eb_pub_find(const struct eb_pkt *p,
+						      const struct eb_config *cfg,
+						      struct eb_pub_key *pk)
+{
+	struct eb_pub_val *pub;
+
+	if ((p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP) || p->frag == EB_FRAG_LATER)
+		return NULL;
+	/* 127.0.0.0/8 never comes from a wire: a frame that says so is
+	 * left to the host's stack, which drops it as a martian. A port
+	 * published on 127.0.0.1 must not be reachable this way (moby
+	 * issue 45610, CVE-2020-8558). */
+	if ((bpf_ntohl(p->daddr) >> 24) == 127)
+		return NULL;
+	__builtin_memset(pk, 0, sizeof(*pk));
+	pk->host_ip = p->daddr;
+	pk->host_port = p->dport;
+	pk->proto = p->proto;
+	pub = bpf_map_lookup_elem(&eb_published, pk);
+	if (!pub && p->daddr == cfg->snat_ip) {
+		pk->host_ip = 0;
+		pub = bpf_map_lookup_elem(&eb_published, pk);
+	}
+	return pub;
+}
+
+/*
+ * A new flow to a published port, bound in conntrack: both entries, so the
+ * container's replies are translated back, not SNATed. TCP flows start
+ * with a SYN only: a stray segment of a flow whose mapping was removed is
+ * dropped, not handed to whoever owns the port now. Returns 0 (the caller
+ * rewrites to pub->ctr_ip:ctr_port and delivers to pub->ifindex) or a
+ * negative drop reason.
+ */
+static __always_inline int eb_dnat_bind(const struct eb_pkt *p, struct eb_pub_val *pub,
+					const struct eb_pub_key *pk, __u32 len, __u32 in_ifindex,
+					__u64 now)
+{
+	struct eb_ct_key k1, k2;
+	struct eb_ct_entry e1 = {}, e2 = {};
+	void *ct;
+
+	if (p->proto == IPPROTO_TCP &&
+	    (p->tcp_flags & (EB_TCP_SYN | EB_TCP_RST | 0x10)) != EB_TCP_SYN)
+		return EB_DROP(EB_CNT_DROP_NO_CT);
+	if (eb_trace_mode)
+		return 0;
+
+	eb_ct_key_in(&k2, p);
+	__builtin_memset(&k1, 0, sizeof(k1));
+	k1.src = pub->ctr_ip;
+	k1.dst = p->saddr;
+	k1.sport = pub->ctr_port;
+	k1.dport = p->sport;
+	k1.proto = p->proto;
+
+	e2.peer = k1;
+	e2.xaddr = pub->ctr_ip;
+	e2.xport = pub->ctr_port;
+	e2.kind = EB_CT_DNAT_OUT;
+	e2.ifindex = pub->ifindex;
+	e2.created = e2.last_seen = now;
+	e1.peer = k2;
+	e1.xaddr = p->daddr;
+	e1.xport = p->dport;
+	e1.kind = EB_CT_DNAT_CTR;
+	e1.ifindex = pub->ifindex;
+	e1.created = e1.last_seen = now;
+	e1.state = EB_CTS_SEEN_REPLY;
+	e1.packets[1] = 1;
+	e1.bytes[1] = len;
+
+	ct = eb_ct_map(p->proto);
+	if (bpf_map_update_elem(ct, &k1, &e1, BPF_ANY))
+		return EB_DROP(EB_CNT_DROP_CT_FULL);
+	if (bpf_map_update_elem(ct, &k2, &e2, BPF_ANY)) {
+		bpf_map_delete_elem(ct, &k1);
+		return EB_DROP(EB_CNT_DROP_CT_FULL);
+	}
+	__sync_fetch_and_add(&pub->conns, 1);
+	eb_port_count(pk, len);
+	eb_event(EB_EV_DNAT_NEW, 0, in_ifindex, p->saddr, p->daddr, p->sport, p->dport, p->proto,
+		 pub->ctr_ip, pub->ctr_port);
+	eb_count(EB_CNT_DNAT_NEW, 0);
+	return 0;
+}
+
+/*
  * The way back: a packet on the uplink addressed to the NAT address.
  * Returns a TC verdict, or TC_ACT_UNSPEC when it is not ours (the host's
  * own traffic, or another network's), or a negative drop reason.
@@ -207,113 +335,42 @@ static __always_inline int eb_snat_reverse(struct __sk_buff *skb, struct eb_pkt 
 	if (p->proto == IPPROTO_ICMP && p->icmp_type != ICMP_ECHOREPLY)
 		return TC_ACT_UNSPEC;
 
-	eb_ct_key_in(&k, p);
-	ct = eb_ct_map(p->proto);
-	e2 = bpf_map_lookup_elem(ct, &k);
-	if (!e2 || (e2->kind != EB_CT_SNAT_OUT && e2->kind != EB_CT_DNAT_OUT))
+	e2 = eb_rev_find(p, cfg, now, &e1, &k);
+	if (!e2)
 		return TC_ACT_UNSPEC;
-	e1 = bpf_map_lookup_elem(ct, &e2->peer);
-	if (!e1 || eb_ct_expired(e1, p->proto, cfg, now))
-		return TC_ACT_UNSPEC;
-	eb_ct_account(e1, 1, len, now,
-		      EB_CTS_SEEN_REPLY |
-			      (p->proto == IPPROTO_TCP ? eb_tcp_state_bits(p->tcp_flags, false) : 0));
+	*cnt = eb_rev_account(p, cfg, &k, e1, e2, len, now);
 	if (eb_rewrite(skb, p->l3, p->l4, p->proto, false, p->daddr, e2->xaddr, p->dport,
 		       e2->xport))
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
-	if (e2->kind == EB_CT_DNAT_OUT) {
-		eb_port_count_for(&k, cfg, len);
-		*cnt = EB_CNT_DNAT_IN;
-	} else {
-		*cnt = EB_CNT_SNAT_IN;
-	}
 	eb_frag_remember(skb, p, false, e2->ifindex);
 	return eb_deliver(skb, e2->ifindex);
 }
 
-/*
- * A new flow from outside to a published port: bind it in conntrack (both
- * entries, so the container's replies are translated back, not SNATed) and
- * deliver it. TCP flows start with a SYN only: a stray segment of a flow
- * whose mapping was removed is dropped, not handed to whoever owns the port
- * now. Returns a verdict, TC_ACT_UNSPEC when the port is not published, or
- * a negative drop reason.
- */
+/* A new flow from outside to a published port, in TC. Returns a verdict,
+ * TC_ACT_UNSPEC when the port is not published, or a negative drop reason. */
 static __always_inline int eb_dnat_new(struct __sk_buff *skb, struct eb_pkt *p,
 				       const struct eb_config *cfg, __u32 len, int *cnt)
 {
-	struct eb_pub_key pk = {};
+	struct eb_pub_key pk;
 	struct eb_pub_val *pub;
-	struct eb_ct_key k1, k2;
-	struct eb_ct_entry e1 = {}, e2 = {};
-	__u64 now = bpf_ktime_get_ns();
-	void *ct;
+	__u32 xaddr, ifindex;
+	__u16 xport;
+	int r;
 
-	if ((p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP) || p->frag == EB_FRAG_LATER)
-		return TC_ACT_UNSPEC;
-	/* 127.0.0.0/8 never comes from a wire: a frame that says so is
-	 * left to the host's stack, which drops it as a martian. A port
-	 * published on 127.0.0.1 must not be reachable this way (moby
-	 * issue 45610, CVE-2020-8558). */
-	if ((bpf_ntohl(p->daddr) >> 24) == 127)
-		return TC_ACT_UNSPEC;
-	pk.host_ip = p->daddr;
-	pk.host_port = p->dport;
-	pk.proto = p->proto;
-	pub = bpf_map_lookup_elem(&eb_published, &pk);
-	if (!pub && p->daddr == cfg->snat_ip) {
-		pk.host_ip = 0;
-		pub = bpf_map_lookup_elem(&eb_published, &pk);
-	}
+	pub = eb_pub_find(p, cfg, &pk);
 	if (!pub)
 		return TC_ACT_UNSPEC;
-	if (p->proto == IPPROTO_TCP &&
-	    (p->tcp_flags & (EB_TCP_SYN | EB_TCP_RST | 0x10)) != EB_TCP_SYN)
-		return EB_DROP(EB_CNT_DROP_NO_CT);
-
-	eb_ct_key_in(&k2, p);
-	__builtin_memset(&k1, 0, sizeof(k1));
-	k1.src = pub->ctr_ip;
-	k1.dst = p->saddr;
-	k1.sport = pub->ctr_port;
-	k1.dport = p->sport;
-	k1.proto = p->proto;
-
-	e2.peer = k1;
-	e2.xaddr = pub->ctr_ip;
-	e2.xport = pub->ctr_port;
-	e2.kind = EB_CT_DNAT_OUT;
-	e2.ifindex = pub->ifindex;
-	e2.created = e2.last_seen = now;
-	e1.peer = k2;
-	e1.xaddr = p->daddr;
-	e1.xport = p->dport;
-	e1.kind = EB_CT_DNAT_CTR;
-	e1.ifindex = pub->ifindex;
-	e1.created = e1.last_seen = now;
-	e1.state = EB_CTS_SEEN_REPLY;
-	e1.packets[1] = 1;
-	e1.bytes[1] = len;
-
-	ct = eb_ct_map(p->proto);
-	if (!eb_trace_mode) {
-		if (bpf_map_update_elem(ct, &k1, &e1, BPF_ANY))
-			return EB_DROP(EB_CNT_DROP_CT_FULL);
-		if (bpf_map_update_elem(ct, &k2, &e2, BPF_ANY)) {
-			bpf_map_delete_elem(ct, &k1);
-			return EB_DROP(EB_CNT_DROP_CT_FULL);
-		}
-		__sync_fetch_and_add(&pub->conns, 1);
-		eb_port_count(&pk, len);
-		eb_event(EB_EV_DNAT_NEW, 0, skb->ifindex, p->saddr, p->daddr, p->sport, p->dport,
-			 p->proto, e2.xaddr, e2.xport);
-	}
-	if (eb_rewrite(skb, p->l3, p->l4, p->proto, false, p->daddr, e2.xaddr, p->dport, e2.xport))
+	r = eb_dnat_bind(p, pub, &pk, len, skb->ifindex, bpf_ktime_get_ns());
+	if (r < 0)
+		return r;
+	xaddr = pub->ctr_ip;
+	xport = pub->ctr_port;
+	ifindex = pub->ifindex;
+	if (eb_rewrite(skb, p->l3, p->l4, p->proto, false, p->daddr, xaddr, p->dport, xport))
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
-	eb_frag_remember(skb, p, false, e2.ifindex);
-	eb_count(EB_CNT_DNAT_NEW, 0);
+	eb_frag_remember(skb, p, false, ifindex);
 	*cnt = EB_CNT_DNAT_IN;
-	return eb_deliver(skb, e2.ifindex);
+	return eb_deliver(skb, ifindex);
 }
 
 /*

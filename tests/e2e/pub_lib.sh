@@ -15,6 +15,7 @@
 #   pub_many.sh     11999, 20000-29999, 30000
 #   pub_badinput.sh 11180-11199, 11480
 #   pub_repair.sh   11095
+#   pub_xdp.sh      11300-11301, 5355/udp
 # Every unpublish names the network (--net): without it, unpublish acts on
 # every network of the machine.
 

@@ -1464,7 +1464,7 @@ static void one_frame(struct tmpl_out *t, enum mut m)
 		report(C_VERDICT, 0, t, m, &r, det);
 		viol[C_VERDICT]++;
 	}
-	for (uint32_t i = EB_CNT_DROP_FIRST; i < EB_CNT_MAX; i++) {
+	for (uint32_t i = EB_CNT_DROP_FIRST; i < EB_CNT_DROP_END; i++) {
 		if (s1[i] != s0[i]) {
 			moved++;
 			moved_idx = i;

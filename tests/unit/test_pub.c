@@ -34,6 +34,7 @@
 #include "ebnet_maps.h"
 #include "uplink.skel.h"
 #include "container.skel.h"
+#include "uplink_xdp.skel.h"
 
 #define SNAT_IP	  "198.51.100.1"
 #define ROUTER_IP "198.51.100.254"
@@ -48,6 +49,7 @@ static const unsigned char rtr_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0xaa, 0xfe };
 
 static struct uplink_bpf *us;
 static struct container_bpf *cs;
+static struct uplink_xdp_bpf *xs;
 static int ctr_ifindex, up_ifindex;
 
 static uint32_t ip(const char *s)
@@ -61,7 +63,7 @@ static uint32_t ip(const char *s)
 /* ---- packets ---- */
 
 struct pkt {
-	unsigned char buf[256];
+	unsigned char buf[1600];
 	unsigned int len;
 };
 
@@ -382,8 +384,26 @@ static int setup_progs(void)
 		}
 	}
 	err = container_bpf__load(cs);
-	if (err)
+	if (err) {
 		fprintf(stderr, "loading container.bpf.o: %s\n", strerror(-err));
+		return err;
+	}
+	xs = uplink_xdp_bpf__open();
+	if (!xs)
+		return -errno;
+	bpf_object__for_each_map(m, xs->obj) {
+		struct bpf_map *um = bpf_object__find_map_by_name(us->obj, bpf_map__name(m));
+
+		bpf_map__set_pin_path(m, NULL);
+		if (um && bpf_map__name(m)[0] != '.') {
+			err = bpf_map__reuse_fd(m, bpf_map__fd(um));
+			if (err)
+				return err;
+		}
+	}
+	err = uplink_xdp_bpf__load(xs);
+	if (err)
+		fprintf(stderr, "loading uplink_xdp.bpf.o: %s\n", strerror(-err));
 	return err;
 }
 
@@ -676,6 +696,223 @@ static void test_loopback_from_outside(void)
 		  "SYN from the uplink to 127.0.0.1:7070: no connection counted");
 }
 
+/* ---- eb_xdp_uplink ---- */
+
+/* Runs the XDP program on in, arriving on the uplink; out gets the frame. */
+static int run_xdp(const struct pkt *in, struct pkt *out)
+{
+	struct xdp_md ctx = { .data_end = in->len, .ingress_ifindex = up_ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in->buf, .data_size_in = in->len,
+		    .data_out = out->buf, .data_size_out = sizeof(out->buf), .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = bpf_prog_test_run_opts(bpf_program__fd(xs->progs.eb_xdp_uplink), &o);
+	if (err) {
+		fprintf(stderr, "test_run of eb_xdp_uplink: %s\n", strerror(errno));
+		return -1000;
+	}
+	out->len = o.data_size_out;
+	return (int)o.retval;
+}
+
+/* Makes p's payload extra bytes longer (a pattern), checksums anew. */
+static void pkt_grow(struct pkt *p, unsigned int extra)
+{
+	struct iphdr *iph = pkt_ip(p);
+
+	for (unsigned int i = 0; i < extra; i++)
+		p->buf[p->len + i] = (unsigned char)(i * 7 + 3);
+	p->len += extra;
+	iph->tot_len = htons(ntohs(iph->tot_len) + extra);
+	if (iph->protocol == IPPROTO_UDP) {
+		struct udphdr *uh = (void *)(iph + 1);
+
+		uh->len = htons(ntohs(uh->len) + extra);
+	}
+	pkt_csum(p, false);
+}
+
+/* The TCP checksum field as a local socket leaves it behind a veth
+ * (CHECKSUM_PARTIAL): the pseudo header's sum only, not complemented. */
+static void pkt_partial(struct pkt *p)
+{
+	struct iphdr *iph = pkt_ip(p);
+	struct tcphdr *th = (void *)(iph + 1);
+	unsigned int l4len = ntohs(iph->tot_len) - sizeof(*iph);
+	unsigned char ph[12];
+	uint32_t sum;
+
+	memcpy(ph, &iph->saddr, 4);
+	memcpy(ph + 4, &iph->daddr, 4);
+	ph[8] = 0;
+	ph[9] = iph->protocol;
+	ph[10] = l4len >> 8;
+	ph[11] = l4len & 0xff;
+	sum = csum_add(0, ph, sizeof(ph));
+	th->check = htons((uint16_t)~csum_fold(sum));
+}
+
+static uint64_t stat_sum(int idx)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct eb_counter_val v[ncpu > 0 ? ncpu : 1];
+	uint32_t k = idx;
+	uint64_t n = 0;
+
+	if (ncpu <= 0 || bpf_map_lookup_elem(bpf_map__fd(us->maps.eb_stats), &k, v))
+		return 0;
+	for (int i = 0; i < ncpu; i++)
+		n += v[i].packets;
+	return n;
+}
+
+/* The outside's SYN, then segments of the flow: DNAT in XDP. */
+static void test_xdp_tcp(void)
+{
+	int tcp = bpf_map__fd(us->maps.eb_ct_tcp);
+	struct eb_ct_key k2 = ctkey(CLIENT_IP, 43000, SNAT_IP, 8080, IPPROTO_TCP);
+	static const unsigned int sizes[] = { 1, 2, 3, 31, 32, 33, 63, 64, 65, 511, 1000, 1406 };
+	struct eb_ct_entry e;
+	struct pkt in, out;
+	struct iphdr *iph;
+	uint64_t x0 = stat_sum(EB_CNT_XDP_IN);
+	char what[128];
+	int ret;
+
+	ct_clear(tcp);
+	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 43000, SNAT_IP, 8080, 0x02, false);
+	ret = run_xdp(&in, &out);
+	ASSERT_EQ(ret, XDP_REDIRECT, "xdp tcp: SYN to a published port is redirected");
+	iph = pkt_ip(&out);
+	ASSERT_EQ(out.len, in.len, "xdp tcp: length unchanged");
+	ASSERT_EQ(iph->daddr, ip(CTR_IP), "xdp tcp: destination is the container");
+	ASSERT_EQ(pkt_dport(&out), 80, "xdp tcp: destination port is the container's");
+	ASSERT_EQ(iph->saddr, ip(CLIENT_IP), "xdp tcp: the client's source address kept");
+	ASSERT_EQ(pkt_sport(&out), 43000, "xdp tcp: source port kept");
+	ASSERT_EQ(ip_csum_check(iph), 0, "xdp tcp: IP checksum verifies");
+	ASSERT_EQ(l4_csum_check(iph), 0, "xdp tcp: TCP checksum verifies");
+	ASSERT_TRUE(!memcmp(out.buf, ctr_mac, 6), "xdp tcp: destination MAC is the container's");
+	ASSERT_TRUE(!memcmp(out.buf + 6, port_mac, 6), "xdp tcp: source MAC is its port's");
+	ASSERT_EQ(ct_count(tcp, -1), 2, "xdp tcp: two conntrack entries, as TC makes them");
+	if (ASSERT_EQ(bpf_map_lookup_elem(tcp, &k2, &e), 0, "xdp tcp: outside-side entry"))
+		ASSERT_EQ(e.kind, EB_CT_DNAT_OUT, "xdp tcp: outside-side entry kind");
+	ASSERT_EQ(stat_sum(EB_CNT_XDP_IN), x0 + 1, "xdp tcp: xdp_in counted the SYN");
+
+	/* Segments of every length class the checksum walk has (64-byte
+	 * runs, a 32-byte run, a 0-31 byte tail, odd lengths). */
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 43000, SNAT_IP, 8080, 0x18,
+		      false);
+		pkt_grow(&in, sizes[i]);
+		ret = run_xdp(&in, &out);
+		snprintf(what, sizeof(what), "xdp tcp: a segment of %u more bytes is redirected",
+			 sizes[i]);
+		ASSERT_EQ(ret, XDP_REDIRECT, what);
+		snprintf(what, sizeof(what), "xdp tcp: segment +%u, TCP checksum verifies",
+			 sizes[i]);
+		ASSERT_EQ(l4_csum_check(pkt_ip(&out)), 0, what);
+		snprintf(what, sizeof(what), "xdp tcp: segment +%u, payload unchanged", sizes[i]);
+		ASSERT_TRUE(out.len == in.len && !memcmp(out.buf + ETH_HLEN + 40,
+							 in.buf + ETH_HLEN + 40,
+							 in.len - ETH_HLEN - 40),
+			    what);
+	}
+
+	/* A wrong checksum, by one bit: not ours to judge; TC and the stack. */
+	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 43000, SNAT_IP, 8080, 0x10, false);
+	in.buf[in.len - 1] ^= 1;
+	ASSERT_EQ(run_xdp(&in, &out), XDP_PASS, "xdp tcp: a bad checksum is passed to TC");
+	ASSERT_TRUE(!memcmp(out.buf, in.buf, in.len), "xdp tcp: ...unchanged");
+
+	/* No flow and no SYN: dropped, as TC drops it. */
+	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 43001, SNAT_IP, 8080, 0x10, false);
+	ASSERT_EQ(run_xdp(&in, &out), XDP_DROP, "xdp tcp: an ACK with no flow is dropped");
+	ASSERT_EQ(ct_count(tcp, -1), 2, "xdp tcp: ...and makes no flow");
+}
+
+/* A partial checksum (a local socket behind a veth) is left to TC, and
+ * nothing is bound in XDP. */
+static void test_xdp_partial(void)
+{
+	int tcp = bpf_map__fd(us->maps.eb_ct_tcp);
+	struct pkt in, out;
+	uint64_t p0 = stat_sum(EB_CNT_XDP_PASS_CSUM);
+	struct __sk_buff cb;
+	int n, ret;
+
+	ct_clear(tcp);
+	n = ct_count(tcp, -1);
+	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 43100, SNAT_IP, 8080, 0x02, false);
+	pkt_partial(&in);
+	ASSERT_TRUE(l4_csum_check(pkt_ip(&in)) != 0, "xdp partial: the test's checksum is partial");
+	ASSERT_EQ(run_xdp(&in, &out), XDP_PASS, "xdp partial: SYN is passed to TC");
+	ASSERT_TRUE(!memcmp(out.buf, in.buf, in.len), "xdp partial: ...unchanged");
+	ASSERT_EQ(ct_count(tcp, -1), n, "xdp partial: no conntrack entry made in XDP");
+	ASSERT_EQ(stat_sum(EB_CNT_XDP_PASS_CSUM), p0 + 1, "xdp partial: xdp_pass_csum counted");
+	/* TC then takes it, as before. */
+	ret = run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb);
+	ASSERT_EQ(ret, TC_ACT_REDIRECT, "xdp partial: TC redirects it");
+	ASSERT_EQ(ct_count(tcp, -1), n + 2, "xdp partial: TC binds the flow");
+}
+
+/* UDP in XDP: with a checksum, and with none (0 stays 0). */
+static void test_xdp_udp(void)
+{
+	int other = bpf_map__fd(us->maps.eb_ct_other);
+	struct pkt in, out;
+	int ret;
+
+	ct_clear(other);
+	mkpkt(&in, up_mac, rtr_mac, IPPROTO_UDP, CLIENT_IP, 44000, SNAT_IP, 5353, 0, false);
+	pkt_grow(&in, 101);
+	ret = run_xdp(&in, &out);
+	ASSERT_EQ(ret, XDP_REDIRECT, "xdp udp: datagram to a published port is redirected");
+	ASSERT_EQ(pkt_ip(&out)->daddr, ip(CTR_IP), "xdp udp: to the container");
+	ASSERT_EQ(pkt_dport(&out), 53, "xdp udp: to port 53");
+	ASSERT_EQ(ip_csum_check(pkt_ip(&out)), 0, "xdp udp: IP checksum verifies");
+	ASSERT_EQ(l4_csum_check(pkt_ip(&out)), 0, "xdp udp: UDP checksum verifies");
+	ASSERT_EQ(ct_count(other, -1), 2, "xdp udp: two conntrack entries");
+
+	mkpkt(&in, up_mac, rtr_mac, IPPROTO_UDP, CLIENT_IP, 44001, SNAT_IP, 5353, 0, true);
+	ret = run_xdp(&in, &out);
+	ASSERT_EQ(ret, XDP_REDIRECT, "xdp udp, no checksum: redirected");
+	ASSERT_EQ(pkt_udp_csum(&out), 0, "xdp udp, no checksum: stays 0");
+	ASSERT_EQ(ip_csum_check(pkt_ip(&out)), 0, "xdp udp, no checksum: IP checksum verifies");
+
+	/* Not published: left alone. */
+	mkpkt(&in, up_mac, rtr_mac, IPPROTO_UDP, CLIENT_IP, 44002, SNAT_IP, 9999, 0, false);
+	ASSERT_EQ(run_xdp(&in, &out), XDP_PASS, "xdp udp: to an unpublished port, passed");
+	ASSERT_TRUE(!memcmp(out.buf, in.buf, in.len), "xdp udp: ...unchanged");
+	ASSERT_EQ(ct_count(other, -1), 4, "xdp udp: ...and no flow made");
+}
+
+/* The reply of a container's outbound flow (SNAT), translated in XDP. */
+static void test_xdp_snat_reply(void)
+{
+	int tcp = bpf_map__fd(us->maps.eb_ct_tcp);
+	struct __sk_buff cb;
+	struct pkt in, out;
+	uint16_t nat_port;
+	int ret;
+
+	ct_clear(tcp);
+	mkpkt(&in, port_mac, ctr_mac, IPPROTO_TCP, CTR_IP, 45000, CLIENT_IP, 9000, 0x02, false);
+	ret = run(cs->progs.eb_from_container, ctr_ifindex, &in, &out, &cb);
+	if (!ASSERT_EQ(ret, TC_ACT_REDIRECT, "xdp snat: the container's SYN goes out (TC)"))
+		return;
+	ASSERT_EQ(pkt_ip(&out)->saddr, ip(SNAT_IP), "xdp snat: ...from the host's address");
+	nat_port = pkt_sport(&out);
+	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 9000, SNAT_IP, nat_port, 0x12, false);
+	ret = run_xdp(&in, &out);
+	ASSERT_EQ(ret, XDP_REDIRECT, "xdp snat: the SYN-ACK is redirected in XDP");
+	ASSERT_EQ(pkt_ip(&out)->daddr, ip(CTR_IP), "xdp snat: to the container's address");
+	ASSERT_EQ(pkt_dport(&out), 45000, "xdp snat: to the container's own port");
+	ASSERT_EQ(ip_csum_check(pkt_ip(&out)), 0, "xdp snat: IP checksum verifies");
+	ASSERT_EQ(l4_csum_check(pkt_ip(&out)), 0, "xdp snat: TCP checksum verifies");
+}
+
 /* ---- eb_parse_port_spec ---- */
 
 static void test_spec_good(void)
@@ -826,7 +1063,12 @@ int main(void)
 	test_udp();
 	test_unpublished();
 	test_loopback_from_outside();
+	test_xdp_tcp();
+	test_xdp_partial();
+	test_xdp_udp();
+	test_xdp_snat_reply();
 out:
+	uplink_xdp_bpf__destroy(xs);
 	container_bpf__destroy(cs);
 	uplink_bpf__destroy(us);
 	return eb_check_done();

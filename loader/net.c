@@ -684,6 +684,15 @@ static int ensure_xdp(struct eb_ctx *c, enum eb_xdp_mode want)
 				c->cfg.uplink_ifindex);
 			return err;
 		}
+		if (mode == EB_XDP_AUTO && !strcmp(l.kind, "veth")) {
+			/* A veth uplink (a host that is itself a container, a
+			 * test bed): frames from local sockets reach it with
+			 * partial checksums, which XDP cannot finish, so it
+			 * would pass them all to TC at a cost. Measured in
+			 * docs/BENCHMARKS.md; `--xdp native` forces it. */
+			c->cfg.flags = flags;
+			return ctx_write_cfg(c);
+		}
 		err = eb_dp_attach_xdp(&c->dp, c->net, l.ifindex, l.name, c->e);
 		if (err && mode == EB_XDP_NATIVE) {
 			snprintf(c->e->msg + strlen(c->e->msg), sizeof(c->e->msg) - strlen(c->e->msg),

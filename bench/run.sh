@@ -59,7 +59,7 @@ CP_N=${CP_N:-100}
 DP_SYSTEMS=${SYSTEMS-"veth iptables nft ebnet"}
 DP_WORKLOADS=${WORKLOADS-"tcp_stream rr_latency udp64_pps"}
 PUB_SYSTEMS=${PUB_SYSTEMS-"iptables nft docker-proxy ebnet ebnet-xdp"}
-PUB_WORKLOADS=${PUB_WORKLOADS-"pub_cps pub_tput snat_cps"}
+PUB_WORKLOADS=${PUB_WORKLOADS-"pub_cps pub_tput pub_cps_nic pub_tput_nic snat_cps"}
 SWEEP_SYSTEMS=${SWEEP_SYSTEMS-"iptables nft ebnet"}
 CP_SYSTEMS=${CP_SYSTEMS-"ip-script ebnet ebnet-clsact"}
 

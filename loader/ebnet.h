@@ -22,8 +22,8 @@
 
 /* XDP on the uplink (bpf/uplink_xdp.bpf.c), in front of the TC program. */
 enum eb_xdp_mode {
-	EB_XDP_KEEP = 0, /* a new network: auto; an existing one: as it was made */
-	EB_XDP_AUTO,	 /* native XDP where it pays (see eb_xdp_auto_ok), else TC only */
+	EB_XDP_KEEP = 0, /* a new network: off; an existing one: as it was made */
+	EB_XDP_AUTO,	 /* native XDP where the driver has it, but not on a veth */
 	EB_XDP_NATIVE,	 /* native XDP, or an error */
 	EB_XDP_OFF,	 /* TC only */
 };

@@ -641,25 +641,30 @@ static enum eb_xdp_mode xdp_mode(const struct eb_ctx *c, enum eb_xdp_mode want)
 {
 	if (want != EB_XDP_KEEP)
 		return want;
-	if (c->cfg.flags & EB_CFG_XDP_OFF)
-		return EB_XDP_OFF;
 	if (c->cfg.flags & EB_CFG_XDP_NATIVE)
 		return EB_XDP_NATIVE;
-	return EB_XDP_AUTO;
+	if (c->cfg.flags & EB_CFG_XDP_AUTO)
+		return EB_XDP_AUTO;
+	/* The default: off. Measured on a veth uplink (docs/BENCHMARKS.md),
+	 * XDP loses to TC in every workload, and on a NIC it is not measured
+	 * here; `--xdp auto` or `native` turn it on. */
+	return EB_XDP_OFF;
 }
 
 /*
  * eb_xdp_uplink on the uplink, in front of eb_from_uplink (which stays and
  * takes whatever XDP passes). auto attaches it where the driver runs XDP
- * natively, and otherwise says why in e->warn and goes on with TC alone;
- * native makes that an error; off removes it. Idempotent; `up` heals it.
+ * natively (a veth excepted), and otherwise says why in e->warn and goes on
+ * with TC alone; native makes that an error; off (the default) removes it.
+ * Idempotent; `up` heals it.
  */
 static bool uplink_shared(const char *net, __u32 ifindex);
 
 static int ensure_xdp(struct eb_ctx *c, enum eb_xdp_mode want)
 {
 	enum eb_xdp_mode mode = xdp_mode(c, want);
-	__u32 flags = c->cfg.flags & ~(EB_CFG_XDP_OFF | EB_CFG_XDP_NATIVE | EB_CFG_XDP);
+	__u32 flags = c->cfg.flags &
+		      ~(EB_CFG_XDP_OFF | EB_CFG_XDP_NATIVE | EB_CFG_XDP_AUTO | EB_CFG_XDP);
 	struct eb_link l;
 	int err;
 
@@ -675,8 +680,7 @@ static int ensure_xdp(struct eb_ctx *c, enum eb_xdp_mode want)
 		c->cfg.flags = flags | EB_CFG_XDP_OFF;
 		return ctx_write_cfg(c);
 	}
-	if (mode == EB_XDP_NATIVE)
-		flags |= EB_CFG_XDP_NATIVE;
+	flags |= mode == EB_XDP_NATIVE ? EB_CFG_XDP_NATIVE : EB_CFG_XDP_AUTO;
 	if (!eb_dp_xdp_attached(c->net)) {
 		err = eb_nl_link_get_index(&c->nl, c->cfg.uplink_ifindex, &l);
 		if (err) {

@@ -374,15 +374,15 @@ static int do_exec(int argc, char **argv)
 
 /* ---- ls ---- */
 
-/* XDP on the uplink: "native" (attached), "off" (--xdp off), "none" (auto
- * found no native XDP on the uplink's driver: TC only). */
+/* XDP on the uplink: "native" (attached), "none" (auto or native asked
+ * for, not attached: TC only), "off" (the default). */
 static const char *xdp_state(const struct eb_config *cfg)
 {
 	if (cfg->flags & EB_CFG_XDP)
 		return "native";
-	if (cfg->flags & EB_CFG_XDP_OFF)
-		return "off";
-	return "none";
+	if (cfg->flags & (EB_CFG_XDP_AUTO | EB_CFG_XDP_NATIVE))
+		return "none";
+	return "off";
 }
 
 static void print_net_json(const struct eb_net_info *n, bool first)
@@ -1140,11 +1140,11 @@ static const struct cmd cmds[] = {
 	  "  --attach MODE    how TC programs attach: tcx (Linux 6.6+), clsact, or auto\n"
 	  "                   (tcx where the kernel has it); EBNET_ATTACH sets the default\n"
 	  "  --xdp MODE       XDP on the uplink for published ports and replies, in front\n"
-	  "                   of TC: native (or an error), off, or auto (the default:\n"
-	  "                   native where the uplink's driver has it, except a veth,\n"
-	  "                   else TC alone, with a note); kept by later runs unless\n"
-	  "                   given again; EBNET_XDP sets the default; `ebnet ls` shows\n"
-	  "                   the state (native, none, off)\n"
+	  "                   of TC: off (the default; see docs/BENCHMARKS.md), native\n"
+	  "                   (or an error), or auto (native where the uplink's driver\n"
+	  "                   has it, a veth excepted, else TC alone with a note); kept\n"
+	  "                   by later runs unless given again; EBNET_XDP sets the\n"
+	  "                   default; `ebnet ls` shows the state (native, none, off)\n"
 	  "  --snat-ip ADDR   source address for traffic leaving the uplink (default: the\n"
 	  "                   uplink's first IPv4 address; must be one of its addresses)\n"
 	  "  --nat-ports L-H  source ports SNAT may use (default: the larger gap around\n"

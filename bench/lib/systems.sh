@@ -26,7 +26,7 @@ SYS_DESC=(
 	[nft]="bridge br0 + ip_forward + br_netfilter + one nftables table (masquerade, DNAT map)"
 	[docker-proxy]="the classic recipe with Docker's userland proxy for published ports"
 	[ebnet]="ebnet, TC programs only (attach: ${EBNET_ATTACH:-default})"
-	[ebnet-xdp]="ebnet with XDP on the uplink"
+	[ebnet-xdp]="ebnet with XDP on the uplink (--xdp native)"
 	[ip-script]="a shell script of ip commands and a bridge (control plane)"
 	[ebnet-clsact]="ebnet up/down with --attach clsact (control plane)"
 )
@@ -301,13 +301,16 @@ sys_pub_reset_docker_proxy() {
 
 ebnet_net() { printf '%s-%s' "$P" "${1//-/}"; }
 
-sys_up_ebnet() {
-	local s=ebnet h=$P-ebnet-h o=$P-ebnet-o net attach=()
-	net=$(ebnet_net $s)
+# ebnet_up SYSTEM ARGS...: ebnet's host, outside and two containers, ARGS
+# added to `ebnet up` (ebnet-xdp: --xdp native).
+ebnet_up() {
+	local s=$1 h=$P-$1-h o=$P-$1-o net attach=()
+	shift
+	net=$(ebnet_net "$s")
 	[ -n "${EBNET_ATTACH:-}" ] && attach=(--attach "$EBNET_ATTACH")
 	mk_host "$h" "$o" || return 1
 	ebnet_register "$net" "$h"
-	in_ns "$h" "$EBNET" up --net "$net" --subnet $SUB.0/$PLEN --uplink up0 "${attach[@]}" \
+	in_ns "$h" "$EBNET" up --net "$net" --subnet $SUB.0/$PLEN --uplink up0 "${attach[@]}" "$@" \
 		"$P-$s-c1=$C1_IP" "$P-$s-c2=$C2_IP" || return 1
 	CLI_NS[$s]=$P-$s-c1
 	SRV_NS[$s]=$P-$s-c2
@@ -315,41 +318,42 @@ sys_up_ebnet() {
 	HOST_NS[$s]=$h
 	OUT_NS[$s]=$o
 }
-sys_down_ebnet() {
-	ebnet_down_in "$(ebnet_net ebnet)" "$P-ebnet-h" || return 1
-	down_by_prefix ebnet
+ebnet_down() {
+	ebnet_down_in "$(ebnet_net "$1")" "$P-$1-h" || return 1
+	down_by_prefix "$1"
 }
 
 ebnet_has() { "$EBNET" help "$1" >/dev/null 2>&1; }
-sys_publish_ebnet() {
+ebnet_publish() {
+	local s=$1
 	ebnet_has publish || {
 		skip "ebnet has no 'publish' command yet"
 		return
 	}
-	in_ns "${HOST_NS[ebnet]}" "$EBNET" publish --net "$(ebnet_net ebnet)" "$1:${SRV_NS[ebnet]}:$2"
+	in_ns "${HOST_NS[$s]}" "$EBNET" publish --net "$(ebnet_net "$s")" "$2:${SRV_NS[$s]}:$3"
 }
-sys_publish_many_ebnet() {
-	local first=$1 count=$2 cp=$3 i args=()
+ebnet_publish_many() {
+	local s=$1 first=$2 count=$3 cp=$4 i args=()
 	ebnet_has publish || {
 		skip "ebnet has no 'publish' command yet"
 		return
 	}
 	for ((i = first; i < first + count; i++)); do
-		args+=("$i:${SRV_NS[ebnet]}:$cp")
+		args+=("$i:${SRV_NS[$s]}:$cp")
 		if [ ${#args[@]} -ge 1000 ] || [ $i -eq $((first + count - 1)) ]; then
-			in_ns "${HOST_NS[ebnet]}" "$EBNET" publish --net "$(ebnet_net ebnet)" "${args[@]}" ||
+			in_ns "${HOST_NS[$s]}" "$EBNET" publish --net "$(ebnet_net "$s")" "${args[@]}" ||
 				return 1
 			args=()
 		fi
 	done
 }
-sys_pub_reset_ebnet() {
-	local ports
+ebnet_pub_reset() {
+	local s=$1 ports
 	ebnet_has publish || {
 		skip "ebnet has no 'publish' command yet"
 		return
 	}
-	ports=$(in_ns "${HOST_NS[ebnet]}" "$EBNET" ports --net "$(ebnet_net ebnet)" --json |
+	ports=$(in_ns "${HOST_NS[$s]}" "$EBNET" ports --net "$(ebnet_net "$s")" --json |
 		$PY -c 'import json, sys
 # contiguous runs of ports as ranges: one unpublish each
 ps = sorted((p.get("proto", "tcp"), p["host_port"]) for p in json.load(sys.stdin)["ports"])
@@ -362,11 +366,22 @@ for proto, port in ps + [("", -1)]:
     run.append((proto, port))') || return 1
 	[ -z "$ports" ] && return 0
 	# shellcheck disable=SC2086 # one argument a port
-	in_ns "${HOST_NS[ebnet]}" "$EBNET" unpublish --net "$(ebnet_net ebnet)" $ports
+	in_ns "${HOST_NS[$s]}" "$EBNET" unpublish --net "$(ebnet_net "$s")" $ports
 }
 
-sys_up_ebnet_xdp() { skip "ebnet-xdp: XDP on the uplink is not built yet"; }
-sys_down_ebnet_xdp() { :; }
+sys_up_ebnet() { ebnet_up ebnet; }
+sys_down_ebnet() { ebnet_down ebnet; }
+sys_publish_ebnet() { ebnet_publish ebnet "$@"; }
+sys_publish_many_ebnet() { ebnet_publish_many ebnet "$@"; }
+sys_pub_reset_ebnet() { ebnet_pub_reset ebnet; }
+
+# ebnet with eb_xdp_uplink on the uplink veth in native mode (`--xdp
+# native`; auto leaves a veth uplink to TC, see bpf/uplink_xdp.bpf.c).
+sys_up_ebnet_xdp() { ebnet_up ebnet-xdp --xdp native; }
+sys_down_ebnet_xdp() { ebnet_down ebnet-xdp; }
+sys_publish_ebnet_xdp() { ebnet_publish ebnet-xdp "$@"; }
+sys_publish_many_ebnet_xdp() { ebnet_publish_many ebnet-xdp "$@"; }
+sys_pub_reset_ebnet_xdp() { ebnet_pub_reset ebnet-xdp; }
 
 # ---- facts about a built system, for the JSON: MTU and offloads ----
 

@@ -215,6 +215,40 @@ wl_pub_tput() {
 	PARSE iperf-tcp "$WORK/iperf.json"
 }
 
+# pub_cps_nic, pub_tput_nic: the same, with the outside's frames as a NIC
+# delivers them: eth0 of the outside namespace computes checksums itself
+# (`ethtool -K eth0 tx off`), so frames arrive at the uplink with complete
+# checksums. A local socket behind a veth leaves only the pseudo header's
+# part (CHECKSUM_PARTIAL), which XDP cannot finish: eb_xdp_uplink passes
+# such frames to TC, and only these workloads show XDP at work. Every
+# system gets the same setting. For ebnet-xdp, xdp_pct: the share of packets
+# translated on the way in (dnat_in + snat_in) that XDP took.
+ebnet_in_counts() {
+	in_ns "${HOST_NS[$1]}" "$EBNET" stats --net "$(ebnet_net "$1")" --json | $PY -c '
+import json, sys
+c = json.load(sys.stdin)["counters"]
+g = lambda k: c.get(k, {}).get("packets", 0)
+print(g("dnat_in") + g("snat_in"), g("xdp_in"))'
+}
+with_full_csum() {
+	local s=$1 rc a b
+	shift
+	in_ns "${OUT_NS[$s]}" ethtool -K eth0 tx off >/dev/null || return 1
+	[ "$s" = ebnet-xdp ] && a=$(ebnet_in_counts "$s")
+	"$@"
+	rc=$?
+	if [ "$s" = ebnet-xdp ]; then
+		b=$(ebnet_in_counts "$s")
+		# shellcheck disable=SC2086 # two numbers each
+		set -- $a $b
+		[ $(($3 - $1)) -gt 0 ] && echo "M xdp_pct $((100 * ($4 - $2) / ($3 - $1)))"
+	fi
+	in_ns "${OUT_NS[$s]}" ethtool -K eth0 tx on >/dev/null
+	return $rc
+}
+wl_pub_cps_nic() { with_full_csum "$1" wl_pub_cps "$1"; }
+wl_pub_tput_nic() { with_full_csum "$1" wl_pub_tput "$1"; }
+
 wl_snat_cps() {
 	local s=$1 spid rc
 	if [ "$s" = docker-proxy ]; then

@@ -10,7 +10,8 @@
 # same uplink cannot take XDP (one program per device) and, refused, leaves
 # nothing behind; auto on a driver with no native XDP (a bridge uplink) falls
 # back to TC with a note, and on a veth uplink does not try (partial
-# checksums: see bpf/uplink_xdp.bpf.c); down leaves no XDP program.
+# checksums: see bpf/uplink_xdp.bpf.c); the default is off; down leaves no
+# XDP program.
 . "$(dirname "$0")/pub_lib.sh"
 sandbox tpx
 
@@ -121,8 +122,8 @@ check_eq "...and the network was not made" "$(eb ls --net "$NET2" 2>&1)" \
 check "...nor its pin folder" test ! -e "$EB_PIN_ROOT/$NET2"
 check_match "the first network's XDP program is still there" "$(xdp_prog_on_up0)" \
 	'name eb_xdp_uplink$'
-run_rc MSG RC eb up --net "$NET2" --subnet 10.96.0.0/24 --uplink up0
-check "the second network with auto (the default) comes up" test "$RC" -eq 0
+run_rc MSG RC eb up --net "$NET2" --subnet 10.96.0.0/24 --uplink up0 --xdp auto
+check "the second network with --xdp auto comes up" test "$RC" -eq 0
 check_match "...and ls says xdp none (auto takes no veth uplink)" "$(eb ls --net "$NET2")" \
 	'xdp none'
 check "down the second network" eb down --net "$NET2"
@@ -136,18 +137,25 @@ run_rc MSG RC eb up --net "$NET2" --subnet 10.96.0.0/24 --uplink dum0 --xdp nati
 check "--xdp native on a bridge uplink is refused" test "$RC" -ne 0
 check_match "...saying the driver has no native XDP" "$MSG" "driver of uplink 'dum0' has no native XDP"
 check "...and leaves no pin folder" test ! -e "$EB_PIN_ROOT/$NET2"
-run_rc MSG RC eb up --net "$NET2" --subnet 10.96.0.0/24 --uplink dum0
-check "--xdp auto (the default) on the bridge uplink comes up" test "$RC" -eq 0
+run_rc MSG RC eb up --net "$NET2" --subnet 10.96.0.0/24 --uplink dum0 --xdp auto
+check "--xdp auto on the bridge uplink comes up" test "$RC" -eq 0
 check_match "...with a note" "$MSG" "note: no XDP on the uplink .*no native XDP"
 check "down it" eb down --net "$NET2"
 in_host ip link del dum0
 
-# EBNET_XDP=off is the switch that forces the TC-only path (tests, old kernels).
+# The default is off; EBNET_XDP sets another (and forces the TC-only path
+# in tests, with EBNET_XDP=off).
 check "down" eb down --net "$NET"
 check_eq "down leaves no XDP program on the uplink" "$(xdp_prog_on_up0)" ""
-check "EBNET_XDP=off up" env EBNET_XDP=off nsenter --net="/run/netns/$HOST" "$EBNET" up \
-	--net "$NET" --subnet $SUB.0/24 "$W"
-check_eq "...no XDP program" "$(xdp_prog_on_up0)" ""
+check "up with no --xdp" eb up --net "$NET" --subnet $SUB.0/24 "$W"
+check_eq "...no XDP program (the default is off)" "$(xdp_prog_on_up0)" ""
 check_match "...ls says off" "$(eb ls --net "$NET")" 'xdp off'
+check "down" eb down --net "$NET"
+check "EBNET_XDP=native up" env EBNET_XDP=native nsenter --net="/run/netns/$HOST" "$EBNET" up \
+	--net "$NET" --subnet $SUB.0/24 "$W"
+check_match "...XDP program attached" "$(xdp_prog_on_up0)" 'name eb_xdp_uplink$'
+check "EBNET_XDP=off up" env EBNET_XDP=off nsenter --net="/run/netns/$HOST" "$EBNET" up \
+	--net "$NET"
+check_eq "...no XDP program" "$(xdp_prog_on_up0)" ""
 
 finish

@@ -297,9 +297,9 @@ static __always_inline int eb_dnat_new(struct __sk_buff *skb, struct eb_pkt *p,
 
 	ct = eb_ct_map(p->proto);
 	if (!eb_trace_mode) {
-		if (bpf_map_update_elem(ct, &k1, &e1, BPF_ANY))
+		if (eb_ct_insert(p->proto, &k1, &e1, BPF_ANY, now))
 			return EB_DROP(EB_CNT_DROP_CT_FULL);
-		if (bpf_map_update_elem(ct, &k2, &e2, BPF_ANY)) {
+		if (eb_ct_insert(p->proto, &k2, &e2, BPF_ANY, now)) {
 			bpf_map_delete_elem(ct, &k1);
 			return EB_DROP(EB_CNT_DROP_CT_FULL);
 		}

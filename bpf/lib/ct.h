@@ -20,6 +20,9 @@
 #ifndef EEXIST
 #define EEXIST 17 /* asm-generic/errno-base.h; libc's errno.h does not build for BPF */
 #endif
+#ifndef E2BIG
+#define E2BIG 7 /* what a full hash map answers to a new key */
+#endif
 #ifndef AF_INET
 #define AF_INET 2
 #endif
@@ -147,6 +150,116 @@ static __always_inline bool eb_ct_expired(const struct eb_ct_entry *e, __u8 prot
 					  const struct eb_config *cfg, __u64 now)
 {
 	return now > e->last_seen && now - e->last_seen > eb_ct_lifetime(e, proto, cfg);
+}
+
+/*
+ * A full conntrack map. The maps are not LRU (a live flow is never
+ * evicted), but a flow that is over holds its two slots until the sweeper
+ * (every 5 s) takes them: expired entries, and TCP flows that closed (FIN
+ * both ways or RST), which live 10 s more. At a few thousand new
+ * connections a second closed flows fill the map, and every new flow was
+ * refused (drop_ct_full) although nothing live held the slots; a refused
+ * SYN costs the client a 1 s retransmit. So before a new flow is refused,
+ * a walk of the map frees the flows that are over, as Linux conntrack's
+ * early drop takes closed TCP flows when its table is full:
+ *  - expired ones (the datapath treats them as absent already), and
+ *  - TCP flows closed for at least EB_CT_CLOSED_GRACE, so that the last
+ *    ACK or a retransmitted FIN of the close still finds its flow.
+ * Any other flow is live and stays. The walk looks at EB_CT_RECLAIM_SCAN
+ * entries at most, and a CPU walks at most once per EB_CT_RECLAIM_GAP: a
+ * map full of live flows costs a refused packet no more than before.
+ */
+#define EB_CT_RECLAIM_SCAN 8192		     /* entries looked at, at most, per walk */
+#define EB_CT_RECLAIM_GAP  (10 * 1000000ULL) /* ns between two walks of one CPU */
+#define EB_CT_CLOSED_GRACE (1 * EB_NSEC)     /* a closed flow is kept this long at least */
+
+struct eb_ct_reclaim {
+	__u64 now;
+	__u64 left; /* entries it may still look at */
+	__u32 freed;
+};
+
+static __always_inline bool eb_ct_over(const struct eb_ct_entry *own, __u8 proto,
+				       const struct eb_config *cfg, __u64 now)
+{
+	if (eb_ct_expired(own, proto, cfg, now))
+		return true;
+	if (proto != IPPROTO_TCP)
+		return false;
+	if (!((own->state & EB_CTS_RST) ||
+	      (own->state & (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT)) == (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT)))
+		return false;
+	return now > own->last_seen && now - own->last_seen >= EB_CT_CLOSED_GRACE;
+}
+
+static long eb_ct_reclaim_one(void *map, struct eb_ct_key *k, struct eb_ct_entry *v,
+			      struct eb_ct_reclaim *r)
+{
+	struct eb_ct_entry *own = v;
+	struct eb_ct_key peer;
+	struct eb_config *cfg;
+	__u32 zero = 0;
+
+	if (!r->left)
+		return 1;
+	r->left--;
+	cfg = bpf_map_lookup_elem(&eb_config, &zero);
+	if (!cfg)
+		return 1;
+	peer = v->peer;
+	if (v->kind == EB_CT_SNAT_OUT || v->kind == EB_CT_DNAT_OUT) {
+		/* The flow's state lives in its container-side entry. */
+		own = bpf_map_lookup_elem(map, &peer);
+		if (!own) {
+			if (bpf_map_delete_elem(map, k) == 0)
+				r->freed++;
+			return 0;
+		}
+	}
+	if (!eb_ct_over(own, k->proto, cfg, r->now))
+		return 0;
+	if (bpf_map_delete_elem(map, &peer) == 0)
+		r->freed++;
+	if (bpf_map_delete_elem(map, k) == 0)
+		r->freed++;
+	return 0;
+}
+
+/* Frees the entries of flows that are over in the conntrack map of proto
+ * (see above); returns how many. A global function: verified once, not at
+ * every call site. */
+__attribute__((noinline)) int eb_ct_reclaim(__u32 proto, __u64 now)
+{
+	struct eb_ct_reclaim r = { .now = now };
+	__u32 slot = EB_SCRATCH_RECLAIM;
+	struct eb_ct_entry *last = bpf_map_lookup_elem(&eb_scratch, &slot);
+
+	if (!last || (last->created && now - last->created < EB_CT_RECLAIM_GAP))
+		return 0;
+	last->created = now;
+	/* The budget is read back from the map: a constant would make the
+	 * verifier follow all EB_CT_RECLAIM_SCAN calls of the callback. */
+	last->packets[0] = EB_CT_RECLAIM_SCAN;
+	r.left = *(volatile __u64 *)&last->packets[0];
+	if (proto == IPPROTO_TCP)
+		bpf_for_each_map_elem(&eb_ct_tcp, eb_ct_reclaim_one, &r, 0);
+	else
+		bpf_for_each_map_elem(&eb_ct_other, eb_ct_reclaim_one, &r, 0);
+	return r.freed;
+}
+
+/* Inserts a conntrack entry; when the map is full, frees flows that are
+ * over and tries once more. Returns as bpf_map_update_elem does. */
+static __always_inline long eb_ct_insert(__u8 proto, const struct eb_ct_key *k,
+					 const struct eb_ct_entry *v, __u64 flags, __u64 now)
+{
+	void *ct = eb_ct_map(proto);
+	long err;
+
+	err = bpf_map_update_elem(ct, k, v, flags);
+	if (err != -E2BIG || eb_trace_mode || !eb_ct_reclaim(proto, now))
+		return err;
+	return bpf_map_update_elem(ct, k, v, flags);
 }
 
 /* The container-side key of a packet the container sends. */
@@ -297,10 +410,16 @@ static __always_inline struct eb_ct_entry *eb_snat_bind(const struct eb_pkt *p, 
 		}
 		if (r == 0)
 			break;
-		if (r != -EEXIST) {
-			*err = EB_DROP(EB_CNT_DROP_CT_FULL);
-			return NULL;
-		}
+		if (r != -EEXIST)
+			break;
+	}
+	/* The port was free but the map full: free flows that are over, and
+	 * the same port once more. */
+	if (r != 0 && r != -EEXIST &&
+	    (r != -E2BIG || !eb_ct_reclaim(p->proto, now) ||
+	     bpf_map_update_elem(ct, &rk, re, BPF_NOEXIST))) {
+		*err = EB_DROP(EB_CNT_DROP_CT_FULL);
+		return NULL;
 	}
 	if (i == EB_NAT_TRIES) {
 		*err = EB_DROP(EB_CNT_DROP_NAT_EXHAUSTED);
@@ -314,7 +433,7 @@ static __always_inline struct eb_ct_entry *eb_snat_bind(const struct eb_pkt *p, 
 	ne->ifindex = ifindex;
 	ne->created = now;
 	ne->last_seen = now;
-	if (bpf_map_update_elem(ct, &k, ne, BPF_ANY)) {
+	if (eb_ct_insert(p->proto, &k, ne, BPF_ANY, now)) {
 		bpf_map_delete_elem(ct, &rk);
 		*err = EB_DROP(EB_CNT_DROP_CT_FULL);
 		return NULL;

@@ -172,10 +172,13 @@ struct {
 
 /* Scratch space, per CPU, off the 512-byte BPF stack: the two entries a
  * new flow is built in, and for `ebnet trace` the binding it would get.
- * Not pinned: each loaded object has its own. */
+ * Slot EB_SCRATCH_RECLAIM: when this CPU last walked a full conntrack map
+ * (`created`; see eb_ct_reclaim). Not pinned: each loaded object has its
+ * own. */
+#define EB_SCRATCH_RECLAIM 2
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2);
+	__uint(max_entries, 3);
 	__type(key, __u32);
 	__type(value, struct eb_ct_entry);
 } eb_scratch SEC(".maps");

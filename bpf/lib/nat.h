@@ -267,9 +267,9 @@ static __always_inline int eb_dnat_bind(const struct eb_pkt *p, struct eb_pub_va
 	e1.bytes[1] = len;
 
 	ct = eb_ct_map(p->proto);
-	if (bpf_map_update_elem(ct, &k1, &e1, BPF_ANY))
+	if (eb_ct_insert(p->proto, &k1, &e1, BPF_ANY, now))
 		return EB_DROP(EB_CNT_DROP_CT_FULL);
-	if (bpf_map_update_elem(ct, &k2, &e2, BPF_ANY)) {
+	if (eb_ct_insert(p->proto, &k2, &e2, BPF_ANY, now)) {
 		bpf_map_delete_elem(ct, &k1);
 		return EB_DROP(EB_CNT_DROP_CT_FULL);
 	}

@@ -175,7 +175,9 @@ static __always_inline bool eb_ct_expired(const struct eb_ct_entry *e, __u8 prot
 
 struct eb_ct_reclaim {
 	__u64 now;
+	__u64 skip; /* entries passed over first: where the last walk ended */
 	__u64 left; /* entries it may still look at */
+	__u64 seen; /* entries passed over or looked at */
 	__u32 freed;
 };
 
@@ -200,9 +202,15 @@ static long eb_ct_reclaim_one(void *map, struct eb_ct_key *k, struct eb_ct_entry
 	struct eb_config *cfg;
 	__u32 zero = 0;
 
+	if (r->skip) {
+		r->skip--;
+		r->seen++;
+		return 0;
+	}
 	if (!r->left)
 		return 1;
 	r->left--;
+	r->seen++;
 	cfg = bpf_map_lookup_elem(&eb_config, &zero);
 	if (!cfg)
 		return 1;
@@ -241,10 +249,16 @@ __attribute__((noinline)) int eb_ct_reclaim(__u32 proto, __u64 now)
 	 * verifier follow all EB_CT_RECLAIM_SCAN calls of the callback. */
 	last->packets[0] = EB_CT_RECLAIM_SCAN;
 	r.left = *(volatile __u64 *)&last->packets[0];
+	/* Each walk goes on where this CPU's last one stopped (passing over
+	 * is cheap), so that live flows at the front of the map do not hide
+	 * the closed ones behind them from every walk. */
+	r.skip = last->bytes[proto == IPPROTO_TCP];
 	if (proto == IPPROTO_TCP)
 		bpf_for_each_map_elem(&eb_ct_tcp, eb_ct_reclaim_one, &r, 0);
 	else
 		bpf_for_each_map_elem(&eb_ct_other, eb_ct_reclaim_one, &r, 0);
+	/* The end of the map reached (budget left): start over next time. */
+	last->bytes[proto == IPPROTO_TCP] = r.left ? 0 : r.seen;
 	return r.freed;
 }
 

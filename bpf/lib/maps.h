@@ -173,7 +173,8 @@ struct {
 /* Scratch space, per CPU, off the 512-byte BPF stack: the two entries a
  * new flow is built in, and for `ebnet trace` the binding it would get.
  * Slot EB_SCRATCH_RECLAIM: when this CPU last walked a full conntrack map
- * (`created`; see eb_ct_reclaim). Not pinned: each loaded object has its
+ * (`created`) and where its walks stopped (`bytes[1]` TCP, `bytes[0]` the
+ * other map; see eb_ct_reclaim). Not pinned: each loaded object has its
  * own. */
 #define EB_SCRATCH_RECLAIM 2
 struct {

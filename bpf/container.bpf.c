@@ -114,7 +114,7 @@ int eb_from_container(struct __sk_buff *skb)
 	struct eb_endpoint *src;
 	struct eb_config *cfg;
 	struct eb_fdb_entry *dst;
-	struct eb_mac_key mkey = {};
+	struct eb_mac_key mkey __attribute__((aligned(4))) = {}; /* see eb_mac_copy */
 	struct ethhdr *eth;
 	struct iphdr *iph;
 	__u32 ev_saddr = 0, ev_daddr = 0;

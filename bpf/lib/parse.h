@@ -47,9 +47,11 @@ static __always_inline int eb_parse_ipv4(struct eb_cursor *c, struct iphdr **iph
 
 /* MACs are compared and copied as a 4-byte and a 2-byte word, not byte by
  * byte. Every MAC the datapath touches is 2-byte aligned (Ethernet header
- * fields, struct members at even offsets); the 4-byte word may be
- * unaligned, which the verifier allows on the architectures whose JIT
- * loads it in one instruction (x86-64, arm64). */
+ * fields, struct members at even offsets); in a packet or a map value the
+ * 4-byte word may be unaligned, which the verifier allows on the
+ * architectures whose JIT loads it in one instruction (x86-64, arm64). On
+ * the stack the verifier checks alignment always: a MAC there must be
+ * 4-byte aligned (see mkey in eb_from_container). */
 static __always_inline int eb_mac_eq(const __u8 *a, const __u8 *b)
 {
 	return ((*(const __u32 *)a ^ *(const __u32 *)b) |

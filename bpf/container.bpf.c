@@ -42,7 +42,7 @@ static __always_inline int eb_flood_copy(struct __sk_buff *skb, const struct eb_
 		}
 		if (bpf_clone_redirect(skb, *ifindex, 0) == 0) {
 			copies++;
-			eb_ctr_count(*ifindex, 1, skb->len);
+			eb_ctr_count(i, 1, skb->len); /* the slot is the port's */
 		}
 	}
 	skb->cb[EB_CB_COPIES] = copies;
@@ -114,7 +114,7 @@ int eb_from_container(struct __sk_buff *skb)
 	struct eb_endpoint *src;
 	struct eb_config *cfg;
 	struct eb_fdb_entry *dst;
-	struct eb_mac_key mkey = {};
+	struct eb_mac_key mkey __attribute__((aligned(4))) = {}; /* see eb_mac_copy */
 	struct ethhdr *eth;
 	struct iphdr *iph;
 	__u32 ev_saddr = 0, ev_daddr = 0;
@@ -132,7 +132,7 @@ int eb_from_container(struct __sk_buff *skb)
 		goto out;
 	}
 
-	eb_ctr_count(skb->ifindex, 0, len);
+	eb_ctr_count(src->flood_slot, 0, len);
 	proto = eb_parse_eth(&c, &eth);
 	if (proto < 0) {
 		ret = proto;
@@ -150,7 +150,7 @@ int eb_from_container(struct __sk_buff *skb)
 			/* Back out of the port it came in on. */
 			skb->cb[EB_CB_DECISION] = ret;
 			eb_count(ret, len);
-			eb_ctr_count(skb->ifindex, 1, len);
+			eb_ctr_count(src->flood_slot, 1, len);
 			return bpf_redirect(skb->ifindex, 0);
 		}
 		goto out;
@@ -214,7 +214,7 @@ int eb_from_container(struct __sk_buff *skb)
 	}
 
 	eb_mac_copy(mkey.mac, eth->h_dest);
-	dst = bpf_map_lookup_elem(&eb_fdb, &mkey);
+	dst = bpf_map_lookup_elem(&eb_fdb_v2, &mkey);
 	if (!dst) {
 		ret = EB_DROP(EB_CNT_DROP_UNKNOWN_UNICAST);
 		goto out;
@@ -232,7 +232,7 @@ int eb_from_container(struct __sk_buff *skb)
 	skb->cb[EB_CB_TARGET] = dst->ifindex;
 	skb->cb[EB_CB_DECISION] = EB_CNT_FWD;
 	eb_count(EB_CNT_FWD, len);
-	eb_ctr_count(dst->ifindex, 1, len);
+	eb_ctr_count(dst->slot, 1, len);
 	return bpf_redirect_peer(dst->ifindex, 0);
 
 out:

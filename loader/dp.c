@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mount.h>
@@ -33,7 +34,7 @@ void eb_dp_init(struct eb_dp *dp)
 	dp->cfg = dp->endpoints = dp->ports = dp->fdb = dp->flood = dp->stats = -1;
 	dp->prog_container = dp->prog_uplink = dp->prog_xdp = -1;
 	dp->ct_tcp = dp->ct_other = dp->published = dp->netns = -1;
-	dp->ctr_stats = dp->port_stats = -1;
+	dp->ctr_slots = dp->port_stats = -1;
 	dp->upgraded = false;
 	for (int i = 0; i < EB_NSOCK_PROGS; i++)
 		dp->prog_sock[i] = -1;
@@ -52,7 +53,7 @@ void eb_dp_close(struct eb_dp *dp)
 		       &dp->flood, &dp->stats, &dp->prog_container, &dp->prog_uplink,
 		       &dp->prog_xdp,
 		       &dp->ct_tcp, &dp->ct_other, &dp->published, &dp->netns,
-		       &dp->ctr_stats, &dp->port_stats,
+		       &dp->ctr_slots, &dp->port_stats,
 		       &dp->prog_sock[0], &dp->prog_sock[1], &dp->prog_sock[2],
 		       &dp->prog_sock[3] };
 	size_t i;
@@ -227,7 +228,7 @@ static int open_maps_how(const char *net, struct eb_dp *dp, bool lenient, struct
 		{ EB_MAP_CT_OTHER, &dp->ct_other, sizeof(struct eb_ct_entry) },
 		{ EB_MAP_PUBLISHED, &dp->published, sizeof(struct eb_pub_val) },
 		{ EB_MAP_NETNS, &dp->netns, sizeof(__u32) },
-		{ EB_MAP_CTR_STATS, &dp->ctr_stats, sizeof(struct eb_ctr_counters) },
+		{ EB_MAP_CTR_STATS, &dp->ctr_slots, sizeof(struct eb_ctr_counters) },
 		{ EB_MAP_PORT_STATS, &dp->port_stats, sizeof(struct eb_counter_val) },
 	};
 	size_t i;
@@ -429,6 +430,124 @@ static int swap_links(const char *net, struct eb_err *e)
 	return err;
 }
 
+/* An upgrade from a build whose FDB was eb_fdb (MAC -> ifindex): before the
+ * new programs take over, eb_fdb_v2 gets every entry, with the port's slot
+ * from eb_ports. The old map stays pinned (the old programs still run on
+ * it) until eb_dp_retire_old_maps. Run again by an upgrade that was
+ * interrupted: entries are written with BPF_ANY, the same each time. */
+static int fill_fdb_v2(const char *net, struct eb_err *e)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	struct eb_mac_key k, next;
+	void *prev = NULL;
+	char p[PATH_MAX];
+	int old, fdb = -1, ports = -1, err = 0;
+
+	pin_path(net, EB_MAP_OLD_FDB, p, sizeof(p));
+	old = bpf_obj_get(p);
+	if (old < 0)
+		return 0; /* not from such a build */
+	if (bpf_obj_get_info_by_fd(old, &info, &len) || info.key_size != sizeof(k) ||
+	    info.value_size != sizeof(__u32))
+		goto out; /* not the map this code knows: nothing to carry over */
+	err = open_pin(net, EB_MAP_FDB, &fdb, e);
+	if (!err)
+		err = open_pin(net, EB_MAP_PORTS, &ports, e);
+	while (!err && bpf_map_get_next_key(old, prev, &next) == 0) {
+		struct eb_ifindex_key pk = {};
+		struct eb_endpoint ep;
+		struct eb_fdb_entry v = {};
+
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(old, &k, &pk.ifindex) ||
+		    bpf_map_lookup_elem(ports, &pk, &ep) || ep.flood_slot >= EB_MAX_ENDPOINTS)
+			continue; /* a port half made or half gone: `up` redoes it */
+		v.ifindex = pk.ifindex;
+		v.slot = ep.flood_slot;
+		if (bpf_map_update_elem(fdb, &k, &v, BPF_ANY) < 0) {
+			err = -errno;
+			eb_errf(e, "cannot carry the FDB over to '%s': %s", EB_MAP_FDB,
+				strerror(-err));
+		}
+	}
+out:
+	close(old);
+	if (fdb >= 0)
+		close(fdb);
+	if (ports >= 0)
+		close(ports);
+	return err;
+}
+
+int eb_dp_ctr_zero(const struct eb_dp *dp, __u32 slot)
+{
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	struct eb_ctr_counters *v;
+
+	if (slot >= EB_MAX_ENDPOINTS || dp->ctr_slots < 0 || ncpu <= 0)
+		return -EINVAL;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_update_elem(dp->ctr_slots, &slot, v, BPF_ANY) < 0)
+		err = -errno;
+	free(v);
+	return err;
+}
+
+void eb_dp_retire_old_maps(const struct eb_dp *dp, const char *net)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct eb_ctr_counters *ov = NULL, *nv = NULL;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), k, next;
+	void *prev = NULL;
+	char p[PATH_MAX];
+	int old;
+
+	pin_path(net, EB_MAP_OLD_FDB, p, sizeof(p));
+	unlink(p);
+	pin_path(net, EB_MAP_OLD_CTR_STATS, p, sizeof(p));
+	old = bpf_obj_get(p);
+	if (old < 0)
+		return;
+	/* Unpinned first: a run that stops halfway loses some counts rather
+	 * than adding them twice. */
+	unlink(p);
+	if (ncpu <= 0 || dp->ctr_slots < 0 || bpf_obj_get_info_by_fd(old, &info, &len) ||
+	    info.type != BPF_MAP_TYPE_PERCPU_HASH || info.key_size != sizeof(k) ||
+	    info.value_size != sizeof(*ov))
+		goto out;
+	ov = calloc(ncpu, sizeof(*ov));
+	nv = calloc(ncpu, sizeof(*nv));
+	if (!ov || !nv)
+		goto out;
+	while (bpf_map_get_next_key(old, prev, &next) == 0) {
+		struct eb_ifindex_key pk = { .ifindex = next };
+		struct eb_endpoint ep;
+
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(old, &k, ov) || bpf_map_lookup_elem(dp->ports, &pk, &ep) ||
+		    ep.flood_slot >= EB_MAX_ENDPOINTS ||
+		    bpf_map_lookup_elem(dp->ctr_slots, &ep.flood_slot, nv))
+			continue;
+		for (int c = 0; c < ncpu; c++) {
+			nv[c].from_packets += ov[c].from_packets;
+			nv[c].from_bytes += ov[c].from_bytes;
+			nv[c].to_packets += ov[c].to_packets;
+			nv[c].to_bytes += ov[c].to_bytes;
+		}
+		bpf_map_update_elem(dp->ctr_slots, &ep.flood_slot, nv, BPF_ANY);
+	}
+out:
+	free(ov);
+	free(nv);
+	close(old);
+}
+
 /* Arms the conntrack sweeper (bpf/gc.bpf.c) by running its start program
  * once; running it again restarts the timer. */
 static int start_gc(const char *net, struct eb_err *e)
@@ -514,6 +633,9 @@ int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz
 			goto out;
 	}
 	if (upgrade) {
+		err = fill_fdb_v2(net, e);
+		if (err)
+			goto out;
 		err = swap_links(net, e);
 		if (err)
 			goto out;

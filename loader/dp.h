@@ -22,7 +22,7 @@ enum eb_attach {
 
 struct eb_dp {
 	int cfg, endpoints, ports, fdb, flood, stats, ct_tcp, ct_other; /* map fds */
-	int published, netns, ctr_stats, port_stats;
+	int published, netns, ctr_slots, port_stats;
 	int prog_container;		   /* eb_from_container */
 	int prog_uplink;		   /* eb_from_uplink */
 	int prog_xdp;			   /* eb_xdp_uplink */
@@ -71,6 +71,12 @@ void eb_dp_open_lenient(const char *net, struct eb_dp *dp);
 /* Creates what is missing (maps, programs, pins) and opens all of it. */
 int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz, bool verbose,
 		 struct eb_err *e);
+/* Zeroes a port slot's counters in eb_ctr_slots (every CPU's). */
+int eb_dp_ctr_zero(const struct eb_dp *dp, __u32 slot);
+/* After an upgrade has given every hook the new programs: the counters of
+ * an earlier build's eb_ctr_stats are added to eb_ctr_slots, and the maps
+ * that earlier builds used (eb_fdb, eb_ctr_stats) are unpinned. */
+void eb_dp_retire_old_maps(const struct eb_dp *dp, const char *net);
 /* Attaches eb_from_container to ifindex's TC ingress. *clsact tells (and
  * on EB_ATTACH_AUTO, returns) which hook was used. */
 int eb_dp_attach(const struct eb_dp *dp, const char *net, int ifindex, const char *ifname,

@@ -256,12 +256,8 @@ static int ctr_teardown(struct eb_ctx *c, struct eb_endpoint *ep, bool keep_reco
 	 * same name later starts clean). */
 	if (!keep_record)
 		eb_unpublish_container(&c->dp, ep->ip);
-	if (ep->ifindex) {
-		__u32 k = ep->ifindex;
-
+	if (ep->ifindex)
 		eb_ct_forget(&c->dp, 0, 0, 0, ep->ifindex);
-		bpf_map_delete_elem(c->dp.ctr_stats, &k);
-	}
 	netns_forget(c, ep->name);
 	eb_dp_detach(c->net, ep->host_dev);
 	if (eb_nl_link_get(&c->nl, ep->host_dev, &l) == 0) {
@@ -281,6 +277,8 @@ static int ctr_teardown(struct eb_ctx *c, struct eb_endpoint *ep, bool keep_reco
 	    cur == ep->ifindex && cur) {
 		cur = 0;
 		bpf_map_update_elem(c->dp.flood, &slot, &cur, BPF_ANY);
+		/* Its counters go with it (the slot is its, as the check says). */
+		eb_dp_ctr_zero(&c->dp, slot);
 	}
 	err = eb_netns_delete(ep->name);
 	if (err) {
@@ -394,8 +392,11 @@ static int ctr_prepare(struct eb_ctx *c, struct eb_endpoint *ep)
 		goto out;
 	memcpy(mk.mac, ep->mac, 6);
 	fdb.ifindex = ep->ifindex;
+	fdb.slot = slot;
 	uslot = slot;
-	if (bpf_map_update_elem(c->dp.fdb, &mk, &fdb, BPF_ANY) < 0 ||
+	/* A new container's counters start at 0, whoever had the slot. */
+	if (eb_dp_ctr_zero(&c->dp, uslot) < 0 ||
+	    bpf_map_update_elem(c->dp.fdb, &mk, &fdb, BPF_ANY) < 0 ||
 	    bpf_map_update_elem(c->dp.flood, &uslot, &ep->ifindex, BPF_ANY) < 0) {
 		err = -errno;
 		eb_errf(c->e, "cannot write the FDB of container '%s': %s", ep->name,
@@ -1082,6 +1083,9 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 					    EB_ATTACH_CLSACT, &cls, &made, e);
 		}
 		e->msg[0] = 0;
+		/* Every hook runs the new programs: the maps of earlier
+		 * builds can go. */
+		eb_dp_retire_old_maps(&c.dp, c.net);
 	}
 	err = ensure_uplink(&c);
 	if (err)

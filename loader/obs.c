@@ -124,11 +124,11 @@ int eb_stats_read(const char *net, struct eb_stats_snap *s, struct eb_err *e)
 	}
 	for (int i = 0; i < info->nctr; i++) {
 		struct eb_ctr_stat *st = &s->ctr[s->nctr++];
-		__u32 k = info->ctr[i].ifindex;
+		__u32 slot = info->ctr[i].flood_slot;
 
 		snprintf(st->name, sizeof(st->name), "%s", info->ctr[i].name);
-		st->ifindex = k;
-		if (!k || bpf_map_lookup_elem(fd, &k, cc))
+		st->ifindex = info->ctr[i].ifindex;
+		if (!st->ifindex || slot >= EB_MAX_ENDPOINTS || bpf_map_lookup_elem(fd, &slot, cc))
 			continue;
 		for (int c = 0; c < ncpu; c++) {
 			st->c.from_packets += cc[c].from_packets;

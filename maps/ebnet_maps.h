@@ -21,7 +21,7 @@
 #define EB_MAP_CONFIG	 "eb_config"
 #define EB_MAP_ENDPOINTS "eb_endpoints"
 #define EB_MAP_PORTS	 "eb_ports"
-#define EB_MAP_FDB	 "eb_fdb"
+#define EB_MAP_FDB	 "eb_fdb_v2"
 #define EB_MAP_FLOOD	 "eb_flood"
 #define EB_MAP_STATS	 "eb_stats"
 #define EB_MAP_CT_TCP	 "eb_ct_tcp"
@@ -29,12 +29,18 @@
 #define EB_MAP_PUBLISHED "eb_published"
 #define EB_MAP_SOCK_REV	 "eb_sock_rev"
 #define EB_MAP_NETNS	 "eb_netns"
-#define EB_MAP_CTR_STATS "eb_ctr_stats"
+#define EB_MAP_CTR_STATS "eb_ctr_slots"
 #define EB_MAP_PORT_STATS "eb_port_stats"
 #define EB_MAP_EVENTS	 "eb_events"
 #define EB_MAP_MONITOR	 "eb_monitor"
 #define EB_MAP_BUILD	 "eb_build"
 #define EB_MAP_FRAGS	 "eb_frags"
+
+/* Maps of earlier builds, of another layout. `ebnet up` carries what they
+ * hold over to the maps that replaced them when it upgrades a network, then
+ * removes them. */
+#define EB_MAP_OLD_FDB	     "eb_fdb"	    /* MAC -> {ifindex}; now eb_fdb_v2 */
+#define EB_MAP_OLD_CTR_STATS "eb_ctr_stats" /* per-CPU hash by ifindex; now eb_ctr_slots */
 
 #define EB_PIN_ROOT	 "/sys/fs/bpf/ebnet"
 
@@ -85,7 +91,7 @@ struct eb_endpoint {
 	__u32 ifindex;	    /* host-side veth; 0 while being created */
 	__u8 mac[6];	    /* container eth0 */
 	__u8 host_mac[6];   /* host-side veth: the gateway's MAC for this port */
-	__u32 flood_slot;   /* index in eb_flood */
+	__u32 flood_slot;   /* index in eb_flood and eb_ctr_slots */
 	__u32 flags;	    /* EB_EP_* */
 	char name[EB_NAME_LEN];
 	char host_dev[EB_IFNAME_LEN];
@@ -103,8 +109,9 @@ struct eb_ifindex_key {
 	__u32 ifindex;
 };
 
-/* eb_fdb: container MAC -> host-side port. The bridge's forwarding database,
- * static: written by `ebnet up` with the endpoint, never learned. */
+/* eb_fdb_v2: container MAC -> host-side port and its slot. The bridge's
+ * forwarding database, static: written by `ebnet up` with the endpoint,
+ * never learned. (eb_fdb, of earlier builds, held the ifindex only.) */
 struct eb_mac_key {
 	__u8 mac[6];
 	__u8 pad[2];
@@ -113,7 +120,9 @@ _Static_assert(sizeof(struct eb_mac_key) == 8, "eb_mac_key layout");
 
 struct eb_fdb_entry {
 	__u32 ifindex; /* host-side veth of the container that owns the MAC */
+	__u32 slot;    /* its endpoint's flood_slot: its index in eb_ctr_slots */
 };
+_Static_assert(sizeof(struct eb_fdb_entry) == 8, "eb_fdb_entry layout");
 
 /* eb_flood: slot -> host-side ifindex (0: free). Broadcast and multicast
  * are copied to every port listed here but the one they came from. */
@@ -292,9 +301,13 @@ struct eb_sock_rev_val {
 #define EB_NS_HOST	1 /* where ebnet runs: reaches published ports at 127.0.0.1 too */
 #define EB_NS_CONTAINER 2
 
-/* eb_ctr_stats: host-side ifindex -> a container's traffic, per CPU.
- * "from" is what the container sent, "to" what was delivered to it by the
- * datapath. Entries are made by the datapath, removed by `ebnet rm`. */
+/* eb_ctr_slots: a port's slot (its endpoint's flood_slot) -> a container's
+ * traffic, per CPU. A per-CPU array, so that the datapath's access is an
+ * inlined array index rather than a hash lookup. "from" is what the
+ * container sent, "to" what was delivered to it by the datapath. `ebnet up`
+ * zeroes a slot when it gives it to a container, `ebnet rm` when the
+ * container goes. (eb_ctr_stats, of earlier builds, was a per-CPU hash
+ * keyed by the host-side ifindex.) */
 struct eb_ctr_counters {
 	__u64 from_packets;
 	__u64 from_bytes;

@@ -19,20 +19,18 @@ static __always_inline void eb_count(__u32 idx, __u32 bytes)
 	}
 }
 
-/* A container's traffic: dir 0 from it, 1 to it. */
-static __always_inline void eb_ctr_count(__u32 ifindex, int dir, __u32 bytes)
+/* A container's traffic, by its port's slot (struct eb_endpoint's
+ * flood_slot, struct eb_fdb_entry's slot): dir 0 from it, 1 to it. An
+ * array index, inlined by the verifier: no hash, no insert. */
+static __always_inline void eb_ctr_count(__u32 slot, int dir, __u32 bytes)
 {
-	struct eb_ctr_counters *v, zero = {};
+	struct eb_ctr_counters *v;
 
 	if (eb_trace_mode)
 		return;
-	v = bpf_map_lookup_elem(&eb_ctr_stats, &ifindex);
-	if (!v) {
-		bpf_map_update_elem(&eb_ctr_stats, &ifindex, &zero, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&eb_ctr_stats, &ifindex);
-		if (!v)
-			return;
-	}
+	v = bpf_map_lookup_elem(&eb_ctr_slots, &slot);
+	if (!v)
+		return;
 	if (dir) {
 		v->to_packets++;
 		v->to_bytes += bytes;

@@ -41,7 +41,8 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } eb_ports SEC(".maps");
 
-/* container MAC -> host-side port (static FDB); written by ebnet up/rm. */
+/* container MAC -> host-side port and slot (static FDB); written by ebnet
+ * up/rm. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, EB_MAX_ENDPOINTS);
@@ -49,7 +50,7 @@ struct {
 	__type(value, struct eb_fdb_entry);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} eb_fdb SEC(".maps");
+} eb_fdb_v2 SEC(".maps");
 
 /* flood slot -> host-side ifindex (0 = free); written by ebnet up/rm. */
 struct {
@@ -118,14 +119,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } eb_netns SEC(".maps");
 
-/* host-side ifindex -> container traffic, per CPU; written by the datapath. */
+/* port slot -> container traffic, per CPU; written by the datapath. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, EB_MAX_ENDPOINTS);
 	__type(key, __u32);
 	__type(value, struct eb_ctr_counters);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} eb_ctr_stats SEC(".maps");
+} eb_ctr_slots SEC(".maps");
 
 /* published port -> traffic from outside, per CPU; written by the datapath. */
 struct {

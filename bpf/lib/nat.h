@@ -136,7 +136,7 @@ static __always_inline int eb_deliver(struct __sk_buff *skb, __u32 ifindex)
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
 	bpf_skb_change_type(skb, PACKET_HOST);
 	skb->cb[EB_CB_TARGET] = ifindex;
-	eb_ctr_count(ifindex, 1, skb->len);
+	eb_ctr_count(ep->flood_slot, 1, skb->len);
 	return bpf_redirect_peer(ifindex, 0);
 }
 

@@ -111,8 +111,8 @@ check_nomatch "rm: c is gone from eb_endpoints" \
 check_nomatch "rm: c is gone from eb_ports" \
 	"$(in_host bpftool map dump pinned "$EB_PIN_ROOT/$NET/eb_ports")" "\"$C\""
 mac_json=$(python3 -c 'import sys; print(",".join(str(int(x, 16)) for x in sys.argv[1].split(":")))' "$CMAC")
-check_nomatch "rm: c's MAC is gone from eb_fdb" \
-	"$(in_host bpftool -j map dump pinned "$EB_PIN_ROOT/$NET/eb_fdb" | tr -d ' \n')" \
+check_nomatch "rm: c's MAC is gone from eb_fdb_v2" \
+	"$(in_host bpftool -j map dump pinned "$EB_PIN_ROOT/$NET/eb_fdb_v2" | tr -d ' \n')" \
 	"\"mac\":\[$mac_json\]"
 check_fails "rm: ping a -> c fails" in_ctr a ping -c1 -W1 $SUB.50
 check "rm: a and b still talk" in_ctr a ping -c1 -W2 "$IPB"

@@ -76,7 +76,7 @@ count_entries() { in_host bpftool -j map dump pinned "$EB_PIN_ROOT/$NET/$1" | py
 check_eq "eb_published holds 20 entries" "$(count_entries eb_published)" 20
 check_eq "eb_endpoints holds 11 entries" "$(count_entries eb_endpoints)" 11
 check_eq "eb_ports holds 11 entries" "$(count_entries eb_ports)" 11
-check_eq "eb_fdb holds 11 entries" "$(count_entries eb_fdb)" 11
+check_eq "eb_fdb_v2 holds 11 entries" "$(count_entries eb_fdb_v2)" 11
 check_eq "eb_flood lists 11 ports, each once" "$(in_host bpftool -j map dump pinned "$EB_PIN_ROOT/$NET/eb_flood" |
 	python3 -c '
 import json, sys
@@ -136,7 +136,7 @@ want = sorted(sys.argv[1:])
 print("ok" if got == want else "got %s" % got)' "$W" $(for i in 5 6 7 8 9; do ctr c$i; done) \
 	$(for i in 0 1 2 3 4; do ctr d$i; done))" ok
 check_eq "no namespace of a removed container left" "$(for i in 0 1 2 3 4; do netns_list | grep -x "$(ctr c$i)"; done)" ""
-for m in eb_endpoints eb_ports eb_fdb; do
+for m in eb_endpoints eb_ports eb_fdb_v2; do
 	check_eq "$m holds 11 entries" "$(count_entries $m)" 11
 done
 for i in 0 4; do

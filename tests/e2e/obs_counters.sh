@@ -83,16 +83,16 @@ same_as_bpftool() {
 		sleep 0.5
 	done
 	s="$(stats_ctr "$T/sb" "$A") $(stats_ctr "$T/sb" "$B") $(sval "$T/sb" counter forward) $(sval "$T/sb" counter forward bytes)"
-	check_eq "bpftool map dump eb_ctr_stats (a, b) and eb_stats (forward), summed over CPUs, = ebnet stats --json" \
+	check_eq "bpftool map dump eb_ctr_slots (a, b) and eb_stats (forward), summed over CPUs, = ebnet stats --json" \
 		"$b1" "$s"
 }
 same_as_bpftool
-check_match "bpftool dump of eb_ctr_stats has field names (BTF)" "$(map_dump eb_ctr_stats)" \
+check_match "bpftool dump of eb_ctr_slots has field names (BTF)" "$(map_dump eb_ctr_slots)" \
 	'"from_packets":'
-PERCPU=$(map_dump eb_ctr_stats | python3 -c '
+PERCPU=$(map_dump eb_ctr_slots | python3 -c '
 import json, sys
 print(max(len(e.get("formatted", e)["values"]) for e in json.load(sys.stdin)))')
-note "eb_ctr_stats has $PERCPU per-CPU values per entry"
+note "eb_ctr_slots has $PERCPU per-CPU values per entry"
 check_eq "bystander c: bpftool and stats --json agree on its to_packets" \
 	"$(bpf_ctr "$IFC" | awk '{print $3}')" "$(stats_ctr "$T/sb" "$C" | awk '{print $3}')"
 
@@ -165,6 +165,47 @@ for l in open(sys.argv[1]):
 note "forward pps under --watch 1 while a pings b 10 times a second: $(echo $RATES)"
 check_match "stats --watch --json: forward pps near 20 (10 requests + 10 replies a second)" \
 	"$RATES" '^(1[5-9]|2[0-5])\.[0-9]$'
+
+# ---- a removed container's counters go with it ----
+# Counters live in eb_ctr_slots under the port's slot; a slot is given again
+# to the next container, which must not inherit them.
+SLOTC=$(map_dump eb_ports | python3 -c '
+import json, sys
+for e in json.load(sys.stdin):
+    e = e.get("formatted", e)
+    if e["key"]["ifindex"] == int(sys.argv[1]):
+        print(e["value"]["flood_slot"])' "$IFC")
+check "c pings a $N times" in_ctr c ping -c $N -i 0.05 -W 2 "$IPA"
+check_ge "c's counters moved (from_packets >= $N)" "$(bpf_ctr "$IFC" | awk '{print $1}')" $N
+check "rm c" eb rm --net "$NET" "$C"
+slot_sum() { map_dump eb_ctr_slots | python3 -c '
+import json, sys
+t = 0
+for e in json.load(sys.stdin):
+    e = e.get("formatted", e)
+    if e["key"] == int(sys.argv[1]):
+        t += sum(sum(v["value"].values()) for v in e["values"])
+print(t)' "$1"; }
+check_eq "after rm, c's slot $SLOTC in eb_ctr_slots is zero on every CPU" "$(slot_sum "$SLOTC")" 0
+D=$(ctr d)
+check "up d (takes the free slot)" eb up --net "$NET" "$D"
+no_ipv6 d
+IFD=$(ls_field d host_ifindex)
+SLOTD=$(map_dump eb_ports | python3 -c '
+import json, sys
+for e in json.load(sys.stdin):
+    e = e.get("formatted", e)
+    if e["key"]["ifindex"] == int(sys.argv[1]):
+        print(e["value"]["flood_slot"])' "$IFD")
+check_eq "d has c's old slot" "$SLOTD" "$SLOTC"
+snap "$T/d0"
+check_le() { if [ "$2" -le "$3" ]; then ok "$1"; else not_ok "$1" "$2 > $3"; fi; }
+check_le "stats --json: d did not inherit c's counters (from_packets < $N)" \
+	"$(sval "$T/d0" ctr "$D" from_packets)" $((N - 1))
+check "d pings a" in_ctr d ping -c 1 -W 2 "$IPA"
+snap "$T/d1"
+check_ge "stats --json: d's own traffic is counted (to_packets >= 1)" \
+	"$(sval "$T/d1" ctr "$D" to_packets)" 1
 
 check "down" eb down --net "$NET"
 finish

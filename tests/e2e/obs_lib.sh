@@ -139,9 +139,19 @@ PY
 map_dump() { in_host bpftool -j map dump pinned "$EB_PIN_ROOT/$NET/$1"; }
 
 # bpf_ctr IFINDEX: "from_packets from_bytes to_packets to_bytes" of one
-# container's eb_ctr_stats entry, summed over CPUs (bpftool).
+# container's eb_ctr_slots entry, summed over CPUs (bpftool): its slot is the
+# flood_slot of its eb_ports record (key: the host-side ifindex).
 bpf_ctr() {
-	map_dump eb_ctr_stats | python3 -c '
+	local slot
+	slot=$(map_dump eb_ports | python3 -c '
+import json, sys
+for e in json.load(sys.stdin):
+    e = e.get("formatted", e)
+    if e["key"]["ifindex"] == int(sys.argv[1]):
+        print(e["value"]["flood_slot"])
+' "$1")
+	[ -n "$slot" ] || return 1
+	map_dump eb_ctr_slots | python3 -c '
 import json, sys
 key = int(sys.argv[1])
 tot = dict(from_packets=0, from_bytes=0, to_packets=0, to_bytes=0)
@@ -153,7 +163,7 @@ for e in json.load(sys.stdin):
         for k in tot:
             tot[k] += v["value"][k]
 print(tot["from_packets"], tot["from_bytes"], tot["to_packets"], tot["to_bytes"])
-' "$1"
+' "$slot"
 }
 
 # stats_ctr FILE NAME: the same four numbers, from an `ebnet stats --json`.

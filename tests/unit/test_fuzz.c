@@ -221,7 +221,7 @@ static void put_ep(const char *addr, int ifindex, const uint8_t *mac, const uint
 	struct eb_ip_key ik = {.addr = ip(addr)};
 	struct eb_ifindex_key pk = {.ifindex = ifindex};
 	struct eb_mac_key mk = {};
-	struct eb_fdb_entry fe = {.ifindex = ifindex};
+	struct eb_fdb_entry fe = {.ifindex = ifindex, .slot = slot};
 	uint32_t ifi = ifindex;
 
 	ep.ip = ip(addr);
@@ -291,7 +291,7 @@ static int fx_open(void)
 	fx.cfg = bpf_map__fd(fx.c->maps.eb_config);
 	fx.eps = bpf_map__fd(fx.c->maps.eb_endpoints);
 	fx.ports = bpf_map__fd(fx.c->maps.eb_ports);
-	fx.fdb = bpf_map__fd(fx.c->maps.eb_fdb);
+	fx.fdb = bpf_map__fd(fx.c->maps.eb_fdb_v2);
 	fx.flood = bpf_map__fd(fx.c->maps.eb_flood);
 	fx.stats = bpf_map__fd(fx.c->maps.eb_stats);
 	fx.ct_tcp = bpf_map__fd(fx.c->maps.eb_ct_tcp);

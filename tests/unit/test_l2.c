@@ -188,6 +188,23 @@ static __u64 counter(__u32 idx)
 	return sum;
 }
 
+/* A port slot's counters in eb_ctr_slots, summed over all CPUs. */
+static struct eb_ctr_counters ctr_slot(__u32 slot)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct eb_ctr_counters *v = calloc(ncpu, sizeof(*v)), sum = {};
+
+	if (v && bpf_map_lookup_elem(bpf_map__fd(skel->maps.eb_ctr_slots), &slot, v) == 0)
+		for (int i = 0; i < ncpu; i++) {
+			sum.from_packets += v[i].from_packets;
+			sum.from_bytes += v[i].from_bytes;
+			sum.to_packets += v[i].to_packets;
+			sum.to_bytes += v[i].to_bytes;
+		}
+	free(v);
+	return sum;
+}
+
 /* ---- setup ---- */
 
 static int make_ports(void)
@@ -238,7 +255,7 @@ static int seed_maps(void)
 		struct eb_ip_key k = {};
 		struct eb_ifindex_key pk = {};
 		struct eb_mac_key mk = {};
-		struct eb_fdb_entry fdb = { .ifindex = ifidx[i] };
+		struct eb_fdb_entry fdb = { .ifindex = ifidx[i], .slot = i };
 		char a[16];
 
 		snprintf(a, sizeof(a), "10.77.0.%d", i + 2);
@@ -255,7 +272,7 @@ static int seed_maps(void)
 		memcpy(mk.mac, ep->mac, 6);
 		if (bpf_map_update_elem(bpf_map__fd(skel->maps.eb_endpoints), &k, ep, BPF_ANY) ||
 		    bpf_map_update_elem(bpf_map__fd(skel->maps.eb_ports), &pk, ep, BPF_ANY) ||
-		    bpf_map_update_elem(bpf_map__fd(skel->maps.eb_fdb), &mk, &fdb, BPF_ANY))
+		    bpf_map_update_elem(bpf_map__fd(skel->maps.eb_fdb_v2), &mk, &fdb, BPF_ANY))
 			return -1;
 	}
 	/* Not ready: in eb_endpoints only, as `ebnet up` leaves it halfway. */
@@ -492,7 +509,8 @@ static void test_unicast(void)
 {
 	unsigned char f[128];
 	struct result r;
-	__u64 before = counter(EB_CNT_FWD);
+	__u64 before = counter(EB_CNT_FWD), rx = counter(EB_CNT_RX);
+	struct eb_ctr_counters c0 = ctr_slot(0), c1 = ctr_slot(1), c2 = ctr_slot(2), x;
 	int n = udp_frame(f, eps[1].mac, eps[0].mac, eps[0].ip, eps[1].ip, "to c1");
 
 	prog_run(ifidx[0], f, n, &r);
@@ -501,6 +519,18 @@ static void test_unicast(void)
 	ASSERT_EQ(r.decision, EB_CNT_FWD, "unicast to c1: decision EB_CNT_FWD");
 	ASSERT_EQ(r.target, ifidx[1], "unicast to c1: target is c1's port");
 	ASSERT_EQ(counter(EB_CNT_FWD), before + 1, "unicast to c1: counted");
+	ASSERT_EQ(counter(EB_CNT_RX), rx + 1, "unicast to c1: rx counted");
+	x = ctr_slot(0);
+	ASSERT_EQ(x.from_packets, c0.from_packets + 1, "unicast to c1: c0's slot, from_packets + 1");
+	ASSERT_EQ(x.from_bytes, c0.from_bytes + n, "unicast to c1: c0's slot, from_bytes + the frame");
+	ASSERT_EQ(x.to_packets, c0.to_packets, "unicast to c1: c0's slot, to_packets unchanged");
+	x = ctr_slot(1);
+	ASSERT_EQ(x.to_packets, c1.to_packets + 1, "unicast to c1: c1's slot (from the FDB), to_packets + 1");
+	ASSERT_EQ(x.to_bytes, c1.to_bytes + n, "unicast to c1: c1's slot, to_bytes + the frame");
+	ASSERT_EQ(x.from_packets, c1.from_packets, "unicast to c1: c1's slot, from_packets unchanged");
+	x = ctr_slot(2);
+	ASSERT_EQ(x.to_packets + x.from_packets, c2.to_packets + c2.from_packets,
+		  "unicast to c1: the bystander c2's slot unchanged");
 	check_ipv4_intact("unicast to c1", &r, f, n);
 
 	n = udp_frame(f, eps[0].mac, eps[2].mac, eps[2].ip, eps[0].ip, "to c0");

@@ -182,7 +182,7 @@ static __always_inline int eb_xdp_deliver(struct xdp_md *ctx, __u32 ifindex, __u
 		return -1;
 	__builtin_memcpy(eth->h_dest, ep->mac, 6);
 	__builtin_memcpy(eth->h_source, ep->host_mac, 6);
-	eb_ctr_count(ifindex, 1, len);
+	eb_ctr_count(ep->flood_slot, 1, len);
 	return bpf_redirect(ifindex, 0);
 }
 

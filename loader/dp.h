@@ -13,7 +13,10 @@
 #include "util.h"
 
 enum eb_attach {
-	EB_ATTACH_AUTO = 0, /* tcx where the kernel has it, clsact otherwise */
+	/* eb_dp_attach*(): tcx where the kernel has it, clsact otherwise. As
+	 * `ebnet up --attach auto`, the default: the uplink so, container
+	 * ports with clsact (net.c, ports_attach()). */
+	EB_ATTACH_AUTO = 0,
 	EB_ATTACH_TCX,
 	EB_ATTACH_CLSACT,
 };

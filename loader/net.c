@@ -163,7 +163,8 @@ struct eb_ctx {
 	struct eb_endpoint *eps; /* records, loaded once */
 	int neps;
 	unsigned char slot_used[EB_MAX_ENDPOINTS];
-	enum eb_attach attach;
+	enum eb_attach port_attach;   /* container ports: see ports_attach() */
+	enum eb_attach uplink_attach; /* the uplink */
 	struct eb_err *e;
 };
 
@@ -333,7 +334,7 @@ static int alloc_slot(struct eb_ctx *c)
  * and map entries. ctr_finish() attaches the program and brings it up;
  * between the two. (Attaching many ports from threads was tried: tcx
  * attaches wait for an RCU grace period under RTNL, so the waits do not
- * overlap; clsact is the fast way, see README.) */
+ * overlap; that is why ports use clsact by default, see ports_attach().) */
 static int ctr_prepare(struct eb_ctx *c, struct eb_endpoint *ep)
 {
 	struct eb_nl cnl = { 0 };
@@ -435,8 +436,8 @@ static int ctr_finish(struct eb_ctx *c, struct eb_endpoint *ep, int attached)
 	TRY(eb_nl_open_in(&cnl, nsfd), "cannot talk to namespace '%s': %s", ep->name,
 	    strerror(-err));
 	if (attached < 0) {
-		err = eb_dp_attach(&c->dp, c->net, ep->ifindex, ep->host_dev, c->attach, &clsact,
-				   c->e);
+		err = eb_dp_attach(&c->dp, c->net, ep->ifindex, ep->host_dev, c->port_attach,
+				   &clsact, c->e);
 		if (err)
 			goto out;
 	}
@@ -601,8 +602,8 @@ static int ensure_uplink(struct eb_ctx *c)
 			c->net, c->cfg.uplink_ifindex, c->net);
 		return err;
 	}
-	err = eb_dp_attach_uplink(&c->dp, c->net, l.ifindex, l.name, c->attach, &clsact, &made,
-				  c->e);
+	err = eb_dp_attach_uplink(&c->dp, c->net, l.ifindex, l.name, c->uplink_attach, &clsact,
+				  &made, c->e);
 	if (err)
 		return err;
 	c->cfg.flags &= ~EB_CFG_UPLINK_CLSACT;
@@ -727,6 +728,28 @@ static bool ip_taken(uint32_t a, void *p)
 		if (t->extra[i] == a)
 			return true;
 	return false;
+}
+
+/*
+ * How container ports get their program. A port is a host-side veth that
+ * ebnet creates and owns alone, so the hook needs no sharing: by default it
+ * gets a clsact qdisc and a direct-action bpf filter. tcx would wait for an
+ * RCU grace period under the rtnl lock on every attach (tcx_entry_sync(),
+ * 10-15 ms each on our 2-vCPU VM, and they cannot overlap): `ebnet up` of
+ * 100 containers took ~1.5 s with tcx against ~0.3 s with clsact, and the
+ * `ip` script baseline ~1.15 s (docs/BENCHMARKS.md, containers_100). The
+ * uplink, a device the host's other tools share, keeps tcx where the kernel
+ * has it (uplink_attach). --attach tcx (EBNET_ATTACH=tcx) still forces tcx
+ * on ports, --attach clsact forces clsact everywhere; a network made with
+ * either remembers it (EB_CFG_TCX, EB_CFG_CLSACT) for containers added
+ * later. Every port records its own mode (EB_EP_CLSACT), so a network may
+ * hold both: upgrade, repair and removal go by that record.
+ */
+static enum eb_attach ports_attach(enum eb_attach asked, __u32 cfg_flags)
+{
+	if (asked != EB_ATTACH_AUTO)
+		return asked;
+	return (cfg_flags & EB_CFG_TCX) ? EB_ATTACH_TCX : EB_ATTACH_CLSACT;
 }
 
 /* Everything about the request is checked before anything is changed. */
@@ -924,6 +947,8 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 		}
 		if (o->attach == EB_ATTACH_CLSACT)
 			cfg.flags |= EB_CFG_CLSACT;
+		else if (o->attach == EB_ATTACH_TCX)
+			cfg.flags |= EB_CFG_TCX;
 		err = choose_nat_range(o, &cfg, e);
 		if (err)
 			goto out;
@@ -954,9 +979,11 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 			goto out;
 		}
 	}
-	c.attach = o->attach != EB_ATTACH_AUTO	    ? o->attach
-		   : (c.cfg.flags & EB_CFG_CLSACT) ? EB_ATTACH_CLSACT
-						    : EB_ATTACH_AUTO;
+	c.port_attach = ports_attach(o->attach, c.cfg.flags);
+	c.uplink_attach = o->attach != EB_ATTACH_AUTO	   ? o->attach
+			  : (c.cfg.flags & EB_CFG_CLSACT) ? EB_ATTACH_CLSACT
+			  : (c.cfg.flags & EB_CFG_TCX)	   ? EB_ATTACH_TCX
+							   : EB_ATTACH_AUTO;
 	if (c.dp.upgraded) {
 		/* tcx and cgroup links were swapped; clsact filters are
 		 * replaced in place (BPF_TC_F_REPLACE), port by port. */
@@ -1258,6 +1285,11 @@ int eb_net_info(const char *net, struct eb_net_info *info, struct eb_err *e)
 	}
 	qsort(info->ctr, info->nctr, sizeof(info->ctr[0]), cmp_ep);
 	eb_dp_close(&dp);
+	/* The uplink's hook may differ from the ports' (see ports_attach). */
+	if (info->cfg.flags & EB_CFG_UPLINK_CLSACT)
+		snprintf(info->uplink_attach, sizeof(info->uplink_attach), "clsact");
+	else if (eb_dp_uplink_attached(net))
+		snprintf(info->uplink_attach, sizeof(info->uplink_attach), "tcx");
 	if (info->cfg.uplink_ifindex && eb_nl_open(&nl) == 0) {
 		if (eb_nl_link_get_index(&nl, info->cfg.uplink_ifindex, &l) == 0)
 			snprintf(info->uplink, sizeof(info->uplink), "%s", l.name);

@@ -68,9 +68,10 @@ struct eb_config {
 };
 _Static_assert(sizeof(struct eb_config) == 68, "eb_config layout");
 
-#define EB_CFG_CLSACT	      (1U << 0) /* attach with clsact, not tcx */
+#define EB_CFG_CLSACT	      (1U << 0) /* made with --attach clsact: clsact everywhere */
 #define EB_CFG_UPLINK_CLSACT  (1U << 1) /* eb_from_uplink attached with clsact */
 #define EB_CFG_UPLINK_QDISC   (1U << 2) /* ...on a clsact qdisc that ebnet added */
+#define EB_CFG_TCX	      (1U << 3) /* made with --attach tcx: tcx on container ports too */
 
 /* One container's port. The same record is stored under two keys:
  * eb_endpoints: container IPv4 -> endpoint (ARP answers, `ebnet ls`)

@@ -241,56 +241,149 @@ static void netns_forget(struct eb_ctx *c, const char *name)
 	close(fd);
 }
 
-/* Removes everything of a container but, when keep_record, its record. */
-static int ctr_teardown(struct eb_ctx *c, struct eb_endpoint *ep, bool keep_record)
+/*
+ * Removing containers, in three steps so that many of them share one
+ * device deletion: deleting a veth pair waits for RCU grace periods under
+ * the rtnl lock, ~30 ms a pair here, and one RTM_DELLINK of a device group
+ * pays them once for the whole batch (`ebnet down` of 100 containers: ~3 s
+ * one by one). With maps false (`down`: the maps go with the pins right
+ * after), the map entries are left as they are.
+ */
+static void ctr_unhook(struct eb_ctx *c, struct eb_endpoint *ep, bool keep_record, bool maps)
+{
+	/* Its published ports and flows go first: nothing reaches a port
+	 * that is going away, and no flow outlives it (a container of the
+	 * same name later starts clean). */
+	if (maps) {
+		if (!keep_record)
+			eb_unpublish_container(&c->dp, ep->ip);
+		if (ep->ifindex) {
+			__u32 k = ep->ifindex;
+
+			eb_ct_forget(&c->dp, 0, 0, 0, ep->ifindex);
+			bpf_map_delete_elem(c->dp.ctr_stats, &k);
+		}
+		netns_forget(c, ep->name);
+	}
+	eb_dp_detach(c->net, ep->host_dev);
+}
+
+/* A group that no device of this namespace is in. */
+static int free_group(struct eb_ctx *c, __u32 *group)
+{
+	for (int tries = 0; tries < 8; tries++) {
+		__u32 g = 0;
+		int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0)
+			return -errno;
+		if (read(fd, &g, sizeof(g)) != sizeof(g)) {
+			close(fd);
+			return -EIO;
+		}
+		close(fd);
+		g |= 0x40000000; /* far from the small numbers people give groups */
+		g &= 0x7fffffff;
+		if (eb_nl_group_used(&c->nl, g) == 0) {
+			*group = g;
+			return 0;
+		}
+	}
+	return -EBUSY;
+}
+
+/* Deletes the host-side devices of eps (and so their peers): in one batch
+ * when there are several, through a device group of their own. */
+static int ctrs_del_devices(struct eb_ctx *c, struct eb_endpoint **eps, int n)
+{
+	int *idx = calloc(n > 0 ? (size_t)n : 1, sizeof(*idx)), m = 0, err = 0, i;
+	struct eb_link l;
+	__u32 group = 0;
+
+	if (!idx)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		idx[i] = eb_nl_link_get(&c->nl, eps[i]->host_dev, &l) == 0 ? (m++, l.ifindex) : 0;
+	if (m > 1 && free_group(c, &group) == 0) {
+		bool grouped = true;
+
+		for (i = 0; i < n && grouped; i++)
+			if (idx[i] && eb_nl_link_set_group(&c->nl, idx[i], group))
+				grouped = false;
+		/* A refusal leaves the rest to the one-by-one pass below. */
+		if (grouped)
+			eb_nl_group_del(&c->nl, group);
+	}
+	/* One by one: a single device, or what the batch left. */
+	for (i = 0; i < n; i++) {
+		if (!idx[i] || eb_nl_link_get(&c->nl, eps[i]->host_dev, &l))
+			continue;
+		err = eb_nl_link_del(&c->nl, l.ifindex);
+		if (err && err != -ENODEV) {
+			eb_errf(c->e, "cannot delete device '%s' of container '%s': %s",
+				eps[i]->host_dev, eps[i]->name, strerror(-err));
+			break;
+		}
+		err = 0;
+	}
+	free(idx);
+	return err;
+}
+
+static int ctr_remove_rest(struct eb_ctx *c, struct eb_endpoint *ep, bool keep_record, bool maps)
 {
 	struct eb_mac_key mk = {};
 	struct eb_ifindex_key pk = { .ifindex = ep->ifindex };
 	struct eb_ip_key k = { .addr = ep->ip };
 	struct eb_fdb_entry fdb;
-	struct eb_link l;
 	__u32 slot = ep->flood_slot, cur;
 	int err;
 
-	/* Its published ports and flows go first: nothing reaches a port
-	 * that is going away, and no flow outlives it (a container of the
-	 * same name later starts clean). */
-	if (!keep_record)
-		eb_unpublish_container(&c->dp, ep->ip);
-	if (ep->ifindex) {
-		__u32 k = ep->ifindex;
-
-		eb_ct_forget(&c->dp, 0, 0, 0, ep->ifindex);
-		bpf_map_delete_elem(c->dp.ctr_stats, &k);
-	}
-	netns_forget(c, ep->name);
-	eb_dp_detach(c->net, ep->host_dev);
-	if (eb_nl_link_get(&c->nl, ep->host_dev, &l) == 0) {
-		err = eb_nl_link_del(&c->nl, l.ifindex);
-		if (err && err != -ENODEV) {
-			eb_errf(c->e, "cannot delete device '%s' of container '%s': %s",
-				ep->host_dev, ep->name, strerror(-err));
-			return err;
+	if (maps) {
+		memcpy(mk.mac, ep->mac, 6);
+		if (bpf_map_lookup_elem(c->dp.fdb, &mk, &fdb) == 0 && fdb.ifindex == ep->ifindex)
+			bpf_map_delete_elem(c->dp.fdb, &mk);
+		if (ep->ifindex)
+			bpf_map_delete_elem(c->dp.ports, &pk);
+		if (slot < EB_MAX_ENDPOINTS && bpf_map_lookup_elem(c->dp.flood, &slot, &cur) == 0 &&
+		    cur == ep->ifindex && cur) {
+			cur = 0;
+			bpf_map_update_elem(c->dp.flood, &slot, &cur, BPF_ANY);
 		}
-	}
-	memcpy(mk.mac, ep->mac, 6);
-	if (bpf_map_lookup_elem(c->dp.fdb, &mk, &fdb) == 0 && fdb.ifindex == ep->ifindex)
-		bpf_map_delete_elem(c->dp.fdb, &mk);
-	if (ep->ifindex)
-		bpf_map_delete_elem(c->dp.ports, &pk);
-	if (slot < EB_MAX_ENDPOINTS && bpf_map_lookup_elem(c->dp.flood, &slot, &cur) == 0 &&
-	    cur == ep->ifindex && cur) {
-		cur = 0;
-		bpf_map_update_elem(c->dp.flood, &slot, &cur, BPF_ANY);
 	}
 	err = eb_netns_delete(ep->name);
 	if (err) {
 		eb_errf(c->e, "cannot remove namespace '%s': %s", ep->name, strerror(-err));
 		return err;
 	}
-	if (!keep_record)
+	if (!keep_record && maps)
 		bpf_map_delete_elem(c->dp.endpoints, &k);
 	return 0;
+}
+
+/* Removes everything of the containers eps but, when keep_record, their
+ * records (and with maps false, their map entries: see above). */
+static int ctrs_teardown(struct eb_ctx *c, struct eb_endpoint **eps, int n, bool keep_record,
+			 bool maps)
+{
+	int i, err;
+
+	for (i = 0; i < n; i++)
+		ctr_unhook(c, eps[i], keep_record, maps);
+	err = ctrs_del_devices(c, eps, n);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		err = ctr_remove_rest(c, eps[i], keep_record, maps);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int ctr_teardown(struct eb_ctx *c, struct eb_endpoint *ep, bool keep_record)
+{
+	return ctrs_teardown(c, &ep, 1, keep_record, true);
 }
 
 static bool ctr_healthy(struct eb_ctx *c, const struct eb_endpoint *ep)
@@ -1126,15 +1219,25 @@ int eb_rm(const char *net, char **names, int n, struct eb_err *e)
 			err = -ENOENT;
 			goto out;
 		}
-	for (i = 0; i < n; i++) {
-		struct eb_endpoint *ep = ctx_find_name(&c, names[i]);
+	{
+		struct eb_endpoint **eps = calloc(n > 0 ? (size_t)n : 1, sizeof(*eps));
+		int k = 0;
 
-		if (!ep)
-			continue; /* named twice */
-		err = ctr_teardown(&c, ep, false);
-		if (err)
+		if (!eps) {
+			err = -ENOMEM;
 			goto out;
-		*ep = c.eps[--c.neps];
+		}
+		for (i = 0; i < n; i++) {
+			struct eb_endpoint *ep = ctx_find_name(&c, names[i]);
+			bool twice = false;
+
+			for (int j = 0; j < k && !twice; j++)
+				twice = eps[j] == ep;
+			if (!twice)
+				eps[k++] = ep;
+		}
+		err = ctrs_teardown(&c, eps, k, false, true);
+		free(eps);
 	}
 out:
 	ctx_close(&c);
@@ -1207,8 +1310,19 @@ int eb_down(const char *net, struct eb_err *e)
 				c.neps = load_endpoints(c.dp.endpoints, c.eps, EB_MAX_ENDPOINTS);
 			e->msg[0] = 0;
 		}
-		for (i = 0; i < c.neps; i++) {
-			err = ctr_teardown(&c, &c.eps[i], false);
+		{
+			/* All containers in one batch; their map entries go with
+			 * the maps below. */
+			struct eb_endpoint **eps = calloc(c.neps ? c.neps : 1, sizeof(*eps));
+
+			if (!eps) {
+				err = -ENOMEM;
+				goto out;
+			}
+			for (i = 0; i < c.neps; i++)
+				eps[i] = &c.eps[i];
+			err = ctrs_teardown(&c, eps, c.neps, false, false);
+			free(eps);
 			if (err)
 				goto out;
 		}

@@ -615,6 +615,14 @@ int eb_dp_attach(const struct eb_dp *dp, const char *net, int ifindex, const cha
 	return attach_any(net, dp->prog_container, ifindex, ifname, pin, 1, mode, clsact, NULL, e);
 }
 
+int eb_dp_clsact_prepare(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	int err = bpf_tc_hook_create(&hook);
+
+	return err == -EEXIST ? 0 : err;
+}
+
 __u32 eb_uplink_prio(const char *net)
 {
 	__u32 h = 2166136261u;

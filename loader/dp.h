@@ -75,6 +75,11 @@ int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz
  * on EB_ATTACH_AUTO, returns) which hook was used. */
 int eb_dp_attach(const struct eb_dp *dp, const char *net, int ifindex, const char *ifname,
 		 enum eb_attach mode, bool *clsact, struct eb_err *e);
+/* Adds the clsact qdisc of a port ahead of eb_dp_attach(). The first
+ * filter on a clsact qdisc waits for an expedited RCU grace period unless
+ * one has passed since the qdisc was made (mini_qdisc_pair_swap()): made
+ * while the other containers are prepared, it has. */
+int eb_dp_clsact_prepare(int ifindex);
 /* Attaches eb_from_uplink to the uplink's TC ingress (pin link_uplink for
  * tcx; a priority of the network's own for clsact). */
 int eb_dp_attach_uplink(const struct eb_dp *dp, const char *net, int ifindex,

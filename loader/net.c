@@ -23,6 +23,10 @@
 #include "netns.h"
 #include "nl.h"
 #include "ebnet_pub.h"
+
+/* lo: the first device of every network namespace (the kernel's
+ * LOOPBACK_IFINDEX). */
+#define EB_LOOPBACK_IFINDEX 1
 #include <sys/socket.h>
 #include <libmnl/libmnl.h>
 
@@ -423,20 +427,53 @@ static int alloc_slot(struct eb_ctx *c)
 		}                                                                                  \
 	} while (0)
 
-/* Steps 1-3 of making a container: its record, namespace, veth pair (down)
- * and map entries. ctr_finish() attaches the program and brings it up;
- * between the two. (Attaching many ports from threads was tried: tcx
- * attaches wait for an RCU grace period under RTNL, so the waits do not
- * overlap; that is why ports use clsact by default, see ports_attach().) */
-static int ctr_prepare(struct eb_ctx *c, struct eb_endpoint *ep)
+/* A container being made: its namespace and a netlink socket in it,
+ * open from ctr_prepare() to ctr_finish(). */
+#define EB_UP_BATCH 128 /* containers prepared at once: two fds each */
+
+struct ctr_work {
+	struct eb_endpoint *ep;
+	struct eb_nl cnl;
+	int nsfd;
+	int eth0; /* ifindex of its eth0 */
+};
+
+static int open_inside(void *arg)
 {
-	struct eb_nl cnl = { 0 };
+	struct ctr_work *w = arg;
+
+	w->nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (w->nsfd < 0)
+		return -errno;
+	return eb_nl_open(&w->cnl);
+}
+
+static void ctr_work_close(struct ctr_work *w)
+{
+	eb_nl_close(&w->cnl);
+	if (w->nsfd >= 0)
+		close(w->nsfd);
+	w->nsfd = -1;
+}
+
+/* Steps 1-3 of making a container: its record, namespace, veth pair (down)
+ * and map entries. ctr_finish() attaches the program and brings it up.
+ * `up` prepares a batch of containers, then finishes them: the programs of
+ * a new network load in the meantime (eb_dp_ensure_begin). (Attaching
+ * many ports from threads was tried: tcx attaches wait for an RCU grace
+ * period under RTNL, so the waits do not overlap; that is why ports use
+ * clsact by default, see ports_attach().) */
+static int ctr_prepare(struct eb_ctx *c, struct ctr_work *w)
+{
+	struct eb_endpoint *ep = w->ep;
 	struct eb_link hl, cl;
 	struct eb_mac_key mk = {};
 	struct eb_fdb_entry fdb;
-	int nsfd = -1, err, slot;
+	int err, slot;
 	__u32 uslot;
 
+	w->nsfd = -1;
+	memset(&w->cnl, 0, sizeof(w->cnl));
 	/* 1. The intent: from here on, up/rm/down know this container. */
 	ep->flags = 0;
 	ep->ifindex = 0;
@@ -444,34 +481,44 @@ static int ctr_prepare(struct eb_ctx *c, struct eb_endpoint *ep)
 	if (err)
 		return err;
 
-	/* 2. Its namespace and veth pair, both ends down. */
-	if (!eb_netns_exists(ep->name))
-		TRY(eb_netns_create(ep->name), "cannot create namespace '%s': %s", ep->name,
+	/* 2. Its namespace and veth pair, both ends down. A new namespace
+	 * gets its socket while ebnet is in it; one left by an earlier run
+	 * is entered, and loses an old eth0. */
+	if (!eb_netns_exists(ep->name)) {
+		TRY(eb_netns_create(ep->name, open_inside, w), "cannot create namespace '%s': %s",
+		    ep->name, strerror(-err));
+	} else {
+		w->nsfd = eb_netns_open(ep->name);
+		if (w->nsfd < 0) {
+			err = w->nsfd;
+			eb_errf(c->e, "cannot open namespace '%s': %s", ep->name, strerror(-err));
+			goto out;
+		}
+		TRY(eb_nl_open_in(&w->cnl, w->nsfd), "cannot talk to namespace '%s': %s", ep->name,
 		    strerror(-err));
-	nsfd = eb_netns_open(ep->name);
-	if (nsfd < 0) {
-		err = nsfd;
-		eb_errf(c->e, "cannot open namespace '%s': %s", ep->name, strerror(-err));
-		goto out;
+		if (eb_nl_link_get(&w->cnl, "eth0", &cl) == 0)
+			eb_nl_link_del(&w->cnl, cl.ifindex);
 	}
-	TRY(eb_nl_open_in(&cnl, nsfd), "cannot talk to namespace '%s': %s", ep->name,
-	    strerror(-err));
-	if (eb_nl_link_get(&cnl, "eth0", &cl) == 0)
-		eb_nl_link_del(&cnl, cl.ifindex);
 	{
 		__u64 cookie;
 		__u32 kind = EB_NS_CONTAINER;
 
 		/* Hairpin: its own connections to published ports. */
-		if (sock_netns_cookie(mnl_socket_get_fd(cnl.sock), &cookie) == 0)
+		if (sock_netns_cookie(mnl_socket_get_fd(w->cnl.sock), &cookie) == 0)
 			bpf_map_update_elem(c->dp.netns, &cookie, &kind, BPF_ANY);
 	}
-	TRY(eb_nl_veth_add(&c->nl, ep->host_dev, ep->host_mac, "eth0", ep->mac, nsfd),
+	TRY(eb_nl_veth_add(&c->nl, ep->host_dev, ep->host_mac, "eth0", ep->mac, w->nsfd),
 	    "cannot create the veth pair '%s' for container '%s': %s", ep->host_dev, ep->name,
 	    strerror(-err));
 	TRY(eb_nl_link_get(&c->nl, ep->host_dev, &hl), "cannot find the new device '%s': %s",
 	    ep->host_dev, strerror(-err));
 	ep->ifindex = hl.ifindex;
+	TRY(eb_nl_link_get(&w->cnl, "eth0", &cl), "no eth0 in namespace '%s': %s", ep->name,
+	    strerror(-err));
+	w->eth0 = cl.ifindex;
+	if (c->port_attach == EB_ATTACH_CLSACT)
+		TRY(eb_dp_clsact_prepare(ep->ifindex), "cannot add a clsact qdisc to '%s': %s",
+		    ep->host_dev, strerror(-err));
 
 	/* 3. The datapath knows the port before it carries a packet. */
 	slot = ep->flood_slot < EB_MAX_ENDPOINTS && !c->slot_used[ep->flood_slot]
@@ -504,36 +551,25 @@ static int ctr_prepare(struct eb_ctx *c, struct eb_endpoint *ep)
 	}
 	err = 0;
 out:
-	eb_nl_close(&cnl);
-	if (nsfd >= 0)
-		close(nsfd);
+	if (err)
+		ctr_work_close(w);
 	return err;
 }
 
-/* The rest: the program (unless attached already: attached >= 0 says
- * whether with clsact), then host side and container side, then READY. */
-static int ctr_finish(struct eb_ctx *c, struct eb_endpoint *ep, int attached)
+/* The rest: the program, then host side and container side, then READY. */
+static int ctr_finish(struct eb_ctx *c, struct ctr_work *w)
 {
+	struct eb_endpoint *ep = w->ep;
 	uint32_t gw = c->cfg.gateway;
-	struct eb_nl cnl = { 0 };
-	struct eb_link cl;
+	struct eb_nl *cnl = &w->cnl;
 	char ipb[16];
-	bool clsact = attached == 1;
-	int nsfd, err;
+	bool clsact = false;
+	int err;
 
-	nsfd = eb_netns_open(ep->name);
-	if (nsfd < 0) {
-		eb_errf(c->e, "cannot open namespace '%s': %s", ep->name, strerror(-nsfd));
-		return nsfd;
-	}
-	TRY(eb_nl_open_in(&cnl, nsfd), "cannot talk to namespace '%s': %s", ep->name,
-	    strerror(-err));
-	if (attached < 0) {
-		err = eb_dp_attach(&c->dp, c->net, ep->ifindex, ep->host_dev, c->port_attach,
-				   &clsact, c->e);
-		if (err)
-			goto out;
-	}
+	err = eb_dp_attach(&c->dp, c->net, ep->ifindex, ep->host_dev, c->port_attach, &clsact,
+			   c->e);
+	if (err)
+		goto out;
 
 	/* 4. Host side: the gateway address, up, a route and a neighbour. */
 	eb_nl_link_port_conf(&c->nl, ep->ifindex);
@@ -549,20 +585,16 @@ static int ctr_finish(struct eb_ctx *c, struct eb_endpoint *ep, int attached)
 	    "cannot add the neighbour entry of %s: %s", eb_ip_str(ep->ip, ipb), strerror(-err));
 
 	/* 5. Container side: lo, eth0 with its address, the default route. */
-	TRY(eb_nl_link_get(&cnl, "lo", &cl), "no lo in namespace '%s': %s", ep->name,
-	    strerror(-err));
-	TRY(eb_nl_link_up(&cnl, cl.ifindex), "cannot set lo up in '%s': %s", ep->name,
-	    strerror(-err));
-	TRY(eb_nl_link_get(&cnl, "eth0", &cl), "no eth0 in namespace '%s': %s", ep->name,
+	TRY(eb_nl_link_up(cnl, EB_LOOPBACK_IFINDEX), "cannot set lo up in '%s': %s", ep->name,
 	    strerror(-err));
 	/* An ebnet network is IPv4: eth0 makes no IPv6 link-local address. */
-	eb_nl_link_no_ipv6(&cnl, cl.ifindex);
-	TRY(eb_nl_addr_add(&cnl, cl.ifindex, ep->ip, c->cfg.prefix_len, false),
+	eb_nl_link_no_ipv6(cnl, w->eth0);
+	TRY(eb_nl_addr_add(cnl, w->eth0, ep->ip, c->cfg.prefix_len, false),
 	    "cannot add %s to eth0 of '%s': %s", eb_ip_str(ep->ip, ipb), ep->name,
 	    strerror(-err));
-	TRY(eb_nl_link_up(&cnl, cl.ifindex), "cannot set eth0 of '%s' up: %s", ep->name,
+	TRY(eb_nl_link_up(cnl, w->eth0), "cannot set eth0 of '%s' up: %s", ep->name,
 	    strerror(-err));
-	TRY(eb_nl_route_add(&cnl, 0, 0, gw, cl.ifindex, 0),
+	TRY(eb_nl_route_add(cnl, 0, 0, gw, w->eth0, 0),
 	    "cannot add the default route of '%s': %s", ep->name, strerror(-err));
 
 	ep->flags = EB_EP_READY | (clsact ? EB_EP_CLSACT : 0);
@@ -571,9 +603,22 @@ static int ctr_finish(struct eb_ctx *c, struct eb_endpoint *ep, int attached)
 	if (!err)
 		eb_published_reindex(&c->dp, ep->ip, ep->ifindex);
 out:
-	eb_nl_close(&cnl);
-	if (nsfd >= 0)
-		close(nsfd);
+	ctr_work_close(w);
+	return err;
+}
+
+/* Finishes the prepared containers of work; on an error, closes the rest. */
+static int finish_batch(struct eb_ctx *c, struct ctr_work *work, int n)
+{
+	int i, err = 0;
+
+	for (i = 0; i < n; i++) {
+		if (err) {
+			ctr_work_close(&work[i]);
+			continue;
+		}
+		err = ctr_finish(c, &work[i]);
+	}
 	return err;
 }
 
@@ -924,8 +969,8 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 	struct eb_nl nl = { 0 };
 	struct eb_link ul;
 	uint32_t *want = NULL;
-	struct eb_endpoint **todo = NULL;
-	int ntodo = 0;
+	struct ctr_work *work = NULL;
+	int nwork = 0;
 	struct eb_dp_sizes sizes = { o->ct_tcp_size ? o->ct_tcp_size : EB_DEFAULT_CT_TCP,
 				     o->ct_other_size ? o->ct_other_size : EB_DEFAULT_CT_OTHER };
 	bool exists;
@@ -1126,8 +1171,8 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 			goto out;
 		}
 	}
-	todo = calloc(n ? n : 1, sizeof(*todo));
-	if (!todo) {
+	work = calloc(EB_UP_BATCH, sizeof(*work));
+	if (!work) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -1144,10 +1189,21 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 		}
 	}
 
-	for (i = 0; i < n; i++) {
-		struct eb_endpoint *have = ctx_find_name(&c, ctrs[i].name);
-		struct eb_endpoint ep = {};
+	/* In batches: prepare (records, namespaces, veth pairs), then finish
+	 * (programs, addresses, up). A batch keeps a socket open in each of
+	 * its containers' namespaces. */
+	for (i = 0; i <= n; i++) {
+		struct eb_endpoint *have, *slot, ep = {};
 
+		if (nwork == EB_UP_BATCH || (i == n && nwork)) {
+			err = finish_batch(&c, work, nwork);
+			nwork = 0;
+			if (err)
+				goto out;
+		}
+		if (i == n)
+			break;
+		have = ctx_find_name(&c, ctrs[i].name);
 		if (have && ctr_healthy(&c, have))
 			continue;
 		if (have) {
@@ -1170,26 +1226,22 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 		}
 		eb_mac_for(ep.ip, false, ep.mac);
 		eb_mac_for(ep.ip, true, ep.host_mac);
-		err = ctr_prepare(&c, &ep);
+		if (!have && c.neps >= EB_MAX_ENDPOINTS)
+			continue; /* counted above: cannot happen */
+		slot = have ? have : &c.eps[c.neps++];
+		*slot = ep;
+		work[nwork].ep = slot;
+		err = ctr_prepare(&c, &work[nwork]);
 		if (err)
 			goto out;
-		if (have) {
-			*have = ep;
-			todo[ntodo++] = have;
-		} else if (c.neps < EB_MAX_ENDPOINTS) {
-			c.eps[c.neps] = ep;
-			todo[ntodo++] = &c.eps[c.neps++];
-		}
-	}
-	for (i = 0; i < ntodo; i++) {
-		err = ctr_finish(&c, todo[i], -1);
-		if (err)
-			goto out;
+		nwork++;
 	}
 	err = 0;
 out:
+	for (i = 0; i < nwork; i++)
+		ctr_work_close(&work[i]);
+	free(work);
 	free(want);
-	free(todo);
 	eb_nl_close(&nl);
 	ctx_close(&c);
 	eb_unlock(lock);

@@ -45,7 +45,7 @@ int eb_nl_open_in(struct eb_nl *nl, int nsfd)
 {
 	int self, err, err2;
 
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self < 0)
 		return -errno;
 	if (setns(nsfd, CLONE_NEWNET) < 0) {

@@ -30,6 +30,8 @@ struct eb_dp {
 	int prog_uplink;		   /* eb_from_uplink */
 	int prog_sock[EB_NSOCK_PROGS]; /* connect4, sendmsg4, recvmsg4, getpeername4 */
 	bool upgraded; /* eb_dp_ensure replaced the programs: clsact hooks need them too */
+	struct eb_dp_pending *pending; /* programs still loading (eb_dp_ensure_begin) */
+	char pending_err[512];
 };
 
 /* The cgroup sock_addr programs: pin of the program, pin of its link. */
@@ -69,6 +71,12 @@ int eb_dp_open(const char *net, struct eb_dp *dp, struct eb_err *e);
  * removing a network that a failed run or another version left. */
 void eb_dp_open_lenient(const char *net, struct eb_dp *dp);
 /* Creates what is missing (maps, programs, pins) and opens all of it. */
+/* In two steps: begin opens the maps (the programs of a new network may
+ * still be loading, in a thread); end waits for the programs and opens
+ * them. eb_dp_close() waits too. */
+int eb_dp_ensure_begin(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz,
+		       bool verbose, struct eb_err *e);
+int eb_dp_ensure_end(const char *net, struct eb_dp *dp, struct eb_err *e);
 int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz, bool verbose,
 		 struct eb_err *e);
 /* Attaches eb_from_container to ifindex's TC ingress. *clsact tells (and

@@ -169,6 +169,8 @@ struct eb_ctx {
 	unsigned char slot_used[EB_MAX_ENDPOINTS];
 	enum eb_attach port_attach;   /* container ports: see ports_attach() */
 	enum eb_attach uplink_attach; /* the uplink */
+	bool ready;		      /* ctx_ready() done */
+	bool load_failed;	      /* ...failed: the programs did not load */
 	struct eb_err *e;
 };
 
@@ -831,7 +833,11 @@ static int ctx_open(struct eb_ctx *c, const char *net, bool create, const struct
 		eb_errf(e, "cannot open a netlink socket: %s", strerror(-err));
 		return err;
 	}
-	err = create ? eb_dp_ensure(net, &c->dp, sz, verbose, e) : eb_dp_open(net, &c->dp, e);
+	err = create ? eb_dp_ensure_begin(net, &c->dp, sz, verbose, e) : eb_dp_open(net, &c->dp, e);
+	/* The programs of a new network may still be loading: ctx_ready()
+	 * waits for them. Otherwise they are opened here. */
+	if (!err && create && !c->dp.pending)
+		err = eb_dp_ensure_end(net, &c->dp, e);
 	if (err)
 		return err;
 	bpf_map_lookup_elem(c->dp.cfg, &zero, &c->cfg);
@@ -888,6 +894,46 @@ static enum eb_attach ports_attach(enum eb_attach asked, __u32 cfg_flags)
 	if (asked != EB_ATTACH_AUTO)
 		return asked;
 	return (cfg_flags & EB_CFG_TCX) ? EB_ATTACH_TCX : EB_ATTACH_CLSACT;
+}
+
+/* The programs loaded and opened (eb_dp_ensure_end), then what needs
+ * them: clsact filters after an upgrade, the uplink, the cgroup hooks.
+ * Once per `up`; later calls return 0. */
+static int ctx_ready(struct eb_ctx *c)
+{
+	int err, i;
+
+	if (c->ready)
+		return 0;
+	err = eb_dp_ensure_end(c->net, &c->dp, c->e);
+	if (err) {
+		c->load_failed = true;
+		return err;
+	}
+	if (c->dp.upgraded) {
+		/* tcx and cgroup links were swapped; clsact filters are
+		 * replaced in place (BPF_TC_F_REPLACE), port by port. */
+		for (i = 0; i < c->neps; i++) {
+			bool cls;
+
+			if ((c->eps[i].flags & EB_EP_CLSACT) && c->eps[i].ifindex)
+				eb_dp_attach(&c->dp, c->net, c->eps[i].ifindex, c->eps[i].host_dev,
+					     EB_ATTACH_CLSACT, &cls, c->e);
+		}
+		if (c->cfg.flags & EB_CFG_UPLINK_CLSACT) {
+			bool cls, made;
+
+			eb_dp_attach_uplink(&c->dp, c->net, c->cfg.uplink_ifindex, "uplink",
+					    EB_ATTACH_CLSACT, &cls, &made, c->e);
+		}
+		c->e->msg[0] = 0;
+	}
+	err = ensure_uplink(c);
+	if (!err)
+		err = ensure_host_sock(c);
+	if (!err)
+		c->ready = true;
+	return err;
 }
 
 /* Everything about the request is checked before anything is changed. */
@@ -973,7 +1019,7 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 	int nwork = 0;
 	struct eb_dp_sizes sizes = { o->ct_tcp_size ? o->ct_tcp_size : EB_DEFAULT_CT_TCP,
 				     o->ct_other_size ? o->ct_other_size : EB_DEFAULT_CT_OTHER };
-	bool exists;
+	bool exists = false;
 	char ipb[16], ipb2[16];
 	int lock, err, i, uplink = 0;
 
@@ -1122,30 +1168,13 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 			  : (c.cfg.flags & EB_CFG_CLSACT) ? EB_ATTACH_CLSACT
 			  : (c.cfg.flags & EB_CFG_TCX)	   ? EB_ATTACH_TCX
 							   : EB_ATTACH_AUTO;
-	if (c.dp.upgraded) {
-		/* tcx and cgroup links were swapped; clsact filters are
-		 * replaced in place (BPF_TC_F_REPLACE), port by port. */
-		for (i = 0; i < c.neps; i++) {
-			bool cls;
-
-			if ((c.eps[i].flags & EB_EP_CLSACT) && c.eps[i].ifindex)
-				eb_dp_attach(&c.dp, c.net, c.eps[i].ifindex, c.eps[i].host_dev,
-					     EB_ATTACH_CLSACT, &cls, e);
-		}
-		if (c.cfg.flags & EB_CFG_UPLINK_CLSACT) {
-			bool cls, made;
-
-			eb_dp_attach_uplink(&c.dp, c.net, c.cfg.uplink_ifindex, "uplink",
-					    EB_ATTACH_CLSACT, &cls, &made, e);
-		}
-		e->msg[0] = 0;
+	/* A new network's programs load while its first containers are
+	 * prepared; the uplink and the cgroup hooks wait for them. */
+	if (!c.dp.pending) {
+		err = ctx_ready(&c);
+		if (err)
+			goto out;
 	}
-	err = ensure_uplink(&c);
-	if (err)
-		goto out;
-	err = ensure_host_sock(&c);
-	if (err)
-		goto out;
 
 	/* Addresses: given ones, an existing container's, then the next free. */
 	want = calloc(n ? n : 1, sizeof(*want));
@@ -1196,7 +1225,9 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 		struct eb_endpoint *have, *slot, ep = {};
 
 		if (nwork == EB_UP_BATCH || (i == n && nwork)) {
-			err = finish_batch(&c, work, nwork);
+			err = ctx_ready(&c);
+			if (!err)
+				err = finish_batch(&c, work, nwork);
 			nwork = 0;
 			if (err)
 				goto out;
@@ -1236,10 +1267,25 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 			goto out;
 		nwork++;
 	}
-	err = 0;
+	err = ctx_ready(&c);
 out:
 	for (i = 0; i < nwork; i++)
 		ctr_work_close(&work[i]);
+	if (err && !exists && c.load_failed) {
+		/* A new network whose programs did not load: nothing of it
+		 * stays, as when they loaded before any container was made. */
+		struct eb_endpoint **eps = calloc(c.neps > 0 ? (size_t)c.neps : 1, sizeof(*eps));
+		struct eb_err ignored = {};
+
+		c.e = &ignored;
+		for (i = 0; eps && i < c.neps; i++)
+			eps[i] = &c.eps[i];
+		if (eps)
+			ctrs_teardown(&c, eps, c.neps, false, false);
+		free(eps);
+		ctx_close(&c);
+		eb_dp_destroy(o->net);
+	}
 	free(work);
 	free(want);
 	eb_nl_close(&nl);

@@ -601,9 +601,6 @@ static int ctr_finish(struct eb_ctx *c, struct ctr_work *w)
 
 	ep->flags = EB_EP_READY | (clsact ? EB_EP_CLSACT : 0);
 	err = ctx_put_ep(c, ep);
-	/* A container made again keeps its published ports, on its new port. */
-	if (!err)
-		eb_published_reindex(&c->dp, ep->ip, ep->ifindex);
 out:
 	ctr_work_close(w);
 	return err;
@@ -612,7 +609,8 @@ out:
 /* Finishes the prepared containers of work; on an error, closes the rest. */
 static int finish_batch(struct eb_ctx *c, struct ctr_work *work, int n)
 {
-	int i, err = 0;
+	uint32_t ips[EB_UP_BATCH], ifs[EB_UP_BATCH];
+	int i, err = 0, done = 0;
 
 	for (i = 0; i < n; i++) {
 		if (err) {
@@ -620,7 +618,14 @@ static int finish_batch(struct eb_ctx *c, struct ctr_work *work, int n)
 			continue;
 		}
 		err = ctr_finish(c, &work[i]);
+		if (!err && done < EB_UP_BATCH) {
+			ips[done] = work[i].ep->ip;
+			ifs[done++] = work[i].ep->ifindex;
+		}
 	}
+	/* A container made again keeps its published ports, on its new
+	 * port: one pass over the published map for the batch. */
+	eb_published_reindex_many(&c->dp, ips, ifs, done);
 	return err;
 }
 

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <stdlib.h>
+#include <pthread.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -36,6 +38,7 @@ void eb_dp_init(struct eb_dp *dp)
 	dp->ct_tcp = dp->ct_other = dp->published = dp->netns = -1;
 	dp->ctr_slots = dp->port_stats = -1;
 	dp->upgraded = false;
+	dp->pending = NULL;
 	for (int i = 0; i < EB_NSOCK_PROGS; i++)
 		dp->prog_sock[i] = -1;
 }
@@ -46,6 +49,8 @@ const struct eb_sock_prog eb_sock_progs[EB_NSOCK_PROGS] = {
 	{ "prog_recvmsg4", "link_cg_recvmsg4", BPF_CGROUP_UDP4_RECVMSG },
 	{ "prog_getpeername4", "link_cg_getpeername4", BPF_CGROUP_INET4_GETPEERNAME },
 };
+
+static int pending_join(struct eb_dp *dp);
 
 void eb_dp_close(struct eb_dp *dp)
 {
@@ -58,6 +63,7 @@ void eb_dp_close(struct eb_dp *dp)
 		       &dp->prog_sock[3] };
 	size_t i;
 
+	pending_join(dp); /* never leave a loader thread behind */
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
@@ -569,22 +575,132 @@ static int start_gc(const char *net, struct eb_err *e)
 	return err;
 }
 
-int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz, bool verbose,
-		 struct eb_err *e)
+/* The built-in objects, each known by the pin of its (first) program. */
+static const struct {
+	const void *(*elf)(size_t *sz);
+	const char *pin;
+} eb_objs[] = {
+	{ container_bpf__elf_bytes, EB_PROG_PIN_CONTAINER },
+	{ uplink_bpf__elf_bytes, EB_PROG_PIN_UPLINK },
+	{ uplink_xdp_bpf__elf_bytes, EB_PROG_PIN_XDP },
+	{ host_sock_bpf__elf_bytes, "prog_connect4" },
+	{ gc_bpf__elf_bytes, EB_PROG_PIN_GC },
+};
+#define EB_NOBJS (sizeof(eb_objs) / sizeof(eb_objs[0]))
+
+/* Loads and pins the objects of mask (bit i: eb_objs[i]). */
+static int load_objs(const char *net, unsigned int mask, const struct eb_dp_sizes *sz,
+		     bool verbose, struct eb_err *e)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
-	/* The built-in objects, each known by the pin of its (first) program. */
-	static const struct {
-		const void *(*elf)(size_t *sz);
-		const char *pin;
-	} objs[] = {
-		{ container_bpf__elf_bytes, EB_PROG_PIN_CONTAINER },
-		{ uplink_bpf__elf_bytes, EB_PROG_PIN_UPLINK },
-		{ uplink_xdp_bpf__elf_bytes, EB_PROG_PIN_XDP },
-		{ host_sock_bpf__elf_bytes, "prog_connect4" },
-		{ gc_bpf__elf_bytes, EB_PROG_PIN_GC },
-	};
+	char dir[PATH_MAX];
+	int err = 0;
+
+	eb_pin_dir(net, dir, sizeof(dir));
+	oo.pin_root_path = dir;
+	for (size_t i = 0; i < EB_NOBJS && !err; i++) {
+		struct bpf_object *obj;
+		const void *bytes;
+		size_t len;
+
+		if (!(mask & (1U << i)))
+			continue;
+		bytes = eb_objs[i].elf(&len);
+		obj = bpf_object__open_mem(bytes, len, &oo);
+		if (!obj) {
+			err = -errno;
+			eb_errf(e, "cannot open the built-in BPF object %s: %s", eb_objs[i].pin,
+				strerror(-err));
+			break;
+		}
+		err = load_and_pin(net, obj, eb_objs[i].pin, sz, verbose, e);
+		bpf_object__close(obj);
+	}
+	return err;
+}
+
+/* The maps of a new network, created and pinned with no program: the
+ * container object declares all of them but eb_gc. */
+static int create_maps(const char *net, const struct eb_dp_sizes *sz, struct eb_err *e)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo);
+	struct bpf_program *prog;
+	struct bpf_object *obj;
+	struct bpf_map *m;
+	char dir[PATH_MAX];
+	const void *bytes;
+	size_t len;
+	int err;
+
+	eb_pin_dir(net, dir, sizeof(dir));
+	oo.pin_root_path = dir;
+	bytes = eb_objs[0].elf(&len);
+	obj = bpf_object__open_mem(bytes, len, &oo);
+	if (!obj) {
+		err = -errno;
+		eb_errf(e, "cannot open the built-in BPF object: %s", strerror(-err));
+		return err;
+	}
+	bpf_object__for_each_program(prog, obj)
+		bpf_program__set_autoload(prog, false);
+	bpf_object__for_each_map(m, obj) {
+		if (sz && !strcmp(bpf_map__name(m), EB_MAP_CT_TCP) && sz->ct_tcp)
+			bpf_map__set_max_entries(m, sz->ct_tcp);
+		if (sz && !strcmp(bpf_map__name(m), EB_MAP_CT_OTHER) && sz->ct_other)
+			bpf_map__set_max_entries(m, sz->ct_other);
+	}
+	err = check_all_maps(net, obj, e);
+	if (!err) {
+		err = bpf_object__load(obj);
+		if (err)
+			eb_errf(e, "cannot create the maps of network '%s': %s", net, strerror(-err));
+	}
+	bpf_object__close(obj);
+	return err;
+}
+
+/* Programs of a new network, loaded by a thread of their own while `up`
+ * prepares its containers: the verifier takes tens of milliseconds. */
+struct eb_dp_pending {
+	pthread_t th;
+	char net[64];
+	struct eb_dp_sizes sz;
+	bool has_sz, verbose;
+	int err;
+	struct eb_err e;
+};
+
+static void *load_thread(void *arg)
+{
+	struct eb_dp_pending *p = arg;
+
+	p->err = load_objs(p->net, (1U << EB_NOBJS) - 1, p->has_sz ? &p->sz : NULL, p->verbose,
+			   &p->e);
+	return NULL;
+}
+
+/* Waits for the programs; 0 or their error (in p->e). */
+static int pending_join(struct eb_dp *dp)
+{
+	struct eb_dp_pending *p = dp->pending;
+	int err;
+
+	if (!p)
+		return 0;
+	pthread_join(p->th, NULL);
+	err = p->err;
+	dp->pending = NULL;
+	if (err)
+		memcpy(dp->pending_err, p->e.msg, sizeof(dp->pending_err));
+	free(p);
+	return err;
+}
+
+int eb_dp_ensure_begin(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz,
+		       bool verbose, struct eb_err *e)
+{
 	char dir[PATH_MAX], p[PATH_MAX];
+	unsigned int missing = 0;
 	bool upgrade;
 	int err;
 
@@ -609,50 +725,80 @@ int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz
 	 * run, or a run that stopped halfway), and all of them when the
 	 * attached programs are of another build (an upgrade). Maps that are
 	 * pinned already are reused, the others created and pinned. */
-	oo.pin_root_path = dir;
 	upgrade = needs_upgrade(net);
-	for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
-		struct bpf_object *obj;
-		const void *bytes;
-		size_t len;
-
-		pin_path(net, objs[i].pin, p, sizeof(p));
-		if (!upgrade && access(p, F_OK) == 0)
-			continue;
-		bytes = objs[i].elf(&len);
-		obj = bpf_object__open_mem(bytes, len, &oo);
-		if (!obj) {
-			err = -errno;
-			eb_errf(e, "cannot open the built-in BPF object %s: %s", objs[i].pin,
-				strerror(-err));
-			goto out;
-		}
-		err = load_and_pin(net, obj, objs[i].pin, sz, verbose, e);
-		bpf_object__close(obj);
-		if (err)
-			goto out;
+	for (size_t i = 0; i < EB_NOBJS; i++) {
+		pin_path(net, eb_objs[i].pin, p, sizeof(p));
+		if (upgrade || access(p, F_OK) < 0)
+			missing |= 1U << i;
 	}
+	if (!upgrade && missing == (1U << EB_NOBJS) - 1) {
+		/* A new network: its maps now, its programs in the background
+		 * (eb_dp_ensure_end() waits for them). */
+		struct eb_dp_pending *pd = calloc(1, sizeof(*pd));
+
+		if (!pd)
+			return -ENOMEM;
+		err = create_maps(net, sz, e);
+		if (!err)
+			err = open_maps(net, dp, e);
+		if (err) {
+			free(pd);
+			eb_dp_close(dp);
+			return err;
+		}
+		snprintf(pd->net, sizeof(pd->net), "%s", net);
+		if (sz) {
+			pd->sz = *sz;
+			pd->has_sz = true;
+		}
+		pd->verbose = verbose;
+		err = -pthread_create(&pd->th, NULL, load_thread, pd);
+		if (err) {
+			free(pd);
+			/* No thread: load them here. */
+			err = load_objs(net, missing, sz, verbose, e);
+			if (err)
+				eb_dp_close(dp);
+			return err;
+		}
+		dp->pending = pd;
+		return 0;
+	}
+	err = load_objs(net, missing, sz, verbose, e);
+	if (err)
+		return err;
 	if (upgrade) {
 		err = fill_fdb_v2(net, e);
 		if (err)
-			goto out;
+			return err;
 		err = swap_links(net, e);
 		if (err)
-			goto out;
+			return err;
 		dp->upgraded = true;
 	}
-	err = write_build(net, e);
-	if (err)
-		goto out;
-	err = start_gc(net, e);
-	if (err)
-		goto out;
 	{
 		bool up = dp->upgraded;
 
 		err = eb_dp_open(net, dp, e);
 		dp->upgraded = up;
 	}
+	return err;
+}
+
+int eb_dp_ensure_end(const char *net, struct eb_dp *dp, struct eb_err *e)
+{
+	int err;
+
+	if (dp->prog_container >= 0)
+		return 0; /* done already */
+	err = pending_join(dp);
+	if (err) {
+		eb_errf(e, "%s", dp->pending_err);
+		return err;
+	}
+	err = write_build(net, e);
+	if (!err)
+		err = start_gc(net, e);
 	if (!err)
 		err = open_pin(net, EB_PROG_PIN_CONTAINER, &dp->prog_container, e);
 	if (!err)
@@ -661,7 +807,16 @@ int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz
 		err = open_pin(net, EB_PROG_PIN_XDP, &dp->prog_xdp, e);
 	for (int i = 0; !err && i < EB_NSOCK_PROGS; i++)
 		err = open_pin(net, eb_sock_progs[i].pin, &dp->prog_sock[i], e);
-out:
+	return err;
+}
+
+int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz, bool verbose,
+		 struct eb_err *e)
+{
+	int err = eb_dp_ensure_begin(net, dp, sz, verbose, e);
+
+	if (!err)
+		err = eb_dp_ensure_end(net, dp, e);
 	if (err)
 		eb_dp_close(dp);
 	return err;
@@ -743,6 +898,14 @@ int eb_dp_attach(const struct eb_dp *dp, const char *net, int ifindex, const cha
 
 	snprintf(pin, sizeof(pin), "link_%s", ifname);
 	return attach_any(net, dp->prog_container, ifindex, ifname, pin, 1, mode, clsact, NULL, e);
+}
+
+int eb_dp_clsact_prepare(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	int err = bpf_tc_hook_create(&hook);
+
+	return err == -EEXIST ? 0 : err;
 }
 
 __u32 eb_uplink_prio(const char *net)

@@ -13,7 +13,10 @@
 #include "util.h"
 
 enum eb_attach {
-	EB_ATTACH_AUTO = 0, /* tcx where the kernel has it, clsact otherwise */
+	/* eb_dp_attach*(): tcx where the kernel has it, clsact otherwise. As
+	 * `ebnet up --attach auto`, the default: the uplink so, container
+	 * ports with clsact (net.c, ports_attach()). */
+	EB_ATTACH_AUTO = 0,
 	EB_ATTACH_TCX,
 	EB_ATTACH_CLSACT,
 };
@@ -28,6 +31,8 @@ struct eb_dp {
 	int prog_xdp;			   /* eb_xdp_uplink */
 	int prog_sock[EB_NSOCK_PROGS]; /* connect4, sendmsg4, recvmsg4, getpeername4 */
 	bool upgraded; /* eb_dp_ensure replaced the programs: clsact hooks need them too */
+	struct eb_dp_pending *pending; /* programs still loading (eb_dp_ensure_begin) */
+	char pending_err[512];
 };
 
 /* The cgroup sock_addr programs: pin of the program, pin of its link. */
@@ -69,6 +74,12 @@ int eb_dp_open(const char *net, struct eb_dp *dp, struct eb_err *e);
  * removing a network that a failed run or another version left. */
 void eb_dp_open_lenient(const char *net, struct eb_dp *dp);
 /* Creates what is missing (maps, programs, pins) and opens all of it. */
+/* In two steps: begin opens the maps (the programs of a new network may
+ * still be loading, in a thread); end waits for the programs and opens
+ * them. eb_dp_close() waits too. */
+int eb_dp_ensure_begin(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz,
+		       bool verbose, struct eb_err *e);
+int eb_dp_ensure_end(const char *net, struct eb_dp *dp, struct eb_err *e);
 int eb_dp_ensure(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz, bool verbose,
 		 struct eb_err *e);
 /* Zeroes a port slot's counters in eb_ctr_slots (every CPU's). */
@@ -81,6 +92,11 @@ void eb_dp_retire_old_maps(const struct eb_dp *dp, const char *net);
  * on EB_ATTACH_AUTO, returns) which hook was used. */
 int eb_dp_attach(const struct eb_dp *dp, const char *net, int ifindex, const char *ifname,
 		 enum eb_attach mode, bool *clsact, struct eb_err *e);
+/* Adds the clsact qdisc of a port ahead of eb_dp_attach(). The first
+ * filter on a clsact qdisc waits for an expedited RCU grace period unless
+ * one has passed since the qdisc was made (mini_qdisc_pair_swap()): made
+ * while the other containers are prepared, it has. */
+int eb_dp_clsact_prepare(int ifindex);
 /* Attaches eb_from_uplink to the uplink's TC ingress (pin link_uplink for
  * tcx; a priority of the network's own for clsact). */
 int eb_dp_attach_uplink(const struct eb_dp *dp, const char *net, int ifindex,

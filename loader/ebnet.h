@@ -57,7 +57,7 @@ struct eb_net_info {
 	char name[64];
 	struct eb_config cfg;
 	char uplink[16];
-	char xdp_note[128]; /* why XDP is not attached, "" if it is or is off */
+	char uplink_attach[8]; /* "tcx", "clsact", or "" (no program on the uplink) */
 	unsigned long long map_bytes; /* memory the network's maps hold */
 	int nctr;
 	struct eb_endpoint ctr[EB_MAX_ENDPOINTS];

@@ -18,6 +18,9 @@ int eb_ports_walk(const char *net, eb_port_fn fn, void *ctx, struct eb_err *e);
 void eb_unpublish_container(const struct eb_dp *dp, uint32_t ctr_ip);
 /* A container's port changed (up repaired it): its published entries follow. */
 void eb_published_reindex(const struct eb_dp *dp, uint32_t ctr_ip, uint32_t ifindex);
+/* The same for nctr containers, reading the published map once. */
+void eb_published_reindex_many(const struct eb_dp *dp, const uint32_t *ctr_ip,
+				const uint32_t *ifindex, int nctr);
 void eb_ct_forget(const struct eb_dp *dp, uint8_t proto, uint16_t lo, uint16_t hi,
 		  uint32_t ifindex);
 

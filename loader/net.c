@@ -23,6 +23,10 @@
 #include "netns.h"
 #include "nl.h"
 #include "ebnet_pub.h"
+
+/* lo: the first device of every network namespace (the kernel's
+ * LOOPBACK_IFINDEX). */
+#define EB_LOOPBACK_IFINDEX 1
 #include <sys/socket.h>
 #include <libmnl/libmnl.h>
 
@@ -163,7 +167,11 @@ struct eb_ctx {
 	struct eb_endpoint *eps; /* records, loaded once */
 	int neps;
 	unsigned char slot_used[EB_MAX_ENDPOINTS];
-	enum eb_attach attach;
+	enum eb_attach port_attach;   /* container ports: see ports_attach() */
+	enum eb_attach uplink_attach; /* the uplink */
+	bool ready;		      /* ctx_ready() done */
+	bool load_failed;	      /* ...failed: the programs did not load, or XDP */
+	enum eb_xdp_mode xdp;	      /* as asked for by `up` */
 	struct eb_err *e;
 };
 
@@ -240,54 +248,148 @@ static void netns_forget(struct eb_ctx *c, const char *name)
 	close(fd);
 }
 
-/* Removes everything of a container but, when keep_record, its record. */
-static int ctr_teardown(struct eb_ctx *c, struct eb_endpoint *ep, bool keep_record)
+/*
+ * Removing containers, in three steps so that many of them share one
+ * device deletion: deleting a veth pair waits for RCU grace periods under
+ * the rtnl lock, ~30 ms a pair here, and one RTM_DELLINK of a device group
+ * pays them once for the whole batch (`ebnet down` of 100 containers: ~3 s
+ * one by one). With maps false (`down`: the maps go with the pins right
+ * after), the map entries are left as they are.
+ */
+static void ctr_unhook(struct eb_ctx *c, struct eb_endpoint *ep, bool keep_record, bool maps)
+{
+	/* Its published ports and flows go first: nothing reaches a port
+	 * that is going away, and no flow outlives it (a container of the
+	 * same name later starts clean). */
+	if (maps) {
+		if (!keep_record)
+			eb_unpublish_container(&c->dp, ep->ip);
+		if (ep->ifindex)
+			eb_ct_forget(&c->dp, 0, 0, 0, ep->ifindex);
+		netns_forget(c, ep->name);
+	}
+	eb_dp_detach(c->net, ep->host_dev);
+}
+
+/* A group that no device of this namespace is in. */
+static int free_group(struct eb_ctx *c, __u32 *group)
+{
+	for (int tries = 0; tries < 8; tries++) {
+		__u32 g = 0;
+		int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0)
+			return -errno;
+		if (read(fd, &g, sizeof(g)) != sizeof(g)) {
+			close(fd);
+			return -EIO;
+		}
+		close(fd);
+		g |= 0x40000000; /* far from the small numbers people give groups */
+		g &= 0x7fffffff;
+		if (eb_nl_group_used(&c->nl, g) == 0) {
+			*group = g;
+			return 0;
+		}
+	}
+	return -EBUSY;
+}
+
+/* Deletes the host-side devices of eps (and so their peers): in one batch
+ * when there are several, through a device group of their own. */
+static int ctrs_del_devices(struct eb_ctx *c, struct eb_endpoint **eps, int n)
+{
+	int *idx = calloc(n > 0 ? (size_t)n : 1, sizeof(*idx)), m = 0, err = 0, i;
+	struct eb_link l;
+	__u32 group = 0;
+
+	if (!idx)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		idx[i] = eb_nl_link_get(&c->nl, eps[i]->host_dev, &l) == 0 ? (m++, l.ifindex) : 0;
+	if (m > 1 && free_group(c, &group) == 0) {
+		bool grouped = true;
+
+		for (i = 0; i < n && grouped; i++)
+			if (idx[i] && eb_nl_link_set_group(&c->nl, idx[i], group))
+				grouped = false;
+		/* A refusal leaves the rest to the one-by-one pass below. */
+		if (grouped)
+			eb_nl_group_del(&c->nl, group);
+	}
+	/* One by one: a single device, or what the batch left. */
+	for (i = 0; i < n; i++) {
+		if (!idx[i] || eb_nl_link_get(&c->nl, eps[i]->host_dev, &l))
+			continue;
+		err = eb_nl_link_del(&c->nl, l.ifindex);
+		if (err && err != -ENODEV) {
+			eb_errf(c->e, "cannot delete device '%s' of container '%s': %s",
+				eps[i]->host_dev, eps[i]->name, strerror(-err));
+			break;
+		}
+		err = 0;
+	}
+	free(idx);
+	return err;
+}
+
+static int ctr_remove_rest(struct eb_ctx *c, struct eb_endpoint *ep, bool keep_record, bool maps)
 {
 	struct eb_mac_key mk = {};
 	struct eb_ifindex_key pk = { .ifindex = ep->ifindex };
 	struct eb_ip_key k = { .addr = ep->ip };
 	struct eb_fdb_entry fdb;
-	struct eb_link l;
 	__u32 slot = ep->flood_slot, cur;
 	int err;
 
-	/* Its published ports and flows go first: nothing reaches a port
-	 * that is going away, and no flow outlives it (a container of the
-	 * same name later starts clean). */
-	if (!keep_record)
-		eb_unpublish_container(&c->dp, ep->ip);
-	if (ep->ifindex)
-		eb_ct_forget(&c->dp, 0, 0, 0, ep->ifindex);
-	netns_forget(c, ep->name);
-	eb_dp_detach(c->net, ep->host_dev);
-	if (eb_nl_link_get(&c->nl, ep->host_dev, &l) == 0) {
-		err = eb_nl_link_del(&c->nl, l.ifindex);
-		if (err && err != -ENODEV) {
-			eb_errf(c->e, "cannot delete device '%s' of container '%s': %s",
-				ep->host_dev, ep->name, strerror(-err));
-			return err;
+	if (maps) {
+		memcpy(mk.mac, ep->mac, 6);
+		if (bpf_map_lookup_elem(c->dp.fdb, &mk, &fdb) == 0 && fdb.ifindex == ep->ifindex)
+			bpf_map_delete_elem(c->dp.fdb, &mk);
+		if (ep->ifindex)
+			bpf_map_delete_elem(c->dp.ports, &pk);
+		if (slot < EB_MAX_ENDPOINTS && bpf_map_lookup_elem(c->dp.flood, &slot, &cur) == 0 &&
+		    cur == ep->ifindex && cur) {
+			cur = 0;
+			bpf_map_update_elem(c->dp.flood, &slot, &cur, BPF_ANY);
+			/* Its counters go with it (the slot is its, as the check
+			 * says). */
+			eb_dp_ctr_zero(&c->dp, slot);
 		}
-	}
-	memcpy(mk.mac, ep->mac, 6);
-	if (bpf_map_lookup_elem(c->dp.fdb, &mk, &fdb) == 0 && fdb.ifindex == ep->ifindex)
-		bpf_map_delete_elem(c->dp.fdb, &mk);
-	if (ep->ifindex)
-		bpf_map_delete_elem(c->dp.ports, &pk);
-	if (slot < EB_MAX_ENDPOINTS && bpf_map_lookup_elem(c->dp.flood, &slot, &cur) == 0 &&
-	    cur == ep->ifindex && cur) {
-		cur = 0;
-		bpf_map_update_elem(c->dp.flood, &slot, &cur, BPF_ANY);
-		/* Its counters go with it (the slot is its, as the check says). */
-		eb_dp_ctr_zero(&c->dp, slot);
 	}
 	err = eb_netns_delete(ep->name);
 	if (err) {
 		eb_errf(c->e, "cannot remove namespace '%s': %s", ep->name, strerror(-err));
 		return err;
 	}
-	if (!keep_record)
+	if (!keep_record && maps)
 		bpf_map_delete_elem(c->dp.endpoints, &k);
 	return 0;
+}
+
+/* Removes everything of the containers eps but, when keep_record, their
+ * records (and with maps false, their map entries: see above). */
+static int ctrs_teardown(struct eb_ctx *c, struct eb_endpoint **eps, int n, bool keep_record,
+			 bool maps)
+{
+	int i, err;
+
+	for (i = 0; i < n; i++)
+		ctr_unhook(c, eps[i], keep_record, maps);
+	err = ctrs_del_devices(c, eps, n);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		err = ctr_remove_rest(c, eps[i], keep_record, maps);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int ctr_teardown(struct eb_ctx *c, struct eb_endpoint *ep, bool keep_record)
+{
+	return ctrs_teardown(c, &ep, 1, keep_record, true);
 }
 
 static bool ctr_healthy(struct eb_ctx *c, const struct eb_endpoint *ep)
@@ -327,20 +429,53 @@ static int alloc_slot(struct eb_ctx *c)
 		}                                                                                  \
 	} while (0)
 
-/* Steps 1-3 of making a container: its record, namespace, veth pair (down)
- * and map entries. ctr_finish() attaches the program and brings it up;
- * between the two. (Attaching many ports from threads was tried: tcx
- * attaches wait for an RCU grace period under RTNL, so the waits do not
- * overlap; clsact is the fast way, see README.) */
-static int ctr_prepare(struct eb_ctx *c, struct eb_endpoint *ep)
+/* A container being made: its namespace and a netlink socket in it,
+ * open from ctr_prepare() to ctr_finish(). */
+#define EB_UP_BATCH 128 /* containers prepared at once: two fds each */
+
+struct ctr_work {
+	struct eb_endpoint *ep;
+	struct eb_nl cnl;
+	int nsfd;
+	int eth0; /* ifindex of its eth0 */
+};
+
+static int open_inside(void *arg)
 {
-	struct eb_nl cnl = { 0 };
+	struct ctr_work *w = arg;
+
+	w->nsfd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (w->nsfd < 0)
+		return -errno;
+	return eb_nl_open(&w->cnl);
+}
+
+static void ctr_work_close(struct ctr_work *w)
+{
+	eb_nl_close(&w->cnl);
+	if (w->nsfd >= 0)
+		close(w->nsfd);
+	w->nsfd = -1;
+}
+
+/* Steps 1-3 of making a container: its record, namespace, veth pair (down)
+ * and map entries. ctr_finish() attaches the program and brings it up.
+ * `up` prepares a batch of containers, then finishes them: the programs of
+ * a new network load in the meantime (eb_dp_ensure_begin). (Attaching
+ * many ports from threads was tried: tcx attaches wait for an RCU grace
+ * period under RTNL, so the waits do not overlap; that is why ports use
+ * clsact by default, see ports_attach().) */
+static int ctr_prepare(struct eb_ctx *c, struct ctr_work *w)
+{
+	struct eb_endpoint *ep = w->ep;
 	struct eb_link hl, cl;
 	struct eb_mac_key mk = {};
 	struct eb_fdb_entry fdb;
-	int nsfd = -1, err, slot;
+	int err, slot;
 	__u32 uslot;
 
+	w->nsfd = -1;
+	memset(&w->cnl, 0, sizeof(w->cnl));
 	/* 1. The intent: from here on, up/rm/down know this container. */
 	ep->flags = 0;
 	ep->ifindex = 0;
@@ -348,34 +483,44 @@ static int ctr_prepare(struct eb_ctx *c, struct eb_endpoint *ep)
 	if (err)
 		return err;
 
-	/* 2. Its namespace and veth pair, both ends down. */
-	if (!eb_netns_exists(ep->name))
-		TRY(eb_netns_create(ep->name), "cannot create namespace '%s': %s", ep->name,
+	/* 2. Its namespace and veth pair, both ends down. A new namespace
+	 * gets its socket while ebnet is in it; one left by an earlier run
+	 * is entered, and loses an old eth0. */
+	if (!eb_netns_exists(ep->name)) {
+		TRY(eb_netns_create(ep->name, open_inside, w), "cannot create namespace '%s': %s",
+		    ep->name, strerror(-err));
+	} else {
+		w->nsfd = eb_netns_open(ep->name);
+		if (w->nsfd < 0) {
+			err = w->nsfd;
+			eb_errf(c->e, "cannot open namespace '%s': %s", ep->name, strerror(-err));
+			goto out;
+		}
+		TRY(eb_nl_open_in(&w->cnl, w->nsfd), "cannot talk to namespace '%s': %s", ep->name,
 		    strerror(-err));
-	nsfd = eb_netns_open(ep->name);
-	if (nsfd < 0) {
-		err = nsfd;
-		eb_errf(c->e, "cannot open namespace '%s': %s", ep->name, strerror(-err));
-		goto out;
+		if (eb_nl_link_get(&w->cnl, "eth0", &cl) == 0)
+			eb_nl_link_del(&w->cnl, cl.ifindex);
 	}
-	TRY(eb_nl_open_in(&cnl, nsfd), "cannot talk to namespace '%s': %s", ep->name,
-	    strerror(-err));
-	if (eb_nl_link_get(&cnl, "eth0", &cl) == 0)
-		eb_nl_link_del(&cnl, cl.ifindex);
 	{
 		__u64 cookie;
 		__u32 kind = EB_NS_CONTAINER;
 
 		/* Hairpin: its own connections to published ports. */
-		if (sock_netns_cookie(mnl_socket_get_fd(cnl.sock), &cookie) == 0)
+		if (sock_netns_cookie(mnl_socket_get_fd(w->cnl.sock), &cookie) == 0)
 			bpf_map_update_elem(c->dp.netns, &cookie, &kind, BPF_ANY);
 	}
-	TRY(eb_nl_veth_add(&c->nl, ep->host_dev, ep->host_mac, "eth0", ep->mac, nsfd),
+	TRY(eb_nl_veth_add(&c->nl, ep->host_dev, ep->host_mac, "eth0", ep->mac, w->nsfd),
 	    "cannot create the veth pair '%s' for container '%s': %s", ep->host_dev, ep->name,
 	    strerror(-err));
 	TRY(eb_nl_link_get(&c->nl, ep->host_dev, &hl), "cannot find the new device '%s': %s",
 	    ep->host_dev, strerror(-err));
 	ep->ifindex = hl.ifindex;
+	TRY(eb_nl_link_get(&w->cnl, "eth0", &cl), "no eth0 in namespace '%s': %s", ep->name,
+	    strerror(-err));
+	w->eth0 = cl.ifindex;
+	if (c->port_attach == EB_ATTACH_CLSACT)
+		TRY(eb_dp_clsact_prepare(ep->ifindex), "cannot add a clsact qdisc to '%s': %s",
+		    ep->host_dev, strerror(-err));
 
 	/* 3. The datapath knows the port before it carries a packet. */
 	slot = ep->flood_slot < EB_MAX_ENDPOINTS && !c->slot_used[ep->flood_slot]
@@ -411,36 +556,25 @@ static int ctr_prepare(struct eb_ctx *c, struct eb_endpoint *ep)
 	}
 	err = 0;
 out:
-	eb_nl_close(&cnl);
-	if (nsfd >= 0)
-		close(nsfd);
+	if (err)
+		ctr_work_close(w);
 	return err;
 }
 
-/* The rest: the program (unless attached already: attached >= 0 says
- * whether with clsact), then host side and container side, then READY. */
-static int ctr_finish(struct eb_ctx *c, struct eb_endpoint *ep, int attached)
+/* The rest: the program, then host side and container side, then READY. */
+static int ctr_finish(struct eb_ctx *c, struct ctr_work *w)
 {
+	struct eb_endpoint *ep = w->ep;
 	uint32_t gw = c->cfg.gateway;
-	struct eb_nl cnl = { 0 };
-	struct eb_link cl;
+	struct eb_nl *cnl = &w->cnl;
 	char ipb[16];
-	bool clsact = attached == 1;
-	int nsfd, err;
+	bool clsact = false;
+	int err;
 
-	nsfd = eb_netns_open(ep->name);
-	if (nsfd < 0) {
-		eb_errf(c->e, "cannot open namespace '%s': %s", ep->name, strerror(-nsfd));
-		return nsfd;
-	}
-	TRY(eb_nl_open_in(&cnl, nsfd), "cannot talk to namespace '%s': %s", ep->name,
-	    strerror(-err));
-	if (attached < 0) {
-		err = eb_dp_attach(&c->dp, c->net, ep->ifindex, ep->host_dev, c->attach, &clsact,
-				   c->e);
-		if (err)
-			goto out;
-	}
+	err = eb_dp_attach(&c->dp, c->net, ep->ifindex, ep->host_dev, c->port_attach, &clsact,
+			   c->e);
+	if (err)
+		goto out;
 
 	/* 4. Host side: the gateway address, up, a route and a neighbour. */
 	eb_nl_link_port_conf(&c->nl, ep->ifindex);
@@ -456,37 +590,51 @@ static int ctr_finish(struct eb_ctx *c, struct eb_endpoint *ep, int attached)
 	    "cannot add the neighbour entry of %s: %s", eb_ip_str(ep->ip, ipb), strerror(-err));
 
 	/* 5. Container side: lo, eth0 with its address, the default route. */
-	TRY(eb_nl_link_get(&cnl, "lo", &cl), "no lo in namespace '%s': %s", ep->name,
-	    strerror(-err));
-	TRY(eb_nl_link_up(&cnl, cl.ifindex), "cannot set lo up in '%s': %s", ep->name,
-	    strerror(-err));
-	TRY(eb_nl_link_get(&cnl, "eth0", &cl), "no eth0 in namespace '%s': %s", ep->name,
+	TRY(eb_nl_link_up(cnl, EB_LOOPBACK_IFINDEX), "cannot set lo up in '%s': %s", ep->name,
 	    strerror(-err));
 	/* An ebnet network is IPv4: eth0 makes no IPv6 link-local address. */
-	eb_nl_link_no_ipv6(&cnl, cl.ifindex);
-	TRY(eb_nl_addr_add(&cnl, cl.ifindex, ep->ip, c->cfg.prefix_len, false),
+	eb_nl_link_no_ipv6(cnl, w->eth0);
+	TRY(eb_nl_addr_add(cnl, w->eth0, ep->ip, c->cfg.prefix_len, false),
 	    "cannot add %s to eth0 of '%s': %s", eb_ip_str(ep->ip, ipb), ep->name,
 	    strerror(-err));
-	TRY(eb_nl_link_up(&cnl, cl.ifindex), "cannot set eth0 of '%s' up: %s", ep->name,
+	TRY(eb_nl_link_up(cnl, w->eth0), "cannot set eth0 of '%s' up: %s", ep->name,
 	    strerror(-err));
 	/* After up: GRO turned on while a veth is down does not give its
 	 * peer the "takes XDP frames" feature (6.18 here), and redirects
 	 * from XDP then fail with EOPNOTSUPP. */
 	if (c->cfg.flags & EB_CFG_XDP)
-		TRY(eb_set_gro_in(nsfd, "eth0", true), "cannot turn GRO on for eth0 of '%s': %s",
-		    ep->name, strerror(-err));
-	TRY(eb_nl_route_add(&cnl, 0, 0, gw, cl.ifindex, 0),
+		TRY(eb_set_gro_in(w->nsfd, "eth0", true),
+		    "cannot turn GRO on for eth0 of '%s': %s", ep->name, strerror(-err));
+	TRY(eb_nl_route_add(cnl, 0, 0, gw, w->eth0, 0),
 	    "cannot add the default route of '%s': %s", ep->name, strerror(-err));
 
 	ep->flags = EB_EP_READY | (clsact ? EB_EP_CLSACT : 0);
 	err = ctx_put_ep(c, ep);
-	/* A container made again keeps its published ports, on its new port. */
-	if (!err)
-		eb_published_reindex(&c->dp, ep->ip, ep->ifindex);
 out:
-	eb_nl_close(&cnl);
-	if (nsfd >= 0)
-		close(nsfd);
+	ctr_work_close(w);
+	return err;
+}
+
+/* Finishes the prepared containers of work; on an error, closes the rest. */
+static int finish_batch(struct eb_ctx *c, struct ctr_work *work, int n)
+{
+	uint32_t ips[EB_UP_BATCH], ifs[EB_UP_BATCH];
+	int i, err = 0, done = 0;
+
+	for (i = 0; i < n; i++) {
+		if (err) {
+			ctr_work_close(&work[i]);
+			continue;
+		}
+		err = ctr_finish(c, &work[i]);
+		if (!err && done < EB_UP_BATCH) {
+			ips[done] = work[i].ep->ip;
+			ifs[done++] = work[i].ep->ifindex;
+		}
+	}
+	/* A container made again keeps its published ports, on its new
+	 * port: one pass over the published map for the batch. */
+	eb_published_reindex_many(&c->dp, ips, ifs, done);
 	return err;
 }
 
@@ -608,8 +756,8 @@ static int ensure_uplink(struct eb_ctx *c)
 			c->net, c->cfg.uplink_ifindex, c->net);
 		return err;
 	}
-	err = eb_dp_attach_uplink(&c->dp, c->net, l.ifindex, l.name, c->attach, &clsact, &made,
-				  c->e);
+	err = eb_dp_attach_uplink(&c->dp, c->net, l.ifindex, l.name, c->uplink_attach, &clsact,
+				  &made, c->e);
 	if (err)
 		return err;
 	c->cfg.flags &= ~EB_CFG_UPLINK_CLSACT;
@@ -801,7 +949,11 @@ static int ctx_open(struct eb_ctx *c, const char *net, bool create, const struct
 		eb_errf(e, "cannot open a netlink socket: %s", strerror(-err));
 		return err;
 	}
-	err = create ? eb_dp_ensure(net, &c->dp, sz, verbose, e) : eb_dp_open(net, &c->dp, e);
+	err = create ? eb_dp_ensure_begin(net, &c->dp, sz, verbose, e) : eb_dp_open(net, &c->dp, e);
+	/* The programs of a new network may still be loading: ctx_ready()
+	 * waits for them. Otherwise they are opened here. */
+	if (!err && create && !c->dp.pending)
+		err = eb_dp_ensure_end(net, &c->dp, e);
 	if (err)
 		return err;
 	bpf_map_lookup_elem(c->dp.cfg, &zero, &c->cfg);
@@ -836,6 +988,78 @@ static bool ip_taken(uint32_t a, void *p)
 		if (t->extra[i] == a)
 			return true;
 	return false;
+}
+
+/*
+ * How container ports get their program. A port is a host-side veth that
+ * ebnet creates and owns alone, so the hook needs no sharing: by default it
+ * gets a clsact qdisc and a direct-action bpf filter. tcx would wait for an
+ * RCU grace period under the rtnl lock on every attach (tcx_entry_sync(),
+ * 10-15 ms each on our 2-vCPU VM, and they cannot overlap): `ebnet up` of
+ * 100 containers took ~1.5 s with tcx against ~0.3 s with clsact, and the
+ * `ip` script baseline ~1.15 s (docs/BENCHMARKS.md, containers_100). The
+ * uplink, a device the host's other tools share, keeps tcx where the kernel
+ * has it (uplink_attach). --attach tcx (EBNET_ATTACH=tcx) still forces tcx
+ * on ports, --attach clsact forces clsact everywhere; a network made with
+ * either remembers it (EB_CFG_TCX, EB_CFG_CLSACT) for containers added
+ * later. Every port records its own mode (EB_EP_CLSACT), so a network may
+ * hold both: upgrade, repair and removal go by that record.
+ */
+static enum eb_attach ports_attach(enum eb_attach asked, __u32 cfg_flags)
+{
+	if (asked != EB_ATTACH_AUTO)
+		return asked;
+	return (cfg_flags & EB_CFG_TCX) ? EB_ATTACH_TCX : EB_ATTACH_CLSACT;
+}
+
+/* The programs loaded and opened (eb_dp_ensure_end), then what needs
+ * them: clsact filters after an upgrade, the uplink, the cgroup hooks.
+ * Once per `up`; later calls return 0. */
+static int ctx_ready(struct eb_ctx *c)
+{
+	int err, i;
+
+	if (c->ready)
+		return 0;
+	err = eb_dp_ensure_end(c->net, &c->dp, c->e);
+	if (err) {
+		c->load_failed = true;
+		return err;
+	}
+	if (c->dp.upgraded) {
+		/* tcx and cgroup links were swapped; clsact filters are
+		 * replaced in place (BPF_TC_F_REPLACE), port by port. */
+		for (i = 0; i < c->neps; i++) {
+			bool cls;
+
+			if ((c->eps[i].flags & EB_EP_CLSACT) && c->eps[i].ifindex)
+				eb_dp_attach(&c->dp, c->net, c->eps[i].ifindex, c->eps[i].host_dev,
+					     EB_ATTACH_CLSACT, &cls, c->e);
+		}
+		if (c->cfg.flags & EB_CFG_UPLINK_CLSACT) {
+			bool cls, made;
+
+			eb_dp_attach_uplink(&c->dp, c->net, c->cfg.uplink_ifindex, "uplink",
+					    EB_ATTACH_CLSACT, &cls, &made, c->e);
+		}
+		c->e->msg[0] = 0;
+		/* Every hook runs the new programs: the maps of earlier
+		 * builds can go. */
+		eb_dp_retire_old_maps(&c->dp, c->net);
+	}
+	err = ensure_uplink(c);
+	if (!err) {
+		err = ensure_xdp(c, c->xdp);
+		/* A new network refused for its --xdp is undone whole, as
+		 * one whose programs did not load. */
+		if (err)
+			c->load_failed = true;
+	}
+	if (!err)
+		err = ensure_host_sock(c);
+	if (!err)
+		c->ready = true;
+	return err;
 }
 
 /* Everything about the request is checked before anything is changed. */
@@ -917,11 +1141,11 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 	struct eb_nl nl = { 0 };
 	struct eb_link ul;
 	uint32_t *want = NULL;
-	struct eb_endpoint **todo = NULL;
-	int ntodo = 0;
+	struct ctr_work *work = NULL;
+	int nwork = 0;
 	struct eb_dp_sizes sizes = { o->ct_tcp_size ? o->ct_tcp_size : EB_DEFAULT_CT_TCP,
 				     o->ct_other_size ? o->ct_other_size : EB_DEFAULT_CT_OTHER };
-	bool exists;
+	bool exists = false;
 	char ipb[16], ipb2[16];
 	int lock, err, i, uplink = 0;
 
@@ -1033,6 +1257,8 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 		}
 		if (o->attach == EB_ATTACH_CLSACT)
 			cfg.flags |= EB_CFG_CLSACT;
+		else if (o->attach == EB_ATTACH_TCX)
+			cfg.flags |= EB_CFG_TCX;
 		err = choose_nat_range(o, &cfg, e);
 		if (err)
 			goto out;
@@ -1063,50 +1289,19 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 			goto out;
 		}
 	}
-	c.attach = o->attach != EB_ATTACH_AUTO	    ? o->attach
-		   : (c.cfg.flags & EB_CFG_CLSACT) ? EB_ATTACH_CLSACT
-						    : EB_ATTACH_AUTO;
-	if (c.dp.upgraded) {
-		/* tcx and cgroup links were swapped; clsact filters are
-		 * replaced in place (BPF_TC_F_REPLACE), port by port. */
-		for (i = 0; i < c.neps; i++) {
-			bool cls;
-
-			if ((c.eps[i].flags & EB_EP_CLSACT) && c.eps[i].ifindex)
-				eb_dp_attach(&c.dp, c.net, c.eps[i].ifindex, c.eps[i].host_dev,
-					     EB_ATTACH_CLSACT, &cls, e);
-		}
-		if (c.cfg.flags & EB_CFG_UPLINK_CLSACT) {
-			bool cls, made;
-
-			eb_dp_attach_uplink(&c.dp, c.net, c.cfg.uplink_ifindex, "uplink",
-					    EB_ATTACH_CLSACT, &cls, &made, e);
-		}
-		e->msg[0] = 0;
-		/* Every hook runs the new programs: the maps of earlier
-		 * builds can go. */
-		eb_dp_retire_old_maps(&c.dp, c.net);
+	c.port_attach = ports_attach(o->attach, c.cfg.flags);
+	c.xdp = o->xdp;
+	c.uplink_attach = o->attach != EB_ATTACH_AUTO	   ? o->attach
+			  : (c.cfg.flags & EB_CFG_CLSACT) ? EB_ATTACH_CLSACT
+			  : (c.cfg.flags & EB_CFG_TCX)	   ? EB_ATTACH_TCX
+							   : EB_ATTACH_AUTO;
+	/* A new network's programs load while its first containers are
+	 * prepared; the uplink and the cgroup hooks wait for them. */
+	if (!c.dp.pending) {
+		err = ctx_ready(&c);
+		if (err)
+			goto out;
 	}
-	err = ensure_uplink(&c);
-	if (err)
-		goto out;
-	err = ensure_xdp(&c, o->xdp);
-	if (err) {
-		if (!exists) {
-			/* Nothing of a new network stays behind a refused --xdp. */
-			if (c.cfg.flags & EB_CFG_UPLINK_CLSACT)
-				eb_dp_detach_uplink_clsact(
-					c.net, c.cfg.uplink_ifindex,
-					(c.cfg.flags & EB_CFG_UPLINK_QDISC) &&
-						!uplink_shared(c.net, c.cfg.uplink_ifindex));
-			ctx_close(&c);
-			eb_dp_destroy(o->net);
-		}
-		goto out;
-	}
-	err = ensure_host_sock(&c);
-	if (err)
-		goto out;
 
 	/* Addresses: given ones, an existing container's, then the next free. */
 	want = calloc(n ? n : 1, sizeof(*want));
@@ -1132,8 +1327,8 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 			goto out;
 		}
 	}
-	todo = calloc(n ? n : 1, sizeof(*todo));
-	if (!todo) {
+	work = calloc(EB_UP_BATCH, sizeof(*work));
+	if (!work) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -1150,10 +1345,23 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 		}
 	}
 
-	for (i = 0; i < n; i++) {
-		struct eb_endpoint *have = ctx_find_name(&c, ctrs[i].name);
-		struct eb_endpoint ep = {};
+	/* In batches: prepare (records, namespaces, veth pairs), then finish
+	 * (programs, addresses, up). A batch keeps a socket open in each of
+	 * its containers' namespaces. */
+	for (i = 0; i <= n; i++) {
+		struct eb_endpoint *have, *slot, ep = {};
 
+		if (nwork == EB_UP_BATCH || (i == n && nwork)) {
+			err = ctx_ready(&c);
+			if (!err)
+				err = finish_batch(&c, work, nwork);
+			nwork = 0;
+			if (err)
+				goto out;
+		}
+		if (i == n)
+			break;
+		have = ctx_find_name(&c, ctrs[i].name);
 		if (have && ctr_healthy(&c, have))
 			continue;
 		if (have) {
@@ -1176,26 +1384,41 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 		}
 		eb_mac_for(ep.ip, false, ep.mac);
 		eb_mac_for(ep.ip, true, ep.host_mac);
-		err = ctr_prepare(&c, &ep);
+		if (!have && c.neps >= EB_MAX_ENDPOINTS)
+			continue; /* counted above: cannot happen */
+		slot = have ? have : &c.eps[c.neps++];
+		*slot = ep;
+		work[nwork].ep = slot;
+		err = ctr_prepare(&c, &work[nwork]);
 		if (err)
 			goto out;
-		if (have) {
-			*have = ep;
-			todo[ntodo++] = have;
-		} else if (c.neps < EB_MAX_ENDPOINTS) {
-			c.eps[c.neps] = ep;
-			todo[ntodo++] = &c.eps[c.neps++];
-		}
+		nwork++;
 	}
-	for (i = 0; i < ntodo; i++) {
-		err = ctr_finish(&c, todo[i], -1);
-		if (err)
-			goto out;
-	}
-	err = 0;
+	err = ctx_ready(&c);
 out:
+	for (i = 0; i < nwork; i++)
+		ctr_work_close(&work[i]);
+	if (err && !exists && c.load_failed) {
+		/* A new network whose programs did not load: nothing of it
+		 * stays, as when they loaded before any container was made. */
+		struct eb_endpoint **eps = calloc(c.neps > 0 ? (size_t)c.neps : 1, sizeof(*eps));
+		struct eb_err ignored = {};
+
+		c.e = &ignored;
+		for (i = 0; eps && i < c.neps; i++)
+			eps[i] = &c.eps[i];
+		if (eps)
+			ctrs_teardown(&c, eps, c.neps, false, false);
+		free(eps);
+		if (c.cfg.flags & EB_CFG_UPLINK_CLSACT)
+			eb_dp_detach_uplink_clsact(c.net, c.cfg.uplink_ifindex,
+						   (c.cfg.flags & EB_CFG_UPLINK_QDISC) &&
+							   !uplink_shared(c.net, c.cfg.uplink_ifindex));
+		ctx_close(&c);
+		eb_dp_destroy(o->net);
+	}
+	free(work);
 	free(want);
-	free(todo);
 	eb_nl_close(&nl);
 	ctx_close(&c);
 	eb_unlock(lock);
@@ -1225,15 +1448,25 @@ int eb_rm(const char *net, char **names, int n, struct eb_err *e)
 			err = -ENOENT;
 			goto out;
 		}
-	for (i = 0; i < n; i++) {
-		struct eb_endpoint *ep = ctx_find_name(&c, names[i]);
+	{
+		struct eb_endpoint **eps = calloc(n > 0 ? (size_t)n : 1, sizeof(*eps));
+		int k = 0;
 
-		if (!ep)
-			continue; /* named twice */
-		err = ctr_teardown(&c, ep, false);
-		if (err)
+		if (!eps) {
+			err = -ENOMEM;
 			goto out;
-		*ep = c.eps[--c.neps];
+		}
+		for (i = 0; i < n; i++) {
+			struct eb_endpoint *ep = ctx_find_name(&c, names[i]);
+			bool twice = false;
+
+			for (int j = 0; j < k && !twice; j++)
+				twice = eps[j] == ep;
+			if (!twice)
+				eps[k++] = ep;
+		}
+		err = ctrs_teardown(&c, eps, k, false, true);
+		free(eps);
 	}
 out:
 	ctx_close(&c);
@@ -1306,8 +1539,19 @@ int eb_down(const char *net, struct eb_err *e)
 				c.neps = load_endpoints(c.dp.endpoints, c.eps, EB_MAX_ENDPOINTS);
 			e->msg[0] = 0;
 		}
-		for (i = 0; i < c.neps; i++) {
-			err = ctr_teardown(&c, &c.eps[i], false);
+		{
+			/* All containers in one batch; their map entries go with
+			 * the maps below. */
+			struct eb_endpoint **eps = calloc(c.neps ? c.neps : 1, sizeof(*eps));
+
+			if (!eps) {
+				err = -ENOMEM;
+				goto out;
+			}
+			for (i = 0; i < c.neps; i++)
+				eps[i] = &c.eps[i];
+			err = ctrs_teardown(&c, eps, c.neps, false, false);
+			free(eps);
 			if (err)
 				goto out;
 		}
@@ -1384,6 +1628,11 @@ int eb_net_info(const char *net, struct eb_net_info *info, struct eb_err *e)
 	}
 	qsort(info->ctr, info->nctr, sizeof(info->ctr[0]), cmp_ep);
 	eb_dp_close(&dp);
+	/* The uplink's hook may differ from the ports' (see ports_attach). */
+	if (info->cfg.flags & EB_CFG_UPLINK_CLSACT)
+		snprintf(info->uplink_attach, sizeof(info->uplink_attach), "clsact");
+	else if (eb_dp_uplink_attached(net))
+		snprintf(info->uplink_attach, sizeof(info->uplink_attach), "tcx");
 	if (info->cfg.uplink_ifindex && eb_nl_open(&nl) == 0) {
 		if (eb_nl_link_get_index(&nl, info->cfg.uplink_ifindex, &l) == 0)
 			snprintf(info->uplink, sizeof(info->uplink), "%s", l.name);

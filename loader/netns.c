@@ -30,8 +30,11 @@ bool eb_netns_exists(const char *name)
  * namespace mounted here propagates to every mount namespace. */
 static int ensure_run_dir(void)
 {
+	static bool done; /* once a process: it stays so */
 	bool made = false;
 
+	if (done)
+		return 0;
 	if (mkdir(EB_NETNS_DIR, 0755) < 0 && errno != EEXIST)
 		return -errno;
 	while (mount("", EB_NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) < 0) {
@@ -41,10 +44,11 @@ static int ensure_run_dir(void)
 			return -errno;
 		made = true;
 	}
+	done = true;
 	return 0;
 }
 
-int eb_netns_create(const char *name)
+int eb_netns_create(const char *name, int (*inside)(void *arg), void *arg)
 {
 	char p[PATH_MAX];
 	int fd, self, err = 0;
@@ -58,19 +62,21 @@ int eb_netns_create(const char *name)
 		return -errno;
 	close(fd);
 
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self < 0) {
 		err = -errno;
 		goto fail;
 	}
-	/* A single-threaded process may enter a new namespace and come back. */
+	/* A thread may enter a new network namespace and come back. */
 	if (unshare(CLONE_NEWNET) < 0) {
 		err = -errno;
 		close(self);
 		goto fail;
 	}
-	if (mount("/proc/self/ns/net", p, "none", MS_BIND, NULL) < 0)
+	if (mount("/proc/thread-self/ns/net", p, "none", MS_BIND, NULL) < 0)
 		err = -errno;
+	if (!err && inside)
+		err = inside(arg);
 	if (setns(self, CLONE_NEWNET) < 0)
 		abort(); /* never go on in the wrong namespace */
 	close(self);
@@ -78,6 +84,7 @@ int eb_netns_create(const char *name)
 		goto fail;
 	return 0;
 fail:
+	umount2(p, MNT_DETACH);
 	unlink(p);
 	return err;
 }

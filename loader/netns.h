@@ -12,8 +12,10 @@
 #define EB_NETNS_DIR "/run/netns"
 
 bool eb_netns_exists(const char *name);
-/* Creates /run/netns/NAME holding a new network namespace; -EEXIST if taken. */
-int eb_netns_create(const char *name);
+/* Creates /run/netns/NAME holding a new network namespace; -EEXIST if taken.
+ * inside (if not NULL) runs in the new namespace before the thread comes
+ * back (sockets it opens stay bound to it); its error undoes the create. */
+int eb_netns_create(const char *name, int (*inside)(void *arg), void *arg);
 /* O_RDONLY fd of the namespace, or a negative errno. */
 int eb_netns_open(const char *name);
 /* Unmounts and removes /run/netns/NAME; 0 if it was not there. */

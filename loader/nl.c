@@ -50,7 +50,7 @@ int eb_nl_open_in(struct eb_nl *nl, int nsfd)
 {
 	int self, err, err2;
 
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self < 0)
 		return -errno;
 	if (setns(nsfd, CLONE_NEWNET) < 0) {
@@ -266,6 +266,54 @@ int eb_nl_link_del(struct eb_nl *nl, int ifindex)
 	ifm->ifi_family = AF_UNSPEC;
 	ifm->ifi_index = ifindex;
 	return eb_nl_talk(nl, nlh, NULL, NULL);
+}
+
+int eb_nl_link_set_group(struct eb_nl *nl, int ifindex, uint32_t group)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_NEWLINK, NLM_F_ACK);
+	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+
+	ifm->ifi_family = AF_UNSPEC;
+	ifm->ifi_index = ifindex;
+	mnl_attr_put_u32(nlh, IFLA_GROUP, group);
+	return eb_nl_talk(nl, nlh, NULL, NULL);
+}
+
+int eb_nl_group_del(struct eb_nl *nl, uint32_t group)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_DELLINK, NLM_F_ACK);
+	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+
+	ifm->ifi_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, IFLA_GROUP, group);
+	return eb_nl_talk(nl, nlh, NULL, NULL);
+}
+
+static int group_cb(const struct nlmsghdr *nlh, void *data)
+{
+	uint32_t *want = data;
+	struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+	struct nlattr *tb[IFLA_MAX + 1] = {};
+
+	mnl_attr_parse(nlh, sizeof(*ifm), link_attr_cb, tb);
+	if (tb[IFLA_GROUP] && mnl_attr_get_u32(tb[IFLA_GROUP]) == want[0])
+		want[1] = 1;
+	return MNL_CB_OK;
+}
+
+int eb_nl_group_used(struct eb_nl *nl, uint32_t group)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_GETLINK, NLM_F_DUMP);
+	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	uint32_t d[2] = { group, 0 };
+	int err;
+
+	ifm->ifi_family = AF_UNSPEC;
+	err = eb_nl_talk(nl, nlh, group_cb, d);
+	return err ? err : (int)d[1];
 }
 
 int eb_nl_link_up(struct eb_nl *nl, int ifindex)

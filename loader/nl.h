@@ -45,6 +45,13 @@ int eb_nl_veth_add(struct eb_nl *nl, const char *name, const unsigned char *mac,
 		   const char *peer, const unsigned char *peer_mac, int peer_nsfd);
 int eb_nl_link_del(struct eb_nl *nl, int ifindex);
 int eb_nl_link_up(struct eb_nl *nl, int ifindex);
+/* Device groups (IFLA_GROUP): one RTM_DELLINK removes every device of a
+ * group in one batch, paying the kernel's RCU grace periods once for all of
+ * them instead of once per device. */
+int eb_nl_link_set_group(struct eb_nl *nl, int ifindex, uint32_t group);
+int eb_nl_group_del(struct eb_nl *nl, uint32_t group);
+/* Does a device of this namespace belong to group? 1 yes, 0 no, < 0 error. */
+int eb_nl_group_used(struct eb_nl *nl, uint32_t group);
 /* A container port's per-device settings: IPv4 forwarding on (for
  * bpf_fib_lookup), IPv6 link-local autoconfiguration off. */
 int eb_nl_link_port_conf(struct eb_nl *nl, int ifindex);

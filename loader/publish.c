@@ -323,17 +323,31 @@ void eb_unpublish_container(const struct eb_dp *dp, uint32_t ctr_ip)
 		}
 }
 
-void eb_published_reindex(const struct eb_dp *dp, uint32_t ctr_ip, uint32_t ifindex)
+void eb_published_reindex_many(const struct eb_dp *dp, const uint32_t *ctr_ip,
+				const uint32_t *ifindex, int nctr)
 {
 	static struct eb_pub_key keys[EB_PUB_MAX];
 	static struct eb_pub_val vals[EB_PUB_MAX];
-	int n = load_published(dp->published, keys, vals, EB_PUB_MAX);
+	int n;
 
+	if (nctr <= 0)
+		return;
+	n = load_published(dp->published, keys, vals, EB_PUB_MAX);
 	for (int i = 0; i < n; i++)
-		if (vals[i].ctr_ip == ctr_ip && vals[i].ifindex != ifindex) {
-			vals[i].ifindex = ifindex;
-			bpf_map_update_elem(dp->published, &keys[i], &vals[i], BPF_EXIST);
-		}
+		for (int j = 0; j < nctr; j++)
+			if (vals[i].ctr_ip == ctr_ip[j]) {
+				if (vals[i].ifindex != ifindex[j]) {
+					vals[i].ifindex = ifindex[j];
+					bpf_map_update_elem(dp->published, &keys[i], &vals[i],
+							    BPF_EXIST);
+				}
+				break;
+			}
+}
+
+void eb_published_reindex(const struct eb_dp *dp, uint32_t ctr_ip, uint32_t ifindex)
+{
+	eb_published_reindex_many(dp, &ctr_ip, &ifindex, 1);
 }
 
 int eb_ports_walk(const char *net, eb_port_fn fn, void *ctx, struct eb_err *e)

@@ -74,13 +74,14 @@ struct eb_config {
 };
 _Static_assert(sizeof(struct eb_config) == 68, "eb_config layout");
 
-#define EB_CFG_CLSACT	      (1U << 0) /* attach with clsact, not tcx */
+#define EB_CFG_CLSACT	      (1U << 0) /* made with --attach clsact: clsact everywhere */
 #define EB_CFG_UPLINK_CLSACT  (1U << 1) /* eb_from_uplink attached with clsact */
 #define EB_CFG_UPLINK_QDISC   (1U << 2) /* ...on a clsact qdisc that ebnet added */
-#define EB_CFG_XDP_OFF	      (1U << 3) /* --xdp off (and the default): no XDP */
-#define EB_CFG_XDP_NATIVE     (1U << 4) /* --xdp native: XDP or an error */
-#define EB_CFG_XDP	      (1U << 5) /* eb_xdp_uplink is attached to the uplink */
-#define EB_CFG_XDP_AUTO	      (1U << 6) /* --xdp auto (no bit of the three: off) */
+#define EB_CFG_TCX	      (1U << 3) /* made with --attach tcx: tcx on container ports too */
+#define EB_CFG_XDP_OFF	      (1U << 4) /* --xdp off (and the default): no XDP */
+#define EB_CFG_XDP_NATIVE     (1U << 5) /* --xdp native: XDP or an error */
+#define EB_CFG_XDP	      (1U << 6) /* eb_xdp_uplink is attached to the uplink */
+#define EB_CFG_XDP_AUTO	      (1U << 7) /* --xdp auto (no bit of the three: off) */
 
 /* One container's port. The same record is stored under two keys:
  * eb_endpoints: container IPv4 -> endpoint (ARP answers, `ebnet ls`)

@@ -393,6 +393,8 @@ static void print_net_json(const struct eb_net_info *n, bool first)
 	eb_json_str(n->name, js, sizeof(js));
 	printf("%s{\"name\":\"%s\",\"subnet\":\"%s/%d\",\"gateway\":\"%s\",", first ? "" : ",", js,
 	       eb_ip_str(n->cfg.subnet, a), n->cfg.prefix_len, eb_ip_str(n->cfg.gateway, b));
+	printf("\"uplink_attach\":%s%s%s,", n->uplink_attach[0] ? "\"" : "",
+	       n->uplink_attach[0] ? n->uplink_attach : "null", n->uplink_attach[0] ? "\"" : "");
 	printf("\"uplink\":%s%s%s,\"snat_ip\":\"%s\",\"nat_ports\":\"%u-%u\","
 	       "\"ct_tcp_size\":%u,\"ct_other_size\":%u,\"map_bytes\":%llu,"
 	       "\"xdp\":\"%s\",\"pin_dir\":\"%s/%s\",\"containers\":[",
@@ -423,10 +425,11 @@ static void print_net_text(const struct eb_net_info *n)
 	       n->name, eb_ip_str(n->cfg.subnet, a), n->cfg.prefix_len,
 	       eb_ip_str(n->cfg.gateway, b), n->uplink[0] ? n->uplink : "-",
 	       n->cfg.snat_ip ? eb_ip_str(n->cfg.snat_ip, c) : "-", n->nctr);
-	printf("  nat ports %u-%u  conntrack %u tcp + %u other entries  maps hold %.1f MiB"
+	printf("  nat ports %u-%u  conntrack %u tcp + %u other entries  maps hold %.1f MiB%s%s"
 	       "  xdp %s\n",
 	       n->cfg.nat_port_min, n->cfg.nat_port_max, n->cfg.ct_tcp_size, n->cfg.ct_other_size,
-	       n->map_bytes / 1048576.0, xdp_state(&n->cfg));
+	       n->map_bytes / 1048576.0, n->uplink_attach[0] ? "  uplink attach " : "",
+	       n->uplink_attach, xdp_state(&n->cfg));
 	if (!n->nctr)
 		return;
 	printf("  %-20s %-15s %-17s %-11s %-6s %s\n", "CONTAINER", "ADDRESS", "MAC", "HOST-DEV",
@@ -1137,8 +1140,10 @@ static const struct cmd cmds[] = {
 	  "  --subnet CIDR    the network's IPv4 subnet (default " EB_DEFAULT_SUBNET ");\n"
 	  "                   the gateway is its first host address, owned by the host\n"
 	  "  --uplink IFACE   the host's way out (default: the default route's device)\n"
-	  "  --attach MODE    how TC programs attach: tcx (Linux 6.6+), clsact, or auto\n"
-	  "                   (tcx where the kernel has it); EBNET_ATTACH sets the default\n"
+	  "  --attach MODE    how TC programs attach: auto (container ports with clsact,\n"
+	  "                   the uplink with tcx where the kernel has it), tcx (Linux\n"
+	  "                   6.6+; ports too), or clsact (everywhere); EBNET_ATTACH sets\n"
+	  "                   the default; a network remembers tcx or clsact\n"
 	  "  --xdp MODE       XDP on the uplink for published ports and replies, in front\n"
 	  "                   of TC: off (the default; see docs/BENCHMARKS.md), native\n"
 	  "                   (or an error), or auto (native where the uplink's driver\n"

@@ -1,14 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# clsact: the classic TC hook instead of tcx (for kernels before 6.6),
-# chosen with --attach clsact or EBNET_ATTACH=clsact, carries the same traffic.
+# clsact: the classic TC hook. Container ports get it by default (tcx waits
+# for an RCU grace period per attach), the uplink keeps tcx where the kernel
+# has it; --attach clsact or EBNET_ATTACH=clsact puts clsact everywhere, and
+# --attach tcx puts tcx on the ports too. Every mode carries the same traffic.
 . "$(dirname "$0")/../lib.sh"
 sandbox tcls
 
 NET2=${NET}2
 NET3=${NET}3
+NET4=${NET}4
 track_net "$NET2"
 track_net "$NET3"
+track_net "$NET4"
 
 # connectivity NET SUB X Y: the checks of a working pair of containers.
 connectivity() {
@@ -24,6 +28,13 @@ connectivity() {
 	check_eq "$net: TCP $x -> $y echo" \
 		"$(echo via-clsact | in_ctr "$x" timeout 5 socat -t2 - "TCP:$ipy:5000")" via-clsact
 	wait
+}
+
+# net_field NET FIELD: a field of the network in `ls --json`.
+net_field() {
+	eb ls --net "$1" --json | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["networks"][0][sys.argv[1]])' "$2"
 }
 
 ls_field_net() {
@@ -71,20 +82,49 @@ for x in d e; do
 done
 connectivity "$NET2" 10.83.0 d e
 
-# ---- the default on this kernel, for contrast ----
+# ---- the default: container ports with clsact, the uplink with tcx ----
 check "up without --attach" eb up --net "$NET3" --subnet 10.84.0.0/24 "$(ctr f)" "$(ctr g)"
-mode=$(ls_field_net "$NET3" f attach)
-dev=$(ls_field_net "$NET3" f host_dev)
+for x in f g; do
+	dev=$(ls_field_net "$NET3" $x host_dev)
+	check_eq "default: ls --json: $x is attached with clsact" "$(ls_field_net "$NET3" $x attach)" clsact
+	check_match "default: tc shows the bpf filter on $x's device" "$(tc_ingress "$dev")" \
+		"bpf .*eb_from_contain"
+	check_fails "default: no tcx link pinned for $x's device" test -e "$EB_PIN_ROOT/$NET3/link_$dev"
+done
+mode=$(net_field "$NET3" uplink_attach)
 case $mode in
 tcx)
-	ok "default attach mode is tcx on this kernel"
-	check_nomatch "tcx: no clsact filter on $dev" "$(tc_ingress "$dev")" "eb_from_contain"
-	check "tcx: the link of $dev is pinned" test -e "$EB_PIN_ROOT/$NET3/link_$dev"
+	ok "default: the uplink is attached with tcx on this kernel"
+	check "default: the uplink's tcx link is pinned" test -e "$EB_PIN_ROOT/$NET3/link_uplink"
 	;;
-clsact) note "this kernel has no tcx: the default fell back to clsact" ;;
-*) not_ok "default attach mode" "ls --json says '$mode'" ;;
+clsact) note "this kernel has no tcx: the uplink fell back to clsact" ;;
+*) not_ok "default: uplink attach mode" "ls --json says '$mode'" ;;
 esac
 connectivity "$NET3" 10.84.0 f g
+check "default: f reaches the outside through the uplink" in_ctr f ping -c1 -W2 203.0.113.2
+check "up a third container in $NET3, with --attach tcx" eb up --net "$NET3" --attach tcx "$(ctr h)"
+dev=$(ls_field_net "$NET3" h host_dev)
+check_eq "mixed: ls --json: h is attached with tcx" "$(ls_field_net "$NET3" h attach)" tcx
+check "mixed: the tcx link of h's device is pinned" test -e "$EB_PIN_ROOT/$NET3/link_$dev"
+connectivity "$NET3" 10.84.0 f h
+check "mixed: rm h" eb rm --net "$NET3" "$(ctr h)"
+check_fails "mixed: rm h dropped its tcx link" test -e "$EB_PIN_ROOT/$NET3/link_$dev"
+check_nomatch "mixed: rm h removed its device" "$(links "$HOST")" "^$dev\$"
+
+# ---- --attach tcx: tcx on the ports too, remembered by the network ----
+if [ "$mode" = tcx ]; then
+	check "up --attach tcx" eb up --net "$NET4" --subnet 10.85.0.0/24 --attach tcx "$(ctr i)" "$(ctr j)"
+	check "up a later container without --attach" eb up --net "$NET4" "$(ctr k)"
+	for x in i j k; do
+		dev=$(ls_field_net "$NET4" $x host_dev)
+		check_eq "tcx: ls --json: $x is attached with tcx" "$(ls_field_net "$NET4" $x attach)" tcx
+		check "tcx: the link of $x's device is pinned" test -e "$EB_PIN_ROOT/$NET4/link_$dev"
+		check_nomatch "tcx: no clsact filter on $x's device" "$(tc_ingress "$dev")" "eb_from_contain"
+	done
+	check_eq "tcx: the uplink too" "$(net_field "$NET4" uplink_attach)" tcx
+	connectivity "$NET4" 10.85.0 i k
+	check "down --net $NET4" eb down --net "$NET4"
+fi
 
 # Networks of both modes side by side in one host stay apart.
 check_fails "no traffic from one network into another" in_ctr a ping -c1 -W1 \
@@ -96,6 +136,6 @@ for n in "$NET" "$NET2" "$NET3"; do
 	check_fails "down: no pin folder for $n" test -e "$EB_PIN_ROOT/$n"
 done
 check_nomatch "down: no eb* device left in the host namespace" "$(links "$HOST")" "^eb"
-check_nomatch "down: no container namespace left" "$(netns_list)" "^$(ctr '')[a-g]\$"
+check_nomatch "down: no container namespace left" "$(netns_list)" "^$(ctr '')[a-k]\$"
 
 finish

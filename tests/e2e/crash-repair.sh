@@ -130,21 +130,27 @@ check "down" eb down --net "$NET"
 nothing_left "up killed at 10 ms, up, down"
 
 # ---- SIGKILL of down, and of rm ----
-check "up $N containers again" eb up --net "$NET" --subnet $SUB.0/24 "${NAMES[@]}"
-nsenter --net="/run/netns/$HOST" "$EBNET" down --net "$NET" >/dev/null 2>&1 &
-PID=$!
-kill_after 0.1
-note "down killed after 0.1s (still running: $KILLED)"
-check "down again after a killed down" eb down --net "$NET"
-nothing_left "down killed, down again"
+# down and rm delete all their devices in one batch, in tens of ms: kills
+# early and late in that.
+for d in 0.003 0.01 0.03 0.1; do
+	check "up $N containers again" eb up --net "$NET" --subnet $SUB.0/24 "${NAMES[@]}"
+	nsenter --net="/run/netns/$HOST" "$EBNET" down --net "$NET" >/dev/null 2>&1 &
+	PID=$!
+	kill_after $d
+	note "down killed after ${d}s (still running: $KILLED)"
+	check "down again after a down killed after ${d}s" eb down --net "$NET"
+	nothing_left "down killed after ${d}s, down again"
+done
 
-check "up $N containers again" eb up --net "$NET" --subnet $SUB.0/24 "${NAMES[@]}"
-nsenter --net="/run/netns/$HOST" "$EBNET" rm --net "$NET" "${NAMES[@]:0:10}" >/dev/null 2>&1 &
-PID=$!
-kill_after 0.05
-note "rm killed after 0.05s (still running: $KILLED)"
-all_good "rm killed"
-check "down" eb down --net "$NET"
-nothing_left "rm killed, up, down"
+for d in 0.003 0.01 0.05; do
+	check "up $N containers again" eb up --net "$NET" --subnet $SUB.0/24 "${NAMES[@]}"
+	nsenter --net="/run/netns/$HOST" "$EBNET" rm --net "$NET" "${NAMES[@]:0:10}" >/dev/null 2>&1 &
+	PID=$!
+	kill_after $d
+	note "rm killed after ${d}s (still running: $KILLED)"
+	all_good "rm killed after ${d}s"
+	check "down" eb down --net "$NET"
+	nothing_left "rm killed after ${d}s, up, down"
+done
 
 finish

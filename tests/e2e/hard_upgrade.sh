@@ -7,8 +7,9 @@
 # pinned link runs the new program, every map keeps its id, both iperf3
 # flows finish with no interval at 0 bits/s, the open connection still
 # passes data both ways afterwards, and `ebnet ct` still lists it with its
-# translation. A ping every 10 ms loses nothing, on that tcx network and on
-# a clsact one, whose filters get the new program in place. Then maps of
+# translation. A ping every 10 ms loses nothing, on that mixed network (a's
+# port with clsact, the default; b's with --attach tcx; the uplink with
+# tcx) and on a clsact one, whose filters get the new program in place. Then maps of
 # another layout: a network whose pinned
 # eb_config has another value size makes `ebnet up` fail with a message
 # that names the map and both sizes, and changes nothing; a running
@@ -30,8 +31,11 @@ track_net "$NET2"
 track_net "$NET3"
 PIN=$EB_PIN_ROOT/$NET
 
-check "up a and b" eb up --net "$NET" --subnet $SUB.0/24 "$A" "$B"
+check "up a (clsact port, the default)" eb up --net "$NET" --subnet $SUB.0/24 "$A"
+check "up b with --attach tcx" eb up --net "$NET" --attach tcx "$B"
+check_eq "mixed: a's port is clsact, b's tcx" "$(ls_field a attach) $(ls_field b attach)" "clsact tcx"
 IPB=$(ls_field b ip)
+HDEVA=$(ls_field a host_dev) HDEVB=$(ls_field b host_dev)
 C1=$(ctr c1) C2=$(ctr c2)
 check "up c1 and c2 in $NET3, attached with clsact" \
 	eb up --net "$NET3" --subnet 10.50.0.0/24 --attach clsact "$C1" "$C2"
@@ -112,6 +116,10 @@ check_match "ebnet ct lists the held flow before the upgrade" "$CT0" "^$SUB\.[0-
 
 MAPS0=$(ids eb_) PROGS0=$(ids prog_) LINKS0=$(ids link_)
 check_match "pinned links before: the ports, the uplink, the cgroup hooks" "$LINKS0" 'link_uplink'
+check_match "pinned links before: b's tcx port" "$LINKS0" "link_$HDEVB "
+check_nomatch "pinned links before: none for a's clsact port" "$LINKS0" "link_$HDEVA "
+PROGC0=$(echo "$PROGS0" | awk '$1 == "prog_from_container" {print $2}')
+check_eq "mixed: the filter on a's port runs the pinned program" "$(clsact_prog "$HDEVA")" "$PROGC0"
 
 # ---- the upgrade, mid-flow ----
 # Pings every 10 ms across both upgrades: not one may be lost.
@@ -137,6 +145,8 @@ while read -r l id; do
 done <<<"$LINKS1"
 check_eq "every pinned link runs the new program" "$stale" ""
 check_eq "the same links as before" "$(echo "$LINKS1" | cut -d' ' -f1)" "$(echo "$LINKS0" | cut -d' ' -f1)"
+check_eq "mixed: the filter on a's clsact port runs the new program, and only it" \
+	"$(clsact_prog "$HDEVA")" "$(echo "$PROGS1" | awk '$1 == "prog_from_container" {print $2}')"
 
 # The clsact network: its filters are replaced in place (BPF_TC_F_REPLACE).
 CLS0=$(clsact_prog "$HDEV1")
@@ -174,7 +184,7 @@ check_eq "iperf3 a -> outside (SNAT) across the upgrade: every interval moved da
 	"$(intervals "$T/snat.json")" ok
 
 wait $PP1
-check_match "a ping every 10 ms a -> b (tcx) across the upgrade lost nothing" "$(cat "$T/ping_tcx")" \
+check_match "a ping every 10 ms a -> b (clsact -> tcx port) across the upgrade lost nothing" "$(cat "$T/ping_tcx")" \
 	"800 packets transmitted, 800 received"
 wait $PP2
 check_match "a ping every 10 ms c1 -> c2 (clsact) across its upgrade lost nothing" \

@@ -35,6 +35,8 @@ METRICS = {
     "up_ms": ("ms", "lower"),
     "down_ms": ("ms", "lower"),
     "ns_per_run": ("ns", "lower"),
+    "uplink_ns_per_run": ("ns", "lower"),
+    "container_ns_per_run": ("ns", "lower"),
     "runs": ("runs", "higher"),
     "maps_kib": ("KiB", "lower"),
     "progs_kib": ("KiB", "lower"),
@@ -62,6 +64,7 @@ SHOWN = {
     "containers_100": ["up_ms", "down_ms"],
     "bpf_udp64": ["ns_per_run", "rx_kpps"],
     "bpf_tcp": ["ns_per_run", "gbps"],
+    "bpf_pub": ["uplink_ns_per_run", "container_ns_per_run", "cps"],
     "memory": ["maps_kib", "progs_kib", "maps"],
 }
 

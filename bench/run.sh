@@ -12,7 +12,8 @@
 # traffic workload), SYSTEMS / WORKLOADS (container to container),
 # PUB_SYSTEMS / PUB_WORKLOADS (published ports, SNAT), SWEEP_SYSTEMS and
 # SWEEP_NS (the scale sweep), CP_SYSTEMS and CP_N (control plane), CP=0
-# (no control plane), EBNET_ATTACH=tcx|clsact, WRK_CONN, CLI_CPU, SRV_CPU,
+# (no control plane), EBNET_ATTACH=tcx|clsact, EBNET_UP_ARGS (more options
+# for `ebnet up` of the ebnet systems, e.g. --ct-tcp-size N), WRK_CONN, CLI_CPU, SRV_CPU,
 # RR_CPU (pinning; see lib/workloads.sh). An empty list skips that part.
 #
 # Rounds are interleaved: in each round every workload runs on every system,
@@ -290,6 +291,7 @@ if [[ " $DP_SYSTEMS " == *" ebnet "* ]]; then
 		bpf_stats_on
 		case_of "$r" bpf_udp64 ebnet
 		case_of "$r" bpf_tcp ebnet
+		[[ " $PUB_SYSTEMS " == *" ebnet "* ]] && case_of "$r" bpf_pub ebnet
 		bpf_stats_restore
 	done
 	case_of 1 memory ebnet

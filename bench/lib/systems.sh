@@ -310,7 +310,9 @@ ebnet_up() {
 	[ -n "${EBNET_ATTACH:-}" ] && attach=(--attach "$EBNET_ATTACH")
 	mk_host "$h" "$o" || return 1
 	ebnet_register "$net" "$h"
+	# shellcheck disable=SC2086 # EBNET_UP_ARGS: options, split on spaces
 	in_ns "$h" "$EBNET" up --net "$net" --subnet $SUB.0/$PLEN --uplink up0 "${attach[@]}" "$@" \
+		${EBNET_UP_ARGS:-} \
 		"$P-$s-c1=$C1_IP" "$P-$s-c2=$C2_IP" || return 1
 	CLI_NS[$s]=$P-$s-c1
 	SRV_NS[$s]=$P-$s-c2

@@ -422,6 +422,20 @@ bpf_profile() {
 wl_bpf_udp64() { bpf_profile "$1" udp64; }
 wl_bpf_tcp() { bpf_profile "$1" tcp; }
 
+# ns per run of eb_from_uplink (uplink_ns) and eb_from_container
+# (container_ns) during pub_cps: the published-port path, both ways.
+wl_bpf_pub() {
+	local s=$1 dir
+	dir=/sys/fs/bpf/ebnet/$(ebnet_net "$s")
+	bpftool -j prog show pinned "$dir/prog_from_uplink" >"$WORK/up.before" &&
+		bpftool -j prog show pinned "$dir/prog_from_container" >"$WORK/ctr.before" || return 1
+	wl_pub_cps "$s" || return 1
+	bpftool -j prog show pinned "$dir/prog_from_uplink" >"$WORK/up.after" &&
+		bpftool -j prog show pinned "$dir/prog_from_container" >"$WORK/ctr.after" || return 1
+	PARSE bpfprog "$WORK/up.before" "$WORK/up.after" | sed 's/^M \([a-z_]*\)/M uplink_\1/' &&
+		PARSE bpfprog "$WORK/ctr.before" "$WORK/ctr.after" | sed 's/^M \([a-z_]*\)/M container_\1/'
+}
+
 # Memory the network's pinned maps and programs hold (bytes_memlock), at
 # the default sizes `ebnet up` gives them.
 wl_memory() {

@@ -913,6 +913,7 @@ static void test_xdp_snat_reply(void)
 	ASSERT_EQ(l4_csum_check(pkt_ip(&out)), 0, "xdp snat: TCP checksum verifies");
 }
 
+
 /* ---- eb_parse_port_spec ---- */
 
 static void test_spec_good(void)

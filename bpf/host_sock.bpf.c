@@ -94,7 +94,17 @@ static __always_inline int eb_sock_untranslate(struct bpf_sock_addr *ctx)
 {
 	struct eb_sock_rev_key rk = {};
 	struct eb_sock_rev_val *rv;
+	struct eb_config *cfg;
+	__u32 zero = 0;
 
+	/* Only a peer in the network's subnet can be a translated one. This
+	 * runs for every accept() and recvmsg() of every socket in the
+	 * network's namespaces (a server in a container accepting clients
+	 * from outside: all of them), and the array lookup here spares them
+	 * the two hash lookups below (eb_sock_rev is large: cache misses). */
+	cfg = bpf_map_lookup_elem(&eb_config, &zero);
+	if (!cfg || (ctx->user_ip4 & cfg->mask) != cfg->subnet)
+		return 1;
 	if (!eb_ns_kind(ctx))
 		return 1;
 	rk.cookie = bpf_get_socket_cookie(ctx);

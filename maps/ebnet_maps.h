@@ -214,13 +214,18 @@ struct eb_ct_entry {
 	__u8 kind;	       /* EB_CT_* */
 	__u8 state;	       /* EB_CTS_* bits; kept in the container-side entry */
 	__u32 ifindex;	       /* the container's host-side port */
-	__u32 pad;
+	__u32 pub_key;	       /* outside side of a DNAT flow: its published key's address
+				* was 0 (EB_CT_PUB_ANY) or this one (EB_CT_PUB_ADDR), so its
+				* counters need no lookup of eb_published; 0 unknown */
 	__u64 created;	       /* bpf_ktime_get_ns(), CLOCK_MONOTONIC */
 	__u64 last_seen;
 	__u64 packets[2];      /* [0] from the container, [1] to it */
 	__u64 bytes[2];
 };
 _Static_assert(sizeof(struct eb_ct_entry) == 80, "eb_ct_entry layout");
+
+#define EB_CT_PUB_ANY  1
+#define EB_CT_PUB_ADDR 2
 
 #define EB_CT_SNAT_CTR 1 /* container side of an outbound (SNAT) flow */
 #define EB_CT_SNAT_OUT 2 /* outside side of an outbound flow */

@@ -140,15 +140,18 @@ static __always_inline int eb_deliver(struct __sk_buff *skb, __u32 ifindex)
 	return bpf_redirect_peer(ifindex, 0);
 }
 
-/* Counts traffic to a published port under the key it was published with. */
+/* Counts traffic to a published port under the key it was published with:
+ * the flow's outside-side entry e2 says which (an entry made before it
+ * did, by a lookup). */
 static __always_inline void eb_port_count_for(const struct eb_ct_key *k2,
-					      const struct eb_config *cfg, __u32 len)
+					      const struct eb_ct_entry *e2, __u32 len)
 {
 	struct eb_pub_key pk = { .host_ip = k2->dst, .host_port = k2->dport, .proto = k2->proto };
 
 	if (eb_trace_mode)
 		return;
-	if (!bpf_map_lookup_elem(&eb_published, &pk))
+	if (e2->pub_key == EB_CT_PUB_ANY ||
+	    (e2->pub_key != EB_CT_PUB_ADDR && !bpf_map_lookup_elem(&eb_published, &pk)))
 		pk.host_ip = 0;
 	eb_port_count(&pk, len);
 }
@@ -186,7 +189,7 @@ static __always_inline int eb_rev_account(const struct eb_pkt *p, const struct e
 		      EB_CTS_SEEN_REPLY |
 			      (p->proto == IPPROTO_TCP ? eb_tcp_state_bits(p->tcp_flags, false) : 0));
 	if (e2->kind == EB_CT_DNAT_OUT) {
-		eb_port_count_for(k, cfg, len);
+		eb_port_count_for(k, e2, len);
 		return EB_CNT_DNAT_IN;
 	}
 	return EB_CNT_SNAT_IN;
@@ -255,6 +258,7 @@ static __always_inline int eb_dnat_bind(const struct eb_pkt *p, struct eb_pub_va
 	e2.xport = pub->ctr_port;
 	e2.kind = EB_CT_DNAT_OUT;
 	e2.ifindex = pub->ifindex;
+	e2.pub_key = pk->host_ip ? EB_CT_PUB_ADDR : EB_CT_PUB_ANY;
 	e2.created = e2.last_seen = now;
 	e1.peer = k2;
 	e1.xaddr = p->daddr;

@@ -696,6 +696,72 @@ static void test_loopback_from_outside(void)
 		  "SYN from the uplink to 127.0.0.1:7070: no connection counted");
 }
 
+
+/* Packets from outside count under the key the port was published with:
+ * on every address (host_ip 0) or on the host's address only. The flow's
+ * outside-side entry remembers which. */
+static uint64_t port_stat(uint32_t host_ip, uint16_t hport, uint8_t proto)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct eb_counter_val v[ncpu > 0 ? ncpu : 1];
+	struct eb_pub_key k;
+	uint64_t n = 0;
+
+	memset(&k, 0, sizeof(k));
+	k.host_ip = host_ip;
+	k.host_port = htons(hport);
+	k.proto = proto;
+	if (ncpu <= 0 || bpf_map_lookup_elem(bpf_map__fd(us->maps.eb_port_stats), &k, v))
+		return 0;
+	for (int i = 0; i < ncpu; i++)
+		n += v[i].packets;
+	return n;
+}
+
+static void test_port_counters(void)
+{
+	int tcp = bpf_map__fd(us->maps.eb_ct_tcp);
+	struct eb_ct_key k2 = ctkey(CLIENT_IP, 47001, SNAT_IP, 9090, IPPROTO_TCP);
+	struct eb_ct_entry e;
+	struct __sk_buff cb;
+	struct pkt in, out;
+	uint64_t any0, addr0;
+
+	ct_clear(tcp);
+	if (!ASSERT_EQ(publish(ip(SNAT_IP), 9090, IPPROTO_TCP, 80), 0,
+		       "port counters: 9090 published on the host's address only"))
+		return;
+	any0 = port_stat(0, 8080, IPPROTO_TCP);
+	addr0 = port_stat(ip(SNAT_IP), 9090, IPPROTO_TCP);
+	/* A flow to each: SYN, then an ACK (the established path). */
+	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 47000, SNAT_IP, 8080, 0x02, false);
+	run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb);
+	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 47000, SNAT_IP, 8080, 0x10, false);
+	ASSERT_EQ(run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb), TC_ACT_REDIRECT,
+		  "port counters: ACK to 8080 delivered");
+	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 47001, SNAT_IP, 9090, 0x02, false);
+	run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb);
+	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 47001, SNAT_IP, 9090, 0x10, false);
+	ASSERT_EQ(run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb), TC_ACT_REDIRECT,
+		  "port counters: ACK to 9090 delivered");
+	ASSERT_EQ(port_stat(0, 8080, IPPROTO_TCP) - any0, 2,
+		  "port counters: 8080 (every address) counts SYN and ACK under host_ip 0");
+	ASSERT_EQ(port_stat(ip(SNAT_IP), 9090, IPPROTO_TCP) - addr0, 2,
+		  "port counters: 9090 (host address) counts SYN and ACK under that address");
+	ASSERT_EQ(port_stat(0, 9090, IPPROTO_TCP), 0, "port counters: nothing under 0:9090");
+	ASSERT_EQ(port_stat(ip(SNAT_IP), 8080, IPPROTO_TCP), 0,
+		  "port counters: nothing under SNAT_IP:8080");
+	if (ASSERT_EQ(bpf_map_lookup_elem(tcp, &k2, &e), 0, "port counters: 9090's flow entry"))
+		ASSERT_EQ(e.pub_key, EB_CT_PUB_ADDR, "port counters: the entry says: by address");
+	/* An entry of an older build (pub_key 0) is counted by a lookup. */
+	e.pub_key = 0;
+	bpf_map_update_elem(tcp, &k2, &e, BPF_EXIST);
+	ASSERT_EQ(run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb), TC_ACT_REDIRECT,
+		  "port counters: ACK of an older entry delivered");
+	ASSERT_EQ(port_stat(ip(SNAT_IP), 9090, IPPROTO_TCP) - addr0, 3,
+		  "port counters: ...and counted under the address it was published on");
+}
+
 /* ---- eb_xdp_uplink ---- */
 
 /* Runs the XDP program on in, arriving on the uplink; out gets the frame. */
@@ -913,7 +979,6 @@ static void test_xdp_snat_reply(void)
 	ASSERT_EQ(l4_csum_check(pkt_ip(&out)), 0, "xdp snat: TCP checksum verifies");
 }
 
-
 /* ---- eb_parse_port_spec ---- */
 
 static void test_spec_good(void)
@@ -1064,6 +1129,7 @@ int main(void)
 	test_udp();
 	test_unpublished();
 	test_loopback_from_outside();
+	test_port_counters();
 	test_xdp_tcp();
 	test_xdp_partial();
 	test_xdp_udp();

@@ -844,23 +844,32 @@ static int attach_clsact(int prog_fd, int ifindex, const char *ifname, __u32 pri
 	return err;
 }
 
-static int attach_tcx(const char *net, int prog_fd, int ifindex, const char *ifname,
-		      const char *pin, struct eb_err *e)
+/* Pins the link fd as pin and closes it: the link lives as long as its
+ * pin, so the attachment outlives ebnet. what: "tcx", "XDP". */
+static int pin_link(const char *net, int fd, const char *pin, const char *what,
+		    const char *ifname, struct eb_err *e)
 {
 	char p[PATH_MAX];
-	int fd, err;
+	int err;
 
-	fd = bpf_link_create(prog_fd, ifindex, EB_BPF_TCX_INGRESS, NULL);
-	if (fd < 0)
-		return fd;
-	/* The link lives as long as its pin: the attachment outlives ebnet. */
 	pin_path(net, pin, p, sizeof(p));
 	unlink(p);
 	err = bpf_obj_pin(fd, p) < 0 ? -errno : 0;
 	if (err)
-		eb_errf(e, "cannot pin the tcx link of '%s' at '%s': %s", ifname, p, strerror(-err));
+		eb_errf(e, "cannot pin the %s link of '%s' at '%s': %s", what, ifname, p,
+			strerror(-err));
 	close(fd);
 	return err;
+}
+
+static int attach_tcx(const char *net, int prog_fd, int ifindex, const char *ifname,
+		      const char *pin, struct eb_err *e)
+{
+	int fd = bpf_link_create(prog_fd, ifindex, EB_BPF_TCX_INGRESS, NULL);
+
+	if (fd < 0)
+		return fd;
+	return pin_link(net, fd, pin, "tcx", ifname, e);
 }
 
 static int attach_any(const char *net, int prog_fd, int ifindex, const char *ifname,
@@ -960,7 +969,6 @@ int eb_dp_attach_xdp(const struct eb_dp *dp, const char *net, int ifindex, const
 		     struct eb_err *e)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = XDP_FLAGS_DRV_MODE);
-	char p[PATH_MAX];
 	int fd, err;
 
 	/* Native (driver) mode only: generic XDP runs after the socket buffer
@@ -978,13 +986,7 @@ int eb_dp_attach_xdp(const struct eb_dp *dp, const char *net, int ifindex, const
 			eb_errf(e, "cannot attach XDP to uplink '%s': %s", ifname, strerror(-err));
 		return err;
 	}
-	pin_path(net, EB_LINK_PIN_XDP, p, sizeof(p));
-	unlink(p);
-	err = bpf_obj_pin(fd, p) < 0 ? -errno : 0;
-	if (err)
-		eb_errf(e, "cannot pin the XDP link of '%s' at '%s': %s", ifname, p, strerror(-err));
-	close(fd);
-	return err;
+	return pin_link(net, fd, EB_LINK_PIN_XDP, "XDP", ifname, e);
 }
 
 int eb_dp_detach_xdp(const char *net)

@@ -46,9 +46,11 @@ int eb_nl_open(struct eb_nl *nl)
 	return 0;
 }
 
-int eb_nl_open_in(struct eb_nl *nl, int nsfd)
+/* Runs fn(arg) with this thread in the namespace of nsfd, and comes back.
+ * Sockets fn opens stay in that namespace. */
+static int in_netns(int nsfd, int (*fn)(void *), void *arg)
 {
-	int self, err, err2;
+	int self, err;
 
 	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self < 0)
@@ -58,36 +60,38 @@ int eb_nl_open_in(struct eb_nl *nl, int nsfd)
 		close(self);
 		return err;
 	}
-	err = eb_nl_open(nl);
-	err2 = setns(self, CLONE_NEWNET) < 0 ? -errno : 0;
+	err = fn(arg);
+	if (setns(self, CLONE_NEWNET) < 0)
+		abort(); /* we cannot be left in the container's namespace */
 	close(self);
-	if (err2) {
-		/* We cannot be left in the container's namespace. */
-		abort();
-	}
 	return err;
+}
+
+static int open_nl(void *nl)
+{
+	return eb_nl_open(nl);
+}
+
+int eb_nl_open_in(struct eb_nl *nl, int nsfd)
+{
+	return in_netns(nsfd, open_nl, nl);
+}
+
+static int open_udp(void *fd)
+{
+	*(int *)fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	return *(int *)fd < 0 ? -errno : 0;
 }
 
 int eb_set_gro_in(int nsfd, const char *ifname, bool on)
 {
 	struct ethtool_value ev = { .cmd = ETHTOOL_SGRO, .data = on };
 	struct ifreq ifr = {};
-	int self, fd, err = 0;
+	int fd = -1, err;
 
-	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0)
-		return -errno;
-	if (setns(nsfd, CLONE_NEWNET) < 0) {
-		err = -errno;
-		close(self);
+	err = in_netns(nsfd, open_udp, &fd);
+	if (err)
 		return err;
-	}
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (setns(self, CLONE_NEWNET) < 0)
-		abort(); /* we cannot be left in the container's namespace */
-	close(self);
-	if (fd < 0)
-		return -errno;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	ifr.ifr_data = (void *)&ev;
 	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)

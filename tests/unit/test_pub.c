@@ -700,22 +700,29 @@ static void test_loopback_from_outside(void)
 /* Packets from outside count under the key the port was published with:
  * on every address (host_ip 0) or on the host's address only. The flow's
  * outside-side entry remembers which. */
-static uint64_t port_stat(uint32_t host_ip, uint16_t hport, uint8_t proto)
+/* Packets of a per-CPU eb_counter_val map's entry, summed over the CPUs. */
+static uint64_t percpu_packets(int fd, const void *key)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct eb_counter_val v[ncpu > 0 ? ncpu : 1];
-	struct eb_pub_key k;
 	uint64_t n = 0;
+
+	if (ncpu <= 0 || bpf_map_lookup_elem(fd, key, v))
+		return 0;
+	for (int i = 0; i < ncpu; i++)
+		n += v[i].packets;
+	return n;
+}
+
+static uint64_t port_stat(uint32_t host_ip, uint16_t hport, uint8_t proto)
+{
+	struct eb_pub_key k;
 
 	memset(&k, 0, sizeof(k));
 	k.host_ip = host_ip;
 	k.host_port = htons(hport);
 	k.proto = proto;
-	if (ncpu <= 0 || bpf_map_lookup_elem(bpf_map__fd(us->maps.eb_port_stats), &k, v))
-		return 0;
-	for (int i = 0; i < ncpu; i++)
-		n += v[i].packets;
-	return n;
+	return percpu_packets(bpf_map__fd(us->maps.eb_port_stats), &k);
 }
 
 static void test_port_counters(void)
@@ -822,16 +829,9 @@ static void pkt_partial(struct pkt *p)
 
 static uint64_t stat_sum(int idx)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	struct eb_counter_val v[ncpu > 0 ? ncpu : 1];
 	uint32_t k = idx;
-	uint64_t n = 0;
 
-	if (ncpu <= 0 || bpf_map_lookup_elem(bpf_map__fd(us->maps.eb_stats), &k, v))
-		return 0;
-	for (int i = 0; i < ncpu; i++)
-		n += v[i].packets;
-	return n;
+	return percpu_packets(bpf_map__fd(us->maps.eb_stats), &k);
 }
 
 /* The outside's SYN, then segments of the flow: DNAT in XDP. */

@@ -70,7 +70,7 @@ $(OUT)/ebnet: $(TOOL_SRCS) $(OUT)/libebnet.a $(HDRS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(TOOL_SRCS) $(OUT)/libebnet.a $(LDLIBS) -o $@
 
-$(OUT)/tests/%: tests/unit/%.c tests/unit/check.h $(OUT)/libebnet.a $(HDRS) $(SKELS) | $(OUT)/tests
+$(OUT)/tests/%: tests/unit/%.c tests/unit/check.h tests/unit/setup.h $(OUT)/libebnet.a $(HDRS) $(SKELS) | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(OUT)/libebnet.a $(LDLIBS) -o $@
 

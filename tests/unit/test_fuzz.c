@@ -54,6 +54,7 @@
 #include <bpf/libbpf.h>
 
 #include "check.h"
+#include "setup.h"
 #include "ebnet_maps.h"
 #include "container.skel.h"
 #include "uplink.skel.h"
@@ -129,36 +130,6 @@ static void rnd_bytes(uint8_t *p, uint32_t n)
 }
 
 /* ---- the private namespace ---- */
-
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	if (rc != 0)
-		fprintf(stderr, "setup: '%s' failed (%d)\n", cmd, rc);
-	return rc;
-}
-
-static int write_file(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-	int rc;
-
-	if (!f) {
-		fprintf(stderr, "setup: cannot open %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	rc = fputs(val, f) < 0 ? -1 : 0;
-	if (fclose(f))
-		rc = -1;
-	return rc;
-}
 
 static int setup_netns(void)
 {

@@ -777,9 +777,9 @@ static int ctr_gro(struct eb_endpoint *ep)
 
 	if (nsfd < 0)
 		return nsfd;
-	/* Off, then on: only a change makes the kernel update the peer's XDP
-	 * features (see ctr_finish). */
-	eb_set_gro_in(nsfd, "eth0", false);
+	/* A no-op when it is on already: every `up` of a network with XDP
+	 * comes here, and a change would restart eth0's NAPI under traffic.
+	 * (GRO must have been turned on while eth0 was up; see ctr_finish.) */
 	err = eb_set_gro_in(nsfd, "eth0", true);
 	close(nsfd);
 	return err;

@@ -94,6 +94,14 @@ int eb_set_gro_in(int nsfd, const char *ifname, bool on)
 		return err;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	ifr.ifr_data = (void *)&ev;
+	/* Already so: no change (a change restarts the veth's NAPI). */
+	ev.cmd = ETHTOOL_GGRO;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) == 0 && !ev.data == !on) {
+		close(fd);
+		return 0;
+	}
+	ev.cmd = ETHTOOL_SGRO;
+	ev.data = on;
 	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
 		err = -errno;
 	close(fd);

@@ -34,8 +34,8 @@ int eb_nl_open(struct eb_nl *nl);
 int eb_nl_open_in(struct eb_nl *nl, int nsfd);
 void eb_nl_close(struct eb_nl *nl);
 /* Turns GRO on or off for ifname in the namespace of nsfd (an ethtool
- * ioctl there). On a veth, GRO also turns on the NAPI receive path that
- * takes frames redirected from XDP. */
+ * ioctl there), unless it is so already. On a veth, GRO also turns on the
+ * NAPI receive path that takes frames redirected from XDP. */
 int eb_set_gro_in(int nsfd, const char *ifname, bool on);
 
 int eb_nl_link_get(struct eb_nl *nl, const char *name, struct eb_link *out);

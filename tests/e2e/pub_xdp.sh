@@ -150,6 +150,18 @@ check_eq "down leaves no XDP program on the uplink" "$(xdp_prog_on_up0)" ""
 check "up with no --xdp" eb up --net "$NET" --subnet $SUB.0/24 "$W"
 check_eq "...no XDP program (the default is off)" "$(xdp_prog_on_up0)" ""
 check_match "...ls says off" "$(eb ls --net "$NET")" 'xdp off'
+check_match "...and web's eth0 has no GRO" "$(in_ctr web ethtool -k eth0)" \
+	'generic-receive-offload: off'
+# XDP turned on for a network whose container came first: its eth0 gets GRO,
+# and the container is reached through XDP.
+check "up --xdp native, web made before" eb up --net "$NET" --xdp native
+check_match "...web's eth0 now has GRO" "$(in_ctr web ethtool -k eth0)" \
+	'generic-receive-offload: on'
+http_server web 80 "$T/w80b.log"
+check "publish 11300:$W:80 again" eb publish "11300:$W:80"
+X0=$(stat_packets "$c_xdp_in")
+check_http "...curl from outside gets 200" 200 in_out "http://$HOSTIP:11300/?late"
+check "...through XDP" test "$(stat_packets "$c_xdp_in")" -gt "$X0"
 check "down" eb down --net "$NET"
 check "EBNET_XDP=native up" env EBNET_XDP=native nsenter --net="/run/netns/$HOST" "$EBNET" up \
 	--net "$NET" --subnet $SUB.0/24 "$W"

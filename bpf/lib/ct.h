@@ -66,13 +66,13 @@ static __always_inline bool eb_icmp_is_error(__u8 type)
 	       type == ICMP_PARAMETERPROB;
 }
 
-/* L4 part of the parse. data/end are the packet bounds, iph the parsed
- * IPv4 header. Returns 0 or a negative drop reason. */
-static __always_inline int eb_parse_l4(struct __sk_buff *skb, struct iphdr *iph, void *end,
-				       struct eb_pkt *p)
+/* L4 part of the parse, for TC and XDP alike. data/end are the packet's
+ * bounds, len its length (the skb's, which may exceed end - data), iph the
+ * parsed IPv4 header. Returns 0 or a negative drop reason. */
+static __always_inline int eb_parse_l4_at(void *data, __u32 len, struct iphdr *iph, void *end,
+					  struct eb_pkt *p)
 {
 	void *l4 = (void *)iph + iph->ihl * 4;
-	void *data = (void *)(long)skb->data;
 	__u32 tot, hlen;
 
 	p->l3 = (void *)iph - data;
@@ -88,7 +88,7 @@ static __always_inline int eb_parse_l4(struct __sk_buff *skb, struct iphdr *iph,
 	 * be longer: Ethernet pads short packets). */
 	tot = bpf_ntohs(iph->tot_len);
 	hlen = iph->ihl * 4;
-	if (tot < hlen || tot > skb->len - p->l3)
+	if (tot < hlen || tot > len - p->l3)
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
 	p->tot_len = tot;
 	if (iph->frag_off & bpf_htons(EB_IP_OFFMASK)) {
@@ -138,6 +138,12 @@ static __always_inline int eb_parse_l4(struct __sk_buff *skb, struct iphdr *iph,
 	}
 	}
 	return EB_DROP(EB_CNT_DROP_PROTO);
+}
+
+static __always_inline int eb_parse_l4(struct __sk_buff *skb, struct iphdr *iph, void *end,
+				       struct eb_pkt *p)
+{
+	return eb_parse_l4_at((void *)(long)skb->data, skb->len, iph, end, p);
 }
 
 static __always_inline __u64 eb_ct_lifetime(const struct eb_ct_entry *e, __u8 proto,

@@ -1278,15 +1278,17 @@ static void test_ct_full_closed(bool dnat)
 		live = ct_key(IPPROTO_TCP, IP_B, 80, SERVER, 50001);
 		tcp(&in, MAC_UP, MAC_GW, SERVER, 50002, SNAT_IP, 8080, TCP_SYN, 0);
 	} else {
-		tcp(&in, MAC_A_HOST, MAC_A, IP_A, 40000, SERVER, 80, TCP_SYN, 0);
+		/* Source ports inside the NAT range: each flow keeps its own,
+		 * so flow 2 never lands on flow 1's (closed) binding by chance. */
+		tcp(&in, MAC_A_HOST, MAC_A, IP_A, 20010, SERVER, 80, TCP_SYN, 0);
 		check_out(W("flow 1"), from_ctr(&f, env.if_a, &in), &in);
-		tcp(&in, MAC_A_HOST, MAC_A, IP_A, 40000, SERVER, 80, TCP_RST | TCP_ACK, 0);
+		tcp(&in, MAC_A_HOST, MAC_A, IP_A, 20010, SERVER, 80, TCP_RST | TCP_ACK, 0);
 		check_out(W("flow 1 reset"), from_ctr(&f, env.if_a, &in), &in);
-		tcp(&in, MAC_B_HOST, MAC_B, IP_B, 40001, SERVER, 80, TCP_SYN, 0);
+		tcp(&in, MAC_B_HOST, MAC_B, IP_B, 20011, SERVER, 80, TCP_SYN, 0);
 		check_out(W("flow 2"), from_ctr(&f, env.if_b, &in), &in);
-		closed = ct_key(IPPROTO_TCP, IP_A, 40000, SERVER, 80);
-		live = ct_key(IPPROTO_TCP, IP_B, 40001, SERVER, 80);
-		tcp(&in, MAC_A_HOST, MAC_A, IP_A, 40002, SERVER, 80, TCP_SYN, 0);
+		closed = ct_key(IPPROTO_TCP, IP_A, 20010, SERVER, 80);
+		live = ct_key(IPPROTO_TCP, IP_B, 20011, SERVER, 80);
+		tcp(&in, MAC_A_HOST, MAC_A, IP_A, 20012, SERVER, 80, TCP_SYN, 0);
 	}
 	ASSERT_EQ(ct_count(f.ct_tcp), 4, W("the map is full"));
 
@@ -1319,7 +1321,7 @@ static void test_ct_full_closed(bool dnat)
 		tcp(&in, MAC_UP, MAC_GW, SERVER, 50003, SNAT_IP, 8080, TCP_SYN, 0);
 		r = from_up(&f, &in);
 	} else {
-		tcp(&in, MAC_A_HOST, MAC_A, IP_A, 40003, SERVER, 80, TCP_SYN, 0);
+		tcp(&in, MAC_A_HOST, MAC_A, IP_A, 20013, SERVER, 80, TCP_SYN, 0);
 		r = from_ctr(&f, env.if_a, &in);
 	}
 	ASSERT_EQ(r->verdict, TC_ACT_SHOT, W("flow 4 with only live flows: dropped"));

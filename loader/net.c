@@ -795,7 +795,8 @@ static enum eb_xdp_mode xdp_mode(const struct eb_ctx *c, enum eb_xdp_mode want)
 	if (c->cfg.flags & EB_CFG_XDP_AUTO)
 		return EB_XDP_AUTO;
 	/* The default: off. Measured on a veth uplink (docs/BENCHMARKS.md),
-	 * XDP loses to TC in every workload, and on a NIC it is not measured
+	 * XDP gains nothing over TC where it does the work and costs
+	 * throughput, and on a NIC it is not measured
 	 * here; `--xdp auto` or `native` turn it on. */
 	return EB_XDP_OFF;
 }

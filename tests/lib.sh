@@ -264,6 +264,10 @@ _eb_cleanup() {
 	if [ -n "$left" ]; then
 		not_ok "cleanup: ebnet down left nothing" "$(echo "$left" | tr '\n' ' ')"
 	fi
+	if [ -n "${_EB_LOCKFD:-}" ]; then
+		rm -f "$_EB_LOCKF"
+		exec {_EB_LOCKFD}>&-
+	fi
 	if [ "$_EB_DONE" != 1 ]; then
 		not_ok "script ran to its end" "stopped early (exit $rc)"
 	fi
@@ -300,6 +304,11 @@ track_net() { _EB_NETS="$_EB_NETS $1"; }
 
 sandbox() {
 	_EB_PREFIX=$1
+	# One sandbox of a prefix at a time on this machine: two checkouts (or
+	# two scripts) that run the same prefix at once would share names.
+	_EB_LOCKF=/run/lock/ebnet-sandbox-$1.lock
+	exec {_EB_LOCKFD}>"$_EB_LOCKF"
+	flock -w 900 "$_EB_LOCKFD" || { echo "sandbox $1: busy for 900 s" >&2; exit 1; }
 	# Made here, in the script's own shell: `T=$(tmpdir)` runs tmpdir in a
 	# subshell, whose _EB_TMP the exit trap would never see.
 	_EB_TMP=$(mktemp -d "/tmp/ebnet-test-$1.XXXXXX")

@@ -4,7 +4,7 @@
 # lost, so it is made again, with a new device) keeps its published ports,
 # and they must lead to it: from outside as well as from the host.
 . "$(dirname "$0")/pub_lib.sh"
-sandbox tpx
+sandbox tpq
 
 SUB=10.98.0
 W=$(ctr web) O=$(ctr other)

@@ -63,6 +63,13 @@ struct eb_net_info {
 	struct eb_endpoint ctr[EB_MAX_ENDPOINTS];
 };
 
+/* One setting of o by its `ebnet up` option name without "--" (subnet,
+ * uplink, attach, xdp, snat-ip, nat-ports, ct-tcp-size, ct-other-size), from
+ * its text; val must outlive o. -EINVAL (bad value) or -ENOENT (no such
+ * setting), with the reason in why. eb_up_opt_names lists the names. */
+int eb_up_opt_set(struct eb_up_opts *o, const char *key, const char *val, char *why, size_t wl);
+extern const char *const eb_up_opt_names[];
+
 int eb_lock(struct eb_err *e);
 void eb_unlock(int fd);
 
@@ -82,5 +89,91 @@ int eb_net_list(char names[][64], int max);
 bool eb_net_is_here(const char *net);
 /* The network a container belongs to; -ENOENT if none. */
 int eb_find_container(const char *name, char *net, size_t netlen, struct eb_endpoint *ep);
+
+/*
+ * Attachments: a port of the network for a namespace that another tool made
+ * (`ebnet attach`, the CNI plugin, the Docker driver), over the same steps
+ * as `up`'s containers: record first, programs on the host end before any
+ * link is up. The record (eb_endpoints, flag EB_EP_ATTACHED) has a short
+ * name; the runtime's own key, which may be longer, is kept with the rest
+ * of what the maps do not hold in a state file under the state dir
+ * ($EBNET_STATE_DIR, default /var/lib/ebnet): attach/NET/NAME, written
+ * atomically. The namespace is never removed by ebnet.
+ */
+#define EB_STATE_DIR_ENV     "EBNET_STATE_DIR"
+#define EB_DEFAULT_STATE_DIR "/var/lib/ebnet"
+#define EB_ATTACH_ID_MAX     256 /* NUL included */
+#define EB_LABEL_MAX	     128
+
+struct eb_attach_req {
+	/* The runtime's key: CNI's CONTAINERID + "/" + IFNAME, a Docker
+	 * endpoint id, `attach`'s NAME. A valid container name is used as
+	 * the record's name as it is; any other gets a name derived from it. */
+	const char *id;
+	const char *owner; /* "cni", "docker", ...; NULL: "attach". GC of an
+			    * owner touches only its own attachments. */
+	const char *label; /* K8S_POD_NAME, podman's name; may be NULL */
+	/* The namespace to put the interface in. NULL: the peer stays in
+	 * this (the host's) namespace as ifname, down and unconfigured, for
+	 * the caller to move (Docker does so itself). */
+	const char *netns;
+	const char *ifname; /* NULL: "eth0" */
+	uint32_t ip;	    /* 0: the next free address */
+	const uint8_t *mac; /* NULL: derived from the address */
+	bool configure;	    /* netns only: address, up, default route inside */
+};
+
+struct eb_attach_res {
+	char name[EB_NAME_LEN]; /* the record's: `ebnet ls`, publish, rm */
+	uint32_t ip, gateway;
+	int plen;
+	uint8_t mac[6];
+	char host_ifname[16];
+	int host_ifindex;
+	uint8_t host_mac[6];
+	uint64_t netns_cookie; /* 0 when not known (netns NULL) */
+};
+
+struct eb_attach_info {
+	char net[64];
+	char name[EB_NAME_LEN];
+	char id[EB_ATTACH_ID_MAX];
+	char owner[16];
+	char label[EB_LABEL_MAX];
+	char netns[256];
+	char ifname[16];
+	bool host_peer;
+	bool have_ep; /* ep is valid: the record exists */
+	bool alive;   /* record ready and its host end there (a namespace that
+		       * goes takes the veth pair with it) */
+	struct eb_endpoint ep;
+};
+
+/* Creates the network on first use (as eb_up with no container), then the
+ * attachment. An attachment of the same id is made again (same address
+ * unless r->ip says otherwise). Attachments whose namespace is gone are
+ * reclaimed first. A failure leaves nothing of the new attachment. */
+int eb_attach(const struct eb_up_opts *net, const struct eb_attach_req *r,
+	      struct eb_attach_res *res, struct eb_err *e);
+/* Removes the attachment of id (its published ports and flows too); 0 if
+ * there is none. net NULL: whichever network has it. */
+int eb_detach(const char *net, const char *id, struct eb_err *e);
+/* The attachment of id; -ENOENT if none. net NULL: any network. */
+int eb_attach_get(const char *net, const char *id, struct eb_attach_info *out, struct eb_err *e);
+/* Every attachment of net (NULL: of every network), at most max; returns
+ * the count. */
+int eb_attach_list(const char *net, struct eb_attach_info *out, int max, struct eb_err *e);
+/* 0 if everything of the attachment is in place (record, FDB, port map,
+ * program, host address and route, and inside its namespace the device,
+ * address and default route when it was configured); -ENOENT when there
+ * is no such attachment; otherwise an error naming what is missing. */
+int eb_attach_check(const char *net, const char *id, struct eb_err *e);
+/* Removes the attachments of net whose namespace is gone, and, when keep
+ * is not NULL, those of owner whose id is not among keep[0..nkeep-1].
+ * Returns how many went. */
+int eb_attach_gc(const char *net, const char *owner, const char *const *keep, int nkeep,
+		 struct eb_err *e);
+/* The state dir (EBNET_STATE_DIR or the default) into buf. */
+const char *eb_state_dir(char *buf, size_t len);
 
 #endif

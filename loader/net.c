@@ -23,6 +23,7 @@
 #include "netns.h"
 #include "nl.h"
 #include "ebnet_pub.h"
+#include "net_priv.h"
 
 /* lo: the first device of every network namespace (the kernel's
  * LOOPBACK_IFINDEX). */
@@ -74,7 +75,7 @@ static int load_endpoints(int fd, struct eb_endpoint *out, int max)
 
 static int open_endpoints_of(const char *net)
 {
-	char p[PATH_MAX];
+	char p[PATH_MAX + 64];
 
 	snprintf(p, sizeof(p), "%s/%s/%s", EB_PIN_ROOT, net, EB_MAP_ENDPOINTS);
 	return bpf_obj_get(p);
@@ -106,14 +107,16 @@ int eb_net_list(char names[][64], int max)
 	return n;
 }
 
-static struct eb_endpoint scratch[EB_MAX_ENDPOINTS];
-
 int eb_find_container(const char *name, char *net, size_t netlen, struct eb_endpoint *ep)
 {
-	static char nets[64][64];
-	int nn = eb_net_list(nets, 64), i, j, n, fd;
+	/* Reentrant (the Docker driver calls it from its threads). */
+	struct eb_endpoint *scratch = calloc(EB_MAX_ENDPOINTS, sizeof(*scratch));
+	char nets[64][64];
+	int nn = eb_net_list(nets, 64), i, j, n, fd, err = -ENOENT;
 
-	for (i = 0; i < nn; i++) {
+	if (!scratch)
+		return -ENOMEM;
+	for (i = 0; i < nn && err; i++) {
 		fd = open_endpoints_of(nets[i]);
 		if (fd < 0)
 			continue;
@@ -125,11 +128,13 @@ int eb_find_container(const char *name, char *net, size_t netlen, struct eb_endp
 					snprintf(net, netlen, "%s", nets[i]);
 				if (ep)
 					*ep = scratch[j];
-				return 0;
+				err = 0;
+				break;
 			}
 		}
 	}
-	return -ENOENT;
+	free(scratch);
+	return err;
 }
 
 bool eb_net_is_here(const char *net)
@@ -159,23 +164,7 @@ bool eb_net_is_here(const char *net)
 
 /* ---- one network's working set ---- */
 
-struct eb_ctx {
-	const char *net;
-	struct eb_nl nl;
-	struct eb_dp dp;
-	struct eb_config cfg;
-	struct eb_endpoint *eps; /* records, loaded once */
-	int neps;
-	unsigned char slot_used[EB_MAX_ENDPOINTS];
-	enum eb_attach port_attach;   /* container ports: see ports_attach() */
-	enum eb_attach uplink_attach; /* the uplink */
-	bool ready;		      /* ctx_ready() done */
-	bool load_failed;	      /* ...failed: the programs did not load, or XDP */
-	enum eb_xdp_mode xdp;	      /* as asked for by `up` */
-	struct eb_err *e;
-};
-
-static struct eb_endpoint *ctx_find_name(struct eb_ctx *c, const char *name)
+struct eb_endpoint *ctx_find_name(struct eb_ctx *c, const char *name)
 {
 	for (int i = 0; i < c->neps; i++)
 		if (strncmp(c->eps[i].name, name, EB_NAME_LEN) == 0)
@@ -183,7 +172,7 @@ static struct eb_endpoint *ctx_find_name(struct eb_ctx *c, const char *name)
 	return NULL;
 }
 
-static struct eb_endpoint *ctx_find_ip(struct eb_ctx *c, uint32_t ip)
+struct eb_endpoint *ctx_find_ip(struct eb_ctx *c, uint32_t ip)
 {
 	for (int i = 0; i < c->neps; i++)
 		if (c->eps[i].ip == ip)
@@ -266,7 +255,10 @@ static void ctr_unhook(struct eb_ctx *c, struct eb_endpoint *ep, bool keep_recor
 			eb_unpublish_container(&c->dp, ep->ip);
 		if (ep->ifindex)
 			eb_ct_forget(&c->dp, 0, 0, 0, ep->ifindex);
-		netns_forget(c, ep->name);
+		if (ep->flags & EB_EP_ATTACHED)
+			eb_att_unhook(c, ep);
+		else
+			netns_forget(c, ep->name);
 	}
 	eb_dp_detach(c->net, ep->host_dev);
 }
@@ -357,7 +349,10 @@ static int ctr_remove_rest(struct eb_ctx *c, struct eb_endpoint *ep, bool keep_r
 			eb_dp_ctr_zero(&c->dp, slot);
 		}
 	}
-	err = eb_netns_delete(ep->name);
+	/* An attachment's namespace is its runtime's: only its state goes. */
+	if (ep->flags & EB_EP_ATTACHED)
+		eb_att_state_del(c->net, ep->name);
+	err = ep->flags & EB_EP_ATTACHED ? 0 : eb_netns_delete(ep->name);
 	if (err) {
 		eb_errf(c->e, "cannot remove namespace '%s': %s", ep->name, strerror(-err));
 		return err;
@@ -369,8 +364,7 @@ static int ctr_remove_rest(struct eb_ctx *c, struct eb_endpoint *ep, bool keep_r
 
 /* Removes everything of the containers eps but, when keep_record, their
  * records (and with maps false, their map entries: see above). */
-static int ctrs_teardown(struct eb_ctx *c, struct eb_endpoint **eps, int n, bool keep_record,
-			 bool maps)
+int ctrs_teardown(struct eb_ctx *c, struct eb_endpoint **eps, int n, bool keep_record, bool maps)
 {
 	int i, err;
 
@@ -396,7 +390,8 @@ static bool ctr_healthy(struct eb_ctx *c, const struct eb_endpoint *ep)
 {
 	struct eb_link l;
 
-	if (!(ep->flags & EB_EP_READY) || !eb_netns_exists(ep->name))
+	if (!(ep->flags & EB_EP_READY) ||
+	    (!(ep->flags & EB_EP_ATTACHED) && !eb_netns_exists(ep->name)))
 		return false;
 	if (eb_nl_link_get(&c->nl, ep->host_dev, &l) || l.ifindex != (int)ep->ifindex)
 		return false;
@@ -429,16 +424,7 @@ static int alloc_slot(struct eb_ctx *c)
 		}                                                                                  \
 	} while (0)
 
-/* A container being made: its namespace and a netlink socket in it,
- * open from ctr_prepare() to ctr_finish(). */
 #define EB_UP_BATCH 128 /* containers prepared at once: two fds each */
-
-struct ctr_work {
-	struct eb_endpoint *ep;
-	struct eb_nl cnl;
-	int nsfd;
-	int eth0; /* ifindex of its eth0 */
-};
 
 static int open_inside(void *arg)
 {
@@ -450,7 +436,7 @@ static int open_inside(void *arg)
 	return eb_nl_open(&w->cnl);
 }
 
-static void ctr_work_close(struct ctr_work *w)
+void ctr_work_close(struct ctr_work *w)
 {
 	eb_nl_close(&w->cnl);
 	if (w->nsfd >= 0)
@@ -465,7 +451,7 @@ static void ctr_work_close(struct ctr_work *w)
  * many ports from threads was tried: tcx attaches wait for an RCU grace
  * period under RTNL, so the waits do not overlap; that is why ports use
  * clsact by default, see ports_attach().) */
-static int ctr_prepare(struct eb_ctx *c, struct ctr_work *w)
+int ctr_prepare(struct eb_ctx *c, struct ctr_work *w)
 {
 	struct eb_endpoint *ep = w->ep;
 	struct eb_link hl, cl;
@@ -474,10 +460,13 @@ static int ctr_prepare(struct eb_ctx *c, struct ctr_work *w)
 	int err, slot;
 	__u32 uslot;
 
-	w->nsfd = -1;
 	memset(&w->cnl, 0, sizeof(w->cnl));
+	if (!(ep->flags & EB_EP_ATTACHED)) {
+		w->nsfd = -1;
+		w->peer = "eth0";
+	}
 	/* 1. The intent: from here on, up/rm/down know this container. */
-	ep->flags = 0;
+	ep->flags &= EB_EP_ATTACHED;
 	ep->ifindex = 0;
 	err = ctx_put_ep(c, ep);
 	if (err)
@@ -486,7 +475,23 @@ static int ctr_prepare(struct eb_ctx *c, struct ctr_work *w)
 	/* 2. Its namespace and veth pair, both ends down. A new namespace
 	 * gets its socket while ebnet is in it; one left by an earlier run
 	 * is entered, and loses an old eth0. */
-	if (!eb_netns_exists(ep->name)) {
+	if (ep->flags & EB_EP_ATTACHED) {
+		/* Another tool's namespace, opened by the caller; its devices
+		 * stay as they are, so the peer's name must be free. */
+		struct eb_nl *pnl = &c->nl;
+
+		if (!w->host_peer) {
+			TRY(eb_nl_open_in(&w->cnl, w->nsfd), "cannot talk to the namespace of '%s': %s",
+			    ep->name, strerror(-err));
+			pnl = &w->cnl;
+		}
+		if (eb_nl_link_get(pnl, w->peer, &cl) == 0) {
+			err = -EEXIST;
+			eb_errf(c->e, "a device named '%s' exists already %s", w->peer,
+				w->host_peer ? "in this namespace" : "in the namespace to attach");
+			goto out;
+		}
+	} else if (!eb_netns_exists(ep->name)) {
 		TRY(eb_netns_create(ep->name, open_inside, w), "cannot create namespace '%s': %s",
 		    ep->name, strerror(-err));
 	} else {
@@ -506,17 +511,19 @@ static int ctr_prepare(struct eb_ctx *c, struct ctr_work *w)
 		__u32 kind = EB_NS_CONTAINER;
 
 		/* Hairpin: its own connections to published ports. */
-		if (sock_netns_cookie(mnl_socket_get_fd(w->cnl.sock), &cookie) == 0)
-			bpf_map_update_elem(c->dp.netns, &cookie, &kind, BPF_ANY);
+		if (!w->host_peer && sock_netns_cookie(mnl_socket_get_fd(w->cnl.sock), &cookie) == 0 &&
+		    bpf_map_update_elem(c->dp.netns, &cookie, &kind, BPF_ANY) == 0)
+			w->cookie = cookie;
 	}
-	TRY(eb_nl_veth_add(&c->nl, ep->host_dev, ep->host_mac, "eth0", ep->mac, w->nsfd),
+	TRY(eb_nl_veth_add(&c->nl, ep->host_dev, ep->host_mac, w->peer, ep->mac,
+			   w->host_peer ? -1 : w->nsfd),
 	    "cannot create the veth pair '%s' for container '%s': %s", ep->host_dev, ep->name,
 	    strerror(-err));
 	TRY(eb_nl_link_get(&c->nl, ep->host_dev, &hl), "cannot find the new device '%s': %s",
 	    ep->host_dev, strerror(-err));
 	ep->ifindex = hl.ifindex;
-	TRY(eb_nl_link_get(&w->cnl, "eth0", &cl), "no eth0 in namespace '%s': %s", ep->name,
-	    strerror(-err));
+	TRY(eb_nl_link_get(w->host_peer ? &c->nl : &w->cnl, w->peer, &cl),
+	    "no %s in namespace '%s': %s", w->peer, ep->name, strerror(-err));
 	w->eth0 = cl.ifindex;
 	if (c->port_attach == EB_ATTACH_CLSACT)
 		TRY(eb_dp_clsact_prepare(ep->ifindex), "cannot add a clsact qdisc to '%s': %s",
@@ -562,7 +569,7 @@ out:
 }
 
 /* The rest: the program, then host side and container side, then READY. */
-static int ctr_finish(struct eb_ctx *c, struct ctr_work *w)
+int ctr_finish(struct eb_ctx *c, struct ctr_work *w)
 {
 	struct eb_endpoint *ep = w->ep;
 	uint32_t gw = c->cfg.gateway;
@@ -589,26 +596,31 @@ static int ctr_finish(struct eb_ctx *c, struct ctr_work *w)
 	TRY(eb_nl_neigh_add(&c->nl, ep->ifindex, ep->ip, ep->mac),
 	    "cannot add the neighbour entry of %s: %s", eb_ip_str(ep->ip, ipb), strerror(-err));
 
-	/* 5. Container side: lo, eth0 with its address, the default route. */
-	TRY(eb_nl_link_up(cnl, EB_LOOPBACK_IFINDEX), "cannot set lo up in '%s': %s", ep->name,
-	    strerror(-err));
+	/* 5. Container side: lo, eth0 with its address, the default route.
+	 * An attachment's peer is its runtime's to configure, unless asked:
+	 * lo too is the runtime's (CNI's loopback plugin). */
+	if ((ep->flags & EB_EP_ATTACHED) && (w->host_peer || !w->configure))
+		goto ready;
+	if (!(ep->flags & EB_EP_ATTACHED))
+		TRY(eb_nl_link_up(cnl, EB_LOOPBACK_IFINDEX), "cannot set lo up in '%s': %s",
+		    ep->name, strerror(-err));
 	/* An ebnet network is IPv4: eth0 makes no IPv6 link-local address. */
 	eb_nl_link_no_ipv6(cnl, w->eth0);
 	TRY(eb_nl_addr_add(cnl, w->eth0, ep->ip, c->cfg.prefix_len, false),
-	    "cannot add %s to eth0 of '%s': %s", eb_ip_str(ep->ip, ipb), ep->name,
+	    "cannot add %s to %s of '%s': %s", eb_ip_str(ep->ip, ipb), w->peer, ep->name,
 	    strerror(-err));
-	TRY(eb_nl_link_up(cnl, w->eth0), "cannot set eth0 of '%s' up: %s", ep->name,
+	TRY(eb_nl_link_up(cnl, w->eth0), "cannot set %s of '%s' up: %s", w->peer, ep->name,
 	    strerror(-err));
 	/* After up: GRO turned on while a veth is down does not give its
 	 * peer the "takes XDP frames" feature (6.18 here), and redirects
 	 * from XDP then fail with EOPNOTSUPP. */
 	if (c->cfg.flags & EB_CFG_XDP)
-		TRY(eb_set_gro_in(w->nsfd, "eth0", true),
+		TRY(eb_set_gro_in(w->nsfd, w->peer, true),
 		    "cannot turn GRO on for eth0 of '%s': %s", ep->name, strerror(-err));
 	TRY(eb_nl_route_add(cnl, 0, 0, gw, w->eth0, 0),
 	    "cannot add the default route of '%s': %s", ep->name, strerror(-err));
-
-	ep->flags = EB_EP_READY | (clsact ? EB_EP_CLSACT : 0);
+ready:
+	ep->flags = (ep->flags & EB_EP_ATTACHED) | EB_EP_READY | (clsact ? EB_EP_CLSACT : 0);
 	err = ctx_put_ep(c, ep);
 out:
 	ctr_work_close(w);
@@ -650,7 +662,7 @@ static int finish_batch(struct eb_ctx *c, struct ctr_work *work, int n)
 #define EB_NAT_SLICE 4096
 static int choose_nat_range(const struct eb_up_opts *o, struct eb_config *cfg, struct eb_err *e)
 {
-	static char nets[64][64];
+	char nets[64][64];
 	uint16_t held[64][2];
 	unsigned int lo = 32768, hi = 60999;
 	int nn = eb_net_list(nets, 64), nh = 0, best_len = 0;
@@ -865,7 +877,7 @@ static int ensure_xdp(struct eb_ctx *c, enum eb_xdp_mode want)
 	}
 	/* Containers made before XDP came need GRO (NAPI) on eth0 too. */
 	for (int i = 0; i < c->neps; i++)
-		if (c->eps[i].flags & EB_EP_READY)
+		if ((c->eps[i].flags & (EB_EP_READY | EB_EP_ATTACHED)) == EB_EP_READY)
 			ctr_gro(&c->eps[i]);
 	c->cfg.flags = flags | EB_CFG_XDP;
 	return ctx_write_cfg(c);
@@ -902,7 +914,7 @@ static int ensure_host_sock(struct eb_ctx *c)
 /* The host-side device name of a new container: "eb" + a hash of its
  * name, or of "name#N" when that one is taken (hashes of different names
  * can collide), by a device of this namespace or another container. */
-static int pick_host_dev(struct eb_ctx *c, const char *name, char out[EB_IFNAME_LEN])
+int pick_host_dev(struct eb_ctx *c, const char *name, char out[EB_IFNAME_LEN])
 {
 	char seed[EB_NAME_LEN + 8];
 	struct eb_link l;
@@ -926,14 +938,14 @@ static int pick_host_dev(struct eb_ctx *c, const char *name, char out[EB_IFNAME_
 
 /* ---- commands ---- */
 
-static void ctx_zero(struct eb_ctx *c)
+void ctx_zero(struct eb_ctx *c)
 {
 	memset(c, 0, sizeof(*c));
 	eb_dp_init(&c->dp);
 }
 
-static int ctx_open(struct eb_ctx *c, const char *net, bool create, const struct eb_dp_sizes *sz,
-		    bool verbose, struct eb_err *e)
+int ctx_open(struct eb_ctx *c, const char *net, bool create, const struct eb_dp_sizes *sz,
+	     bool verbose, struct eb_err *e)
 {
 	__u32 zero = 0;
 	int err;
@@ -958,19 +970,30 @@ static int ctx_open(struct eb_ctx *c, const char *net, bool create, const struct
 	if (err)
 		return err;
 	bpf_map_lookup_elem(c->dp.cfg, &zero, &c->cfg);
-	c->neps = load_endpoints(c->dp.endpoints, c->eps, EB_MAX_ENDPOINTS);
-	for (int i = 0; i < c->neps; i++)
-		if (c->eps[i].flood_slot < EB_MAX_ENDPOINTS && c->eps[i].ifindex)
-			c->slot_used[c->eps[i].flood_slot] = 1;
+	ctx_reload(c);
 	return 0;
 }
 
-static void ctx_close(struct eb_ctx *c)
+void ctx_close(struct eb_ctx *c)
 {
 	eb_dp_close(&c->dp);
 	eb_nl_close(&c->nl);
 	free(c->eps);
 	c->eps = NULL;
+}
+
+bool ctx_ip_taken(struct eb_ctx *c, uint32_t ip)
+{
+	return ip == c->cfg.gateway || ctx_find_ip(c, ip);
+}
+
+void ctx_reload(struct eb_ctx *c)
+{
+	c->neps = load_endpoints(c->dp.endpoints, c->eps, EB_MAX_ENDPOINTS);
+	memset(c->slot_used, 0, sizeof(c->slot_used));
+	for (int i = 0; i < c->neps; i++)
+		if (c->eps[i].flood_slot < EB_MAX_ENDPOINTS && c->eps[i].ifindex)
+			c->slot_used[c->eps[i].flood_slot] = 1;
 }
 
 struct taken_ctx {
@@ -1006,7 +1029,7 @@ static bool ip_taken(uint32_t a, void *p)
  * later. Every port records its own mode (EB_EP_CLSACT), so a network may
  * hold both: upgrade, repair and removal go by that record.
  */
-static enum eb_attach ports_attach(enum eb_attach asked, __u32 cfg_flags)
+enum eb_attach ports_attach(enum eb_attach asked, __u32 cfg_flags)
 {
 	if (asked != EB_ATTACH_AUTO)
 		return asked;
@@ -1016,7 +1039,7 @@ static enum eb_attach ports_attach(enum eb_attach asked, __u32 cfg_flags)
 /* The programs loaded and opened (eb_dp_ensure_end), then what needs
  * them: clsact filters after an upgrade, the uplink, the cgroup hooks.
  * Once per `up`; later calls return 0. */
-static int ctx_ready(struct eb_ctx *c)
+int ctx_ready(struct eb_ctx *c)
 {
 	int err, i;
 
@@ -1086,6 +1109,12 @@ static int validate_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs
 				eb_errf(e, "container '%s' is named twice", name);
 				return -EINVAL;
 			}
+		if (have && (have->flags & EB_EP_ATTACHED)) {
+			eb_errf(e, "'%s' is attached to a namespace of another tool; `ebnet detach %s` "
+				   "first",
+				name, name);
+			return -EEXIST;
+		}
 		if (!have && eb_find_container(name, netb, sizeof(netb), NULL) == 0 &&
 		    strcmp(netb, o->net)) {
 			eb_errf(e, "container '%s' already exists in network '%s'", name, netb);
@@ -1478,7 +1507,7 @@ out:
 /* Does another network use this uplink (and so the clsact qdisc on it)? */
 static bool uplink_shared(const char *net, __u32 ifindex)
 {
-	static char nets[64][64];
+	char nets[64][64];
 	int n = eb_net_list(nets, 64);
 
 	for (int i = 0; i < n; i++) {
@@ -1562,6 +1591,7 @@ int eb_down(const char *net, struct eb_err *e)
 							   !uplink_shared(net, c.cfg.uplink_ifindex));
 		ctx_close(&c);
 	}
+	eb_att_state_del_net(net);
 	err = eb_dp_destroy(net);
 	{
 		char lp[PATH_MAX];

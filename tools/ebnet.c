@@ -6,6 +6,7 @@
  * manner of bpftool. The work itself is done by libebnet (loader/).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,7 @@ struct opts {
 	const char *ct_other_size;
 	const char *nat_ports;
 	const char *watch;
+	const char *netns, *pid, *ip, *host_peer; /* attach */
 	bool prog;
 	int nargs;
 	char **args;
@@ -158,6 +160,14 @@ static void parse_opts(const char *cmdname, int argc, char **argv, struct opts *
 			dst = &o->ct_other_size;
 		else if (!strcmp(a, "--nat-ports") && strstr(allowed, "snat"))
 			dst = &o->nat_ports;
+		else if (!strcmp(a, "--netns") && strstr(allowed, "netns"))
+			dst = &o->netns;
+		else if (!strcmp(a, "--pid") && strstr(allowed, "netns"))
+			dst = &o->pid;
+		else if (!strcmp(a, "--ip") && strstr(allowed, "netns"))
+			dst = &o->ip;
+		else if (!strcmp(a, "--host-peer") && strstr(allowed, "netns"))
+			dst = &o->host_peer;
 		if (dst) {
 			if (i + 1 >= argc || !argv[i + 1][0])
 				die_usage(cmdname, "option '%s' needs a value", a);
@@ -194,82 +204,42 @@ static void warn_private_mounts(void)
 
 /* ---- up ---- */
 
+/* The network's settings of `up` (and `attach`, which makes the network on
+ * first use), through the parser the CNI plugin uses too. */
+static void up_opts_from(const char *cmdname, const struct opts *o, struct eb_up_opts *uo)
+{
+	const struct {
+		const char *key, *val;
+	} kv[] = { { "--subnet", o->subnet },
+		   { "--snat-ip", o->snat_ip },
+		   { "--ct-tcp-size", o->ct_tcp_size },
+		   { "--ct-other-size", o->ct_other_size },
+		   { "--nat-ports", o->nat_ports },
+		   { "--attach", o->attach ? o->attach : getenv("EBNET_ATTACH") },
+		   { "--xdp", o->xdp ? o->xdp : getenv("EBNET_XDP") } };
+	char why[200];
+
+	memset(uo, 0, sizeof(*uo));
+	uo->net = o->net;
+	uo->uplink = o->uplink;
+	uo->verbose = verbose;
+	uo->attach = EB_ATTACH_AUTO;
+	uo->xdp = EB_XDP_KEEP;
+	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+		if (kv[i].val && *kv[i].val && eb_up_opt_set(uo, kv[i].key, kv[i].val, why, sizeof(why)))
+			die_usage(cmdname, "%s", why);
+}
+
 static int do_up(int argc, char **argv)
 {
-	struct eb_up_opts uo = {};
+	struct eb_up_opts uo;
 	struct eb_ctr_req *reqs;
 	struct eb_err e = {};
 	struct opts o;
-	const char *env;
 	int i, err;
 
 	parse_opts("up", argc, argv, &o, "subnet uplink attach xdp snat");
-	uo.net = o.net;
-	uo.uplink = o.uplink;
-	uo.verbose = verbose;
-	if (o.subnet && eb_parse_cidr(o.subnet, &uo.subnet, &uo.plen))
-		die_usage("up",
-			  "invalid subnet '%s': want A.B.C.D/N with N from 1 to 30 and no host bits "
-			  "set (like 10.77.0.0/16)",
-			  o.subnet);
-	if (o.snat_ip && eb_parse_ipv4(o.snat_ip, &uo.snat_ip))
-		die_usage("up", "invalid --snat-ip '%s': want an IPv4 address", o.snat_ip);
-	if (o.ct_tcp_size) {
-		unsigned long v;
-
-		if (eb_parse_uint(o.ct_tcp_size, EB_CT_SIZE_MIN, EB_CT_SIZE_MAX, &v))
-			die_usage("up", "invalid --ct-tcp-size '%s': want %u to %u entries",
-				  o.ct_tcp_size, EB_CT_SIZE_MIN, EB_CT_SIZE_MAX);
-		uo.ct_tcp_size = v;
-	}
-	if (o.ct_other_size) {
-		unsigned long v;
-
-		if (eb_parse_uint(o.ct_other_size, EB_CT_SIZE_MIN, EB_CT_SIZE_MAX, &v))
-			die_usage("up", "invalid --ct-other-size '%s': want %u to %u entries",
-				  o.ct_other_size, EB_CT_SIZE_MIN, EB_CT_SIZE_MAX);
-		uo.ct_other_size = v;
-	}
-	if (o.nat_ports) {
-		char buf[32], *dash;
-		unsigned long lo, hi;
-
-		snprintf(buf, sizeof(buf), "%s", o.nat_ports);
-		dash = strchr(buf, '-');
-		if (dash)
-			*dash = 0;
-		if (!dash || eb_parse_uint(buf, 1024, 65535, &lo) ||
-		    eb_parse_uint(dash + 1, 1024, 65535, &hi) || hi < lo)
-			die_usage("up", "invalid --nat-ports '%s': want LOW-HIGH within 1024-65535",
-				  o.nat_ports);
-		uo.nat_port_min = lo;
-		uo.nat_port_max = hi;
-	}
-	env = getenv("EBNET_ATTACH");
-	if (!o.attach && env && *env)
-		o.attach = env;
-	if (!o.attach || !strcmp(o.attach, "auto"))
-		uo.attach = EB_ATTACH_AUTO;
-	else if (!strcmp(o.attach, "tcx"))
-		uo.attach = EB_ATTACH_TCX;
-	else if (!strcmp(o.attach, "clsact"))
-		uo.attach = EB_ATTACH_CLSACT;
-	else
-		die_usage("up", "invalid --attach '%s': want auto, tcx or clsact", o.attach);
-
-	env = getenv("EBNET_XDP");
-	if (!o.xdp && env && *env)
-		o.xdp = env;
-	if (!o.xdp)
-		uo.xdp = EB_XDP_KEEP;
-	else if (!strcmp(o.xdp, "auto"))
-		uo.xdp = EB_XDP_AUTO;
-	else if (!strcmp(o.xdp, "native"))
-		uo.xdp = EB_XDP_NATIVE;
-	else if (!strcmp(o.xdp, "off"))
-		uo.xdp = EB_XDP_OFF;
-	else
-		die_usage("up", "invalid --xdp '%s': want auto, native or off", o.xdp);
+	up_opts_from("up", &o, &uo);
 
 	reqs = calloc(o.nargs + 1, sizeof(*reqs));
 	for (i = 0; i < o.nargs; i++) {
@@ -340,7 +310,96 @@ static int do_down(int argc, char **argv)
 	return err ? fail(err, &e) : 0;
 }
 
+/* ---- attach, detach ---- */
+
+static int do_attach(int argc, char **argv)
+{
+	struct eb_attach_req r = { .configure = true };
+	struct eb_attach_res res;
+	struct eb_up_opts uo;
+	struct eb_err e = {};
+	struct opts o;
+	char path[64], a[16], g[16], m[18];
+	int err;
+
+	parse_opts("attach", argc, argv, &o, "subnet uplink attach xdp snat netns json");
+	up_opts_from("attach", &o, &uo);
+	if (o.nargs != 1)
+		die_usage("attach", o.nargs ? "one name at a time" : "name the attachment");
+	if (eb_valid_name(o.args[0], EB_NAME_LEN))
+		die_usage("attach", "invalid name '%s': use 1 to %d of A-Z a-z 0-9 _ . -, not "
+				    "starting with - or .",
+			  o.args[0], EB_NAME_LEN - 1);
+	if (!!o.netns + !!o.pid + !!o.host_peer != 1)
+		die_usage("attach", "give one of --netns PATH, --pid PID or --host-peer IFNAME");
+	if (o.pid) {
+		unsigned long pid;
+
+		if (eb_parse_uint(o.pid, 1, 4194304, &pid))
+			die_usage("attach", "invalid --pid '%s': want a process id", o.pid);
+		snprintf(path, sizeof(path), "/proc/%lu/ns/net", pid);
+		o.netns = path;
+	}
+	if (o.ip && eb_parse_ipv4(o.ip, &r.ip))
+		die_usage("attach", "invalid --ip '%s': want an IPv4 address", o.ip);
+	r.id = o.args[0];
+	r.netns = o.netns;
+	r.ifname = o.host_peer;
+	need_root();
+	err = eb_attach(&uo, &r, &res, &e);
+	if (err)
+		return fail(err, &e);
+	if (json)
+		printf("{\"name\":\"%s\",\"network\":\"%s\",\"ip\":\"%s/%d\",\"gateway\":\"%s\","
+		       "\"mac\":\"%s\",\"host_dev\":\"%s\"}\n",
+		       res.name, o.net, eb_ip_str(res.ip, a), res.plen, eb_ip_str(res.gateway, g),
+		       eb_mac_str(res.mac, m), res.host_ifname);
+	else
+		printf("attached '%s' to network %s: %s/%d via %s, host end %s\n", res.name, o.net,
+		       eb_ip_str(res.ip, a), res.plen, eb_ip_str(res.gateway, g), res.host_ifname);
+	return 0;
+}
+
+static int do_detach(int argc, char **argv)
+{
+	struct eb_attach_info ai;
+	struct eb_err e = {};
+	struct opts o;
+	int err;
+
+	parse_opts("detach", argc, argv, &o, "");
+	if (o.nargs != 1)
+		die_usage("detach", o.nargs ? "one name at a time" : "name the attachment");
+	need_root();
+	/* An unknown name is an error here (a typo should not pass quietly);
+	 * the library's detach is idempotent for runtimes. */
+	if (eb_attach_get(o.net_given ? o.net : NULL, o.args[0], &ai, &e)) {
+		fprintf(stderr, "%s: no attachment '%s'%s%s\n", prog, o.args[0],
+			o.net_given ? " in network " : "", o.net_given ? o.net : "");
+		return 1;
+	}
+	err = eb_detach(ai.net, o.args[0], &e);
+	return err ? fail(err, &e) : 0;
+}
+
 /* ---- exec ---- */
+
+/* The attachment whose record is named name. */
+static bool attach_by_name(const char *net, const char *name, struct eb_attach_info *out)
+{
+	struct eb_attach_info *all = calloc(EB_MAX_ENDPOINTS, sizeof(*all));
+	struct eb_err e = {};
+	bool found = false;
+	int n = all ? eb_attach_list(net, all, EB_MAX_ENDPOINTS, &e) : 0;
+
+	for (int i = 0; i < n && !found; i++)
+		if (!strcmp(all[i].name, name)) {
+			*out = all[i];
+			found = true;
+		}
+	free(all);
+	return found;
+}
 
 static int do_exec(int argc, char **argv)
 {
@@ -360,7 +419,24 @@ static int do_exec(int argc, char **argv)
 			o.net_given ? " in network " : "", o.net_given ? o.net : "");
 		return 1;
 	}
-	fd = eb_netns_open(o.args[0]);
+	{
+		struct eb_endpoint ep;
+		struct eb_attach_info ai;
+
+		fd = -1;
+		if (eb_find_container(o.args[0], net, sizeof(net), &ep) == 0 &&
+		    (ep.flags & EB_EP_ATTACHED)) {
+			/* An attachment: its runtime's namespace, by the path it
+			 * was attached with (by name or id: the record's name is
+			 * the id's when it is a valid name). */
+			if (attach_by_name(net, o.args[0], &ai) && ai.netns[0])
+				fd = open(ai.netns, O_RDONLY | O_CLOEXEC);
+			else
+				errno = ENOENT;
+		} else {
+			fd = eb_netns_open(o.args[0]);
+		}
+	}
 	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
 		fprintf(stderr, "%s: cannot enter the namespace of '%s': %s\n", prog, o.args[0],
 			strerror(errno));
@@ -385,6 +461,20 @@ static const char *xdp_state(const struct eb_config *cfg)
 	return "off";
 }
 
+/* The attachments of the network being listed: runtime id and label. */
+static struct eb_attach_info *ls_atts;
+static int ls_natts;
+
+static const struct eb_attach_info *att_of(const struct eb_endpoint *ep)
+{
+	if (!(ep->flags & EB_EP_ATTACHED))
+		return NULL;
+	for (int i = 0; i < ls_natts; i++)
+		if (!strcmp(ls_atts[i].name, ep->name))
+			return &ls_atts[i];
+	return NULL;
+}
+
 static void print_net_json(const struct eb_net_info *n, bool first)
 {
 	char a[16], b[16], c[16], m[18], hm[18], js[80];
@@ -407,11 +497,23 @@ static void print_net_json(const struct eb_net_info *n, bool first)
 
 		eb_json_str(ep->name, js, sizeof(js));
 		printf("%s{\"name\":\"%s\",\"ip\":\"%s\",\"mac\":\"%s\",\"host_dev\":\"%s\","
-		       "\"host_ifindex\":%u,\"gateway_mac\":\"%s\",\"attach\":\"%s\",\"state\":\"%s\"}",
+		       "\"host_ifindex\":%u,\"gateway_mac\":\"%s\",\"attach\":\"%s\",\"state\":\"%s\"",
 		       i ? "," : "", js, eb_ip_str(ep->ip, a), eb_mac_str(ep->mac, m), ep->host_dev,
 		       ep->ifindex, eb_mac_str(ep->host_mac, hm),
 		       ep->flags & EB_EP_CLSACT ? "clsact" : "tcx",
 		       ep->flags & EB_EP_READY ? "ready" : "incomplete");
+		if (att_of(ep)) {
+			const struct eb_attach_info *ai = att_of(ep);
+			char jid[2 * EB_ATTACH_ID_MAX], jl[2 * EB_LABEL_MAX], jn[512];
+
+			eb_json_str(ai->id, jid, sizeof(jid));
+			eb_json_str(ai->label, jl, sizeof(jl));
+			eb_json_str(ai->netns, jn, sizeof(jn));
+			printf(",\"runtime_id\":\"%s\",\"label\":\"%s\",\"owner\":\"%s\","
+			       "\"netns\":\"%s\",\"ifname\":\"%s\",\"alive\":%s",
+			       jid, jl, ai->owner, jn, ai->ifname, ai->alive ? "true" : "false");
+		}
+		printf("}");
 	}
 	printf("]}");
 }
@@ -441,6 +543,14 @@ static void print_net_text(const struct eb_net_info *n)
 		       eb_mac_str(ep->mac, m), ep->host_dev,
 		       ep->flags & EB_EP_CLSACT ? "clsact" : "tcx",
 		       ep->flags & EB_EP_READY ? "ready" : "incomplete (run `ebnet up` again)");
+		if (att_of(ep)) {
+			const struct eb_attach_info *ai = att_of(ep);
+
+			printf("  %-20s attached by %s: id %s%s%s  netns %s  %s\n", "", ai->owner, ai->id,
+			       ai->label[0] ? "  label " : "", ai->label,
+			       ai->netns[0] ? ai->netns : "(peer left in the host)",
+			       ai->alive ? "alive" : "gone (`ebnet gc` reclaims it)");
+		}
 	}
 }
 
@@ -474,6 +584,9 @@ static int do_ls(int argc, char **argv)
 			fprintf(stderr, "%s: network '%s': %s\n", prog, names[i], e.msg);
 			continue;
 		}
+		if (!ls_atts)
+			ls_atts = calloc(EB_MAX_ENDPOINTS, sizeof(*ls_atts));
+		ls_natts = ls_atts ? eb_attach_list(names[i], ls_atts, EB_MAX_ENDPOINTS, &e) : 0;
 		if (json)
 			print_net_json(&info, shown == 0);
 		else
@@ -573,7 +686,7 @@ static int do_gc(int argc, char **argv)
 {
 	struct eb_err e = {};
 	struct opts o;
-	int n;
+	int n, na;
 
 	parse_opts("gc", argc, argv, &o, "json");
 	if (o.nargs)
@@ -586,10 +699,15 @@ static int do_gc(int argc, char **argv)
 	n = eb_ct_gc(o.net, &e);
 	if (n < 0)
 		return fail(n, &e);
+	/* Attachments whose namespace is gone: a runtime that never sent DEL
+	 * (`ctr run -d`), a process that ended. */
+	na = eb_attach_gc(o.net, NULL, NULL, 0, &e);
+	if (na < 0)
+		return fail(na, &e);
 	if (json)
-		printf("{\"removed\":%d}\n", n);
+		printf("{\"removed\":%d,\"attachments_removed\":%d}\n", n, na);
 	else
-		printf("removed %d expired flows\n", n);
+		printf("removed %d expired flows, %d attachments whose namespace is gone\n", n, na);
 	return 0;
 }
 
@@ -1167,6 +1285,20 @@ static const struct cmd cmds[] = {
 	  "Removes the network NAME (default ebnet0) and all its containers, leaving no\n"
 	  "namespace, device, route, pin or attached program. A network that is not there\n"
 	  "is not an error.\n" },
+	{ "attach", do_attach,
+	  "attach [--net NAME] [--ip ADDR] [up's options] NAME --netns PATH|--pid PID|--host-peer IFNAME",
+	  "Gives a network namespace that another tool made (a `docker run --network\n"
+	  "none` container, a service with PrivateNetwork=, `unshare -n`) a port of the\n"
+	  "network, as `up` does for its own containers: eth0 with the given or the next\n"
+	  "free address and a default route via the gateway. The namespace is named by\n"
+	  "path (--netns /run/netns/X) or by a process in it (--pid). --host-peer IFNAME\n"
+	  "leaves the container end in this namespace as IFNAME, down and unconfigured,\n"
+	  "for a tool that moves and configures it itself. The network is made on first\n"
+	  "use with up's options. NAME then works with ls, publish, ports, stats, rm.\n"
+	  "Example: ebnet attach --net demo job --pid 4242\n" },
+	{ "detach", do_detach, "detach [--net NAME] NAME",
+	  "Removes an attachment: its port, map entries, published ports and flows. The\n"
+	  "namespace stays, without the device. An unknown name exits 1.\n" },
 	{ "exec", do_exec, "exec CONTAINER [--] CMD [ARG...]",
 	  "Runs CMD inside the network namespace of CONTAINER; its exit status is ebnet's.\n"
 	  "Example: ebnet exec web -- ping -c1 172.18.0.3\n" },

@@ -146,7 +146,7 @@ assert f["age_s"] >= 0 and f["state"], f
 ' < <(eb ct --net "$NET" --json)
 check_match "ct (text): the same flow" "$(eb ct --net "$NET")" \
 	"tcp +$IPA:4444 +$OUT_IP:8080 +$UPLINK_IP:$NP "
-check_match "gc --json: a count" "$(eb gc --net "$NET" --json)" '^\{"removed":[0-9]+\}$'
+check_match "gc --json: counts of flows and attachments" "$(eb gc --net "$NET" --json)" '^\{"removed":[0-9]+,"attachments_removed":[0-9]+\}$'
 
 OUTP=$(eb ct --net "$NET" flush)
 check_match "ct flush: says how many flows it removed" "$OUTP" "^flushed [1-9][0-9]* flows"

@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
-# ebnet: `make` builds build/ebnet; `make test` runs every test; `make demo`
+# ebnet: `make` builds build/ebnet and build/ebnet-cni (the CNI plugin);
+# `make install` puts them at $(DESTDIR)/usr/local/sbin/ebnet and
+# $(DESTDIR)/opt/cni/bin/ebnet; `make test` runs every test; `make demo`
 # runs the demo in a sandbox of namespaces; `make deps` installs what the
 # build and the tests need on Debian/Ubuntu.
 
@@ -36,9 +38,9 @@ HDRS     := $(wildcard maps/*.h loader/*.h bpf/lib/*.h)
 .DELETE_ON_ERROR:
 # Objects and skeletons stay: the unit tests include the skeletons too.
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all test unit e2e demo deps clean bench
+.PHONY: all test unit e2e demo deps clean bench install
 
-all: $(OUT)/ebnet $(UNIT_BINS)
+all: $(OUT)/ebnet $(OUT)/ebnet-cni $(UNIT_BINS)
 
 $(OUT) $(OUT)/loader $(OUT)/tests:
 	$(Q)mkdir -p $@
@@ -69,6 +71,18 @@ $(OUT)/libebnet.a: $(LIB_OBJS)
 $(OUT)/ebnet: $(TOOL_SRCS) $(OUT)/libebnet.a $(HDRS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(TOOL_SRCS) $(OUT)/libebnet.a $(LDLIBS) -o $@
+
+# The CNI plugin: the same library, JSON through jansson.
+$(OUT)/ebnet-cni: tools/ebnet-cni.c $(OUT)/libebnet.a $(HDRS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) tools/ebnet-cni.c $(OUT)/libebnet.a $(LDLIBS) -ljansson -o $@
+
+PREFIX  ?= /usr/local
+CNI_BIN ?= /opt/cni/bin
+install: $(OUT)/ebnet $(OUT)/ebnet-cni
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/sbin/ebnet $(DESTDIR)$(CNI_BIN)/ebnet)
+	$(Q)install -D -m 0755 $(OUT)/ebnet $(DESTDIR)$(PREFIX)/sbin/ebnet
+	$(Q)install -D -m 0755 $(OUT)/ebnet-cni $(DESTDIR)$(CNI_BIN)/ebnet
 
 $(OUT)/tests/%: tests/unit/%.c tests/unit/check.h tests/unit/setup.h $(OUT)/libebnet.a $(HDRS) $(SKELS) | $(OUT)/tests
 	$(call msg,CC,$@)

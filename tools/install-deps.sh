@@ -9,9 +9,12 @@ set -euo pipefail
 PKGS=(
 	# build
 	make gcc clang libclang-rt-14-dev pkg-config libbpf-dev libelf-dev zlib1g-dev libmnl-dev bpftool
+	libjansson-dev
 	# tests and demo
 	iproute2 iputils-ping iputils-arping socat curl python3 util-linux
-	nftables iptables tcpdump
+	nftables iptables tcpdump jq
+	# the CNI plugin's tests: real runtimes and an offline busybox image
+	podman containerd runc busybox-static
 	# benchmarks
 	iperf3 wrk sockperf
 )

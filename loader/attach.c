@@ -463,7 +463,7 @@ int eb_attach(const struct eb_up_opts *o, const struct eb_attach_req *r,
 	snprintf(s.label, sizeof(s.label), "%s", r->label && printable(r->label) ? r->label : "");
 	snprintf(s.netns, sizeof(s.netns), "%s", r->netns ? r->netns : "");
 	snprintf(s.ifname, sizeof(s.ifname), "%s", ifname);
-	s.host_peer = !r->netns;
+	s.host_peer = !r->netns || r->host_peer;
 
 	/* The network, made or checked against o, as `ebnet up` does. */
 	err = eb_up(o, NULL, 0, e);
@@ -558,7 +558,7 @@ int eb_attach(const struct eb_up_opts *o, const struct eb_attach_req *r,
 	w.nsfd = nsfd; /* the work owns it now */
 	nsfd = -1;
 	w.peer = ifname;
-	w.host_peer = !r->netns;
+	w.host_peer = s.host_peer;
 	w.configure = r->configure;
 	err = ctr_prepare(&c, &w);
 	if (!err)

@@ -117,6 +117,11 @@ struct eb_attach_req {
 	 * this (the host's) namespace as ifname, down and unconfigured, for
 	 * the caller to move (Docker does so itself). */
 	const char *netns;
+	/* With netns given: the peer still stays in this namespace (as with
+	 * netns NULL), and netns only names the namespace that the caller
+	 * will move it to: its cookie for published ports reached from the
+	 * container, `ebnet exec`. Docker's Join, which knows SandboxKey. */
+	bool host_peer;
 	const char *ifname; /* NULL: "eth0" */
 	uint32_t ip;	    /* 0: the next free address */
 	const uint8_t *mac; /* NULL: derived from the address */

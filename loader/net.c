@@ -480,11 +480,11 @@ int ctr_prepare(struct eb_ctx *c, struct ctr_work *w)
 		 * stay as they are, so the peer's name must be free. */
 		struct eb_nl *pnl = &c->nl;
 
-		if (!w->host_peer) {
+		if (w->nsfd >= 0)
 			TRY(eb_nl_open_in(&w->cnl, w->nsfd), "cannot talk to the namespace of '%s': %s",
 			    ep->name, strerror(-err));
+		if (!w->host_peer)
 			pnl = &w->cnl;
-		}
 		if (eb_nl_link_get(pnl, w->peer, &cl) == 0) {
 			err = -EEXIST;
 			eb_errf(c->e, "a device named '%s' exists already %s", w->peer,
@@ -511,7 +511,7 @@ int ctr_prepare(struct eb_ctx *c, struct ctr_work *w)
 		__u32 kind = EB_NS_CONTAINER;
 
 		/* Hairpin: its own connections to published ports. */
-		if (!w->host_peer && sock_netns_cookie(mnl_socket_get_fd(w->cnl.sock), &cookie) == 0 &&
+		if (w->cnl.sock && sock_netns_cookie(mnl_socket_get_fd(w->cnl.sock), &cookie) == 0 &&
 		    bpf_map_update_elem(c->dp.netns, &cookie, &kind, BPF_ANY) == 0)
 			w->cookie = cookie;
 	}

@@ -330,8 +330,8 @@ static int do_attach(int argc, char **argv)
 		die_usage("attach", "invalid name '%s': use 1 to %d of A-Z a-z 0-9 _ . -, not "
 				    "starting with - or .",
 			  o.args[0], EB_NAME_LEN - 1);
-	if (!!o.netns + !!o.pid + !!o.host_peer != 1)
-		die_usage("attach", "give one of --netns PATH, --pid PID or --host-peer IFNAME");
+	if ((o.netns && o.pid) || (!o.netns && !o.pid && !o.host_peer))
+		die_usage("attach", "give one of --netns PATH or --pid PID (and/or --host-peer IFNAME)");
 	if (o.pid) {
 		unsigned long pid;
 
@@ -345,6 +345,7 @@ static int do_attach(int argc, char **argv)
 	r.id = o.args[0];
 	r.netns = o.netns;
 	r.ifname = o.host_peer;
+	r.host_peer = o.host_peer != NULL;
 	need_root();
 	err = eb_attach(&uo, &r, &res, &e);
 	if (err)
@@ -1286,14 +1287,15 @@ static const struct cmd cmds[] = {
 	  "namespace, device, route, pin or attached program. A network that is not there\n"
 	  "is not an error.\n" },
 	{ "attach", do_attach,
-	  "attach [--net NAME] [--ip ADDR] [up's options] NAME --netns PATH|--pid PID|--host-peer IFNAME",
+	  "attach [--net NAME] [--ip ADDR] [up's options] NAME --netns PATH|--pid PID [--host-peer IFNAME]",
 	  "Gives a network namespace that another tool made (a `docker run --network\n"
 	  "none` container, a service with PrivateNetwork=, `unshare -n`) a port of the\n"
 	  "network, as `up` does for its own containers: eth0 with the given or the next\n"
 	  "free address and a default route via the gateway. The namespace is named by\n"
 	  "path (--netns /run/netns/X) or by a process in it (--pid). --host-peer IFNAME\n"
 	  "leaves the container end in this namespace as IFNAME, down and unconfigured,\n"
-	  "for a tool that moves and configures it itself. The network is made on first\n"
+	  "for a tool that moves it (into the namespace named, if one is) and configures\n"
+	  "it itself. The network is made on first\n"
 	  "use with up's options. NAME then works with ls, publish, ports, stats, rm.\n"
 	  "Example: ebnet attach --net demo job --pid 4242\n" },
 	{ "detach", do_detach, "detach [--net NAME] NAME",

@@ -60,6 +60,8 @@ check_match "attach under the name of ebnet's own container is refused" \
 check_match "attach where the namespace has eth0 already is refused, naming it" \
 	"$(eb attach --net "$NET" bad4 --pid "$PID" 2>&1)" "a device named 'eth0' exists already"
 check_match "attach without a namespace is a usage error" "$(eb attach --net "$NET" bad5 2>&1)" "give one of --netns"
+check_match "attach with both --netns and --pid is a usage error" \
+	"$(eb attach --net "$NET" bad6 --netns "/run/netns/$F1" --pid "$PID" 2>&1)" "give one of --netns"
 check_match "up of an attachment's name is refused" "$(eb up --net "$NET" f1 2>&1)" "attached to a namespace of another tool"
 check_eq "bad input changed nothing" "$(eb ls --net "$NET" --json)" "$BEFORE"
 
@@ -80,7 +82,9 @@ check_fails "detach of an unknown name exits non-zero" eb detach f1
 
 # The Docker driver's way: the peer stays in the host; the caller moves and
 # configures it.
-OUT3=$(eb attach --net "$NET" f3 --host-peer cnap0 --json 2>&1)
+ncookies() { in_host bpftool -j map dump pinned "$EB_PIN_ROOT/$NET/eb_netns" | jq length; }
+NC0=$(ncookies)
+OUT3=$(eb attach --net "$NET" f3 --host-peer cnap0 --netns "/run/netns/$F1" --json 2>&1)
 check_match "attach with --host-peer" "$OUT3" '"ip":"10\.93\.0\.[0-9]+/24"'
 IP3=$(echo "$OUT3" | jq -r .ip | cut -d/ -f1)
 MAC3=$(echo "$OUT3" | jq -r .mac)
@@ -95,8 +99,12 @@ ip -n "$HOST" link set cnap0 netns "$F1" &&
 check_eq "moved and configured by hand" "$?" 0
 check "the hand-configured namespace pings the gateway" in_ns "$F1" ping -c1 -W2 10.93.0.1
 check "...and ebnet's container" in_ns "$F1" ping -c1 -W2 10.93.0.2
+check_eq "ls: the namespace it was to go to" \
+	"$(eb ls --net "$NET" --json | jq -r '.networks[0].containers[] | select(.name=="f3") | .netns')" "/run/netns/$F1"
+check_eq "the namespace's cookie is the network's (published ports reached from it)" "$(ncookies)" $((NC0 + 1))
 check "detach the host-peer attachment" eb detach --net "$NET" f3
 check_eq "the moved device went with it" "$(links "$F1" | tr '\n' ' ')" "lo "
+check_eq "...and the namespace's cookie" "$(ncookies)" "$NC0"
 
 # A namespace that goes away: gc reclaims its attachment.
 HD2=$(eb ls --net "$NET" --json | jq -r '.networks[0].containers[] | select(.name=="f2") | .host_dev')

@@ -342,18 +342,26 @@ static int att_gc(struct eb_ctx *c, const char *owner, const char *const *keep, 
 	struct att_state s;
 	struct dirent *de;
 	int n = 0, err;
+	bool have_dir;
 	DIR *d;
 
 	if (!eps)
 		return -ENOMEM;
+	att_dir(c->net, dir, sizeof(dir));
+	/* A live record without a state file is one whose attach stopped
+	 * between the two, unless there is no state dir of the network at
+	 * all: then this caller's EBNET_STATE_DIR is likely not the one the
+	 * attachments were made with, and only dead ones go. */
+	have_dir = access(dir, F_OK) == 0;
 	for (int i = 0; i < c->neps; i++) {
 		struct eb_endpoint *ep = &c->eps[i];
-		bool go;
+		bool go, have_state;
 
 		if (!(ep->flags & EB_EP_ATTACHED))
 			continue;
-		go = state_read(c->net, ep->name, &s) != 0 || !att_alive(&c->nl, ep);
-		if (!go && keep && (!owner || !strcmp(s.owner, owner))) {
+		have_state = state_read(c->net, ep->name, &s) == 0;
+		go = (!have_state && have_dir) || !att_alive(&c->nl, ep);
+		if (!go && have_state && keep && (!owner || !strcmp(s.owner, owner))) {
 			go = true;
 			for (int k = 0; k < nkeep && go; k++)
 				go = strcmp(keep[k], s.id) != 0;
@@ -366,7 +374,6 @@ static int att_gc(struct eb_ctx *c, const char *owner, const char *const *keep, 
 	if (err)
 		return err;
 	/* State files whose record is gone (a stop between the two). */
-	att_dir(c->net, dir, sizeof(dir));
 	d = opendir(dir);
 	while (d && (de = readdir(d))) {
 		if (de->d_name[0] == '.' || strlen(de->d_name) >= EB_NAME_LEN)
@@ -676,39 +683,51 @@ static void fill_info(const char *net, const char *name, const struct att_state 
 	}
 }
 
-/* A record of net by name, read from the map. */
-static int read_ep(const char *net, const char *name, struct eb_endpoint *out)
+/* The records of net, read once (n of them, or NULL). */
+static struct eb_endpoint *read_eps(const char *net, int *n)
 {
-	char found[64];
+	struct eb_endpoint *eps = calloc(EB_MAX_ENDPOINTS, sizeof(*eps));
+	int fd = open_endpoints_of(net);
 
-	/* Names are unique across networks (att_name). */
-	return eb_find_container(name, found, sizeof(found), out) == 0 && !strcmp(found, net)
-		       ? 0
-		       : -ENOENT;
+	*n = 0;
+	if (eps && fd >= 0)
+		*n = load_endpoints(fd, eps, EB_MAX_ENDPOINTS);
+	if (fd >= 0)
+		close(fd);
+	return eps;
+}
+
+static const struct eb_endpoint *find_ep(const struct eb_endpoint *eps, int n, const char *name)
+{
+	for (int i = 0; eps && i < n; i++)
+		if (!strncmp(eps[i].name, name, EB_NAME_LEN))
+			return &eps[i];
+	return NULL;
 }
 
 static int list_net(const char *net, struct eb_attach_info *out, int max, struct eb_nl *nl)
 {
 	char dir[PATH_MAX];
 	struct att_state s;
-	struct eb_endpoint ep;
+	struct eb_endpoint *eps;
 	struct dirent *de;
-	int n = 0;
+	int n = 0, neps;
 	DIR *d;
 
 	att_dir(net, dir, sizeof(dir));
 	d = opendir(dir);
 	if (!d)
 		return 0;
+	eps = read_eps(net, &neps);
 	while (n < max && (de = readdir(d))) {
 		if (de->d_name[0] == '.' || strlen(de->d_name) >= EB_NAME_LEN)
 			continue;
 		if (state_read(net, de->d_name, &s))
 			continue;
-		fill_info(net, de->d_name, &s, read_ep(net, de->d_name, &ep) == 0 ? &ep : NULL, nl,
-			  &out[n++]);
+		fill_info(net, de->d_name, &s, find_ep(eps, neps, de->d_name), nl, &out[n++]);
 	}
 	closedir(d);
+	free(eps);
 	return n;
 }
 
@@ -736,9 +755,10 @@ int eb_attach_get(const char *net, const char *id, struct eb_attach_info *out, s
 {
 	char found[64], name[EB_NAME_LEN];
 	struct att_state s;
-	struct eb_endpoint ep;
+	struct eb_endpoint *eps;
 	struct eb_nl nl = { 0 };
 	bool have_nl;
+	int neps;
 
 	if (!id || !*id)
 		return -ENOENT;
@@ -750,8 +770,9 @@ int eb_attach_get(const char *net, const char *id, struct eb_attach_info *out, s
 	if (eb_valid_name(net, EB_NAME_LEN) || state_find(net, id, name, &s))
 		return -ENOENT;
 	have_nl = eb_nl_open(&nl) == 0;
-	fill_info(net, name, &s, read_ep(net, name, &ep) == 0 ? &ep : NULL, have_nl ? &nl : NULL,
-		  out);
+	eps = read_eps(net, &neps);
+	fill_info(net, name, &s, find_ep(eps, neps, name), have_nl ? &nl : NULL, out);
+	free(eps);
 	if (have_nl)
 		eb_nl_close(&nl);
 	return 0;

@@ -58,7 +58,7 @@ void eb_unlock(int fd)
 }
 
 /* All records of eb_endpoints; returns the count or a negative errno. */
-static int load_endpoints(int fd, struct eb_endpoint *out, int max)
+int load_endpoints(int fd, struct eb_endpoint *out, int max)
 {
 	struct eb_ip_key key, next;
 	void *prev = NULL;
@@ -73,7 +73,7 @@ static int load_endpoints(int fd, struct eb_endpoint *out, int max)
 	return n;
 }
 
-static int open_endpoints_of(const char *net)
+int open_endpoints_of(const char *net)
 {
 	char p[PATH_MAX + 64];
 

@@ -44,6 +44,10 @@ struct ctr_work {
 	__u64 cookie; /* of the namespace the peer went to; 0: unknown */
 };
 
+/* The pinned eb_endpoints of net (an fd, or a negative errno), and all its
+ * records (the count). */
+int open_endpoints_of(const char *net);
+int load_endpoints(int fd, struct eb_endpoint *out, int max);
 void ctx_zero(struct eb_ctx *c);
 int ctx_open(struct eb_ctx *c, const char *net, bool create, const struct eb_dp_sizes *sz,
 	     bool verbose, struct eb_err *e);

@@ -872,6 +872,9 @@ int eb_attach_check(const char *net, const char *id, struct eb_err *e)
 			ep->host_dev);
 	if (!(l.flags & 1 /* IFF_UP */))
 		MISSING("the host end '%s' is down", ep->host_dev);
+	if (eb_nl_host_route_dev(&c.nl, ep->ip, &dev) || dev != (int)ep->ifindex)
+		MISSING("no route to %s via '%s' in this namespace", eb_ip_str(ep->ip, ipb),
+			ep->host_dev);
 	if (s.host_peer || !s.netns[0])
 		goto out;
 	/* Inside: the device, and when ebnet configured it, the address and

@@ -567,3 +567,42 @@ int eb_nl_default_route_dev(struct eb_nl *nl, int *ifindex)
 	*ifindex = d.ifindex;
 	return 0;
 }
+
+struct host_route {
+	uint32_t dst;
+	int ifindex;
+};
+
+static int host_route_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct host_route *d = data;
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct nlattr *tb[RTA_MAX + 1] = {};
+	uint32_t table;
+
+	mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, tb);
+	table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+	if (rtm->rtm_family != AF_INET || rtm->rtm_dst_len != 32 || table != RT_TABLE_MAIN ||
+	    !tb[RTA_DST] || mnl_attr_get_u32(tb[RTA_DST]) != d->dst || !tb[RTA_OIF] || d->ifindex)
+		return MNL_CB_OK;
+	d->ifindex = mnl_attr_get_u32(tb[RTA_OIF]);
+	return MNL_CB_OK;
+}
+
+int eb_nl_host_route_dev(struct eb_nl *nl, uint32_t dst, int *ifindex)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_GETROUTE, NLM_F_DUMP);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	struct host_route d = { .dst = dst };
+	int err;
+
+	rtm->rtm_family = AF_INET;
+	err = eb_nl_talk(nl, nlh, host_route_cb, &d);
+	if (err)
+		return err;
+	if (!d.ifindex)
+		return -ENOENT;
+	*ifindex = d.ifindex;
+	return 0;
+}

@@ -62,6 +62,8 @@ int eb_nl_addr_add(struct eb_nl *nl, int ifindex, uint32_t addr, int plen, bool 
 int eb_nl_route_add(struct eb_nl *nl, uint32_t dst, int plen, uint32_t gw, int ifindex,
 		    uint32_t src);
 int eb_nl_neigh_add(struct eb_nl *nl, int ifindex, uint32_t addr, const unsigned char *mac);
+/* The device of the /32 route to dst in the main table; -ENOENT if none. */
+int eb_nl_host_route_dev(struct eb_nl *nl, uint32_t dst, int *ifindex);
 /* The device of the IPv4 default route of the main table; -ENOENT if none. */
 int eb_nl_default_route_dev(struct eb_nl *nl, int *ifindex);
 /* The first IPv4 address on ifindex (network order); -ENOENT if none. */

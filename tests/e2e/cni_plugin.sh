@@ -100,6 +100,12 @@ check_eq "CHECK of a healthy attachment: exit 0, nothing printed" "$?:$R" "0:"
 BADPREV=$(echo "$PREV1" | jq -c ".ips[0].address=\"$SUB.99/24\"")
 conf ',"prevResult":'"$BADPREV" | expect_err "CHECK with a prevResult of another address" 100 "the prevResult says $SUB.99" CHECK c1 /run/netns/cnbf1
 conf | expect_err "CHECK of an unknown container" 3 "no attachment nosuch/eth0" CHECK nosuch /run/netns/cnbf1
+C4IP=$(ctr_field c4/eth0 ip)
+ip -n "$HOST" route del "$C4IP/32"
+conf | expect_err "CHECK after the host's route to it was removed names it" 100 "no route to $C4IP via" CHECK c4 /run/netns/cnbf4
+ip -n "$HOST" route add "$C4IP/32" dev "$(ctr_field c4/eth0 host_dev)" src "$SUB.1"
+R=$(conf | plug CHECK c4 /run/netns/cnbf4)
+check_eq "...and CHECK passes once it is back" "$?:$R" "0:"
 ip -n cnbf4 addr flush dev eth0
 conf | expect_err "CHECK after the address was removed inside names it" 100 "does not have the address $SUB.3" CHECK c4 /run/netns/cnbf4
 HD4=$(ctr_field c4/eth0 host_dev)

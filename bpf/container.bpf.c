@@ -17,6 +17,7 @@
 #include "lib/counters.h"
 #include "lib/arp.h"
 #include "lib/nat.h"
+#include "lib/dns.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -214,8 +215,27 @@ int eb_from_container(struct __sk_buff *skb)
 			goto out;
 		}
 		if (ip4->daddr == cfg->gateway) {
-			ret = EB_CNT_TO_HOST;
-			goto out;
+			__u32 dcnt = 0;
+
+			/* Port 53: names answered here, or sent on (bpf/lib/dns.h). */
+			ret = eb_dns_from_container(skb, cfg, src, &dcnt);
+			if (ret == TC_ACT_REDIRECT) {
+				skb->cb[EB_CB_DECISION] = dcnt;
+				eb_count(dcnt, len);
+				eb_ctr_count(src->flood_slot, 1, skb->len);
+				return ret;
+			}
+			if (ret != EB_DNS_ROUTE) {
+				ret = ret < 0 ? ret : EB_CNT_TO_HOST;
+				goto out;
+			}
+			/* To the upstream resolver now: routed as any packet. */
+			ip4 = (void *)(long)skb->data + sizeof(struct ethhdr);
+			end = (void *)(long)skb->data_end;
+			if ((void *)(ip4 + 1) > end) {
+				ret = EB_DROP(EB_CNT_DROP_MALFORMED);
+				goto out;
+			}
 		}
 		ret = eb_from_container_routed(skb, cfg, ip4, end, len);
 		if (ret >= 0 && ret < EB_CNT_MAX) {

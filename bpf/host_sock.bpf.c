@@ -126,9 +126,34 @@ int eb_connect4(struct bpf_sock_addr *ctx)
 	return eb_sock_xlate(ctx, ctx->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP);
 }
 
+/* A resolver on the host bound to a loopback address answers a query that
+ * the datapath handed to its socket (bpf/lib/dns.h): from the gateway, the
+ * address the container asked, as no loopback source may leave the host. */
+static __always_inline void eb_dns_reply_src(struct bpf_sock_addr *ctx)
+{
+	struct eb_dns_fwd_key fk = {};
+	struct eb_dns_fwd_val *fv;
+	struct eb_config *cfg;
+	struct bpf_sock *sk = ctx->sk;
+	__u32 zero = 0;
+
+	if (!sk || sk->src_port != 53)
+		return;
+	fk.ip = ctx->user_ip4;
+	fk.port = (__u16)ctx->user_port;
+	fk.proto = IPPROTO_UDP;
+	fv = bpf_map_lookup_elem(&eb_dns_fwd, &fk);
+	if (!fv || fv->up != sk->src_ip4)
+		return;
+	cfg = bpf_map_lookup_elem(&eb_config, &zero);
+	if (cfg && eb_ns_kind(ctx) == EB_NS_HOST)
+		ctx->msg_src_ip4 = cfg->gateway;
+}
+
 SEC("cgroup/sendmsg4")
 int eb_sendmsg4(struct bpf_sock_addr *ctx)
 {
+	eb_dns_reply_src(ctx);
 	return eb_sock_xlate(ctx, IPPROTO_UDP);
 }
 

@@ -15,6 +15,7 @@
 #include "lib/parse.h"
 #include "lib/counters.h"
 #include "lib/nat.h"
+#include "lib/dns.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -57,6 +58,8 @@ int eb_from_uplink(struct __sk_buff *skb)
 			 0, 0);
 		return TC_ACT_SHOT;
 	}
+	if (ret == TC_ACT_REDIRECT)
+		eb_dns_reply_fix(skb, &p, cfg); /* a forwarded query's answer */
 	skb->cb[EB_CB_DECISION] = cnt;
 	eb_count(cnt, len);
 	return ret;

@@ -213,6 +213,11 @@ int eb_xdp_uplink(struct xdp_md *ctx)
 		return XDP_PASS;
 	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP)
 		return XDP_PASS;
+	/* DNS replies: TC gives forwarded queries' answers the gateway's
+	 * source (bpf/lib/dns.h). */
+	if (((struct udphdr *)(iph + 1) + 1) <= (struct udphdr *)end &&
+	    ((struct udphdr *)(iph + 1))->source == bpf_htons(53))
+		return XDP_PASS;
 	len = end - data;
 	/* The parser TC uses; what it would drop, TC drops and counts. */
 	if (eb_parse_l4_at(data, len, iph, end, &p) < 0)

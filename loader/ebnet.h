@@ -15,6 +15,7 @@
 #include "util.h"
 #include "dp.h"
 #include "ebnet_maps.h"
+#include "ebnet_names.h"
 
 #define EB_DEFAULT_NET	  "ebnet0"
 #define EB_DEFAULT_SUBNET "172.18.0.0/16"
@@ -41,6 +42,7 @@ struct eb_up_opts {
 	unsigned int ct_other_size;
 	uint16_t nat_port_min;	   /* 0: outside the host's ephemeral range */
 	uint16_t nat_port_max;
+	struct eb_names_opts names; /* --domain, --dns, --alias */
 };
 
 #define EB_DEFAULT_CT_TCP   65536

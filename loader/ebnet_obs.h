@@ -50,6 +50,8 @@ struct eb_trace_req {
 	uint8_t proto;
 	uint32_t src, dst;
 	uint16_t sport, dport; /* host order; ICMP: sport = echo id */
+	const char *dns_query; /* UDP: the payload is a DNS query for this name */
+	uint16_t dns_type;     /* its type (0: A, or PTR for *.in-addr.arpa) */
 };
 
 struct eb_trace_res {
@@ -59,7 +61,7 @@ struct eb_trace_res {
 	char target_name[64];
 	uint32_t copies;
 	uint32_t out_len;
-	unsigned char out[256]; /* the packet as the program left it */
+	unsigned char out[640]; /* the packet as the program left it */
 };
 
 int eb_trace(const char *net, const struct eb_trace_req *rq, struct eb_trace_res *rs,

@@ -357,8 +357,11 @@ static int ctr_remove_rest(struct eb_ctx *c, struct eb_endpoint *ep, bool keep_r
 		eb_errf(c->e, "cannot remove namespace '%s': %s", ep->name, strerror(-err));
 		return err;
 	}
-	if (!keep_record && maps)
+	eb_names_resolv_remove(ep->name);
+	if (!keep_record && maps) {
 		bpf_map_delete_elem(c->dp.endpoints, &k);
+		eb_names_forget(c->net, ep);
+	}
 	return 0;
 }
 
@@ -622,6 +625,8 @@ int ctr_finish(struct eb_ctx *c, struct ctr_work *w)
 ready:
 	ep->flags = (ep->flags & EB_EP_ATTACHED) | EB_EP_READY | (clsact ? EB_EP_CLSACT : 0);
 	err = ctx_put_ep(c, ep);
+	if (!err)
+		err = eb_names_put(c->net, ep, gw, c->e);
 out:
 	ctr_work_close(w);
 	return err;
@@ -1184,6 +1189,9 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 			EB_NAME_LEN - 1);
 		return -EINVAL;
 	}
+	err = eb_names_check(o->net, &o->names, e);
+	if (err)
+		return err;
 	lock = eb_lock(e);
 	if (lock < 0)
 		return lock;
@@ -1319,6 +1327,9 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 			goto out;
 		}
 	}
+	err = eb_names_setup(c.net, &o->names, e);
+	if (err)
+		goto out;
 	c.port_attach = ports_attach(o->attach, c.cfg.flags);
 	c.xdp = o->xdp;
 	c.uplink_attach = o->attach != EB_ATTACH_AUTO	   ? o->attach
@@ -1425,6 +1436,8 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 		nwork++;
 	}
 	err = ctx_ready(&c);
+	if (!err)
+		err = eb_names_sync(c.net, c.eps, c.neps, c.cfg.gateway, &o->names, e);
 out:
 	for (i = 0; i < nwork; i++)
 		ctr_work_close(&work[i]);

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "ebnet_obs.h"
+#include "ebnet_names.h"
 #include "ebnet_ct.h"
 #include "container.skel.h"
 #include "uplink.skel.h"
@@ -41,6 +42,10 @@ static const struct {
 	[EB_CNT_XDP_IN] = { "xdp_in", "of snat_in/dnat_in: translated in XDP on the uplink" },
 	[EB_CNT_XDP_PASS_CSUM] = { "xdp_pass_csum",
 				   "ours, left by XDP to TC: L4 checksum partial or wrong" },
+	[EB_CNT_DNS_ANSWERED] = { "dns_answered", "DNS queries answered by the datapath (NXDOMAIN included)" },
+	[EB_CNT_DNS_NXDOMAIN] = { "dns_nxdomain", "of dns_answered: NXDOMAIN" },
+	[EB_CNT_DNS_FORWARDED] = { "dns_forwarded", "DNS queries sent on to the upstream resolver" },
+	[EB_CNT_DNS_MALFORMED] = { "dns_malformed", "malformed DNS queries: dropped or answered FORMERR" },
 	[EB_CNT_DROP_MALFORMED] = { "drop_malformed", "malformed or truncated packet" },
 	[EB_CNT_DROP_NO_PORT] = { "drop_no_port", "frame on a port that has no endpoint" },
 	[EB_CNT_DROP_SPOOF_MAC] = { "drop_spoof_mac", "source MAC not the container's own" },
@@ -248,10 +253,15 @@ static size_t build_packet(unsigned char *buf, const unsigned char *smac,
 {
 	unsigned char *ip = buf + 14, *l4 = ip + 20;
 	size_t l4len = rq->proto == IPPROTO_TCP ? 20 : rq->proto == IPPROTO_UDP ? 12 : 16;
+	size_t dnslen = 0;
 	uint32_t sum;
 	uint16_t c;
 
-	memset(buf, 0, 14 + 20 + l4len);
+	if (rq->proto == IPPROTO_UDP && rq->dns_query) {
+		dnslen = eb_dns_query_build(l4 + 8, 512, rq->dns_query, rq->dns_type);
+		l4len = 8 + dnslen;
+	}
+	memset(buf, 0, 14 + 20 + (dnslen ? 8 : l4len));
 	memcpy(buf, dmac, 6);
 	memcpy(buf + 6, smac, 6);
 	buf[12] = 0x08;
@@ -287,9 +297,10 @@ static size_t build_packet(unsigned char *buf, const unsigned char *smac,
 		l4[14] = 0xfa;
 		l4[15] = 0xf0;
 	} else {
-		l4[4] = 0;
-		l4[5] = l4len;
-		memcpy(l4 + 8, "ebnt", 4);
+		l4[4] = l4len >> 8;
+		l4[5] = l4len & 0xff;
+		if (!dnslen)
+			memcpy(l4 + 8, "ebnt", 4);
 	}
 	/* Pseudo header, then the segment. */
 	sum = csum_add(0, ip + 12, 8);
@@ -308,7 +319,7 @@ int eb_trace(const char *net, const struct eb_trace_req *rq, struct eb_trace_res
 	struct container_bpf *cs = NULL;
 	struct uplink_bpf *us = NULL;
 	struct __sk_buff ctx = {};
-	unsigned char pkt[128], smac[6] = { 0x02, 0, 0, 0, 0, 1 }, dmac[6];
+	unsigned char pkt[640], smac[6] = { 0x02, 0, 0, 0, 0, 1 }, dmac[6];
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 	char dir[PATH_MAX];
 	size_t len;

@@ -35,6 +35,10 @@
 #define EB_MAP_MONITOR	 "eb_monitor"
 #define EB_MAP_BUILD	 "eb_build"
 #define EB_MAP_FRAGS	 "eb_frags"
+#define EB_MAP_NAMES	 "eb_names"
+#define EB_MAP_NAMES_REV "eb_names_rev"
+#define EB_MAP_DNS	 "eb_dns"
+#define EB_MAP_DNS_FWD	 "eb_dns_fwd"
 
 /* Maps of earlier builds, of another layout. `ebnet up` carries what they
  * hold over to the maps that replaced them when it upgrades a network, then
@@ -172,6 +176,10 @@ enum eb_counter {
 	EB_CNT_DROP_END = 40,	    /* drop reasons are below this */
 	EB_CNT_XDP_PASS_CSUM = EB_CNT_DROP_END, /* ours, but the L4 checksum did not verify
 						 * in XDP (partial): left to TC */
+	EB_CNT_DNS_ANSWERED,	    /* DNS queries answered by the datapath (bpf/lib/dns.h) */
+	EB_CNT_DNS_NXDOMAIN,	    /* of those: NXDOMAIN */
+	EB_CNT_DNS_FORWARDED,	    /* DNS queries sent on to an upstream resolver */
+	EB_CNT_DNS_MALFORMED,	    /* DNS queries dropped or answered FORMERR */
 	EB_CNT_MAX = 48,
 };
 
@@ -373,6 +381,66 @@ struct eb_frag_val {
  * objects). Written by `ebnet up`; a different build replaces them. */
 struct eb_build {
 	char id[32];
+};
+
+/*
+ * Names (bpf/lib/dns.h): queries to the gateway's port 53 are answered by
+ * the container's port program. Written by `ebnet up`, `rm` and `down`
+ * (loader/names.c) with the endpoint records.
+ *
+ * eb_names: a name in DNS wire form, lowercase, zero-padded ("\2db\0",
+ * "\2db\3web\0") -> its address. A container has two (NAME and
+ * NAME.DOMAIN), and two more per alias.
+ * eb_names_rev: a container's address -> its name for PTR answers
+ * (NAME.DOMAIN in wire form).
+ */
+#define EB_DNS_KEY_LEN	  96 /* longest name answered: NAME.DOMAIN, wire form */
+#define EB_DNS_DOMAIN_LEN 64 /* the domain in wire form, final 0 included */
+#define EB_DNS_MAX_UP	  4  /* upstream resolvers */
+
+struct eb_name_key {
+	__u8 name[EB_DNS_KEY_LEN];
+};
+
+struct eb_name_val {
+	__u32 ip;		 /* network order */
+	__u32 flags;		 /* EB_NAME_* */
+	char owner[EB_NAME_LEN]; /* the container the name belongs to */
+};
+_Static_assert(sizeof(struct eb_name_val) == 40, "eb_name_val layout");
+
+#define EB_NAME_ALIAS (1U << 0) /* given with --alias */
+
+struct eb_name_rev {
+	__u32 len; /* bytes of name in use */
+	__u8 name[EB_DNS_KEY_LEN];
+};
+_Static_assert(sizeof(struct eb_name_rev) == 100, "eb_name_rev layout");
+
+/* eb_dns[0]: the network's names settings. */
+struct eb_dns_cfg {
+	__u8 domain[EB_DNS_DOMAIN_LEN]; /* wire form, lowercase */
+	__u32 domain_len;		/* bytes of domain, final 0 included; 0: not set */
+	__u32 ttl;			/* of the answers, seconds */
+	__u32 n_up;			/* upstream resolvers in up[] */
+	__u32 up_local;			/* bit i: up[i] is an address of the host itself */
+	__u32 up[EB_DNS_MAX_UP];	/* network order; queries go to up[0] */
+};
+_Static_assert(sizeof(struct eb_dns_cfg) == 96, "eb_dns_cfg layout");
+
+/* eb_dns_fwd: a forwarded query's (container address, port, protocol) ->
+ * the upstream it went to. LRU. Replies from that upstream get the
+ * gateway's address as their source, which the container asked. Written by
+ * the datapath. */
+struct eb_dns_fwd_key {
+	__u32 ip;   /* the container, network order */
+	__u16 port; /* its source port, network order */
+	__u8 proto;
+	__u8 pad;
+};
+
+struct eb_dns_fwd_val {
+	__u32 up; /* network order */
 };
 
 /* What the datapath decided, left in skb->cb for BPF_PROG_TEST_RUN callers

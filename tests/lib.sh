@@ -312,6 +312,8 @@ sandbox() {
 	# Made here, in the script's own shell: `T=$(tmpdir)` runs tmpdir in a
 	# subshell, whose _EB_TMP the exit trap would never see.
 	_EB_TMP=$(mktemp -d "/tmp/ebnet-test-$1.XXXXXX")
+	# Containers' resolv.conf (loader/names.c) in the sandbox, not /etc/netns.
+	export EBNET_NETNS_ETC=$_EB_TMP/etc-netns
 	HOST=$1-host
 	RTR=$1-rtr
 	OUT=$1-out

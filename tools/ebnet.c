@@ -23,6 +23,8 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include <netinet/in.h>
+#include <limits.h>
+#include <sys/mount.h>
 
 #define EB_VERSION "0.1.0"
 
@@ -85,6 +87,10 @@ struct opts {
 	const char *ct_other_size;
 	const char *nat_ports;
 	const char *watch;
+	const char *domain;
+	const char *dns_query, *dns_type;
+	const char *multi[2][64]; /* --dns, --alias: may be given again */
+	int nmulti[2];
 	const char *netns, *pid, *ip, *host_peer; /* attach */
 	bool prog;
 	int nargs;
@@ -142,8 +148,24 @@ static void parse_opts(const char *cmdname, int argc, char **argv, struct opts *
 			printf("usage: %s %s\n\n%s", prog, c->usage, c->help);
 			exit(0);
 		}
+		if ((!strcmp(a, "--dns") || !strcmp(a, "--alias")) && strstr(allowed, "names")) {
+			int w = a[2] == 'a';
+
+			if (i + 1 >= argc || !argv[i + 1][0])
+				die_usage(cmdname, "option '%s' needs a value", a);
+			if (o->nmulti[w] == 64)
+				die_usage(cmdname, "too many '%s' options", a);
+			o->multi[w][o->nmulti[w]++] = argv[++i];
+			continue;
+		}
 		if (!strcmp(a, "--net"))
 			dst = &o->net;
+		else if (!strcmp(a, "--domain") && strstr(allowed, "names"))
+			dst = &o->domain;
+		else if (!strcmp(a, "--dns-query") && strstr(allowed, "dnsq"))
+			dst = &o->dns_query;
+		else if (!strcmp(a, "--dns-type") && strstr(allowed, "dnsq"))
+			dst = &o->dns_type;
 		else if (!strcmp(a, "--subnet") && strstr(allowed, "subnet"))
 			dst = &o->subnet;
 		else if (!strcmp(a, "--uplink") && strstr(allowed, "uplink"))
@@ -204,6 +226,46 @@ static void warn_private_mounts(void)
 
 /* ---- up ---- */
 
+/* --domain, --dns ADDR[,ADDR...], --alias CONTAINER:NAME[,NAME...]. The
+ * strings stay o's (argv); the arrays live as long as the process. */
+static void parse_names(const char *cmdname, struct opts *o, struct eb_names_opts *no)
+{
+	static uint32_t dns[EB_DNS_MAX_UP + 1];
+	static struct eb_alias al[256];
+	int nal = 0;
+
+	no->domain = o->domain;
+	for (int i = 0; i < o->nmulti[0]; i++) {
+		char *list = strdup(o->multi[0][i]), *save = NULL, *t;
+
+		for (t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			if (no->ndns == EB_DNS_MAX_UP)
+				die_usage(cmdname, "--dns: at most %d resolvers", EB_DNS_MAX_UP);
+			if (eb_parse_ipv4(t, &dns[no->ndns]))
+				die_usage(cmdname,
+					  "invalid --dns '%s': want IPv4 addresses, comma-separated", t);
+			no->ndns++;
+		}
+		no->dns = dns;
+	}
+	for (int i = 0; i < o->nmulti[1]; i++) {
+		char *spec = strdup(o->multi[1][i]), *colon = strchr(spec, ':'), *save = NULL, *t;
+
+		if (!colon || colon == spec || !colon[1])
+			die_usage(cmdname, "invalid --alias '%s': want CONTAINER:NAME[,NAME...]",
+				  o->multi[1][i]);
+		*colon = 0;
+		for (t = strtok_r(colon + 1, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			if (nal == 256)
+				die_usage(cmdname, "too many aliases");
+			al[nal].ctr = spec;
+			al[nal++].name = t;
+		}
+	}
+	no->aliases = al;
+	no->naliases = nal;
+}
+
 /* The network's settings of `up` (and `attach`, which makes the network on
  * first use), through the parser the CNI plugin uses too. */
 static void up_opts_from(const char *cmdname, const struct opts *o, struct eb_up_opts *uo)
@@ -238,8 +300,9 @@ static int do_up(int argc, char **argv)
 	struct opts o;
 	int i, err;
 
-	parse_opts("up", argc, argv, &o, "subnet uplink attach xdp snat");
+	parse_opts("up", argc, argv, &o, "subnet uplink attach xdp snat names");
 	up_opts_from("up", &o, &uo);
+	parse_names("up", &o, &uo.names);
 
 	reqs = calloc(o.nargs + 1, sizeof(*reqs));
 	for (i = 0; i < o.nargs; i++) {
@@ -385,6 +448,22 @@ static int do_detach(int argc, char **argv)
 
 /* ---- exec ---- */
 
+/* As `ip netns exec` does with /etc/netns/NAME/resolv.conf: in a mount
+ * namespace of the command's own, the container's resolv.conf (the gateway
+ * answers names) over /etc/resolv.conf. Without one, the host's stays. */
+static void exec_resolv_conf(const char *ctr)
+{
+	char p[PATH_MAX];
+
+	eb_names_resolv_path(ctr, p, sizeof(p));
+	if (access(p, R_OK))
+		return;
+	if (unshare(CLONE_NEWNS) < 0 || mount("", "/", NULL, MS_SLAVE | MS_REC, NULL) < 0 ||
+	    mount(p, "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0)
+		fprintf(stderr, "%s: warning: cannot show '%s' as /etc/resolv.conf: %s\n", prog, p,
+			strerror(errno));
+}
+
 /* The attachment whose record is named name. */
 static bool attach_by_name(const char *net, const char *name, struct eb_attach_info *out)
 {
@@ -444,6 +523,7 @@ static int do_exec(int argc, char **argv)
 		return 1;
 	}
 	close(fd);
+	exec_resolv_conf(o.args[0]);
 	execvp(o.cmd[0], o.cmd);
 	fprintf(stderr, "%s: cannot run '%s': %s\n", prog, o.cmd[0], strerror(errno));
 	return errno == ENOENT ? 127 : 126;
@@ -1098,9 +1178,10 @@ static int do_trace(int argc, char **argv)
 	char a[16], b[16];
 	const unsigned char *ip, *l4;
 	uint16_t sp = 0, dp = 0;
+	char dns[300] = "";
 	int err;
 
-	parse_opts("trace", argc, argv, &o, "json");
+	parse_opts("trace", argc, argv, &o, "json dnsq");
 	if (o.nargs != 4)
 		die_usage("trace", "want FROM PROTO SRC[:PORT] DST[:PORT]");
 	rq.from = o.args[0];
@@ -1120,6 +1201,24 @@ static int do_trace(int argc, char **argv)
 		die_usage("trace", "tcp and udp need ports: SRC:PORT DST:PORT");
 	if (rq.proto == IPPROTO_ICMP && !rq.sport)
 		rq.sport = 1;
+	if (o.dns_type && !o.dns_query)
+		die_usage("trace", "--dns-type goes with --dns-query NAME");
+	if (o.dns_query) {
+		size_t l = strlen(o.dns_query);
+		uint8_t probe[600];
+
+		if (rq.proto != IPPROTO_UDP)
+			die_usage("trace", "--dns-query needs udp");
+		if (!eb_dns_query_build(probe, sizeof(probe), o.dns_query, 1))
+			die_usage("trace", "invalid --dns-query '%s': not a DNS name", o.dns_query);
+		rq.dns_query = o.dns_query;
+		rq.dns_type = o.dns_type ? eb_dns_type_parse(o.dns_type)
+			      : l > 13 && !strcasecmp(o.dns_query + l - 13, ".in-addr.arpa") ? 12
+											 : 1;
+		if (!rq.dns_type)
+			die_usage("trace", "unknown --dns-type '%s' (A, AAAA, PTR, MX, TXT...)",
+				  o.dns_type);
+	}
 	need_root();
 	if (!eb_dp_exists(o.net)) {
 		fprintf(stderr, "%s: network '%s' does not exist\n", prog, o.net);
@@ -1136,13 +1235,31 @@ static int do_trace(int argc, char **argv)
 	} else if (rs.out_len >= 14 + 20 + 8) {
 		sp = dp = l4[4] << 8 | l4[5];
 	}
+	if (rq.dns_query) {
+		/* The message of what comes out: the answer when the datapath
+		 * gave one. */
+		size_t at = (size_t)(l4 - rs.out) + 8;
+
+		if (rs.out_len > at)
+			eb_dns_describe(l4 + 8, rs.out_len - at, dns, sizeof(dns));
+		else
+			snprintf(dns, sizeof(dns), "no answer");
+		if (rs.decision != EB_CNT_DNS_ANSWERED && rs.decision != EB_CNT_DNS_NXDOMAIN &&
+		    rs.decision != EB_CNT_DNS_MALFORMED)
+			snprintf(dns, sizeof(dns), "not answered here (%s)",
+				 rs.verdict == 2 ? "dropped" : "sent on to the upstream resolver");
+	}
 	if (json) {
+		char dj[400];
+
+		eb_json_str(dns, dj, sizeof(dj));
 		printf("{\"verdict\":\"%s\",\"decision\":\"%s\",\"target\":\"%s\","
-		       "\"copies\":%u,\"out\":{\"src\":\"%s:%u\",\"dst\":\"%s:%u\"}}\n",
+		       "\"copies\":%u,\"out\":{\"src\":\"%s:%u\",\"dst\":\"%s:%u\"}%s%s%s}\n",
 		       rs.verdict == 7 ? "redirect" : rs.verdict == 2 ? "drop" : rs.verdict == 0 ? "pass" : "continue",
 		       eb_counter_name(rs.decision) ? eb_counter_name(rs.decision) : "?",
 		       rs.target_name, rs.copies, eb_ip_str(*(uint32_t *)(ip + 12), a), sp,
-		       eb_ip_str(*(uint32_t *)(ip + 16), b), dp);
+		       eb_ip_str(*(uint32_t *)(ip + 16), b), dp, rq.dns_query ? ",\"dns\":\"" : "",
+		       rq.dns_query ? dj : "", rq.dns_query ? "\"" : "");
 		return 0;
 	}
 	printf("verdict:  %s\n", verdict_str(rs.verdict));
@@ -1158,6 +1275,8 @@ static int do_trace(int argc, char **argv)
 	       eb_ip_str(*(uint32_t *)(ip + 12), a), sp, eb_ip_str(*(uint32_t *)(ip + 16), b), dp,
 	       rs.out[6], rs.out[7], rs.out[8], rs.out[9], rs.out[10], rs.out[11], rs.out[0],
 	       rs.out[1], rs.out[2], rs.out[3], rs.out[4], rs.out[5]);
+	if (rq.dns_query)
+		printf("dns:      %s\n", dns);
 	if (rs.decision == EB_CNT_SNAT_OUT && sp == 0)
 		printf("          (a new flow: its NAT port is chosen when the first real packet "
 		       "comes)\n");
@@ -1249,7 +1368,8 @@ static int do_version(int argc, char **argv)
 static const struct cmd cmds[] = {
 	{ "up", do_up,
 	  "up [--net NAME] [--subnet CIDR] [--uplink IFACE] [--attach auto|tcx|clsact] "
-	  "[--xdp auto|native|off] [CONTAINER[=IP] ...]",
+	  "[--xdp auto|native|off] [--domain DOMAIN] [--dns ADDR[,ADDR]] "
+	  "[--alias CONTAINER:NAME[,NAME]] [CONTAINER[=IP] ...]",
 	  "Creates the network NAME (default ebnet0) if it does not exist, then every\n"
 	  "CONTAINER that does not exist yet: a network namespace named CONTAINER (see\n"
 	  "`ip netns`), a veth pair whose container end is eth0 with the given address or\n"
@@ -1276,6 +1396,15 @@ static const struct cmd cmds[] = {
 	  "  --ct-tcp-size N, --ct-other-size N\n"
 	  "                   conntrack entries (two per flow) for TCP and for UDP/ICMP\n"
 	  "                   (default 65536 and 32768; `ebnet ls` shows the memory)\n"
+	  "  --domain DOMAIN  the containers' names are NAME and NAME.DOMAIN (default:\n"
+	  "                   the network's name); answered by the datapath at the\n"
+	  "                   gateway's port 53 (see README, Names)\n"
+	  "  --dns ADDR[,ADDR]\n"
+	  "                   where other names are asked (default: the nameservers of\n"
+	  "                   /etc/resolv.conf when the network is made; one on the host\n"
+	  "                   itself, 127.0.0.1 included, works)\n"
+	  "  --alias CONTAINER:NAME[,NAME]\n"
+	  "                   more names for a container (again for more containers)\n"
 	  "  -v               libbpf's messages, the verifier's log on failure\n\n"
 	  "Example: ebnet up --net demo --subnet 10.77.0.0/16 web db=10.77.0.10\n" },
 	{ "rm", do_rm, "rm [--net NAME] CONTAINER...",
@@ -1330,13 +1459,18 @@ static const struct cmd cmds[] = {
 	  "  --prog          each program's runs and nanoseconds per run, from the\n"
 	  "                  kernel's BPF statistics, switched on only while asked\n"
 	  "Same data: bpftool map dump pinned /sys/fs/bpf/ebnet/NAME/eb_stats\n" },
-	{ "trace", do_trace, "trace [--net NAME] [--json] FROM tcp|udp|icmp SRC[:PORT] DST[:PORT]",
+	{ "trace", do_trace,
+	  "trace [--net NAME] [--json] FROM tcp|udp|icmp SRC[:PORT] DST[:PORT] "
+	  "[--dns-query NAME [--dns-type TYPE]]",
 	  "Builds that packet as FROM (a container, or 'uplink' for the outside) would\n"
 	  "send it, runs it through the real program against the live maps\n"
 	  "(BPF_PROG_TEST_RUN) and prints the decision: delivered where, translated to\n"
 	  "what, or dropped and why. It changes nothing: no flow, NAT port or counter.\n"
 	  "Examples: ebnet trace web tcp 172.18.0.2:40000 203.0.113.2:80\n"
-	  "          ebnet trace uplink tcp 203.0.113.2:5555 198.51.100.1:8080\n" },
+	  "          ebnet trace uplink tcp 203.0.113.2:5555 198.51.100.1:8080\n"
+	  "With --dns-query NAME the UDP packet is a DNS query for NAME (type A, PTR\n"
+	  "for *.in-addr.arpa, or --dns-type), and the answer the datapath would give\n"
+	  "is shown: ebnet trace web udp 172.18.0.2:5353 172.18.0.1:53 --dns-query db\n" },
 	{ "monitor", do_monitor, "monitor [--net NAME] [--json] [--count N] [--timeout SECS]",
 	  "Streams events as they happen: new NAT flows, new flows to published ports,\n"
 	  "drops with their reason. The datapath writes events only while a monitor\n"

@@ -15,6 +15,8 @@ PKGS=(
 	nftables iptables tcpdump jq
 	# the CNI plugin's tests: real runtimes and an offline busybox image
 	podman containerd runc busybox-static
+	# names (tests/e2e/dns.sh): the clients, and resolvers to forward to
+	bind9-dnsutils dnsmasq-base libc-bin procps
 	# benchmarks
 	iperf3 wrk sockperf
 )

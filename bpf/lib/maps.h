@@ -171,6 +171,44 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } eb_build SEC(".maps");
 
+/* name (wire form, lowercase) -> address; written by ebnet up/rm. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8 * EB_MAX_ENDPOINTS);
+	__type(key, struct eb_name_key);
+	__type(value, struct eb_name_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_names SEC(".maps");
+
+/* container address -> its name for PTR; written by ebnet up/rm. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EB_MAX_ENDPOINTS);
+	__type(key, struct eb_ip_key);
+	__type(value, struct eb_name_rev);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_names_rev SEC(".maps");
+
+/* 0 -> the domain and the upstream resolvers; written by ebnet up. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct eb_dns_cfg);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_dns SEC(".maps");
+
+/* forwarded query -> its upstream (LRU); written by the datapath. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct eb_dns_fwd_key);
+	__type(value, struct eb_dns_fwd_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_dns_fwd SEC(".maps");
+
 /* Scratch space, per CPU, off the 512-byte BPF stack: the two entries a
  * new flow is built in, and for `ebnet trace` the binding it would get.
  * Slot EB_SCRATCH_RECLAIM: when this CPU last walked a full conntrack map

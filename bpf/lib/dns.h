@@ -18,8 +18,8 @@
  * Malformed queries never loop: the question is read byte by byte in one
  * loop bounded by the 255 bytes a name may have, and a compression pointer
  * in it is refused. A response (QR set) or a message shorter than the DNS
- * header is dropped; any other malformed query is answered FORMERR. Both
- * count as EB_CNT_DNS_MALFORMED.
+ * header is dropped (drop_malformed); any other malformed query is
+ * answered FORMERR. Both count as EB_CNT_DNS_MALFORMED.
  *
  * Entry points return a TC verdict, a negative drop reason, or:
  *  EB_DNS_PASS  the host's stack has it (counted by the caller as to_host)
@@ -173,13 +173,13 @@ static __always_inline int eb_dns_send(struct __sk_buff *skb, struct eb_dns_scra
 	__s64 sum;
 
 	if (len < EB_DNS_HDR_LEN || len > EB_DNS_BUF - 4)
-		return EB_DROP(EB_CNT_DNS_MALFORMED);
+		return EB_DROP(EB_CNT_DROP_MALFORMED);
 	/* Zeros up to a multiple of 4 for bpf_csum_diff(). */
 	for (int i = 0; i < 4; i++)
 		s->buf[(len + i) & EB_DNS_MASK] = 0;
 	padded = (len + 3) & ~3U;
 	if (padded > EB_DNS_BUF)
-		return EB_DROP(EB_CNT_DNS_MALFORMED);
+		return EB_DROP(EB_CNT_DROP_MALFORMED);
 	ulen = len + sizeof(struct udphdr);
 
 	/* Ethernet: back to the sender, from the gateway's MAC it used. */
@@ -220,8 +220,7 @@ static __always_inline int eb_dns_send(struct __sk_buff *skb, struct eb_dns_scra
 		eb_dns_put16(u, 4, ulen);
 		u[6] = u[7] = 0;
 		sum = bpf_csum_diff(NULL, 0, (__be32 *)s->pseudo, 12, 0);
-		/* The header's 8 bytes: bpf_csum_diff wants whole words. */
-		sum = bpf_csum_diff(NULL, 0, (__be32 *)(s->hdr + 32), 12, sum);
+		sum = bpf_csum_diff(NULL, 0, (__be32 *)u, 8, sum);
 		sum = bpf_csum_diff(NULL, 0, (__be32 *)s->buf, padded, sum);
 		c16 = eb_dns_fold(sum);
 		if (!c16)
@@ -274,21 +273,21 @@ static __always_inline int eb_dns_answer(struct __sk_buff *skb, const struct eb_
 	if (!s || !dc)
 		return EB_DNS_PASS;
 	if (bpf_skb_load_bytes(skb, 34 + 4, &ulen_be, 2))
-		return EB_DROP(EB_CNT_DNS_MALFORMED);
+		goto drop;
 	plen = bpf_ntohs(ulen_be);
 	if (plen < sizeof(struct udphdr) + EB_DNS_HDR_LEN || 34 + plen > skb->len)
-		return EB_DROP(EB_CNT_DNS_MALFORMED);
+		goto drop;
 	plen -= sizeof(struct udphdr);
 	if (plen > EB_DNS_BUF)
 		plen = EB_DNS_BUF; /* a question ends within it, or is too long */
 	if (bpf_skb_load_bytes(skb, EB_DNS_L2L3L4, s->buf, plen))
-		return EB_DROP(EB_CNT_DNS_MALFORMED);
+		goto drop;
 	if (bpf_skb_load_bytes(skb, 0, s->hdr, EB_DNS_L2L3L4))
-		return EB_DROP(EB_CNT_DNS_MALFORMED);
+		goto drop;
 
 	f1 = s->buf[2];
 	if (f1 & 0x80)
-		return EB_DROP(EB_CNT_DNS_MALFORMED); /* a response: never answered */
+		goto drop; /* a response: never answered */
 	if (f1 & 0x78)
 		return EB_DNS_ROUTE; /* not a QUERY (NOTIFY, UPDATE...): upstream's */
 	qd = s->buf[4] << 8 | s->buf[5];
@@ -415,6 +414,10 @@ static __always_inline int eb_dns_answer(struct __sk_buff *skb, const struct eb_
 formerr:
 	*cnt = EB_CNT_DNS_MALFORMED;
 	return eb_dns_send_rcode(skb, s, EB_DNS_RC_FORMERR);
+drop:
+	/* Dropped as any malformed packet is, and counted as DNS too. */
+	eb_count(EB_CNT_DNS_MALFORMED, skb->len);
+	return EB_DROP(EB_CNT_DROP_MALFORMED);
 }
 
 /* What a query that is not answered here becomes. UDP or TCP, from the
@@ -520,6 +523,8 @@ static __always_inline int eb_dns_from_container(struct __sk_buff *skb,
 	__u8 proto;
 	int r;
 
+	struct eb_pkt p;
+
 	if ((void *)(ip + 1) > end || ip->ihl != 5 || (ip->protocol != IPPROTO_UDP &&
 						       ip->protocol != IPPROTO_TCP))
 		return EB_DNS_PASS;
@@ -529,6 +534,13 @@ static __always_inline int eb_dns_from_container(struct __sk_buff *skb,
 	if ((void *)(uh + 1) > end || uh->dest != bpf_htons(EB_DNS_PORT))
 		return EB_DNS_PASS;
 	proto = ip->protocol;
+	/* Lengths that agree (IPv4 total, UDP, TCP header) before a byte
+	 * of it is answered or sent on: the parser the NAT path uses. */
+	r = eb_parse_l4(skb, ip, end, &p);
+	if (r < 0)
+		return r;
+	if (proto == IPPROTO_UDP && bpf_ntohs(uh->len) != p.tot_len - sizeof(*ip))
+		return EB_DROP(EB_CNT_DROP_MALFORMED);
 	if (proto == IPPROTO_UDP) {
 		r = eb_dns_answer(skb, cfg, cnt);
 		if (r != EB_DNS_ROUTE)

@@ -5,7 +5,8 @@
  * BPF_PROG_TEST_RUN, against a seeded network (two containers, an uplink
  * with a route out, published ports, live NAT flows). Every frame starts
  * as one of ~30 valid templates (SNAT, its replies, DNAT, ICMP errors,
- * fragments, ARP, broadcast, forwarding, isolation, no route...) and is
+ * fragments, ARP, broadcast, forwarding, isolation, no route, DNS queries
+ * to the gateway, whole or garbled, answered or sent on...) and is
  * then mutated: truncated, bad IHL, IP options, version != 4, tot_len too
  * short or too long, fragment bits, TCP data offset, ICMP errors quoting
  * garbage or a truncated quote, flipped bytes, or replaced by random bytes.
@@ -294,6 +295,24 @@ static int fx_open(void)
 	put_ep(IP_B, env.if_b, MAC_B, MAC_B_HOST, "b", 1);
 	put_pub(PUB_TCP, IPPROTO_TCP, 80);
 	put_pub(PUB_UDP, IPPROTO_UDP, 53);
+	{
+		/* Names: b, b.net, its PTR; other names go to SERVER. */
+		struct eb_dns_cfg dc = { .domain = { 3, 'n', 'e', 't', 0 }, .domain_len = 5,
+					 .ttl = 10, .n_up = 1 };
+		struct eb_name_val nv = { .ip = ip(IP_B) };
+		struct eb_name_rev rv = { .len = 7, .name = { 1, 'b', 3, 'n', 'e', 't', 0 } };
+		struct eb_name_key nk = { .name = { 1, 'b' } };
+		struct eb_ip_key k = { .addr = ip(IP_B) };
+
+		dc.up[0] = ip(SERVER);
+		if (bpf_map_update_elem(bpf_map__fd(fx.c->maps.eb_dns), &zero, &dc, BPF_ANY) ||
+		    bpf_map_update_elem(bpf_map__fd(fx.c->maps.eb_names), &nk, &nv, BPF_ANY) ||
+		    bpf_map_update_elem(bpf_map__fd(fx.c->maps.eb_names_rev), &k, &rv, BPF_ANY))
+			return -1;
+		memcpy(nk.name, "\1b\3net", 7);
+		if (bpf_map_update_elem(bpf_map__fd(fx.c->maps.eb_names), &nk, &nv, BPF_ANY))
+			return -1;
+	}
 	return fx.ncpu > 0 ? 0 : -1;
 }
 
@@ -791,7 +810,7 @@ static uint32_t quote_len(uint32_t whole, uint32_t hl)
 	return chance(50) ? hl + 8 : whole;
 }
 
-#define NTEMPLATES 32
+#define NTEMPLATES 35
 
 /* Builds template number i (valid frames of every kind the datapath sees). */
 static void tmpl(int i, struct tmpl_out *t)
@@ -1015,6 +1034,46 @@ static void tmpl(int i, struct tmpl_out *t)
 		n = mk_tcp(l4, 41000, 80, 0x04 | (chance(50) ? 0x10 : 0), 0);
 		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_TCP, a, srv, n, opt, 0x4000);
 		t->name = "tcp RST A->server";
+		break;
+	case 31: /* A asks the gateway a name (bpf/lib/dns.h): answered, or sent on */
+	case 32: {
+		static const char *const names[] = {
+			"\1b", "\1B\3net", "\4nope", "\4nope\3net", "\7example\3org",
+			"\0011\0010\00266\00210\7in-addr\4arpa", "\0019\0019\0019\0019\7in-addr\4arpa",
+		};
+		const char *nm = names[rnd(7)];
+		uint32_t nl = strlen(nm) + 1, pl;
+		uint8_t *d = l4 + 8;
+
+		opt = 0; /* no options: the datapath answers those only */
+		l4 = l4_at(t, 0);
+		d = l4 + 8;
+		put16(d, (uint16_t)rnd(65536));
+		put16(d + 2, chance(90) ? 0x0100 : (uint16_t)rnd(65536));
+		put16(d + 4, chance(90) ? 1 : (uint16_t)rnd(4));
+		put16(d + 6, 0);
+		put16(d + 8, 0);
+		put16(d + 10, chance(20) ? 1 : 0);
+		memcpy(d + 12, nm, nl);
+		put16(d + 12 + nl, chance(50) ? 1 : (uint16_t)rnd(64));
+		put16(d + 14 + nl, 1);
+		pl = 16 + nl;
+		if (i == 32) { /* the name's bytes garbled or cut */
+			rnd_bytes(d + 12 + rnd(nl), 1 + rnd(4));
+			pl = 12 + rnd(nl + 5);
+		}
+		put16(l4, sp);
+		put16(l4 + 2, 53);
+		put16(l4 + 4, (uint16_t)(8 + pl));
+		put16(l4 + 6, chance(90) ? 0xffff : 0);
+		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_UDP, a, ip(GATEWAY), 8 + pl, 0, 0);
+		t->name = i == 31 ? "dns query A->gateway" : "dns query garbled A->gateway";
+		break;
+	}
+	case 33: /* A's TCP to the gateway's port 53: sent on to the upstream */
+		n = mk_tcp(l4, sp, 53, chance(50) ? 0x02 : (uint8_t)rnd(256), rnd(64));
+		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_TCP, a, ip(GATEWAY), n, opt, 0x4000);
+		t->name = "tcp A->gateway:53";
 		break;
 	default: /* A sends an ICMP error about the seeded TCP flow's reply */
 	{
@@ -1349,6 +1408,15 @@ static const uint8_t *ep_mac(uint32_t ifindex, bool host)
 	return NULL;
 }
 
+/* A DNS answer of the datapath: back out of the asker's port, UDP from 53. */
+static bool is_dns_answer(const struct tmpl_out *t, const struct run_res *r)
+{
+	struct lay lo = layout(&r->out);
+
+	return t->prog == 0 && r->target == (uint32_t)t->ifindex && lo.ipv4 &&
+	       r->out.b[ETH_LEN + 9] == IPPROTO_UDP && get16(r->out.b + ETH_LEN + 20) == 53;
+}
+
 /* Is a REDIRECT's packet a whole translation? Returns NULL or what is wrong. */
 static const char *redirect_whole(const struct tmpl_out *t, const struct run_res *r)
 {
@@ -1356,6 +1424,20 @@ static const char *redirect_whole(const struct tmpl_out *t, const struct run_res
 	uint32_t saddr, daddr;
 	const uint8_t *mac;
 
+	if (is_dns_answer(t, r)) {
+		/* A DNS answer, back out of the port: to the asker, from the
+		 * gateway (its checksums are checked by the caller). */
+		memcpy(&saddr, r->out.b + ETH_LEN + 12, 4);
+		memcpy(&daddr, r->out.b + ETH_LEN + 16, 4);
+		if (memcmp(r->out.b, MAC_A, 6) || memcmp(r->out.b + 6, MAC_A_HOST, 6))
+			return ": a DNS answer without the asker's MACs";
+		if (saddr != ip(GATEWAY) || daddr != ip(IP_A))
+			return ": a DNS answer not from the gateway to the asker";
+		if ((uint32_t)get16(r->out.b + ETH_LEN + 2) + ETH_LEN != r->out.len ||
+		    (uint32_t)get16(r->out.b + ETH_LEN + 24) + ETH_LEN + 20 != r->out.len)
+			return ": a DNS answer whose lengths are not the packet's";
+		return NULL;
+	}
 	if (r->out.len != t->f.len)
 		return ": length changed";
 	if (t->prog == 0) {
@@ -1463,6 +1545,10 @@ static void one_frame(struct tmpl_out *t, enum mut m)
 	}
 	if (r.verdict == TC_ACT_REDIRECT && why == INV_NONE) {
 		cs_out = csum_state(&r.out);
+		/* A DNS answer is a packet made anew: both its checksums are
+		 * complete, whatever the query had (UDP checksum 0 included). */
+		if (is_dns_answer(t, &r))
+			cs_in = CS_IP | CS_L4;
 		if ((cs_in & cs_out) != cs_in) {
 			int c = has_trailer(&t->f) ? C_REDIR_CSUM_TRAILER : C_REDIR_CSUM;
 

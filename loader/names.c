@@ -433,7 +433,10 @@ int eb_names_put(const char *net, const struct eb_endpoint *ep, uint32_t gateway
 		}
 	}
 resolv:
-	err = resolv_write(ep->name, gateway, &dc, e);
+	/* An attachment's runtime (CNI, Docker) writes its containers'
+	 * resolv.conf itself, from the result it is given. */
+	if (!(ep->flags & EB_EP_ATTACHED))
+		err = resolv_write(ep->name, gateway, &dc, e);
 out:
 	free(keys);
 	if (rfd >= 0)

@@ -66,12 +66,13 @@ SHOWN = {
     "bpf_tcp": ["ns_per_run", "gbps"],
     "bpf_pub": ["uplink_ns_per_run", "container_ns_per_run", "cps"],
     "memory": ["maps_kib", "progs_kib", "maps"],
+    "dns_qps": ["qps", "lat_us"],
 }
 
 REF = "ebnet"
 # Systems in this order in the table; others after them.
 ORDER = ["veth", "iptables", "nft", "docker-proxy", "ebnet", "ebnet-xdp", "ip-script",
-         "ebnet-clsact"]
+         "ebnet-clsact", "dnsmasq"]
 
 # Issue 5's targets. Kinds:
 #   ("ratio", label, workload, metric, other system, op, bound): the median

@@ -63,6 +63,7 @@ PUB_SYSTEMS=${PUB_SYSTEMS-"iptables nft docker-proxy ebnet ebnet-xdp"}
 PUB_WORKLOADS=${PUB_WORKLOADS-"pub_cps pub_tput pub_cps_nic pub_tput_nic snat_cps"}
 SWEEP_SYSTEMS=${SWEEP_SYSTEMS-"iptables nft ebnet"}
 CP_SYSTEMS=${CP_SYSTEMS-"ip-script ebnet ebnet-clsact"}
+DNS_SYSTEMS=${DNS_SYSTEMS-"ebnet dnsmasq"}
 
 . "$LIB/common.sh"
 
@@ -138,6 +139,7 @@ EBNET=$WORK/ebnet
 
 . "$LIB/systems.sh"
 . "$LIB/workloads.sh"
+. "$LIB/dns.sh"
 
 on_exit() {
 	local rc=$?
@@ -296,6 +298,14 @@ if [[ " $DP_SYSTEMS " == *" ebnet "* ]]; then
 	done
 	case_of 1 memory ebnet
 fi
+
+# ---- names: dnsperf, the datapath against dnsmasq (bench/lib/dns.sh) ----
+for r in $(seq 1 "$ROUNDS"); do
+	[ -n "$DNS_SYSTEMS" ] || break
+	for s in $(rotate $((r - 1)) $DNS_SYSTEMS); do
+		case_of "$r" dns_qps "$s"
+	done
+done
 
 # ---- control plane: 100 containers up and down ----
 if [ "${CP:-1}" != 0 ]; then

@@ -18,7 +18,7 @@ PKGS=(
 	# names (tests/e2e/dns.sh): the clients, and resolvers to forward to
 	bind9-dnsutils dnsmasq-base libc-bin procps
 	# benchmarks
-	iperf3 wrk sockperf
+	iperf3 wrk sockperf dnsperf
 )
 
 if [ "$(id -u)" -ne 0 ]; then

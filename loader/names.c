@@ -366,16 +366,45 @@ static int put_pair(int fd, const char *name, const struct eb_dns_cfg *dc, uint3
 	return err;
 }
 
+/* The keys of eb_names (fd) whose owner is the container, in *keys
+ * (malloc'd); their count or -ENOMEM. Collected first: a key deleted or
+ * changed during bpf_map_get_next_key() would restart the walk. */
+static int owned_keys(int fd, const char *owner, struct eb_name_key **keys)
+{
+	struct eb_name_key k, next, *out = NULL;
+	struct eb_name_val v;
+	bool first = true;
+	int n = 0, cap = 0;
+
+	while (bpf_map_get_next_key(fd, first ? NULL : &k, &next) == 0) {
+		first = false;
+		k = next;
+		if (bpf_map_lookup_elem(fd, &k, &v) || strncmp(v.owner, owner, EB_NAME_LEN))
+			continue;
+		if (n == cap) {
+			struct eb_name_key *nk = realloc(out, (cap = cap ? 2 * cap : 8) * sizeof(*out));
+
+			if (!nk) {
+				free(out);
+				return -ENOMEM;
+			}
+			out = nk;
+		}
+		out[n++] = k;
+	}
+	*keys = out;
+	return n;
+}
+
 int eb_names_put(const char *net, const struct eb_endpoint *ep, uint32_t gateway,
 		 struct eb_err *e)
 {
-	struct eb_name_key k, next, *keys = NULL;
+	struct eb_name_key *keys = NULL;
 	struct eb_dns_cfg dc;
 	struct eb_name_rev rv = {};
 	struct eb_ip_key ik = { .addr = ep->ip };
 	struct eb_name_val v;
-	int fd, rfd = -1, err, n = 0, cap = 0;
-	bool first = true;
+	int fd, rfd = -1, err, n;
 
 	err = read_dns_cfg(net, &dc, e);
 	if (err)
@@ -387,25 +416,13 @@ int eb_names_put(const char *net, const struct eb_endpoint *ep, uint32_t gateway
 	if (err)
 		goto out;
 	/* Its aliases follow it to a new address. */
-	while (bpf_map_get_next_key(fd, first ? NULL : &k, &next) == 0) {
-		first = false;
-		k = next;
-		if (bpf_map_lookup_elem(fd, &k, &v) || strncmp(v.owner, ep->name, EB_NAME_LEN) ||
-		    v.ip == ep->ip)
-			continue;
-		if (n == cap) {
-			struct eb_name_key *nk = realloc(keys, (cap = cap ? 2 * cap : 8) * sizeof(*keys));
-
-			if (!nk) {
-				err = -ENOMEM;
-				goto out;
-			}
-			keys = nk;
-		}
-		keys[n++] = k;
+	n = owned_keys(fd, ep->name, &keys);
+	if (n < 0) {
+		err = n;
+		goto out;
 	}
 	for (int i = 0; i < n; i++)
-		if (bpf_map_lookup_elem(fd, &keys[i], &v) == 0) {
+		if (bpf_map_lookup_elem(fd, &keys[i], &v) == 0 && v.ip != ep->ip) {
 			v.ip = ep->ip;
 			bpf_map_update_elem(fd, &keys[i], &v, BPF_ANY);
 		}
@@ -482,29 +499,13 @@ int eb_names_sync(const char *net, const struct eb_endpoint *eps, int n, uint32_
 
 void eb_names_forget(const char *net, const struct eb_endpoint *ep)
 {
-	struct eb_name_key k, next, *keys = NULL;
+	struct eb_name_key *keys = NULL;
 	struct eb_ip_key ik = { .addr = ep->ip };
-	struct eb_name_val v;
-	bool first = true;
-	int fd, n = 0, cap = 0;
+	int fd, n;
 
 	fd = open_map(net, EB_MAP_NAMES, NULL);
 	if (fd >= 0) {
-		while (bpf_map_get_next_key(fd, first ? NULL : &k, &next) == 0) {
-			first = false;
-			k = next;
-			if (bpf_map_lookup_elem(fd, &k, &v) || strncmp(v.owner, ep->name, EB_NAME_LEN))
-				continue;
-			if (n == cap) {
-				struct eb_name_key *nk =
-					realloc(keys, (cap = cap ? 2 * cap : 8) * sizeof(*keys));
-
-				if (!nk)
-					break;
-				keys = nk;
-			}
-			keys[n++] = k;
-		}
+		n = owned_keys(fd, ep->name, &keys);
 		for (int i = 0; i < n; i++)
 			bpf_map_delete_elem(fd, &keys[i]);
 		free(keys);

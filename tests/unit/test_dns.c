@@ -103,66 +103,59 @@ static uint16_t udp_sum(const uint8_t *f, uint32_t ulen)
 	return fold(sum16(f + 34, ulen, s));
 }
 
-/* A container's query frame around msg: A -> gateway:53 from port 40053.
- * csum: a correct UDP checksum (else 0, "none"). */
-static int query_frame(uint8_t *f, const uint8_t *msg, int mlen, bool csum, int trailer)
+/* Ethernet + IPv4 (no options, TTL 64) + UDP around msg, from smac/sip:sp
+ * to dmac/dip:dp; the UDP checksum computed when csum (else 0, "none"). */
+static int frame(uint8_t *f, const uint8_t *smac, const uint8_t *dmac, uint32_t sip, uint32_t dip,
+		 uint16_t sp, uint16_t dp, const uint8_t id[2], bool df, const uint8_t *msg,
+		 int mlen, bool csum)
 {
-	uint32_t a = ip(IP_A), gw = ip(GATEWAY), ulen = 8 + mlen;
+	uint32_t ulen = 8 + mlen;
 	uint16_t c;
 
-	memcpy(f, MAC_A_HOST, 6);
-	memcpy(f + 6, MAC_A, 6);
+	memcpy(f, dmac, 6);
+	memcpy(f + 6, smac, 6);
 	f[12] = 0x08, f[13] = 0x00;
 	memset(f + 14, 0, 20);
 	f[14] = 0x45;
 	f[16] = (20 + ulen) >> 8, f[17] = (20 + ulen) & 0xff;
-	f[18] = 0xbe, f[19] = 0xef; /* IP id */
+	f[18] = id[0], f[19] = id[1];
+	f[20] = df ? 0x40 : 0;
 	f[22] = 64, f[23] = 17;
-	memcpy(f + 26, &a, 4);
-	memcpy(f + 30, &gw, 4);
+	memcpy(f + 26, &sip, 4);
+	memcpy(f + 30, &dip, 4);
 	c = htons(fold(sum16(f + 14, 20, 0)));
 	memcpy(f + 24, &c, 2);
-	f[34] = 40053 >> 8, f[35] = 40053 & 0xff;
-	f[36] = 0, f[37] = 53;
+	f[34] = sp >> 8, f[35] = sp & 0xff;
+	f[36] = dp >> 8, f[37] = dp & 0xff;
 	f[38] = ulen >> 8, f[39] = ulen & 0xff;
 	f[40] = f[41] = 0;
 	memcpy(f + 42, msg, mlen);
 	if (csum) {
-		c = htons(udp_sum(f, ulen));
+		c = udp_sum(f, ulen);
+		c = htons(c ? c : 0xffff);
 		memcpy(f + 40, &c, 2);
 	}
-	memset(f + 42 + mlen, 0xee, trailer);
-	return 42 + mlen + trailer;
+	return 42 + mlen;
 }
 
-/* The answer frame the datapath must send back for the query frame q. */
+/* A container's query: A -> gateway:53 from port 40053, trailer bytes of
+ * Ethernet padding after it. */
+static int query_frame(uint8_t *f, const uint8_t *msg, int mlen, bool csum, int trailer)
+{
+	static const uint8_t id[2] = { 0xbe, 0xef };
+	int n = frame(f, MAC_A, MAC_A_HOST, ip(IP_A), ip(GATEWAY), 40053, 53, id, false, msg, mlen,
+		      csum);
+
+	memset(f + n, 0xee, trailer);
+	return n + trailer;
+}
+
+/* The answer frame the datapath must send back for the query frame q:
+ * everything swapped, the query's IP id, DF, a complete UDP checksum. */
 static int answer_frame(uint8_t *f, const uint8_t *q, const uint8_t *msg, int mlen)
 {
-	uint32_t a = ip(IP_A), gw = ip(GATEWAY), ulen = 8 + mlen;
-	uint16_t c;
-
-	memcpy(f, MAC_A, 6);
-	memcpy(f + 6, MAC_A_HOST, 6);
-	f[12] = 0x08, f[13] = 0x00;
-	memset(f + 14, 0, 20);
-	f[14] = 0x45;
-	f[16] = (20 + ulen) >> 8, f[17] = (20 + ulen) & 0xff;
-	f[18] = q[18], f[19] = q[19]; /* the query's IP id */
-	f[20] = 0x40;		      /* DF */
-	f[22] = 64, f[23] = 17;
-	memcpy(f + 26, &gw, 4);
-	memcpy(f + 30, &a, 4);
-	c = htons(fold(sum16(f + 14, 20, 0)));
-	memcpy(f + 24, &c, 2);
-	f[34] = 0, f[35] = 53;
-	f[36] = q[34], f[37] = q[35];
-	f[38] = ulen >> 8, f[39] = ulen & 0xff;
-	f[40] = f[41] = 0;
-	memcpy(f + 42, msg, mlen);
-	c = udp_sum(f, ulen);
-	c = htons(c ? c : 0xffff);
-	memcpy(f + 40, &c, 2);
-	return 42 + mlen;
+	return frame(f, MAC_A_HOST, MAC_A, ip(GATEWAY), ip(IP_A), 53, q[34] << 8 | q[35], q + 18,
+		     true, msg, mlen, true);
 }
 
 static uint64_t counter(uint32_t idx)

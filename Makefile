@@ -2,8 +2,9 @@
 # ebnet: `make` builds build/ebnet and build/ebnet-cni (the CNI plugin);
 # `make install` puts them at $(DESTDIR)/usr/local/sbin/ebnet and
 # $(DESTDIR)/opt/cni/bin/ebnet; `make test` runs every test; `make demo`
-# runs the demo in a sandbox of namespaces; `make deps` installs what the
-# build and the tests need on Debian/Ubuntu.
+# installs what is missing, builds and runs the demo in a sandbox of
+# namespaces; `make deps` installs what the build and the tests need on
+# Debian/Ubuntu.
 
 OUT      := build
 CC       ?= gcc
@@ -97,7 +98,9 @@ unit: all
 e2e: all
 	$(Q)tests/run.sh e2e
 
-demo: all
+# tools/demo.sh installs what is missing (tools/install-deps.sh) and builds
+# first: on a fresh machine `make demo` is the one command to run.
+demo:
 	$(Q)tools/demo.sh
 
 deps:

@@ -224,7 +224,10 @@ wait_until() {
 _eb_teardown() {
 	local ns n
 	[ -n "$_EB_PREFIX" ] || return 0
-	for p in $_EB_PIDS; do kill "$p" 2>/dev/null; done
+	# The pids of bg_pid, also those remembered in a subshell (`check
+	# DESC out_server 8081` runs out_server in one: its $_EB_PIDS never
+	# reached this shell, and the server outlived the sandbox).
+	for p in $_EB_PIDS $(cat "$_EB_TMP/bg.pids" 2>/dev/null); do kill "$p" 2>/dev/null; done
 	# Every network this script made: ebnet down first, so that the tool's
 	# own teardown is what is relied on.
 	for n in $_EB_NETS; do
@@ -249,12 +252,31 @@ _eb_teardown() {
 		"$_EB_PREFIX"-*) echo "ebnet down left namespace $ns" ;;
 		esac
 	done
+	# Whatever still runs in a namespace of the sandbox (started without
+	# bg_pid) goes with it, not into a namespace that nobody can name.
+	for ns in $(netns_list); do
+		case $ns in "$_EB_PREFIX"-*) _eb_kill_ns "$ns" ;; esac
+	done
 	for ns in $(netns_list); do
 		case $ns in "$_EB_PREFIX"-*) ip netns del "$ns" 2>/dev/null ;; esac
 	done
 	[ -n "$_EB_TMP" ] && rm -rf "$_EB_TMP"
 	_EB_PREFIX=
 	return 0
+}
+
+# Kills the processes of a namespace (TERM, then KILL after up to 2 s).
+_eb_kill_ns() {
+	local pids i
+	pids=$(ip netns pids "$1" 2>/dev/null)
+	[ -n "$pids" ] || return 0
+	kill $pids 2>/dev/null
+	for ((i = 0; i < 20; i++)); do
+		pids=$(ip netns pids "$1" 2>/dev/null)
+		[ -n "$pids" ] || return 0
+		sleep 0.1
+	done
+	kill -9 $pids 2>/dev/null
 }
 
 _eb_cleanup() {
@@ -286,8 +308,12 @@ finish() {
 	exit 0
 }
 
-# Remembers a background process to kill at exit.
-bg_pid() { _EB_PIDS="$_EB_PIDS $1"; }
+# Remembers a background process to kill at exit; in a file too, so that a
+# call from a subshell (`check DESC out_server PORT`) is not lost.
+bg_pid() {
+	_EB_PIDS="$_EB_PIDS $1"
+	[ -n "$_EB_TMP" ] && echo "$1" >>"$_EB_TMP/bg.pids"
+}
 
 # bg_ns NS CMD...: CMD in namespace NS in the background, killed at exit.
 # (`in_ns NS CMD &` would background a subshell: $! would be the subshell's

@@ -29,6 +29,11 @@ PASS=0 FAIL=0 SKIP=0
 START=$(date +%s)
 OUTDIR=$(mktemp -d /tmp/ebnet-run.XXXXXX)
 trap 'rm -rf "$OUTDIR"' EXIT
+# Every process of this run carries this in its environment, so that the
+# final check finds what a test left running, even in a namespace that is
+# gone, and nothing of another run.
+export EB_RUN_ID=${OUTDIR##*/}
+ls -A /tmp >"$OUTDIR/tmp.before" 2>/dev/null
 
 # tally NAME OUTFILE RC SECONDS: prints the output of one test and adds up
 # its final count line; a test that printed none, or that exited non-zero
@@ -55,6 +60,65 @@ tally() {
 	fi
 }
 
+# left_behind: no process of this run is left (EB_RUN_ID in its
+# environment), and no file in /tmp that a test made: a sandbox's scratch
+# folder (/tmp/ebnet-test-PREFIX.*, once no sandbox of PREFIX runs: the
+# prefix's lock is free) or another new /tmp entry named after ebnet or a
+# prefix of this run. What is found is named, then removed.
+left_behind() {
+	local procs files pfx f
+	procs=$(env -u EB_RUN_ID python3 - "$EB_RUN_ID" <<'PY'
+import os, sys
+mark = ("EB_RUN_ID=" + sys.argv[1]).encode()
+for pid in os.listdir("/proc"):
+    if not pid.isdigit():
+        continue
+    try:
+        env = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
+        cmd = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        continue
+    if mark in env:
+        print(pid, cmd.strip()[:120])
+PY
+)
+	if [ -z "$procs" ]; then
+		echo "ok - the tests left no process behind"
+		PASS=$((PASS + 1))
+	else
+		echo "not ok - the tests left no process behind : $(echo "$procs" | tr '\n' ';')"
+		FAIL=$((FAIL + 1))
+		kill -9 $(echo "$procs" | cut -d' ' -f1) 2>/dev/null
+	fi
+	files=
+	for f in $(ls -A /tmp 2>/dev/null | grep -vxF -f "$OUTDIR/tmp.before"); do
+		case $f in
+		"${OUTDIR##*/}" | ebnet-run.*) continue ;; # this run's, or another run's
+		ebnet-test-*)
+			pfx=${f#ebnet-test-}
+			pfx=${pfx%.*}
+			# A sandbox of that prefix runs now (another checkout's).
+			flock -n "/run/lock/ebnet-sandbox-$pfx.lock" true 2>/dev/null || continue
+			;;
+		ebnet-fuzz.*)
+			# hard_fuzz's log; another checkout's run may have it open.
+			pgrep -f 'e2e/hard_fuzz.sh' >/dev/null && continue
+			;;
+		*ebnet* | *"$EB_RUN_ID"*) ;;
+		*) continue ;;
+		esac
+		files+="/tmp/$f "
+	done
+	if [ -z "$files" ]; then
+		echo "ok - the tests left no file in /tmp"
+		PASS=$((PASS + 1))
+	else
+		echo "not ok - the tests left no file in /tmp : $files"
+		FAIL=$((FAIL + 1))
+		rm -rf $files
+	fi
+}
+
 selected() { [ -z "$ONLY" ] || [[ $(basename "$1") =~ $ONLY ]]; }
 
 # ---- unit tests: quick, one after the other ----
@@ -73,6 +137,13 @@ if [ "$WHAT" != e2e ]; then
 		rc=$?
 		tally "unit/$(basename "$b")" "$OUTDIR/u.out" $rc $(($(date +%s) - t0))
 	done
+	# Every program the scripts run is installed by tools/install-deps.sh.
+	if selected deps_check.py; then
+		t0=$(date +%s)
+		python3 "$ROOT/tests/deps_check.py" "$ROOT" >"$OUTDIR/u.out" 2>&1
+		rc=$?
+		tally "unit/deps_check.py" "$OUTDIR/u.out" $rc $(($(date +%s) - t0))
+	fi
 fi
 
 # ---- end-to-end tests: several at once ----
@@ -129,6 +200,7 @@ if [ "$WHAT" != unit ]; then
 			echo "not ok - the end-to-end tests left no namespace or pin behind : $left"
 			FAIL=$((FAIL + 1))
 		fi
+		left_behind
 	fi
 fi
 

@@ -12,13 +12,13 @@ PKGS=(
 	libjansson-dev
 	# tests and demo
 	iproute2 iputils-ping iputils-arping socat curl python3 util-linux
-	nftables iptables tcpdump jq
+	nftables iptables tcpdump jq procps ethtool
 	# the CNI plugin's tests: real runtimes and an offline busybox image
 	podman containerd runc busybox-static
 	# names (tests/e2e/dns.sh): the clients, and resolvers to forward to
 	bind9-dnsutils dnsmasq-base libc-bin procps
 	# benchmarks
-	iperf3 wrk sockperf dnsperf
+	iperf3 wrk sockperf dnsperf git
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -63,6 +63,11 @@ struct eb_net_info {
 	unsigned long long map_bytes; /* memory the network's maps hold */
 	int nctr;
 	struct eb_endpoint ctr[EB_MAX_ENDPOINTS];
+	/* As the host has them now (loader/health.h): "ok", "none" (no
+	 * uplink) or what is wrong; per container "ready", "degraded: WHAT"
+	 * or "incomplete ...". */
+	char uplink_state[160];
+	char ctr_state[EB_MAX_ENDPOINTS][96];
 };
 
 /* One setting of o by its `ebnet up` option name without "--" (subnet,

@@ -20,6 +20,8 @@
 #include <bpf/bpf.h>
 
 #include "ebnet.h"
+#include "health.h"
+#include "orphans.h"
 #include "netns.h"
 #include "nl.h"
 #include "ebnet_pub.h"
@@ -396,16 +398,9 @@ static bool ctr_healthy(struct eb_ctx *c, const struct eb_endpoint *ep)
 	if (!(ep->flags & EB_EP_READY) ||
 	    (!(ep->flags & EB_EP_ATTACHED) && !eb_netns_exists(ep->name)))
 		return false;
-	if (eb_nl_link_get(&c->nl, ep->host_dev, &l) || l.ifindex != (int)ep->ifindex)
-		return false;
-	if (!(ep->flags & EB_EP_CLSACT)) {
-		char p[PATH_MAX];
-
-		snprintf(p, sizeof(p), "%s/%s/link_%s", EB_PIN_ROOT, c->net, ep->host_dev);
-		if (access(p, F_OK))
-			return false;
-	}
-	return true;
+	/* A missing or foreign program is attached again by ports_repair(),
+	 * with no need to remake the container. */
+	return eb_nl_link_get(&c->nl, ep->host_dev, &l) == 0 && l.ifindex == (int)ep->ifindex;
 }
 
 static int alloc_slot(struct eb_ctx *c)
@@ -418,11 +413,22 @@ static int alloc_slot(struct eb_ctx *c)
 	return -ENOSPC;
 }
 
+/* The kernel's own words on a refused netlink request (its extended ACK),
+ * after ebnet's: "cannot add ...: File exists (kernel: ...)". */
+static void err_extack(struct eb_err *e)
+{
+	size_t n = strlen(e->msg);
+
+	if (eb_nl_extack()[0] && n < sizeof(e->msg))
+		snprintf(e->msg + n, sizeof(e->msg) - n, " (kernel: %s)", eb_nl_extack());
+}
+
 #define TRY(call, ...)                                                                             \
 	do {                                                                                       \
 		err = (call);                                                                      \
 		if (err) {                                                                         \
 			eb_errf(c->e, __VA_ARGS__);                                                \
+			err_extack(c->e);                                                          \
 			goto out;                                                                  \
 		}                                                                                  \
 	} while (0)
@@ -525,6 +531,16 @@ int ctr_prepare(struct eb_ctx *c, struct ctr_work *w)
 	TRY(eb_nl_link_get(&c->nl, ep->host_dev, &hl), "cannot find the new device '%s': %s",
 	    ep->host_dev, strerror(-err));
 	ep->ifindex = hl.ifindex;
+	{
+		/* Whose port this is, on the device itself: `down` finds the
+		 * network's devices by it even when its pins are gone. */
+		char alias[EB_NAME_LEN * 2 + 8];
+
+		snprintf(alias, sizeof(alias), "ebnet:%s:%s", c->net, ep->name);
+		TRY(eb_nl_link_set_alias(&c->nl, hl.ifindex, alias),
+		    "cannot name the device '%s' of container '%s': %s", ep->host_dev, ep->name,
+		    strerror(-err));
+	}
 	TRY(eb_nl_link_get(w->host_peer ? &c->nl : &w->cnl, w->peer, &cl),
 	    "no %s in namespace '%s': %s", w->peer, ep->name, strerror(-err));
 	w->eth0 = cl.ifindex;
@@ -755,23 +771,52 @@ static int choose_nat_range(const struct eb_up_opts *o, struct eb_config *cfg, s
 	return 0;
 }
 
-/* eb_from_uplink on the uplink, once per network; `up` heals it. */
+/*
+ * eb_from_uplink on the uplink, once per network; `up` heals it. The
+ * uplink is known by its name (eb_uplink): a device deleted and made again
+ * under that name (a driver reload, a VPN or bond re-created, a NIC
+ * hot-plugged) has a new ifindex and MAC, which the config gets, and the
+ * program is attached to it again. So is a program that went missing (a
+ * tcx link of the old device, a clsact filter removed) or that another one
+ * took the place of. A missing uplink is a warning: the containers still
+ * reach each other and the host.
+ */
 static int ensure_uplink(struct eb_ctx *c)
 {
 	struct eb_link l;
 	bool clsact = false, made = false;
+	char name[16], why[160], ipb[16];
 	int err;
 
 	if (!c->cfg.uplink_ifindex || !c->cfg.snat_ip)
 		return 0;
-	if (!(c->cfg.flags & EB_CFG_UPLINK_CLSACT) && eb_dp_uplink_attached(c->net))
+	if (eb_uplink_find(c->net, &c->nl, &c->cfg, &l, name)) {
+		snprintf(c->e->warn, sizeof(c->e->warn),
+			 "the uplink '%s' of network '%s' is missing: no traffic to or from the "
+			 "outside until it is back and `ebnet up` runs",
+			 name[0] ? name : "?", c->net);
 		return 0;
-	err = eb_nl_link_get_index(&c->nl, c->cfg.uplink_ifindex, &l);
-	if (err) {
-		eb_errf(c->e, "the uplink of network '%s' (ifindex %u) is gone; `ebnet down --net %s`"
-			      " and up again",
-			c->net, c->cfg.uplink_ifindex, c->net);
-		return err;
+	}
+	eb_uplink_name_set(c->net, name);
+	if (eb_uplink_state(c->net, &c->nl, &c->cfg, why, sizeof(why)))
+		return 0;
+	if ((__u32)l.ifindex != c->cfg.uplink_ifindex) {
+		/* Made again: the old device's links are dead. */
+		if (eb_nl_addr_on_link(&c->nl, l.ifindex, c->cfg.snat_ip) <= 0) {
+			eb_errf(c->e, "the uplink '%s' of network '%s' was made again without the "
+				      "address %s that the network translates to; add it, or `ebnet "
+				      "down --net %s` and up again",
+				name, c->net, eb_ip_str(c->cfg.snat_ip, ipb), c->net);
+			return -EADDRNOTAVAIL;
+		}
+		c->cfg.uplink_ifindex = l.ifindex;
+		memcpy(c->cfg.uplink_mac, l.mac, 6);
+		c->cfg.flags &= ~EB_CFG_UPLINK_QDISC;
+		eb_dp_detach_xdp(c->net);
+		c->cfg.flags &= ~EB_CFG_XDP;
+		err = ctx_write_cfg(c);
+		if (err)
+			return err;
 	}
 	err = eb_dp_attach_uplink(&c->dp, c->net, l.ifindex, l.name, c->uplink_attach, &clsact,
 				  &made, c->e);
@@ -783,6 +828,20 @@ static int ensure_uplink(struct eb_ctx *c)
 	if (made)
 		c->cfg.flags |= EB_CFG_UPLINK_QDISC;
 	return ctx_write_cfg(c);
+}
+
+/* Is eb_xdp_uplink attached to the uplink the config names? A pinned link
+ * of a device that is gone is dropped. */
+static bool xdp_live(struct eb_ctx *c)
+{
+	__u32 ifindex = 0, id = 0;
+
+	if (eb_link_pin_target(c->net, EB_LINK_PIN_XDP, &ifindex, &id))
+		return false;
+	if (ifindex == c->cfg.uplink_ifindex)
+		return true;
+	eb_dp_detach_xdp(c->net);
+	return false;
 }
 
 /* GRO on a container's eth0: with XDP on the uplink, frames come to it as
@@ -848,7 +907,7 @@ static int ensure_xdp(struct eb_ctx *c, enum eb_xdp_mode want)
 		return ctx_write_cfg(c);
 	}
 	flags |= mode == EB_XDP_NATIVE ? EB_CFG_XDP_NATIVE : EB_CFG_XDP_AUTO;
-	if (!eb_dp_xdp_attached(c->net)) {
+	if (!xdp_live(c)) {
 		err = eb_nl_link_get_index(&c->nl, c->cfg.uplink_ifindex, &l);
 		if (err) {
 			eb_errf(c->e, "the uplink of network '%s' (ifindex %u) is gone", c->net,
@@ -1057,21 +1116,33 @@ int ctx_ready(struct eb_ctx *c)
 	}
 	if (c->dp.upgraded) {
 		/* tcx and cgroup links were swapped; clsact filters are
-		 * replaced in place (BPF_TC_F_REPLACE), port by port. */
+		 * replaced in place (BPF_TC_F_REPLACE), port by port. A port
+		 * whose device is gone is rebuilt by `up`, and the uplink is
+		 * healed by ensure_uplink(): only a refusal on a device that
+		 * is there is an error. */
 		for (i = 0; i < c->neps; i++) {
+			struct eb_link l;
 			bool cls;
 
-			if ((c->eps[i].flags & EB_EP_CLSACT) && c->eps[i].ifindex)
-				eb_dp_attach(&c->dp, c->net, c->eps[i].ifindex, c->eps[i].host_dev,
-					     EB_ATTACH_CLSACT, &cls, c->e);
+			if (!(c->eps[i].flags & EB_EP_CLSACT) || !c->eps[i].ifindex ||
+			    eb_nl_link_get_index(&c->nl, c->eps[i].ifindex, &l))
+				continue;
+			err = eb_dp_attach(&c->dp, c->net, c->eps[i].ifindex, c->eps[i].host_dev,
+					   EB_ATTACH_CLSACT, &cls, c->e);
+			if (err)
+				return err;
 		}
 		if (c->cfg.flags & EB_CFG_UPLINK_CLSACT) {
+			struct eb_link l;
 			bool cls, made;
 
-			eb_dp_attach_uplink(&c->dp, c->net, c->cfg.uplink_ifindex, "uplink",
-					    EB_ATTACH_CLSACT, &cls, &made, c->e);
+			if (eb_nl_link_get_index(&c->nl, c->cfg.uplink_ifindex, &l) == 0) {
+				err = eb_dp_attach_uplink(&c->dp, c->net, l.ifindex, l.name,
+							  EB_ATTACH_CLSACT, &cls, &made, c->e);
+				if (err)
+					return err;
+			}
 		}
-		c->e->msg[0] = 0;
 		/* Every hook runs the new programs: the maps of earlier
 		 * builds can go. */
 		eb_dp_retire_old_maps(&c->dp, c->net);
@@ -1089,6 +1160,37 @@ int ctx_ready(struct eb_ctx *c)
 	if (!err)
 		c->ready = true;
 	return err;
+}
+
+/*
+ * Every container whose namespace and veth are there but whose program is
+ * not (a clsact qdisc or filter removed, a tcx link gone) or is another
+ * program than the network's gets it again, in the mode it was made with.
+ * The first refusal is the error: nothing of a repair is swallowed.
+ */
+static int ports_repair(struct eb_ctx *c)
+{
+	__u32 want = eb_pinned_prog_id(c->net, EB_PROG_PIN_CONTAINER);
+	char why[160];
+	int err;
+
+	for (int i = 0; i < c->neps; i++) {
+		struct eb_endpoint *ep = &c->eps[i];
+		bool cls, was_clsact = ep->flags & EB_EP_CLSACT;
+
+		if (!eb_port_state(c->net, &c->nl, ep, want, why, sizeof(why)) || !why[0])
+			continue;
+		err = eb_dp_attach(&c->dp, c->net, ep->ifindex, ep->host_dev,
+				   was_clsact ? EB_ATTACH_CLSACT : EB_ATTACH_TCX, &cls, c->e);
+		if (err) {
+			size_t n = strlen(c->e->msg);
+
+			snprintf(c->e->msg + n, sizeof(c->e->msg) - n,
+				 " (repairing container '%s': %s)", ep->name, why);
+			return err;
+		}
+	}
+	return 0;
 }
 
 /* Everything about the request is checked before anything is changed. */
@@ -1177,6 +1279,7 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 	struct eb_link ul;
 	uint32_t *want = NULL;
 	struct ctr_work *work = NULL;
+	struct eb_ctr_req *req = NULL;
 	int nwork = 0;
 	struct eb_dp_sizes sizes = { o->ct_tcp_size ? o->ct_tcp_size : EB_DEFAULT_CT_TCP,
 				     o->ct_other_size ? o->ct_other_size : EB_DEFAULT_CT_OTHER };
@@ -1227,8 +1330,18 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 			goto out;
 		}
 		if (o->uplink) {
+			char rec[16];
+
+			/* The same name is the same uplink, made again or not. */
+			eb_uplink_name_get(o->net, rec);
 			err = eb_nl_link_get(&c.nl, o->uplink, &ul);
-			if (err || (__u32)ul.ifindex != cfg.uplink_ifindex) {
+			if (err && !strcmp(rec, o->uplink)) {
+				eb_errf(e, "uplink '%s' of network '%s' does not exist (now)",
+					o->uplink, o->net);
+				err = -ENOENT;
+				goto out;
+			}
+			if (err || ((__u32)ul.ifindex != cfg.uplink_ifindex && strcmp(rec, o->uplink))) {
 				eb_errf(e, "network '%s' exists with another uplink; `ebnet down --net %s` "
 					   "first to change it",
 					o->net, o->net);
@@ -1237,6 +1350,13 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 			}
 		}
 	} else {
+		int gone;
+
+		/* What a network of this name made and lost its pins of goes
+		 * first: the new one is made afresh in its place. */
+		err = eb_orphans_remove(o->net, true, &gone, e);
+		if (err)
+			goto out;
 		/* A new network: settle its settings, then check the request. */
 		err = eb_nl_open(&nl);
 		if (err) {
@@ -1309,6 +1429,33 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 		cfg.ct_other_size = o->ct_other_size ? o->ct_other_size : EB_DEFAULT_CT_OTHER;
 	}
 
+	if (exists) {
+		/* A container broken since (its namespace or veth removed by
+		 * hand) is rebuilt by any `up`, named or not. */
+		__u32 want_prog = eb_pinned_prog_id(o->net, EB_PROG_PIN_CONTAINER);
+		char why[160];
+		int m = n;
+
+		req = calloc((size_t)n + c.neps + 1, sizeof(*req));
+		if (!req) {
+			err = -ENOMEM;
+			goto out;
+		}
+		memcpy(req, ctrs, n * sizeof(*req));
+		for (i = 0; i < c.neps; i++) {
+			bool named = false;
+
+			for (int j = 0; j < n && !named; j++)
+				named = !strcmp(ctrs[j].name, c.eps[i].name);
+			if (named || !(c.eps[i].flags & EB_EP_READY) || (c.eps[i].flags & EB_EP_ATTACHED) ||
+			    eb_port_state(o->net, &c.nl, &c.eps[i], want_prog, why, sizeof(why)))
+				continue;
+			req[m].name = c.eps[i].name;
+			req[m++].ip = c.eps[i].ip;
+		}
+		ctrs = req;
+		n = m;
+	}
 	err = validate_up(o, ctrs, n, &cfg, exists ? &c : NULL, e);
 	if (err)
 		goto out;
@@ -1438,6 +1585,8 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 	err = ctx_ready(&c);
 	if (!err)
 		err = eb_names_sync(c.net, c.eps, c.neps, c.cfg.gateway, &o->names, e);
+	if (!err && exists)
+		err = ports_repair(&c);
 out:
 	for (i = 0; i < nwork; i++)
 		ctr_work_close(&work[i]);
@@ -1462,6 +1611,7 @@ out:
 	}
 	free(work);
 	free(want);
+	free(req);
 	eb_nl_close(&nl);
 	ctx_close(&c);
 	eb_unlock(lock);
@@ -1559,9 +1709,18 @@ int eb_down(const char *net, struct eb_err *e)
 		return lock;
 	ctx_zero(&c);
 	eb_pin_dir(net, dir, sizeof(dir));
-	if (access(dir, F_OK) < 0)
-		goto out; /* nothing to do */
 	snprintf(cfgpin, sizeof(cfgpin), "%s/%s", dir, EB_MAP_CONFIG);
+	if (access(cfgpin, F_OK) < 0) {
+		int n;
+
+		/* No maps (the folder removed by hand, bpffs mounted again):
+		 * what the network made is found by its names. */
+		err = eb_orphans_remove(net, true, &n, e);
+		if (err)
+			goto out;
+		if (access(dir, F_OK) < 0)
+			goto out;
+	}
 	if (access(cfgpin, F_OK) == 0) {
 		__u32 zero = 0;
 
@@ -1603,6 +1762,15 @@ int eb_down(const char *net, struct eb_err *e)
 						   (c.cfg.flags & EB_CFG_UPLINK_QDISC) &&
 							   !uplink_shared(net, c.cfg.uplink_ifindex));
 		ctx_close(&c);
+		{
+			/* Ports whose records were lost (a map of another
+			 * layout, a record removed by hand). */
+			int n;
+
+			err = eb_orphans_remove(net, false, &n, e);
+			if (err)
+				goto out;
+		}
 	}
 	eb_att_state_del_net(net);
 	err = eb_dp_destroy(net);
@@ -1677,9 +1845,33 @@ int eb_net_info(const char *net, struct eb_net_info *info, struct eb_err *e)
 		snprintf(info->uplink_attach, sizeof(info->uplink_attach), "clsact");
 	else if (eb_dp_uplink_attached(net))
 		snprintf(info->uplink_attach, sizeof(info->uplink_attach), "tcx");
-	if (info->cfg.uplink_ifindex && eb_nl_open(&nl) == 0) {
-		if (eb_nl_link_get_index(&nl, info->cfg.uplink_ifindex, &l) == 0)
-			snprintf(info->uplink, sizeof(info->uplink), "%s", l.name);
+	if (eb_nl_open(&nl) == 0) {
+		__u32 want = eb_pinned_prog_id(net, EB_PROG_PIN_CONTAINER);
+		char name[16];
+
+		if (info->cfg.uplink_ifindex) {
+			if (eb_nl_link_get_index(&nl, info->cfg.uplink_ifindex, &l) == 0)
+				snprintf(info->uplink, sizeof(info->uplink), "%s", l.name);
+			else if (eb_uplink_name_get(net, name) == 0 && name[0])
+				snprintf(info->uplink, sizeof(info->uplink), "%s", name);
+		}
+		if (eb_uplink_state(net, &nl, &info->cfg, info->uplink_state,
+				    sizeof(info->uplink_state)))
+			snprintf(info->uplink_state, sizeof(info->uplink_state), "%s",
+				 info->cfg.uplink_ifindex && info->cfg.snat_ip ? "ok" : "none");
+		for (int i = 0; i < info->nctr; i++) {
+			char *st = info->ctr_state[i];
+			size_t len = sizeof(info->ctr_state[i]);
+			char why[sizeof(info->ctr_state[i]) - 16];
+
+			eb_port_state(net, &nl, &info->ctr[i], want, why, sizeof(why));
+			if (!why[0])
+				snprintf(st, len, "ready");
+			else if (!(info->ctr[i].flags & EB_EP_READY))
+				snprintf(st, len, "%s", why);
+			else
+				snprintf(st, len, "degraded: %s", why);
+		}
 		eb_nl_close(&nl);
 	}
 	return 0;

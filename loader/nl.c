@@ -115,13 +115,70 @@ void eb_nl_close(struct eb_nl *nl)
 	nl->sock = NULL;
 }
 
+/* The kernel's extended ACK message of this thread's last refused request
+ * (NLMSGERR_ATTR_MSG), "" if none: eb_nl_extack(). */
+static __thread char eb_extack[256];
+
+const char *eb_nl_extack(void)
+{
+	return eb_extack;
+}
+
+static int extack_attr_cb(const struct nlattr *attr, void *data)
+{
+	if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+		snprintf(eb_extack, sizeof(eb_extack), "%s", mnl_attr_get_str(attr));
+	return MNL_CB_OK;
+}
+
+/* NLMSG_ERROR: an ACK (error 0), or a refusal, whose extended ACK
+ * attributes follow the request the kernel echoes (all of it, or only
+ * its header when NLM_F_CAPPED). */
+static int error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err))) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (err->error == 0)
+		return MNL_CB_STOP;
+	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
+		unsigned int off = sizeof(*err);
+
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+			off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
+		if (mnl_nlmsg_size(off) <= nlh->nlmsg_len)
+			mnl_attr_parse(nlh, off, extack_attr_cb, NULL);
+	}
+	errno = -err->error;
+	return MNL_CB_ERROR;
+}
+
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return MNL_CB_STOP;
+}
+
+static int overrun_cb(const struct nlmsghdr *nlh, void *data)
+{
+	errno = ENOSPC;
+	return MNL_CB_ERROR;
+}
+
 /* Sends one request and runs the answers through cb until the ACK or DONE. */
 static int eb_nl_talk(struct eb_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	unsigned int seq = nl->seq++;
+	/* With a table of its own, libmnl calls nothing for the types it
+	 * leaves NULL: DONE and OVERRUN are spelt out. */
+	mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = error_cb, [NLMSG_DONE] = done_cb,
+					 [NLMSG_OVERRUN] = overrun_cb };
 	int ret;
 
+	eb_extack[0] = 0;
 	nlh->nlmsg_seq = seq;
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
@@ -129,7 +186,7 @@ static int eb_nl_talk(struct eb_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void 
 		ret = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
 		if (ret < 0)
 			return -errno;
-		ret = mnl_cb_run(buf, ret, seq, nl->portid, cb, data);
+		ret = mnl_cb_run2(buf, ret, seq, nl->portid, cb, data, ctl, NLMSG_MIN_TYPE);
 		if (ret < 0)
 			return -errno;
 		if (ret == MNL_CB_STOP)
@@ -191,6 +248,8 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 		memcpy(l->mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), 6);
 	if (tb[IFLA_MTU])
 		l->mtu = mnl_attr_get_u32(tb[IFLA_MTU]);
+	if (tb[IFLA_IFALIAS])
+		snprintf(l->alias, sizeof(l->alias), "%s", mnl_attr_get_str(tb[IFLA_IFALIAS]));
 	if (tb[IFLA_LINKINFO]) {
 		struct nlattr *li[IFLA_INFO_MAX + 1] = {};
 
@@ -267,6 +326,49 @@ int eb_nl_veth_add(struct eb_nl *nl, const char *name, const unsigned char *mac,
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, linkinfo);
 	return eb_nl_talk(nl, nlh, NULL, NULL);
+}
+
+int eb_nl_link_set_alias(struct eb_nl *nl, int ifindex, const char *alias)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_NEWLINK, NLM_F_ACK);
+	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+
+	ifm->ifi_family = AF_UNSPEC;
+	ifm->ifi_index = ifindex;
+	mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
+	return eb_nl_talk(nl, nlh, NULL, NULL);
+}
+
+struct link_dump {
+	int (*fn)(const struct eb_link *l, void *arg);
+	void *arg;
+	int err;
+};
+
+static int link_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct link_dump *d = data;
+	struct eb_link l;
+	struct link_cb_data ld = { .out = &l };
+
+	link_cb(nlh, &ld);
+	if (!d->err)
+		d->err = d->fn(&l, d->arg);
+	return MNL_CB_OK;
+}
+
+int eb_nl_link_dump(struct eb_nl *nl, int (*fn)(const struct eb_link *l, void *arg), void *arg)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_GETLINK, NLM_F_DUMP);
+	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	struct link_dump d = { fn, arg, 0 };
+	int err;
+
+	ifm->ifi_family = AF_UNSPEC;
+	err = eb_nl_talk(nl, nlh, link_dump_cb, &d);
+	return err ? err : d.err;
 }
 
 int eb_nl_link_del(struct eb_nl *nl, int ifindex)

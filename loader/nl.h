@@ -27,6 +27,7 @@ struct eb_link {
 	char name[EB_IFNAMSIZ];
 	char kind[16]; /* "veth", ... or "" */
 	unsigned int mtu;
+	char alias[96]; /* IFLA_IFALIAS: "ebnet:NET:CONTAINER" on a port */
 };
 
 int eb_nl_open(struct eb_nl *nl);
@@ -44,6 +45,14 @@ int eb_nl_link_get_index(struct eb_nl *nl, int ifindex, struct eb_link *out);
 int eb_nl_veth_add(struct eb_nl *nl, const char *name, const unsigned char *mac,
 		   const char *peer, const unsigned char *peer_mac, int peer_nsfd);
 int eb_nl_link_del(struct eb_nl *nl, int ifindex);
+/* The device's alias (IFLA_IFALIAS, `ip link show` prints it). */
+int eb_nl_link_set_alias(struct eb_nl *nl, int ifindex, const char *alias);
+/* Calls fn for every device of the namespace; the first non-zero return
+ * of fn is returned (the dump is read to its end). */
+int eb_nl_link_dump(struct eb_nl *nl, int (*fn)(const struct eb_link *l, void *arg), void *arg);
+/* The kernel's extended ACK message of this thread's last refused
+ * request ("" if it gave none): what iproute2 prints after "Error:". */
+const char *eb_nl_extack(void);
 int eb_nl_link_up(struct eb_nl *nl, int ifindex);
 /* Device groups (IFLA_GROUP): one RTM_DELLINK removes every device of a
  * group in one batch, paying the kernel's RCU grace periods once for all of

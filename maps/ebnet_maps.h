@@ -383,6 +383,14 @@ struct eb_build {
 	char id[32];
 };
 
+/* eb_uplink: 0 -> the uplink's name, so that `ebnet up` finds the uplink
+ * again when its device is deleted and made again (a new ifindex and MAC;
+ * eb_config holds those). Written by ebnet up. */
+#define EB_MAP_UPLINK "eb_uplink"
+struct eb_uplink_rec {
+	char name[16];
+};
+
 /*
  * Names (bpf/lib/dns.h): queries to the gateway's port 53 are answered by
  * the container's port program. Written by `ebnet up`, `rm` and `down`

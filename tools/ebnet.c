@@ -558,7 +558,7 @@ static const struct eb_attach_info *att_of(const struct eb_endpoint *ep)
 
 static void print_net_json(const struct eb_net_info *n, bool first)
 {
-	char a[16], b[16], c[16], m[18], hm[18], js[80];
+	char a[16], b[16], c[16], m[18], hm[18], js[80], st[400];
 	int i;
 
 	eb_json_str(n->name, js, sizeof(js));
@@ -566,6 +566,8 @@ static void print_net_json(const struct eb_net_info *n, bool first)
 	       eb_ip_str(n->cfg.subnet, a), n->cfg.prefix_len, eb_ip_str(n->cfg.gateway, b));
 	printf("\"uplink_attach\":%s%s%s,", n->uplink_attach[0] ? "\"" : "",
 	       n->uplink_attach[0] ? n->uplink_attach : "null", n->uplink_attach[0] ? "\"" : "");
+	eb_json_str(n->uplink_state, st, sizeof(st));
+	printf("\"uplink_state\":\"%s\",", st);
 	printf("\"uplink\":%s%s%s,\"snat_ip\":\"%s\",\"nat_ports\":\"%u-%u\","
 	       "\"ct_tcp_size\":%u,\"ct_other_size\":%u,\"map_bytes\":%llu,"
 	       "\"xdp\":\"%s\",\"pin_dir\":\"%s/%s\",\"containers\":[",
@@ -582,7 +584,7 @@ static void print_net_json(const struct eb_net_info *n, bool first)
 		       i ? "," : "", js, eb_ip_str(ep->ip, a), eb_mac_str(ep->mac, m), ep->host_dev,
 		       ep->ifindex, eb_mac_str(ep->host_mac, hm),
 		       ep->flags & EB_EP_CLSACT ? "clsact" : "tcx",
-		       ep->flags & EB_EP_READY ? "ready" : "incomplete");
+		       !(ep->flags & EB_EP_READY) ? "incomplete" : n->ctr_state[i]);
 		if (att_of(ep)) {
 			const struct eb_attach_info *ai = att_of(ep);
 			char jid[2 * EB_ATTACH_ID_MAX], jl[2 * EB_LABEL_MAX], jn[512];
@@ -608,6 +610,8 @@ static void print_net_text(const struct eb_net_info *n)
 	       n->name, eb_ip_str(n->cfg.subnet, a), n->cfg.prefix_len,
 	       eb_ip_str(n->cfg.gateway, b), n->uplink[0] ? n->uplink : "-",
 	       n->cfg.snat_ip ? eb_ip_str(n->cfg.snat_ip, c) : "-", n->nctr);
+	if (strcmp(n->uplink_state, "ok") && strcmp(n->uplink_state, "none"))
+		printf("  uplink %s\n", n->uplink_state);
 	printf("  nat ports %u-%u  conntrack %u tcp + %u other entries  maps hold %.1f MiB%s%s"
 	       "  xdp %s\n",
 	       n->cfg.nat_port_min, n->cfg.nat_port_max, n->cfg.ct_tcp_size, n->cfg.ct_other_size,
@@ -623,7 +627,7 @@ static void print_net_text(const struct eb_net_info *n)
 		printf("  %-20s %-15s %-17s %-11s %-6s %s\n", ep->name, eb_ip_str(ep->ip, a),
 		       eb_mac_str(ep->mac, m), ep->host_dev,
 		       ep->flags & EB_EP_CLSACT ? "clsact" : "tcx",
-		       ep->flags & EB_EP_READY ? "ready" : "incomplete (run `ebnet up` again)");
+		       ep->flags & EB_EP_READY ? n->ctr_state[i] : "incomplete (run `ebnet up` again)");
 		if (att_of(ep)) {
 			const struct eb_attach_info *ai = att_of(ep);
 

@@ -171,6 +171,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } eb_build SEC(".maps");
 
+/* 0 -> the uplink's name (struct eb_uplink_rec); written by ebnet up. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct eb_uplink_rec);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_uplink SEC(".maps");
+
 /* name (wire form, lowercase) -> address; written by ebnet up/rm. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

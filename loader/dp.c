@@ -421,9 +421,23 @@ static int swap_links(const char *net, struct eb_err *e)
 		snprintf(p, sizeof(p), "%s/%s", dir, n);
 		lfd = bpf_obj_get(p);
 		pfd = bpf_obj_get(prog);
-		if (lfd >= 0 && pfd >= 0 && bpf_link_update(lfd, pfd, NULL) < 0) {
+		if (lfd < 0 || pfd < 0) {
+			/* Nothing of an upgrade is skipped in silence. */
 			err = -errno;
-			eb_errf(e, "cannot give '%s' the new program: %s", p, strerror(-err));
+			eb_errf(e, "cannot open '%s' to give it the new program: %s",
+				lfd < 0 ? p : prog, strerror(-err));
+		} else if (bpf_link_update(lfd, pfd, NULL) < 0) {
+			err = -errno;
+			if (err == -ENOLINK) {
+				/* Its device is gone (an uplink or a port removed):
+				 * the dead link goes, and `up` attaches the device
+				 * that has the name now. */
+				unlink(p);
+				err = 0;
+			} else {
+				eb_errf(e, "cannot give '%s' the new program: %s", p,
+					strerror(-err));
+			}
 		}
 		if (lfd >= 0)
 			close(lfd);

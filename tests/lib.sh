@@ -150,7 +150,7 @@ mac_of() { in_ns "$1" ip -o link show dev "$2" 2>/dev/null | grep -o 'link/ether
 
 # A scratch folder, removed at exit.
 tmpdir() {
-	[ -n "$_EB_TMP" ] || _EB_TMP=$(mktemp -d "/tmp/ebnet-test-$_EB_PREFIX.XXXXXX")
+	[ -n "$_EB_TMP" ] || _EB_TMP=$(mktemp -d "/tmp/ebnet-test-$_EB_PREFIX.${EB_RUN_ID:+$EB_RUN_ID.}XXXXXX")
 	echo "$_EB_TMP"
 }
 
@@ -337,7 +337,8 @@ sandbox() {
 	flock -w 900 "$_EB_LOCKFD" || { echo "sandbox $1: busy for 900 s" >&2; exit 1; }
 	# Made here, in the script's own shell: `T=$(tmpdir)` runs tmpdir in a
 	# subshell, whose _EB_TMP the exit trap would never see.
-	_EB_TMP=$(mktemp -d "/tmp/ebnet-test-$1.XXXXXX")
+	# (tests/run.sh's final check finds what its tests left by EB_RUN_ID.)
+	_EB_TMP=$(mktemp -d "/tmp/ebnet-test-$1.${EB_RUN_ID:+$EB_RUN_ID.}XXXXXX")
 	# Containers' resolv.conf (loader/names.c) in the sandbox, not /etc/netns.
 	export EBNET_NETNS_ETC=$_EB_TMP/etc-netns
 	HOST=$1-host

@@ -61,10 +61,8 @@ tally() {
 }
 
 # left_behind: no process of this run is left (EB_RUN_ID in its
-# environment), and no file in /tmp that a test made: a sandbox's scratch
-# folder (/tmp/ebnet-test-PREFIX.*, once no sandbox of PREFIX runs: the
-# prefix's lock is free) or another new /tmp entry named after ebnet or a
-# prefix of this run. What is found is named, then removed.
+# environment), and no file in /tmp that a test of this run made (EB_RUN_ID
+# in its name). What is found is named, then removed.
 left_behind() {
 	local procs files pfx f
 	procs=$(env -u EB_RUN_ID python3 - "$EB_RUN_ID" <<'PY'
@@ -91,23 +89,13 @@ PY
 		kill -9 $(echo "$procs" | cut -d' ' -f1) 2>/dev/null
 	fi
 	files=
+	# Scratch files of this run's tests carry EB_RUN_ID in their name
+	# (lib.sh's sandbox folder, hard_fuzz's log).
 	for f in $(ls -A /tmp 2>/dev/null | grep -vxF -f "$OUTDIR/tmp.before"); do
 		case $f in
-		"${OUTDIR##*/}" | ebnet-run.*) continue ;; # this run's, or another run's
-		ebnet-test-*)
-			pfx=${f#ebnet-test-}
-			pfx=${pfx%.*}
-			# A sandbox of that prefix runs now (another checkout's).
-			flock -n "/run/lock/ebnet-sandbox-$pfx.lock" true 2>/dev/null || continue
-			;;
-		ebnet-fuzz.*)
-			# hard_fuzz's log; another checkout's run may have it open.
-			pgrep -f 'e2e/hard_fuzz.sh' >/dev/null && continue
-			;;
-		*ebnet* | *"$EB_RUN_ID"*) ;;
-		*) continue ;;
+		"${OUTDIR##*/}") ;;
+		*"$EB_RUN_ID"*) files+="/tmp/$f " ;;
 		esac
-		files+="/tmp/$f "
 	done
 	if [ -z "$files" ]; then
 		echo "ok - the tests left no file in /tmp"
@@ -190,6 +178,9 @@ if [ "$WHAT" != unit ]; then
 		for s in "${order[@]}"; do
 			pfx=$(sed -n 's/^sandbox \([A-Za-z0-9_.-]*\).*/\1/p' "$s" | head -n 1)
 			[ -n "$pfx" ] || continue
+			# Another checkout's run of the same script holds the
+			# prefix now: its sandbox is not ours to count.
+			flock -n "/run/lock/ebnet-sandbox-$pfx.lock" true 2>/dev/null || continue
 			left+=$(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^$pfx-" | tr '\n' ' ')
 			left+=$(ls -d /sys/fs/bpf/ebnet/"$pfx"* 2>/dev/null | tr '\n' ' ')
 		done

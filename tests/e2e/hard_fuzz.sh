@@ -11,7 +11,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 SECS=${EB_FUZZ_TIME:-20}
-LOG=$(mktemp /tmp/ebnet-fuzz.XXXXXX)
+LOG=$(mktemp "/tmp/ebnet-fuzz.${EB_RUN_ID:+$EB_RUN_ID.}XXXXXX")
 trap 'rm -f "$LOG"; _eb_cleanup' EXIT
 
 "$EB_ROOT/tests/fuzz/run.sh" "$SECS" >"$LOG" 2>&1

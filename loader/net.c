@@ -22,6 +22,7 @@
 #include "ebnet.h"
 #include "health.h"
 #include "orphans.h"
+#include "checks.h"
 #include "netns.h"
 #include "nl.h"
 #include "ebnet_pub.h"
@@ -1372,6 +1373,11 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 		}
 		cfg.mask = eb_plen_to_mask(cfg.prefix_len);
 		cfg.gateway = eb_first_host(cfg.subnet, cfg.prefix_len);
+		/* Named overlaps first; the gateway check catches the rest (an
+		 * address with no route of its own). */
+		err = eb_check_subnet(&nl, o->net, cfg.subnet, cfg.prefix_len, e);
+		if (err)
+			goto out;
 		if (eb_nl_addr_is_local(&nl, cfg.gateway) > 0) {
 			eb_errf(e,
 				"the gateway address %s of subnet %s/%d is already on this host; "
@@ -1387,6 +1393,9 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 					o->uplink);
 				goto out;
 			}
+			err = eb_check_uplink(&ul, e);
+			if (err)
+				goto out;
 			uplink = ul.ifindex;
 		} else if (eb_nl_default_route_dev(&nl, &uplink) == 0) {
 			eb_nl_link_get_index(&nl, uplink, &ul);
@@ -1459,6 +1468,24 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 	err = validate_up(o, ctrs, n, &cfg, exists ? &c : NULL, e);
 	if (err)
 		goto out;
+	{
+		/* Room for every new container, or nothing is made: the
+		 * subnet's host addresses but the gateway's. */
+		long room = (1L << (32 - cfg.prefix_len)) - 3, fresh = 0;
+
+		for (i = 0; i < n; i++)
+			fresh += !(exists && ctx_find_name(&c, ctrs[i].name));
+		if (exists)
+			room -= c.neps;
+		if (fresh > room) {
+			eb_errf(e, "subnet %s/%d has room for %ld more container%s (the gateway takes "
+				   "one address), not %ld; pick a larger one with --subnet",
+				eb_ip_str(cfg.subnet, ipb), cfg.prefix_len, room < 0 ? 0 : room,
+				room == 1 ? "" : "s", fresh);
+			err = -ENOSPC;
+			goto out;
+		}
+	}
 
 	if (!exists) {
 		err = ctx_open(&c, o->net, true, &sizes, o->verbose, e);

@@ -708,3 +708,41 @@ int eb_nl_host_route_dev(struct eb_nl *nl, uint32_t dst, int *ifindex)
 	*ifindex = d.ifindex;
 	return 0;
 }
+
+struct route_each {
+	int (*fn)(uint32_t dst, int plen, int oif, void *arg);
+	void *arg;
+	int err;
+};
+
+static int route_each_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct route_each *d = data;
+	struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct nlattr *tb[RTA_MAX + 1] = {};
+	uint32_t table, dst = 0;
+
+	mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, tb);
+	table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+	if (rtm->rtm_family != AF_INET || table != RT_TABLE_MAIN || d->err)
+		return MNL_CB_OK;
+	if (tb[RTA_DST])
+		dst = mnl_attr_get_u32(tb[RTA_DST]);
+	d->err = d->fn(dst, rtm->rtm_dst_len, tb[RTA_OIF] ? (int)mnl_attr_get_u32(tb[RTA_OIF]) : 0,
+		       d->arg);
+	return MNL_CB_OK;
+}
+
+int eb_nl_route_each(struct eb_nl *nl, int (*fn)(uint32_t dst, int plen, int oif, void *arg),
+		     void *arg)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_GETROUTE, NLM_F_DUMP);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	struct route_each d = { fn, arg, 0 };
+	int err;
+
+	rtm->rtm_family = AF_INET;
+	err = eb_nl_talk(nl, nlh, route_each_cb, &d);
+	return err ? err : d.err;
+}

@@ -73,6 +73,10 @@ int eb_nl_route_add(struct eb_nl *nl, uint32_t dst, int plen, uint32_t gw, int i
 int eb_nl_neigh_add(struct eb_nl *nl, int ifindex, uint32_t addr, const unsigned char *mac);
 /* The device of the /32 route to dst in the main table; -ENOENT if none. */
 int eb_nl_host_route_dev(struct eb_nl *nl, uint32_t dst, int *ifindex);
+/* Calls fn for every IPv4 route of the main table (dst in network order);
+ * the first non-zero return of fn is returned. */
+int eb_nl_route_each(struct eb_nl *nl, int (*fn)(uint32_t dst, int plen, int oif, void *arg),
+		     void *arg);
 /* The device of the IPv4 default route of the main table; -ENOENT if none. */
 int eb_nl_default_route_dev(struct eb_nl *nl, int *ifindex);
 /* The first IPv4 address on ifindex (network order); -ENOENT if none. */

@@ -287,7 +287,9 @@ _eb_cleanup() {
 		not_ok "cleanup: ebnet down left nothing" "$(echo "$left" | tr '\n' ' ')"
 	fi
 	if [ -n "${_EB_LOCKFD:-}" ]; then
-		rm -f "$_EB_LOCKF"
+		# The file stays: removed, a script waiting on it would get the
+		# old file's lock while the next one locks a new file, and the
+		# two would run the same sandbox at once.
 		exec {_EB_LOCKFD}>&-
 	fi
 	if [ "$_EB_DONE" != 1 ]; then

@@ -292,6 +292,49 @@ static void up_opts_from(const char *cmdname, const struct opts *o, struct eb_up
 			die_usage(cmdname, "%s", why);
 }
 
+/* ---- which network, without --net ---- */
+
+/* The networks made in this namespace (where their `up` ran): what a
+ * command without --net covers. */
+static int here_nets(char names[][64], int max)
+{
+	static char all[256][64];
+	int n = eb_net_list(all, 256), k = 0;
+
+	for (int i = 0; i < n && k < max; i++)
+		if (eb_net_is_here(all[i]))
+			memcpy(names[k++], all[i], 64);
+	return k;
+}
+
+/* Does a command that reads cover every network of this namespace (no
+ * --net, no $EBNET_NET)? */
+static bool all_nets(const struct opts *o)
+{
+	return !o->net_given && !getenv("EBNET_NET");
+}
+
+/* A command that changes state, or follows one network, without --net:
+ * the one network of this namespace; with several, it asks. */
+static void infer_net(const char *cmd, struct opts *o)
+{
+	static char names[256][64];
+	char list[512] = "";
+	int n;
+
+	if (!all_nets(o))
+		return;
+	n = here_nets(names, 256);
+	if (n == 1)
+		o->net = names[0];
+	if (n <= 1)
+		return;
+	for (int i = 0; i < n && strlen(list) < sizeof(list) - 70; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+			 names[i]);
+	die_usage(cmd, "this namespace has %d networks (%s): name one with --net", n, list);
+}
+
 static int do_up(int argc, char **argv)
 {
 	struct eb_up_opts uo;
@@ -369,6 +412,7 @@ static int do_down(int argc, char **argv)
 	if (o.nargs)
 		die_usage("down", "unexpected argument '%s'", o.args[0]);
 	need_root();
+	infer_net("down", &o);
 	err = eb_down(o.net, &e);
 	return err ? fail(err, &e) : 0;
 }
@@ -694,6 +738,7 @@ static const char *proto_str(uint8_t p)
 
 struct ct_print {
 	int n;
+	const char *net; /* set when covering several networks: said on each line */
 };
 
 static void ct_print_one(const struct eb_ct_key *k, const struct eb_ct_entry *v,
@@ -711,18 +756,24 @@ static void ct_print_one(const struct eb_ct_key *k, const struct eb_ct_entry *v,
 		 k->proto == IPPROTO_ICMP ? 0 : ntohs(k->dport));
 	snprintf(nat, sizeof(nat), "%s:%u", eb_ip_str(v->xaddr, x), ntohs(v->xport));
 	if (json) {
-		printf("%s{\"proto\":\"%s\",\"src\":\"%s\",\"dst\":\"%s\",\"nat\":\"%s\","
+		if (cp->net)
+			printf("%s{\"network\":\"%s\"", cp->n ? "," : "", cp->net);
+		printf("%s\"proto\":\"%s\",\"src\":\"%s\",\"dst\":\"%s\",\"nat\":\"%s\","
 		       "\"state\":\"%s\",\"expired\":%s,\"age_s\":%.1f,\"idle_s\":%.1f,"
 		       "\"packets_out\":%llu,\"bytes_out\":%llu,\"packets_in\":%llu,\"bytes_in\":%llu}",
-		       cp->n ? "," : "", proto_str(k->proto), orig, dst, nat,
+		       cp->net ? "," : cp->n ? ",{" : "{", proto_str(k->proto), orig, dst, nat,
 		       eb_ct_state_str(v, k->proto), expired ? "true" : "false", age, idle,
 		       (unsigned long long)v->packets[0], (unsigned long long)v->bytes[0],
 		       (unsigned long long)v->packets[1], (unsigned long long)v->bytes[1]);
 	} else {
+		if (!cp->n && cp->net)
+			printf("%-16s ", "NETWORK");
 		if (!cp->n)
 			printf("%-5s %-21s %-21s %-21s %-11s %7s %15s %15s\n", "PROTO", "SOURCE",
 			       "DESTINATION", "TRANSLATED", "STATE", "AGE", "OUT pkt/bytes",
 			       "IN pkt/bytes");
+		if (cp->net)
+			printf("%-16s ", cp->net);
 		printf("%-5s %-21s %-21s %-21s %-11s %6.0fs %6llu/%-8llu %6llu/%-8llu\n",
 		       proto_str(k->proto), orig, dst, nat,
 		       expired ? "expired" : eb_ct_state_str(v, k->proto), age,
@@ -743,6 +794,26 @@ static int do_ct(int argc, char **argv)
 	if (o.nargs > 1 || (o.nargs == 1 && strcmp(o.args[0], "flush") && strcmp(o.args[0], "list")))
 		die_usage("ct", "unexpected argument '%s'", o.args[o.nargs - 1]);
 	need_root();
+	if (o.nargs == 1 && !strcmp(o.args[0], "flush"))
+		infer_net("ct", &o);
+	else if (all_nets(&o)) {
+		/* Every network of this namespace, each line saying which. */
+		static char names[256][64];
+		int n = here_nets(names, 256);
+
+		err = 0;
+		if (json)
+			printf("{\"flows\":[");
+		for (int i = 0; i < n && !err; i++) {
+			cp.net = names[i];
+			err = eb_ct_walk(names[i], ct_print_one, &cp, &e);
+		}
+		if (json)
+			printf("]}\n");
+		else if (!err && !cp.n)
+			printf("no flows\n");
+		return err ? fail(err, &e) : 0;
+	}
 	if (!eb_dp_exists(o.net)) {
 		fprintf(stderr, "%s: network '%s' does not exist\n", prog, o.net);
 		return 1;
@@ -777,6 +848,7 @@ static int do_gc(int argc, char **argv)
 	if (o.nargs)
 		die_usage("gc", "unexpected argument '%s'", o.args[0]);
 	need_root();
+	infer_net("gc", &o);
 	if (!eb_dp_exists(o.net)) {
 		fprintf(stderr, "%s: network '%s' does not exist\n", prog, o.net);
 		return 1;
@@ -895,6 +967,7 @@ static int do_unpublish(int argc, char **argv)
 
 struct ports_print {
 	int n;
+	const char *net; /* set when covering several networks: said on each line */
 };
 
 static void port_print_one(const struct eb_pub_key *k, const struct eb_pub_val *v, void *ctx)
@@ -904,18 +977,24 @@ static void port_print_one(const struct eb_pub_key *k, const struct eb_pub_val *
 
 	if (json) {
 		eb_json_str(v->name, js, sizeof(js));
-		printf("%s{\"host_ip\":\"%s\",\"host_port\":%u,\"proto\":\"%s\",\"container\":\"%s\","
+		if (pp->net)
+			printf("%s{\"network\":\"%s\",", pp->n ? "," : "", pp->net);
+		printf("%s\"host_ip\":\"%s\",\"host_port\":%u,\"proto\":\"%s\",\"container\":\"%s\","
 		       "\"container_ip\":\"%s\",\"container_port\":%u,\"connections_outside\":%llu,"
 		       "\"connections_local\":%llu}",
-		       pp->n ? "," : "", eb_ip_str(k->host_ip, a), ntohs(k->host_port),
+		       pp->net ? "" : pp->n ? ",{" : "{", eb_ip_str(k->host_ip, a), ntohs(k->host_port),
 		       k->proto == IPPROTO_UDP ? "udp" : "tcp", js, eb_ip_str(v->ctr_ip, b),
 		       ntohs(v->ctr_port), (unsigned long long)v->conns, (unsigned long long)v->local);
 	} else {
+		if (!pp->n && pp->net)
+			printf("%-16s ", "NETWORK");
 		if (!pp->n)
 			printf("%-22s %-5s %-20s %-21s %10s %10s\n", "HOST", "PROTO", "CONTAINER",
 			       "TO", "FROM-OUT", "LOCAL");
 		snprintf(js, sizeof(js), "%s:%u", eb_ip_str(k->host_ip, a), ntohs(k->host_port));
 		snprintf(b, sizeof(b), "%u", ntohs(v->ctr_port));
+		if (pp->net)
+			printf("%-16s ", pp->net);
 		printf("%-22s %-5s %-20s %s:%-6s %10llu %10llu\n", js,
 		       k->proto == IPPROTO_UDP ? "udp" : "tcp", v->name, eb_ip_str(v->ctr_ip, a), b,
 		       (unsigned long long)v->conns, (unsigned long long)v->local);
@@ -934,6 +1013,24 @@ static int do_ports(int argc, char **argv)
 	if (o.nargs)
 		die_usage("ports", "unexpected argument '%s'", o.args[0]);
 	need_root();
+	if (all_nets(&o)) {
+		/* Every network of this namespace, each line saying which. */
+		static char names[256][64];
+		int n = here_nets(names, 256);
+
+		err = 0;
+		if (json)
+			printf("{\"ports\":[");
+		for (int i = 0; i < n && err >= 0; i++) {
+			pp.net = names[i];
+			err = eb_ports_walk(names[i], port_print_one, &pp, &e);
+		}
+		if (json)
+			printf("]}\n");
+		else if (err >= 0 && !pp.n)
+			printf("no published ports\n");
+		return err < 0 ? fail(err, &e) : 0;
+	}
 	if (!eb_dp_exists(o.net)) {
 		fprintf(stderr, "%s: network '%s' does not exist\n", prog, o.net);
 		return 1;
@@ -1088,6 +1185,34 @@ static int do_stats(int argc, char **argv)
 	if (o.watch && eb_parse_uint(o.watch, 1, 3600, &secs))
 		die_usage("stats", "invalid --watch '%s': want seconds, 1 to 3600", o.watch);
 	need_root();
+	if (all_nets(&o) && !o.watch && !o.prog) {
+		/* Every network of this namespace, each under its name. */
+		static char names[256][64];
+		int n = here_nets(names, 256);
+
+		if (json)
+			printf("{\"networks\":[");
+		for (int i = 0; i < n; i++) {
+			err = eb_stats_read(names[i], &cur, &e);
+			if (err)
+				return fail(err, &e);
+			if (json)
+				printf("%s{\"network\":\"%s\",\"stats\":", i ? "," : "", names[i]);
+			else
+				printf("%snetwork %s\n", i ? "\n" : "", names[i]);
+			print_stats(&cur, NULL, 0, ps, NULL, 0);
+			if (json)
+				printf("}");
+			eb_stats_free(&cur);
+		}
+		if (json)
+			printf("]}\n");
+		else if (!n)
+			printf("no networks in this namespace (create one with `ebnet up`)\n");
+		return 0;
+	}
+	/* Following one network over time: the one of this namespace. */
+	infer_net("stats", &o);
 	if (!eb_dp_exists(o.net)) {
 		fprintf(stderr, "%s: network '%s' does not exist\n", prog, o.net);
 		return 1;
@@ -1224,6 +1349,16 @@ static int do_trace(int argc, char **argv)
 				  o.dns_type);
 	}
 	need_root();
+	if (all_nets(&o)) {
+		/* FROM a container: its network; from the uplink: the one of
+		 * this namespace. */
+		static char net[64];
+
+		if (strcmp(rq.from, "uplink") && eb_find_container(rq.from, net, sizeof(net), NULL) == 0)
+			o.net = net;
+		else
+			infer_net("trace", &o);
+	}
 	if (!eb_dp_exists(o.net)) {
 		fprintf(stderr, "%s: network '%s' does not exist\n", prog, o.net);
 		return 1;
@@ -1348,6 +1483,7 @@ static int do_monitor(int argc, char **argv)
 	if (o.nargs)
 		die_usage("monitor", "unexpected argument '%s'", o.args[0]);
 	need_root();
+	infer_net("monitor", &o);
 	if (!eb_dp_exists(o.net)) {
 		fprintf(stderr, "%s: network '%s' does not exist\n", prog, o.net);
 		return 1;
@@ -1523,7 +1659,9 @@ static void usage(FILE *f)
 	for (i = 0; i < NCMDS; i++)
 		fprintf(f, "  %s %s\n", prog, cmds[i].usage);
 	fprintf(f,
-		"\nEvery command takes --net NAME (default ebnet0, or $EBNET_NET) and -v.\n"
+		"\nEvery command takes --net NAME (or $EBNET_NET) and -v. Without it, ls, ports,\n"
+		"ct and stats cover every network of this namespace (each line says which), and\n"
+		"the others take the one network of this namespace (up: ebnet0), or ask.\n"
 		"State lives in BPF maps pinned under " EB_PIN_ROOT "/NAME/; read any of them\n"
 		"with `bpftool map dump pinned " EB_PIN_ROOT "/NAME/MAP`.\n"
 		"`%s help COMMAND` tells more.\n",

@@ -1874,13 +1874,11 @@ int eb_net_info(const char *net, struct eb_net_info *info, struct eb_err *e)
 		snprintf(info->uplink_attach, sizeof(info->uplink_attach), "tcx");
 	if (eb_nl_open(&nl) == 0) {
 		__u32 want = eb_pinned_prog_id(net, EB_PROG_PIN_CONTAINER);
-		char name[16];
 
 		if (info->cfg.uplink_ifindex) {
+			/* Empty while the device is gone (uplink_state names it). */
 			if (eb_nl_link_get_index(&nl, info->cfg.uplink_ifindex, &l) == 0)
 				snprintf(info->uplink, sizeof(info->uplink), "%s", l.name);
-			else if (eb_uplink_name_get(net, name) == 0 && name[0])
-				snprintf(info->uplink, sizeof(info->uplink), "%s", name);
 		}
 		if (eb_uplink_state(net, &nl, &info->cfg, info->uplink_state,
 				    sizeof(info->uplink_state)))

@@ -1621,7 +1621,9 @@ static const struct cmd cmds[] = {
 	  "`ct flush` removes every flow (established connections break).\n" },
 	{ "gc", do_gc, "gc [--net NAME] [--json]",
 	  "Removes expired conntrack entries now. The datapath already ignores them;\n"
-	  "gc gives their slots back before the maps fill.\n" },
+	  "gc gives their slots back before the maps fill. It also removes attachments\n"
+	  "(`attach`, CNI, Docker) whose namespace is gone, as a runtime that never sent\n"
+	  "DEL (`ctr run -d`) leaves them.\n" },
 	{ "help", do_help, "help [COMMAND]", "Shows the commands, or one command in full.\n" },
 	{ "version", do_version, "version", "Prints the version.\n" },
 };

@@ -71,7 +71,8 @@ struct eb_net_info {
 };
 
 /* One setting of o by its `ebnet up` option name without "--" (subnet,
- * uplink, attach, xdp, snat-ip, nat-ports, ct-tcp-size, ct-other-size), from
+ * uplink, attach, xdp, snat-ip, nat-ports, ct-tcp-size, ct-other-size,
+ * domain, dns: ADDR[,ADDR]), from
  * its text; val must outlive o. -EINVAL (bad value) or -ENOENT (no such
  * setting), with the reason in why. eb_up_opt_names lists the names. */
 int eb_up_opt_set(struct eb_up_opts *o, const char *key, const char *val, char *why, size_t wl);

@@ -6,13 +6,15 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ebnet.h"
 
 const char *const eb_up_opt_names[] = { "subnet",	"uplink",	 "attach",
 					"xdp",		"snat-ip",	 "nat-ports",
-					"ct-tcp-size", "ct-other-size", NULL };
+					"ct-tcp-size", "ct-other-size", "domain",
+					"dns",		NULL };
 
 static int ct_size(const char *key, const char *val, unsigned int *out, char *why, size_t wl)
 {
@@ -30,7 +32,9 @@ static int ct_size(const char *key, const char *val, unsigned int *out, char *wh
 int eb_up_opt_set(struct eb_up_opts *o, const char *name, const char *val, char *why, size_t wl)
 {
 	/* Messages name the setting as the caller did: "--xdp" or "xdp". */
-	const char *key = !strncmp(name, "--", 2) ? name + 2 : name;
+	const char *key = !strncmp(name, "--", 2)	     ? name + 2
+			  : !strcmp(name, "upstream-dns") ? "dns" /* the conflist's name */
+							   : name;
 
 	if (!strcmp(key, "subnet")) {
 		if (eb_parse_cidr(val, &o->subnet, &o->plen))
@@ -83,6 +87,40 @@ int eb_up_opt_set(struct eb_up_opts *o, const char *name, const char *val, char 
 		}
 		o->nat_port_min = lo;
 		o->nat_port_max = hi;
+	} else if (!strcmp(key, "domain")) {
+		o->names.domain = val; /* eb_names_check() says what is wrong with it */
+	} else if (!strcmp(key, "dns")) {
+		/* ADDR[,ADDR...]; the array lives as long as the process, as
+		 * val does. */
+		uint32_t *dns = calloc(EB_DNS_MAX_UP, sizeof(*dns));
+		char *list = strdup(val), *save = NULL, *t;
+		int n = 0;
+
+		if (!dns || !list) {
+			free(dns);
+			free(list);
+			snprintf(why, wl, "out of memory");
+			return -ENOMEM;
+		}
+		for (t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			if (n == EB_DNS_MAX_UP || eb_parse_ipv4(t, &dns[n])) {
+				snprintf(why, wl, "invalid %s '%s': want at most %d IPv4 addresses, "
+						  "comma-separated",
+					 name, val, EB_DNS_MAX_UP);
+				free(dns);
+				free(list);
+				return -EINVAL;
+			}
+			n++;
+		}
+		free(list);
+		if (!n) {
+			free(dns);
+			snprintf(why, wl, "invalid %s '%s': want IPv4 addresses", name, val);
+			return -EINVAL;
+		}
+		o->names.dns = dns;
+		o->names.ndns = n;
 	} else if (!strcmp(key, "ct-tcp-size")) {
 		return ct_size(name, val, &o->ct_tcp_size, why, wl);
 	} else if (!strcmp(key, "ct-other-size")) {

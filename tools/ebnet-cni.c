@@ -157,7 +157,7 @@ static bool in_list(const char *const *l, const char *k)
 
 static void parse_conf(json_t *root, struct conf *c)
 {
-	const char *k, *v;
+	const char *k, *v, *opt;
 	json_t *val;
 	char why[256], buf[32];
 
@@ -187,10 +187,13 @@ static void parse_conf(json_t *root, struct conf *c)
 			cni_error(CNI_ERR_FIELD, "unsupported field 'ipam'",
 				  "ebnet gives addresses from the network's own allocator; remove "
 				  "\"ipam\" (use \"subnet\", and IP= in CNI_ARGS for a fixed address)");
-		if (!in_list(eb_up_opt_names, k))
+		/* "dns" is the spec's own key (ignored here); `up --dns`, the
+		 * upstream resolvers, is "upstream-dns". */
+		opt = !strcmp(k, "upstream-dns") ? "dns" : k;
+		if (!strcmp(opt, "dns") ? strcmp(k, "upstream-dns") : !in_list(eb_up_opt_names, opt))
 			cni_errorf(CNI_ERR_FIELD,
 				   "ebnet's keys: subnet, uplink, attach, xdp, snat-ip, nat-ports, "
-				   "ct-tcp-size, ct-other-size",
+				   "ct-tcp-size, ct-other-size, domain, upstream-dns",
 				   "unsupported field '%s' in the network config", k);
 		if (json_is_integer(val)) {
 			snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(val));
@@ -201,7 +204,7 @@ static void parse_conf(json_t *root, struct conf *c)
 		}
 		if (!v)
 			cni_errorf(CNI_ERR_CONFIG, NULL, "'%s' must be a string", k);
-		if (eb_up_opt_set(&c->uo, k, v, why, sizeof(why)))
+		if (eb_up_opt_set(&c->uo, k == opt ? k : "upstream-dns", v, why, sizeof(why)))
 			cni_error(CNI_ERR_CONFIG, why, NULL);
 	}
 	c->rc = json_object_get(root, "runtimeConfig");
@@ -427,7 +430,8 @@ static int cmd_add(struct conf *c)
 	struct eb_err e = {};
 	struct cni_args a;
 	struct pmap *pm;
-	char id[EB_ATTACH_ID_MAX], hm[18], m[18], g[16], why[64];
+	char id[EB_ATTACH_ID_MAX], hm[18], m[18], g[16], g2[16], why[64];
+	const char *domain;
 	int n, err;
 	json_t *out;
 
@@ -463,11 +467,16 @@ static int cmd_add(struct conf *c)
 		}
 	}
 	free(pm);
-	out = json_pack("{s:s,s:[{s:s,s:s},{s:s,s:s,s:s}],s:[o],s:[{s:s,s:s}],s:{}}", "cniVersion",
-			answer_version, "interfaces", "name", res.host_ifname, "mac",
+	/* Names are answered at the gateway (bpf/lib/dns.h): the container's
+	 * NAME and NAME.DOMAIN, the rest forwarded upstream. */
+	domain = c->uo.names.domain ? c->uo.names.domain : c->net;
+	out = json_pack("{s:s,s:[{s:s,s:s},{s:s,s:s,s:s}],s:[o],s:[{s:s,s:s}],"
+			"s:{s:[s],s:s,s:[s]}}",
+			"cniVersion", answer_version, "interfaces", "name", res.host_ifname, "mac",
 			eb_mac_str(res.host_mac, hm), "name", r.ifname, "mac", eb_mac_str(res.mac, m),
 			"sandbox", r.netns, "ips", ip_json(res.ip, res.plen, res.gateway), "routes",
-			"dst", "0.0.0.0/0", "gw", eb_ip_str(res.gateway, g), "dns");
+			"dst", "0.0.0.0/0", "gw", eb_ip_str(res.gateway, g), "dns", "nameservers",
+			eb_ip_str(res.gateway, g2), "domain", domain, "search", domain);
 	json_dumpf(out, stdout, JSON_COMPACT);
 	fputc('\n', stdout);
 	json_decref(out);

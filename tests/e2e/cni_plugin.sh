@@ -68,6 +68,8 @@ check_eq "ADD: both interfaces, the second in the sandbox" \
 	"$(echo "$R" | jq -r '.interfaces | "\(.[0].name|test("^eb[0-9a-f]{8}$")) \(.[1].name) \(.[1].sandbox)"')" \
 	"true eth0 /run/netns/cnbf1"
 check_eq "ADD: the default route" "$(echo "$R" | jq -r '.routes[0] | "\(.dst) \(.gw)"')" "0.0.0.0/0 $SUB.1"
+check_eq "ADD: dns, the gateway answering for the network's domain" \
+	"$(echo "$R" | jq -r '.dns | "\(.nameservers | join(",")) \(.domain) \(.search | join(","))"')" "$SUB.1 $NET $NET"
 check_eq "ADD 1.0.0: no per-IP version field" "$(echo "$R" | jq -r '.ips[0].version // "none"')" none
 check_eq "ADD: the MAC in the result is eth0's" "$(echo "$R" | jq -r '.interfaces[1].mac')" "$(mac_of cnbf1 eth0)"
 check_match "eth0 in the namespace has the address" "$(ip -n cnbf1 -4 -o addr show dev eth0)" "inet $SUB\.2/24"
@@ -211,8 +213,9 @@ ip -n "$HOST" link add cnbdum type veth peer name cnbdum2 && ip -n "$HOST" addr 
 	ip -n "$HOST" link set cnbdum up && ip -n "$HOST" link set cnbdum2 up
 NET2=${NET}u
 track_net "$NET2"
-conf2() { printf '{"cniVersion":"1.1.0","name":"%s","type":"ebnet","subnet":"10.95.0.0/24","uplink":"cnbdum"}' "$NET2"; }
-conf2 | plug ADD u1 /run/netns/cnbf8 >/dev/null
+conf2() { printf '{"cniVersion":"1.1.0","name":"%s","type":"ebnet","subnet":"10.95.0.0/24","uplink":"cnbdum","domain":"corp.test","upstream-dns":"192.0.2.53","dns":{"nameservers":["198.51.100.53"]}}' "$NET2"; }
+R=$(conf2 | plug ADD u1 /run/netns/cnbf8)
+check_eq "ADD with the domain and dns keys: the result's domain" "$(echo "$R" | jq -r '"\(.dns.nameservers[0]) \(.dns.domain)"')" "10.95.0.1 corp.test"
 R=$(conf2 | plug STATUS "" "")
 check_eq "STATUS with its uplink there: exit 0" "$?:$R" "0:"
 ip -n "$HOST" link del cnbdum
@@ -241,6 +244,8 @@ V=1.0.0
 conf ',"bridge":"br0"' | expect_err "an unknown key, named" 2 "unsupported field 'bridge'" ADD x /run/netns/cnbf1
 conf ',"ipam":{"type":"host-local"}' | expect_err "an ipam section" 2 "unsupported field 'ipam'" ADD x /run/netns/cnbf1
 conf ',"xdp":"sometimes"' | expect_err "a bad value of an ebnet key" 7 "invalid xdp 'sometimes'" ADD x /run/netns/cnbf1
+conf ',"upstream-dns":"10.1.1.1,x"' | expect_err "a bad upstream-dns list" 7 "invalid upstream-dns '10.1.1.1,x'" ADD x /run/netns/cnbf1
+conf ',"domain":"bad domain!"' | expect_err "a bad domain" 7 "domain" ADD x /run/netns/cnbf1
 conf ',"ct-tcp-size":10' | expect_err "a number out of range" 7 "invalid ct-tcp-size '10'" ADD x /run/netns/cnbf1
 printf '{"cniVersion":"1.0.0","name":"no/slash","type":"ebnet"}' | expect_err "a network name ebnet cannot take" 7 "invalid network name" ADD x /run/netns/cnbf1
 printf '{"cniVersion":"1.0.0","name":"%s","type":"ebnet","subnet":"10.96.0.0/24"}' "$NET" | expect_err "a subnet other than the network's" 7 "exists with subnet" ADD x /run/netns/cnbf1

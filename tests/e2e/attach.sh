@@ -14,14 +14,11 @@ T=$_EB_TMP
 export EBNET_STATE_DIR=$T/state
 A=$(ctr a)
 # Foreign namespaces: not named PREFIX-* (those are ebnet's own, and the
-# sandbox's teardown reports them as left over); each is removed by a
-# background keeper that the exit trap kills, also when the script fails.
+# sandbox's teardown reports them as left over); removed at exit, also when
+# the script fails.
 F1=cnaf1
-keep_netns() {
-	ip netns add "$1" || return 1
-	bash -c "trap 'ip netns del $1 2>/dev/null; exit 0' TERM; while :; do sleep 1; done" &
-	bg_pid $!
-}
+keep_netns() { ip netns add "$1"; }
+trap 'rc=$?; ip netns del "$F1" 2>/dev/null; (exit $rc); _eb_cleanup' EXIT
 keep_netns "$F1"
 ip -n "$F1" link set lo up
 

@@ -14,17 +14,13 @@ T=$_EB_TMP
 export EBNET_STATE_DIR=$T/state
 CNI=$EB_ROOT/build/ebnet-cni
 SUB=10.94.0
-# Namespaces of the "runtime": not PREFIX-* (see attach.sh), removed by a
-# keeper process that the exit trap kills.
-NSS=
+# Namespaces of the "runtime": not PREFIX-* (see attach.sh), removed at exit
+# (before the sandbox), also when the script fails.
 keep_netns() {
 	ip netns add "$1" || return 1
 	ip -n "$1" link set lo up
-	NSS="$NSS $1"
 }
-bash -c "trap 'for n in \$0; do ip netns del \$n 2>/dev/null; done; exit 0' TERM; while :; do sleep 1; done" \
-	"$(for i in 1 2 3 4 5 6 7 8; do printf 'cnbf%s ' $i; done; for i in $(seq 1 20); do printf 'cnbp%s ' "$i"; done)" &
-bg_pid $!
+trap 'rc=$?; for n in $(ip netns list | awk "{print \$1}" | grep -E "^cnb(f|p)[0-9]+\$"); do ip netns del $n; done; (exit $rc); _eb_cleanup' EXIT
 for i in 1 2 3 4 5 6 7 8; do keep_netns cnbf$i; done
 
 # conf [EXTRA-JSON]: the plugin's config (what libcni passes for one plugin

@@ -71,27 +71,11 @@ DNS_SYSTEMS=${DNS_SYSTEMS-"ebnet dnsmasq"}
 
 # ---- dependencies (bench/deps.txt) ----
 # Packages marked "extract" are unpacked under $CACHE, not installed: their
-# install scripts would start a service in the root namespace.
-CACHE=/var/cache/ebnet-bench
+# install scripts would start a service in the root namespace
+# (tools/extract-pkg.sh, which the Docker tests use too).
+CACHE=${EB_PKG_CACHE:-/var/cache/ebnet-bench}
 extract_pkg() {
-	local pkg=$1 cmd=$2 d=$CACHE/$1 deb f
-	mkdir -p "$CACHE"
-	log "fetching $pkg for $cmd (unpacked under $CACHE, not installed)"
-	(cd "$CACHE" && { apt-get download -q "$pkg" >&2 ||
-		{ apt-get update -q >&2 && apt-get download -q "$pkg" >&2; }; }) || return 1
-	deb=$(ls -t "$CACHE/${pkg}"_*.deb 2>/dev/null | head -n1)
-	[ -n "$deb" ] || return 1
-	rm -rf "$d.tmp" "$d"
-	dpkg-deb -x "$deb" "$d.tmp" || return 1
-	# Keep the one program; the rest of the package is not needed.
-	for f in usr/sbin usr/bin; do
-		if [ -x "$d.tmp/$f/$cmd" ]; then
-			mkdir -p "$d/$f"
-			mv "$d.tmp/$f/$cmd" "$d/$f/"
-		fi
-	done
-	rm -rf "$d.tmp" "$deb"
-	[ -d "$d" ]
+	EB_PKG_CACHE=$CACHE "$ROOT/tools/extract-pkg.sh" "$1" "$2"
 }
 install_deps() {
 	local cmd pkg how missing=()

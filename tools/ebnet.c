@@ -19,6 +19,7 @@
 #include "ebnet_ct.h"
 #include "ebnet_pub.h"
 #include "ebnet_obs.h"
+#include "docker_plugin.h"
 #include <signal.h>
 #include <time.h>
 #include <bpf/bpf.h>
@@ -1624,6 +1625,7 @@ static const struct cmd cmds[] = {
 	  "gc gives their slots back before the maps fill. It also removes attachments\n"
 	  "(`attach`, CNI, Docker) whose namespace is gone, as a runtime that never sent\n"
 	  "DEL (`ctr run -d`) leaves them.\n" },
+	{ "docker-plugin", do_docker_plugin, DK_USAGE, DK_HELP },
 	{ "help", do_help, "help [COMMAND]", "Shows the commands, or one command in full.\n" },
 	{ "version", do_version, "version", "Prints the version.\n" },
 };

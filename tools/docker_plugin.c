@@ -1,0 +1,1058 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `ebnet docker-plugin`: ebnet as a Docker network driver (Docker's remote
+ * driver API: JSON over HTTP on a unix socket that dockerd finds under
+ * /run/docker/plugins/). Each call maps onto libebnet:
+ *
+ *   CreateNetwork   eb_up() of a network with Docker's IPAM pool as subnet
+ *                   (its gateway must be the pool's first host) and the
+ *                   `-o ebnet.*` options as `ebnet up` settings
+ *   CreateEndpoint  checks and records Docker's address and MAC
+ *   Join            eb_attach(): a veth whose host end has ebnet's program
+ *                   before any link is up; its peer stays in this namespace
+ *                   for Docker to move into the container as eth0 (Docker
+ *                   sets the address and the route itself)
+ *   Program/RevokeExternalConnectivity   eb_publish()/eb_unpublish() of -p
+ *   Leave           eb_detach()
+ *   DeleteNetwork   eb_down()
+ *
+ * The datapath is in pinned maps: this process can die at any time and no
+ * packet is lost. What the maps cannot hold (Docker's ids, the options to
+ * make a network again after a reboot, which dockerd never re-sends) is in
+ * files (docker_state.c), read on every call, so a restarted driver serves
+ * networks and endpoints made before it.
+ *
+ * HTTP: libmicrohttpd, because it is a small C server library that takes a
+ * listening socket of any family (MHD_OPTION_LISTEN_SOCKET: our unix
+ * socket), parses HTTP/1.1 with keep-alive and chunked bodies (which
+ * dockerd's Go client may send) and is in Debian main; a hand-written
+ * parser would be the one part here nobody could trust. Its one internal
+ * polling thread runs every call in turn, so calls never overlap (libebnet
+ * takes its lock anyway). JSON: jansson, as the CNI plugin.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "ebnet.h"
+#include "ebnet_pub.h"
+#include "ebnet_upopts.h"
+#include "docker_plugin.h"
+#include "docker_state.h"
+
+#define DK_DEFAULT_SOCKET "/run/docker/plugins/ebnet.sock"
+#define DK_MAX_BODY	  (1 << 20)
+#define DK_OPT_PREFIX	  "ebnet."
+#define DK_OPT_KEYS                                                                                \
+	"net, uplink, snat_ip, nat_ports, xdp, attach, ct_tcp_size, ct_other_size"
+#define DK_GENERIC	  "com.docker.network.generic"
+#define DK_PORTMAP	  "com.docker.network.portmap"
+/* Docker's own range for -p without a host port (its portallocator). */
+#define DK_EPHEMERAL_LO 49153
+#define DK_EPHEMERAL_HI 60999
+
+static bool dk_verbose;
+
+static void dk_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void dk_log(const char *fmt, ...)
+{
+	char ts[32];
+	time_t t = time(NULL);
+	va_list ap;
+
+	strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&t));
+	fprintf(stderr, "ebnet docker-plugin %s: ", ts);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ---- small JSON helpers ---- */
+
+static const char *jstr(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+/* Docker's "10.77.0.2/16" (or a bare address) -> the address. */
+static int parse_addr(const char *s, uint32_t *ip)
+{
+	char buf[32];
+	char *slash;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = 0;
+	return eb_parse_ipv4(buf, ip);
+}
+
+static int parse_mac(const char *s, unsigned char mac[6])
+{
+	unsigned int b[6];
+	char end;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &end) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = b[i];
+	/* A container's MAC is unicast (bit 0 of the first byte clear). */
+	return (mac[0] & 1) ? -EINVAL : 0;
+}
+
+/* libebnet speaks of `ebnet` flags; a Docker user writes -o ebnet.X. */
+static void docker_words(struct eb_err *e)
+{
+	static const char *words[][2] = {
+		{ "--snat-ip", "-o ebnet.snat_ip" },	 { "--nat-ports", "-o ebnet.nat_ports" },
+		{ "--uplink", "-o ebnet.uplink" },	 { "--xdp", "-o ebnet.xdp" },
+		{ "--attach", "-o ebnet.attach" },	 { "--ct-tcp-size", "-o ebnet.ct_tcp_size" },
+		{ "--ct-other-size", "-o ebnet.ct_other_size" },
+	};
+	char out[sizeof(e->msg)];
+
+	for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+		char *hit = strstr(e->msg, words[w][0]);
+
+		if (!hit)
+			continue;
+		snprintf(out, sizeof(out), "%.*s%s%s", (int)(hit - e->msg), e->msg, words[w][1],
+			 hit + strlen(words[w][0]));
+		memcpy(e->msg, out, sizeof(out));
+	}
+}
+
+/* ---- networks ---- */
+
+/* The options of ebnet's own (not `ebnet up` settings). */
+static bool own_key(const char *key)
+{
+	return !strcmp(key, "net");
+}
+
+/*
+ * The settings of a network from its state (or from a CreateNetwork being
+ * checked): the subnet and the -o ebnet.* options. The strings point into
+ * st, which must outlive uo.
+ */
+static int net_opts(json_t *st, struct eb_up_opts *uo, struct eb_err *e)
+{
+	json_t *opts = json_object_get(st, "options"), *v;
+	const char *key;
+
+	memset(uo, 0, sizeof(*uo));
+	uo->net = jstr(st, "net");
+	uo->verbose = dk_verbose;
+	if (eb_parse_cidr(jstr(st, "subnet"), &uo->subnet, &uo->plen)) {
+		eb_errf(e, "invalid subnet '%s': want A.B.C.D/N with N from 1 to 30 (give "
+			   "`docker network create --subnet`)",
+			jstr(st, "subnet"));
+		return -EINVAL;
+	}
+	json_object_foreach(opts, key, v) {
+		const char *k = key + strlen(DK_OPT_PREFIX), *val = json_string_value(v);
+		int err;
+
+		if (strncmp(key, DK_OPT_PREFIX, strlen(DK_OPT_PREFIX)) || !*k) {
+			eb_errf(e, "unknown option '%s': the ebnet driver takes -o ebnet.KEY=VALUE "
+				   "with KEY one of " DK_OPT_KEYS,
+				key);
+			return -EINVAL;
+		}
+		if (!val) {
+			eb_errf(e, "option '%s' needs a string value", key);
+			return -EINVAL;
+		}
+		if (own_key(k))
+			continue;
+		err = eb_up_opt_set(uo, k, val, key, e);
+		if (err == -ENOENT)
+			eb_errf(e, "unknown option '%s': the ebnet driver takes -o ebnet.KEY=VALUE "
+				   "with KEY one of " DK_OPT_KEYS,
+				key);
+		if (err)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* The ebnet network of a Docker network is there (after a reboot the
+ * pins are gone and dockerd sends no CreateNetwork: make it again). */
+static int net_ensure(json_t *st, struct eb_err *e)
+{
+	struct eb_up_opts uo;
+	int err;
+
+	if (eb_dp_exists(jstr(st, "net")))
+		return 0;
+	err = net_opts(st, &uo, e);
+	if (err)
+		return err;
+	dk_log("network %s (Docker %.12s) is not there: making it again", uo.net,
+	       jstr(st, "id"));
+	err = eb_up(&uo, NULL, 0, e);
+	docker_words(e);
+	return err;
+}
+
+static json_t *net_load(json_t *req, struct eb_err *e)
+{
+	const char *id = jstr(req, "NetworkID");
+	json_t *st;
+	int err;
+
+	st = dks_load(DKS_NET, id, &err, e);
+	if (!st && err == -ENOENT)
+		eb_errf(e, "network %.12s is not known to the ebnet driver (no state file; was "
+			   "its state folder removed?): `docker network rm` it and create it again",
+			id);
+	return st;
+}
+
+static json_t *h_create_network(json_t *req, struct eb_err *e)
+{
+	const char *id = jstr(req, "NetworkID");
+	json_t *opts = json_object_get(json_object_get(req, "Options"), DK_GENERIC);
+	json_t *v4 = json_object_get(req, "IPv4Data"), *v6 = json_object_get(req, "IPv6Data");
+	json_t *st = NULL, *have, *o, *own_opts;
+	struct eb_up_opts uo;
+	const char *key, *netname = NULL;
+	char name[EB_NAME_LEN], gwb[16];
+	uint32_t gw;
+	int err;
+
+	if (!dks_valid_id(id)) {
+		eb_errf(e, "NetworkID '%s' is not a Docker id", id);
+		return NULL;
+	}
+	have = dks_load(DKS_NET, id, &err, e);
+	if (have) {
+		/* Sent again (dockerd retried): it is there. */
+		json_decref(have);
+		return json_object();
+	}
+	if (json_is_true(json_object_get(json_object_get(req, "Options"),
+					 "com.docker.network.enable_ipv6")) ||
+	    json_array_size(v6)) {
+		eb_errf(e, "ebnet networks are IPv4 only: create the network without --ipv6 and "
+			   "--subnet for IPv6");
+		return NULL;
+	}
+	if (json_array_size(v4) != 1) {
+		eb_errf(e, "an ebnet network has exactly one IPv4 subnet (got %zu): give one "
+			   "--subnet",
+			json_array_size(v4));
+		return NULL;
+	}
+	own_opts = json_object();
+	json_object_foreach(opts, key, o) {
+		if (json_is_string(o))
+			json_object_set(own_opts, key, o);
+		if (!strcmp(key, DK_OPT_PREFIX "net"))
+			netname = json_string_value(o);
+	}
+	if (netname) {
+		if (eb_valid_name(netname, EB_NAME_LEN)) {
+			eb_errf(e, "invalid -o ebnet.net '%s': use 1 to %d of A-Z a-z 0-9 _ . -",
+				netname, EB_NAME_LEN - 1);
+			goto fail;
+		}
+		snprintf(name, sizeof(name), "%s", netname);
+	} else {
+		/* ebnet's name of it: "dk" + Docker's short id. */
+		snprintf(name, sizeof(name), "dk%.12s", id);
+	}
+	st = json_pack("{s:s, s:s, s:s, s:o}", "id", id, "net", name, "subnet",
+		       jstr(json_array_get(v4, 0), "Pool"), "options", own_opts);
+	own_opts = NULL;
+	if (!st) {
+		eb_errf(e, "out of memory");
+		goto fail;
+	}
+	err = net_opts(st, &uo, e);
+	if (err)
+		goto fail;
+	gw = eb_first_host(uo.subnet, uo.plen);
+	{
+		const char *g = jstr(json_array_get(v4, 0), "Gateway");
+		uint32_t want;
+
+		if (*g && (parse_addr(g, &want) || want != gw)) {
+			eb_errf(e, "the gateway of an ebnet network is the first address of its "
+				   "subnet, %s: give --gateway %s or none",
+				eb_ip_str(gw, gwb), eb_ip_str(gw, gwb));
+			goto fail;
+		}
+	}
+	json_object_set_new(st, "gateway", json_string(eb_ip_str(gw, gwb)));
+	if (eb_dp_exists(name)) {
+		eb_errf(e, "an ebnet network named '%s' exists already (`ebnet ls`); choose "
+			   "another with -o ebnet.net=NAME",
+			name);
+		goto fail;
+	}
+	/* The intent first: a driver killed during eb_up() leaves a record
+	 * that DeleteNetwork (or the next Join) knows. */
+	if (dks_save(DKS_NET, id, st, e))
+		goto fail;
+	err = eb_up(&uo, NULL, 0, e);
+	if (err) {
+		struct eb_err ignored;
+
+		docker_words(e);
+		eb_down(name, &ignored);
+		dks_remove(DKS_NET, id, &ignored);
+		goto fail;
+	}
+	if (e->warn[0])
+		dk_log("network %s: note: %s", name, e->warn);
+	dk_log("network %s: made for Docker network %.12s, subnet %s", name, id,
+	       jstr(st, "subnet"));
+	json_decref(st);
+	return json_object();
+fail:
+	json_decref(own_opts);
+	json_decref(st);
+	return NULL;
+}
+
+/* ---- endpoints ---- */
+
+/* ebnet's name of a Docker endpoint, and the peer's name until Docker
+ * moves it into the container: from Docker's id, so that a restarted
+ * driver (or a person reading `ebnet ls` beside `docker network
+ * inspect`) finds them. */
+static void ep_names(const char *eid, char name[EB_NAME_LEN], char peer[IF_NAMESIZE])
+{
+	snprintf(name, EB_NAME_LEN, "dk-%.12s", eid);
+	snprintf(peer, IF_NAMESIZE, "dkp%.12s", eid);
+}
+
+static json_t *ep_load(json_t *req, struct eb_err *e)
+{
+	const char *id = jstr(req, "EndpointID");
+	json_t *st;
+	int err;
+
+	st = dks_load(DKS_EP, id, &err, e);
+	if (!st && err == -ENOENT)
+		eb_errf(e, "endpoint %.12s is not known to the ebnet driver (no state file)", id);
+	return st;
+}
+
+/* The attachment of an endpoint: libebnet's eb_attach()/eb_detach(). */
+static int ep_attach(json_t *nst, json_t *ep, char host_dev[IF_NAMESIZE], struct eb_err *e)
+{
+	(void)nst, (void)ep, (void)host_dev;
+	eb_errf(e, "not yet");
+	return -ENOSYS;
+}
+
+static int ep_detach(json_t *ep, struct eb_err *e)
+{
+	(void)ep, (void)e;
+	return 0;
+}
+
+/* Is the endpoint's host-side device still there? Its peer went into the
+ * container: when the container's namespace goes, so does the pair. */
+static bool ep_alive(json_t *ep)
+{
+	const char *dev = jstr(ep, "host_dev");
+
+	return *dev && if_nametoindex(dev) > 0;
+}
+
+/* Drops endpoints whose container is gone without a Leave (the driver was
+ * down when Docker sent it, or the host rebooted): their records, and
+ * their addresses, are free again. */
+struct sweep_ctx {
+	const char *net; /* NULL: every network */
+	int n;
+};
+
+static int sweep_one(const char *id, json_t *ep, void *p)
+{
+	struct sweep_ctx *s = p;
+	struct eb_err e = {};
+
+	if (s->net && strcmp(jstr(ep, "net"), s->net))
+		return 0;
+	if (!json_is_true(json_object_get(ep, "joined")) || ep_alive(ep))
+		return 0;
+	dk_log("endpoint %.12s: its container is gone without a Leave: removing it", id);
+	ep_detach(ep, &e);
+	dks_remove(DKS_EP, id, &e);
+	s->n++;
+	return 0;
+}
+
+static void sweep(const char *net)
+{
+	struct sweep_ctx s = { .net = net };
+
+	dks_each(DKS_EP, sweep_one, &s);
+}
+
+static json_t *h_create_endpoint(json_t *req, struct eb_err *e)
+{
+	const char *eid = jstr(req, "EndpointID");
+	json_t *iface = json_object_get(req, "Interface"), *nst, *st = NULL, *have, *res = NULL;
+	const char *mac_s = jstr(iface, "MacAddress");
+	struct eb_up_opts uo;
+	unsigned char mac[6];
+	char name[EB_NAME_LEN], peer[IF_NAMESIZE], ipb[16], macb[18];
+	uint32_t ip;
+	int err;
+
+	if (!dks_valid_id(eid)) {
+		eb_errf(e, "EndpointID '%s' is not a Docker id", eid);
+		return NULL;
+	}
+	nst = net_load(req, e);
+	if (!nst)
+		return NULL;
+	have = dks_load(DKS_EP, eid, &err, e);
+	if (have) {
+		json_decref(have);
+		json_decref(nst);
+		return json_pack("{s:{}}", "Interface");
+	}
+	if (*jstr(iface, "AddressIPv6")) {
+		eb_errf(e, "ebnet networks are IPv4 only: drop --ip6");
+		goto out;
+	}
+	if (parse_addr(jstr(iface, "Address"), &ip)) {
+		eb_errf(e, "endpoint %.12s has no IPv4 address from Docker's IPAM ('%s')", eid,
+			jstr(iface, "Address"));
+		goto out;
+	}
+	if (net_opts(nst, &uo, e))
+		goto out;
+	if (!eb_ip_is_host(ip, uo.subnet, uo.plen) || ip == eb_first_host(uo.subnet, uo.plen)) {
+		eb_errf(e, "address %s is not a container address of %s (the gateway is %s)",
+			eb_ip_str(ip, ipb), jstr(nst, "subnet"), jstr(nst, "gateway"));
+		goto out;
+	}
+	if (*mac_s) {
+		if (parse_mac(mac_s, mac)) {
+			eb_errf(e, "invalid MAC address '%s': want a unicast XX:XX:XX:XX:XX:XX",
+				mac_s);
+			goto out;
+		}
+		res = json_pack("{s:{}}", "Interface");
+	} else {
+		/* Docker leaves it to the driver: ebnet's own, from the address. */
+		eb_mac_for(ip, false, mac);
+		res = json_pack("{s:{s:s}}", "Interface", "MacAddress", eb_mac_str(mac, macb));
+	}
+	ep_names(eid, name, peer);
+	st = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:[]}", "id", eid, "network",
+		       jstr(nst, "id"), "net", jstr(nst, "net"), "name", name, "peer", peer,
+		       "address", eb_ip_str(ip, ipb), "mac", eb_mac_str(mac, macb), "joined", 0,
+		       "ports");
+	if (!st || !res) {
+		eb_errf(e, "out of memory");
+		goto fail;
+	}
+	if (dks_save(DKS_EP, eid, st, e))
+		goto fail;
+	dk_log("endpoint %.12s: %s %s on network %s", eid, ipb, macb, jstr(nst, "net"));
+	goto out;
+fail:
+	json_decref(res);
+	res = NULL;
+out:
+	json_decref(st);
+	json_decref(nst);
+	return res;
+}
+
+static json_t *h_join(json_t *req, struct eb_err *e)
+{
+	json_t *st, *nst = NULL, *res = NULL;
+	char host_dev[IF_NAMESIZE] = "";
+
+	st = ep_load(req, e);
+	if (!st)
+		return NULL;
+	nst = net_load(req, e);
+	if (!nst)
+		goto out;
+	if (net_ensure(nst, e))
+		goto out;
+	sweep(jstr(nst, "net"));
+	if (!json_is_true(json_object_get(st, "joined")) || !ep_alive(st)) {
+		if (ep_attach(nst, st, host_dev, e))
+			goto out;
+		json_object_set_new(st, "joined", json_true());
+		json_object_set_new(st, "host_dev", json_string(host_dev));
+		if (dks_save(DKS_EP, jstr(st, "id"), st, e)) {
+			struct eb_err ignored;
+
+			ep_detach(st, &ignored);
+			goto out;
+		}
+	}
+	/* Gateway, or Docker adds a docker_gwbridge Linux bridge and an eth1
+	 * (RUNTIMES.md): ebnet's gateway is on the host end of each port. */
+	res = json_pack("{s:{s:s, s:s}, s:s, s:[], s:b}", "InterfaceName", "SrcName",
+			jstr(st, "peer"), "DstPrefix", "eth", "Gateway", jstr(nst, "gateway"),
+			"StaticRoutes", "DisableGatewayService", 0);
+	dk_log("endpoint %.12s: joined (host end %s, peer %s)", jstr(st, "id"),
+	       jstr(st, "host_dev"), jstr(st, "peer"));
+out:
+	json_decref(nst);
+	json_decref(st);
+	return res;
+}
+
+/* ---- published ports ---- */
+
+/* One "com.docker.network.portmap" entry:
+ * {"Proto":6,"IP":"","Port":80,"HostIP":"","HostPort":8080,"HostPortEnd":8080}. */
+static int port_spec(json_t *pm, const char *ctr, struct eb_pub_spec *sp, uint16_t *lo,
+		     uint16_t *hi, struct eb_err *e)
+{
+	json_int_t proto = json_integer_value(json_object_get(pm, "Proto"));
+	json_int_t port = json_integer_value(json_object_get(pm, "Port"));
+	json_int_t hp = json_integer_value(json_object_get(pm, "HostPort"));
+	json_int_t hpe = json_integer_value(json_object_get(pm, "HostPortEnd"));
+	const char *hip = jstr(pm, "HostIP");
+
+	memset(sp, 0, sizeof(*sp));
+	snprintf(sp->ctr, sizeof(sp->ctr), "%s", ctr);
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP) {
+		eb_errf(e, "-p .../%s: ebnet publishes tcp and udp only",
+			proto == IPPROTO_SCTP ? "sctp" : "?");
+		return -EINVAL;
+	}
+	sp->proto = proto;
+	if (port < 1 || port > 65535 || hp < 0 || hp > 65535 || hpe < 0 || hpe > 65535) {
+		eb_errf(e, "-p: port out of 1-65535");
+		return -EINVAL;
+	}
+	if (*hip && strcmp(hip, "0.0.0.0") && eb_parse_ipv4(hip, &sp->host_ip)) {
+		if (strchr(hip, ':'))
+			return 1; /* an IPv6 host address: nothing for an IPv4 network */
+		eb_errf(e, "-p %s:...: not an IPv4 address", hip);
+		return -EINVAL;
+	}
+	sp->cport_lo = sp->cport_hi = port;
+	/* No host port: one from Docker's range. A host range for one
+	 * container port (-p 8000-8010:80): the first free one of it. */
+	*lo = hp ? hp : DK_EPHEMERAL_LO;
+	*hi = hp ? (hpe > hp ? hpe : hp) : DK_EPHEMERAL_HI;
+	return 0;
+}
+
+/* Unpublishes what the endpoint's state says it published. */
+static void ports_revoke(json_t *st)
+{
+	json_t *ports = json_object_get(st, "ports"), *p;
+	size_t i;
+
+	json_array_foreach(ports, i, p) {
+		struct eb_pub_spec sp = {};
+		struct eb_err e = {};
+
+		sp.proto = json_integer_value(json_object_get(p, "Proto"));
+		sp.hport_lo = sp.hport_hi = json_integer_value(json_object_get(p, "HostPort"));
+		if (*jstr(p, "HostIP"))
+			eb_parse_ipv4(jstr(p, "HostIP"), &sp.host_ip);
+		if (eb_unpublish(jstr(st, "net"), &sp, &e) < 0 && dk_verbose)
+			dk_log("endpoint %.12s: %s", jstr(st, "id"), e.msg);
+	}
+	json_object_set_new(st, "ports", json_array());
+}
+
+static json_t *h_program_ext(json_t *req, struct eb_err *e)
+{
+	json_t *pms = json_object_get(json_object_get(req, "Options"), DK_PORTMAP), *pm, *st;
+	json_t *done = NULL;
+	size_t i;
+
+	st = ep_load(req, e);
+	if (!st)
+		return NULL;
+	/* Called again: what was published goes, then the new list. */
+	ports_revoke(st);
+	done = json_object_get(st, "ports");
+	json_array_foreach(pms, i, pm) {
+		struct eb_pub_spec sp;
+		uint16_t lo, hi;
+		int err = port_spec(pm, jstr(st, "name"), &sp, &lo, &hi, e);
+		char hipb[16];
+
+		if (err > 0)
+			continue;
+		if (err)
+			goto fail;
+		err = -EADDRINUSE;
+		for (uint32_t hp = lo; hp <= hi && err == -EADDRINUSE; hp++) {
+			sp.hport_lo = sp.hport_hi = hp;
+			err = eb_publish(jstr(st, "net"), &sp, NULL, 0, e);
+		}
+		if (err) {
+			if (lo != hi && err == -EADDRINUSE)
+				eb_errf(e, "no free host port in %u-%u/%s", lo, hi,
+					sp.proto == IPPROTO_UDP ? "udp" : "tcp");
+			snprintf(e->msg + strlen(e->msg), sizeof(e->msg) - strlen(e->msg),
+				 "; choose another host port with -p");
+			goto fail;
+		}
+		json_array_append_new(done, json_pack("{s:i, s:s, s:i, s:i}", "Proto", sp.proto,
+						      "HostIP",
+						      sp.host_ip ? eb_ip_str(sp.host_ip, hipb) : "",
+						      "HostPort", sp.hport_lo, "Port", sp.cport_lo));
+		/* Recorded one by one: a driver killed here forgets nothing. */
+		if (dks_save(DKS_EP, jstr(st, "id"), st, e))
+			goto fail;
+	}
+	dk_log("endpoint %.12s: %zu port(s) published", jstr(st, "id"), json_array_size(done));
+	json_decref(st);
+	return json_object();
+fail:
+	{
+		struct eb_err ignored;
+
+		ports_revoke(st);
+		dks_save(DKS_EP, jstr(st, "id"), st, &ignored);
+	}
+	json_decref(st);
+	return NULL;
+}
+
+static json_t *h_revoke_ext(json_t *req, struct eb_err *e)
+{
+	json_t *st = ep_load(req, e);
+
+	if (!st)
+		return json_object(); /* nothing published */
+	ports_revoke(st);
+	if (dks_save(DKS_EP, jstr(st, "id"), st, e)) {
+		json_decref(st);
+		return NULL;
+	}
+	json_decref(st);
+	return json_object();
+}
+
+static json_t *h_leave(json_t *req, struct eb_err *e)
+{
+	json_t *st = ep_load(req, e);
+
+	if (!st)
+		return json_object(); /* gone already: nothing to undo */
+	ports_revoke(st);
+	if (ep_detach(st, e)) {
+		json_decref(st);
+		return NULL;
+	}
+	json_object_set_new(st, "joined", json_false());
+	json_object_del(st, "host_dev");
+	if (dks_save(DKS_EP, jstr(st, "id"), st, e)) {
+		json_decref(st);
+		return NULL;
+	}
+	dk_log("endpoint %.12s: left", jstr(st, "id"));
+	json_decref(st);
+	return json_object();
+}
+
+static json_t *h_delete_endpoint(json_t *req, struct eb_err *e)
+{
+	const char *eid = jstr(req, "EndpointID");
+	json_t *st = ep_load(req, e);
+
+	if (!st)
+		return json_object();
+	if (json_is_true(json_object_get(st, "joined"))) {
+		/* No Leave came (the driver was down): undo the Join too. */
+		ports_revoke(st);
+		if (ep_detach(st, e)) {
+			json_decref(st);
+			return NULL;
+		}
+	}
+	json_decref(st);
+	if (dks_remove(DKS_EP, eid, e))
+		return NULL;
+	dk_log("endpoint %.12s: deleted", eid);
+	return json_object();
+}
+
+struct net_eps {
+	const char *nid;
+	struct eb_err *e;
+};
+
+static int drop_ep_of(const char *id, json_t *ep, void *p)
+{
+	struct net_eps *ne = p;
+
+	if (strcmp(jstr(ep, "network"), ne->nid))
+		return 0;
+	if (json_is_true(json_object_get(ep, "joined")) && ep_detach(ep, ne->e))
+		return -EBUSY;
+	return dks_remove(DKS_EP, id, ne->e);
+}
+
+static json_t *h_delete_network(json_t *req, struct eb_err *e)
+{
+	const char *nid = jstr(req, "NetworkID");
+	json_t *st = dks_load(DKS_NET, nid, &(int){ 0 }, e);
+	struct net_eps ne = { nid, e };
+
+	if (!st)
+		return json_object(); /* never made, or gone already */
+	if (dks_each(DKS_EP, drop_ep_of, &ne) || eb_down(jstr(st, "net"), e)) {
+		json_decref(st);
+		return NULL;
+	}
+	dk_log("network %s: removed (Docker network %.12s)", jstr(st, "net"), nid);
+	json_decref(st);
+	if (dks_remove(DKS_NET, nid, e))
+		return NULL;
+	return json_object();
+}
+
+static json_t *h_oper_info(json_t *req, struct eb_err *e)
+{
+	json_t *st = ep_load(req, e), *res;
+
+	if (!st)
+		return NULL;
+	res = json_pack("{s:{s:s, s:s, s:s, s:s, s:s, s:O}}", "Value", "ebnet.network",
+			jstr(st, "net"), "ebnet.container", jstr(st, "name"), "ebnet.host_dev",
+			jstr(st, "host_dev"), "ebnet.address", jstr(st, "address"), "ebnet.mac",
+			jstr(st, "mac"), "ebnet.ports", json_object_get(st, "ports"));
+	json_decref(st);
+	return res;
+}
+
+static json_t *h_activate(json_t *req, struct eb_err *e)
+{
+	return json_pack("{s:[s]}", "Implements", "NetworkDriver");
+}
+
+static json_t *h_capabilities(json_t *req, struct eb_err *e)
+{
+	return json_pack("{s:s, s:s}", "Scope", "local", "ConnectivityScope", "local");
+}
+
+/* Discovery (and swarm's allocation) calls: nothing for a local driver. */
+static json_t *h_nothing(json_t *req, struct eb_err *e)
+{
+	return json_object();
+}
+
+static const struct {
+	const char *path;
+	json_t *(*fn)(json_t *req, struct eb_err *e);
+} calls[] = {
+	{ "/Plugin.Activate", h_activate },
+	{ "/NetworkDriver.GetCapabilities", h_capabilities },
+	{ "/NetworkDriver.CreateNetwork", h_create_network },
+	{ "/NetworkDriver.DeleteNetwork", h_delete_network },
+	{ "/NetworkDriver.CreateEndpoint", h_create_endpoint },
+	{ "/NetworkDriver.DeleteEndpoint", h_delete_endpoint },
+	{ "/NetworkDriver.EndpointOperInfo", h_oper_info },
+	{ "/NetworkDriver.Join", h_join },
+	{ "/NetworkDriver.Leave", h_leave },
+	{ "/NetworkDriver.ProgramExternalConnectivity", h_program_ext },
+	{ "/NetworkDriver.RevokeExternalConnectivity", h_revoke_ext },
+	{ "/NetworkDriver.DiscoverNew", h_nothing },
+	{ "/NetworkDriver.DiscoverDelete", h_nothing },
+	{ "/NetworkDriver.AllocateNetwork", h_nothing },
+	{ "/NetworkDriver.FreeNetwork", h_nothing },
+};
+
+/* ---- HTTP ---- */
+
+struct dk_req {
+	char *body;
+	size_t len, cap;
+	bool too_big;
+};
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, json_t *obj)
+{
+	char *text = json_dumps(obj, JSON_COMPACT);
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (!text)
+		return MHD_NO;
+	r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "application/vnd.docker.plugins.v1.2+json");
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct dk_req *rq = *con_cls;
+	struct eb_err e = {};
+	json_t *req, *res = NULL;
+	json_error_t je;
+	unsigned int status = MHD_HTTP_OK;
+	enum MHD_Result ret;
+	size_t i;
+
+	if (!rq) {
+		rq = calloc(1, sizeof(*rq));
+		if (!rq)
+			return MHD_NO;
+		*con_cls = rq;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (rq->len + *upload_size > DK_MAX_BODY) {
+			rq->too_big = true;
+		} else {
+			if (rq->len + *upload_size + 1 > rq->cap) {
+				size_t cap = (rq->len + *upload_size + 1) * 2;
+				char *b = realloc(rq->body, cap);
+
+				if (!b)
+					return MHD_NO;
+				rq->body = b;
+				rq->cap = cap;
+			}
+			memcpy(rq->body + rq->len, upload, *upload_size);
+			rq->len += *upload_size;
+			rq->body[rq->len] = 0;
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (rq->too_big) {
+		eb_errf(&e, "request body over %d bytes", DK_MAX_BODY);
+		status = MHD_HTTP_CONTENT_TOO_LARGE;
+		goto err;
+	}
+	/* Plugin.Activate comes with an empty body. */
+	req = rq->len ? json_loadb(rq->body, rq->len, 0, &je) : json_object();
+	if (!req || !json_is_object(req)) {
+		eb_errf(&e, "the request to %s is not a JSON object (%s)", url,
+			req ? "another type" : je.text);
+		json_decref(req);
+		status = MHD_HTTP_BAD_REQUEST;
+		goto err;
+	}
+	for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+		if (!strcmp(calls[i].path, url))
+			break;
+	if (i == sizeof(calls) / sizeof(calls[0])) {
+		eb_errf(&e, "the ebnet driver has no call %s", url);
+		json_decref(req);
+		status = MHD_HTTP_NOT_FOUND;
+		goto err;
+	}
+	if (dk_verbose) {
+		char *t = json_dumps(req, JSON_COMPACT);
+
+		dk_log("%s %s", url, t ? t : "");
+		free(t);
+	}
+	res = calls[i].fn(req, &e);
+	json_decref(req);
+	if (res) {
+		ret = reply(c, status, res);
+		json_decref(res);
+		return ret;
+	}
+	if (!e.msg[0])
+		eb_errf(&e, "%s failed (out of memory?)", url);
+	dk_log("%s: error: %s", url + 1, e.msg);
+	/* dockerd shows a non-200 answer's Err to the user as
+	 * "Error response from daemon: ...: <Err>". */
+	status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+err:
+	res = json_pack("{s:s}", "Err", e.msg);
+	ret = reply(c, status, res);
+	json_decref(res);
+	return ret;
+}
+
+static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
+		    enum MHD_RequestTerminationCode toe)
+{
+	struct dk_req *rq = *con_cls;
+
+	if (rq) {
+		free(rq->body);
+		free(rq);
+		*con_cls = NULL;
+	}
+}
+
+/* The listening socket; a stale socket file (a driver that was killed)
+ * is replaced, a live one is not. */
+static int listen_unix(const char *path, struct eb_err *e)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat sb;
+	char dir[sizeof(sa.sun_path)], *slash;
+	int fd, err;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		eb_errf(e, "socket path too long (at most %zu bytes): '%s'",
+			sizeof(sa.sun_path) - 1, path);
+		return -ENAMETOOLONG;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		for (char *s = dir + 1; *s; s++)
+			if (*s == '/') {
+				*s = 0;
+				mkdir(dir, 0755);
+				*s = '/';
+			}
+		mkdir(dir, 0755);
+	}
+	if (lstat(path, &sb) == 0) {
+		if (!S_ISSOCK(sb.st_mode)) {
+			eb_errf(e, "'%s' exists and is not a socket", path);
+			return -EEXIST;
+		}
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			close(fd);
+			eb_errf(e, "another driver listens on '%s'", path);
+			return -EADDRINUSE;
+		}
+		if (fd >= 0)
+			close(fd);
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0660) ||
+	    listen(fd, 64))
+		goto fail;
+	return fd;
+fail:
+	err = -errno;
+	eb_errf(e, "cannot listen on '%s': %s", path, strerror(-err));
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+/* At start: networks whose pins are gone (a reboot) are made again, and
+ * endpoints whose container went while the driver was away are dropped. */
+static int restore_net(const char *id, json_t *st, void *p)
+{
+	struct eb_err e = {};
+
+	if (net_ensure(st, &e))
+		dk_log("network %s (Docker %.12s): cannot make it again: %s", jstr(st, "net"),
+		       id, e.msg);
+	return 0;
+}
+
+int do_docker_plugin(int argc, char **argv)
+{
+	const char *sock = DK_DEFAULT_SOCKET, *dir = getenv("EBNET_DOCKER_STATE");
+	struct MHD_Daemon *d;
+	struct eb_err e = {};
+	sigset_t sigs;
+	int fd, sig;
+
+	if (!dir || !*dir)
+		dir = DKS_DEFAULT_DIR;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			dk_verbose = true;
+		} else if ((!strcmp(argv[i], "--socket") || !strcmp(argv[i], "--state-dir")) &&
+			   i + 1 < argc && argv[i + 1][0]) {
+			if (argv[i][2] == 's' && argv[i][3] == 'o')
+				sock = argv[++i];
+			else
+				dir = argv[++i];
+		} else {
+			fprintf(stderr,
+				"ebnet: docker-plugin: unknown or incomplete option '%s'\n"
+				"usage: ebnet %s\n",
+				argv[i], DK_USAGE);
+			return 2;
+		}
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "ebnet: must run as root (it needs CAP_NET_ADMIN and CAP_BPF)\n");
+		return 1;
+	}
+	if (dks_init(dir, &e)) {
+		fprintf(stderr, "ebnet: docker-plugin: %s\n", e.msg);
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	/* The signals that stop us wait for sigwait(), in this thread only:
+	 * blocked before the server's thread is made, which inherits that. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	sweep(NULL);
+	dks_each(DKS_NET, restore_net, NULL);
+	fd = listen_unix(sock, &e);
+	if (fd < 0) {
+		fprintf(stderr, "ebnet: docker-plugin: %s\n", e.msg);
+		return 1;
+	}
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+			     on_request, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
+			     MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)300, MHD_OPTION_END);
+	if (!d) {
+		fprintf(stderr, "ebnet: docker-plugin: cannot start the HTTP server on '%s'\n",
+			sock);
+		close(fd);
+		unlink(sock);
+		return 1;
+	}
+	dk_log("listening on %s, state in %s", sock, dir);
+	do {
+		sig = 0;
+		sigwait(&sigs, &sig);
+	} while (sig == SIGHUP);
+	dk_log("signal %d: stopping (the datapath stays)", sig);
+	MHD_stop_daemon(d);
+	close(fd);
+	unlink(sock);
+	return 0;
+}

@@ -70,7 +70,7 @@ $(OUT)/loader/%.o: loader/%.c $(HDRS) $(SKELS) $(OUT)/build_id.h | $(OUT)/loader
 
 $(OUT)/libebnet.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(OUT)/ebnet: $(TOOL_SRCS) $(wildcard tools/*.h) $(OUT)/libebnet.a $(HDRS)
 	$(call msg,CC,$@)

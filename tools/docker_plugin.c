@@ -51,7 +51,6 @@
 
 #include "ebnet.h"
 #include "ebnet_pub.h"
-#include "ebnet_upopts.h"
 #include "docker_plugin.h"
 #include "docker_state.h"
 
@@ -170,12 +169,14 @@ static int net_opts(json_t *st, struct eb_up_opts *uo, struct eb_err *e)
 	}
 	json_object_foreach(opts, key, v) {
 		const char *k = key + strlen(DK_OPT_PREFIX), *val = json_string_value(v);
+		char dashed[32], why[sizeof(e->msg) - 64];
 		int err;
 
-		if (strncmp(key, DK_OPT_PREFIX, strlen(DK_OPT_PREFIX)) || !*k) {
-			eb_errf(e, "unknown option '%s': the ebnet driver takes -o ebnet.KEY=VALUE "
+		if (strncmp(key, DK_OPT_PREFIX, strlen(DK_OPT_PREFIX)) || !*k || strlen(k) >= 32 ||
+		    !strcmp(k, "subnet")) {
+			eb_errf(e, "unknown option '%s'%s: the ebnet driver takes -o ebnet.KEY=VALUE "
 				   "with KEY one of " DK_OPT_KEYS,
-				key);
+				key, !strcmp(k, "subnet") ? " (give --subnet)" : "");
 			return -EINVAL;
 		}
 		if (!val) {
@@ -184,13 +185,22 @@ static int net_opts(json_t *st, struct eb_up_opts *uo, struct eb_err *e)
 		}
 		if (own_key(k))
 			continue;
-		err = eb_up_opt_set(uo, k, val, key, e);
-		if (err == -ENOENT)
+		/* ebnet.snat_ip is `ebnet up --snat-ip`. */
+		snprintf(dashed, sizeof(dashed), "%s", k);
+		for (char *c = dashed; *c; c++)
+			if (*c == '_')
+				*c = '-';
+		err = eb_up_opt_set(uo, dashed, val, why, sizeof(why));
+		if (err == -ENOENT) {
 			eb_errf(e, "unknown option '%s': the ebnet driver takes -o ebnet.KEY=VALUE "
 				   "with KEY one of " DK_OPT_KEYS,
 				key);
-		if (err)
 			return -EINVAL;
+		}
+		if (err) {
+			eb_errf(e, "-o %s=%s: %s", key, val, why);
+			return -EINVAL;
+		}
 	}
 	return 0;
 }
@@ -337,13 +347,10 @@ fail:
 
 /* ---- endpoints ---- */
 
-/* ebnet's name of a Docker endpoint, and the peer's name until Docker
- * moves it into the container: from Docker's id, so that a restarted
- * driver (or a person reading `ebnet ls` beside `docker network
- * inspect`) finds them. */
-static void ep_names(const char *eid, char name[EB_NAME_LEN], char peer[IF_NAMESIZE])
+/* The peer's name until Docker moves it into the container (and renames
+ * it eth0): from Docker's id, unique on the host. */
+static void ep_peer(const char *eid, char peer[IF_NAMESIZE])
 {
-	snprintf(name, EB_NAME_LEN, "dk-%.12s", eid);
 	snprintf(peer, IF_NAMESIZE, "dkp%.12s", eid);
 }
 
@@ -359,18 +366,41 @@ static json_t *ep_load(json_t *req, struct eb_err *e)
 	return st;
 }
 
-/* The attachment of an endpoint: libebnet's eb_attach()/eb_detach(). */
-static int ep_attach(json_t *nst, json_t *ep, char host_dev[IF_NAMESIZE], struct eb_err *e)
+/*
+ * The attachment of an endpoint (libebnet's eb_attach): the network made
+ * first if it is not there (a reboot), then a veth pair whose host end has
+ * the program, the gateway address and the route before it is up, and
+ * whose peer stays here, down and bare, named as Join tells Docker.
+ */
+static int ep_attach(json_t *nst, json_t *ep, char host_dev[IF_NAMESIZE], char name[EB_NAME_LEN],
+		     struct eb_err *e)
 {
-	(void)nst, (void)ep, (void)host_dev;
-	eb_errf(e, "not yet");
-	return -ENOSYS;
+	struct eb_attach_req r = { .id = jstr(ep, "id"), .owner = "docker",
+				   .ifname = jstr(ep, "peer") };
+	struct eb_attach_res res = {};
+	struct eb_up_opts uo;
+	unsigned char mac[6];
+	int err;
+
+	if (net_opts(nst, &uo, e) || parse_addr(jstr(ep, "address"), &r.ip) ||
+	    parse_mac(jstr(ep, "mac"), mac)) {
+		if (!e->msg[0])
+			eb_errf(e, "endpoint %.12s: its state file is broken", r.id);
+		return -EINVAL;
+	}
+	r.mac = mac;
+	err = eb_attach(&uo, &r, &res, e);
+	docker_words(e);
+	if (err)
+		return err;
+	snprintf(host_dev, IF_NAMESIZE, "%s", res.host_ifname);
+	snprintf(name, EB_NAME_LEN, "%s", res.name);
+	return 0;
 }
 
 static int ep_detach(json_t *ep, struct eb_err *e)
 {
-	(void)ep, (void)e;
-	return 0;
+	return eb_detach(jstr(ep, "net"), jstr(ep, "id"), e);
 }
 
 /* Is the endpoint's host-side device still there? Its peer went into the
@@ -420,7 +450,7 @@ static json_t *h_create_endpoint(json_t *req, struct eb_err *e)
 	const char *mac_s = jstr(iface, "MacAddress");
 	struct eb_up_opts uo;
 	unsigned char mac[6];
-	char name[EB_NAME_LEN], peer[IF_NAMESIZE], ipb[16], macb[18];
+	char peer[IF_NAMESIZE], ipb[16], macb[18];
 	uint32_t ip;
 	int err;
 
@@ -465,9 +495,9 @@ static json_t *h_create_endpoint(json_t *req, struct eb_err *e)
 		eb_mac_for(ip, false, mac);
 		res = json_pack("{s:{s:s}}", "Interface", "MacAddress", eb_mac_str(mac, macb));
 	}
-	ep_names(eid, name, peer);
-	st = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:[]}", "id", eid, "network",
-		       jstr(nst, "id"), "net", jstr(nst, "net"), "name", name, "peer", peer,
+	ep_peer(eid, peer);
+	st = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:[]}", "id", eid, "network",
+		       jstr(nst, "id"), "net", jstr(nst, "net"), "peer", peer,
 		       "address", eb_ip_str(ip, ipb), "mac", eb_mac_str(mac, macb), "joined", 0,
 		       "ports");
 	if (!st || !res) {
@@ -490,7 +520,7 @@ out:
 static json_t *h_join(json_t *req, struct eb_err *e)
 {
 	json_t *st, *nst = NULL, *res = NULL;
-	char host_dev[IF_NAMESIZE] = "";
+	char host_dev[IF_NAMESIZE] = "", name[EB_NAME_LEN] = "";
 
 	st = ep_load(req, e);
 	if (!st)
@@ -498,14 +528,13 @@ static json_t *h_join(json_t *req, struct eb_err *e)
 	nst = net_load(req, e);
 	if (!nst)
 		goto out;
-	if (net_ensure(nst, e))
-		goto out;
 	sweep(jstr(nst, "net"));
 	if (!json_is_true(json_object_get(st, "joined")) || !ep_alive(st)) {
-		if (ep_attach(nst, st, host_dev, e))
+		if (ep_attach(nst, st, host_dev, name, e))
 			goto out;
 		json_object_set_new(st, "joined", json_true());
 		json_object_set_new(st, "host_dev", json_string(host_dev));
+		json_object_set_new(st, "name", json_string(name));
 		if (dks_save(DKS_EP, jstr(st, "id"), st, e)) {
 			struct eb_err ignored;
 
@@ -985,23 +1014,21 @@ static int restore_net(const char *id, json_t *st, void *p)
 
 int do_docker_plugin(int argc, char **argv)
 {
-	const char *sock = DK_DEFAULT_SOCKET, *dir = getenv("EBNET_DOCKER_STATE");
+	const char *sock = DK_DEFAULT_SOCKET;
+	char root[PATH_MAX - 16], dir[PATH_MAX];
 	struct MHD_Daemon *d;
 	struct eb_err e = {};
 	sigset_t sigs;
 	int fd, sig;
 
-	if (!dir || !*dir)
-		dir = DKS_DEFAULT_DIR;
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
 			dk_verbose = true;
-		} else if ((!strcmp(argv[i], "--socket") || !strcmp(argv[i], "--state-dir")) &&
-			   i + 1 < argc && argv[i + 1][0]) {
-			if (argv[i][2] == 's' && argv[i][3] == 'o')
-				sock = argv[++i];
-			else
-				dir = argv[++i];
+		} else if (!strcmp(argv[i], "--socket") && i + 1 < argc && argv[i + 1][0]) {
+			sock = argv[++i];
+		} else if (!strcmp(argv[i], "--state-dir") && i + 1 < argc && argv[i + 1][0]) {
+			/* libebnet keeps its attachments there too. */
+			setenv(EB_STATE_DIR_ENV, argv[++i], 1);
 		} else {
 			fprintf(stderr,
 				"ebnet: docker-plugin: unknown or incomplete option '%s'\n"
@@ -1010,6 +1037,7 @@ int do_docker_plugin(int argc, char **argv)
 			return 2;
 		}
 	}
+	snprintf(dir, sizeof(dir), "%s/docker", eb_state_dir(root, sizeof(root)));
 	if (geteuid() != 0) {
 		fprintf(stderr, "ebnet: must run as root (it needs CAP_NET_ADMIN and CAP_BPF)\n");
 		return 1;

@@ -15,9 +15,11 @@
 	"  --socket PATH     where dockerd finds it (default\n"                                    \
 	"                    /run/docker/plugins/ebnet.sock: the driver's name is the\n"           \
 	"                    file's, `-d ebnet`)\n"                                                \
-	"  --state-dir DIR   Docker's ids and each network's options, to serve them after\n"       \
-	"                    a restart and make them again after a reboot (default\n"              \
-	"                    /var/lib/ebnet/docker, or $EBNET_DOCKER_STATE)\n"                     \
+	"  --state-dir DIR   where the driver keeps Docker's ids and each network's\n"            \
+	"                    options (DIR/docker), to serve them after a restart and\n"           \
+	"                    make them again after a reboot, and libebnet its\n"                  \
+	"                    attachments (DIR/attach) (default $EBNET_STATE_DIR, or\n"            \
+	"                    /var/lib/ebnet)\n"                                                   \
 	"  -v                log every call\n\n"                                                   \
 	"Options of `docker network create` (-o ebnet.KEY=VALUE; as `ebnet up`'s):\n"              \
 	"  ebnet.uplink, ebnet.snat_ip, ebnet.nat_ports, ebnet.xdp, ebnet.attach,\n"               \

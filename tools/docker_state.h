@@ -13,8 +13,6 @@
 #include <jansson.h>
 #include "util.h"
 
-#define DKS_DEFAULT_DIR "/var/lib/ebnet/docker"
-
 enum dks_kind { DKS_NET, DKS_EP };
 
 /* Makes DIR and its two folders (mode 0700). */

@@ -43,8 +43,18 @@ dk_rootstate() {
 
 # The Docker CLI of the package (API 1.41), on the sandbox's dockerd.
 dk() { DOCKER_HOST=unix://$DKR/docker.sock DOCKER_CONFIG=$DKR/cli "$DK_BIN" "$@"; }
-# A command in the daemons' mount namespace and the sandbox's host.
+# A command in the daemons' mount namespace and the sandbox's host. In the
+# background, `dk_ns CMD &` would make $! a subshell's: dk_bg runs CMD
+# itself (nsenter execs it) and sets DK_BG to its pid; it does not inherit
+# the sandbox's lock.
 dk_ns() { nsenter --mount="/proc/$DK_HOLDER/ns/mnt" --net="/run/netns/$HOST" "$@"; }
+dk_bg() {
+	local log=$1
+	shift
+	nsenter --mount="/proc/$DK_HOLDER/ns/mnt" --net="/run/netns/$HOST" "$@" \
+		>>"$log" 2>&1 </dev/null {_EB_LOCKFD}>&- &
+	DK_BG=$!
+}
 
 # The offline busybox image: httpd with a CGI that prints the client's
 # address, and a 1 MiB file for transfers.
@@ -66,9 +76,9 @@ dk_image() {
 
 # The driver, in the daemons' namespaces, its socket where dockerd looks.
 dk_driver_start() {
-	dk_ns "$EBNET" docker-plugin --state-dir "$DKR/state" \
-		--socket /run/docker/plugins/ebnet.sock >>"$DKR/driver.log" 2>&1 &
-	DK_DRIVER=$!
+	dk_bg "$DKR/driver.log" "$EBNET" docker-plugin --state-dir "$DKR/state" \
+		--socket /run/docker/plugins/ebnet.sock
+	DK_DRIVER=$DK_BG
 	wait_until 10 test -S "$DKR/run-docker/plugins/ebnet.sock"
 }
 dk_driver_kill() {
@@ -82,6 +92,9 @@ dk_setup() {
 	local m
 	DKR=$_EB_TMP/dk
 	DK_MADE=
+	# The driver's and libebnet's state (docker/, attach/), also for the
+	# `ebnet` commands of the test and of the sandbox's teardown.
+	export EBNET_STATE_DIR=$DKR/state
 	DK_ROOT_BEFORE=$(dk_rootstate)
 	trap '_dk_exit_rc=$?; dk_teardown; (exit $_dk_exit_rc); _eb_cleanup' EXIT
 	if ! "$EB_ROOT/tools/extract-pkg.sh" docker.io dockerd docker >"$_EB_TMP/extract.log" 2>&1; then
@@ -92,7 +105,7 @@ dk_setup() {
 	for m in /run/docker /run/containerd; do
 		[ -d "$m" ] || { mkdir "$m" && DK_MADE="$DK_MADE $m"; }
 	done
-	unshare -m --propagation slave sleep 100000 &
+	unshare -m --propagation slave sleep 100000 {_EB_LOCKFD}>&- &
 	DK_HOLDER=$!
 	wait_until 5 test "$(readlink /proc/$DK_HOLDER/ns/mnt)" != "$(readlink /proc/self/ns/mnt)"
 	nsenter --mount="/proc/$DK_HOLDER/ns/mnt" mount --bind "$DKR/run-docker" /run/docker &&
@@ -113,21 +126,21 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [plugins."io.containerd.internal.v1.opt"]
   path = "$DKR/ctrd/opt"
 EOF
-	dk_ns containerd --config "$DKR/ctrd/config.toml" >"$DKR/containerd.log" 2>&1 &
-	DK_CTRD=$!
+	dk_bg "$DKR/containerd.log" containerd --config "$DKR/ctrd/config.toml"
+	DK_CTRD=$DK_BG
 	wait_until 20 test -S "$DKR/ctrd/containerd.sock" ||
 		{ not_ok "containerd starts" "$(tail -n 3 "$DKR/containerd.log")"; return 1; }
 	# Without deprecated-key-path, dockerd writes /etc/docker/key.json.
 	echo "{\"deprecated-key-path\": \"$DKR/key.json\"}" >"$DKR/daemon.json"
 	dk_driver_start || { not_ok "the driver starts" "$(tail -n 3 "$DKR/driver.log")"; return 1; }
-	PATH=$DK_PKG/usr/sbin:$DK_PKG/usr/bin:$PATH dk_ns "$DOCKERD_BIN" \
+	dk_bg "$DKR/dockerd.log" env PATH="$DK_PKG/usr/sbin:$DK_PKG/usr/bin:$PATH" "$DOCKERD_BIN" \
 		--config-file "$DKR/daemon.json" --data-root "$DKR/data" --exec-root "$DKR/exec" \
 		--pidfile "$DKR/dockerd.pid" -H "unix://$DKR/docker.sock" \
 		--containerd "$DKR/ctrd/containerd.sock" \
 		--bridge=none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
 		--userland-proxy=false --exec-opt native.cgroupdriver=cgroupfs \
-		--cgroup-parent "/$_EB_PREFIX-docker" >"$DKR/dockerd.log" 2>&1 &
-	DK_DOCKERD=$!
+		--cgroup-parent "/$_EB_PREFIX-docker"
+	DK_DOCKERD=$DK_BG
 	wait_until 30 dk info ||
 		{ not_ok "dockerd starts" "$(tail -n 3 "$DKR/dockerd.log")"; return 1; }
 	dk_image || { not_ok "busybox image imported" ""; return 1; }
@@ -179,7 +192,7 @@ dk_teardown() {
 dk_ebnet_net() {
 	local id
 	id=$(dk network inspect -f '{{.Id}}' "$1") || return 1
-	jq -r .net "$DKR/state/networks/$id.json"
+	jq -r .net "$DKR/state/docker/networks/$id.json"
 }
 dk_ip() { dk inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$1"; }
 dk_pid() { dk inspect -f '{{.State.Pid}}' "$1"; }

@@ -75,11 +75,16 @@ dk_image() {
 }
 
 # The driver, in the daemons' namespaces, its socket where dockerd looks.
+# Sets DK_DRIVER: call it in the script's shell, not under `check`.
+_dk_listens() { [ "$(grep -c ': listening on ' "$DKR/driver.log" 2>/dev/null)" -gt "$1" ]; }
 dk_driver_start() {
+	local n
+	# Its "listening" line: a killed driver's socket file is still there.
+	n=$(grep -c ': listening on ' "$DKR/driver.log" 2>/dev/null)
 	dk_bg "$DKR/driver.log" "$EBNET" docker-plugin --state-dir "$DKR/state" \
 		--socket /run/docker/plugins/ebnet.sock
 	DK_DRIVER=$DK_BG
-	wait_until 10 test -S "$DKR/run-docker/plugins/ebnet.sock"
+	wait_until 20 _dk_listens "${n:-0}"
 }
 dk_driver_kill() {
 	[ -n "${DK_DRIVER:-}" ] || return 0
@@ -87,6 +92,8 @@ dk_driver_kill() {
 	wait "$DK_DRIVER" 2>/dev/null
 	DK_DRIVER=
 }
+
+_dk_own_mnt() { [ "$(readlink "/proc/$DK_HOLDER/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]; }
 
 dk_setup() {
 	local m
@@ -107,7 +114,7 @@ dk_setup() {
 	done
 	unshare -m --propagation slave sleep 100000 {_EB_LOCKFD}>&- &
 	DK_HOLDER=$!
-	wait_until 5 test "$(readlink /proc/$DK_HOLDER/ns/mnt)" != "$(readlink /proc/self/ns/mnt)"
+	wait_until 5 _dk_own_mnt
 	nsenter --mount="/proc/$DK_HOLDER/ns/mnt" mount --bind "$DKR/run-docker" /run/docker &&
 		nsenter --mount="/proc/$DK_HOLDER/ns/mnt" mount --bind "$DKR/run-containerd" /run/containerd ||
 		{ not_ok "daemons' mount namespace" "bind mounts failed"; return 1; }
@@ -153,6 +160,10 @@ EOF
 dk_teardown() {
 	local c left
 	[ -n "${DKR:-}" ] || return 0
+	if [ "$FAIL" -gt 0 ]; then
+		echo "# the driver's log (last 40 lines):"
+		tail -n 40 "$DKR/driver.log" | sed 's/^/#   /'
+	fi
 	if [ -n "${DK_DOCKERD:-}" ]; then
 		[ -n "${DK_DRIVER:-}" ] || dk_driver_start
 		dk ps -aq 2>/dev/null | xargs -r timeout 60 "$DK_BIN" -H "unix://$DKR/docker.sock" rm -f >/dev/null 2>&1

@@ -9,7 +9,9 @@ set -euo pipefail
 PKGS=(
 	# build
 	make gcc clang libclang-rt-14-dev pkg-config libbpf-dev libelf-dev zlib1g-dev libmnl-dev bpftool
-	libjansson-dev
+	libjansson-dev libmicrohttpd-dev
+	# what build/ebnet needs at run time (the Docker driver's HTTP and JSON)
+	libjansson4 libmicrohttpd12
 	# tests and demo
 	iproute2 iputils-ping iputils-arping socat curl python3 util-linux
 	nftables iptables tcpdump jq procps ethtool
@@ -20,6 +22,14 @@ PKGS=(
 	# benchmarks
 	iperf3 wrk sockperf dnsperf git
 )
+
+# dockerd for the Docker driver's tests (and docker-proxy for the
+# benchmark): Debian's docker.io, unpacked under /var/cache/ebnet-bench, not
+# installed, so that no dockerd service starts on this machine.
+extract_docker() {
+	"$(dirname "$0")/extract-pkg.sh" docker.io dockerd docker docker-proxy ||
+		echo "install-deps: could not unpack docker.io; the docker_* tests will fail" >&2
+}
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: run as root (apt-get install needs it)" >&2
@@ -40,6 +50,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "install-deps: all ${#PKGS[@]} packages are installed"
+	extract_docker
 	exit 0
 fi
 
@@ -47,3 +58,4 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
+extract_docker

@@ -13,14 +13,13 @@ sandbox dka
 dk_setup || finish
 
 state_files() { find "$DKR/state" -type f | sort; }
-pins() { ls "$EB_PIN_ROOT" 2>/dev/null | grep '^dk' | sort; }
 
 # ---- bad options: refused, with the reason, nothing made ----
-PINS0=$(pins)
+# (named, so that a pin folder it would leave can be looked for)
 bad() {
 	local want=$1 out
 	shift
-	out=$(dk network create -d ebnet "$@" dka-bad 2>&1)
+	out=$(dk network create -d ebnet -o ebnet.net=dkabad "$@" dka-bad 2>&1)
 	check_match "refused: network create $* says '$want'" "$out" "$want"
 	check_eq "refused: network create $*: no Docker network" \
 		"$(dk network ls -q -f name=dka-bad)" ""
@@ -35,7 +34,7 @@ bad "uplink 'nosuch0' does not exist" --subnet 10.78.0.0/16 -o ebnet.uplink=nosu
 bad "first address of its subnet, 10.78.0.1: give --gateway 10.78.0.1" \
 	--subnet 10.78.0.0/16 --gateway 10.78.0.9
 bad "IPv4 only" --subnet 10.78.0.0/16 --ipv6 --subnet fd00:78::/64
-check_eq "refused networks: no pin folder made" "$(pins)" "$PINS0"
+check_eq "refused networks: no pin folder made" "$(ls -d "$EB_PIN_ROOT/dkabad" 2>/dev/null)" ""
 check_eq "refused networks: no state file" "$(state_files)" ""
 
 # ---- a network, two containers ----
@@ -100,8 +99,13 @@ nsenter --net="/proc/$WPID/ns/net" timeout 60 socat UDP-RECVFROM:53,fork \
 	SYSTEM:'echo udp from $SOCAT_PEERADDR' >/dev/null 2>&1 &
 bg_pid $!
 wait_until 5 sh -c "nsenter --net=/proc/$WPID/ns/net ss -Hlun | grep -q ':53 '"
+udp_ask() { echo hi | in_out socat -t 2 - UDP:198.51.100.1:5353 2>/dev/null; }
+for i in 1 2 3; do # (a datagram may be lost; the server forks per datagram)
+	UDP=$(udp_ask)
+	[ -n "$UDP" ] && break
+done
 check_match "udp 5353 from outside reaches the container's :53, client address kept" \
-	"$(echo hi | in_out socat -t 3 - UDP:198.51.100.1:5353 2>&1)" "udp from 203\.0\.113\.2"
+	"$UDP" "udp from 203\.0\.113\.2"
 check_eq "no process listens on the published ports in the host (no docker-proxy)" \
 	"$(in_host ss -Htlnu | grep -cE ':(8080|8081|5353) ')" 0
 check_eq "no iptables or nftables rule in the host" \

@@ -18,6 +18,12 @@
 # own teardown) removes containers and networks through Docker, stops the
 # daemons and checks that the machine's root namespace is as before.
 
+# Run as a test by tests/run.sh: nothing to do, but the line it wants.
+if [ "${BASH_SOURCE[0]}" == "$0" ]; then
+	echo "0 passed, 0 failed"
+	exit 0
+fi
+
 DK_PKG=${EB_PKG_CACHE:-/var/cache/ebnet-bench}/docker.io
 DK_BIN=$DK_PKG/usr/bin/docker
 DOCKERD_BIN=$DK_PKG/usr/sbin/dockerd
@@ -36,7 +42,9 @@ dk_rootstate() {
 		sysctl net.ipv4.ip_forward net.ipv6.conf.all.forwarding
 		# (/run/containerd: another engineer's containerd may use it
 		# meanwhile; ours is bind-mounted over it, see above.)
-		ls -A /run/docker /etc/docker /var/lib/docker /var/lib/ebnet/docker
+		# (/run/docker may exist, empty: the mount point; see dk_mnt_dirs)
+		ls -A /run/docker 2>/dev/null
+		ls -A /etc/docker /var/lib/docker /var/lib/ebnet/docker
 		ls -d /sys/fs/cgroup/*/"$_EB_PREFIX"-docker
 	} 2>&1 | grep -v '^#' | sort
 }
@@ -52,7 +60,7 @@ dk_bg() {
 	local log=$1
 	shift
 	nsenter --mount="/proc/$DK_HOLDER/ns/mnt" --net="/run/netns/$HOST" "$@" \
-		>>"$log" 2>&1 </dev/null {_EB_LOCKFD}>&- &
+		>>"$log" 2>&1 </dev/null {_EB_LOCKFD}>&- {DK_MNT_FD}>&- &
 	DK_BG=$!
 }
 
@@ -93,12 +101,38 @@ dk_driver_kill() {
 	DK_DRIVER=
 }
 
+# The mount points /run/docker and /run/containerd: made if missing, and
+# removed (when empty, and only if a docker test made them) by the last
+# docker test to finish; several run at once and each one's mount namespace
+# needs them until its end (removing a mount point detaches the mount in
+# the namespaces that have it). Every test holds a shared lock while it
+# runs; the one that then gets it exclusive is the last.
+DK_MNT_LOCK=/run/lock/ebnet-docker-mnt.lock
+dk_mnt_dirs() {
+	local m
+	if [ "$1" = get ]; then
+		exec {DK_MNT_FD}>>"$DK_MNT_LOCK"
+		flock -s "$DK_MNT_FD"
+		for m in /run/docker /run/containerd; do
+			[ -d "$m" ] || { mkdir "$m" && echo "$m" >>"$DK_MNT_LOCK"; }
+		done
+		return 0
+	fi
+	[ -n "${DK_MNT_FD:-}" ] || return 0
+	flock -u "$DK_MNT_FD"
+	if flock -n -x "$DK_MNT_FD"; then
+		sort -u "$DK_MNT_LOCK" | while read -r m; do rmdir "$m" 2>/dev/null; done
+		: >"$DK_MNT_LOCK"
+	fi
+	exec {DK_MNT_FD}>&-
+	DK_MNT_FD=
+}
+
 _dk_own_mnt() { [ "$(readlink "/proc/$DK_HOLDER/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]; }
 
 dk_setup() {
 	local m
 	DKR=$_EB_TMP/dk
-	DK_MADE=
 	# The driver's and libebnet's state (docker/, attach/), also for the
 	# `ebnet` commands of the test and of the sandbox's teardown.
 	export EBNET_STATE_DIR=$DKR/state
@@ -109,10 +143,8 @@ dk_setup() {
 		return 1
 	fi
 	mkdir -p "$DKR/run-docker" "$DKR/run-containerd" "$DKR/ctrd" "$DKR/state" "$DKR/cli"
-	for m in /run/docker /run/containerd; do
-		[ -d "$m" ] || { mkdir "$m" && DK_MADE="$DK_MADE $m"; }
-	done
-	unshare -m --propagation slave sleep 100000 {_EB_LOCKFD}>&- &
+	dk_mnt_dirs get
+	unshare -m --propagation slave sleep 100000 {_EB_LOCKFD}>&- {DK_MNT_FD}>&- &
 	DK_HOLDER=$!
 	wait_until 5 _dk_own_mnt
 	nsenter --mount="/proc/$DK_HOLDER/ns/mnt" mount --bind "$DKR/run-docker" /run/docker &&
@@ -189,7 +221,7 @@ dk_teardown() {
 	for c in /sys/fs/cgroup/*/"$_EB_PREFIX"-docker; do
 		[ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null
 	done
-	for c in $DK_MADE; do rmdir "$c" 2>/dev/null; done
+	dk_mnt_dirs put
 	left=$(diff <(echo "$DK_ROOT_BEFORE") <(dk_rootstate))
 	if [ -n "$left" ]; then
 		not_ok "the machine's root namespace and folders as before Docker ran" "$(echo "$left" | head -n 8 | tr '\n' ' ')"

@@ -6,6 +6,7 @@
  * state and last_seen against the lifetimes in eb_config.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,48 +26,69 @@ uint64_t eb_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-uint64_t eb_ct_lifetime_ns(const struct eb_ct_entry *e, uint8_t proto, const struct eb_config *cfg)
+uint64_t eb_ct_lifetime_ns(const struct eb_ct_entry *e, uint8_t proto, const struct eb_ct_cfg *cfg)
 {
-	return (uint64_t)eb_ct_lifetime_s(e->state, proto, cfg) * 1000000000ULL;
+	return (uint64_t)eb_ct_lifetime_s(e->state, proto, &cfg->cfg, &cfg->cc) * 1000000000ULL;
 }
 
 const char *eb_ct_state_str(const struct eb_ct_entry *e, uint8_t proto)
 {
-	if (proto != IPPROTO_TCP)
-		return (e->state & (EB_CTS_SEEN_REPLY | EB_CTS_SEEN_CTR)) ==
-				       (EB_CTS_SEEN_REPLY | EB_CTS_SEEN_CTR)
-			       ? "replied"
-			       : "unreplied";
+	const uint8_t both = EB_CTS_SEEN_REPLY | EB_CTS_SEEN_CTR;
+
+	if (proto != IPPROTO_TCP) {
+		if (e->state & EB_CTS_ASSURED)
+			return "assured";
+		return (e->state & both) == both ? "replied" : "unreplied";
+	}
 	if (e->state & EB_CTS_RST)
 		return "reset";
 	if ((e->state & (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT)) == (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT))
 		return "closed";
 	if (e->state & (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT))
 		return "closing";
-	if ((e->state & (EB_CTS_SEEN_REPLY | EB_CTS_SEEN_CTR)) == (EB_CTS_SEEN_REPLY | EB_CTS_SEEN_CTR))
+	if (eb_ct_assured(e->state, proto))
 		return "established";
-	return "opening";
+	/* The handshake (flows of a build that follows it). */
+	if (e->state & EB_CTS_SYNACK)
+		return "syn_recv";
+	return (e->state & EB_CTS_TRACKED) ? "syn_sent" : "opening";
 }
 
-static int open_cfg(const char *net, struct eb_dp *dp, struct eb_config *cfg, struct eb_err *e)
+static int open_cfg(const char *net, struct eb_dp *dp, struct eb_ct_cfg *cfg, struct eb_err *e)
 {
+	char p[256];
 	__u32 zero = 0;
-	int err = eb_dp_open(net, dp, e);
+	int err = eb_dp_open(net, dp, e), fd;
 
 	if (err)
 		return err;
-	if (bpf_map_lookup_elem(dp->cfg, &zero, cfg) < 0) {
+	if (bpf_map_lookup_elem(dp->cfg, &zero, &cfg->cfg) < 0) {
 		err = -errno;
 		eb_errf(e, "cannot read the config of network '%s': %s", net, strerror(-err));
 		eb_dp_close(dp);
+		return err;
 	}
-	return err;
+	/* Absent (a network of an earlier build, not upgraded yet) or of
+	 * another layout: the defaults, as the datapath takes a 0. */
+	memset(&cfg->cc, 0, sizeof(cfg->cc));
+	snprintf(p, sizeof(p), "%s/%s/%s", EB_PIN_ROOT, net, EB_MAP_CT_CONF);
+	fd = bpf_obj_get(p);
+	if (fd >= 0) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.value_size != sizeof(cfg->cc) ||
+		    bpf_map_lookup_elem(fd, &zero, &cfg->cc) < 0)
+			memset(&cfg->cc, 0, sizeof(cfg->cc));
+		close(fd);
+	}
+	return 0;
 }
 
 /* Calls fn for every container-side entry (one per flow). */
 int eb_ct_walk(const char *net, eb_ct_fn fn, void *ctx, struct eb_err *e)
 {
-	struct eb_config cfg;
+	struct eb_ct_cfg cfg;
 	struct eb_dp dp;
 	uint64_t now = eb_now_ns();
 	int err, m;
@@ -97,7 +119,7 @@ int eb_ct_walk(const char *net, eb_ct_fn fn, void *ctx, struct eb_err *e)
  * whose flow is gone. Returns the number of flows removed. */
 static int ct_sweep(const char *net, bool all, struct eb_err *e)
 {
-	struct eb_config cfg;
+	struct eb_ct_cfg cfg;
 	struct eb_dp dp;
 	uint64_t now = eb_now_ns();
 	int err, m, removed = 0;

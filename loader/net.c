@@ -1429,9 +1429,9 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 		err = choose_nat_range(o, &cfg, e);
 		if (err)
 			goto out;
-		cfg.ct_tcp_syn = 30;
-		cfg.ct_tcp_est = 6 * 3600;
-		cfg.ct_tcp_close = 10;
+		cfg.ct_tcp_syn = EB_CT_DEF_SYN_SENT;
+		cfg.ct_tcp_est = EB_CT_DEF_EST;
+		cfg.ct_tcp_close = EB_CT_DEF_CLOSE;
 		cfg.ct_udp = 60;
 		cfg.ct_icmp = 30;
 		cfg.ct_tcp_size = o->ct_tcp_size ? o->ct_tcp_size : EB_DEFAULT_CT_TCP;

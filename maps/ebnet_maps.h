@@ -39,6 +39,7 @@
 #define EB_MAP_NAMES_REV "eb_names_rev"
 #define EB_MAP_DNS	 "eb_dns"
 #define EB_MAP_DNS_FWD	 "eb_dns_fwd"
+#define EB_MAP_CT_CONF	 "eb_ct_conf"
 
 /* Maps of earlier builds, of another layout. `ebnet up` carries what they
  * hold over to the maps that replaced them when it upgrades a network, then
@@ -180,6 +181,9 @@ enum eb_counter {
 	EB_CNT_DNS_NXDOMAIN,	    /* of those: NXDOMAIN */
 	EB_CNT_DNS_FORWARDED,	    /* DNS queries sent on to an upstream resolver */
 	EB_CNT_DNS_MALFORMED,	    /* DNS queries dropped or answered FORMERR */
+	EB_CNT_CT_EVICT_HALFOPEN,  /* TCP flows not established, evicted from a full map */
+	EB_CNT_CT_EVICT_UNASSURED, /* UDP/ICMP flows not assured, evicted from a full map */
+	EB_CNT_CT_FREE_OVER,	    /* flows closed or expired, freed by a full map */
 	EB_CNT_MAX = 48,
 };
 
@@ -226,9 +230,14 @@ struct eb_ct_entry {
 	__u8 kind;	       /* EB_CT_* */
 	__u8 state;	       /* EB_CTS_* bits; kept in the container-side entry */
 	__u32 ifindex;	       /* the container's host-side port */
-	__u32 pub_key;	       /* outside side of a DNAT flow: its published key's address
+	union {
+		__u32 pub_key; /* outside side of a DNAT flow: its published key's address
 				* was 0 (EB_CT_PUB_ANY) or this one (EB_CT_PUB_ADDR), so its
 				* counters need no lookup of eb_published; 0 unknown */
+		__u32 tcp_ack; /* container side of a TCP flow: the responder's SYN-ACK
+				* sequence number + 1 (host order), which the originator's
+				* ACK must acknowledge (EB_CTS_SYNACK) */
+	};
 	__u64 created;	       /* bpf_ktime_get_ns(), CLOCK_MONOTONIC */
 	__u64 last_seen;
 	__u64 packets[2];      /* [0] from the container, [1] to it */
@@ -248,22 +257,99 @@ _Static_assert(sizeof(struct eb_ct_entry) == 80, "eb_ct_entry layout");
 #define EB_CTS_FIN_OUT	  (1U << 2)
 #define EB_CTS_RST	  (1U << 3)
 
-/* A flow is established once both sides have sent. */
+/* Both sides have sent (a flow of a build before EB_CTS_TRACKED is
+ * established then). */
 #define EB_CTS_SEEN_REPLY (1U << 0) /* a packet from the outside side */
 #define EB_CTS_SEEN_CTR	  (1U << 4) /* a packet from the container side */
 
+/*
+ * TCP's handshake, as Linux conntrack follows it (the originator is the
+ * container for EB_CT_SNAT_*, the outside for EB_CT_DNAT_*):
+ *   SYN_SENT     the originator's SYN only           ct_tcp_syn
+ *   SYN_RECV     the responder's SYN-ACK seen       eb_ct_conf.tcp_syn_recv
+ *   ESTABLISHED  the originator acked that SYN-ACK  ct_tcp_est
+ *                (its ack number is tcp_ack, up to a window further)
+ *   FIN_WAIT     a FIN one way                      eb_ct_conf.tcp_fin
+ *   CLOSE        FIN both ways, or RST              ct_tcp_close
+ * A spoofed SYN that the container answers stays SYN_RECV: the spoofer
+ * never sees the SYN-ACK, so it cannot ack it, and the entry goes after
+ * 60 s, or at once when the map is full (early drop, bpf/lib/ct.h).
+ * EB_CTS_TRACKED marks the flows made by a build that follows the
+ * handshake; flows of an earlier build (upgrade in place) keep that
+ * build's rule: established once both sides have sent.
+ */
+#define EB_CTS_TRACKED	  (1U << 5)
+#define EB_CTS_SYNACK	  (1U << 6) /* TCP: SYN_RECV (tcp_ack holds what to ack) */
+/* Assured: TCP established; UDP and ICMP replied and still used 2 s after
+ * it began (Linux's UDP "stream" rule: a DNS query and its answer are not
+ * assured). A full map never evicts an assured flow. */
+#define EB_CTS_ASSURED	  (1U << 7)
+
+#define EB_CT_STREAM_S	  2	  /* UDP/ICMP: assured after this long with a reply */
+#define EB_CT_ACK_WINDOW  65535 /* an ACK of the SYN-ACK acks at most this much more
+				 * (data the responder sent at once: the SYN's window
+				 * is never scaled) */
+
+/* eb_ct_conf[0]: conntrack settings added after eb_config's layout was
+ * fixed (a new map rather than eb_config_v2: every program reads
+ * eb_config, and an upgrade in place creates a new map empty). 0 means
+ * the default below, so a network upgraded from an earlier build needs no
+ * migration. Written by `ebnet up` when it creates the network. */
+struct eb_ct_conf {
+	__u32 tcp_syn_recv; /* s, SYN_RECV; 0: EB_CT_DEF_SYN_RECV */
+	__u32 tcp_fin;	    /* s, FIN one way; 0: EB_CT_DEF_FIN */
+	__u32 spare[6];	    /* 0; room for later settings */
+};
+_Static_assert(sizeof(struct eb_ct_conf) == 32, "eb_ct_conf layout");
+
+/* Defaults, as Linux's nf_conntrack (net/netfilter/nf_conntrack_proto_tcp.c):
+ * SYN_SENT 120 s, SYN_RECV 60 s, FIN_WAIT 120 s; ESTABLISHED is 5 days there
+ * and 6 h here (a NAT binding of a dead peer should not hold a port for
+ * days); CLOSE 10 s (TIME_WAIT is 120 s there, but the NAT port of a
+ * closed flow is wanted back soon). */
+#define EB_CT_DEF_SYN_SENT 120
+#define EB_CT_DEF_SYN_RECV 60
+#define EB_CT_DEF_FIN	   120
+#define EB_CT_DEF_EST	   (6 * 3600)
+#define EB_CT_DEF_CLOSE	   10
+
+static inline __attribute__((always_inline)) int eb_ct_closed(__u8 state)
+{
+	return (state & EB_CTS_RST) ||
+	       (state & (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT)) == (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT);
+}
+
+/* Never evicted by a full map (see EB_CTS_ASSURED). 6 = TCP. */
+static inline __attribute__((always_inline)) int eb_ct_assured(__u8 state, __u8 proto)
+{
+	const __u8 both = EB_CTS_SEEN_REPLY | EB_CTS_SEEN_CTR;
+
+	if (proto == 6 && !(state & EB_CTS_TRACKED))
+		return (state & both) == both;
+	return (state & EB_CTS_ASSURED) != 0;
+}
+
 /* A flow's lifetime in seconds, by protocol and (TCP) state: the one rule
- * for the datapath, the sweeper and `ebnet ct`/`gc`. 6 = TCP, 1 = ICMP. */
+ * for the datapath, the sweeper and `ebnet ct`/`gc`. 6 = TCP, 1 = ICMP.
+ * cc may be NULL (the defaults). */
 static inline __attribute__((always_inline)) __u32
-eb_ct_lifetime_s(__u8 state, __u8 proto, const struct eb_config *cfg)
+eb_ct_lifetime_s(__u8 state, __u8 proto, const struct eb_config *cfg,
+		 const struct eb_ct_conf *cc)
 {
 	const __u8 both = EB_CTS_SEEN_REPLY | EB_CTS_SEEN_CTR;
 
 	if (proto == 6) {
-		if ((state & EB_CTS_RST) ||
-		    (state & (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT)) == (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT))
+		if (eb_ct_closed(state))
 			return cfg->ct_tcp_close;
-		return (state & both) == both ? cfg->ct_tcp_est : cfg->ct_tcp_syn;
+		if (!(state & EB_CTS_TRACKED))
+			return (state & both) == both ? cfg->ct_tcp_est : cfg->ct_tcp_syn;
+		if (state & (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT))
+			return cc && cc->tcp_fin ? cc->tcp_fin : EB_CT_DEF_FIN;
+		if (state & EB_CTS_ASSURED)
+			return cfg->ct_tcp_est;
+		if (state & EB_CTS_SYNACK)
+			return cc && cc->tcp_syn_recv ? cc->tcp_syn_recv : EB_CT_DEF_SYN_RECV;
+		return cfg->ct_tcp_syn;
 	}
 	return proto == 1 ? cfg->ct_icmp : cfg->ct_udp;
 }

@@ -743,7 +743,7 @@ struct ct_print {
 };
 
 static void ct_print_one(const struct eb_ct_key *k, const struct eb_ct_entry *v,
-			 const struct eb_config *cfg, uint64_t now, void *ctx)
+			 const struct eb_ct_cfg *cfg, uint64_t now, void *ctx)
 {
 	struct ct_print *cp = ctx;
 	char a[16], b[16], x[16], orig[32], dst[32], nat[32];

@@ -44,7 +44,8 @@ struct eb_pkt {
 	__u8 frag;	    /* EB_FRAG_* */
 	__u16 ip_id;	    /* network order */
 	__u16 tot_len;	    /* host order: the IP packet's length, trailer excluded */
-	__u16 pad2;
+	__u32 tcp_num;	    /* TCP, network order: the sequence number of a SYN, else
+			     * the ack number (all eb_ct_track needs; the stack is short) */
 };
 
 #define EB_FRAG_NONE  0
@@ -54,6 +55,7 @@ struct eb_pkt {
 #define EB_TCP_FIN 0x01
 #define EB_TCP_SYN 0x02
 #define EB_TCP_RST 0x04
+#define EB_TCP_ACK 0x10
 
 static __always_inline void *eb_ct_map(__u8 proto)
 {
@@ -112,6 +114,7 @@ static __always_inline int eb_parse_l4_at(void *data, __u32 len, struct iphdr *i
 		p->sport = th->source;
 		p->dport = th->dest;
 		p->tcp_flags = ((__u8 *)th)[13];
+		p->tcp_num = (p->tcp_flags & EB_TCP_SYN) ? th->seq : th->ack_seq;
 		return 0;
 	}
 	case IPPROTO_UDP: {
@@ -149,7 +152,15 @@ static __always_inline int eb_parse_l4(struct __sk_buff *skb, struct iphdr *iph,
 static __always_inline __u64 eb_ct_lifetime(const struct eb_ct_entry *e, __u8 proto,
 					    const struct eb_config *cfg)
 {
-	return (__u64)eb_ct_lifetime_s(e->state, proto, cfg) * EB_NSEC;
+	struct eb_ct_conf *cc = NULL;
+	__u32 zero = 0;
+
+	/* Only the states of the newer settings look them up (an array
+	 * lookup, inlined): established flows pay nothing more. */
+	if (proto == IPPROTO_TCP && (e->state & EB_CTS_TRACKED) &&
+	    (e->state & (EB_CTS_SYNACK | EB_CTS_FIN_CTR | EB_CTS_FIN_OUT)))
+		cc = bpf_map_lookup_elem(&eb_ct_conf, &zero);
+	return (__u64)eb_ct_lifetime_s(e->state, proto, cfg, cc) * EB_NSEC;
 }
 
 static __always_inline bool eb_ct_expired(const struct eb_ct_entry *e, __u8 proto,
@@ -159,54 +170,78 @@ static __always_inline bool eb_ct_expired(const struct eb_ct_entry *e, __u8 prot
 }
 
 /*
- * A full conntrack map. The maps are not LRU (a live flow is never
- * evicted), but a flow that is over holds its two slots until the sweeper
- * (every 5 s) takes them: expired entries, and TCP flows that closed (FIN
- * both ways or RST), which live 10 s more. At a few thousand new
- * connections a second closed flows fill the map, and every new flow was
- * refused (drop_ct_full) although nothing live held the slots; a refused
- * SYN costs the client a 1 s retransmit. So before a new flow is refused,
- * a walk of the map frees the flows that are over, as Linux conntrack's
- * early drop takes closed TCP flows when its table is full:
- *  - expired ones (the datapath treats them as absent already), and
- *  - TCP flows closed for at least EB_CT_CLOSED_GRACE, so that the last
- *    ACK or a retransmitted FIN of the close still finds its flow.
- * Any other flow is live and stays. The walk looks at EB_CT_RECLAIM_SCAN
- * entries at most, and a CPU walks at most once per EB_CT_RECLAIM_GAP: a
- * map full of live flows costs a refused packet no more than before.
+ * A full conntrack map. The maps are not LRU (an LRU map evicts whatever
+ * was touched least lately, an idle established flow as soon as a flood's
+ * newest entry), so a full map frees slots itself, as Linux conntrack's
+ * early drop does, before a new flow is refused:
+ *  - flows that are over: expired ones (the datapath treats them as absent
+ *    already), and TCP flows closed (FIN both ways or RST) at least
+ *    EB_CT_CLOSED_GRACE ago, so that the last ACK or a retransmitted FIN
+ *    of the close still finds its flow (counted ct_free_over);
+ *  - flows not assured (EB_CTS_ASSURED: TCP not established, UDP and ICMP
+ *    not a replied stream): half-open connections and unanswered or
+ *    one-shot datagrams, which is what a flood is made of (counted
+ *    ct_evict_halfopen, ct_evict_unassured).
+ * An assured flow is never evicted: connections established before a flood
+ * go on through it. Among flows not assured, the direction decides (the
+ * budget of each direction, without counting entries: a BPF hash map has no
+ * cheap count on the kernels we support): a flow the outside opened (to a
+ * published port) goes at any age, but one a container opened only once it
+ * has been idle EB_CT_EARLY_IDLE. So the outside's new flows, a spoofed
+ * flood included, take slots only from each other and from flows that are
+ * over or idle, never from a container's DNS query waiting for its answer
+ * or its SYN waiting for the SYN-ACK; a container's new flow takes them
+ * from the outside's. Without this, a SYN flood or a UDP flood to a
+ * published port from many source ports filled the map in seconds and
+ * every container's outbound flow was refused (drop_ct_full) until the
+ * flood's entries expired.
+ * The walk looks at EB_CT_RECLAIM_SCAN entries at most. A CPU whose last
+ * walk freed less than EB_CT_RECLAIM_PAYS entries walks at most once per
+ * EB_CT_RECLAIM_GAP: a map full of live flows costs a refused packet no
+ * more than before, and a map full of a flood's entries is walked as often
+ * as it fills (each walk frees thousands of slots).
  */
 #define EB_CT_RECLAIM_SCAN 8192		     /* entries looked at, at most, per walk */
 #define EB_CT_RECLAIM_GAP  (10 * 1000000ULL) /* ns between two walks of one CPU */
+#define EB_CT_RECLAIM_PAYS 128		     /* freed by a walk: the next need not wait */
 #define EB_CT_CLOSED_GRACE (1 * EB_NSEC)     /* a closed flow is kept this long at least */
+#define EB_CT_EARLY_IDLE   (1 * EB_NSEC)     /* a container's own flow not assured is kept
+					      * while it was used this recently */
 
-struct eb_ct_reclaim {
+struct eb_ct_reclaim { /* 32-bit counts: the walk's frame adds to the deepest stack */
 	__u64 now;
-	__u64 skip; /* entries passed over first: where the last walk ended */
-	__u64 left; /* entries it may still look at */
-	__u64 seen; /* entries passed over or looked at */
+	__u32 skip; /* entries passed over first: where the last walk ended */
+	__u32 left; /* entries it may still look at */
+	__u32 seen; /* entries passed over or looked at */
 	__u32 freed;
 };
 
-static __always_inline bool eb_ct_over(const struct eb_ct_entry *own, __u8 proto,
-				       const struct eb_config *cfg, __u64 now)
+/* Whether a full map may take the slots of the flow whose container-side
+ * entry is own: 0, or the counter it goes under (see above). */
+static __always_inline __u32 eb_ct_evictable(const struct eb_ct_entry *own, __u8 proto,
+					     const struct eb_config *cfg,
+					     const struct eb_ct_conf *cc, __u64 now)
 {
-	if (eb_ct_expired(own, proto, cfg, now))
-		return true;
-	if (proto != IPPROTO_TCP)
-		return false;
-	if (!((own->state & EB_CTS_RST) ||
-	      (own->state & (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT)) == (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT)))
-		return false;
-	return now > own->last_seen && now - own->last_seen >= EB_CT_CLOSED_GRACE;
+	__u64 idle = now > own->last_seen ? now - own->last_seen : 0;
+
+	if (idle > (__u64)eb_ct_lifetime_s(own->state, proto, cfg, cc) * EB_NSEC)
+		return EB_CNT_CT_FREE_OVER;
+	if (proto == IPPROTO_TCP && eb_ct_closed(own->state))
+		return idle >= EB_CT_CLOSED_GRACE ? EB_CNT_CT_FREE_OVER : 0;
+	if (eb_ct_assured(own->state, proto))
+		return 0;
+	if (own->kind != EB_CT_DNAT_CTR && idle < EB_CT_EARLY_IDLE)
+		return 0;
+	return proto == IPPROTO_TCP ? EB_CNT_CT_EVICT_HALFOPEN : EB_CNT_CT_EVICT_UNASSURED;
 }
 
 static long eb_ct_reclaim_one(void *map, struct eb_ct_key *k, struct eb_ct_entry *v,
 			      struct eb_ct_reclaim *r)
 {
 	struct eb_ct_entry *own = v;
-	struct eb_ct_key peer;
 	struct eb_config *cfg;
-	__u32 zero = 0;
+	struct eb_ct_conf *cc;
+	__u32 zero = 0, why;
 
 	if (r->skip) {
 		r->skip--;
@@ -218,21 +253,32 @@ static long eb_ct_reclaim_one(void *map, struct eb_ct_key *k, struct eb_ct_entry
 	r->left--;
 	r->seen++;
 	cfg = bpf_map_lookup_elem(&eb_config, &zero);
-	if (!cfg)
+	cc = bpf_map_lookup_elem(&eb_ct_conf, &zero);
+	if (!cfg || !cc)
 		return 1;
-	peer = v->peer;
 	if (v->kind == EB_CT_SNAT_OUT || v->kind == EB_CT_DNAT_OUT) {
 		/* The flow's state lives in its container-side entry. */
-		own = bpf_map_lookup_elem(map, &peer);
+		own = bpf_map_lookup_elem(map, &v->peer);
 		if (!own) {
 			if (bpf_map_delete_elem(map, k) == 0)
 				r->freed++;
 			return 0;
 		}
 	}
-	if (!eb_ct_over(own, k->proto, cfg, r->now))
+	why = eb_ct_evictable(own, k->proto, cfg, cc, r->now);
+	if (!why)
 		return 0;
-	if (bpf_map_delete_elem(map, &peer) == 0)
+	/* eb_count(why), with zero as the key: the callback's stack adds
+	 * to the deepest call chain's. */
+	zero = why;
+	{
+		struct eb_counter_val *c = bpf_map_lookup_elem(&eb_stats, &zero);
+
+		if (c)
+			c->packets++;
+	}
+	/* The peer's key is read from v, which stays until k goes. */
+	if (bpf_map_delete_elem(map, &v->peer) == 0)
 		r->freed++;
 	if (bpf_map_delete_elem(map, k) == 0)
 		r->freed++;
@@ -248,7 +294,8 @@ __attribute__((noinline)) int eb_ct_reclaim(__u32 proto, __u64 now)
 	__u32 slot = EB_SCRATCH_RECLAIM;
 	struct eb_ct_entry *last = bpf_map_lookup_elem(&eb_scratch, &slot);
 
-	if (!last || (last->created && now - last->created < EB_CT_RECLAIM_GAP))
+	if (!last || (last->created && now - last->created < EB_CT_RECLAIM_GAP &&
+		      last->packets[1] < EB_CT_RECLAIM_PAYS))
 		return 0;
 	last->created = now;
 	/* The budget is read back from the map: a constant would make the
@@ -265,6 +312,7 @@ __attribute__((noinline)) int eb_ct_reclaim(__u32 proto, __u64 now)
 		bpf_for_each_map_elem(&eb_ct_other, eb_ct_reclaim_one, &r, 0);
 	/* The end of the map reached (budget left): start over next time. */
 	last->bytes[proto == IPPROTO_TCP] = r.left ? 0 : r.seen;
+	last->packets[1] = r.freed;
 	return r.freed;
 }
 
@@ -325,6 +373,53 @@ static __always_inline __u8 eb_tcp_state_bits(__u8 flags, bool from_ctr)
 	if (flags & EB_TCP_FIN)
 		s |= from_ctr ? EB_CTS_FIN_CTR : EB_CTS_FIN_OUT;
 	return s;
+}
+
+/*
+ * A packet of a flow: its state, times and counters. dir 0 from the
+ * container, 1 to it. TCP follows the handshake (see EB_CTS_TRACKED in
+ * maps/ebnet_maps.h): the responder's SYN-ACK makes the flow SYN_RECV and
+ * records what its ACK must acknowledge; the originator's ACK of it makes
+ * the flow established (assured); a bare SYN of the originator on a closed
+ * flow starts it over, as Linux conntrack lets a new SYN take a closed
+ * tuple. UDP and ICMP become assured when, with a reply seen, they are
+ * still used EB_CT_STREAM_S after they began.
+ */
+static __always_inline void eb_ct_track(struct eb_ct_entry *e, int dir, const struct eb_pkt *p,
+					__u32 len, __u64 now)
+{
+	const __u8 both = EB_CTS_SEEN_REPLY | EB_CTS_SEEN_CTR;
+	__u8 s, bits = dir ? EB_CTS_SEEN_REPLY : EB_CTS_SEEN_CTR, fl = p->tcp_flags;
+	bool from_orig = (dir == 0) == (e->kind == EB_CT_SNAT_CTR);
+
+	if (eb_trace_mode)
+		return;
+	s = e->state;
+	if (p->proto == IPPROTO_TCP) {
+		if (from_orig && (fl & (EB_TCP_SYN | EB_TCP_RST | EB_TCP_ACK)) == EB_TCP_SYN &&
+		    (s & (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT | EB_CTS_RST)))
+			s = EB_CTS_TRACKED;
+		bits |= eb_tcp_state_bits(fl, dir == 0);
+		if (s & EB_CTS_TRACKED) {
+			if (!from_orig &&
+			    (fl & (EB_TCP_SYN | EB_TCP_RST | EB_TCP_ACK)) == (EB_TCP_SYN | EB_TCP_ACK)) {
+				e->tcp_ack = bpf_ntohl(p->tcp_num) + 1;
+				bits |= EB_CTS_SYNACK;
+			} else if (from_orig && (s & (EB_CTS_SYNACK | EB_CTS_ASSURED)) == EB_CTS_SYNACK &&
+				   (fl & (EB_TCP_SYN | EB_TCP_RST | EB_TCP_ACK)) == EB_TCP_ACK &&
+				   bpf_ntohl(p->tcp_num) - e->tcp_ack <= EB_CT_ACK_WINDOW) {
+				bits |= EB_CTS_ASSURED;
+			}
+		}
+	} else if (!(s & EB_CTS_ASSURED) && ((s | bits) & both) == both &&
+		   now - e->created >= EB_CT_STREAM_S * EB_NSEC) {
+		bits |= EB_CTS_ASSURED;
+	}
+	e->last_seen = now;
+	if ((s | bits) != e->state)
+		e->state = s | bits;
+	__sync_fetch_and_add(&e->packets[dir & 1], 1);
+	__sync_fetch_and_add(&e->bytes[dir & 1], len);
 }
 
 /*
@@ -417,10 +512,7 @@ static __always_inline struct eb_ct_entry *eb_snat_bind(const struct eb_pkt *p, 
 				 * (FIN both ways or RST), as conntrack lets a new
 				 * SYN take a closed tuple. */
 				if (!own || eb_ct_expired(own, p->proto, cfg, now) ||
-				    (p->proto == IPPROTO_TCP &&
-				     ((own->state & EB_CTS_RST) ||
-				      (own->state & (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT)) ==
-					      (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT)))) {
+				    (p->proto == IPPROTO_TCP && eb_ct_closed(own->state))) {
 					if (own)
 						bpf_map_delete_elem(ct, &old->peer);
 					bpf_map_delete_elem(ct, &rk);
@@ -450,6 +542,7 @@ static __always_inline struct eb_ct_entry *eb_snat_bind(const struct eb_pkt *p, 
 	ne->xaddr = cfg->snat_ip;
 	ne->xport = rk.dport;
 	ne->kind = EB_CT_SNAT_CTR;
+	ne->state = EB_CTS_TRACKED;
 	ne->ifindex = ifindex;
 	ne->created = now;
 	ne->last_seen = now;

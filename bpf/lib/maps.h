@@ -21,6 +21,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } eb_config SEC(".maps");
 
+/* 0 -> conntrack settings added later (0: the default); written by ebnet up. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct eb_ct_conf);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_ct_conf SEC(".maps");
+
 /* container IPv4 -> endpoint; written by ebnet up/rm. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

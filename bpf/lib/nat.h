@@ -185,9 +185,7 @@ static __always_inline int eb_rev_account(const struct eb_pkt *p, const struct e
 					  const struct eb_ct_key *k, struct eb_ct_entry *e1,
 					  const struct eb_ct_entry *e2, __u32 len, __u64 now)
 {
-	eb_ct_account(e1, 1, len, now,
-		      EB_CTS_SEEN_REPLY |
-			      (p->proto == IPPROTO_TCP ? eb_tcp_state_bits(p->tcp_flags, false) : 0));
+	eb_ct_track(e1, 1, p, len, now);
 	if (e2->kind == EB_CT_DNAT_OUT) {
 		eb_port_count_for(k, e2, len);
 		return EB_CNT_DNAT_IN;
@@ -266,7 +264,7 @@ static __always_inline int eb_dnat_bind(const struct eb_pkt *p, struct eb_pub_va
 	e1.kind = EB_CT_DNAT_CTR;
 	e1.ifindex = pub->ifindex;
 	e1.created = e1.last_seen = now;
-	e1.state = EB_CTS_SEEN_REPLY;
+	e1.state = EB_CTS_SEEN_REPLY | EB_CTS_TRACKED;
 	e1.packets[1] = 1;
 	e1.bytes[1] = len;
 
@@ -433,21 +431,14 @@ static __always_inline int eb_snat_forward(struct __sk_buff *skb, struct eb_pkt 
 			if (!e || eb_ct_expired(e, p->proto, cfg, now))
 				return EB_DROP(EB_CNT_DROP_NO_CT);
 		} else {
+			/* A bare SYN on a flow that closed (FIN or RST) but
+			 * is not swept yet starts it over, with its binding
+			 * (eb_ct_track). */
 			e = eb_snat_bind(p, skb->ifindex, cfg, now, &err);
 			if (!e)
 				return err;
-			/* A bare SYN opens the tuple anew: a flow that closed
-			 * (FIN or RST) but is not swept yet starts over, with
-			 * its binding, as Linux conntrack does. */
-			if (p->proto == IPPROTO_TCP && !eb_trace_mode &&
-			    (p->tcp_flags & (EB_TCP_SYN | EB_TCP_RST | 0x10)) == EB_TCP_SYN &&
-			    (e->state & (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT | EB_CTS_RST)))
-				e->state = 0;
 		}
-		eb_ct_account(e, 0, len, now,
-			      EB_CTS_SEEN_CTR |
-				      (p->proto == IPPROTO_TCP ? eb_tcp_state_bits(p->tcp_flags, true)
-							       : 0));
+		eb_ct_track(e, 0, p, len, now);
 		if (eb_rewrite(skb, p->l3, p->l4, p->proto, true, p->saddr, e->xaddr, p->sport,
 			       e->xport))
 			return EB_DROP(EB_CNT_DROP_MALFORMED);

@@ -110,6 +110,7 @@ static int setup_netns(void)
 struct fx_opts {
 	uint16_t nat_min, nat_max;
 	uint32_t ct_tcp_max; /* 0: as built */
+	uint32_t ct_other_max;
 	uint32_t ct_udp;     /* lifetime; 0: 60 s */
 };
 
@@ -168,6 +169,8 @@ static int fx_open(struct fx *f, const struct fx_opts *o)
 		bpf_map__set_pin_path(m, NULL);
 	if (o->ct_tcp_max)
 		bpf_map__set_max_entries(f->c->maps.eb_ct_tcp, o->ct_tcp_max);
+	if (o->ct_other_max)
+		bpf_map__set_max_entries(f->c->maps.eb_ct_other, o->ct_other_max);
 	if (container_bpf__load(f->c)) {
 		fprintf(stderr, "cannot load container.bpf.o\n");
 		return -1;
@@ -1234,6 +1237,393 @@ static void ct_age(int fd, const struct eb_ct_key *k, uint64_t ns)
 	ASSERT_EQ(bpf_map_update_elem(fd, k, &e, BPF_EXIST), 0, "ct age: entry written back");
 }
 
+/* Sets a TCP segment's sequence and ack numbers (checksum refilled). */
+static void tcp_nums(struct pkt *p, uint32_t seq, uint32_t ack)
+{
+	uint8_t *iph = ip_of(p), *l4 = l4_of(p);
+
+	put16(l4 + 4, seq >> 16), put16(l4 + 6, seq & 0xffff);
+	put16(l4 + 8, ack >> 16), put16(l4 + 10, ack & 0xffff);
+	fill_l4_csum(iph, l4, l4_len(p));
+}
+
+/* The rest of the handshake of a flow from SERVER:sport to the published
+ * 8080 -> b:80 whose SYN went in: b's SYN-ACK, the client's ACK of it. */
+static void handshake_dnat(const char *t, struct fx *f, uint16_t sport)
+{
+	struct pkt in;
+	struct res *r;
+	char w[200];
+
+	tcp(&in, MAC_B_HOST, MAC_B, IP_B, 80, SERVER, sport, TCP_SYN | TCP_ACK, 0);
+	tcp_nums(&in, 7000, 0x11223345);
+	r = from_ctr(f, env.if_b, &in);
+	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, W("b's SYN-ACK goes out"));
+	tcp(&in, MAC_UP, MAC_GW, SERVER, sport, SNAT_IP, 8080, TCP_ACK, 0);
+	tcp_nums(&in, 0x11223345, 7001);
+	r = from_up(f, &in);
+	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, W("the client's ACK goes in"));
+}
+
+/* Moves the start of the flow whose entry is k back by ns. */
+static void ct_age_created(int fd, const struct eb_ct_key *k, uint64_t ns)
+{
+	struct eb_ct_entry e;
+
+	if (!ASSERT_EQ(bpf_map_lookup_elem(fd, k, &e), 0, "ct age: the flow's entry is there"))
+		return;
+	e.created -= ns;
+	ASSERT_EQ(bpf_map_update_elem(fd, k, &e, BPF_EXIST), 0, "ct age: entry written back");
+}
+
+/* ct_tcp_est of the fixture's config set to secs: a test that ages an
+ * entry by more than the machine's uptime would wrap last_seen around. */
+static void set_est(struct fx *f, uint32_t secs)
+{
+	struct eb_config cfg;
+	uint32_t zero = 0;
+
+	ASSERT_EQ(bpf_map_lookup_elem(f->cfg, &zero, &cfg), 0, "config read");
+	cfg.ct_tcp_est = secs;
+	ASSERT_EQ(bpf_map_update_elem(f->cfg, &zero, &cfg, BPF_ANY), 0, "config written");
+}
+
+static uint8_t ct_state(int fd, const struct eb_ct_key *k)
+{
+	struct eb_ct_entry e;
+
+	return bpf_map_lookup_elem(fd, k, &e) ? 0xff : e.state;
+}
+
+static bool ct_has(int fd, const struct eb_ct_key *k)
+{
+	struct eb_ct_entry e;
+
+	return bpf_map_lookup_elem(fd, k, &e) == 0;
+}
+
+/*
+ * TCP's handshake in conntrack (issue 11): a SYN makes a flow SYN_SENT, the
+ * responder's SYN-ACK SYN_RECV, and only the originator's ACK of that
+ * SYN-ACK (its ack number = the SYN-ACK's sequence + 1, up to a window
+ * further) established; an ACK that acks something else (a spoofer that
+ * never saw the SYN-ACK) leaves it SYN_RECV. Both ways a flow starts: a
+ * container's SYN out (SNAT) and a SYN from outside to a published port
+ * (DNAT, where the container is the responder).
+ */
+static void test_tcp_handshake(bool dnat)
+{
+	const char *t = dnat ? "handshake, DNAT" : "handshake, SNAT";
+	struct fx f;
+	struct fx_opts o = {};
+	struct eb_ct_key k;
+	struct eb_ct_entry e;
+	struct pkt in;
+	struct res *r;
+	char w[160];
+	/* The originator's and the responder's packets. */
+#define ORIG(fl, seq, ack)                                                                          \
+	(dnat ? tcp(&in, MAC_UP, MAC_GW, SERVER, 50030, SNAT_IP, 8080, (fl), 0)                     \
+	      : tcp(&in, MAC_A_HOST, MAC_A, IP_A, 20030, SERVER, 80, (fl), 0),                      \
+	 tcp_nums(&in, (seq), (ack)), dnat ? from_up(&f, &in) : from_ctr(&f, env.if_a, &in))
+#define RESP(fl, seq, ack)                                                                          \
+	(dnat ? tcp(&in, MAC_B_HOST, MAC_B, IP_B, 80, SERVER, 50030, (fl), 0)                       \
+	      : tcp(&in, MAC_UP, MAC_GW, SERVER, 80, SNAT_IP, 20030, (fl), 0),                      \
+	 tcp_nums(&in, (seq), (ack)), dnat ? from_ctr(&f, env.if_b, &in) : from_up(&f, &in))
+
+	if (!ASSERT_EQ(fx_open(&f, &o), 0, W("load")))
+		return;
+	if (dnat) {
+		struct eb_pub_key pk = { .host_port = htons(8080), .proto = IPPROTO_TCP };
+		struct eb_pub_val pv = { .ctr_ip = ip(IP_B), .ctr_port = htons(80),
+					 .ifindex = env.if_b };
+
+		bpf_map_update_elem(bpf_map__fd(f.c->maps.eb_published), &pk, &pv, BPF_ANY);
+		k = ct_key(IPPROTO_TCP, IP_B, 80, SERVER, 50030);
+	} else {
+		k = ct_key(IPPROTO_TCP, IP_A, 20030, SERVER, 80);
+	}
+	r = ORIG(TCP_SYN, 1000, 0);
+	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, W("SYN: carried"));
+	ASSERT_EQ(ct_state(f.ct_tcp, &k) & (EB_CTS_TRACKED | EB_CTS_SYNACK | EB_CTS_ASSURED),
+		  EB_CTS_TRACKED, W("SYN: SYN_SENT"));
+	r = RESP(TCP_SYN | TCP_ACK, 90000, 1001);
+	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, W("SYN-ACK: carried"));
+	ASSERT_EQ(ct_state(f.ct_tcp, &k) & (EB_CTS_SYNACK | EB_CTS_ASSURED), EB_CTS_SYNACK,
+		  W("SYN-ACK: SYN_RECV"));
+	ASSERT_EQ(bpf_map_lookup_elem(f.ct_tcp, &k, &e), 0, W("the flow's entry"));
+	ASSERT_EQ(e.tcp_ack, 90001, W("SYN-ACK: its sequence + 1 is what the ACK must ack"));
+	r = ORIG(TCP_ACK, 1001, 90001 + 70000);
+	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, W("an ACK of data never sent: carried"));
+	ASSERT_EQ(ct_state(f.ct_tcp, &k) & EB_CTS_ASSURED, 0, W("... but still SYN_RECV"));
+	r = ORIG(TCP_ACK, 1001, 90000);
+	ASSERT_EQ(ct_state(f.ct_tcp, &k) & EB_CTS_ASSURED, 0, W("an ACK of less: still SYN_RECV"));
+	r = RESP(TCP_ACK, 90001, 1001);
+	ASSERT_EQ(ct_state(f.ct_tcp, &k) & EB_CTS_ASSURED, 0,
+		  W("the responder's own ACK: still SYN_RECV"));
+	r = ORIG(TCP_ACK, 1001, 90001);
+	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, W("the ACK of the SYN-ACK: carried"));
+	ASSERT_TRUE(ct_state(f.ct_tcp, &k) & EB_CTS_ASSURED, W("... and established"));
+	/* Once established, its lifetime is ct_tcp_est (200 s here). */
+	set_est(&f, 200);
+	ct_age(f.ct_tcp, &k, 190ULL * 1000000000ULL);
+	r = RESP(TCP_ACK, 90001, 1001);
+	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, W("established, idle 190 s: still carried"));
+	/* A reset closes it; a bare SYN of the originator starts it over. */
+	r = RESP(TCP_RST | TCP_ACK, 90001, 1001);
+	ASSERT_TRUE(ct_state(f.ct_tcp, &k) & EB_CTS_RST, W("RST: closed"));
+	r = ORIG(TCP_SYN, 5000, 0);
+	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, W("a new SYN on the closed tuple: carried"));
+	ASSERT_EQ(ct_state(f.ct_tcp, &k) & (EB_CTS_RST | EB_CTS_SYNACK | EB_CTS_ASSURED |
+					   EB_CTS_TRACKED),
+		  EB_CTS_TRACKED, W("... and SYN_SENT again"));
+#undef ORIG
+#undef RESP
+	fx_close(&f);
+}
+
+/*
+ * Lifetimes by state, as Linux conntrack's (defaults in maps/ebnet_maps.h):
+ * SYN_SENT ct_tcp_syn (30 s in this fixture), SYN_RECV 60 s and FIN one
+ * way 120 s (eb_ct_conf 0: the defaults), ESTABLISHED ct_tcp_est, closed
+ * ct_tcp_close (10 s). A flow past its lifetime is absent: the outside's
+ * next packet is not translated. eb_ct_conf's settings are taken.
+ */
+static void tcp_life(struct fx *f, uint16_t port, int steps, uint8_t last, uint32_t ok_s,
+		     uint32_t gone_s, const char *t)
+{
+	struct eb_ct_key k = ct_key(IPPROTO_TCP, IP_A, port, SERVER, 80);
+	struct pkt in;
+	struct res *r;
+	char w[160];
+
+	tcp(&in, MAC_A_HOST, MAC_A, IP_A, port, SERVER, 80, TCP_SYN, 0);
+	tcp_nums(&in, 1000, 0);
+	r = from_ctr(f, env.if_a, &in);
+	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, W("SYN out"));
+	if (steps >= 1) {
+		tcp(&in, MAC_UP, MAC_GW, SERVER, 80, SNAT_IP, port, TCP_SYN | TCP_ACK, 0);
+		tcp_nums(&in, 5000, 1001);
+		r = from_up(f, &in);
+		ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, W("SYN-ACK in"));
+	}
+	if (steps >= 2) {
+		tcp(&in, MAC_A_HOST, MAC_A, IP_A, port, SERVER, 80, TCP_ACK, 0);
+		tcp_nums(&in, 1001, 5001);
+		from_ctr(f, env.if_a, &in);
+		ASSERT_TRUE(ct_state(f->ct_tcp, &k) & EB_CTS_ASSURED, W("established"));
+	}
+	if (last) {
+		tcp(&in, MAC_A_HOST, MAC_A, IP_A, port, SERVER, 80, last, 0);
+		tcp_nums(&in, 1001, 5001);
+		from_ctr(f, env.if_a, &in);
+	}
+	ct_age(f->ct_tcp, &k, ok_s * 1000000000ULL);
+	tcp(&in, MAC_UP, MAC_GW, SERVER, 80, SNAT_IP, port, TCP_ACK, 0);
+	tcp_nums(&in, 5001, 1001);
+	r = from_up(f, &in);
+	snprintf(w, sizeof(w), "%s: idle %u s: the reply is translated", t, ok_s);
+	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, w);
+	ct_age(f->ct_tcp, &k, gone_s * 1000000000ULL);
+	r = from_up(f, &in);
+	snprintf(w, sizeof(w), "%s: idle %u s: expired, the reply is not ours", t, gone_s);
+	ASSERT_EQ(r->verdict, TC_ACT_UNSPEC, w);
+}
+
+static void test_tcp_lifetimes(void)
+{
+	struct eb_ct_conf cc = {};
+	struct fx f;
+	struct fx_opts o = {};
+	uint32_t zero = 0;
+
+	if (!ASSERT_EQ(fx_open(&f, &o), 0, "tcp lifetimes: load"))
+		return;
+	tcp_life(&f, 20060, 0, 0, 29, 31, "tcp lifetimes: SYN_SENT (ct_tcp_syn 30 s)");
+	tcp_life(&f, 20061, 1, 0, 59, 61, "tcp lifetimes: SYN_RECV (60 s)");
+	set_est(&f, 200);
+	tcp_life(&f, 20062, 2, 0, 199, 201, "tcp lifetimes: ESTABLISHED (ct_tcp_est 200 s)");
+	tcp_life(&f, 20063, 2, TCP_FIN | TCP_ACK, 119, 121, "tcp lifetimes: FIN one way (120 s)");
+	tcp_life(&f, 20064, 2, TCP_RST, 9, 11, "tcp lifetimes: RST (ct_tcp_close 10 s)");
+	cc.tcp_syn_recv = 5;
+	cc.tcp_fin = 7;
+	ASSERT_EQ(bpf_map_update_elem(bpf_map__fd(f.c->maps.eb_ct_conf), &zero, &cc, BPF_ANY), 0,
+		  "tcp lifetimes: eb_ct_conf written");
+	tcp_life(&f, 20065, 1, 0, 4, 6, "tcp lifetimes: SYN_RECV of eb_ct_conf (5 s)");
+	tcp_life(&f, 20066, 2, TCP_FIN | TCP_ACK, 6, 8, "tcp lifetimes: FIN of eb_ct_conf (7 s)");
+	fx_close(&f);
+}
+
+/* A spoofed SYN from outside to the published 8080 that b answers: SYN_RECV. */
+static void spoofed_syn(const char *t, struct fx *f, const char *src, uint16_t sport)
+{
+	struct pkt in;
+	struct res *r;
+	char w[200];
+
+	tcp(&in, MAC_UP, MAC_GW, src, sport, SNAT_IP, 8080, TCP_SYN, 0);
+	r = from_up(f, &in);
+	check_in(W("spoofed SYN delivered"), r, &in, IP_B, env.if_b, MAC_B, MAC_B_HOST,
+		 EB_CNT_DNAT_IN);
+	tcp(&in, MAC_B_HOST, MAC_B, IP_B, 80, src, sport, TCP_SYN | TCP_ACK, 0);
+	r = from_ctr(f, env.if_b, &in);
+	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, W("b's SYN-ACK to the spoofed address goes out"));
+}
+
+/*
+ * Early drop (issue 11): a full eb_ct_tcp evicts flows that are not
+ * established to make room, never an established one. A half-open flow
+ * the outside opened goes at any age; one a container opened only once
+ * idle 1 s (its SYN-ACK may be on its way); closed flows once 1 s old.
+ */
+static void test_early_drop_tcp(void)
+{
+	const char *t = "early drop, TCP";
+	struct eb_pub_key pk = { .host_port = htons(8080), .proto = IPPROTO_TCP };
+	struct eb_pub_val pv = { .ctr_ip = ip(IP_B), .ctr_port = htons(80), .ifindex = env.if_b };
+	struct fx f;
+	struct fx_opts o = { .ct_tcp_max = 10 };
+	struct eb_ct_key est, c1, c2, closed, h1, h2;
+	struct pkt in;
+	char w[160];
+
+	if (!ASSERT_EQ(fx_open(&f, &o), 0, W("load with eb_ct_tcp of 10 entries")))
+		return;
+	bpf_map_update_elem(bpf_map__fd(f.c->maps.eb_published), &pk, &pv, BPF_ANY);
+	/* An established flow from outside, made before the flood. */
+	tcp(&in, MAC_UP, MAC_GW, SERVER, 50100, SNAT_IP, 8080, TCP_SYN, 0);
+	check_in(W("established flow's SYN"), from_up(&f, &in), &in, IP_B, env.if_b, MAC_B,
+		 MAC_B_HOST, EB_CNT_DNAT_IN);
+	handshake_dnat(W("established flow"), &f, 50100);
+	est = ct_key(IPPROTO_TCP, IP_B, 80, SERVER, 50100);
+	/* A container's SYN, its answer on the way. */
+	tcp(&in, MAC_A_HOST, MAC_A, IP_A, 20040, SERVER, 80, TCP_SYN, 0);
+	check_out(W("a's SYN"), from_ctr(&f, env.if_a, &in), &in);
+	c1 = ct_key(IPPROTO_TCP, IP_A, 20040, SERVER, 80);
+	/* A flow reset 2 s ago. */
+	tcp(&in, MAC_A_HOST, MAC_A, IP_A, 20041, SERVER, 80, TCP_SYN, 0);
+	check_out(W("a's second SYN"), from_ctr(&f, env.if_a, &in), &in);
+	tcp(&in, MAC_A_HOST, MAC_A, IP_A, 20041, SERVER, 80, TCP_RST | TCP_ACK, 0);
+	check_out(W("... reset"), from_ctr(&f, env.if_a, &in), &in);
+	closed = ct_key(IPPROTO_TCP, IP_A, 20041, SERVER, 80);
+	ct_age(f.ct_tcp, &closed, 2000000000ULL);
+	/* Two spoofed SYNs fill the map. */
+	spoofed_syn(t, &f, "198.18.0.1", 1001);
+	spoofed_syn(t, &f, "198.18.0.2", 1002);
+	h1 = ct_key(IPPROTO_TCP, IP_B, 80, "198.18.0.1", 1001);
+	h2 = ct_key(IPPROTO_TCP, IP_B, 80, "198.18.0.2", 1002);
+	ASSERT_EQ(ct_count(f.ct_tcp), 10, W("the map is full"));
+
+	/* The flood's next SYN takes the half-open and the closed flows' slots. */
+	spoofed_syn(t, &f, "198.18.0.3", 1003);
+	ASSERT_EQ(stat_pkts(&f, EB_CNT_DROP_CT_FULL), 0, W("nothing refused"));
+	ASSERT_EQ(stat_pkts(&f, EB_CNT_CT_EVICT_HALFOPEN), 2, W("ct_evict_halfopen counts 2"));
+	ASSERT_EQ(stat_pkts(&f, EB_CNT_CT_FREE_OVER), 1, W("ct_free_over counts the reset flow"));
+	ASSERT_TRUE(!ct_has(f.ct_tcp, &h1) && !ct_has(f.ct_tcp, &h2), W("the half-open are gone"));
+	ASSERT_TRUE(!ct_has(f.ct_tcp, &closed), W("the reset flow is gone"));
+	ASSERT_TRUE(ct_has(f.ct_tcp, &est), W("the established flow is kept"));
+	ASSERT_TRUE(ct_has(f.ct_tcp, &c1), W("a's SYN of just now is kept"));
+	tcp(&in, MAC_UP, MAC_GW, SERVER, 50100, SNAT_IP, 8080, TCP_ACK, 100);
+	tcp_nums(&in, 0x11223345, 7001);
+	check_in(W("the established flow goes on"), from_up(&f, &in), &in, IP_B, env.if_b, MAC_B,
+		 MAC_B_HOST, EB_CNT_DNAT_IN);
+
+	/* Full again of the flood's: a container's new flow takes its slots. */
+	spoofed_syn(t, &f, "198.18.0.4", 1004);
+	spoofed_syn(t, &f, "198.18.0.5", 1005);
+	usleep(20 * 1000); /* a walk that freed little: the next waits 10 ms */
+	tcp(&in, MAC_B_HOST, MAC_B, IP_B, 20042, SERVER, 80, TCP_SYN, 0);
+	check_out(W("b's new SYN during the flood"), from_ctr(&f, env.if_b, &in), &in);
+	c2 = ct_key(IPPROTO_TCP, IP_B, 20042, SERVER, 80);
+	ASSERT_EQ(stat_pkts(&f, EB_CNT_CT_EVICT_HALFOPEN), 5, W("... the flood's three evicted"));
+	ASSERT_TRUE(ct_has(f.ct_tcp, &c1) && ct_has(f.ct_tcp, &est), W("... the others kept"));
+
+	/* A container's flow idle 2 s, unanswered, goes too; its young one stays. */
+	ct_age(f.ct_tcp, &c1, 2000000000ULL);
+	spoofed_syn(t, &f, "198.18.0.6", 1006);
+	spoofed_syn(t, &f, "198.18.0.7", 1007);
+	usleep(20 * 1000);
+	spoofed_syn(t, &f, "198.18.0.8", 1008);
+	ASSERT_TRUE(!ct_has(f.ct_tcp, &c1), W("a's SYN unanswered for 2 s is evicted"));
+	ASSERT_TRUE(ct_has(f.ct_tcp, &c2), W("b's SYN of just now is kept"));
+	ASSERT_TRUE(ct_has(f.ct_tcp, &est), W("the established flow is still kept"));
+	ASSERT_EQ(stat_pkts(&f, EB_CNT_CT_EVICT_HALFOPEN), 8, W("ct_evict_halfopen counts 8"));
+	ASSERT_EQ(stat_pkts(&f, EB_CNT_DROP_CT_FULL), 0, W("still nothing refused"));
+	fx_close(&f);
+}
+
+/*
+ * Early drop of UDP (issue 11): a flood to a published UDP port from many
+ * source ports fills eb_ct_other with flows that are not assured (no
+ * reply, or one); the flood's next datagrams take each other's slots,
+ * while a container's DNS query waiting for its answer and an assured flow
+ * (replied, still used 2 s after it began) are kept.
+ */
+static void test_early_drop_udp(void)
+{
+	const char *t = "early drop, UDP";
+	struct eb_pub_key pk = { .host_port = htons(5353), .proto = IPPROTO_UDP };
+	struct eb_pub_val pv = { .ctr_ip = ip(IP_B), .ctr_port = htons(53), .ifindex = env.if_b };
+	struct fx f;
+	struct fx_opts o = { .ct_other_max = 8 };
+	struct eb_ct_key as, dns, f1;
+	struct pkt in;
+	struct res *r;
+	char w[160];
+	int i;
+
+	if (!ASSERT_EQ(fx_open(&f, &o), 0, W("load with eb_ct_other of 8 entries")))
+		return;
+	bpf_map_update_elem(bpf_map__fd(f.c->maps.eb_published), &pk, &pv, BPF_ANY);
+	/* An assured flow: out, a reply, and out again 3 s after it began. */
+	udp(&in, MAC_A_HOST, MAC_A, IP_A, 20050, SERVER, 53, true);
+	check_out(W("a's flow out"), from_ctr(&f, env.if_a, &in), &in);
+	udp(&in, MAC_UP, MAC_GW, SERVER, 53, SNAT_IP, 20050, true);
+	check_in(W("... its reply"), from_up(&f, &in), &in, IP_A, env.if_a, MAC_A, MAC_A_HOST,
+		 EB_CNT_SNAT_IN);
+	as = ct_key(IPPROTO_UDP, IP_A, 20050, SERVER, 53);
+	ASSERT_EQ(ct_state(f.ct_other, &as) & EB_CTS_ASSURED, 0, W("replied, 0 s: not assured"));
+	ct_age_created(f.ct_other, &as, 3000000000ULL);
+	udp(&in, MAC_A_HOST, MAC_A, IP_A, 20050, SERVER, 53, true);
+	check_out(W("... out again"), from_ctr(&f, env.if_a, &in), &in);
+	ASSERT_TRUE(ct_state(f.ct_other, &as) & EB_CTS_ASSURED, W("replied, 3 s on: assured"));
+	/* A DNS query of a's, its answer not there yet. */
+	udp(&in, MAC_A_HOST, MAC_A, IP_A, 20051, SERVER, 53, true);
+	check_out(W("a's DNS query"), from_ctr(&f, env.if_a, &in), &in);
+	dns = ct_key(IPPROTO_UDP, IP_A, 20051, SERVER, 53);
+	/* The flood: datagrams from many source ports. */
+	for (i = 0; i < 2; i++) {
+		udp(&in, MAC_UP, MAC_GW, SERVER, 6000 + i, SNAT_IP, 5353, true);
+		check_in(W("a flood datagram"), from_up(&f, &in), &in, IP_B, env.if_b, MAC_B,
+			 MAC_B_HOST, EB_CNT_DNAT_IN);
+	}
+	ASSERT_EQ(ct_count(f.ct_other), 8, W("the map is full"));
+	udp(&in, MAC_UP, MAC_GW, SERVER, 6002, SNAT_IP, 5353, true);
+	check_in(W("the flood's next datagram"), from_up(&f, &in), &in, IP_B, env.if_b, MAC_B,
+		 MAC_B_HOST, EB_CNT_DNAT_IN);
+	ASSERT_EQ(stat_pkts(&f, EB_CNT_CT_EVICT_UNASSURED), 2, W("ct_evict_unassured counts 2"));
+	ASSERT_TRUE(ct_has(f.ct_other, &as) && ct_has(f.ct_other, &dns),
+		    W("the assured flow and the DNS query are kept"));
+	udp(&in, MAC_UP, MAC_GW, SERVER, 53, SNAT_IP, 20051, true);
+	check_in(W("the DNS answer is translated"), from_up(&f, &in), &in, IP_A, env.if_a, MAC_A,
+		 MAC_A_HOST, EB_CNT_SNAT_IN);
+	/* b answers the flood: replied is not assured; evicted all the same. */
+	udp(&in, MAC_B_HOST, MAC_B, IP_B, 53, SERVER, 6002, true);
+	r = from_ctr(&f, env.if_b, &in);
+	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, W("b's answer to the flood goes out"));
+	f1 = ct_key(IPPROTO_UDP, IP_B, 53, SERVER, 6002);
+	udp(&in, MAC_UP, MAC_GW, SERVER, 6003, SNAT_IP, 5353, true);
+	from_up(&f, &in);
+	usleep(20 * 1000);
+	udp(&in, MAC_UP, MAC_GW, SERVER, 6004, SNAT_IP, 5353, true);
+	check_in(W("the flood goes on"), from_up(&f, &in), &in, IP_B, env.if_b, MAC_B, MAC_B_HOST,
+		 EB_CNT_DNAT_IN);
+	ASSERT_TRUE(!ct_has(f.ct_other, &f1), W("a flood flow b answered is evicted"));
+	ASSERT_TRUE(ct_has(f.ct_other, &as), W("the assured flow is still kept"));
+	ASSERT_EQ(stat_pkts(&f, EB_CNT_DROP_CT_FULL), 0, W("nothing refused"));
+	fx_close(&f);
+}
+
 /*
  * A conntrack map full of flows that are over must not refuse new ones:
  * the datapath frees closed TCP flows (RST, or FIN both ways) once they
@@ -1274,6 +1664,9 @@ static void test_ct_full_closed(bool dnat)
 		tcp(&in, MAC_UP, MAC_GW, SERVER, 50001, SNAT_IP, 8080, TCP_SYN, 0);
 		r = from_up(&f, &in);
 		check_in(W("flow 2"), r, &in, IP_B, env.if_b, MAC_B, MAC_B_HOST, EB_CNT_DNAT_IN);
+		/* Established (a flow of the outside's only half open would
+		 * be evicted: test_early_drop_tcp). */
+		handshake_dnat(W("flow 2"), &f, 50001);
 		closed = ct_key(IPPROTO_TCP, IP_B, 80, SERVER, 50000);
 		live = ct_key(IPPROTO_TCP, IP_B, 80, SERVER, 50001);
 		tcp(&in, MAC_UP, MAC_GW, SERVER, 50002, SNAT_IP, 8080, TCP_SYN, 0);
@@ -1318,6 +1711,7 @@ static void test_ct_full_closed(bool dnat)
 	/* Flows 2 and 3 are live: a fourth is refused, neither is evicted. */
 	usleep(20 * 1000);
 	if (dnat) {
+		handshake_dnat(W("flow 3"), &f, 50002);
 		tcp(&in, MAC_UP, MAC_GW, SERVER, 50003, SNAT_IP, 8080, TCP_SYN, 0);
 		r = from_up(&f, &in);
 	} else {
@@ -1393,6 +1787,11 @@ int main(void)
 	test_ct_full();
 	test_ct_full_closed(false);
 	test_ct_full_closed(true);
+	test_tcp_handshake(false);
+	test_tcp_handshake(true);
+	test_tcp_lifetimes();
+	test_early_drop_tcp();
+	test_early_drop_udp();
 	test_expiry();
 	return eb_check_done();
 }

@@ -13,7 +13,7 @@ PKGS=(
 	# what build/ebnet needs at run time (the Docker driver's HTTP and JSON)
 	libjansson4 libmicrohttpd12
 	# tests and demo
-	iproute2 iputils-ping iputils-arping socat curl python3 util-linux
+	iproute2 iputils-ping iputils-arping socat curl python3 util-linux hping3
 	nftables iptables tcpdump jq procps ethtool
 	# the CNI plugin's tests: real runtimes and an offline busybox image
 	podman containerd runc busybox-static

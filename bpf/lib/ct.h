@@ -242,6 +242,8 @@ static long eb_ct_reclaim_one(void *map, struct eb_ct_key *k, struct eb_ct_entry
 	struct eb_config *cfg;
 	struct eb_ct_conf *cc;
 	__u32 zero = 0, why;
+	long dp, dk;
+	bool out;
 
 	if (r->skip) {
 		r->skip--;
@@ -268,20 +270,23 @@ static long eb_ct_reclaim_one(void *map, struct eb_ct_key *k, struct eb_ct_entry
 	why = eb_ct_evictable(own, k->proto, cfg, cc, r->now);
 	if (!why)
 		return 0;
-	/* eb_count(why), with zero as the key: the callback's stack adds
-	 * to the deepest call chain's. */
-	zero = why;
-	{
-		struct eb_counter_val *c = bpf_map_lookup_elem(&eb_stats, &zero);
+	/* The peer's key is read from v, which stays until k goes. The flow
+	 * is counted by whoever deletes its container-side entry: another
+	 * CPU's walk may be freeing the same flow. */
+	out = v->kind == EB_CT_SNAT_OUT || v->kind == EB_CT_DNAT_OUT;
+	dp = bpf_map_delete_elem(map, &v->peer);
+	dk = bpf_map_delete_elem(map, k);
+	r->freed += (dp == 0) + (dk == 0);
+	if ((out ? dp : dk) == 0) {
+		/* eb_count(why), with zero as the key: the callback's stack
+		 * adds to the deepest call chain's. */
+		struct eb_counter_val *c;
 
+		zero = why;
+		c = bpf_map_lookup_elem(&eb_stats, &zero);
 		if (c)
 			c->packets++;
 	}
-	/* The peer's key is read from v, which stays until k goes. */
-	if (bpf_map_delete_elem(map, &v->peer) == 0)
-		r->freed++;
-	if (bpf_map_delete_elem(map, k) == 0)
-		r->freed++;
 	return 0;
 }
 

@@ -2,7 +2,7 @@
 # Helpers of the conntrack flood tests (ct_flood_tcp.sh, ct_flood_udp.sh),
 # on top of tests/lib.sh and nat_lib.sh. Not a test itself.
 #   ct_flood_tcp.sh  11600/tcp published
-#   ct_flood_udp.sh  5360/udp published
+#   ct_flood_udp.sh  5360-5361/udp published
 
 if [ "${BASH_SOURCE[0]}" == "$0" ]; then
 	echo "ct_flood_lib.sh: helpers only"

@@ -16,7 +16,9 @@
 sandbox atb
 
 T=$(tmpdir)
-PORT=5360
+PORT=5360  # flooded
+PORT2=5361 # the outside's flow established before: another socket in b, so
+	   # that b's own receive queue, full of the flood, drops none of it
 
 # flood_round NAME SIZE_ARGS INTERVAL SECS N
 flood_round() {
@@ -29,8 +31,10 @@ flood_round() {
 import json, sys
 print(json.load(sys.stdin)["networks"][0]["ct_other_size"])')
 	echo_server "$(ctr b$5)" udp 0.0.0.0 53
-	check "$name: publish $PORT/udp -> b:53" eb publish --net "$net" "$PORT:$(ctr b$5):53/udp"
-	ping_pong "$OUT" udp $HOSTIP $PORT $((secs + 5)) "$T/$name.in"
+	echo_server "$(ctr b$5)" udp 0.0.0.0 54
+	check "$name: publish $PORT/udp -> b:53 and $PORT2/udp -> b:54" \
+		eb publish --net "$net" "$PORT:$(ctr b$5):53/udp" "$PORT2:$(ctr b$5):54/udp"
+	ping_pong "$OUT" udp $HOSTIP $PORT2 $((secs + 5)) "$T/$name.in"
 	local p_in=$BG_LAST
 	ping_pong "$(ctr a$5)" udp $OUT_IP 5390 $((secs + 5)) "$T/$name.out"
 	local p_out=$BG_LAST

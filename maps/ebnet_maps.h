@@ -187,6 +187,8 @@ enum eb_counter {
 	EB_CNT_MAX = 48,
 };
 
+_Static_assert(EB_CNT_CT_FREE_OVER < EB_CNT_MAX, "enum eb_counter: eb_stats has room");
+
 /* Drop reasons as the datapath returns them: negative, below any TC verdict. */
 #define EB_DROP(cnt) (-(int)(cnt)-1000)
 #define EB_DROP_TO_COUNTER(ret) ((-(ret)) - 1000)

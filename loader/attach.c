@@ -53,24 +53,6 @@ static void att_dir(const char *net, char *buf, size_t len)
 	snprintf(buf, len, "%s/attach/%s", eb_state_dir(sd, sizeof(sd)), net);
 }
 
-static int mkdir_p(const char *path)
-{
-	char p[PATH_MAX];
-
-	snprintf(p, sizeof(p), "%s", path);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = 0;
-		if (mkdir(p, 0700) < 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(p, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* What a state file holds. */
 struct att_state {
 	char id[EB_ATTACH_ID_MAX];
@@ -90,7 +72,7 @@ static int state_write(const char *net, const char *name, const struct att_state
 	int err, fd;
 
 	att_dir(net, dir, sizeof(dir));
-	err = mkdir_p(dir);
+	err = eb_mkdir_p(dir, 0700);
 	if (err) {
 		eb_errf(e, "cannot create the state dir '%s': %s (set %s to move it)", dir,
 			strerror(-err), EB_STATE_DIR_ENV);

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <arpa/inet.h>
+#include <sys/stat.h>
 
 #include "util.h"
 
@@ -290,5 +292,23 @@ int eb_parse_port_spec(const char *s, bool with_ctr, struct eb_pub_spec *out, ch
 			 out->hport_hi - out->hport_lo + 1, out->cport_hi - out->cport_lo + 1);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+int eb_mkdir_p(const char *path, unsigned int parent_mode)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s", path);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		if (mkdir(p, parent_mode) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(p, 0700) < 0 && errno != EEXIST)
+		return -errno;
 	return 0;
 }

@@ -61,4 +61,8 @@ struct eb_pub_spec {
 int eb_parse_port_spec(const char *s, bool with_ctr, struct eb_pub_spec *out, char *why,
 		       size_t whylen);
 
+/* mkdir -p: PATH with mode 0700, the folders above it with PARENT_MODE
+ * where they are missing. 0 or a negative errno. */
+int eb_mkdir_p(const char *path, unsigned int parent_mode);
+
 #endif

@@ -29,24 +29,6 @@ bool dks_valid_id(const char *id)
 	return n >= 12 && n <= 64;
 }
 
-static int mkdir_p(const char *path)
-{
-	char p[PATH_MAX];
-
-	snprintf(p, sizeof(p), "%s", path);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = 0;
-		if (mkdir(p, 0755) && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(p, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int dks_init(const char *dir, struct eb_err *e)
 {
 	char p[PATH_MAX];
@@ -59,7 +41,7 @@ int dks_init(const char *dir, struct eb_err *e)
 	snprintf(state_dir, sizeof(state_dir), "%s", dir);
 	for (int k = DKS_NET; k <= DKS_EP; k++) {
 		snprintf(p, sizeof(p), "%s/%s", dir, kind_dir(k));
-		err = mkdir_p(p);
+		err = eb_mkdir_p(p, 0755);
 		if (err) {
 			eb_errf(e, "cannot make the state folder '%s': %s", p, strerror(-err));
 			return err;

@@ -54,8 +54,10 @@ static long eb_sweep_one(void *map, struct eb_ct_key *k, struct eb_ct_entry *v,
 		/* The flow's state lives in its container-side entry. */
 		own = bpf_map_lookup_elem(map, &v->peer);
 		if (!own) {
-			bpf_map_delete_elem(map, k);
-			s->removed++;
+			if (eb_ct_orphan(v, s->now)) {
+				bpf_map_delete_elem(map, k);
+				s->removed++;
+			}
 			return 0;
 		}
 	}

@@ -145,7 +145,12 @@ static int ct_sweep(const char *net, bool all, struct eb_err *e)
 
 				if (v.kind != EB_CT_SNAT_CTR && v.kind != EB_CT_DNAT_CTR) {
 					if (bpf_map_lookup_elem(fd, &v.peer, &own) < 0) {
-						goto collect; /* orphan */
+						/* An orphan, or a port being claimed. */
+						if (now > v.created &&
+						    now - v.created >=
+							    EB_CT_CLAIM_GRACE_S * 1000000000ULL)
+							goto collect;
+						continue;
 					}
 					owner = &own;
 				}

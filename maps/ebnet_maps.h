@@ -288,6 +288,14 @@ _Static_assert(sizeof(struct eb_ct_entry) == 80, "eb_ct_entry layout");
 #define EB_CTS_ASSURED	  (1U << 7)
 
 #define EB_CT_STREAM_S	  2	  /* UDP/ICMP: assured after this long with a reply */
+/* An outside-side SNAT entry whose container-side entry is missing is an
+ * orphan (its flow was freed half-way), and its port may be taken again,
+ * but only once it is this old: eb_snat_bind claims the port (inserts the
+ * outside-side entry) before it inserts the container-side one, and a
+ * second CPU that took the claim for an orphan in between gave the same
+ * NAT port to two flows (two containers' SYNs from the same port at once:
+ * the first one's replies went to the second, and it timed out). */
+#define EB_CT_CLAIM_GRACE_S 1
 #define EB_CT_ACK_WINDOW  65535 /* an ACK of the SYN-ACK acks at most this much more
 				 * (data the responder sent at once: the SYN's window
 				 * is never scaled) */

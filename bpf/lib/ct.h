@@ -208,6 +208,14 @@ static __always_inline bool eb_ct_expired(const struct eb_ct_entry *e, __u8 prot
 #define EB_CT_EARLY_IDLE   (1 * EB_NSEC)     /* a container's own flow not assured is kept
 					      * while it was used this recently */
 
+/* Whether v, an outside-side entry whose container-side entry is missing,
+ * is an orphan to free rather than a port being claimed right now (see
+ * EB_CT_CLAIM_GRACE_S). */
+static __always_inline bool eb_ct_orphan(const struct eb_ct_entry *v, __u64 now)
+{
+	return now > v->created && now - v->created >= EB_CT_CLAIM_GRACE_S * EB_NSEC;
+}
+
 struct eb_ct_reclaim { /* 32-bit counts: the walk's frame adds to the deepest stack */
 	__u64 now;
 	__u32 skip; /* entries passed over first: where the last walk ended */
@@ -262,7 +270,7 @@ static long eb_ct_reclaim_one(void *map, struct eb_ct_key *k, struct eb_ct_entry
 		/* The flow's state lives in its container-side entry. */
 		own = bpf_map_lookup_elem(map, &v->peer);
 		if (!own) {
-			if (bpf_map_delete_elem(map, k) == 0)
+			if (eb_ct_orphan(v, r->now) && bpf_map_delete_elem(map, k) == 0)
 				r->freed++;
 			return 0;
 		}
@@ -513,13 +521,18 @@ static __always_inline struct eb_ct_entry *eb_snat_bind(const struct eb_pkt *p, 
 			if (old) {
 				struct eb_ct_entry *own = bpf_map_lookup_elem(ct, &old->peer);
 
-				/* Reusable: its flow is gone, expired, or closed
-				 * (FIN both ways or RST), as conntrack lets a new
-				 * SYN take a closed tuple. */
-				if (!own || eb_ct_expired(own, p->proto, cfg, now) ||
-				    (p->proto == IPPROTO_TCP && eb_ct_closed(own->state))) {
-					if (own)
-						bpf_map_delete_elem(ct, &old->peer);
+				/* Reusable: its flow is gone (not just being
+				 * made on another CPU), expired, or closed (FIN
+				 * both ways or RST), as conntrack lets a new SYN
+				 * take a closed tuple. */
+				if (!own) {
+					if (eb_ct_orphan(old, now)) {
+						bpf_map_delete_elem(ct, &rk);
+						r = bpf_map_update_elem(ct, &rk, re, BPF_NOEXIST);
+					}
+				} else if (eb_ct_expired(own, p->proto, cfg, now) ||
+					   (p->proto == IPPROTO_TCP && eb_ct_closed(own->state))) {
+					bpf_map_delete_elem(ct, &old->peer);
 					bpf_map_delete_elem(ct, &rk);
 					r = bpf_map_update_elem(ct, &rk, re, BPF_NOEXIST);
 				}

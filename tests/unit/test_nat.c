@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -1756,6 +1757,61 @@ static void test_expiry(void)
 	fx_close(&f);
 }
 
+/* A port being claimed on another CPU: eb_snat_bind inserts the outside-side
+ * entry (the claim) before the container-side one. A second flow that asks
+ * for the same port in between must not take the claim for an orphan (two
+ * containers' SYNs from one source port at once once got the same NAT port:
+ * the first one's replies went to the second and it timed out, nat_ports.sh).
+ * An orphan older than EB_CT_CLAIM_GRACE_S is freed and its port given. */
+static void test_claim_race(void)
+{
+	const char *t = "claim race";
+	char w[160];
+	struct fx f;
+	struct fx_opts o = {};
+	struct pkt in;
+	struct res *r;
+	struct eb_ct_key rk, ka;
+	struct eb_ct_entry claim, got;
+	struct timespec ts;
+
+	if (!ASSERT_EQ(fx_open(&f, &o), 0, W("load")))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	/* A's SYN from 20030 to SERVER:80 is half-way: its claim of NAT port
+	 * 20030 is in, its container-side entry not yet. */
+	ka = ct_key(IPPROTO_TCP, IP_A, 20030, SERVER, 80);
+	rk = ct_key(IPPROTO_TCP, SERVER, 80, SNAT_IP, 20030);
+	memset(&claim, 0, sizeof(claim));
+	claim.peer = ka;
+	claim.xaddr = ip(IP_A);
+	claim.xport = htons(20030);
+	claim.kind = EB_CT_SNAT_OUT;
+	claim.ifindex = env.if_a;
+	claim.created = claim.last_seen = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	ASSERT_EQ(bpf_map_update_elem(f.ct_tcp, &rk, &claim, BPF_NOEXIST), 0, W("claim written"));
+
+	tcp(&in, MAC_B_HOST, MAC_B, IP_B, 20030, SERVER, 80, TCP_SYN, 0);
+	r = from_ctr(&f, env.if_b, &in);
+	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, W("B's SYN goes out"));
+	ASSERT_TRUE(get16(l4_of(&r->out)) != 20030, W("B gets another port than the one A claims"));
+	if (ASSERT_EQ(bpf_map_lookup_elem(f.ct_tcp, &rk, &got), 0, W("A's claim still there")))
+		ASSERT_TRUE(!memcmp(&got.peer, &ka, sizeof(ka)), W("the claim is still A's"));
+
+	/* Left that way 2 s (A's flow was freed half-way): an orphan, and its
+	 * port goes to the next flow that wants it. */
+	ct_age_created(f.ct_tcp, &rk, 2000000000ULL);
+	tcp(&in, MAC_A_HOST, MAC_A, IP_A, 20030, SERVER, 80, TCP_SYN, 0);
+	r = from_ctr(&f, env.if_a, &in);
+	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, W("A's SYN goes out"));
+	ASSERT_EQ(get16(l4_of(&r->out)), 20030, W("the orphan's port is given to A"));
+	if (ASSERT_EQ(bpf_map_lookup_elem(f.ct_tcp, &rk, &got), 0, W("port 20030 bound")))
+		ASSERT_TRUE(!memcmp(&got.peer, &ka, sizeof(ka)) && got.created > claim.created,
+			    W("bound anew to A's flow"));
+	ASSERT_TRUE(ct_has(f.ct_tcp, &ka), W("A's flow has its container-side entry"));
+	fx_close(&f);
+}
+
 int main(void)
 {
 	libbpf_set_print(libbpf_print);
@@ -1783,6 +1839,7 @@ int main(void)
 	test_fragments();
 	test_proto();
 	test_same_port();
+	test_claim_race();
 	test_exhausted();
 	test_ct_full();
 	test_ct_full_closed(false);

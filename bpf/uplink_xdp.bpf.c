@@ -231,7 +231,7 @@ int eb_xdp_uplink(struct xdp_md *ctx)
 	now = bpf_ktime_get_ns();
 	e2 = eb_rev_find(&p, cfg, now, &e1, &k);
 	pub = e2 ? NULL : eb_pub_find(&p, cfg, &pk);
-	if (!e2 && !pub)
+	if (!e2 && (!pub || !eb_pub_takes(ctx, &p)))
 		return XDP_PASS;
 	/* Bounds again: the verifier does not carry the parser's here. */
 	if ((void *)((struct udphdr *)l4 + 1) > end)

@@ -18,6 +18,7 @@
 
 #include "ebnet.h"
 #include "ebnet_pub.h"
+#include "hostsock.h"
 #include "nl.h"
 
 /* Every published entry of a network; returns the count. */
@@ -153,6 +154,25 @@ static int check_free(const struct eb_pub_spec *sp, uint32_t ctr_ip, struct eb_e
 	return 0;
 }
 
+/* Is no host socket listening there? The host's services stay the host's
+ * unless the user says otherwise (Docker refuses such a port too). With
+ * --force, new flows go to the container; the datapath still leaves the
+ * host's own connections on that port alone. */
+static int check_host_free(const struct eb_pub_spec *sp, struct eb_err *e)
+{
+	struct eb_host_sock hs;
+	char a[16], what[200];
+
+	if (sp->force || !eb_host_listener(sp->host_ip, sp->hport_lo, sp->hport_hi, sp->proto, &hs))
+		return 0;
+	eb_errf(e, "%s%s%u/%s: a host socket %s it: %s; pass --force to publish it anyway "
+		   "(new flows from outside then go to the container)",
+		sp->host_ip ? eb_ip_str(sp->host_ip, a) : "", sp->host_ip ? ":" : "", hs.port,
+		proto_name(sp->proto), sp->proto == IPPROTO_UDP ? "is bound to" : "listens on",
+		eb_host_sock_str(&hs, what, sizeof(what)));
+	return -EADDRINUSE;
+}
+
 int eb_publish(const char *net_opt, const struct eb_pub_spec *sp, char *net_out, size_t netlen,
 	       struct eb_err *e)
 {
@@ -197,6 +217,9 @@ int eb_publish(const char *net_opt, const struct eb_pub_spec *sp, char *net_out,
 		}
 	}
 	err = check_free(sp, ep.ip, e);
+	if (err)
+		goto out;
+	err = check_host_free(sp, e);
 	if (err)
 		goto out;
 	err = eb_dp_open(net, &dp, e);

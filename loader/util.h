@@ -55,6 +55,7 @@ struct eb_pub_spec {
 	uint16_t hport_lo, hport_hi;
 	uint16_t cport_lo, cport_hi;
 	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	bool force;    /* publish even over a host socket's port (not parsed: --force) */
 	char ctr[32];
 };
 

@@ -94,6 +94,7 @@ struct opts {
 	int nmulti[2];
 	const char *netns, *pid, *ip, *host_peer; /* attach */
 	bool prog;
+	bool force;
 	int nargs;
 	char **args;
 	int ncmd; /* exec: the command after -- */
@@ -127,6 +128,10 @@ static void parse_opts(const char *cmdname, int argc, char **argv, struct opts *
 			if (!strstr(allowed, "json"))
 				die_usage(cmdname, "'%s' takes no --json", cmdname);
 			json = true;
+			continue;
+		}
+		if (!strcmp(a, "--force") && strstr(allowed, "force")) {
+			o->force = true;
 			continue;
 		}
 		if (!strcmp(a, "--prog") && strstr(allowed, "prog")) {
@@ -879,7 +884,7 @@ static int do_publish(int argc, char **argv)
 	char why[160], net[64], a[16];
 	int i, err;
 
-	parse_opts("publish", argc, argv, &o, "json");
+	parse_opts("publish", argc, argv, &o, "json force");
 	if (!o.nargs)
 		die_usage("publish", "name the ports to publish");
 	for (i = 0; i < o.nargs; i++)
@@ -903,6 +908,7 @@ static int do_publish(int argc, char **argv)
 	need_root();
 	for (i = 0; i < o.nargs; i++) {
 		eb_parse_port_spec(o.args[i], true, &sp, why, sizeof(why));
+		sp.force = o.force;
 		err = eb_publish(o.net_given ? o.net : NULL, &sp, net, sizeof(net), &e);
 		if (err) {
 			/* All or nothing: the specs published before this one go. */
@@ -1578,13 +1584,16 @@ static const struct cmd cmds[] = {
 	  "Lists networks and their containers: address, MAC, host-side device, how the\n"
 	  "program is attached. --json prints one JSON object for scripts.\n" },
 	{ "publish", do_publish,
-	  "publish [--net NAME] [HOSTIP:]HOSTPORT[-END]:CONTAINER:PORT[-END][/tcp|/udp]...",
+	  "publish [--net NAME] [--force] [HOSTIP:]HOSTPORT[-END]:CONTAINER:PORT[-END][/tcp|/udp]...",
 	  "Publishes host ports to a container's ports (tcp by default; equal ranges map\n"
 	  "port to port). It takes effect on the next packet: from outside through the\n"
 	  "uplink (the client's address kept), from the host at its addresses and at\n"
 	  "127.0.0.1, and from containers at the host's address. HOSTIP 127.0.0.1\n"
 	  "publishes to the host only. A port already published is refused, naming its\n"
-	  "owner. The network follows from the container.\n"
+	  "owner, and so is a port a host socket listens on (naming the process), unless\n"
+	  "--force: then new flows from outside go to the container, and the host's own\n"
+	  "connections on that port stay the host's. The network follows from the\n"
+	  "container.\n"
 	  "Examples: ebnet publish 8080:web:80\n"
 	  "          ebnet publish 127.0.0.1:5432:db:5432 5353:dns:53/udp\n" },
 	{ "unpublish", do_unpublish, "unpublish [--net NAME] [HOSTIP:]HOSTPORT[-END][/tcp|/udp]...",

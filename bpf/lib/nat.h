@@ -348,8 +348,56 @@ static __always_inline int eb_snat_reverse(struct __sk_buff *skb, struct eb_pkt 
 	return eb_deliver(skb, e2->ifindex);
 }
 
+/*
+ * Does a packet to a published port belong to one of the host's own
+ * sockets (in the uplink's namespace)? A TCP segment of a connection the
+ * host has on that port (connecting, established or closing: any socket
+ * but a listener), or a UDP datagram for a host socket connected to this
+ * peer. A published port takes new flows only; the host's own connections
+ * on it are never translated (the host's sshd after `publish --force 22`,
+ * or a host client whose local port happens to be a published one). ctx
+ * is the skb or the XDP buffer: the helpers take either.
+ */
+static __always_inline bool eb_host_owns(void *ctx, const struct eb_pkt *p)
+{
+	struct bpf_sock_tuple t = {};
+	struct bpf_sock *sk;
+	bool own;
+
+	t.ipv4.saddr = p->saddr;
+	t.ipv4.daddr = p->daddr;
+	t.ipv4.sport = p->sport;
+	t.ipv4.dport = p->dport;
+	if (p->proto == IPPROTO_TCP) {
+		sk = bpf_skc_lookup_tcp(ctx, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
+		if (!sk)
+			return false;
+		own = sk->state != BPF_TCP_LISTEN;
+	} else {
+		sk = bpf_sk_lookup_udp(ctx, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
+		if (!sk)
+			return false;
+		own = sk->dst_port != 0;
+	}
+	bpf_sk_release(sk);
+	return own;
+}
+
+/* Is a packet to a published port (with no flow of ours) the published
+ * port's rather than the host's? A bare TCP SYN opens a new flow (no
+ * lookup needed); any other packet is the host's when a host socket owns
+ * it, and otherwise the port's (eb_dnat_bind drops a stray TCP segment). */
+static __always_inline bool eb_pub_takes(void *ctx, const struct eb_pkt *p)
+{
+	if (p->proto == IPPROTO_TCP &&
+	    (p->tcp_flags & (EB_TCP_SYN | EB_TCP_RST | 0x10)) == EB_TCP_SYN)
+		return true;
+	return !eb_host_owns(ctx, p);
+}
+
 /* A new flow from outside to a published port, in TC. Returns a verdict,
- * TC_ACT_UNSPEC when the port is not published, or a negative drop reason. */
+ * TC_ACT_UNSPEC when the port is not published or the packet is the host's
+ * own, or a negative drop reason. */
 static __always_inline int eb_dnat_new(struct __sk_buff *skb, struct eb_pkt *p,
 				       const struct eb_config *cfg, __u32 len, int *cnt)
 {
@@ -361,6 +409,8 @@ static __always_inline int eb_dnat_new(struct __sk_buff *skb, struct eb_pkt *p,
 
 	pub = eb_pub_find(p, cfg, &pk);
 	if (!pub)
+		return TC_ACT_UNSPEC;
+	if (!eb_pub_takes(skb, p))
 		return TC_ACT_UNSPEC;
 	r = eb_dnat_bind(p, pub, &pk, len, skb->ifindex, bpf_ktime_get_ns());
 	if (r < 0)

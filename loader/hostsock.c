@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The host's own listening sockets, for `ebnet publish`: a port that a host
+ * socket listens on (in the network namespace ebnet runs in) is the host's,
+ * and publishing it would hand the host's service to a container. Read
+ * from /proc/net/{tcp,tcp6,udp,udp6}, which show the reader's own network
+ * namespace, and the owner found by the socket's inode among the open
+ * files of /proc/PID/fd.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include "hostsock.h"
+
+#define TCP_LISTEN 10 /* include/net/tcp_states.h */
+#define TCP_CLOSE  7  /* an unconnected UDP socket */
+
+/* The process that holds socket inode ino: "NAME (pid N)" in out, or
+ * nothing when no process of this machine holds it. */
+static void owner_of(unsigned long ino, char *out, size_t len)
+{
+	char want[32], path[64], link[64];
+	struct dirent *d, *f;
+	DIR *proc, *fds;
+
+	snprintf(want, sizeof(want), "socket:[%lu]", ino);
+	out[0] = 0;
+	proc = opendir("/proc");
+	if (!proc)
+		return;
+	while (!out[0] && (d = readdir(proc))) {
+		int pid;
+
+		if (!isdigit((unsigned char)d->d_name[0]))
+			continue;
+		pid = atoi(d->d_name);
+		snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+		fds = opendir(path);
+		if (!fds)
+			continue;
+		while ((f = readdir(fds))) {
+			char fp[320];
+			ssize_t n;
+
+			snprintf(fp, sizeof(fp), "%s/%s", path, f->d_name);
+			n = readlink(fp, link, sizeof(link) - 1);
+			if (n <= 0)
+				continue;
+			link[n] = 0;
+			if (strcmp(link, want))
+				continue;
+			char comm[64] = "?";
+			FILE *c;
+
+			snprintf(fp, sizeof(fp), "/proc/%d/comm", pid);
+			c = fopen(fp, "r");
+			if (c) {
+				if (fgets(comm, sizeof(comm), c))
+					comm[strcspn(comm, "\n")] = 0;
+				fclose(c);
+			}
+			snprintf(out, len, "%.40s (pid %d)", comm, pid);
+			break;
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+}
+
+/* One /proc/net table. v6: its addresses are 32 hex digits; only the
+ * unspecified address (a dual-stack socket takes IPv4 too) and v4-mapped
+ * ones concern IPv4. Returns 1 and fills the result at the first match. */
+static int scan(const char *file, bool v6, bool udp, uint32_t ip, uint16_t lo, uint16_t hi,
+		struct eb_host_sock *r)
+{
+	char line[512];
+	FILE *f = fopen(file, "r");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	if (!fgets(line, sizeof(line), f)) { /* the header */
+		fclose(f);
+		return 0;
+	}
+	while (!found && fgets(line, sizeof(line), f)) {
+		char laddr[40], raddr[40];
+		unsigned int lport, rport, st;
+		unsigned long ino;
+		uint32_t a;
+
+		/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
+		if (sscanf(line, " %*d: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %x %*s %*s %*s %*u %*u %lu",
+			   laddr, &lport, raddr, &rport, &st, &ino) != 6)
+			continue;
+		if (lport < lo || lport > hi)
+			continue;
+		/* TCP: listeners only (a connection's local port is not a
+		 * service). UDP: an unconnected socket receives from anyone. */
+		if (st != (udp ? TCP_CLOSE : TCP_LISTEN))
+			continue;
+		if (v6) {
+			if (strlen(laddr) != 32)
+				continue;
+			if (!strcmp(laddr, "00000000000000000000000000000000"))
+				a = 0;
+			else if (!strncmp(laddr, "0000000000000000FFFF0000", 24))
+				a = (uint32_t)strtoul(laddr + 24, NULL, 16);
+			else
+				continue;
+		} else {
+			a = (uint32_t)strtoul(laddr, NULL, 16); /* as in memory: network order */
+		}
+		/* A socket on every address, or on the address asked for; a
+		 * port published on every address covers every socket. */
+		if (a && ip && a != ip)
+			continue;
+		r->addr = a;
+		r->port = lport;
+		r->v6 = v6;
+		r->inode = ino;
+		owner_of(ino, r->owner, sizeof(r->owner));
+		found = 1;
+	}
+	fclose(f);
+	return found;
+}
+
+int eb_host_listener(uint32_t ip, uint16_t lo, uint16_t hi, uint8_t proto, struct eb_host_sock *r)
+{
+	bool udp = proto == IPPROTO_UDP;
+
+	memset(r, 0, sizeof(*r));
+	if (scan(udp ? "/proc/net/udp" : "/proc/net/tcp", false, udp, ip, lo, hi, r))
+		return 1;
+	return scan(udp ? "/proc/net/udp6" : "/proc/net/tcp6", true, udp, ip, lo, hi, r);
+}
+
+const char *eb_host_sock_str(const struct eb_host_sock *s, char *out, size_t len)
+{
+	char a[INET_ADDRSTRLEN];
+	struct in_addr in = { .s_addr = s->addr };
+
+	inet_ntop(AF_INET, &in, a, sizeof(a));
+	snprintf(out, len, "%s%s%s:%u (socket inode %lu%s%s)", s->v6 ? "[" : "",
+		 s->v6 ? (s->addr ? a : "::") : a, s->v6 ? "]" : "", s->port, s->inode,
+		 s->owner[0] ? ", " : "", s->owner);
+	return out;
+}

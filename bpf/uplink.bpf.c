@@ -27,8 +27,9 @@ int eb_from_uplink(struct __sk_buff *skb)
 	struct eb_config *cfg;
 	struct ethhdr *eth;
 	struct iphdr *iph;
-	struct eb_pkt p;
+	struct eb_pkt p = {};
 	int ret, cnt = 0;
+	bool to_ctr;
 
 	skb->cb[EB_CB_TARGET] = 0;
 	cfg = bpf_map_lookup_elem(&eb_config, &zero);
@@ -38,29 +39,44 @@ int eb_from_uplink(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 	if (eb_parse_ipv4(&c, &iph) < 0)
 		return TC_ACT_UNSPEC;
-	if (eb_parse_l4(skb, iph, c.end, &p) < 0)
-		return TC_ACT_UNSPEC;
+	/* Addressed to a container itself: a neighbour that routes the
+	 * subnet via this host (forwarding on for Docker or a VPN) would
+	 * reach every unpublished port through the host's stack. Replies of
+	 * the containers' flows and published ports come to the NAT address;
+	 * nothing else from outside may reach a container (Docker 28 closed
+	 * the same hole). The gateway's address is the host's own. */
+	to_ctr = (iph->daddr & cfg->mask) == cfg->subnet && iph->daddr != cfg->gateway;
+	if (eb_parse_l4(skb, iph, c.end, &p) < 0) {
+		if (!to_ctr)
+			return TC_ACT_UNSPEC;
+		ret = EB_DROP(EB_CNT_DROP_UNPUBLISHED);
+		goto drop;
+	}
 
 	ret = eb_snat_reverse(skb, &p, cfg, len, &cnt);
 	if (ret == TC_ACT_UNSPEC)
 		ret = eb_dnat_new(skb, &p, cfg, len, &cnt);
+	if (ret == TC_ACT_UNSPEC && to_ctr)
+		ret = EB_DROP(EB_CNT_DROP_UNPUBLISHED);
 	if (ret == TC_ACT_UNSPEC) {
 		skb->cb[EB_CB_DECISION] = EB_CNT_UPLINK_PASS;
 		eb_count(EB_CNT_UPLINK_PASS, len);
 		return TC_ACT_UNSPEC;
 	}
-	if (ret < 0) {
-		__u32 idx = EB_DROP_TO_COUNTER(ret);
-
-		skb->cb[EB_CB_DECISION] = idx;
-		eb_count(idx < EB_CNT_MAX ? idx : EB_CNT_DROP_MALFORMED, len);
-		eb_event(EB_EV_DROP, idx, skb->ifindex, p.saddr, p.daddr, p.sport, p.dport, p.proto,
-			 0, 0);
-		return TC_ACT_SHOT;
-	}
+	if (ret < 0)
+		goto drop;
 	if (ret == TC_ACT_REDIRECT)
 		eb_dns_reply_fix(skb, &p, cfg); /* a forwarded query's answer */
 	skb->cb[EB_CB_DECISION] = cnt;
 	eb_count(cnt, len);
 	return ret;
+
+drop: {
+	__u32 idx = EB_DROP_TO_COUNTER(ret);
+
+	skb->cb[EB_CB_DECISION] = idx;
+	eb_count(idx < EB_CNT_MAX ? idx : EB_CNT_DROP_MALFORMED, len);
+	eb_event(EB_EV_DROP, idx, skb->ifindex, p.saddr, p.daddr, p.sport, p.dport, p.proto, 0, 0);
+	return TC_ACT_SHOT;
+}
 }

@@ -68,6 +68,8 @@ static const struct {
 	[EB_CNT_DROP_NO_CT] = { "drop_no_ct", "matches no flow (stray segment, stale mapping)" },
 	[EB_CNT_DROP_ISOLATED] = { "drop_isolated", "toward another network or interface" },
 	[EB_CNT_DROP_NOT_IPV4] = { "drop_not_ipv4", "neither IPv4 nor ARP (IPv6 is not carried)" },
+	[EB_CNT_DROP_UNPUBLISHED] = { "drop_unpublished",
+				      "from the uplink to a container's address (not published)" },
 };
 
 const char *eb_counter_name(unsigned int idx)

@@ -174,6 +174,7 @@ enum eb_counter {
 	EB_CNT_DROP_NO_CT,	    /* ICMP error or reply that matches no flow */
 	EB_CNT_DROP_ISOLATED,	    /* toward another network's container */
 	EB_CNT_DROP_NOT_IPV4,	    /* neither IPv4 nor ARP (IPv6 included): not checked, not carried */
+	EB_CNT_DROP_UNPUBLISHED,    /* from the uplink to a container's address: no reply, no published port */
 	EB_CNT_DROP_END = 40,	    /* drop reasons are below this */
 	EB_CNT_XDP_PASS_CSUM = EB_CNT_DROP_END, /* ours, but the L4 checksum did not verify
 						 * in XDP (partial): left to TC */

@@ -18,6 +18,7 @@
 #include "lib/arp.h"
 #include "lib/nat.h"
 #include "lib/dns.h"
+#include "lib/icmp.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -65,6 +66,31 @@ static __always_inline int eb_flood_copy(struct __sk_buff *skb, const struct eb_
 }
 
 /*
+ * An ICMP error from the gateway about a container's routed packet, back
+ * into the container: returns TC_ACT_REDIRECT + EB_CNT_MAX (counted), or a
+ * negative drop reason. None about an ICMP error or a later fragment.
+ */
+static __always_inline int eb_routed_icmp(struct __sk_buff *skb, const struct eb_config *cfg,
+					  struct iphdr *iph, void *end, __u8 type, __u8 code,
+					  __u32 rest)
+{
+	struct eb_pkt p;
+	int ret;
+
+	ret = eb_parse_l4(skb, iph, end, &p);
+	if (ret < 0)
+		return ret;
+	if (p.frag == EB_FRAG_LATER || (p.proto == IPPROTO_ICMP && eb_icmp_is_error(p.icmp_type)))
+		return EB_DROP(type == ICMP_TIME_EXCEEDED ? EB_CNT_DROP_TTL : EB_CNT_DROP_FRAG_NEEDED);
+	ret = eb_icmp_error(skb, type, code, rest, cfg->gateway);
+	if (ret < 0)
+		return ret;
+	skb->cb[EB_CB_DECISION] = EB_CNT_ICMP_SENT;
+	skb->cb[EB_CB_TARGET] = skb->ifindex;
+	return bpf_redirect(skb->ifindex, 0) + EB_CNT_MAX;
+}
+
+/*
  * A packet for an address beyond the gateway. The kernel's FIB says where it
  * goes: a local address of the host goes to the host's stack; a
  * destination out of the uplink is source-translated and sent there.
@@ -86,6 +112,10 @@ static __always_inline int eb_from_container_routed(struct __sk_buff *skb,
 	fib.ipv4_src = iph->saddr;
 	fib.ipv4_dst = iph->daddr;
 	fib.ifindex = skb->ifindex;
+	/* The route's MTU (with what the host learnt of the path) checks the
+	 * packet's IP length; a GSO packet is checked by the kernel, whose
+	 * segments fit the device. */
+	fib.tot_len = skb->gso_size ? 0 : bpf_ntohs(iph->tot_len);
 	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
 	switch (rc) {
 	case BPF_FIB_LKUP_RET_SUCCESS:
@@ -95,7 +125,14 @@ static __always_inline int eb_from_container_routed(struct __sk_buff *skb,
 	case BPF_FIB_LKUP_RET_FWD_DISABLED: /* the stack decides, without forwarding */
 		return EB_CNT_TO_HOST;
 	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
-		return EB_DROP(EB_CNT_DROP_FRAG_NEEDED);
+		/* Too big for its route. With DF the sender learns the MTU
+		 * from us, as from any router; without it, we cannot
+		 * fragment (the container's MTU, the uplink's by default,
+		 * makes that rare). */
+		if (!(iph->frag_off & bpf_htons(EB_IP_DF)))
+			return EB_DROP(EB_CNT_DROP_FRAG_NEEDED);
+		return eb_routed_icmp(skb, cfg, iph, end, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
+				      bpf_htonl(fib.mtu_result & 0xffff));
 	default:
 		return EB_DROP(EB_CNT_DROP_NO_ROUTE);
 	}
@@ -108,6 +145,10 @@ static __always_inline int eb_from_container_routed(struct __sk_buff *skb,
 		return EB_DROP(EB_CNT_DROP_ISOLATED);
 	}
 
+	/* A router's hop: the last one answers "time exceeded" from the
+	 * gateway (traceroute's first hop); eb_snat_forward decrements. */
+	if (iph->ttl <= 1)
+		return eb_routed_icmp(skb, cfg, iph, end, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0);
 	ret = eb_parse_l4(skb, iph, end, &p);
 	if (ret < 0)
 		return ret;

@@ -16,8 +16,24 @@
 #include "lib/counters.h"
 #include "lib/nat.h"
 #include "lib/dns.h"
+#include "lib/icmp.h"
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* Would this packet go to a container: a reply of a flow, or a new flow
+ * to a published port? Changes nothing. ICMP errors and later fragments
+ * are not answered (RFC 1122): no. */
+static __always_inline bool eb_uplink_ttl_ours(struct __sk_buff *skb, const struct eb_pkt *p,
+					       const struct eb_config *cfg)
+{
+	struct eb_ct_entry *e1;
+	struct eb_pub_key pk;
+	struct eb_ct_key k;
+
+	if (p->frag == EB_FRAG_LATER || (p->proto == IPPROTO_ICMP && p->icmp_type != ICMP_ECHOREPLY))
+		return false;
+	return eb_rev_find(p, cfg, bpf_ktime_get_ns(), &e1, &k) || eb_pub_find(p, cfg, &pk);
+}
 
 SEC("tc")
 int eb_from_uplink(struct __sk_buff *skb)
@@ -53,6 +69,17 @@ int eb_from_uplink(struct __sk_buff *skb)
 		goto drop;
 	}
 
+	/* The last hop of a packet that would go to a container: "time
+	 * exceeded" from the address it was sent to, back out (traceroute
+	 * to a published port sees the host). */
+	if (iph->ttl <= 1 && eb_uplink_ttl_ours(skb, &p, cfg)) {
+		ret = eb_icmp_error(skb, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0, p.daddr);
+		if (ret < 0)
+			goto drop;
+		skb->cb[EB_CB_DECISION] = EB_CNT_ICMP_SENT;
+		skb->cb[EB_CB_TARGET] = skb->ifindex;
+		return bpf_redirect(skb->ifindex, 0);
+	}
 	ret = eb_snat_reverse(skb, &p, cfg, len, &cnt);
 	if (ret == TC_ACT_UNSPEC)
 		ret = eb_dnat_new(skb, &p, cfg, len, &cnt);

@@ -166,6 +166,9 @@ static __always_inline int eb_xdp_rewrite_dst(struct xdp_md *ctx, __u8 proto, __
 	}
 	eb_csum_replace4(&iph->check, old_addr, new_addr);
 	iph->daddr = new_addr;
+	/* The hop into the network (the caller left TTL 1 to TC). */
+	eb_csum_replace2(&iph->check, bpf_htons((__u16)iph->ttl << 8), bpf_htons((__u16)(iph->ttl - 1) << 8));
+	iph->ttl--;
 	return 0;
 }
 
@@ -210,6 +213,9 @@ int eb_xdp_uplink(struct xdp_md *ctx)
 	if ((void *)(iph + 1) > end || iph->version != 4 || iph->ihl != 5)
 		return XDP_PASS;
 	if (iph->frag_off & bpf_htons(EB_IP_MF | EB_IP_OFFMASK))
+		return XDP_PASS;
+	/* The last hop: TC answers it ("time exceeded"). */
+	if (iph->ttl <= 1)
 		return XDP_PASS;
 	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP)
 		return XDP_PASS;

@@ -43,7 +43,11 @@ struct eb_up_opts {
 	uint16_t nat_port_min;	   /* 0: outside the host's ephemeral range */
 	uint16_t nat_port_max;
 	struct eb_names_opts names; /* --domain, --dns, --alias */
+	unsigned int mtu;	   /* containers' MTU; 0: the uplink's (or the network's) */
 };
+
+#define EB_MTU_MIN 576
+#define EB_MTU_MAX 65535
 
 #define EB_DEFAULT_CT_TCP   65536
 #define EB_DEFAULT_CT_OTHER 32768

@@ -525,8 +525,8 @@ int ctr_prepare(struct eb_ctx *c, struct ctr_work *w)
 		    bpf_map_update_elem(c->dp.netns, &cookie, &kind, BPF_ANY) == 0)
 			w->cookie = cookie;
 	}
-	TRY(eb_nl_veth_add(&c->nl, ep->host_dev, ep->host_mac, w->peer, ep->mac,
-			   w->host_peer ? -1 : w->nsfd),
+	TRY(eb_nl_veth_add_mtu(&c->nl, ep->host_dev, ep->host_mac, w->peer, ep->mac,
+			       w->host_peer ? -1 : w->nsfd, c->mtu),
 	    "cannot create the veth pair '%s' for container '%s': %s", ep->host_dev, ep->name,
 	    strerror(-err));
 	TRY(eb_nl_link_get(&c->nl, ep->host_dev, &hl), "cannot find the new device '%s': %s",
@@ -1272,6 +1272,39 @@ static int validate_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs
 	return 0;
 }
 
+/*
+ * The MTU of new containers: --mtu, or the one the network's containers
+ * have, or the uplink's. The uplink's by default, so that what a
+ * container sends fits out of the host without fragments (an MTU of 1500
+ * behind a 1450 uplink lost every larger packet without DF). A larger
+ * --mtu (jumbo frames between containers) is allowed: packets to the
+ * outside that do not fit then get "fragmentation needed" from the
+ * gateway. One MTU per network: --mtu that differs from its containers'
+ * is refused.
+ */
+static int up_mtu(struct eb_ctx *c, const struct eb_up_opts *o)
+{
+	struct eb_link l;
+	unsigned int have = 0;
+
+	for (int i = 0; i < c->neps && !have; i++)
+		if (c->eps[i].ifindex && eb_nl_link_get(&c->nl, c->eps[i].host_dev, &l) == 0)
+			have = l.mtu;
+	if (o->mtu && have && o->mtu != have) {
+		eb_errf(c->e, "network '%s' has containers with MTU %u, not %u; `ebnet down --net "
+			      "%s` first to change it",
+			c->net, have, o->mtu, c->net);
+		return -EEXIST;
+	}
+	if (o->mtu)
+		c->mtu = o->mtu;
+	else if (have)
+		c->mtu = have;
+	else if (c->cfg.uplink_ifindex && eb_nl_link_get_index(&c->nl, c->cfg.uplink_ifindex, &l) == 0)
+		c->mtu = l.mtu;
+	return 0;
+}
+
 int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, struct eb_err *e)
 {
 	struct eb_config cfg = {};
@@ -1506,6 +1539,9 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 		goto out;
 	c.port_attach = ports_attach(o->attach, c.cfg.flags);
 	c.xdp = o->xdp;
+	err = up_mtu(&c, o);
+	if (err)
+		goto out;
 	c.uplink_attach = o->attach != EB_ATTACH_AUTO	   ? o->attach
 			  : (c.cfg.flags & EB_CFG_CLSACT) ? EB_ATTACH_CLSACT
 			  : (c.cfg.flags & EB_CFG_TCX)	   ? EB_ATTACH_TCX

@@ -25,6 +25,7 @@ struct eb_ctx {
 	bool ready;		      /* ctx_ready() done */
 	bool load_failed;	      /* ...failed: the programs did not load, or XDP */
 	enum eb_xdp_mode xdp;	      /* as asked for by `up` */
+	unsigned int mtu;	      /* new containers' MTU (see up_mtu) */
 	struct eb_err *e;
 };
 

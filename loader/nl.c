@@ -294,6 +294,13 @@ int eb_nl_link_get_index(struct eb_nl *nl, int ifindex, struct eb_link *out)
 int eb_nl_veth_add(struct eb_nl *nl, const char *name, const unsigned char *mac,
 		   const char *peer, const unsigned char *peer_mac, int peer_nsfd)
 {
+	return eb_nl_veth_add_mtu(nl, name, mac, peer, peer_mac, peer_nsfd, 0);
+}
+
+int eb_nl_veth_add_mtu(struct eb_nl *nl, const char *name, const unsigned char *mac,
+		       const char *peer, const unsigned char *peer_mac, int peer_nsfd,
+		       unsigned int mtu)
+{
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK);
 	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
@@ -308,6 +315,8 @@ int eb_nl_veth_add(struct eb_nl *nl, const char *name, const unsigned char *mac,
 	 * count and pays two expedited RCU grace periods per pair for it. */
 	mnl_attr_put_u32(nlh, IFLA_NUM_TX_QUEUES, 1);
 	mnl_attr_put_u32(nlh, IFLA_NUM_RX_QUEUES, 1);
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
 	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -322,6 +331,8 @@ int eb_nl_veth_add(struct eb_nl *nl, const char *name, const unsigned char *mac,
 		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, peer_nsfd);
 	mnl_attr_put_u32(nlh, IFLA_NUM_TX_QUEUES, 1);
 	mnl_attr_put_u32(nlh, IFLA_NUM_RX_QUEUES, 1);
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
 	mnl_attr_nest_end(nlh, peerinfo);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, linkinfo);

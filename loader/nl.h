@@ -44,6 +44,10 @@ int eb_nl_link_get_index(struct eb_nl *nl, int ifindex, struct eb_link *out);
 /* A veth pair: NAME here, PEER inside the namespace of peer_nsfd. Both down. */
 int eb_nl_veth_add(struct eb_nl *nl, const char *name, const unsigned char *mac,
 		   const char *peer, const unsigned char *peer_mac, int peer_nsfd);
+/* The same with both ends' MTU (0: the kernel's default). */
+int eb_nl_veth_add_mtu(struct eb_nl *nl, const char *name, const unsigned char *mac,
+		       const char *peer, const unsigned char *peer_mac, int peer_nsfd,
+		       unsigned int mtu);
 int eb_nl_link_del(struct eb_nl *nl, int ifindex);
 /* The device's alias (IFLA_IFALIAS, `ip link show` prints it). */
 int eb_nl_link_set_alias(struct eb_nl *nl, int ifindex, const char *alias);

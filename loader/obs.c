@@ -52,6 +52,8 @@ static const struct {
 					"UDP/ICMP flows not assured evicted from a full conntrack" },
 	[EB_CNT_CT_FREE_OVER] = { "ct_free_over",
 				  "closed or expired flows freed by a full conntrack" },
+	[EB_CNT_ICMP_SENT] = { "icmp_sent",
+			       "ICMP errors sent as a router (frag needed, time exceeded)" },
 	[EB_CNT_DROP_MALFORMED] = { "drop_malformed", "malformed or truncated packet" },
 	[EB_CNT_DROP_NO_PORT] = { "drop_no_port", "frame on a port that has no endpoint" },
 	[EB_CNT_DROP_SPOOF_MAC] = { "drop_spoof_mac", "source MAC not the container's own" },
@@ -70,6 +72,7 @@ static const struct {
 	[EB_CNT_DROP_NOT_IPV4] = { "drop_not_ipv4", "neither IPv4 nor ARP (IPv6 is not carried)" },
 	[EB_CNT_DROP_UNPUBLISHED] = { "drop_unpublished",
 				      "from the uplink to a container's address (not published)" },
+	[EB_CNT_DROP_TTL] = { "drop_ttl", "TTL exhausted (ICMP error, fragment: not answered)" },
 };
 
 const char *eb_counter_name(unsigned int idx)

@@ -121,6 +121,15 @@ int eb_up_opt_set(struct eb_up_opts *o, const char *name, const char *val, char 
 		}
 		o->names.dns = dns;
 		o->names.ndns = n;
+	} else if (!strcmp(key, "mtu")) {
+		unsigned long v;
+
+		if (eb_parse_uint(val, EB_MTU_MIN, EB_MTU_MAX, &v)) {
+			snprintf(why, wl, "invalid %s '%s': want %d to %d", name, val, EB_MTU_MIN,
+				 EB_MTU_MAX);
+			return -EINVAL;
+		}
+		o->mtu = v;
 	} else if (!strcmp(key, "ct-tcp-size")) {
 		return ct_size(name, val, &o->ct_tcp_size, why, wl);
 	} else if (!strcmp(key, "ct-other-size")) {

@@ -175,6 +175,7 @@ enum eb_counter {
 	EB_CNT_DROP_ISOLATED,	    /* toward another network's container */
 	EB_CNT_DROP_NOT_IPV4,	    /* neither IPv4 nor ARP (IPv6 included): not checked, not carried */
 	EB_CNT_DROP_UNPUBLISHED,    /* from the uplink to a container's address: no reply, no published port */
+	EB_CNT_DROP_TTL,	    /* TTL exhausted on an ICMP error or a fragment: no error about it */
 	EB_CNT_DROP_END = 40,	    /* drop reasons are below this */
 	EB_CNT_XDP_PASS_CSUM = EB_CNT_DROP_END, /* ours, but the L4 checksum did not verify
 						 * in XDP (partial): left to TC */
@@ -185,10 +186,12 @@ enum eb_counter {
 	EB_CNT_CT_EVICT_HALFOPEN,  /* TCP flows not established, evicted from a full map */
 	EB_CNT_CT_EVICT_UNASSURED, /* UDP/ICMP flows not assured, evicted from a full map */
 	EB_CNT_CT_FREE_OVER,	    /* flows closed or expired, freed by a full map */
-	EB_CNT_MAX = 48,
+	EB_CNT_ICMP_SENT = 48,	    /* ICMP errors the datapath sent as a router: frag needed, TTL */
+	EB_CNT_LAST,		    /* one past the last counter in use */
+	EB_CNT_MAX = 96,	    /* eb_stats' size (builds before 2026-12-03: 48) */
 };
 
-_Static_assert(EB_CNT_CT_FREE_OVER < EB_CNT_MAX, "enum eb_counter: eb_stats has room");
+_Static_assert(EB_CNT_LAST <= EB_CNT_MAX, "enum eb_counter: eb_stats has room");
 
 /* Drop reasons as the datapath returns them: negative, below any TC verdict. */
 #define EB_DROP(cnt) (-(int)(cnt)-1000)

@@ -87,6 +87,7 @@ struct opts {
 	const char *ct_tcp_size;
 	const char *ct_other_size;
 	const char *nat_ports;
+	const char *mtu;
 	const char *watch;
 	const char *domain;
 	const char *dns_query, *dns_type;
@@ -196,6 +197,8 @@ static void parse_opts(const char *cmdname, int argc, char **argv, struct opts *
 			dst = &o->ip;
 		else if (!strcmp(a, "--host-peer") && strstr(allowed, "netns"))
 			dst = &o->host_peer;
+		else if (!strcmp(a, "--mtu") && strstr(allowed, "mtu"))
+			dst = &o->mtu;
 		if (dst) {
 			if (i + 1 >= argc || !argv[i + 1][0])
 				die_usage(cmdname, "option '%s' needs a value", a);
@@ -283,6 +286,7 @@ static void up_opts_from(const char *cmdname, const struct opts *o, struct eb_up
 		   { "--ct-tcp-size", o->ct_tcp_size },
 		   { "--ct-other-size", o->ct_other_size },
 		   { "--nat-ports", o->nat_ports },
+		   { "--mtu", o->mtu },
 		   { "--attach", o->attach ? o->attach : getenv("EBNET_ATTACH") },
 		   { "--xdp", o->xdp ? o->xdp : getenv("EBNET_XDP") } };
 	char why[200];
@@ -349,7 +353,7 @@ static int do_up(int argc, char **argv)
 	struct opts o;
 	int i, err;
 
-	parse_opts("up", argc, argv, &o, "subnet uplink attach xdp snat names");
+	parse_opts("up", argc, argv, &o, "subnet uplink attach xdp snat names mtu");
 	up_opts_from("up", &o, &uo);
 	parse_names("up", &o, &uo.names);
 
@@ -1514,7 +1518,7 @@ static int do_version(int argc, char **argv)
 
 static const struct cmd cmds[] = {
 	{ "up", do_up,
-	  "up [--net NAME] [--subnet CIDR] [--uplink IFACE] [--attach auto|tcx|clsact] "
+	  "up [--net NAME] [--subnet CIDR] [--uplink IFACE] [--mtu N] [--attach auto|tcx|clsact] "
 	  "[--xdp auto|native|off] [--domain DOMAIN] [--dns ADDR[,ADDR]] "
 	  "[--alias CONTAINER:NAME[,NAME]] [CONTAINER[=IP] ...]",
 	  "Creates the network NAME (default ebnet0) if it does not exist, then every\n"
@@ -1526,6 +1530,8 @@ static const struct cmd cmds[] = {
 	  "  --subnet CIDR    the network's IPv4 subnet (default " EB_DEFAULT_SUBNET ");\n"
 	  "                   the gateway is its first host address, owned by the host\n"
 	  "  --uplink IFACE   the host's way out (default: the default route's device)\n"
+	  "  --mtu N          the containers' MTU (default: the uplink's, so that what they\n"
+	  "                   send fits out of it; larger gets frag-needed toward it)\n"
 	  "  --attach MODE    how TC programs attach: auto (container ports with clsact,\n"
 	  "                   the uplink with tcx where the kernel has it), tcx (Linux\n"
 	  "                   6.6+; ports too), or clsact (everywhere); EBNET_ATTACH sets\n"

@@ -8,6 +8,7 @@
 
 #include <linux/pkt_cls.h>
 #include "ct.h"
+#include "icmp.h"
 
 /* An ICMP error's quoted packet: offsets and tuple. */
 struct eb_inner {
@@ -131,6 +132,9 @@ static __always_inline int eb_deliver(struct __sk_buff *skb, __u32 ifindex)
 
 	if (!ep)
 		return EB_DROP(EB_CNT_DROP_NO_PORT);
+	/* The hop into the network. */
+	if (eb_ttl_hop(skb, ETH_HLEN))
+		return EB_DROP(EB_CNT_DROP_MALFORMED);
 	if (bpf_skb_store_bytes(skb, 0, ep->mac, 6, 0) ||
 	    bpf_skb_store_bytes(skb, 6, ep->host_mac, 6, 0))
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
@@ -496,6 +500,9 @@ static __always_inline int eb_snat_forward(struct __sk_buff *skb, struct eb_pkt 
 		*cnt = EB_CNT_SNAT_OUT;
 	}
 
+	/* The hop out (the gateway answered a packet with none left). */
+	if (eb_ttl_hop(skb, p->l3))
+		return EB_DROP(EB_CNT_DROP_MALFORMED);
 	if (fib_rc == BPF_FIB_LKUP_RET_SUCCESS) {
 		if (bpf_skb_store_bytes(skb, 0, fib->dmac, 6, 0) ||
 		    bpf_skb_store_bytes(skb, 6, fib->smac, 6, 0))

@@ -91,6 +91,53 @@ static __always_inline int eb_routed_icmp(struct __sk_buff *skb, const struct eb
 }
 
 /*
+ * Forwarding is off on the container's port: bpf_fib_lookup() answers only
+ * for devices that forward, and a global write of net.ipv4.ip_forward (a
+ * VPN client, `sysctl --system`, a network manager) resets every device's
+ * setting, the one `ebnet up` gave the port included. Outside traffic must
+ * not depend on that: without the FIB, what is neither the host's (its
+ * uplink address, loopback, this subnet) nor answered here goes out of the
+ * uplink through bpf_redirect_neigh() without parameters, which looks the
+ * route and the neighbour up itself and asks for no forwarding. What is
+ * lost while forwarding is off: the host's other addresses and routes
+ * through other devices are not told apart (they go to the uplink too).
+ */
+static __always_inline int eb_routed_nofib(struct __sk_buff *skb, const struct eb_config *cfg,
+					   struct iphdr *iph, void *end, __u32 len)
+{
+	struct bpf_fib_lookup fib = {};
+	__u32 d = iph->daddr, mtu;
+	struct eb_pkt p;
+	int ret, cnt = 0;
+
+	if (!cfg->uplink_ifindex || !cfg->snat_ip || d == cfg->snat_ip ||
+	    (bpf_ntohl(d) >> 24) == 127 || (d & cfg->mask) == cfg->subnet)
+		return EB_CNT_TO_HOST;
+	mtu = bpf_ntohs(iph->tot_len);
+	if (!skb->gso_size &&
+	    bpf_check_mtu(skb, cfg->uplink_ifindex, &mtu, 0, 0) == BPF_MTU_CHK_RET_FRAG_NEEDED) {
+		if (!(iph->frag_off & bpf_htons(EB_IP_DF)))
+			return EB_DROP(EB_CNT_DROP_FRAG_NEEDED);
+		return eb_routed_icmp(skb, cfg, iph, end, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
+				      bpf_htonl(mtu & 0xffff));
+	}
+	if (iph->ttl <= 1)
+		return eb_routed_icmp(skb, cfg, iph, end, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0);
+	ret = eb_parse_l4(skb, iph, end, &p);
+	if (ret < 0)
+		return ret;
+	fib.ifindex = cfg->uplink_ifindex;
+	ret = eb_snat_forward(skb, &p, cfg, &fib, BPF_FIB_LKUP_RET_FWD_DISABLED, len, &cnt);
+	if (ret < 0)
+		return ret;
+	skb->cb[EB_CB_DECISION] = cnt;
+	skb->cb[EB_CB_TARGET] = fib.ifindex;
+	eb_count(cnt, len);
+	eb_count(EB_CNT_ROUTED_NOFIB, len);
+	return ret + EB_CNT_MAX;
+}
+
+/*
  * A packet for an address beyond the gateway. The kernel's FIB says where it
  * goes: a local address of the host goes to the host's stack; a
  * destination out of the uplink is source-translated and sent there.
@@ -122,8 +169,9 @@ static __always_inline int eb_from_container_routed(struct __sk_buff *skb,
 	case BPF_FIB_LKUP_RET_NO_NEIGH:
 		break;
 	case BPF_FIB_LKUP_RET_NOT_FWDED:   /* a local address, or no route */
-	case BPF_FIB_LKUP_RET_FWD_DISABLED: /* the stack decides, without forwarding */
 		return EB_CNT_TO_HOST;
+	case BPF_FIB_LKUP_RET_FWD_DISABLED:
+		return eb_routed_nofib(skb, cfg, iph, end, len);
 	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
 		/* Too big for its route. With DF the sender learns the MTU
 		 * from us, as from any router; without it, we cannot

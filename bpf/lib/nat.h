@@ -503,6 +503,10 @@ static __always_inline int eb_snat_forward(struct __sk_buff *skb, struct eb_pkt 
 	/* The hop out (the gateway answered a packet with none left). */
 	if (eb_ttl_hop(skb, p->l3))
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
+	if (fib_rc == BPF_FIB_LKUP_RET_FWD_DISABLED)
+		/* No FIB answer (forwarding off): the helper's own route
+		 * lookup and neighbour, out of the uplink. */
+		return bpf_redirect_neigh(fib->ifindex, NULL, 0, 0);
 	if (fib_rc == BPF_FIB_LKUP_RET_SUCCESS) {
 		if (bpf_skb_store_bytes(skb, 0, fib->dmac, 6, 0) ||
 		    bpf_skb_store_bytes(skb, 6, fib->smac, 6, 0))

@@ -91,6 +91,36 @@ static __always_inline int eb_routed_icmp(struct __sk_buff *skb, const struct eb
 }
 
 /*
+ * A container's packet for the host's uplink address. The host's own
+ * sockets take it as before (a listener, a connection, a bound UDP port).
+ * Anything else may be for a port that another network of this host
+ * published: that network's programs on the uplink decide, as for a
+ * packet from outside, so the frame is handed to the uplink's ingress
+ * unchanged (its source stays the container's; the publishing network's
+ * replies come back through eb_pub_reply). If no network takes it, the
+ * host's stack gets it there, as it would have here. (A port of this
+ * network was translated at connect time by the cgroup programs.) A
+ * function of its own: its stack is not added to the deepest path's.
+ */
+static __attribute__((noinline)) int eb_to_host(struct __sk_buff *skb, const struct eb_config *cfg,
+					       struct iphdr *iph, void *end)
+{
+	struct eb_pkt pkt, *p = &pkt;
+
+	if (iph->daddr != cfg->snat_ip || !cfg->uplink_ifindex ||
+	    (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP))
+		return EB_CNT_TO_HOST;
+	if (eb_parse_l4(skb, iph, end, p) < 0 || p->frag == EB_FRAG_LATER || eb_host_sock(skb, p))
+		return EB_CNT_TO_HOST;
+	if (bpf_skb_store_bytes(skb, 0, cfg->uplink_mac, 6, 0))
+		return EB_DROP(EB_CNT_DROP_MALFORMED);
+	skb->cb[EB_CB_DECISION] = EB_CNT_TO_UPLINK;
+	skb->cb[EB_CB_TARGET] = cfg->uplink_ifindex;
+	eb_count(EB_CNT_TO_UPLINK, skb->len);
+	return bpf_redirect(cfg->uplink_ifindex, BPF_F_INGRESS) + EB_CNT_MAX;
+}
+
+/*
  * Forwarding is off on the container's port: bpf_fib_lookup() answers only
  * for devices that forward, and a global write of net.ipv4.ip_forward (a
  * VPN client, `sysctl --system`, a network manager) resets every device's
@@ -110,8 +140,10 @@ static __always_inline int eb_routed_nofib(struct __sk_buff *skb, const struct e
 	struct eb_pkt p;
 	int ret, cnt = 0;
 
-	if (!cfg->uplink_ifindex || !cfg->snat_ip || d == cfg->snat_ip ||
-	    (bpf_ntohl(d) >> 24) == 127 || (d & cfg->mask) == cfg->subnet)
+	if (d == cfg->snat_ip)
+		return eb_to_host(skb, cfg, iph, end);
+	if (!cfg->uplink_ifindex || !cfg->snat_ip || (bpf_ntohl(d) >> 24) == 127 ||
+	    (d & cfg->mask) == cfg->subnet)
 		return EB_CNT_TO_HOST;
 	mtu = bpf_ntohs(iph->tot_len);
 	if (!skb->gso_size &&
@@ -169,7 +201,7 @@ static __always_inline int eb_from_container_routed(struct __sk_buff *skb,
 	case BPF_FIB_LKUP_RET_NO_NEIGH:
 		break;
 	case BPF_FIB_LKUP_RET_NOT_FWDED:   /* a local address, or no route */
-		return EB_CNT_TO_HOST;
+		return eb_to_host(skb, cfg, iph, end);
 	case BPF_FIB_LKUP_RET_FWD_DISABLED:
 		return eb_routed_nofib(skb, cfg, iph, end, len);
 	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
@@ -190,7 +222,13 @@ static __always_inline int eb_from_container_routed(struct __sk_buff *skb,
 		pk.ifindex = fib.ifindex;
 		if (bpf_map_lookup_elem(&eb_ports, &pk))
 			return EB_CNT_TO_HOST;
-		return EB_DROP(EB_CNT_DROP_ISOLATED);
+		/* Another network's container may be a client of one of
+		 * our published ports (see eb_to_host): the replies of
+		 * that flow, and only those, go back to it, translated. */
+		ret = eb_parse_l4(skb, iph, end, &p);
+		if (ret < 0 || !eb_pub_reply(&p, cfg))
+			return EB_DROP(EB_CNT_DROP_ISOLATED);
+		goto forward;
 	}
 
 	/* A router's hop: the last one answers "time exceeded" from the
@@ -200,6 +238,7 @@ static __always_inline int eb_from_container_routed(struct __sk_buff *skb,
 	ret = eb_parse_l4(skb, iph, end, &p);
 	if (ret < 0)
 		return ret;
+forward:
 	ret = eb_snat_forward(skb, &p, cfg, &fib, rc, len, &cnt);
 	if (ret < 0)
 		return ret;

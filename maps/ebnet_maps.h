@@ -188,6 +188,7 @@ enum eb_counter {
 	EB_CNT_CT_FREE_OVER,	    /* flows closed or expired, freed by a full map */
 	EB_CNT_ICMP_SENT = 48,	    /* ICMP errors the datapath sent as a router: frag needed, TTL */
 	EB_CNT_ROUTED_NOFIB,	    /* routed to the uplink without the FIB: forwarding off on the port */
+	EB_CNT_TO_UPLINK,	    /* to the host's address, no host socket: to the uplink's networks */
 	EB_CNT_LAST,		    /* one past the last counter in use */
 	EB_CNT_MAX = 96,	    /* eb_stats' size (builds before 2026-12-03: 48) */
 };

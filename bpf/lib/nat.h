@@ -352,6 +352,35 @@ static __always_inline int eb_snat_reverse(struct __sk_buff *skb, struct eb_pkt 
 	return eb_deliver(skb, e2->ifindex);
 }
 
+/* The host socket (in the namespace of the device the packet is on) that
+ * takes this TCP or UDP packet, a listener included, or NULL. The caller
+ * releases it. */
+static __always_inline struct bpf_sock *eb_host_sk(void *ctx, const struct eb_pkt *p)
+{
+	/* The IPv4 member of struct bpf_sock_tuple only: 12 bytes of stack,
+	 * not the union's 36. */
+	struct {
+		__be32 saddr, daddr;
+		__be16 sport, dport;
+	} t = { p->saddr, p->daddr, p->sport, p->dport };
+	struct bpf_sock_tuple *tp = (void *)&t;
+
+	if (p->proto == IPPROTO_TCP)
+		return bpf_skc_lookup_tcp(ctx, tp, sizeof(t), BPF_F_CURRENT_NETNS, 0);
+	return bpf_sk_lookup_udp(ctx, tp, sizeof(t), BPF_F_CURRENT_NETNS, 0);
+}
+
+/* Does any host socket take this packet (a listener included)? */
+static __always_inline bool eb_host_sock(void *ctx, const struct eb_pkt *p)
+{
+	struct bpf_sock *sk = eb_host_sk(ctx, p);
+
+	if (!sk)
+		return false;
+	bpf_sk_release(sk);
+	return true;
+}
+
 /*
  * Does a packet to a published port belong to one of the host's own
  * sockets (in the uplink's namespace)? A TCP segment of a connection the
@@ -364,27 +393,28 @@ static __always_inline int eb_snat_reverse(struct __sk_buff *skb, struct eb_pkt 
  */
 static __always_inline bool eb_host_owns(void *ctx, const struct eb_pkt *p)
 {
-	struct bpf_sock_tuple t = {};
-	struct bpf_sock *sk;
+	struct bpf_sock *sk = eb_host_sk(ctx, p);
 	bool own;
 
-	t.ipv4.saddr = p->saddr;
-	t.ipv4.daddr = p->daddr;
-	t.ipv4.sport = p->sport;
-	t.ipv4.dport = p->dport;
-	if (p->proto == IPPROTO_TCP) {
-		sk = bpf_skc_lookup_tcp(ctx, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
-		if (!sk)
-			return false;
-		own = sk->state != BPF_TCP_LISTEN;
-	} else {
-		sk = bpf_sk_lookup_udp(ctx, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
-		if (!sk)
-			return false;
-		own = sk->dst_port != 0;
-	}
+	if (!sk)
+		return false;
+	own = p->proto == IPPROTO_TCP ? sk->state != BPF_TCP_LISTEN : sk->dst_port != 0;
 	bpf_sk_release(sk);
 	return own;
+}
+
+/* Is a container's packet a reply of a live flow to one of this network's
+ * published ports (a DNAT flow)? Changes nothing. */
+static __always_inline bool eb_pub_reply(const struct eb_pkt *p, const struct eb_config *cfg)
+{
+	struct eb_ct_entry *e;
+	struct eb_ct_key k;
+
+	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
+		return false;
+	eb_ct_key_out(&k, p);
+	e = bpf_map_lookup_elem(eb_ct_map(p->proto), &k);
+	return e && e->kind == EB_CT_DNAT_CTR && !eb_ct_expired(e, p->proto, cfg, bpf_ktime_get_ns());
 }
 
 /* Is a packet to a published port (with no flow of ours) the published

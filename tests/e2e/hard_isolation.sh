@@ -232,9 +232,13 @@ check "publish $PUB:b1:80 in $NETB" eb publish --net "$NETB" "$PUB:$(ctr b1):80"
 check_http() { check_eq "$1" "$("${@:2:$#-2}" curl -sS -m3 -o /dev/null -w '%{http_code}' "${@: -1}" 2>/dev/null)" 200; }
 check_http "the outside reaches b1 at $HOSTIP:$PUB" in_out "http://$HOSTIP:$PUB/"
 check_http "the host reaches b1 at $HOSTIP:$PUB" in_host "http://$HOSTIP:$PUB/"
-known_bug "bpf/host_sock.bpf.c: published ports are translated only in the publishing network's namespaces; other networks' containers get refused" \
-	check_http "a1 ($NET) reaches b1's published port at $HOSTIP:$PUB" in_ctr a1 "http://$HOSTIP:$PUB/"
+check_http "a1 ($NET) reaches b1's published port at $HOSTIP:$PUB" in_ctr a1 "http://$HOSTIP:$PUB/"
 check_fails "...and still not b1 itself" in_ctr a1 curl -sS -m2 -o /dev/null "http://$IPB1/"
+check_fails "...nor b1's other ports through the host's address" \
+	in_ctr a1 curl -sS -m2 -o /dev/null "http://$HOSTIP:$((PUB + 1))/"
+out=$(in_ctr a1 socat -t 2 - TCP:$HOSTIP:$((PUB + 1)),connect-timeout=2 </dev/null 2>&1)
+check_match "a port nobody publishes or listens on at the host's address: a1 is refused, as before" \
+	"$out" "Connection refused"
 
 for n in "$NET" "$NETB"; do check "down --net $n" eb down --net "$n"; done
 finish

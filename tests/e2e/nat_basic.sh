@@ -113,10 +113,10 @@ check "ping the host's uplink address (the host's, not translated)" \
 check "ping 203.0.113.2 from a container" in_ctr a ping -c 3 -i 0.2 -W 2 $OUT_IP
 check "ping 203.0.113.2 from the other container" in_ctr b ping -c 1 -W 2 $OUT_IP
 ERR0=$(nat_stat EB_CNT_ICMP_ERR_IN)
-OUTP=$(in_ctr a ping -c 1 -W 2 -t 1 $OUT_IP 2>&1)
-check_match "ping -t 1: the container gets Time to live exceeded from the router" "$OUTP" \
+OUTP=$(in_ctr a ping -c 1 -W 2 -t 2 $OUT_IP 2>&1)
+check_match "ping -t 2: the container gets Time to live exceeded from the router (the gateway is hop 1)" "$OUTP" \
 	"From $ROUTER_IP icmp_seq=1 Time to live exceeded"
-check "ping -t 1: counted as an ICMP error translated in (EB_CNT_ICMP_ERR_IN)" \
+check "ping -t 2: counted as an ICMP error translated in (EB_CNT_ICMP_ERR_IN)" \
 	test "$(nat_stat EB_CNT_ICMP_ERR_IN)" -gt "$ERR0"
 
 # ---- ebnet ct ----

@@ -115,11 +115,12 @@ provoke drop_fragment 3 "a sends 3 lone later fragments of UDP datagrams to $OUT
 	in_ctr a bash -c "$(declare -f send_lone_fragment); send_lone_fragment $IPA $OUT_IP 3"
 
 # ---- drop_frag_needed ----
-# The uplink's MTU made smaller than a's; a sends 1500-byte packets with DF
-# (not GSO: the kernel lets a GSO packet through, to be segmented later).
+# The uplink's MTU made smaller than a's; a sends 1500-byte packets without
+# DF (with DF the gateway answers "fragmentation needed": icmp_sent; not
+# GSO: the kernel lets a GSO packet through, to be segmented later).
 check "the host's uplink gets MTU 1400" in_host ip link set dev up0 mtu 1400
-provoke drop_frag_needed 3 "a pings $OUT_IP 3 times with 1500-byte packets, DF set" \
-	in_ctr a ping -c 3 -i 0.2 -W 1 -M do -s 1472 $OUT_IP
+provoke drop_frag_needed 3 "a pings $OUT_IP 3 times with 1500-byte packets, DF clear" \
+	in_ctr a ping -c 3 -i 0.2 -W 1 -M dont -s 1472 $OUT_IP
 in_host ip link set dev up0 mtu 1500
 
 # ---- what the user reads ----

@@ -1438,6 +1438,28 @@ static const char *redirect_whole(const struct tmpl_out *t, const struct run_res
 			return ": a DNS answer whose lengths are not the packet's";
 		return NULL;
 	}
+	if (r->decision == EB_CNT_ICMP_SENT) {
+		/* The datapath as a router: an ICMP error (frag needed, time
+		 * exceeded) to the sender, back where it came from. */
+		if (r->target != (uint32_t)t->ifindex)
+			return ": an ICMP error not sent back where the packet came from";
+		if (!lo.ipv4 || r->out.b[ETH_LEN + 9] != 1 ||
+		    (r->out.b[ETH_LEN + 20] != 3 && r->out.b[ETH_LEN + 20] != 11))
+			return ": icmp_sent, but no ICMP error";
+		if (memcmp(r->out.b + ETH_LEN + 16, t->f.b + ETH_LEN + 12, 4) ||
+		    memcmp(r->out.b, t->f.b + 6, 6))
+			return ": an ICMP error, not to the packet's sender";
+		return NULL;
+	}
+	if (r->decision == EB_CNT_TO_UPLINK) {
+		/* To the host's address with no host socket: the frame goes
+		 * to the uplink's ingress as it is, but for its MAC. */
+		if (t->prog != 0 || r->target != (uint32_t)env.if_up)
+			return ": to_uplink, but not from a container to the uplink";
+		if (r->out.len != t->f.len || memcmp(r->out.b + 6, t->f.b + 6, t->f.len - 6))
+			return ": to_uplink, but changed";
+		return NULL;
+	}
 	if (r->out.len != t->f.len)
 		return ": length changed";
 	if (t->prog == 0) {

@@ -14,7 +14,7 @@ PKGS=(
 	libjansson4 libmicrohttpd12
 	# tests and demo
 	iproute2 iputils-ping iputils-arping socat curl python3 util-linux hping3
-	nftables iptables tcpdump jq procps ethtool
+	nftables iptables tcpdump jq procps ethtool traceroute
 	# the CNI plugin's tests: real runtimes and an offline busybox image
 	podman containerd runc busybox-static
 	# names (tests/e2e/dns.sh): the clients, and resolvers to forward to

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -74,23 +75,34 @@ static void owner_of(unsigned long ino, char *out, size_t len)
 	closedir(proc);
 }
 
-/* One /proc/net table. v6: its addresses are 32 hex digits; only the
- * unspecified address (a dual-stack socket takes IPv4 too) and v4-mapped
- * ones concern IPv4. Returns 1 and fills the result at the first match. */
-static int scan(const char *file, bool v6, bool udp, uint32_t ip, uint16_t lo, uint16_t hi,
-		struct eb_host_sock *r)
+/* The sockets of one protocol, read at most once a second: a publish of
+ * 50 specs asks 50 times, and on a busy host one read of the tables costs
+ * milliseconds (the kernel walks every socket of the machine to list this
+ * namespace's). Stale by a second at most. */
+#define EB_HS_MAX 4096
+struct hs_table {
+	struct timespec at;
+	bool valid;
+	int n;
+	struct eb_host_sock s[EB_HS_MAX];
+};
+static struct hs_table tables[2]; /* TCP, UDP */
+
+/* One /proc/net table into t. v6: its addresses are 32 hex digits; only
+ * the unspecified address (a dual-stack socket takes IPv4 too) and
+ * v4-mapped ones concern IPv4. */
+static void load(const char *file, bool v6, bool udp, struct hs_table *t)
 {
 	char line[512];
 	FILE *f = fopen(file, "r");
-	int found = 0;
 
 	if (!f)
-		return 0;
+		return;
 	if (!fgets(line, sizeof(line), f)) { /* the header */
 		fclose(f);
-		return 0;
+		return;
 	}
-	while (!found && fgets(line, sizeof(line), f)) {
+	while (t->n < EB_HS_MAX && fgets(line, sizeof(line), f)) {
 		char laddr[40], raddr[40];
 		unsigned int lport, rport, st;
 		unsigned long ino;
@@ -102,12 +114,11 @@ static int scan(const char *file, bool v6, bool udp, uint32_t ip, uint16_t lo, u
 			continue;
 		/* TCP: listeners only (a connection's local port is not a
 		 * service); the kernel lists them first, and the rest, every
-		 * connection of the machine's shared hash, is not read at all
-		 * (on a busy host reading it took 30 ms and more). UDP: an
-		 * unconnected socket receives from anyone. */
+		 * connection of the machine's shared hash, is not read. UDP:
+		 * an unconnected socket receives from anyone. */
 		if (!udp && st != TCP_LISTEN)
 			break;
-		if (lport < lo || lport > hi || (udp && st != TCP_CLOSE))
+		if (udp && st != TCP_CLOSE)
 			continue;
 		if (v6) {
 			if (strlen(laddr) != 32)
@@ -121,29 +132,43 @@ static int scan(const char *file, bool v6, bool udp, uint32_t ip, uint16_t lo, u
 		} else {
 			a = (uint32_t)strtoul(laddr, NULL, 16); /* as in memory: network order */
 		}
-		/* A socket on every address, or on the address asked for; a
-		 * port published on every address covers every socket. */
-		if (a && ip && a != ip)
-			continue;
-		r->addr = a;
-		r->port = lport;
-		r->v6 = v6;
-		r->inode = ino;
-		owner_of(ino, r->owner, sizeof(r->owner));
-		found = 1;
+		t->s[t->n].addr = a;
+		t->s[t->n].port = lport;
+		t->s[t->n].v6 = v6;
+		t->s[t->n].inode = ino;
+		t->n++;
 	}
 	fclose(f);
-	return found;
 }
 
 int eb_host_listener(uint32_t ip, uint16_t lo, uint16_t hi, uint8_t proto, struct eb_host_sock *r)
 {
 	bool udp = proto == IPPROTO_UDP;
+	struct hs_table *t = &tables[udp];
+	struct timespec now;
 
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!t->valid || now.tv_sec - t->at.tv_sec > 1 ||
+	    (now.tv_sec - t->at.tv_sec) * 1000000000L + now.tv_nsec - t->at.tv_nsec > 1000000000L) {
+		t->n = 0;
+		load(udp ? "/proc/net/udp" : "/proc/net/tcp", false, udp, t);
+		load(udp ? "/proc/net/udp6" : "/proc/net/tcp6", true, udp, t);
+		t->at = now;
+		t->valid = true;
+	}
 	memset(r, 0, sizeof(*r));
-	if (scan(udp ? "/proc/net/udp" : "/proc/net/tcp", false, udp, ip, lo, hi, r))
+	for (int i = 0; i < t->n; i++) {
+		const struct eb_host_sock *s = &t->s[i];
+
+		/* A socket on every address, or on the address asked for; a
+		 * port published on every address covers every socket. */
+		if (s->port < lo || s->port > hi || (s->addr && ip && s->addr != ip))
+			continue;
+		*r = *s;
+		owner_of(s->inode, r->owner, sizeof(r->owner));
 		return 1;
-	return scan(udp ? "/proc/net/udp6" : "/proc/net/tcp6", true, udp, ip, lo, hi, r);
+	}
+	return 0;
 }
 
 const char *eb_host_sock_str(const struct eb_host_sock *s, char *out, size_t len)

@@ -65,15 +65,33 @@ static __always_inline int eb_flood_copy(struct __sk_buff *skb, const struct eb_
 	return EB_CNT_FLOOD;
 }
 
+/* Is a container's packet a reply of a live flow to one of this network's
+ * published ports (a DNAT flow)? Changes nothing. A function of its own,
+ * so that its key is not on the deepest path's stack. */
+static __attribute__((noinline)) bool eb_pub_reply(const struct eb_pkt *p, const struct eb_config *cfg)
+{
+	struct eb_ct_entry *e;
+	struct eb_ct_key k;
+
+	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
+		return false;
+	eb_ct_key_out(&k, p);
+	e = bpf_map_lookup_elem(eb_ct_map(p->proto), &k);
+	return e && e->kind == EB_CT_DNAT_CTR && !eb_ct_expired(e, p->proto, cfg, bpf_ktime_get_ns());
+}
+
 /*
  * An ICMP error from the gateway about a container's routed packet, back
  * into the container: returns TC_ACT_REDIRECT + EB_CNT_MAX (counted), or a
- * negative drop reason. None about an ICMP error or a later fragment.
+ * negative drop reason. None about an ICMP error or a later fragment. A
+ * function of its own: its stack is not added to the deepest path's.
  */
-static __always_inline int eb_routed_icmp(struct __sk_buff *skb, const struct eb_config *cfg,
-					  struct iphdr *iph, void *end, __u8 type, __u8 code,
-					  __u32 rest)
+static __attribute__((noinline)) int eb_routed_icmp(struct __sk_buff *skb,
+						    const struct eb_config *cfg, struct iphdr *iph,
+						    __u32 type_code, __u32 rest)
 {
+	void *end = (void *)(long)skb->data_end;
+	__u8 type = type_code >> 8, code = type_code & 0xff;
 	struct eb_pkt p;
 	int ret;
 
@@ -133,11 +151,13 @@ static __attribute__((noinline)) int eb_to_host(struct __sk_buff *skb, const str
  * through other devices are not told apart (they go to the uplink too).
  */
 static __always_inline int eb_routed_nofib(struct __sk_buff *skb, const struct eb_config *cfg,
-					   struct iphdr *iph, void *end, __u32 len)
+					   struct iphdr *iph, void *end, __u32 len,
+					   struct bpf_fib_lookup *fibp, struct eb_pkt *pp)
 {
-	struct bpf_fib_lookup fib = {};
+	/* The caller's fib and packet: no second copy on the stack. */
+#define fib (*fibp)
+#define p (*pp)
 	__u32 d = iph->daddr, mtu;
-	struct eb_pkt p;
 	int ret, cnt = 0;
 
 	if (d == cfg->snat_ip)
@@ -150,11 +170,12 @@ static __always_inline int eb_routed_nofib(struct __sk_buff *skb, const struct e
 	    bpf_check_mtu(skb, cfg->uplink_ifindex, &mtu, 0, 0) == BPF_MTU_CHK_RET_FRAG_NEEDED) {
 		if (!(iph->frag_off & bpf_htons(EB_IP_DF)))
 			return EB_DROP(EB_CNT_DROP_FRAG_NEEDED);
-		return eb_routed_icmp(skb, cfg, iph, end, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
+		return eb_routed_icmp(skb, cfg, iph, ICMP_DEST_UNREACH << 8 | ICMP_FRAG_NEEDED,
 				      bpf_htonl(mtu & 0xffff));
 	}
 	if (iph->ttl <= 1)
-		return eb_routed_icmp(skb, cfg, iph, end, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0);
+		return eb_routed_icmp(skb, cfg, iph, ICMP_TIME_EXCEEDED << 8 | ICMP_EXC_TTL,
+				      0);
 	ret = eb_parse_l4(skb, iph, end, &p);
 	if (ret < 0)
 		return ret;
@@ -168,6 +189,8 @@ static __always_inline int eb_routed_nofib(struct __sk_buff *skb, const struct e
 	eb_count(EB_CNT_ROUTED_NOFIB, len);
 	return ret + EB_CNT_MAX;
 }
+#undef fib
+#undef p
 
 /*
  * A packet for an address beyond the gateway. The kernel's FIB says where it
@@ -203,7 +226,7 @@ static __always_inline int eb_from_container_routed(struct __sk_buff *skb,
 	case BPF_FIB_LKUP_RET_NOT_FWDED:   /* a local address, or no route */
 		return eb_to_host(skb, cfg, iph, end);
 	case BPF_FIB_LKUP_RET_FWD_DISABLED:
-		return eb_routed_nofib(skb, cfg, iph, end, len);
+		return eb_routed_nofib(skb, cfg, iph, end, len, &fib, &p);
 	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
 		/* Too big for its route. With DF the sender learns the MTU
 		 * from us, as from any router; without it, we cannot
@@ -211,7 +234,7 @@ static __always_inline int eb_from_container_routed(struct __sk_buff *skb,
 		 * makes that rare). */
 		if (!(iph->frag_off & bpf_htons(EB_IP_DF)))
 			return EB_DROP(EB_CNT_DROP_FRAG_NEEDED);
-		return eb_routed_icmp(skb, cfg, iph, end, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
+		return eb_routed_icmp(skb, cfg, iph, ICMP_DEST_UNREACH << 8 | ICMP_FRAG_NEEDED,
 				      bpf_htonl(fib.mtu_result & 0xffff));
 	default:
 		return EB_DROP(EB_CNT_DROP_NO_ROUTE);
@@ -234,7 +257,8 @@ static __always_inline int eb_from_container_routed(struct __sk_buff *skb,
 	/* A router's hop: the last one answers "time exceeded" from the
 	 * gateway (traceroute's first hop); eb_snat_forward decrements. */
 	if (iph->ttl <= 1)
-		return eb_routed_icmp(skb, cfg, iph, end, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0);
+		return eb_routed_icmp(skb, cfg, iph, ICMP_TIME_EXCEEDED << 8 | ICMP_EXC_TTL,
+				      0);
 	ret = eb_parse_l4(skb, iph, end, &p);
 	if (ret < 0)
 		return ret;

@@ -403,20 +403,6 @@ static __always_inline bool eb_host_owns(void *ctx, const struct eb_pkt *p)
 	return own;
 }
 
-/* Is a container's packet a reply of a live flow to one of this network's
- * published ports (a DNAT flow)? Changes nothing. */
-static __always_inline bool eb_pub_reply(const struct eb_pkt *p, const struct eb_config *cfg)
-{
-	struct eb_ct_entry *e;
-	struct eb_ct_key k;
-
-	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
-		return false;
-	eb_ct_key_out(&k, p);
-	e = bpf_map_lookup_elem(eb_ct_map(p->proto), &k);
-	return e && e->kind == EB_CT_DNAT_CTR && !eb_ct_expired(e, p->proto, cfg, bpf_ktime_get_ns());
-}
-
 /* Is a packet to a published port (with no flow of ours) the published
  * port's rather than the host's? A bare TCP SYN opens a new flow (no
  * lookup needed); any other packet is the host's when a host socket owns

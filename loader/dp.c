@@ -176,6 +176,10 @@ static int check_pinned_map(const char *net, const struct bpf_map *want, struct 
 	} else if (eb_map_is_sized(bpf_map__name(want))) {
 		/* A setting: take the pinned map's size, so that libbpf reuses it. */
 		bpf_map__set_max_entries((struct bpf_map *)want, info.max_entries);
+	} else if (!strcmp(bpf_map__name(want), EB_MAP_STATS) &&
+		   info.max_entries < bpf_map__max_entries(want)) {
+		/* An earlier build's, of fewer counters: read as far as it
+		 * goes; the upgrade grows it (set_aside_small_stats). */
 	} else if (info.max_entries != bpf_map__max_entries(want)) {
 		eb_errf(e, "pinned map '%s' holds %u entries, this ebnet expects %u", p,
 			info.max_entries, bpf_map__max_entries(want));
@@ -517,6 +521,73 @@ int eb_dp_ctr_zero(const struct eb_dp *dp, __u32 slot)
 	return err;
 }
 
+/* An upgrade from a build whose eb_stats held fewer counters: its pin is
+ * moved aside to EB_MAP_OLD_STATS, so that the new objects create the
+ * grown map under the same name (what bpftool and scripts read), and the
+ * old programs count into the old map until the new ones take over;
+ * eb_dp_retire_old_maps then adds its counts to the new map. A run that
+ * stopped after the move finds eb_stats missing and creates it. */
+static int set_aside_small_stats(const char *net, struct eb_err *e)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char p[PATH_MAX], old[PATH_MAX];
+	int fd, err = 0;
+
+	pin_path(net, EB_MAP_STATS, p, sizeof(p));
+	pin_path(net, EB_MAP_OLD_STATS, old, sizeof(old));
+	fd = bpf_obj_get(p);
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+	    info.type == BPF_MAP_TYPE_PERCPU_ARRAY && info.key_size == sizeof(__u32) &&
+	    info.value_size == sizeof(struct eb_counter_val) && info.max_entries < EB_CNT_MAX &&
+	    access(old, F_OK) < 0 && rename(p, old) < 0) {
+		err = -errno;
+		eb_errf(e, "cannot move '%s' aside to grow it: %s", p, strerror(-err));
+	}
+	close(fd);
+	return err;
+}
+
+/* Adds the counts of the set-aside eb_stats to the new one. */
+static void retire_small_stats(const struct eb_dp *dp, const char *net)
+{
+	int ncpu = libbpf_num_possible_cpus(), old;
+	struct eb_counter_val *ov = NULL, *nv = NULL;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char p[PATH_MAX];
+
+	pin_path(net, EB_MAP_OLD_STATS, p, sizeof(p));
+	old = bpf_obj_get(p);
+	if (old < 0)
+		return;
+	/* Unpinned first: a run that stops halfway loses some counts rather
+	 * than adding them twice. */
+	unlink(p);
+	if (ncpu <= 0 || dp->stats < 0 || bpf_obj_get_info_by_fd(old, &info, &len) ||
+	    info.value_size != sizeof(*ov))
+		goto out;
+	ov = calloc(ncpu, sizeof(*ov));
+	nv = calloc(ncpu, sizeof(*nv));
+	if (!ov || !nv)
+		goto out;
+	for (__u32 i = 0; i < info.max_entries && i < EB_CNT_MAX; i++) {
+		if (bpf_map_lookup_elem(old, &i, ov) || bpf_map_lookup_elem(dp->stats, &i, nv))
+			continue;
+		for (int c = 0; c < ncpu; c++) {
+			nv[c].packets += ov[c].packets;
+			nv[c].bytes += ov[c].bytes;
+		}
+		bpf_map_update_elem(dp->stats, &i, nv, BPF_ANY);
+	}
+out:
+	free(ov);
+	free(nv);
+	close(old);
+}
+
 void eb_dp_retire_old_maps(const struct eb_dp *dp, const char *net)
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -529,6 +600,7 @@ void eb_dp_retire_old_maps(const struct eb_dp *dp, const char *net)
 
 	pin_path(net, EB_MAP_OLD_FDB, p, sizeof(p));
 	unlink(p);
+	retire_small_stats(dp, net);
 	pin_path(net, EB_MAP_OLD_CTR_STATS, p, sizeof(p));
 	old = bpf_obj_get(p);
 	if (old < 0)
@@ -777,6 +849,11 @@ int eb_dp_ensure_begin(const char *net, struct eb_dp *dp, const struct eb_dp_siz
 		}
 		dp->pending = pd;
 		return 0;
+	}
+	if (upgrade) {
+		err = set_aside_small_stats(net, e);
+		if (err)
+			return err;
 	}
 	err = load_objs(net, missing, sz, verbose, e);
 	if (err)

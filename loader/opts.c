@@ -14,7 +14,7 @@
 const char *const eb_up_opt_names[] = { "subnet",	"uplink",	 "attach",
 					"xdp",		"snat-ip",	 "nat-ports",
 					"ct-tcp-size", "ct-other-size", "domain",
-					"dns",		NULL };
+					"dns",		"mtu",		 NULL };
 
 static int ct_size(const char *key, const char *val, unsigned int *out, char *why, size_t wl)
 {

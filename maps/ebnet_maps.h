@@ -46,6 +46,8 @@
  * removes them. */
 #define EB_MAP_OLD_FDB	     "eb_fdb"	    /* MAC -> {ifindex}; now eb_fdb_v2 */
 #define EB_MAP_OLD_CTR_STATS "eb_ctr_stats" /* per-CPU hash by ifindex; now eb_ctr_slots */
+#define EB_MAP_OLD_STATS     "eb_stats_old" /* eb_stats of fewer entries (48), moved aside
+					    * while the grown eb_stats takes its name */
 
 #define EB_PIN_ROOT	 "/sys/fs/bpf/ebnet"
 

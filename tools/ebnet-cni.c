@@ -362,6 +362,11 @@ static int port_maps(const struct conf *c, struct pmap **out)
 				   "portMappings[%zu]: unsupported protocol '%s'", i, proto);
 		sp->hport_lo = sp->hport_hi = hp;
 		sp->cport_lo = sp->cport_hi = cp;
+		/* The runtime reserved the port: podman's conmon listens on
+		 * every -p port before it calls the plugin, so the host socket
+		 * that publish would refuse is the runtime's own; a port
+		 * another process holds was refused by the runtime already. */
+		sp->force = true;
 		n++;
 	}
 	*out = p;

@@ -141,7 +141,13 @@ _Static_assert(sizeof(struct eb_fdb_entry) == 8, "eb_fdb_entry layout");
 
 /* eb_stats: per-CPU counters, indexed by enum eb_counter. Drops are the
  * datapath's negative error codes (-EB_DROP_*) turned into an index at the
- * program's single exit. */
+ * program's single exit.
+ * The indexes are the ABI of a pinned map: scripts read eb_stats with
+ * bpftool by index, and an upgrade in place keeps the map. A counter is
+ * never renumbered nor reused for another meaning; a new one takes the
+ * next free index (drops: below EB_CNT_DROP_END; others: at EB_CNT_LAST).
+ * When EB_CNT_MAX must grow, the upgrade grows the map (loader/dp.c
+ * set_aside_small_stats). */
 enum eb_counter {
 	EB_CNT_RX = 0,	       /* frames seen from containers */
 	EB_CNT_ARP_REPLY,      /* ARP requests answered by the datapath */

@@ -138,6 +138,8 @@ fi
 if [ "$WHAT" != unit ]; then
 	scripts=()
 	for s in "$ROOT"/tests/e2e/*.sh; do
+		# *_lib.sh are sourced by the scripts, not run on their own.
+		[[ $s == *_lib.sh ]] && continue
 		[ -f "$s" ] && selected "$s" && scripts+=("$s")
 	done
 	if [ "$(id -u)" -ne 0 ]; then

@@ -586,8 +586,8 @@ static int open_for_change(struct eb_ctx *c, const char *net, struct eb_err *e)
 /* The network whose state dir has id; -ENOENT if none. */
 static int net_of_id(const char *id, char net[64])
 {
-	char nets[64][64], name[EB_NAME_LEN];
-	int n = eb_net_list(nets, 64);
+	char nets[EB_MAX_NETS][64], name[EB_NAME_LEN];
+	int n = eb_net_list(nets, EB_MAX_NETS);
 
 	for (int i = 0; i < n; i++)
 		if (state_find(nets[i], id, name, NULL) == 0) {
@@ -715,7 +715,7 @@ static int list_net(const char *net, struct eb_attach_info *out, int max, struct
 
 int eb_attach_list(const char *net, struct eb_attach_info *out, int max, struct eb_err *e)
 {
-	char nets[64][64];
+	char nets[EB_MAX_NETS][64];
 	struct eb_nl nl = { 0 };
 	int nn, n = 0;
 	bool have_nl = eb_nl_open(&nl) == 0;
@@ -724,7 +724,7 @@ int eb_attach_list(const char *net, struct eb_attach_info *out, int max, struct 
 		snprintf(nets[0], 64, "%s", net);
 		nn = 1;
 	} else {
-		nn = eb_net_list(nets, 64);
+		nn = eb_net_list(nets, EB_MAX_NETS);
 	}
 	for (int i = 0; i < nn && n < max; i++)
 		n += list_net(nets[i], out + n, max - n, have_nl ? &nl : NULL);

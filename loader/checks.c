@@ -56,7 +56,7 @@ static int route_overlap(uint32_t dst, int plen, int oif, void *arg)
 int eb_check_subnet(struct eb_nl *nl, const char *net, uint32_t subnet, int plen,
 		    struct eb_err *e)
 {
-	static char nets[256][64];
+	static char nets[EB_MAX_NETS][64];
 	struct route_ctx r = { subnet, plen, 0, 0, 0 };
 	char a[16], b[16];
 	int n, err;
@@ -76,7 +76,7 @@ int eb_check_subnet(struct eb_nl *nl, const char *net, uint32_t subnet, int plen
 	}
 	/* Other networks made in this namespace (those of other namespaces
 	 * have routes and addresses of their own). */
-	n = eb_net_list(nets, 256);
+	n = eb_net_list(nets, EB_MAX_NETS);
 	for (int i = 0; i < n; i++) {
 		char p[PATH_MAX + 128];
 		struct eb_config oc;

@@ -96,6 +96,10 @@ int eb_down(const char *net, struct eb_err *e);
 /* Fills info for one network. */
 int eb_net_info(const char *net, struct eb_net_info *info, struct eb_err *e);
 /* Names of the networks that exist, at most max; returns the count. */
+/* Networks on this host, at most: every command that looks across
+ * networks (container lookup, port conflicts, NAT ranges, ls) sees them
+ * all, and `up` refuses one more. */
+#define EB_MAX_NETS 256
 int eb_net_list(char names[][64], int max);
 /* Is this namespace the host of the network (where its `up` ran)? */
 bool eb_net_is_here(const char *net);

@@ -80,7 +80,7 @@ int open_endpoints_of(const char *net)
 {
 	char p[PATH_MAX + 64];
 
-	snprintf(p, sizeof(p), "%s/%s/%s", EB_PIN_ROOT, net, EB_MAP_ENDPOINTS);
+	snprintf(p, sizeof(p), "%s/%.63s/%s", EB_PIN_ROOT, net, EB_MAP_ENDPOINTS);
 	return bpf_obj_get(p);
 }
 
@@ -114,8 +114,8 @@ int eb_find_container(const char *name, char *net, size_t netlen, struct eb_endp
 {
 	/* Reentrant (the Docker driver calls it from its threads). */
 	struct eb_endpoint *scratch = calloc(EB_MAX_ENDPOINTS, sizeof(*scratch));
-	char nets[64][64];
-	int nn = eb_net_list(nets, 64), i, j, n, fd, err = -ENOENT;
+	char nets[EB_MAX_NETS][64];
+	int nn = eb_net_list(nets, EB_MAX_NETS), i, j, n, fd, err = -ENOENT;
 
 	if (!scratch)
 		return -ENOMEM;
@@ -684,10 +684,10 @@ static int finish_batch(struct eb_ctx *c, struct ctr_work *work, int n)
 #define EB_NAT_SLICE 4096
 static int choose_nat_range(const struct eb_up_opts *o, struct eb_config *cfg, struct eb_err *e)
 {
-	char nets[64][64];
-	uint16_t held[64][2];
+	char nets[EB_MAX_NETS][64];
+	uint16_t held[EB_MAX_NETS][2];
 	unsigned int lo = 32768, hi = 60999;
-	int nn = eb_net_list(nets, 64), nh = 0, best_len = 0;
+	int nn = eb_net_list(nets, EB_MAX_NETS), nh = 0, best_len = 0;
 	FILE *f;
 
 	for (int i = 0; i < nn; i++) {
@@ -698,7 +698,7 @@ static int choose_nat_range(const struct eb_up_opts *o, struct eb_config *cfg, s
 
 		if (!strcmp(nets[i], o->net) || !eb_net_is_here(nets[i]))
 			continue;
-		snprintf(p, sizeof(p), "%s/%s/%s", EB_PIN_ROOT, nets[i], EB_MAP_CONFIG);
+		snprintf(p, sizeof(p), "%s/%.63s/%s", EB_PIN_ROOT, nets[i], EB_MAP_CONFIG);
 		fd = bpf_obj_get(p);
 		if (fd < 0)
 			continue;
@@ -1391,7 +1391,20 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 		err = eb_orphans_remove(o->net, true, &gone, e);
 		if (err)
 			goto out;
-		/* A new network: settle its settings, then check the request. */
+		/* A new network: settle its settings, then check the request.
+		 * Commands that look across networks see EB_MAX_NETS; one
+		 * more would be invisible to them, so it is refused. */
+		{
+			static char all[EB_MAX_NETS][64];
+
+			if (eb_net_list(all, EB_MAX_NETS) >= EB_MAX_NETS) {
+				eb_errf(e, "this host has %d networks, the most ebnet keeps; "
+					"remove one with 'ebnet down --net NAME' first",
+					EB_MAX_NETS);
+				err = -ENOSPC;
+				goto out;
+			}
+		}
 		err = eb_nl_open(&nl);
 		if (err) {
 			eb_errf(e, "cannot open a netlink socket: %s", strerror(-err));
@@ -1733,8 +1746,8 @@ out:
 /* Does another network use this uplink (and so the clsact qdisc on it)? */
 static bool uplink_shared(const char *net, __u32 ifindex)
 {
-	char nets[64][64];
-	int n = eb_net_list(nets, 64);
+	char nets[EB_MAX_NETS][64];
+	int n = eb_net_list(nets, EB_MAX_NETS);
 
 	for (int i = 0; i < n; i++) {
 		char p[PATH_MAX + 128];
@@ -1744,7 +1757,7 @@ static bool uplink_shared(const char *net, __u32 ifindex)
 
 		if (!strcmp(nets[i], net))
 			continue;
-		snprintf(p, sizeof(p), "%s/%s/%s", EB_PIN_ROOT, nets[i], EB_MAP_CONFIG);
+		snprintf(p, sizeof(p), "%s/%.63s/%s", EB_PIN_ROOT, nets[i], EB_MAP_CONFIG);
 		fd = bpf_obj_get(p);
 		if (fd < 0)
 			continue;

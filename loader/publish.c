@@ -112,10 +112,10 @@ static const char *proto_name(uint8_t p)
  * addresses and ports. */
 static int check_free(const struct eb_pub_spec *sp, uint32_t ctr_ip, struct eb_err *e)
 {
-	static char nets[64][64];
+	char nets[EB_MAX_NETS][64];
 	static struct eb_pub_key keys[EB_PUB_MAX];
 	static struct eb_pub_val vals[EB_PUB_MAX];
-	int nn = eb_net_list(nets, 64);
+	int nn = eb_net_list(nets, EB_MAX_NETS);
 	char a[16];
 
 	for (int i = 0; i < nn; i++) {
@@ -124,7 +124,7 @@ static int check_free(const struct eb_pub_spec *sp, uint32_t ctr_ip, struct eb_e
 
 		if (!eb_net_is_here(nets[i]))
 			continue;
-		snprintf(p, sizeof(p), "%s/%s/%s", EB_PIN_ROOT, nets[i], EB_MAP_PUBLISHED);
+		snprintf(p, sizeof(p), "%s/%.63s/%s", EB_PIN_ROOT, nets[i], EB_MAP_PUBLISHED);
 		fd = bpf_obj_get(p);
 		if (fd < 0)
 			continue;
@@ -278,7 +278,7 @@ out:
 
 int eb_unpublish(const char *net_opt, const struct eb_pub_spec *sp, struct eb_err *e)
 {
-	static char nets[64][64];
+	char nets[EB_MAX_NETS][64];
 	int lock, err = 0, nn, removed = 0;
 	uint32_t cnt = sp->hport_hi - sp->hport_lo + 1;
 
@@ -294,7 +294,7 @@ int eb_unpublish(const char *net_opt, const struct eb_pub_spec *sp, struct eb_er
 			goto out;
 		}
 	} else {
-		nn = eb_net_list(nets, 64);
+		nn = eb_net_list(nets, EB_MAX_NETS);
 	}
 	for (int i = 0; i < nn; i++) {
 		struct eb_dp dp;

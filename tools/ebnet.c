@@ -308,8 +308,8 @@ static void up_opts_from(const char *cmdname, const struct opts *o, struct eb_up
  * command without --net covers. */
 static int here_nets(char names[][64], int max)
 {
-	static char all[256][64];
-	int n = eb_net_list(all, 256), k = 0;
+	static char all[EB_MAX_NETS][64];
+	int n = eb_net_list(all, EB_MAX_NETS), k = 0;
 
 	for (int i = 0; i < n && k < max; i++)
 		if (eb_net_is_here(all[i]))
@@ -328,13 +328,13 @@ static bool all_nets(const struct opts *o)
  * the one network of this namespace; with several, it asks. */
 static void infer_net(const char *cmd, struct opts *o)
 {
-	static char names[256][64];
+	static char names[EB_MAX_NETS][64];
 	char list[512] = "";
 	int n;
 
 	if (!all_nets(o))
 		return;
-	n = here_nets(names, 256);
+	n = here_nets(names, EB_MAX_NETS);
 	if (n == 1)
 		o->net = names[0];
 	if (n <= 1)
@@ -695,7 +695,7 @@ static void print_net_text(const struct eb_net_info *n)
 
 static int do_ls(int argc, char **argv)
 {
-	static char names[256][64];
+	static char names[EB_MAX_NETS][64];
 	static struct eb_net_info info;
 	struct eb_err e = {};
 	struct opts o;
@@ -713,7 +713,7 @@ static int do_ls(int argc, char **argv)
 		snprintf(names[0], 64, "%s", o.net);
 		n = 1;
 	} else {
-		n = eb_net_list(names, 256);
+		n = eb_net_list(names, EB_MAX_NETS);
 	}
 	if (json)
 		printf("{\"networks\":[");
@@ -808,8 +808,8 @@ static int do_ct(int argc, char **argv)
 		infer_net("ct", &o);
 	else if (all_nets(&o)) {
 		/* Every network of this namespace, each line saying which. */
-		static char names[256][64];
-		int n = here_nets(names, 256);
+		static char names[EB_MAX_NETS][64];
+		int n = here_nets(names, EB_MAX_NETS);
 
 		err = 0;
 		if (json)
@@ -1026,8 +1026,8 @@ static int do_ports(int argc, char **argv)
 	need_root();
 	if (all_nets(&o)) {
 		/* Every network of this namespace, each line saying which. */
-		static char names[256][64];
-		int n = here_nets(names, 256);
+		static char names[EB_MAX_NETS][64];
+		int n = here_nets(names, EB_MAX_NETS);
 
 		err = 0;
 		if (json)
@@ -1198,8 +1198,8 @@ static int do_stats(int argc, char **argv)
 	need_root();
 	if (all_nets(&o) && !o.watch && !o.prog) {
 		/* Every network of this namespace, each under its name. */
-		static char names[256][64];
-		int n = here_nets(names, 256);
+		static char names[EB_MAX_NETS][64];
+		int n = here_nets(names, EB_MAX_NETS);
 
 		if (json)
 			printf("{\"networks\":[");

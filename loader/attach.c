@@ -26,11 +26,14 @@
 #include <sys/vfs.h>
 #include <arpa/inet.h>
 #include <linux/pkt_cls.h>
+#include <sys/socket.h>
+#include <libmnl/libmnl.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "ebnet.h"
 #include "net_priv.h"
+#include "ebnet_names.h"
 #include "netns.h"
 #include "nl.h"
 
@@ -567,6 +570,15 @@ int eb_attach(const struct eb_up_opts *o, const struct eb_attach_req *r,
 		goto out;
 	}
 	fill_res(&c, slot, &s, res);
+	err = eb_names_add_aliases(o->net, slot, r->aliases, r->naliases, res->aliases_skipped,
+				   sizeof(res->aliases_skipped), e);
+	if (err) {
+		struct eb_err ignored = {};
+
+		c.e = &ignored;
+		att_remove(&c, &slot, 1);
+		c.e = e;
+	}
 out:
 	if (nsfd >= 0)
 		close(nsfd);
@@ -641,6 +653,77 @@ int eb_detach(const char *net, const char *id, struct eb_err *e)
 	else
 		eb_att_state_del(net, name);
 out:
+	ctx_close(&c);
+	eb_unlock(lock);
+	return err;
+}
+
+int eb_attach_netns(const char *net, const char *id, const char *netns, struct eb_err *e)
+{
+	char name[EB_NAME_LEN];
+	struct att_state s;
+	struct eb_nl nl = {};
+	struct eb_ctx c;
+	__u32 kind = EB_NS_CONTAINER;
+	__u64 cookie = 0;
+	socklen_t len = sizeof(cookie);
+	int lock, err, nsfd = -1;
+
+	if (eb_valid_name(net, EB_NAME_LEN)) {
+		eb_errf(e, "invalid network name '%s'", net);
+		return -EINVAL;
+	}
+	lock = eb_lock(e);
+	if (lock < 0)
+		return lock;
+	ctx_zero(&c);
+	err = state_find(net, id, name, &s);
+	if (err) {
+		eb_errf(e, "no attachment %s in network '%s'", id, net);
+		goto out;
+	}
+	err = open_for_change(&c, net, e);
+	if (err) {
+		if (err == -ENOENT)
+			eb_errf(e, "no network '%s'", net);
+		goto out;
+	}
+	nsfd = open_netns(netns, e);
+	if (nsfd < 0) {
+		err = nsfd;
+		goto out;
+	}
+	err = eb_nl_open_in(&nl, nsfd);
+	if (err) {
+		eb_errf(e, "cannot talk to the namespace '%s': %s", netns, strerror(-err));
+		goto out;
+	}
+	if (getsockopt(mnl_socket_get_fd(nl.sock), SOL_SOCKET, 71 /* SO_NETNS_COOKIE */, &cookie,
+		       &len) < 0) {
+		err = -errno;
+		eb_errf(e, "cannot read the cookie of namespace '%s': %s (Linux 5.14+)", netns,
+			strerror(-err));
+		goto out;
+	}
+	if (s.cookie == cookie && !strcmp(s.netns, netns))
+		goto out; /* done already */
+	if (s.cookie && s.cookie != cookie) {
+		__u64 old = s.cookie;
+
+		bpf_map_delete_elem(c.dp.netns, &old);
+	}
+	if (bpf_map_update_elem(c.dp.netns, &cookie, &kind, BPF_ANY) < 0) {
+		err = -errno;
+		eb_errf(e, "cannot write map '%s': %s", EB_MAP_NETNS, strerror(-err));
+		goto out;
+	}
+	s.cookie = cookie;
+	snprintf(s.netns, sizeof(s.netns), "%s", netns);
+	err = state_write(net, name, &s, e);
+out:
+	eb_nl_close(&nl);
+	if (nsfd >= 0)
+		close(nsfd);
 	ctx_close(&c);
 	eb_unlock(lock);
 	return err;

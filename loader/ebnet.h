@@ -142,6 +142,13 @@ struct eb_attach_req {
 	uint32_t ip;	    /* 0: the next free address */
 	const uint8_t *mac; /* NULL: derived from the address */
 	bool configure;	    /* netns only: address, up, default route inside */
+	/* More names of the container, answered as its own (CNI's
+	 * "aliases" capability). One that is not a DNS name, or that
+	 * another container of the network has, is left out and listed in
+	 * the result's aliases_skipped: a name is no reason to fail a
+	 * container's start. */
+	const char *const *aliases;
+	int naliases;
 };
 
 struct eb_attach_res {
@@ -153,6 +160,7 @@ struct eb_attach_res {
 	int host_ifindex;
 	uint8_t host_mac[6];
 	uint64_t netns_cookie; /* 0 when not known (netns NULL) */
+	char aliases_skipped[256]; /* "name (why), ..."; empty: all taken */
 };
 
 struct eb_attach_info {
@@ -179,6 +187,11 @@ int eb_attach(const struct eb_up_opts *net, const struct eb_attach_req *r,
 /* Removes the attachment of id (its published ports and flows too); 0 if
  * there is none. net NULL: whichever network has it. */
 int eb_detach(const char *net, const char *id, struct eb_err *e);
+/* The namespace that an attachment made with its peer left here (Docker's
+ * Join) went into, once it exists: its cookie goes in eb_netns (published
+ * ports reached from the container at the host's address) and in the
+ * state. Idempotent. */
+int eb_attach_netns(const char *net, const char *id, const char *netns, struct eb_err *e);
 /* The attachment of id; -ENOENT if none. net NULL: any network. */
 int eb_attach_get(const char *net, const char *id, struct eb_attach_info *out, struct eb_err *e);
 /* Every attachment of net (NULL: of every network), at most max; returns

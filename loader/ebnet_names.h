@@ -44,6 +44,13 @@ int eb_names_put(const char *net, const struct eb_endpoint *ep, uint32_t gateway
  * the aliases of o. */
 int eb_names_sync(const char *net, const struct eb_endpoint *eps, int n, uint32_t gateway,
 		  const struct eb_names_opts *o, struct eb_err *e);
+/* More names of a container (aliases), owned by it: they follow it to a
+ * new address and go with it. A name that is not a DNS name or that
+ * another container has is left out, appended to skipped ("name (why)");
+ * only a map that cannot be written is an error. */
+int eb_names_add_aliases(const char *net, const struct eb_endpoint *ep,
+			 const char *const *names, int n, char *skipped, size_t len,
+			 struct eb_err *e);
 /* A removed container's names and PTR go. */
 void eb_names_forget(const char *net, const struct eb_endpoint *ep);
 /* Its resolv.conf (and the folder, when empty) goes. */

@@ -252,6 +252,16 @@ int eb_names_setup(const char *net, const struct eb_names_opts *o, struct eb_err
 		eb_errf(e, "cannot write map '%s': %s", EB_MAP_DNS, strerror(-err));
 	}
 	close(fd);
+	if (!err && o->dns) {
+		/* New resolvers: the first of them is the current one again. */
+		struct eb_dns_fwd_key zk = {};
+
+		fd = open_map(net, EB_MAP_DNS_TRY, NULL);
+		if (fd >= 0) {
+			bpf_map_delete_elem(fd, &zk);
+			close(fd);
+		}
+	}
 	return err;
 }
 
@@ -492,6 +502,53 @@ int eb_names_sync(const char *net, const struct eb_endpoint *eps, int n, uint32_
 			break;
 		}
 		err = put_pair(fd, o->aliases[i].name, &dc, ep->ip, ep->name, EB_NAME_ALIAS, e);
+	}
+	close(fd);
+	return err;
+}
+
+int eb_names_add_aliases(const char *net, const struct eb_endpoint *ep,
+			 const char *const *names, int n, char *skipped, size_t len,
+			 struct eb_err *e)
+{
+	struct eb_dns_cfg dc;
+	int fd, err = 0;
+	size_t used = 0;
+
+	if (len)
+		skipped[0] = 0;
+	if (n <= 0)
+		return 0;
+	err = read_dns_cfg(net, &dc, e);
+	if (err)
+		return err;
+	fd = open_map(net, EB_MAP_NAMES, e);
+	if (fd < 0)
+		return fd;
+	for (int i = 0; i < n && !err; i++) {
+		struct eb_err pe = {};
+		struct eb_name_key k;
+		const char *why = NULL;
+
+		if (!names[i] || name_key(names[i], NULL, &k) || !strcmp(names[i], ep->name)) {
+			if (names[i] && !strcmp(names[i], ep->name))
+				continue; /* its own name already */
+			why = "not a DNS name";
+		} else {
+			err = put_pair(fd, names[i], &dc, ep->ip, ep->name, EB_NAME_ALIAS, &pe);
+			if (err == -EEXIST) {
+				why = "another container's name";
+				err = 0;
+			} else if (err) {
+				*e = pe;
+			}
+		}
+		if (why && used < len) {
+			int w = snprintf(skipped + used, len - used, "%s%.63s (%s)", used ? ", " : "",
+					 names[i] ? names[i] : "?", why);
+
+			used += w > 0 ? (size_t)w : 0;
+		}
 	}
 	close(fd);
 	return err;

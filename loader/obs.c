@@ -58,6 +58,8 @@ static const struct {
 				  "out of the uplink without the FIB (forwarding off: ip_forward reset)" },
 	[EB_CNT_TO_UPLINK] = { "to_uplink",
 			       "to the host's address, no host socket there: via the uplink's programs" },
+	[EB_CNT_DNS_FAILOVER] = { "dns_failover",
+				  "DNS queries asked again unanswered: sent to the next resolver" },
 	[EB_CNT_DROP_MALFORMED] = { "drop_malformed", "malformed or truncated packet" },
 	[EB_CNT_DROP_NO_PORT] = { "drop_no_port", "frame on a port that has no endpoint" },
 	[EB_CNT_DROP_SPOOF_MAC] = { "drop_spoof_mac", "source MAC not the container's own" },

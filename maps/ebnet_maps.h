@@ -39,6 +39,7 @@
 #define EB_MAP_NAMES_REV "eb_names_rev"
 #define EB_MAP_DNS	 "eb_dns"
 #define EB_MAP_DNS_FWD	 "eb_dns_fwd"
+#define EB_MAP_DNS_TRY	 "eb_dns_try"
 #define EB_MAP_CT_CONF	 "eb_ct_conf"
 
 /* Maps of earlier builds, of another layout. `ebnet up` carries what they
@@ -197,6 +198,7 @@ enum eb_counter {
 	EB_CNT_ICMP_SENT = 48,	    /* ICMP errors the datapath sent as a router: frag needed, TTL */
 	EB_CNT_ROUTED_NOFIB,	    /* routed to the uplink without the FIB: forwarding off on the port */
 	EB_CNT_TO_UPLINK,	    /* to the host's address, no host socket: to the uplink's networks */
+	EB_CNT_DNS_FAILOVER,	    /* a query asked again, unanswered: sent to the next resolver */
 	EB_CNT_LAST,		    /* one past the last counter in use */
 	EB_CNT_MAX = 96,	    /* eb_stats' size (builds before 2026-12-03: 48) */
 };
@@ -559,6 +561,21 @@ struct eb_dns_fwd_key {
 
 struct eb_dns_fwd_val {
 	__u32 up; /* network order */
+};
+
+/* eb_dns_try: a UDP query a container sent on, keyed as eb_dns_fwd but
+ * with the DNS id in place of the port (dig asks again from a new port,
+ * glibc from the same) -> when, and to which resolver (index in
+ * eb_dns_cfg.up). The same id from the same container again, EB_DNS_RETRY_NS
+ * or more later, is the client asking again because no answer came: it goes to
+ * the next resolver, and so do the queries after it. The all-zero key holds
+ * the network's current resolver (idx). LRU; written by the datapath. */
+#define EB_DNS_RETRY_NS (200ULL * 1000 * 1000)
+struct eb_dns_try {
+	__u64 ts;  /* bpf_ktime_get_ns() of its first send to idx */
+	__u16 qid; /* the DNS message id, as on the wire */
+	__u8 idx;  /* the resolver it went to */
+	__u8 pad[5];
 };
 
 /* What the datapath decided, left in skb->cb for BPF_PROG_TEST_RUN callers

@@ -46,6 +46,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <pthread.h>
 #include <jansson.h>
 #include <microhttpd.h>
 
@@ -367,13 +370,82 @@ static json_t *ep_load(json_t *req, struct eb_err *e)
 }
 
 /*
+ * Docker's sandbox (SandboxKey) is the container's namespace, bind-mounted
+ * there by Docker's prestart hook once runc has made it: after Join and
+ * after ProgramExternalConnectivity, so no call of the driver sees it.
+ * A thread per endpoint waits for it (every 20 ms, at most 120 s) and
+ * tells libebnet (eb_attach_netns): the namespace's cookie goes in
+ * eb_netns, and the cgroup programs translate the container's connections
+ * to a published port at the host's address (hairpin). Missing it costs
+ * only that, never the container.
+ */
+static pthread_mutex_t dk_lib_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct sb_watch {
+	char net[64];
+	char id[80];
+	char path[PATH_MAX];
+};
+
+static bool is_netns(const char *path)
+{
+	struct statfs fs;
+
+	return statfs(path, &fs) == 0 && fs.f_type == NSFS_MAGIC;
+}
+
+static void *sandbox_wait(void *arg)
+{
+	struct sb_watch *w = arg;
+	struct eb_err e = {};
+	int err = -ETIMEDOUT;
+
+	for (int i = 0; i < 6000; i++) {
+		if (is_netns(w->path)) {
+			pthread_mutex_lock(&dk_lib_lock);
+			err = eb_attach_netns(w->net, w->id, w->path, &e);
+			pthread_mutex_unlock(&dk_lib_lock);
+			break;
+		}
+		usleep(20 * 1000);
+	}
+	if (err)
+		dk_log("endpoint %.12s: its namespace %s: %s (no hairpin to published ports)",
+		       w->id, w->path, e.msg[0] ? e.msg : strerror(-err));
+	else
+		dk_log("endpoint %.12s: in namespace %s", w->id, w->path);
+	free(w);
+	return NULL;
+}
+
+static void sandbox_watch(const char *net, const char *id, const char *path)
+{
+	struct sb_watch *w = calloc(1, sizeof(*w));
+	pthread_attr_t a;
+	pthread_t t;
+
+	if (!w)
+		return;
+	snprintf(w->net, sizeof(w->net), "%s", net);
+	snprintf(w->id, sizeof(w->id), "%s", id);
+	snprintf(w->path, sizeof(w->path), "%s", path);
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &a, sandbox_wait, w)) {
+		dk_log("endpoint %.12s: cannot wait for its namespace", id);
+		free(w);
+	}
+	pthread_attr_destroy(&a);
+}
+
+/*
  * The attachment of an endpoint (libebnet's eb_attach): the network made
  * first if it is not there (a reboot), then a veth pair whose host end has
  * the program, the gateway address and the route before it is up, and
  * whose peer stays here, down and bare, named as Join tells Docker.
  */
-static int ep_attach(json_t *nst, json_t *ep, char host_dev[IF_NAMESIZE], char name[EB_NAME_LEN],
-		     struct eb_err *e)
+static int ep_attach(json_t *nst, json_t *ep, const char *sandbox, char host_dev[IF_NAMESIZE],
+		     char name[EB_NAME_LEN], struct eb_err *e)
 {
 	struct eb_attach_req r = { .id = jstr(ep, "id"), .owner = "docker",
 				   .ifname = jstr(ep, "peer") };
@@ -393,6 +465,8 @@ static int ep_attach(json_t *nst, json_t *ep, char host_dev[IF_NAMESIZE], char n
 	docker_words(e);
 	if (err)
 		return err;
+	if (*sandbox)
+		sandbox_watch(uo.net, r.id, sandbox);
 	snprintf(host_dev, IF_NAMESIZE, "%s", res.host_ifname);
 	snprintf(name, EB_NAME_LEN, "%s", res.name);
 	return 0;
@@ -530,7 +604,7 @@ static json_t *h_join(json_t *req, struct eb_err *e)
 		goto out;
 	sweep(jstr(nst, "net"));
 	if (!json_is_true(json_object_get(st, "joined")) || !ep_alive(st)) {
-		if (ep_attach(nst, st, host_dev, name, e))
+		if (ep_attach(nst, st, jstr(req, "SandboxKey"), host_dev, name, e))
 			goto out;
 		json_object_set_new(st, "joined", json_true());
 		json_object_set_new(st, "host_dev", json_string(host_dev));
@@ -911,7 +985,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		dk_log("%s %s", url, t ? t : "");
 		free(t);
 	}
+	pthread_mutex_lock(&dk_lib_lock);
 	res = calls[i].fn(req, &e);
+	pthread_mutex_unlock(&dk_lib_lock);
 	json_decref(req);
 	if (res) {
 		ret = reply(c, status, res);

@@ -316,6 +316,40 @@ static void runtime_addr(const struct conf *c, struct cni_args *a)
 	}
 }
 
+/* runtimeConfig "aliases" ({"NETWORK": ["db", "pg"]}, the capability
+ * podman fills from --network-alias): more names of the container in this
+ * network; those of other networks are theirs. At most 32 (the rest are
+ * refused with the config: a runtime sends a handful). */
+#define CNI_MAX_ALIASES 32
+static int runtime_aliases(const struct conf *c, const char *out[CNI_MAX_ALIASES])
+{
+	json_t *all = c->rc ? json_object_get(c->rc, "aliases") : NULL, *mine, *it;
+	size_t i;
+	int n = 0;
+
+	if (!all)
+		return 0;
+	if (!json_is_object(all))
+		cni_error(CNI_ERR_CONFIG, "runtimeConfig.aliases is not an object",
+			  "want {\"NETWORK\": [\"NAME\", ...]}");
+	mine = json_object_get(all, c->net);
+	if (!mine)
+		return 0;
+	if (!json_is_array(mine))
+		cni_errorf(CNI_ERR_CONFIG, "want a list of names", "runtimeConfig.aliases.%s is not a list",
+			   c->net);
+	if (json_array_size(mine) > CNI_MAX_ALIASES)
+		cni_errorf(CNI_ERR_CONFIG, NULL, "runtimeConfig.aliases.%s: %zu names, at most %d",
+			   c->net, json_array_size(mine), CNI_MAX_ALIASES);
+	json_array_foreach(mine, i, it) {
+		if (!json_string_value(it))
+			cni_errorf(CNI_ERR_CONFIG, NULL, "runtimeConfig.aliases.%s holds a non-string",
+				   c->net);
+		out[n++] = json_string_value(it);
+	}
+	return n;
+}
+
 /* ---- port mappings ---- */
 
 struct pmap {
@@ -435,6 +469,7 @@ static int cmd_add(struct conf *c)
 	struct eb_err e = {};
 	struct cni_args a;
 	struct pmap *pm;
+	const char *aliases[CNI_MAX_ALIASES];
 	char id[EB_ATTACH_ID_MAX], hm[18], m[18], g[16], g2[16], why[64];
 	const char *domain;
 	int n, err;
@@ -449,10 +484,16 @@ static int cmd_add(struct conf *c)
 	r.ifname = env("CNI_IFNAME", true);
 	r.ip = a.ip;
 	r.mac = a.have_mac ? a.mac : NULL;
+	r.aliases = aliases;
+	r.naliases = runtime_aliases(c, aliases);
 	n = port_maps(c, &pm);
 	err = eb_attach(&c->uo, &r, &res, &e);
 	if (err)
 		lib_error(err, &e, "ADD");
+	/* The runtime logs a plugin's stderr: a name left out is said there. */
+	if (res.aliases_skipped[0])
+		fprintf(stderr, "ebnet: container %s: aliases left out: %s\n", res.name,
+			res.aliases_skipped);
 	for (int i = 0; i < n; i++) {
 		char net[64];
 

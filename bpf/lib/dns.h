@@ -10,7 +10,8 @@
  * network has no IPv6), PTR for addresses of the subnet, NXDOMAIN for other
  * single-label names, other names of the domain and unknown addresses of
  * the subnet. Every other query, and every TCP one, goes to the network's
- * first upstream resolver (eb_dns): one on the host itself is handed to
+ * current upstream resolver (eb_dns, eb_dns_pick: the first, then the next
+ * when a query is asked again unanswered): one on the host itself is handed to
  * its socket (bpf_sk_assign, the packet unchanged); another is reached
  * through the SNAT path with the destination rewritten, and its replies get
  * the gateway's address back (eb_dns_reply_fix, from the uplink).
@@ -420,6 +421,80 @@ drop:
 	return EB_DROP(EB_CNT_DROP_MALFORMED);
 }
 
+/*
+ * Which of the network's resolvers a forwarded query goes to: the current
+ * one (eb_dns_try's all-zero key; the first at the start), except for a UDP
+ * query that its container sent before (same DNS id) and got no answer to:
+ * the client asks again after its timeout, so that resolver is taken as
+ * dead and the next one gets the query, and the queries after it. TCP
+ * follows the current one (its SYNs are retried in the flow made first).
+ */
+static __always_inline __u32 eb_dns_pick(struct __sk_buff *skb, const struct eb_dns_cfg *dc,
+					  const struct eb_dns_fwd_key *fk, __u8 proto)
+{
+	struct eb_dns_fwd_key zk = {}, tk = {};
+	struct eb_dns_try nt = {}, *t;
+	__u32 n = dc->n_up, idx = 0;
+	__u64 now;
+	__u16 qid;
+
+	if (n > EB_DNS_MAX_UP)
+		n = EB_DNS_MAX_UP;
+	if (n <= 1)
+		return 0;
+	t = bpf_map_lookup_elem(&eb_dns_try, &zk);
+	if (t && t->idx < n)
+		idx = t->idx;
+	if (proto != IPPROTO_UDP || eb_trace_mode ||
+	    bpf_skb_load_bytes(skb, 14 + 20 + 8, &qid, 2))
+		return idx;
+	/* Keyed by the container and the id, not the port: dig asks again
+	 * from a new port with the same id; glibc from the same socket. */
+	tk.ip = fk->ip;
+	tk.port = qid;
+	tk.proto = IPPROTO_UDP;
+	now = bpf_ktime_get_ns();
+	t = bpf_map_lookup_elem(&eb_dns_try, &tk);
+	if (t && t->qid == qid && t->idx < n) {
+		/* Sent again at once (a copy, or a client refused by a dead
+		 * resolver on the host): no failover of its own, the current
+		 * resolver. */
+		if (now - t->ts < EB_DNS_RETRY_NS)
+			return idx;
+		idx = t->idx + 1;
+		if (idx >= n)
+			idx = 0;
+		nt.idx = idx;
+		bpf_map_update_elem(&eb_dns_try, &zk, &nt, BPF_ANY);
+		eb_count(EB_CNT_DNS_FAILOVER, skb->len);
+	}
+	nt.ts = now;
+	nt.qid = qid;
+	nt.idx = idx;
+	bpf_map_update_elem(&eb_dns_try, &tk, &nt, BPF_ANY);
+	return idx;
+}
+
+/* A resolver on the host with no socket on port 53 is known dead without
+ * waiting for a timeout: the next one is the current one from now on (the
+ * query itself is refused by the host's stack; the client's next try goes
+ * there). */
+static __always_inline void eb_dns_local_dead(struct __sk_buff *skb, const struct eb_dns_cfg *dc,
+					      __u32 idx)
+{
+	struct eb_dns_fwd_key zk = {};
+	struct eb_dns_try nt = {};
+	__u32 n = dc->n_up;
+
+	if (n > EB_DNS_MAX_UP)
+		n = EB_DNS_MAX_UP;
+	if (n <= 1 || eb_trace_mode)
+		return;
+	nt.idx = idx + 1 >= n ? 0 : idx + 1;
+	bpf_map_update_elem(&eb_dns_try, &zk, &nt, BPF_ANY);
+	eb_count(EB_CNT_DNS_FAILOVER, skb->len);
+}
+
 /* What a query that is not answered here becomes. UDP or TCP, from the
  * container src, to the gateway's port 53. */
 static __always_inline int eb_dns_forward(struct __sk_buff *skb, const struct eb_config *cfg,
@@ -428,7 +503,7 @@ static __always_inline int eb_dns_forward(struct __sk_buff *skb, const struct eb
 	struct eb_dns_fwd_key fk = {};
 	struct eb_dns_fwd_val fv = {};
 	struct eb_dns_cfg *dc;
-	__u32 zero = 0, up;
+	__u32 zero = 0, up, idx;
 	__u16 sport;
 	__u8 flags = 0;
 	bool first = true;
@@ -436,7 +511,6 @@ static __always_inline int eb_dns_forward(struct __sk_buff *skb, const struct eb
 	dc = bpf_map_lookup_elem(&eb_dns, &zero);
 	if (!dc || !dc->n_up)
 		return EB_DNS_PASS; /* no upstream: the host's stack says no */
-	up = dc->up[0];
 	if (bpf_skb_load_bytes(skb, 34, &sport, 2))
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
 	if (proto == IPPROTO_TCP) {
@@ -447,9 +521,11 @@ static __always_inline int eb_dns_forward(struct __sk_buff *skb, const struct eb
 	fk.ip = src->ip;
 	fk.port = sport;
 	fk.proto = proto;
+	idx = eb_dns_pick(skb, dc, &fk, proto) & (EB_DNS_MAX_UP - 1);
+	up = dc->up[idx];
 	fv.up = up;
 
-	if (dc->up_local & 1) {
+	if (dc->up_local & (1u << idx)) {
 		/* On the host: its socket gets the packet as it is, addressed to
 		 * the gateway, and answers from there. Only a TCP SYN needs it
 		 * (the connection it makes is the gateway's then). */
@@ -466,8 +542,10 @@ static __always_inline int eb_dns_forward(struct __sk_buff *skb, const struct eb
 			sk = bpf_sk_lookup_tcp(skb, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
 		else
 			sk = bpf_sk_lookup_udp(skb, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
-		if (!sk)
+		if (!sk) {
+			eb_dns_local_dead(skb, dc, idx);
 			return EB_DNS_PASS;
+		}
 		if (!eb_trace_mode)
 			bpf_sk_assign(skb, sk, 0);
 		bpf_sk_release(sk);

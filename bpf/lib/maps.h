@@ -227,6 +227,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } eb_dns_fwd SEC(".maps");
 
+/* a port's last forwarded UDP query, and the current resolver (LRU);
+ * written by the datapath: failover to the next resolver. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct eb_dns_fwd_key);
+	__type(value, struct eb_dns_try);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_dns_try SEC(".maps");
+
 /* Scratch space, per CPU, off the 512-byte BPF stack: the two entries a
  * new flow is built in, and for `ebnet trace` the binding it would get.
  * Slot EB_SCRATCH_RECLAIM: when this CPU last walked a full conntrack map

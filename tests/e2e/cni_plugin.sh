@@ -131,6 +131,28 @@ R=$(conf "$PM" | plug DEL c5 /run/netns/cnbf5)
 check_eq "DEL with portMappings" "$?:$R" "0:"
 check_nomatch "DEL removed the published ports" "$(eb ports --net "$NET")" "1808|1535"
 
+# ---- runtimeConfig.aliases (podman's --network-alias) ----
+AL=',"runtimeConfig":{"aliases":{"'$NET'":["db-alias","pg","bad..name"],"othernet":["not-here"]}}'
+R=$(conf "$AL" | plug ADD c6 /run/netns/cnbf6 2>"$T/al.err")
+C6IP=$(echo "$R" | jq -r '.ips[0].address' | cut -d/ -f1)
+check_match "ADD with aliases: an address" "$C6IP" "^$SUB\.[0-9]+$"
+ask() { in_ns cnbf1 dig +short +time=2 +tries=2 @"$SUB.1" "$@"; }
+check_eq "another container resolves the alias db-alias to it" "$(ask db-alias)" "$C6IP"
+check_eq "...and pg.$NET (the network's domain)" "$(ask "pg.$NET")" "$C6IP"
+check_match "the alias of another network is not answered (NXDOMAIN)" \
+	"$(in_ns cnbf1 dig +time=2 +tries=2 @"$SUB.1" not-here)" "status: NXDOMAIN"
+check_match "the alias that is no DNS name is left out, said on stderr" "$(cat "$T/al.err")" \
+	"aliases left out: bad\.\.name \(not a DNS name\)"
+R=$(conf ',"runtimeConfig":{"aliases":{"'$NET'":["db-alias"]}}' | plug ADD c7 /run/netns/cnbf7 2>"$T/al2.err")
+check_match "a second container asking for the same alias is made" "$(echo "$R" | jq -r '.ips[0].address')" "^$SUB\."
+check_match "...without the alias, said on stderr" "$(cat "$T/al2.err")" "db-alias \(another container's name\)"
+check_eq "...and db-alias stays the first one's" "$(ask db-alias)" "$C6IP"
+conf ',"runtimeConfig":{"aliases":[1]}' | expect_err "runtimeConfig.aliases that is not an object" 7 "aliases is not an object" ADD c8 /run/netns/cnbf8
+conf | plug DEL c7 /run/netns/cnbf7 >/dev/null
+R=$(conf | plug DEL c6 /run/netns/cnbf6)
+check_eq "DEL of the aliased container: the alias is gone (NXDOMAIN)" \
+	"$(in_ns cnbf1 dig +time=2 +tries=2 @"$SUB.1" db-alias | grep -o 'status: [A-Z]*')" "status: NXDOMAIN"
+
 # ---- DEL ----
 R=$(conf | plug DEL c1 /run/netns/cnbf1)
 check_eq "DEL: exit 0, nothing printed" "$?:$R" "0:"

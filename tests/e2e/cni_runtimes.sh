@@ -82,7 +82,7 @@ chmod +x "$T/cni/bin/ebnet"
 cat >"$T/cni/conf/10-$NET.conflist" <<EOF
 { "cniVersion": "1.0.0", "name": "$NET",
   "plugins": [ { "type": "ebnet", "subnet": "$SUB.0/24",
-                 "capabilities": {"portMappings": true, "ips": true, "mac": true} } ] }
+                 "capabilities": {"portMappings": true, "ips": true, "mac": true, "aliases": true} } ] }
 EOF
 cp "$T/cni/conf/10-$NET.conflist" "$T/podman/net.d/"
 cat >"$T/podman/containers.conf" <<EOF
@@ -196,6 +196,15 @@ check_match "a fetches b's page over TCP" \
 check_eq "a reaches the outside through SNAT (the server sees the host's address)" \
 	"$(P exec cnc-a sh -c 'nc -w 3 203.0.113.2 8080 </dev/null' 2>&1)" "from 198.51.100.1"
 IDA=$(P inspect cnc-a --format '{{.Id}}')
+# --network-alias: the "aliases" capability, answered by the datapath.
+check "podman run -d --network-alias dbx,dby" \
+	P run -d --name cnc-c --network "$NET" --network-alias dbx --network-alias dby "$IMG" sleep 600
+IPC=$(P inspect cnc-c --format '{{(index .NetworkSettings.Networks "'"$NET"'").IPAddress}}')
+check_match "a resolves the alias dbx (busybox nslookup at the gateway)" \
+	"$(P exec cnc-a nslookup dbx "$GW" 2>&1)" "Address:? +$IPC$"
+check_match "...and dby.$NET" "$(P exec cnc-a nslookup "dby.$NET" "$GW" 2>&1)" "Address:? +$IPC$"
+check "podman rm -f the aliased container" P rm -f -t 0 cnc-c
+check_match "its alias is gone (NXDOMAIN)" "$(P exec cnc-a nslookup dbx "$GW" 2>&1)" "NXDOMAIN|can't find"
 check_match "ebnet ls: the runtime id and podman's name" \
 	"$(ls_json | jq -r '.networks[0].containers[] | "\(.runtime_id) \(.label)"')" "^$IDA/eth0 cnc-a$"
 

@@ -94,6 +94,13 @@ check_match "127.0.0.1:8081 from the host" \
 	"$(in_host curl -s -m 5 http://127.0.0.1:8081/)" "hello from $DK_IMG"
 check_fails "127.0.0.1:8081 is not reachable from outside" \
 	in_out curl -s -m 2 http://198.51.100.1:8081/
+# Hairpin: a container of the network at the host's address. Docker moves
+# the peer into the sandbox after Join; the driver names SandboxKey then,
+# so the cgroup programs know the container's namespace.
+check_match "hairpin: dka-c1 reaches 198.51.100.1:8080 (the published port at the host's address)" \
+	"$(dk exec dka-c1 sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 198.51.100.1 8080" 2>&1)" "hello from $DK_IMG"
+check_match "hairpin: dka-web reaches its own published port at the host's address" \
+	"$(dk exec dka-web sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 198.51.100.1 8080" 2>&1)" "hello from $DK_IMG"
 # A udp server in the container's namespace (busybox has none).
 WPID=$(dk_pid dka-web)
 nsenter --net="/proc/$WPID/ns/net" timeout 60 socat UDP-RECVFROM:53,fork \

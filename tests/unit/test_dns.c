@@ -473,6 +473,59 @@ static int setup(void)
 	return 0;
 }
 
+/* Failover: two resolvers; the same query (id, port) again 200 ms or
+ * more later goes to the second, and so do the queries after it; a copy
+ * sent at once does not move it. */
+static uint32_t fwd_dst(uint16_t id)
+{
+	uint8_t msg[100], q[200], out[400];
+	struct __sk_buff ctx = { .ifindex = if_a };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = q, .data_out = out,
+		    .data_size_out = sizeof(out), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+		    .ctx_out = &ctx, .ctx_size_out = sizeof(ctx), .repeat = 1);
+	int n = hex(Q_HDR "07 6578616d706c65 03 6f7267 00" T_A, msg);
+	uint32_t d = 0;
+
+	msg[0] = id >> 8;
+	msg[1] = id & 0xff;
+	o.data_size_in = query_frame(q, msg, n, true, 0);
+	if (bpf_prog_test_run_opts(prog_fd, &o) || o.data_size_out < 34)
+		return 0;
+	memcpy(&d, out + 30, 4);
+	return d;
+}
+
+static void test_failover(void)
+{
+	struct eb_dns_cfg dc = { .domain = { 3, 'w', 'e', 'b', 0 }, .domain_len = 5, .ttl = 10,
+				 .n_up = 2 };
+	struct eb_dns_fwd_key zk = {};
+	struct eb_dns_try cur = {};
+	int tfd = bpf_map__fd(skel->maps.eb_dns_try);
+	uint64_t f0 = counter(EB_CNT_DNS_FAILOVER);
+	__u32 zero = 0;
+
+	dc.up[0] = ip(UPSTREAM);
+	dc.up[1] = ip("198.18.0.53");
+	bpf_map_update_elem(bpf_map__fd(skel->maps.eb_dns), &zero, &dc, BPF_ANY);
+	bpf_map_delete_elem(tfd, &zk);
+	ASSERT_EQ(fwd_dst(0x4242), ip(UPSTREAM), "failover: a query goes to the first resolver");
+	ASSERT_EQ(fwd_dst(0x4242), ip(UPSTREAM), "failover: the same at once (a copy): still the first");
+	ASSERT_EQ(counter(EB_CNT_DNS_FAILOVER) - f0, 0, "failover: none counted for a copy");
+	usleep(250 * 1000);
+	ASSERT_EQ(fwd_dst(0x4242), ip("198.18.0.53"),
+		  "failover: asked again 250 ms later: the second resolver");
+	ASSERT_EQ(counter(EB_CNT_DNS_FAILOVER) - f0, 1, "failover: counted once");
+	ASSERT_TRUE(bpf_map_lookup_elem(tfd, &zk, &cur) == 0 && cur.idx == 1,
+		    "failover: the second is the current resolver (eb_dns_try's zero key)");
+	ASSERT_EQ(fwd_dst(0x4343), ip("198.18.0.53"), "failover: a new query goes to the second");
+	usleep(250 * 1000);
+	ASSERT_EQ(fwd_dst(0x4343), ip(UPSTREAM), "failover: that one unanswered: round to the first");
+	ASSERT_EQ(counter(EB_CNT_DNS_FAILOVER) - f0, 2, "failover: counted twice");
+	bpf_map_delete_elem(tfd, &zk);
+	set_upstream(false);
+}
+
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -484,6 +537,7 @@ int main(void)
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		run_row(&rows[i]);
 	test_long_and_short();
+	test_failover();
 	container_bpf__destroy(skel);
 	return eb_check_done();
 }

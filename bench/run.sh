@@ -63,7 +63,7 @@ PUB_SYSTEMS=${PUB_SYSTEMS-"iptables nft docker-proxy ebnet ebnet-xdp"}
 PUB_WORKLOADS=${PUB_WORKLOADS-"pub_cps pub_tput pub_cps_nic pub_tput_nic snat_cps"}
 SWEEP_SYSTEMS=${SWEEP_SYSTEMS-"iptables nft ebnet"}
 CP_SYSTEMS=${CP_SYSTEMS-"ip-script ebnet ebnet-clsact"}
-DNS_SYSTEMS=${DNS_SYSTEMS-"ebnet dnsmasq"}
+DNS_SYSTEMS=${DNS_SYSTEMS-"ebnet dnsmasq aardvark"}
 
 . "$LIB/common.sh"
 
@@ -207,7 +207,8 @@ build_system() {
 		meta "links.$s" "$(sys_links "$s" | paste -sd '|')"
 	fi
 }
-for s in $(printf '%s\n' $DP_SYSTEMS $PUB_SYSTEMS $SWEEP_SYSTEMS | awk '!seen[$0]++'); do
+for s in $(printf '%s\n' $DP_SYSTEMS $PUB_SYSTEMS $SWEEP_SYSTEMS $(dns_base_systems $DNS_SYSTEMS) |
+	awk '!seen[$0]++'); do
 	build_system "$s"
 done
 for s in $(printf '%s\n' $DP_SYSTEMS $PUB_SYSTEMS $SWEEP_SYSTEMS $CP_SYSTEMS | awk '!seen[$0]++'); do

@@ -132,6 +132,7 @@ wl_dns_qps() {
 		}
 	fi
 	ans=$(in_ns "$cli" dig +short +time=2 +tries=2 @"$GW" "$name" A)
+	log "dig @$GW $name A: '$ans'"
 	[ "$ans" = "${SRV_IP[$sys]}" ] || { log "dns_qps $s: $name answered '$ans'"; return 1; }
 	echo "$name A" >"$q"
 	out=$(in_ns "$cli" dnsperf -s "$GW" -d "$q" -l "$DUR" -c 1 -T 1 -q 64 2>&1) || {

@@ -24,62 +24,28 @@
 static const struct {
 	const char *name, *help;
 } counters[EB_CNT_MAX] = {
-	[EB_CNT_RX] = { "rx", "frames seen from containers" },
-	[EB_CNT_ARP_REPLY] = { "arp_reply", "ARP requests answered by the datapath" },
-	[EB_CNT_ARP_IGNORED] = { "arp_ignored", "ARP not answered (own address, unknown target)" },
-	[EB_CNT_FWD] = { "forward", "unicast redirected to another container" },
-	[EB_CNT_FLOOD] = { "flood", "broadcast/multicast copied to the other ports" },
-	[EB_CNT_TO_HOST] = { "to_host", "passed to the host's stack" },
-	[EB_CNT_SNAT_NEW] = { "snat_new", "new outbound flows given a NAT binding" },
-	[EB_CNT_SNAT_OUT] = { "snat_out", "packets source-translated out of the uplink" },
-	[EB_CNT_SNAT_IN] = { "snat_in", "replies translated back into a container" },
-	[EB_CNT_ICMP_ERR_OUT] = { "icmp_error_out", "ICMP errors from containers translated" },
-	[EB_CNT_ICMP_ERR_IN] = { "icmp_error_in", "ICMP errors from outside translated" },
-	[EB_CNT_UPLINK_PASS] = { "uplink_pass", "uplink packets left to the host" },
-	[EB_CNT_DNAT_NEW] = { "dnat_new", "new flows from outside to a published port" },
-	[EB_CNT_DNAT_IN] = { "dnat_in", "packets from outside translated to a container" },
-	[EB_CNT_SOCK_XLATE] = { "sock_translate", "host/container connections translated at connect" },
-	[EB_CNT_XDP_IN] = { "xdp_in", "of snat_in/dnat_in: translated in XDP on the uplink" },
-	[EB_CNT_XDP_PASS_CSUM] = { "xdp_pass_csum",
-				   "ours, left by XDP to TC: L4 checksum partial or wrong" },
-	[EB_CNT_DNS_ANSWERED] = { "dns_answered", "DNS queries answered by the datapath (NXDOMAIN included)" },
-	[EB_CNT_DNS_NXDOMAIN] = { "dns_nxdomain", "of dns_answered: NXDOMAIN" },
-	[EB_CNT_DNS_FORWARDED] = { "dns_forwarded", "DNS queries sent on to the upstream resolver" },
-	[EB_CNT_DNS_MALFORMED] = { "dns_malformed", "malformed DNS queries: dropped or answered FORMERR" },
-	[EB_CNT_CT_EVICT_HALFOPEN] = { "ct_evict_halfopen",
-				       "half-open TCP flows evicted from a full conntrack" },
-	[EB_CNT_CT_EVICT_UNASSURED] = { "ct_evict_unassured",
-					"UDP/ICMP flows not assured evicted from a full conntrack" },
-	[EB_CNT_CT_FREE_OVER] = { "ct_free_over",
-				  "closed or expired flows freed by a full conntrack" },
-	[EB_CNT_ICMP_SENT] = { "icmp_sent",
-			       "ICMP errors sent as a router (frag needed, time exceeded)" },
-	[EB_CNT_ROUTED_NOFIB] = { "routed_nofib",
-				  "out of the uplink without the FIB (forwarding off: ip_forward reset)" },
-	[EB_CNT_TO_UPLINK] = { "to_uplink",
-			       "to the host's address, no host socket there: via the uplink's programs" },
-	[EB_CNT_DNS_FAILOVER] = { "dns_failover",
-				  "DNS queries asked again unanswered: sent to the next resolver" },
-	[EB_CNT_DROP_MALFORMED] = { "drop_malformed", "malformed or truncated packet" },
-	[EB_CNT_DROP_NO_PORT] = { "drop_no_port", "frame on a port that has no endpoint" },
-	[EB_CNT_DROP_SPOOF_MAC] = { "drop_spoof_mac", "source MAC not the container's own" },
-	[EB_CNT_DROP_SPOOF_IP] = { "drop_spoof_ip", "source IPv4 not the container's own" },
-	[EB_CNT_DROP_UNKNOWN_UNICAST] = { "drop_unknown_unicast", "destination MAC unknown" },
-	[EB_CNT_DROP_HAIRPIN] = { "drop_hairpin", "frame addressed to its own sender" },
-	[EB_CNT_DROP_REDIRECT] = { "drop_redirect", "the kernel refused the redirect" },
-	[EB_CNT_DROP_PROTO] = { "drop_proto", "protocol that cannot be translated" },
-	[EB_CNT_DROP_NO_ROUTE] = { "drop_no_route", "no route out of the uplink" },
-	[EB_CNT_DROP_CT_FULL] = { "drop_ct_full", "conntrack full: new flow refused" },
-	[EB_CNT_DROP_NAT_EXHAUSTED] = { "drop_nat_exhausted", "no free NAT port for the destination" },
-	[EB_CNT_DROP_FRAG_NEEDED] = { "drop_frag_needed", "larger than the uplink's MTU" },
-	[EB_CNT_DROP_FRAGMENT] = { "drop_fragment", "IPv4 fragment (no ports to translate)" },
-	[EB_CNT_DROP_NO_CT] = { "drop_no_ct", "matches no flow (stray segment, stale mapping)" },
-	[EB_CNT_DROP_ISOLATED] = { "drop_isolated", "toward another network or interface" },
-	[EB_CNT_DROP_NOT_IPV4] = { "drop_not_ipv4", "neither IPv4 nor ARP (IPv6 is not carried)" },
-	[EB_CNT_DROP_UNPUBLISHED] = { "drop_unpublished",
-				      "from the uplink to a container's address (not published)" },
-	[EB_CNT_DROP_TTL] = { "drop_ttl", "TTL exhausted (ICMP error, fragment: not answered)" },
+#define EB_CNT_TEXT(idx, name, text, help) [idx] = { text, help },
+	EB_COUNTERS(EB_CNT_TEXT)
+#undef EB_CNT_TEXT
 };
+
+/* The list's own checks, at compile time: an index past EB_CNT_LAST, or
+ * one given twice (a duplicate case label), does not build. */
+#define EB_CNT_BELOW_LAST(idx, name, text, help) \
+	_Static_assert(idx < EB_CNT_LAST, "counter " #name ": index past EB_CNT_LAST");
+EB_COUNTERS(EB_CNT_BELOW_LAST)
+#undef EB_CNT_BELOW_LAST
+
+static inline __attribute__((unused)) int eb_counter_unique(int i)
+{
+	switch (i) {
+#define EB_CNT_CASE(idx, name, text, help) case idx:
+		EB_COUNTERS(EB_CNT_CASE)
+#undef EB_CNT_CASE
+		return 1;
+	}
+	return 0;
+}
 
 const char *eb_counter_name(unsigned int idx)
 {

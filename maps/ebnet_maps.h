@@ -16,6 +16,7 @@
 #define EBNET_MAPS_H
 
 #include <linux/types.h>
+#include "ebnet_counters.h"
 
 /* Pinned file names: one source for the loader, the CLI, docs and tests. */
 #define EB_MAP_CONFIG	 "eb_config"
@@ -140,67 +141,18 @@ _Static_assert(sizeof(struct eb_fdb_entry) == 8, "eb_fdb_entry layout");
 /* eb_flood: slot -> host-side ifindex (0: free). Broadcast and multicast
  * are copied to every port listed here but the one they came from. */
 
-/* eb_stats: per-CPU counters, indexed by enum eb_counter. Drops are the
- * datapath's negative error codes (-EB_DROP_*) turned into an index at the
- * program's single exit.
- * The indexes are the ABI of a pinned map: scripts read eb_stats with
- * bpftool by index, and an upgrade in place keeps the map. A counter is
- * never renumbered nor reused for another meaning; a new one takes the
- * next free index (drops: below EB_CNT_DROP_END; others: at EB_CNT_LAST).
- * When EB_CNT_MAX must grow, the upgrade grows the map (loader/dp.c
- * set_aside_small_stats). */
+/* eb_stats: per-CPU counters, indexed by enum eb_counter, made from the one
+ * list in maps/ebnet_counters.h (which says how to add one: append only).
+ * Drops are the datapath's negative error codes (-EB_DROP_*) turned into
+ * an index at the program's single exit. */
 enum eb_counter {
-	EB_CNT_RX = 0,	       /* frames seen from containers */
-	EB_CNT_ARP_REPLY,      /* ARP requests answered by the datapath */
-	EB_CNT_ARP_IGNORED,    /* ARP not answered: own address, unknown target */
-	EB_CNT_FWD,	       /* unicast redirected to another container */
-	EB_CNT_FLOOD,	       /* broadcast or multicast frames copied out */
-	EB_CNT_TO_HOST,	       /* frames passed to the host's stack */
-	EB_CNT_SNAT_NEW,       /* new outbound flows given a NAT binding */
-	EB_CNT_SNAT_OUT,       /* packets source-translated out of the uplink */
-	EB_CNT_SNAT_IN,	       /* replies translated back into a container */
-	EB_CNT_ICMP_ERR_OUT,   /* ICMP errors from containers, inner header translated */
-	EB_CNT_ICMP_ERR_IN,    /* ICMP errors from outside, inner header translated */
-	EB_CNT_UPLINK_PASS,    /* uplink packets that are not ebnet's: left to the host */
-	EB_CNT_DNAT_NEW,       /* new flows from outside to a published port */
-	EB_CNT_DNAT_IN,	       /* packets from outside translated to a container */
-	EB_CNT_SOCK_XLATE,     /* connections translated at connect/sendmsg time */
-	EB_CNT_XDP_IN,	       /* of SNAT_IN and DNAT_IN: translated in XDP (ebnet up --xdp) */
-	EB_CNT_DROP_FIRST = 16,
-	EB_CNT_DROP_MALFORMED = EB_CNT_DROP_FIRST,
-	EB_CNT_DROP_NO_PORT,	    /* frame on a port that has no endpoint */
-	EB_CNT_DROP_SPOOF_MAC,	    /* source MAC is not the container's own */
-	EB_CNT_DROP_SPOOF_IP,	    /* source IPv4 is not the container's own */
-	EB_CNT_DROP_UNKNOWN_UNICAST, /* destination MAC in no FDB entry */
-	EB_CNT_DROP_HAIRPIN,	    /* destination is the sender itself */
-	EB_CNT_DROP_REDIRECT,	    /* the kernel refused the redirect */
-	EB_CNT_DROP_PROTO,	    /* protocol that cannot be translated (not TCP/UDP/ICMP) */
-	EB_CNT_DROP_NO_ROUTE,	    /* no route out of the uplink for this destination */
-	EB_CNT_DROP_CT_FULL,	    /* conntrack map full: new flow refused */
-	EB_CNT_DROP_NAT_EXHAUSTED,  /* no free NAT port toward this destination */
-	EB_CNT_DROP_FRAG_NEEDED,    /* larger than the uplink's MTU */
-	EB_CNT_DROP_FRAGMENT,	    /* IPv4 fragment: no ports to translate */
-	EB_CNT_DROP_NO_CT,	    /* ICMP error or reply that matches no flow */
-	EB_CNT_DROP_ISOLATED,	    /* toward another network's container */
-	EB_CNT_DROP_NOT_IPV4,	    /* neither IPv4 nor ARP (IPv6 included): not checked, not carried */
-	EB_CNT_DROP_UNPUBLISHED,    /* from the uplink to a container's address: no reply, no published port */
-	EB_CNT_DROP_TTL,	    /* TTL exhausted on an ICMP error or a fragment: no error about it */
-	EB_CNT_DROP_END = 40,	    /* drop reasons are below this */
-	EB_CNT_XDP_PASS_CSUM = EB_CNT_DROP_END, /* ours, but the L4 checksum did not verify
-						 * in XDP (partial): left to TC */
-	EB_CNT_DNS_ANSWERED,	    /* DNS queries answered by the datapath (bpf/lib/dns.h) */
-	EB_CNT_DNS_NXDOMAIN,	    /* of those: NXDOMAIN */
-	EB_CNT_DNS_FORWARDED,	    /* DNS queries sent on to an upstream resolver */
-	EB_CNT_DNS_MALFORMED,	    /* DNS queries dropped or answered FORMERR */
-	EB_CNT_CT_EVICT_HALFOPEN,  /* TCP flows not established, evicted from a full map */
-	EB_CNT_CT_EVICT_UNASSURED, /* UDP/ICMP flows not assured, evicted from a full map */
-	EB_CNT_CT_FREE_OVER,	    /* flows closed or expired, freed by a full map */
-	EB_CNT_ICMP_SENT = 48,	    /* ICMP errors the datapath sent as a router: frag needed, TTL */
-	EB_CNT_ROUTED_NOFIB,	    /* routed to the uplink without the FIB: forwarding off on the port */
-	EB_CNT_TO_UPLINK,	    /* to the host's address, no host socket: to the uplink's networks */
-	EB_CNT_DNS_FAILOVER,	    /* a query asked again, unanswered: sent to the next resolver */
-	EB_CNT_LAST,		    /* one past the last counter in use */
-	EB_CNT_MAX = 96,	    /* eb_stats' size (builds before 2026-12-03: 48) */
+#define EB_CNT_ENUM(idx, name, text, help) EB_CNT_##name = idx,
+	EB_COUNTERS(EB_CNT_ENUM)
+#undef EB_CNT_ENUM
+	EB_CNT_DROP_FIRST = 16, /* drop reasons are EB_CNT_DROP_FIRST.. */
+	EB_CNT_DROP_END = 40,	/* ..below this */
+	EB_CNT_LAST = 52,	/* one past the last counter in use */
+	EB_CNT_MAX = 96,	/* eb_stats' size (builds before 2026-12-03: 48) */
 };
 
 _Static_assert(EB_CNT_LAST <= EB_CNT_MAX, "enum eb_counter: eb_stats has room");

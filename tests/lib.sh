@@ -182,27 +182,23 @@ print(total)
 ' "$1"
 }
 
-# Counter indexes, from the enum eb_counter of maps/ebnet_maps.h (read at
-# run time, so that a renumbering there cannot make the tests lie).
+# Counter indexes: EB_CNT_<NAME> from the list of maps/ebnet_counters.h (the
+# X(INDEX, NAME, ...) rows enum eb_counter is made of) or the enum's own
+# constants in maps/ebnet_maps.h (EB_CNT_LAST, EB_CNT_MAX...), read at run
+# time, so that a renumbering there cannot make the tests lie.
 eb_counter() {
-	python3 - "$EB_ROOT/maps/ebnet_maps.h" "$1" <<'PY'
+	python3 - "$EB_ROOT/maps/ebnet_counters.h" "$EB_ROOT/maps/ebnet_maps.h" "$1" <<'PY'
 import re, sys
-src = open(sys.argv[1]).read()
-body = re.search(r"enum eb_counter \{(.*?)\};", src, re.S).group(1)
+want = sys.argv[3]
+rows = dict((f"EB_CNT_{n}", int(i)) for i, n in
+            re.findall(r"X\((\d+),\s*([A-Z0-9_]+),", open(sys.argv[1]).read()))
+if want in rows:
+    print(rows[want])
+    sys.exit(0)
+body = re.search(r"enum eb_counter \{(.*?)\};", open(sys.argv[2]).read(), re.S).group(1)
 body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
-vals, nxt = {}, 0
-for item in body.split(","):
-    item = item.strip()
-    if not item:
-        continue
-    if "=" in item:
-        name, expr = [s.strip() for s in item.split("=", 1)]
-        nxt = eval(expr, {}, dict(vals))
-    else:
-        name = item
-    vals[name] = nxt
-    nxt += 1
-print(vals[sys.argv[2]])
+m = re.search(r"\b" + re.escape(want) + r"\s*=\s*([^,]+),", body)
+print(eval(m.group(1), {}, rows) if m else "")
 PY
 }
 

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* User-space unit tests: address, CIDR and name parsing, address allocation. */
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
 
 #include "check.h"
 #include "util.h"
+#include "ebnet_maps.h"
 
 static uint32_t ip(const char *s)
 {
@@ -118,6 +121,40 @@ static void test_derived(void)
 	ASSERT_TRUE(!strcmp(buf, "a\\\"b\\\\c\\u000a"), "json escaping");
 }
 
+/* maps/ebnet_counters.h: drops (and only drops) in the drop range, stats
+ * names unique, EB_CNT_LAST one past the last index in use. */
+static void test_counters(void)
+{
+	static const struct {
+		int idx;
+		const char *name;
+	} l[] = {
+#define EB_CNT_ROW(idx, name, text, help) { idx, text },
+		EB_COUNTERS(EB_CNT_ROW)
+#undef EB_CNT_ROW
+	};
+	int n = sizeof(l) / sizeof(l[0]), top = -1, bad = 0, dup = 0;
+
+	for (int i = 0; i < n; i++) {
+		bool drop = !strncmp(l[i].name, "drop_", 5);
+		bool in_range = l[i].idx >= EB_CNT_DROP_FIRST && l[i].idx < EB_CNT_DROP_END;
+
+		if (drop != in_range) {
+			fprintf(stderr, "  counter %d '%s': %s the drop range\n", l[i].idx,
+				l[i].name, in_range ? "not a drop, in" : "a drop, outside");
+			bad++;
+		}
+		for (int j = 0; j < i; j++)
+			dup += !strcmp(l[i].name, l[j].name);
+		if (l[i].idx > top)
+			top = l[i].idx;
+	}
+	ASSERT_EQ(bad, 0, "counters: drop_* names are exactly those in the drop range");
+	ASSERT_EQ(dup, 0, "counters: every stats name once");
+	ASSERT_EQ(top + 1, EB_CNT_LAST, "counters: EB_CNT_LAST is one past the last in use");
+	ASSERT_TRUE(EB_CNT_LAST <= EB_CNT_MAX, "counters: eb_stats has room");
+}
+
 int main(void)
 {
 	test_ipv4();
@@ -125,5 +162,6 @@ int main(void)
 	test_names();
 	test_alloc();
 	test_derived();
+	test_counters();
 	return eb_check_done();
 }

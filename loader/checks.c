@@ -56,7 +56,7 @@ static int route_overlap(uint32_t dst, int plen, int oif, void *arg)
 int eb_check_subnet(struct eb_nl *nl, const char *net, uint32_t subnet, int plen,
 		    struct eb_err *e)
 {
-	static char nets[EB_MAX_NETS][64];
+	char nets[EB_MAX_NETS][64];
 	struct route_ctx r = { subnet, plen, 0, 0, 0 };
 	char a[16], b[16];
 	int n, err;

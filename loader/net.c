@@ -1395,7 +1395,7 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 		 * Commands that look across networks see EB_MAX_NETS; one
 		 * more would be invisible to them, so it is refused. */
 		{
-			static char all[EB_MAX_NETS][64];
+			char all[EB_MAX_NETS][64];
 
 			if (eb_net_list(all, EB_MAX_NETS) >= EB_MAX_NETS) {
 				eb_errf(e, "this host has %d networks, the most ebnet keeps; "

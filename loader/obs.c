@@ -294,10 +294,27 @@ static size_t build_packet(unsigned char *buf, const unsigned char *smac,
 	return 14 + 20 + l4len;
 }
 
+static int trace_with(const char *net, const struct eb_trace_req *rq, struct eb_trace_res *rs,
+		      struct eb_net_info *info, struct eb_err *e);
+
 int eb_trace(const char *net, const struct eb_trace_req *rq, struct eb_trace_res *rs,
 	     struct eb_err *e)
 {
-	static struct eb_net_info info;
+	/* The network's record is large (every container): on the heap, no
+	 * static state. */
+	struct eb_net_info *info = calloc(1, sizeof(*info));
+	int err;
+
+	if (!info)
+		return -ENOMEM;
+	err = trace_with(net, rq, rs, info, e);
+	free(info);
+	return err;
+}
+
+static int trace_with(const char *net, const struct eb_trace_req *rq, struct eb_trace_res *rs,
+		      struct eb_net_info *info, struct eb_err *e)
+{
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
 	struct container_bpf *cs = NULL;
 	struct uplink_bpf *us = NULL;
@@ -309,19 +326,19 @@ int eb_trace(const char *net, const struct eb_trace_req *rq, struct eb_trace_res
 	int err, prog;
 
 	memset(rs, 0, sizeof(*rs));
-	err = eb_net_info(net, &info, e);
+	err = eb_net_info(net, info, e);
 	if (err)
 		return err;
 	snprintf(dir, sizeof(dir), "%s/%s", EB_PIN_ROOT, net);
 	oo.pin_root_path = dir;
 
 	if (!strcmp(rq->from, "uplink")) {
-		if (!info.cfg.uplink_ifindex) {
+		if (!info->cfg.uplink_ifindex) {
 			eb_errf(e, "network '%s' has no uplink", net);
 			return -ENOENT;
 		}
-		ctx.ifindex = info.cfg.uplink_ifindex;
-		memcpy(dmac, info.cfg.uplink_mac, 6);
+		ctx.ifindex = info->cfg.uplink_ifindex;
+		memcpy(dmac, info->cfg.uplink_mac, 6);
 		us = uplink_bpf__open_opts(&oo);
 		if (!us)
 			return -errno;
@@ -331,11 +348,11 @@ int eb_trace(const char *net, const struct eb_trace_req *rq, struct eb_trace_res
 	} else {
 		const struct eb_endpoint *ep = NULL, *to = NULL;
 
-		for (int i = 0; i < info.nctr; i++) {
-			if (!strcmp(info.ctr[i].name, rq->from))
-				ep = &info.ctr[i];
-			if (info.ctr[i].ip == rq->dst)
-				to = &info.ctr[i];
+		for (int i = 0; i < info->nctr; i++) {
+			if (!strcmp(info->ctr[i].name, rq->from))
+				ep = &info->ctr[i];
+			if (info->ctr[i].ip == rq->dst)
+				to = &info->ctr[i];
 		}
 		if (!ep) {
 			eb_errf(e, "no container '%s' in network '%s' (FROM is a container or 'uplink')",
@@ -379,12 +396,12 @@ int eb_trace(const char *net, const struct eb_trace_req *rq, struct eb_trace_res
 	rs->copies = ctx.cb[EB_CB_COPIES];
 	rs->out_len = opts.data_size_out;
 	if (rs->target) {
-		if (rs->target == info.cfg.uplink_ifindex)
-			snprintf(rs->target_name, sizeof(rs->target_name), "uplink %s", info.uplink);
-		for (int i = 0; i < info.nctr; i++)
-			if (info.ctr[i].ifindex == rs->target)
+		if (rs->target == info->cfg.uplink_ifindex)
+			snprintf(rs->target_name, sizeof(rs->target_name), "uplink %s", info->uplink);
+		for (int i = 0; i < info->nctr; i++)
+			if (info->ctr[i].ifindex == rs->target)
 				snprintf(rs->target_name, sizeof(rs->target_name), "container %s",
-					 info.ctr[i].name);
+					 info->ctr[i].name);
 	}
 out:
 	container_bpf__destroy(cs);

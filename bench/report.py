@@ -71,8 +71,11 @@ SHOWN = {
 
 REF = "ebnet"
 # Systems in this order in the table; others after them.
-ORDER = ["veth", "iptables", "nft", "docker-proxy", "ebnet", "ebnet-xdp", "ip-script",
-         "ebnet-clsact", "dnsmasq"]
+ORDER = ["veth", "iptables", "nft", "docker-proxy", "ebnet", "ebnet-xdp", "docker-bridge",
+         "docker-ebnet", "ip-script", "ebnet-clsact", "dnsmasq"]
+# Pairs compared like ebnet with the others: (system, other), the median of
+# the round-by-round ratios system/other (a real dockerd, each driver).
+PAIRS = [("docker-ebnet", "docker-bridge")]
 
 # Issue 5's targets. Kinds:
 #   ("ratio", label, workload, metric, other system, op, bound): the median
@@ -183,6 +186,18 @@ def build(raw, meta_path):
                         row["ratio_ebnet_over"] = stats(ratios)
                 summary.append(row)
 
+    pair_rows = []
+    for a, b in PAIRS:
+        for (w, k, s), va in by.items():
+            vb = by.get((w, k, b))
+            if s != a or not vb or k not in SHOWN.get(w, []):
+                continue
+            ratios = [va[r] / vb[r] for r in sorted(va) if r in vb and vb[r]]
+            if ratios:
+                pair_rows.append({"workload": w, "metric": k, "system": a, "vs": b,
+                                  "better": METRICS.get(k, ("", "higher"))[1],
+                                  **stats(ratios)})
+
     # Pass/fail per workload/system pair.
     pairs = {}
     for c in cases:
@@ -221,7 +236,8 @@ def build(raw, meta_path):
             t["status"] = "not measured"
         targets.append(t)
 
-    return {"meta": meta, "summary": summary, "targets": targets, "results": results,
+    return {"meta": meta, "summary": summary, "pairs": pair_rows, "targets": targets,
+            "results": results,
             "passed": passed, "failed": failed, "cases": cases}
 
 
@@ -287,6 +303,13 @@ def print_text(d):
             print()
         prev = r[0]
         print(line(r))
+    for x in d.get("pairs", []):
+        if x is d["pairs"][0]:
+            print()
+            print("pairs (median of the round-by-round ratios, min..max):")
+        print(f"  {x['workload']:<16} {x['metric']:<12} {x['system']}/{x['vs']} "
+              f"{fmt(x['median'])} ({fmt(x['min'])}..{fmt(x['max'])}), "
+              f"{x['better']} is better, n={x['n']}")
     print()
     print("targets of issue 5 (median of the round-by-round ratios):")
     for r in target_rows(d):

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # bench/run.sh (`make bench`): ebnet side by side with the bare veth floor,
-# the classic bridge + iptables recipe and bridge + nftables, on this
+# the classic bridge + iptables recipe and bridge + nftables, and a real
+# dockerd with its bridge driver and with ebnet's (lib/docker.sh), on this
 # machine, each system in namespaces of its own; see docs/BENCHMARKS.md.
 #
 #   make bench            >= 5 interleaved rounds of every workload
@@ -57,9 +58,9 @@ CP_N=${CP_N:-100}
 
 # Systems and workloads. A system that cannot be built yet (its sys_up
 # skips) is listed as not measured; so is a workload it cannot do.
-DP_SYSTEMS=${SYSTEMS-"veth iptables nft ebnet"}
+DP_SYSTEMS=${SYSTEMS-"veth iptables nft ebnet docker-bridge docker-ebnet"}
 DP_WORKLOADS=${WORKLOADS-"tcp_stream rr_latency udp64_pps"}
-PUB_SYSTEMS=${PUB_SYSTEMS-"iptables nft docker-proxy ebnet ebnet-xdp"}
+PUB_SYSTEMS=${PUB_SYSTEMS-"iptables nft docker-proxy ebnet ebnet-xdp docker-bridge docker-ebnet"}
 PUB_WORKLOADS=${PUB_WORKLOADS-"pub_cps pub_tput pub_cps_nic pub_tput_nic snat_cps"}
 SWEEP_SYSTEMS=${SWEEP_SYSTEMS-"iptables nft ebnet"}
 CP_SYSTEMS=${CP_SYSTEMS-"ip-script ebnet ebnet-clsact"}
@@ -124,6 +125,7 @@ EBNET=$WORK/ebnet
 . "$LIB/systems.sh"
 . "$LIB/workloads.sh"
 . "$LIB/dns.sh"
+. "$LIB/docker.sh"
 
 on_exit() {
 	local rc=$?

@@ -125,10 +125,13 @@ ebnet_down_in() {
 
 # Kills the harness's servers, removes its ebnet networks, namespaces and
 # pins, restores the sysctl. Quiet when there is nothing left. Returns 1 if
-# something could not be removed.
+# something could not be removed. The functions in BENCH_CLEANUP_HOOKS run
+# first (lib/docker.sh: containers and daemons go before their namespaces).
+BENCH_CLEANUP_HOOKS=()
 bench_cleanup() {
-	local pid cmd net host ns rc=0
+	local pid cmd net host ns rc=0 hook
 	[ -n "${WORK:-}" ] && [ -d "$WORK" ] || return 0
+	for hook in "${BENCH_CLEANUP_HOOKS[@]}"; do "$hook" || rc=1; done
 	if [ -s "$WORK/pids" ]; then
 		while read -r pid cmd; do
 			if [ -d "/proc/$pid" ] && grep -qa -- "$cmd" "/proc/$pid/cmdline" 2>/dev/null; then

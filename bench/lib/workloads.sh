@@ -277,7 +277,7 @@ wl_snat_cps() {
 wl_scale_sweep() {
 	local s=$1 fs=${1//-/_} have=0 n t0 t1 spid rc=0 i=0 ports=()
 	pub_check "$s" || return
-	"sys_pub_reset_$fs" || return 1
+	"sys_pub_reset_$fs" || return # (SKIP_RC kept: Docker's cannot)
 	rm -f "$WORK/pub.$s"
 	for n in $SWEEP_NS; do ports+=($((81 + ${#ports[@]}))); done
 	start_nginx "${SRV_NS[$s]}" "$SRV_CPU" "${ports[@]}" || return 1

@@ -705,8 +705,8 @@ int eb_attach_netns(const char *net, const char *id, const char *netns, struct e
 			strerror(-err));
 		goto out;
 	}
-	if (s.cookie == cookie && !strcmp(s.netns, netns))
-		goto out; /* done already */
+	/* The map entry is written even when the state says it is done:
+	 * the entry may have been lost (a map re-created, removed by hand). */
 	if (s.cookie && s.cookie != cookie) {
 		__u64 old = s.cookie;
 
@@ -717,6 +717,8 @@ int eb_attach_netns(const char *net, const char *id, const char *netns, struct e
 		eb_errf(e, "cannot write map '%s': %s", EB_MAP_NETNS, strerror(-err));
 		goto out;
 	}
+	if (s.cookie == cookie && !strcmp(s.netns, netns))
+		goto out; /* the state says so already */
 	s.cookie = cookie;
 	snprintf(s.netns, sizeof(s.netns), "%s", netns);
 	err = state_write(net, name, &s, e);

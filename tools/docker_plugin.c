@@ -438,6 +438,17 @@ static void sandbox_watch(const char *net, const char *id, const char *path)
 	pthread_attr_destroy(&a);
 }
 
+/* At start: an endpoint joined while the driver was down or restarting
+ * may not have its namespace known yet (eb_attach_netns is idempotent). */
+static int rewatch(const char *id, json_t *ep, void *ctx)
+{
+	(void)ctx;
+	if (json_is_true(json_object_get(ep, "joined")) && *jstr(ep, "sandbox") &&
+	    *jstr(ep, "net"))
+		sandbox_watch(jstr(ep, "net"), *jstr(ep, "id") ? jstr(ep, "id") : id, jstr(ep, "sandbox"));
+	return 0;
+}
+
 /*
  * The attachment of an endpoint (libebnet's eb_attach): the network made
  * first if it is not there (a reboot), then a veth pair whose host end has
@@ -607,6 +618,7 @@ static json_t *h_join(json_t *req, struct eb_err *e)
 		if (ep_attach(nst, st, jstr(req, "SandboxKey"), host_dev, name, e))
 			goto out;
 		json_object_set_new(st, "joined", json_true());
+		json_object_set_new(st, "sandbox", json_string(jstr(req, "SandboxKey")));
 		json_object_set_new(st, "host_dev", json_string(host_dev));
 		json_object_set_new(st, "name", json_string(name));
 		if (dks_save(DKS_EP, jstr(st, "id"), st, e)) {
@@ -1133,6 +1145,7 @@ int do_docker_plugin(int argc, char **argv)
 
 	sweep(NULL);
 	dks_each(DKS_NET, restore_net, NULL);
+	dks_each(DKS_EP, rewatch, NULL);
 	fd = listen_unix(sock, &e);
 	if (fd < 0) {
 		fprintf(stderr, "ebnet: docker-plugin: %s\n", e.msg);

@@ -23,6 +23,19 @@ check "docker run -p 8080:80 c2" \
 	dk run -d --name dkb-c2 --network web -p 8080:80 "$DK_IMG" httpd -f -p 80 -h /var/www
 IP2=$(dk_ip dkb-c2)
 
+# ---- a container whose namespace the driver does not know ----
+# (a driver of an earlier build, or one killed before Docker made the
+# namespace): c1's cookie taken out of eb_netns, the hairpin from c1 fails;
+# the restarted driver finds the namespace again (SandboxKey in its state).
+ns_cookie() { nsenter --net="/proc/$(dk_pid "$1")/ns/net" python3 -c \
+	'import socket; print(" ".join("%d" % b for b in socket.socket().getsockopt(socket.SOL_SOCKET, 71, 8)))'; }
+hairpin() { dk exec dkb-c1 sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 198.51.100.1 8080" 2>&1; }
+check_match "hairpin: c1 reaches c2's published port at the host's address" "$(hairpin)" "hello from $DK_IMG"
+# shellcheck disable=SC2046
+check "c1's namespace taken out of eb_netns" \
+	in_host bpftool map delete pinned "$EB_PIN_ROOT/$N/eb_netns" key $(ns_cookie dkb-c1)
+check_nomatch "...then the hairpin from c1 fails" "$(hairpin)" "hello from"
+
 # ---- SIGKILL during traffic ----
 dk exec dkb-c1 ping -c 40 -i 0.2 -W 1 "$IP2" >"$T/ping.out" 2>&1 &
 PING=$!
@@ -35,6 +48,9 @@ check_fails "the driver is gone (SIGKILL)" kill -0 "$DEAD"
 sleep 2
 dk_driver_start
 check "the driver starts again" kill -0 "$DK_DRIVER"
+check "the restarted driver lists c1's namespace again" wait_until 5 sh -c \
+	"grep -q ' in namespace ' '$DKR/driver.log' && nsenter --net=/run/netns/$HOST bpftool map lookup pinned '$EB_PIN_ROOT/$N/eb_netns' key $(ns_cookie dkb-c1)"
+check_match "...and the hairpin from c1 works again" "$(hairpin)" "hello from $DK_IMG"
 wait "$PING"
 check_match "a ping across the kill lost nothing" "$(cat "$T/ping.out")" \
 	"40 packets transmitted, 40 (packets )?received, 0% packet loss"

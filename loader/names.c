@@ -337,6 +337,15 @@ void eb_names_resolv_remove(const char *ctr)
 	rmdir(p); /* only if empty: other files of iproute2's stay */
 }
 
+/* The network's eb_dns settings into dc, and eb_names opened: its fd, or
+ * a negative errno. */
+static int open_names(const char *net, struct eb_dns_cfg *dc, struct eb_err *e)
+{
+	int err = read_dns_cfg(net, dc, e);
+
+	return err ? err : open_map(net, EB_MAP_NAMES, e);
+}
+
 static int put_name(int fd, const struct eb_name_key *k, const struct eb_name_val *v,
 		    const char *text, struct eb_err *e)
 {
@@ -416,10 +425,7 @@ int eb_names_put(const char *net, const struct eb_endpoint *ep, uint32_t gateway
 	struct eb_name_val v;
 	int fd, rfd = -1, err, n;
 
-	err = read_dns_cfg(net, &dc, e);
-	if (err)
-		return err;
-	fd = open_map(net, EB_MAP_NAMES, e);
+	fd = open_names(net, &dc, e);
 	if (fd < 0)
 		return fd;
 	err = put_pair(fd, ep->name, &dc, ep->ip, ep->name, 0, e);
@@ -483,10 +489,7 @@ int eb_names_sync(const char *net, const struct eb_endpoint *eps, int n, uint32_
 			err = eb_names_put(net, &eps[i], gateway, e);
 	if (err || !o->naliases)
 		return err;
-	err = read_dns_cfg(net, &dc, e);
-	if (err)
-		return err;
-	fd = open_map(net, EB_MAP_NAMES, e);
+	fd = open_names(net, &dc, e);
 	if (fd < 0)
 		return fd;
 	for (i = 0; i < o->naliases && !err; i++) {
@@ -519,10 +522,7 @@ int eb_names_add_aliases(const char *net, const struct eb_endpoint *ep,
 		skipped[0] = 0;
 	if (n <= 0)
 		return 0;
-	err = read_dns_cfg(net, &dc, e);
-	if (err)
-		return err;
-	fd = open_map(net, EB_MAP_NAMES, e);
+	fd = open_names(net, &dc, e);
 	if (fd < 0)
 		return fd;
 	for (int i = 0; i < n && !err; i++) {

@@ -19,19 +19,8 @@ WEB=$(ctr web) DB=$(ctr db) API=$(ctr api)
 NET2=${NET}2
 track_net "$NET2"
 
-# dnsmasq: its own config, pid and log files here; no /etc/hosts, no
-# /etc/resolv.conf, answers from --address and --txt-record only.
+. "$(dirname "$0")/dns_lib.sh"
 LONG=$(printf 'x%.0s' $(seq 1 200))
-dnsmasq_in() { # NS LISTEN-ADDR TAG ARGS...
-	local ns=$1 addr=$2 tag=$3
-	shift 3
-	bg_ns "$ns" timeout 600 dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv \
-		--no-hosts --no-dhcp-interface= --bind-interfaces --listen-address="$addr" \
-		--port=53 --user=root --group=root --pid-file="$T/dnsmasq-$tag.pid" \
-		--dhcp-leasefile="$T/dnsmasq-$tag.leases" --log-queries \
-		--log-facility="$T/dnsmasq-$tag.log" "$@"
-}
-udp53() { [ -n "$(in_ns "$1" ss -Hlun "sport = :53")" ]; }
 
 dnsmasq_in "$OUT" 203.0.113.2 out --address=/ext.test/192.0.2.7 \
 	--txt-record=long.test,"$LONG","$LONG","$LONG"

@@ -17,16 +17,7 @@ WEB=$(ctr web)
 # and does not forward: a query to it gets no answer, nor an ICMP error.
 DEAD=203.0.113.53
 
-dnsmasq_in() { # NS LISTEN-ADDR TAG ARGS...
-	local ns=$1 addr=$2 tag=$3
-	shift 3
-	bg_ns "$ns" timeout 300 dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv \
-		--no-hosts --no-dhcp-interface= --bind-interfaces --listen-address="$addr" \
-		--port=53 --user=root --group=root --pid-file="$T/dnsmasq-$tag.pid" \
-		--dhcp-leasefile="$T/dnsmasq-$tag.leases" --log-queries \
-		--log-facility="$T/dnsmasq-$tag.log" "$@"
-}
-udp53() { [ -n "$(in_ns "$1" ss -Hlun "sport = :53")" ]; }
+. "$(dirname "$0")/dns_lib.sh"
 failovers() {
 	eb stats --net "$NET" --json | jq -r '.counters.dns_failover.packets // .dns_failover.packets // 0' 2>/dev/null
 }

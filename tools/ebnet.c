@@ -26,6 +26,8 @@
 #include <netinet/in.h>
 #include <limits.h>
 #include <sys/mount.h>
+#include <stdarg.h>
+#include <jansson.h>
 
 #define EB_VERSION "0.1.0"
 
@@ -221,6 +223,109 @@ static void parse_opts(const char *cmdname, int argc, char **argv, struct opts *
 	if (eb_valid_name(o->net, EB_NAME_LEN))
 		die_usage(cmdname, "invalid network name '%s': use 1 to %d of A-Z a-z 0-9 _ . -",
 			  o->net, EB_NAME_LEN - 1);
+}
+
+/* ---- JSON output (--json), through jansson ---- */
+
+/* A string as JSON. jansson wants UTF-8: a name from a runtime (a label,
+ * a path) that is not has its stray bytes shown as '?'. */
+static json_t *jstr(const char *s)
+{
+	json_t *j = json_string(s ? s : "");
+	char *c;
+
+	if (j)
+		return j;
+	c = strdup(s);
+	if (!c)
+		return json_string("?");
+	for (char *p = c; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	j = json_string(c);
+	free(c);
+	return j ? j : json_string("?");
+}
+
+static json_t *jstrf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static json_t *jstrf(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return jstr(buf);
+}
+
+/* A u64 counter: json_int_t is long long. */
+static json_t *jint(unsigned long long v)
+{
+	return json_integer((json_int_t)v);
+}
+
+/* A rate or an age, with one decimal as before ("%.1f"): the double
+ * nearest that decimal, which jput() prints back as it. */
+static json_t *jreal1(double v)
+{
+	char buf[64];
+
+	if (v != v || v - v != 0) /* NaN, infinity: not JSON */
+		return json_real(0);
+	if (v > 1e14 || v < -1e14) /* more digits than jput() prints */
+		return json_real(v);
+	snprintf(buf, sizeof(buf), "%.1f", v);
+	return json_real(strtod(buf, NULL));
+}
+
+/* A string or null. */
+static json_t *jstr_or_null(const char *s)
+{
+	return s && s[0] ? jstr(s) : json_null();
+}
+
+/* Adds key, value pairs, NULL-terminated, to the object o: keys keep
+ * their order (jansson 2.8 and later keep insertion order). */
+static json_t *jaddv(json_t *o, const char *key, va_list ap)
+{
+	for (const char *k = key; k; k = va_arg(ap, const char *))
+		json_object_set_new(o, k, va_arg(ap, json_t *));
+	return o;
+}
+
+static json_t *jadd(json_t *o, const char *key, ...)
+{
+	va_list ap;
+
+	va_start(ap, key);
+	jaddv(o, key, ap);
+	va_end(ap);
+	return o;
+}
+
+/* A new object of those pairs. */
+static json_t *jobj(const char *key, ...)
+{
+	json_t *o = json_object();
+	va_list ap;
+
+	va_start(ap, key);
+	jaddv(o, key, ap);
+	va_end(ap);
+	return o;
+}
+
+/* One document, compact, on a line of its own, flushed (monitor, stats
+ * --watch and publish print one per event, spec or round). */
+static void jput(json_t *j)
+{
+	/* 15 significant digits: a value rounded to one decimal prints as it
+	 * did with "%.1f" (0.1, not 0.10000000000000001). */
+	json_dumpf(j, stdout, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	putchar('\n');
+	fflush(stdout);
+	json_decref(j);
 }
 
 static void warn_private_mounts(void)
@@ -468,10 +573,10 @@ static int do_attach(int argc, char **argv)
 	if (err)
 		return fail(err, &e);
 	if (json)
-		printf("{\"name\":\"%s\",\"network\":\"%s\",\"ip\":\"%s/%d\",\"gateway\":\"%s\","
-		       "\"mac\":\"%s\",\"host_dev\":\"%s\"}\n",
-		       res.name, o.net, eb_ip_str(res.ip, a), res.plen, eb_ip_str(res.gateway, g),
-		       eb_mac_str(res.mac, m), res.host_ifname);
+		jput(jobj("name", jstr(res.name), "network", jstr(o.net),
+			  "ip", jstrf("%s/%d", eb_ip_str(res.ip, a), res.plen),
+			  "gateway", jstr(eb_ip_str(res.gateway, g)), "mac", jstr(eb_mac_str(res.mac, m)),
+			  "host_dev", jstr(res.host_ifname), NULL));
 	else
 		printf("attached '%s' to network %s: %s/%d via %s, host end %s\n", res.name, o.net,
 		       eb_ip_str(res.ip, a), res.plen, eb_ip_str(res.gateway, g), res.host_ifname);
@@ -610,49 +715,41 @@ static const struct eb_attach_info *att_of(const struct eb_endpoint *ep)
 	return NULL;
 }
 
-static void print_net_json(const struct eb_net_info *n, bool first)
+static json_t *net_json(const struct eb_net_info *n)
 {
-	char a[16], b[16], c[16], m[18], hm[18], js[80], st[400];
+	char a[16], b[16], c[16], m[18], hm[18];
+	json_t *ctrs = json_array();
 	int i;
 
-	eb_json_str(n->name, js, sizeof(js));
-	printf("%s{\"name\":\"%s\",\"subnet\":\"%s/%d\",\"gateway\":\"%s\",", first ? "" : ",", js,
-	       eb_ip_str(n->cfg.subnet, a), n->cfg.prefix_len, eb_ip_str(n->cfg.gateway, b));
-	printf("\"uplink_attach\":%s%s%s,", n->uplink_attach[0] ? "\"" : "",
-	       n->uplink_attach[0] ? n->uplink_attach : "null", n->uplink_attach[0] ? "\"" : "");
-	eb_json_str(n->uplink_state, st, sizeof(st));
-	printf("\"uplink_state\":\"%s\",", st);
-	printf("\"uplink\":%s%s%s,\"snat_ip\":\"%s\",\"nat_ports\":\"%u-%u\","
-	       "\"ct_tcp_size\":%u,\"ct_other_size\":%u,\"map_bytes\":%llu,"
-	       "\"xdp\":\"%s\",\"pin_dir\":\"%s/%s\",\"containers\":[",
-	       n->uplink[0] ? "\"" : "", n->uplink[0] ? n->uplink : "null",
-	       n->uplink[0] ? "\"" : "", eb_ip_str(n->cfg.snat_ip, c), n->cfg.nat_port_min,
-	       n->cfg.nat_port_max, n->cfg.ct_tcp_size, n->cfg.ct_other_size, n->map_bytes,
-	       xdp_state(&n->cfg), EB_PIN_ROOT, js);
 	for (i = 0; i < n->nctr; i++) {
 		const struct eb_endpoint *ep = &n->ctr[i];
+		const struct eb_attach_info *ai = att_of(ep);
+		json_t *cj = jobj("name", jstr(ep->name), "ip", jstr(eb_ip_str(ep->ip, a)),
+				  "mac", jstr(eb_mac_str(ep->mac, m)), "host_dev", jstr(ep->host_dev),
+				  "host_ifindex", jint(ep->ifindex),
+				  "gateway_mac", jstr(eb_mac_str(ep->host_mac, hm)),
+				  "attach", jstr(ep->flags & EB_EP_CLSACT ? "clsact" : "tcx"),
+				  "state",
+				  jstr(!(ep->flags & EB_EP_READY) ? "incomplete" : n->ctr_state[i]),
+				  NULL);
 
-		eb_json_str(ep->name, js, sizeof(js));
-		printf("%s{\"name\":\"%s\",\"ip\":\"%s\",\"mac\":\"%s\",\"host_dev\":\"%s\","
-		       "\"host_ifindex\":%u,\"gateway_mac\":\"%s\",\"attach\":\"%s\",\"state\":\"%s\"",
-		       i ? "," : "", js, eb_ip_str(ep->ip, a), eb_mac_str(ep->mac, m), ep->host_dev,
-		       ep->ifindex, eb_mac_str(ep->host_mac, hm),
-		       ep->flags & EB_EP_CLSACT ? "clsact" : "tcx",
-		       !(ep->flags & EB_EP_READY) ? "incomplete" : n->ctr_state[i]);
-		if (att_of(ep)) {
-			const struct eb_attach_info *ai = att_of(ep);
-			char jid[2 * EB_ATTACH_ID_MAX], jl[2 * EB_LABEL_MAX], jn[512];
-
-			eb_json_str(ai->id, jid, sizeof(jid));
-			eb_json_str(ai->label, jl, sizeof(jl));
-			eb_json_str(ai->netns, jn, sizeof(jn));
-			printf(",\"runtime_id\":\"%s\",\"label\":\"%s\",\"owner\":\"%s\","
-			       "\"netns\":\"%s\",\"ifname\":\"%s\",\"alive\":%s",
-			       jid, jl, ai->owner, jn, ai->ifname, ai->alive ? "true" : "false");
-		}
-		printf("}");
+		if (ai)
+			jadd(cj, "runtime_id", jstr(ai->id), "label", jstr(ai->label),
+			     "owner", jstr(ai->owner), "netns", jstr(ai->netns),
+			     "ifname", jstr(ai->ifname), "alive", json_boolean(ai->alive), NULL);
+		json_array_append_new(ctrs, cj);
 	}
-	printf("]}");
+	return jobj("name", jstr(n->name),
+		    "subnet", jstrf("%s/%d", eb_ip_str(n->cfg.subnet, a), n->cfg.prefix_len),
+		    "gateway", jstr(eb_ip_str(n->cfg.gateway, b)),
+		    "uplink_attach", jstr_or_null(n->uplink_attach),
+		    "uplink_state", jstr(n->uplink_state), "uplink", jstr_or_null(n->uplink),
+		    "snat_ip", jstr(eb_ip_str(n->cfg.snat_ip, c)),
+		    "nat_ports", jstrf("%u-%u", n->cfg.nat_port_min, n->cfg.nat_port_max),
+		    "ct_tcp_size", jint(n->cfg.ct_tcp_size),
+		    "ct_other_size", jint(n->cfg.ct_other_size), "map_bytes", jint(n->map_bytes),
+		    "xdp", jstr(xdp_state(&n->cfg)),
+		    "pin_dir", jstrf("%s/%s", EB_PIN_ROOT, n->name), "containers", ctrs, NULL);
 }
 
 static void print_net_text(const struct eb_net_info *n)
@@ -699,6 +796,7 @@ static int do_ls(int argc, char **argv)
 	static struct eb_net_info info;
 	struct eb_err e = {};
 	struct opts o;
+	json_t *jnets = json_array();
 	int n, i, err, shown = 0;
 
 	parse_opts("ls", argc, argv, &o, "json");
@@ -715,8 +813,6 @@ static int do_ls(int argc, char **argv)
 	} else {
 		n = eb_net_list(names, EB_MAX_NETS);
 	}
-	if (json)
-		printf("{\"networks\":[");
 	for (i = 0; i < n; i++) {
 		err = eb_net_info(names[i], &info, &e);
 		if (err) {
@@ -727,13 +823,13 @@ static int do_ls(int argc, char **argv)
 			ls_atts = calloc(EB_MAX_ENDPOINTS, sizeof(*ls_atts));
 		ls_natts = ls_atts ? eb_attach_list(names[i], ls_atts, EB_MAX_ENDPOINTS, &e) : 0;
 		if (json)
-			print_net_json(&info, shown == 0);
+			json_array_append_new(jnets, net_json(&info));
 		else
 			print_net_text(&info);
 		shown++;
 	}
 	if (json)
-		printf("]}\n");
+		jput(jobj("networks", jnets, NULL));
 	else if (!shown)
 		printf("no networks (create one with `ebnet up`)\n");
 	return 0;
@@ -749,6 +845,7 @@ static const char *proto_str(uint8_t p)
 struct ct_print {
 	int n;
 	const char *net; /* set when covering several networks: said on each line */
+	json_t *flows;	 /* --json: the flows' array */
 };
 
 static void ct_print_one(const struct eb_ct_key *k, const struct eb_ct_entry *v,
@@ -766,15 +863,17 @@ static void ct_print_one(const struct eb_ct_key *k, const struct eb_ct_entry *v,
 		 k->proto == IPPROTO_ICMP ? 0 : ntohs(k->dport));
 	snprintf(nat, sizeof(nat), "%s:%u", eb_ip_str(v->xaddr, x), ntohs(v->xport));
 	if (json) {
-		if (cp->net)
-			printf("%s{\"network\":\"%s\"", cp->n ? "," : "", cp->net);
-		printf("%s\"proto\":\"%s\",\"src\":\"%s\",\"dst\":\"%s\",\"nat\":\"%s\","
-		       "\"state\":\"%s\",\"expired\":%s,\"age_s\":%.1f,\"idle_s\":%.1f,"
-		       "\"packets_out\":%llu,\"bytes_out\":%llu,\"packets_in\":%llu,\"bytes_in\":%llu}",
-		       cp->net ? "," : cp->n ? ",{" : "{", proto_str(k->proto), orig, dst, nat,
-		       eb_ct_state_str(v, k->proto), expired ? "true" : "false", age, idle,
-		       (unsigned long long)v->packets[0], (unsigned long long)v->bytes[0],
-		       (unsigned long long)v->packets[1], (unsigned long long)v->bytes[1]);
+		json_t *f = cp->net ? jobj("network", jstr(cp->net), NULL) : json_object();
+
+		jadd(f, "proto", jstr(proto_str(k->proto)), "src", jstr(orig),
+					   "dst", jstr(dst), "nat", jstr(nat),
+					   "state", jstr(eb_ct_state_str(v, k->proto)),
+					   "expired", json_boolean(expired), "age_s", jreal1(age),
+					   "idle_s", jreal1(idle), "packets_out", jint(v->packets[0]),
+					   "bytes_out", jint(v->bytes[0]),
+					   "packets_in", jint(v->packets[1]),
+					   "bytes_in", jint(v->bytes[1]), NULL);
+		json_array_append_new(cp->flows, f);
 	} else {
 		if (!cp->n && cp->net)
 			printf("%-16s ", "NETWORK");
@@ -801,6 +900,7 @@ static int do_ct(int argc, char **argv)
 	int err;
 
 	parse_opts("ct", argc, argv, &o, "json");
+	cp.flows = json_array();
 	if (o.nargs > 1 || (o.nargs == 1 && strcmp(o.args[0], "flush") && strcmp(o.args[0], "list")))
 		die_usage("ct", "unexpected argument '%s'", o.args[o.nargs - 1]);
 	need_root();
@@ -812,14 +912,12 @@ static int do_ct(int argc, char **argv)
 		int n = here_nets(names, EB_MAX_NETS);
 
 		err = 0;
-		if (json)
-			printf("{\"flows\":[");
 		for (int i = 0; i < n && !err; i++) {
 			cp.net = names[i];
 			err = eb_ct_walk(names[i], ct_print_one, &cp, &e);
 		}
 		if (json)
-			printf("]}\n");
+			jput(jobj("flows", cp.flows, NULL));
 		else if (!err && !cp.n)
 			printf("no flows\n");
 		return err ? fail(err, &e) : 0;
@@ -833,16 +931,14 @@ static int do_ct(int argc, char **argv)
 		if (err < 0)
 			return fail(err, &e);
 		if (json)
-			printf("{\"flushed\":%d}\n", err);
+			jput(jobj("flushed", json_integer(err), NULL));
 		else
 			printf("flushed %d flows\n", err);
 		return 0;
 	}
-	if (json)
-		printf("{\"flows\":[");
 	err = eb_ct_walk(o.net, ct_print_one, &cp, &e);
 	if (json)
-		printf("]}\n");
+		jput(jobj("flows", cp.flows, NULL));
 	else if (!err && !cp.n)
 		printf("no flows\n");
 	return err ? fail(err, &e) : 0;
@@ -872,7 +968,7 @@ static int do_gc(int argc, char **argv)
 	if (na < 0)
 		return fail(na, &e);
 	if (json)
-		printf("{\"removed\":%d,\"attachments_removed\":%d}\n", n, na);
+		jput(jobj("removed", json_integer(n), "attachments_removed", json_integer(na), NULL));
 	else
 		printf("removed %d expired flows, %d attachments whose namespace is gone\n", n, na);
 	return 0;
@@ -926,10 +1022,11 @@ static int do_publish(int argc, char **argv)
 			return fail(err, &e);
 		}
 		if (json)
-			printf("{\"network\":\"%s\",\"host_ip\":\"%s\",\"host_ports\":\"%u-%u\","
-			       "\"container\":\"%s\",\"ports\":\"%u-%u\",\"proto\":\"%s\"}\n",
-			       net, eb_ip_str(sp.host_ip, a), sp.hport_lo, sp.hport_hi, sp.ctr,
-			       sp.cport_lo, sp.cport_hi, sp.proto == IPPROTO_UDP ? "udp" : "tcp");
+			jput(jobj("network", jstr(net), "host_ip", jstr(eb_ip_str(sp.host_ip, a)),
+				  "host_ports", jstrf("%u-%u", sp.hport_lo, sp.hport_hi),
+				  "container", jstr(sp.ctr),
+				  "ports", jstrf("%u-%u", sp.cport_lo, sp.cport_hi),
+				  "proto", jstr(sp.proto == IPPROTO_UDP ? "udp" : "tcp"), NULL));
 	}
 	return 0;
 }
@@ -979,6 +1076,7 @@ static int do_unpublish(int argc, char **argv)
 struct ports_print {
 	int n;
 	const char *net; /* set when covering several networks: said on each line */
+	json_t *ports;	 /* --json: the ports' array */
 };
 
 static void port_print_one(const struct eb_pub_key *k, const struct eb_pub_val *v, void *ctx)
@@ -987,15 +1085,14 @@ static void port_print_one(const struct eb_pub_key *k, const struct eb_pub_val *
 	char a[16], b[16], js[80];
 
 	if (json) {
-		eb_json_str(v->name, js, sizeof(js));
-		if (pp->net)
-			printf("%s{\"network\":\"%s\",", pp->n ? "," : "", pp->net);
-		printf("%s\"host_ip\":\"%s\",\"host_port\":%u,\"proto\":\"%s\",\"container\":\"%s\","
-		       "\"container_ip\":\"%s\",\"container_port\":%u,\"connections_outside\":%llu,"
-		       "\"connections_local\":%llu}",
-		       pp->net ? "" : pp->n ? ",{" : "{", eb_ip_str(k->host_ip, a), ntohs(k->host_port),
-		       k->proto == IPPROTO_UDP ? "udp" : "tcp", js, eb_ip_str(v->ctr_ip, b),
-		       ntohs(v->ctr_port), (unsigned long long)v->conns, (unsigned long long)v->local);
+		json_t *p = pp->net ? jobj("network", jstr(pp->net), NULL) : json_object();
+
+		jadd(p, "host_ip", jstr(eb_ip_str(k->host_ip, a)), "host_port",
+		     jint(ntohs(k->host_port)), "proto", jstr(k->proto == IPPROTO_UDP ? "udp" : "tcp"),
+		     "container", jstr(v->name), "container_ip", jstr(eb_ip_str(v->ctr_ip, b)),
+		     "container_port", jint(ntohs(v->ctr_port)), "connections_outside", jint(v->conns),
+		     "connections_local", jint(v->local), NULL);
+		json_array_append_new(pp->ports, p);
 	} else {
 		if (!pp->n && pp->net)
 			printf("%-16s ", "NETWORK");
@@ -1021,6 +1118,7 @@ static int do_ports(int argc, char **argv)
 	int err;
 
 	parse_opts("ports", argc, argv, &o, "json");
+	pp.ports = json_array();
 	if (o.nargs)
 		die_usage("ports", "unexpected argument '%s'", o.args[0]);
 	need_root();
@@ -1030,14 +1128,12 @@ static int do_ports(int argc, char **argv)
 		int n = here_nets(names, EB_MAX_NETS);
 
 		err = 0;
-		if (json)
-			printf("{\"ports\":[");
 		for (int i = 0; i < n && err >= 0; i++) {
 			pp.net = names[i];
 			err = eb_ports_walk(names[i], port_print_one, &pp, &e);
 		}
 		if (json)
-			printf("]}\n");
+			jput(jobj("ports", pp.ports, NULL));
 		else if (err >= 0 && !pp.n)
 			printf("no published ports\n");
 		return err < 0 ? fail(err, &e) : 0;
@@ -1046,11 +1142,9 @@ static int do_ports(int argc, char **argv)
 		fprintf(stderr, "%s: network '%s' does not exist\n", prog, o.net);
 		return 1;
 	}
-	if (json)
-		printf("{\"ports\":[");
 	err = eb_ports_walk(o.net, port_print_one, &pp, &e);
 	if (json)
-		printf("]}\n");
+		jput(jobj("ports", pp.ports, NULL));
 	else if (err >= 0 && !pp.n)
 		printf("no published ports\n");
 	return err < 0 ? fail(err, &e) : 0;
@@ -1065,63 +1159,73 @@ static void on_signal(int sig)
 	stop_now = 1;
 }
 
+#define RATE(now, was) (prev && secs > 0 ? ((double)(now) - (double)(was)) / secs : -1.0)
+
+/* stats --json: one network's counters. */
+static json_t *stats_json(const struct eb_stats_snap *s, const struct eb_stats_snap *prev,
+			  double secs, const struct eb_prog_stat *ps,
+			  const struct eb_prog_stat *pps, int nps)
+{
+	json_t *cnt = json_object(), *ctrs = json_array(), *ports = json_array(), *out;
+	char a[16];
+
+	for (int i = 0; i < EB_CNT_MAX; i++) {
+		json_t *c;
+
+		if (!eb_counter_name(i))
+			continue;
+		c = jobj("packets", jint(s->global[i].packets), "bytes", jint(s->global[i].bytes),
+			 NULL);
+		if (prev)
+			jadd(c, "pps", jreal1(RATE(s->global[i].packets, prev->global[i].packets)),
+			     NULL);
+		json_object_set_new(cnt, eb_counter_name(i), c);
+	}
+	for (int i = 0; i < s->nctr; i++) {
+		const struct eb_ctr_counters *c = &s->ctr[i].c;
+
+		json_array_append_new(ctrs, jobj("name", jstr(s->ctr[i].name),
+						 "from_packets", jint(c->from_packets),
+						 "from_bytes", jint(c->from_bytes),
+						 "to_packets", jint(c->to_packets),
+						 "to_bytes", jint(c->to_bytes), NULL));
+	}
+	for (int i = 0; i < s->nport; i++) {
+		const struct eb_port_stat *p = &s->port[i];
+
+		json_array_append_new(ports,
+				      jobj("host_ip", jstr(eb_ip_str(p->key.host_ip, a)),
+					   "host_port", jint(ntohs(p->key.host_port)),
+					   "proto", jstr(p->key.proto == IPPROTO_UDP ? "udp" : "tcp"),
+					   "container", jstr(p->name), "packets", jint(p->c.packets),
+					   "bytes", jint(p->c.bytes), NULL));
+	}
+	out = jobj("counters", cnt, "containers", ctrs, "ports", ports, NULL);
+	if (nps) {
+		json_t *progs = json_array();
+
+		for (int i = 0; i < nps; i++) {
+			uint64_t runs = ps[i].run_cnt - (pps ? pps[i].run_cnt : 0);
+			uint64_t ns = ps[i].run_time_ns - (pps ? pps[i].run_time_ns : 0);
+
+			json_array_append_new(progs, jobj("name", jstr(ps[i].name), "runs", jint(runs),
+							  "ns_per_run",
+							  jreal1(runs ? (double)ns / runs : 0.0),
+							  NULL));
+		}
+		jadd(out, "programs", progs, NULL);
+	}
+	return out;
+}
+
 static void print_stats(const struct eb_stats_snap *s, const struct eb_stats_snap *prev,
 			double secs, const struct eb_prog_stat *ps, const struct eb_prog_stat *pps,
 			int nps)
 {
 	char a[16];
-	bool first = true;
 
-#define RATE(now, was) (prev && secs > 0 ? ((double)(now) - (double)(was)) / secs : -1.0)
 	if (json) {
-		printf("{\"counters\":{");
-		for (int i = 0; i < EB_CNT_MAX; i++) {
-			if (!eb_counter_name(i))
-				continue;
-			printf("%s\"%s\":{\"packets\":%llu,\"bytes\":%llu", first ? "" : ",",
-			       eb_counter_name(i), (unsigned long long)s->global[i].packets,
-			       (unsigned long long)s->global[i].bytes);
-			if (prev)
-				printf(",\"pps\":%.1f",
-				       RATE(s->global[i].packets, prev->global[i].packets));
-			printf("}");
-			first = false;
-		}
-		printf("},\"containers\":[");
-		for (int i = 0; i < s->nctr; i++) {
-			const struct eb_ctr_counters *c = &s->ctr[i].c;
-
-			printf("%s{\"name\":\"%s\",\"from_packets\":%llu,\"from_bytes\":%llu,"
-			       "\"to_packets\":%llu,\"to_bytes\":%llu}",
-			       i ? "," : "", s->ctr[i].name, (unsigned long long)c->from_packets,
-			       (unsigned long long)c->from_bytes, (unsigned long long)c->to_packets,
-			       (unsigned long long)c->to_bytes);
-		}
-		printf("],\"ports\":[");
-		for (int i = 0; i < s->nport; i++) {
-			const struct eb_port_stat *p = &s->port[i];
-
-			printf("%s{\"host_ip\":\"%s\",\"host_port\":%u,\"proto\":\"%s\","
-			       "\"container\":\"%s\",\"packets\":%llu,\"bytes\":%llu}",
-			       i ? "," : "", eb_ip_str(p->key.host_ip, a), ntohs(p->key.host_port),
-			       p->key.proto == IPPROTO_UDP ? "udp" : "tcp", p->name,
-			       (unsigned long long)p->c.packets, (unsigned long long)p->c.bytes);
-		}
-		printf("]");
-		if (nps) {
-			printf(",\"programs\":[");
-			for (int i = 0; i < nps; i++) {
-				uint64_t runs = ps[i].run_cnt - (pps ? pps[i].run_cnt : 0);
-				uint64_t ns = ps[i].run_time_ns - (pps ? pps[i].run_time_ns : 0);
-
-				printf("%s{\"name\":\"%s\",\"runs\":%llu,\"ns_per_run\":%.1f}",
-				       i ? "," : "", ps[i].name, (unsigned long long)runs,
-				       runs ? (double)ns / runs : 0.0);
-			}
-			printf("]");
-		}
-		printf("}\n");
-		fflush(stdout);
+		jput(stats_json(s, prev, secs, ps, pps, nps));
 		return;
 	}
 	printf("%-22s %14s %16s %12s   %s\n", "COUNTER", "PACKETS", "BYTES",
@@ -1201,23 +1305,25 @@ static int do_stats(int argc, char **argv)
 		static char names[EB_MAX_NETS][64];
 		int n = here_nets(names, EB_MAX_NETS);
 
-		if (json)
-			printf("{\"networks\":[");
+		json_t *jnets = json_array();
+
 		for (int i = 0; i < n; i++) {
 			err = eb_stats_read(names[i], &cur, &e);
 			if (err)
 				return fail(err, &e);
-			if (json)
-				printf("%s{\"network\":\"%s\",\"stats\":", i ? "," : "", names[i]);
-			else
+			if (json) {
+				json_array_append_new(jnets,
+						      jobj("network", jstr(names[i]), "stats",
+							   stats_json(&cur, NULL, 0, ps, NULL, 0),
+							   NULL));
+			} else {
 				printf("%snetwork %s\n", i ? "\n" : "", names[i]);
-			print_stats(&cur, NULL, 0, ps, NULL, 0);
-			if (json)
-				printf("}");
+				print_stats(&cur, NULL, 0, ps, NULL, 0);
+			}
 			eb_stats_free(&cur);
 		}
 		if (json)
-			printf("]}\n");
+			jput(jobj("networks", jnets, NULL));
 		else if (!n)
 			printf("no networks in this namespace (create one with `ebnet up`)\n");
 		return 0;
@@ -1400,16 +1506,20 @@ static int do_trace(int argc, char **argv)
 				 rs.verdict == 2 ? "dropped" : "sent on to the upstream resolver");
 	}
 	if (json) {
-		char dj[400];
+		json_t *t = jobj(
+			"verdict",
+			jstr(rs.verdict == 7 ? "redirect" : rs.verdict == 2 ? "drop"
+					  : rs.verdict == 0 ? "pass" : "continue"),
+			"decision",
+			jstr(eb_counter_name(rs.decision) ? eb_counter_name(rs.decision) : "?"),
+			"target", jstr(rs.target_name), "copies", jint(rs.copies), "out",
+			jobj("src", jstrf("%s:%u", eb_ip_str(*(uint32_t *)(ip + 12), a), sp),
+			     "dst", jstrf("%s:%u", eb_ip_str(*(uint32_t *)(ip + 16), b), dp), NULL),
+			NULL);
 
-		eb_json_str(dns, dj, sizeof(dj));
-		printf("{\"verdict\":\"%s\",\"decision\":\"%s\",\"target\":\"%s\","
-		       "\"copies\":%u,\"out\":{\"src\":\"%s:%u\",\"dst\":\"%s:%u\"}%s%s%s}\n",
-		       rs.verdict == 7 ? "redirect" : rs.verdict == 2 ? "drop" : rs.verdict == 0 ? "pass" : "continue",
-		       eb_counter_name(rs.decision) ? eb_counter_name(rs.decision) : "?",
-		       rs.target_name, rs.copies, eb_ip_str(*(uint32_t *)(ip + 12), a), sp,
-		       eb_ip_str(*(uint32_t *)(ip + 16), b), dp, rq.dns_query ? ",\"dns\":\"" : "",
-		       rq.dns_query ? dj : "", rq.dns_query ? "\"" : "");
+		if (rq.dns_query)
+			jadd(t, "dns", jstr(dns), NULL);
+		jput(t);
 		return 0;
 	}
 	printf("verdict:  %s\n", verdict_str(rs.verdict));
@@ -1448,13 +1558,13 @@ static int mon_print_one(const struct eb_event *ev, void *ctx)
 							: "drop";
 
 	if (json)
-		printf("{\"ts_ns\":%llu,\"event\":\"%s\",\"reason\":\"%s\",\"ifindex\":%u,"
-		       "\"proto\":\"%s\",\"src\":\"%s:%u\",\"dst\":\"%s:%u\",\"nat\":\"%s:%u\"}\n",
-		       (unsigned long long)ev->ts, type,
-		       ev->type == EB_EV_DROP && eb_counter_name(ev->reason) ? eb_counter_name(ev->reason) : "",
-		       ev->ifindex, p, eb_ip_str(ev->saddr, a), ntohs(ev->sport),
-		       eb_ip_str(ev->daddr, b), ntohs(ev->dport), eb_ip_str(ev->xaddr, x),
-		       ntohs(ev->xport));
+		jput(jobj("ts_ns", jint(ev->ts), "event", jstr(type), "reason",
+			  jstr(ev->type == EB_EV_DROP && eb_counter_name(ev->reason)
+				       ? eb_counter_name(ev->reason) : ""),
+			  "ifindex", jint(ev->ifindex), "proto", jstr(p),
+			  "src", jstrf("%s:%u", eb_ip_str(ev->saddr, a), ntohs(ev->sport)),
+			  "dst", jstrf("%s:%u", eb_ip_str(ev->daddr, b), ntohs(ev->dport)),
+			  "nat", jstrf("%s:%u", eb_ip_str(ev->xaddr, x), ntohs(ev->xport)), NULL));
 	else
 		printf("%-9s %-20s if %-4u %-4s %s:%u -> %s:%u%s%s:%u\n", type,
 		       ev->type == EB_EV_DROP && eb_counter_name(ev->reason) ? eb_counter_name(ev->reason) : "",

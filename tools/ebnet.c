@@ -27,6 +27,7 @@
 #include <limits.h>
 #include <sys/mount.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <jansson.h>
 
 #define EB_VERSION "0.1.0"
@@ -104,8 +105,68 @@ struct opts {
 	char **cmd;
 };
 
+/* The options a command may take besides --net, -v and -h: what each
+ * one sets. */
+enum opt_kind { OPT_VALUE, OPT_FLAG, OPT_WATCH, OPT_MULTI, OPT_JSON };
+
+static const struct opt_def {
+	const char *name;
+	enum opt_kind kind;
+	size_t off; /* in struct opts; OPT_MULTI: the index in multi[] */
+} opt_defs[] = {
+	{ "--json", OPT_JSON, 0 },
+	{ "--force", OPT_FLAG, offsetof(struct opts, force) },
+	{ "--prog", OPT_FLAG, offsetof(struct opts, prog) },
+	{ "--watch", OPT_WATCH, offsetof(struct opts, watch) },
+	{ "--dns", OPT_MULTI, 0 },
+	{ "--alias", OPT_MULTI, 1 },
+	{ "--domain", OPT_VALUE, offsetof(struct opts, domain) },
+	{ "--dns-query", OPT_VALUE, offsetof(struct opts, dns_query) },
+	{ "--dns-type", OPT_VALUE, offsetof(struct opts, dns_type) },
+	{ "--subnet", OPT_VALUE, offsetof(struct opts, subnet) },
+	{ "--uplink", OPT_VALUE, offsetof(struct opts, uplink) },
+	{ "--attach", OPT_VALUE, offsetof(struct opts, attach) },
+	{ "--xdp", OPT_VALUE, offsetof(struct opts, xdp) },
+	{ "--snat-ip", OPT_VALUE, offsetof(struct opts, snat_ip) },
+	{ "--ct-tcp-size", OPT_VALUE, offsetof(struct opts, ct_tcp_size) },
+	{ "--ct-other-size", OPT_VALUE, offsetof(struct opts, ct_other_size) },
+	{ "--nat-ports", OPT_VALUE, offsetof(struct opts, nat_ports) },
+	{ "--netns", OPT_VALUE, offsetof(struct opts, netns) },
+	{ "--pid", OPT_VALUE, offsetof(struct opts, pid) },
+	{ "--ip", OPT_VALUE, offsetof(struct opts, ip) },
+	{ "--host-peer", OPT_VALUE, offsetof(struct opts, host_peer) },
+	{ "--mtu", OPT_VALUE, offsetof(struct opts, mtu) },
+};
+
+/* The lists of options, NULL-terminated, that commands pass to
+ * parse_opts(). */
+#define NET_OPTS                                                                          \
+	"--subnet", "--uplink", "--attach", "--xdp", "--snat-ip", "--ct-tcp-size",        \
+		"--ct-other-size", "--nat-ports"
+static const char *const up_opts[] = { NET_OPTS, "--domain", "--dns", "--alias", "--mtu", NULL };
+static const char *const attach_opts[] = { NET_OPTS, "--netns", "--pid", "--ip", "--host-peer",
+					   "--json", NULL };
+static const char *const no_opts[] = { NULL };
+static const char *const json_opts[] = { "--json", NULL };
+static const char *const publish_opts[] = { "--json", "--force", NULL };
+static const char *const stats_opts[] = { "--json", "--watch", "--prog", NULL };
+static const char *const trace_opts[] = { "--json", "--dns-query", "--dns-type", NULL };
+
+/* The definition of option a when the command's list names it, exactly. */
+static const struct opt_def *opt_find(const char *a, const char *const *allowed)
+{
+	for (; *allowed; allowed++) {
+		if (strcmp(a, *allowed))
+			continue;
+		for (size_t i = 0; i < sizeof(opt_defs) / sizeof(opt_defs[0]); i++)
+			if (!strcmp(opt_defs[i].name, a))
+				return &opt_defs[i];
+	}
+	return NULL;
+}
+
 static void parse_opts(const char *cmdname, int argc, char **argv, struct opts *o,
-		       const char *allowed)
+		       const char *const *allowed)
 {
 	int i;
 
@@ -114,7 +175,7 @@ static void parse_opts(const char *cmdname, int argc, char **argv, struct opts *
 	o->args = calloc(argc + 1, sizeof(char *));
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i];
-		const char **dst = NULL;
+		const struct opt_def *d;
 
 		if (!strcmp(a, "--")) {
 			if (!strcmp(cmdname, "exec")) {
@@ -127,26 +188,10 @@ static void parse_opts(const char *cmdname, int argc, char **argv, struct opts *
 				o->args[o->nargs++] = argv[i];
 			break;
 		}
-		if (!strcmp(a, "--json") || !strcmp(a, "-j")) {
-			if (!strstr(allowed, "json"))
-				die_usage(cmdname, "'%s' takes no --json", cmdname);
-			json = true;
-			continue;
-		}
-		if (!strcmp(a, "--force") && strstr(allowed, "force")) {
-			o->force = true;
-			continue;
-		}
-		if (!strcmp(a, "--prog") && strstr(allowed, "prog")) {
-			o->prog = true;
-			continue;
-		}
-		if (!strcmp(a, "--watch") && strstr(allowed, "watch")) {
-			o->watch = "1";
-			if (i + 1 < argc && argv[i + 1][0] >= '0' && argv[i + 1][0] <= '9')
-				o->watch = argv[++i];
-			continue;
-		}
+		if (!strcmp(a, "-j"))
+			a = "--json";
+		if (!strcmp(a, "--json") && !opt_find(a, allowed))
+			die_usage(cmdname, "'%s' takes no --json", cmdname);
 		if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
 			verbose = true;
 			continue;
@@ -157,8 +202,25 @@ static void parse_opts(const char *cmdname, int argc, char **argv, struct opts *
 			printf("usage: %s %s\n\n%s", prog, c->usage, c->help);
 			exit(0);
 		}
-		if ((!strcmp(a, "--dns") || !strcmp(a, "--alias")) && strstr(allowed, "names")) {
-			int w = a[2] == 'a';
+		d = !strcmp(a, "--net") ? &(const struct opt_def){ "--net", OPT_VALUE,
+								   offsetof(struct opts, net) }
+					: opt_find(a, allowed);
+		if (d && d->kind == OPT_JSON) {
+			json = true;
+			continue;
+		}
+		if (d && d->kind == OPT_FLAG) {
+			*(bool *)((char *)o + d->off) = true;
+			continue;
+		}
+		if (d && d->kind == OPT_WATCH) {
+			o->watch = "1";
+			if (i + 1 < argc && argv[i + 1][0] >= '0' && argv[i + 1][0] <= '9')
+				o->watch = argv[++i];
+			continue;
+		}
+		if (d && d->kind == OPT_MULTI) {
+			int w = d->off;
 
 			if (i + 1 >= argc || !argv[i + 1][0])
 				die_usage(cmdname, "option '%s' needs a value", a);
@@ -167,41 +229,9 @@ static void parse_opts(const char *cmdname, int argc, char **argv, struct opts *
 			o->multi[w][o->nmulti[w]++] = argv[++i];
 			continue;
 		}
-		if (!strcmp(a, "--net"))
-			dst = &o->net;
-		else if (!strcmp(a, "--domain") && strstr(allowed, "names"))
-			dst = &o->domain;
-		else if (!strcmp(a, "--dns-query") && strstr(allowed, "dnsq"))
-			dst = &o->dns_query;
-		else if (!strcmp(a, "--dns-type") && strstr(allowed, "dnsq"))
-			dst = &o->dns_type;
-		else if (!strcmp(a, "--subnet") && strstr(allowed, "subnet"))
-			dst = &o->subnet;
-		else if (!strcmp(a, "--uplink") && strstr(allowed, "uplink"))
-			dst = &o->uplink;
-		else if (!strcmp(a, "--attach") && strstr(allowed, "attach"))
-			dst = &o->attach;
-		else if (!strcmp(a, "--xdp") && strstr(allowed, "xdp"))
-			dst = &o->xdp;
-		else if (!strcmp(a, "--snat-ip") && strstr(allowed, "snat"))
-			dst = &o->snat_ip;
-		else if (!strcmp(a, "--ct-tcp-size") && strstr(allowed, "snat"))
-			dst = &o->ct_tcp_size;
-		else if (!strcmp(a, "--ct-other-size") && strstr(allowed, "snat"))
-			dst = &o->ct_other_size;
-		else if (!strcmp(a, "--nat-ports") && strstr(allowed, "snat"))
-			dst = &o->nat_ports;
-		else if (!strcmp(a, "--netns") && strstr(allowed, "netns"))
-			dst = &o->netns;
-		else if (!strcmp(a, "--pid") && strstr(allowed, "netns"))
-			dst = &o->pid;
-		else if (!strcmp(a, "--ip") && strstr(allowed, "netns"))
-			dst = &o->ip;
-		else if (!strcmp(a, "--host-peer") && strstr(allowed, "netns"))
-			dst = &o->host_peer;
-		else if (!strcmp(a, "--mtu") && strstr(allowed, "mtu"))
-			dst = &o->mtu;
-		if (dst) {
+		if (d) {
+			const char **dst = (const char **)((char *)o + d->off);
+
 			if (i + 1 >= argc || !argv[i + 1][0])
 				die_usage(cmdname, "option '%s' needs a value", a);
 			*dst = argv[++i];
@@ -458,7 +488,7 @@ static int do_up(int argc, char **argv)
 	struct opts o;
 	int i, err;
 
-	parse_opts("up", argc, argv, &o, "subnet uplink attach xdp snat names mtu");
+	parse_opts("up", argc, argv, &o, up_opts);
 	up_opts_from("up", &o, &uo);
 	parse_names("up", &o, &uo.names);
 
@@ -494,7 +524,7 @@ static int do_rm(int argc, char **argv)
 	char net[64];
 	int i, err;
 
-	parse_opts("rm", argc, argv, &o, "");
+	parse_opts("rm", argc, argv, &o, no_opts);
 	if (!o.nargs)
 		die_usage("rm", "name the containers to remove");
 	need_root();
@@ -523,7 +553,7 @@ static int do_down(int argc, char **argv)
 	struct opts o;
 	int err;
 
-	parse_opts("down", argc, argv, &o, "");
+	parse_opts("down", argc, argv, &o, no_opts);
 	if (o.nargs)
 		die_usage("down", "unexpected argument '%s'", o.args[0]);
 	need_root();
@@ -544,7 +574,7 @@ static int do_attach(int argc, char **argv)
 	char path[64], a[16], g[16], m[18];
 	int err;
 
-	parse_opts("attach", argc, argv, &o, "subnet uplink attach xdp snat netns json");
+	parse_opts("attach", argc, argv, &o, attach_opts);
 	up_opts_from("attach", &o, &uo);
 	if (o.nargs != 1)
 		die_usage("attach", o.nargs ? "one name at a time" : "name the attachment");
@@ -590,7 +620,7 @@ static int do_detach(int argc, char **argv)
 	struct opts o;
 	int err;
 
-	parse_opts("detach", argc, argv, &o, "");
+	parse_opts("detach", argc, argv, &o, no_opts);
 	if (o.nargs != 1)
 		die_usage("detach", o.nargs ? "one name at a time" : "name the attachment");
 	need_root();
@@ -646,7 +676,7 @@ static int do_exec(int argc, char **argv)
 	char net[64];
 	int fd;
 
-	parse_opts("exec", argc, argv, &o, "");
+	parse_opts("exec", argc, argv, &o, no_opts);
 	if (!o.nargs)
 		die_usage("exec", "name the container");
 	if (!o.ncmd)
@@ -799,7 +829,7 @@ static int do_ls(int argc, char **argv)
 	json_t *jnets = json_array();
 	int n, i, err, shown = 0;
 
-	parse_opts("ls", argc, argv, &o, "json");
+	parse_opts("ls", argc, argv, &o, json_opts);
 	if (o.nargs)
 		die_usage("ls", "unexpected argument '%s'", o.args[0]);
 	need_root();
@@ -899,7 +929,7 @@ static int do_ct(int argc, char **argv)
 	struct opts o;
 	int err;
 
-	parse_opts("ct", argc, argv, &o, "json");
+	parse_opts("ct", argc, argv, &o, json_opts);
 	cp.flows = json_array();
 	if (o.nargs > 1 || (o.nargs == 1 && strcmp(o.args[0], "flush") && strcmp(o.args[0], "list")))
 		die_usage("ct", "unexpected argument '%s'", o.args[o.nargs - 1]);
@@ -950,7 +980,7 @@ static int do_gc(int argc, char **argv)
 	struct opts o;
 	int n, na;
 
-	parse_opts("gc", argc, argv, &o, "json");
+	parse_opts("gc", argc, argv, &o, json_opts);
 	if (o.nargs)
 		die_usage("gc", "unexpected argument '%s'", o.args[0]);
 	need_root();
@@ -984,7 +1014,7 @@ static int do_publish(int argc, char **argv)
 	char why[160], net[64], a[16];
 	int i, err;
 
-	parse_opts("publish", argc, argv, &o, "json force");
+	parse_opts("publish", argc, argv, &o, publish_opts);
 	if (!o.nargs)
 		die_usage("publish", "name the ports to publish");
 	for (i = 0; i < o.nargs; i++)
@@ -1041,7 +1071,7 @@ static int do_unpublish(int argc, char **argv)
 
 	int removed = 0, missing = 0;
 
-	parse_opts("unpublish", argc, argv, &o, "");
+	parse_opts("unpublish", argc, argv, &o, no_opts);
 	if (!o.nargs)
 		die_usage("unpublish", "name the ports to unpublish");
 	for (i = 0; i < o.nargs; i++)
@@ -1117,7 +1147,7 @@ static int do_ports(int argc, char **argv)
 	struct opts o;
 	int err;
 
-	parse_opts("ports", argc, argv, &o, "json");
+	parse_opts("ports", argc, argv, &o, json_opts);
 	pp.ports = json_array();
 	if (o.nargs)
 		die_usage("ports", "unexpected argument '%s'", o.args[0]);
@@ -1294,7 +1324,7 @@ static int do_stats(int argc, char **argv)
 	unsigned long secs = 0;
 	int err, nps = 0, stats_fd = -1;
 
-	parse_opts("stats", argc, argv, &o, "json watch prog");
+	parse_opts("stats", argc, argv, &o, stats_opts);
 	if (o.nargs)
 		die_usage("stats", "unexpected argument '%s'", o.args[0]);
 	if (o.watch && eb_parse_uint(o.watch, 1, 3600, &secs))
@@ -1427,7 +1457,7 @@ static int do_trace(int argc, char **argv)
 	char dns[300] = "";
 	int err;
 
-	parse_opts("trace", argc, argv, &o, "json dnsq");
+	parse_opts("trace", argc, argv, &o, trace_opts);
 	if (o.nargs != 4)
 		die_usage("trace", "want FROM PROTO SRC[:PORT] DST[:PORT]");
 	rq.from = o.args[0];
@@ -1600,7 +1630,7 @@ static int do_monitor(int argc, char **argv)
 		}
 		argv[j++] = argv[i];
 	}
-	parse_opts("monitor", j, argv, &o, "json");
+	parse_opts("monitor", j, argv, &o, json_opts);
 	if (o.nargs)
 		die_usage("monitor", "unexpected argument '%s'", o.args[0]);
 	need_root();

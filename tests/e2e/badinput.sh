@@ -91,6 +91,21 @@ bad "unknown command" "unknown.*command 'frobnicate'" frobnicate
 bad "unknown option" "unknown option '--bogus'" up --net "$NET" --bogus "$(ctr x)"
 bad "option without its value" "'--subnet' needs a value" up --net "$NET" --subnet
 bad "invalid network name" "invalid network name" up --net "a/b" "$(ctr x)"
+# Options match exactly, against the command's own list: a prefix or a
+# longer spelling of an option is unknown, and so is another command's.
+bad "a prefix of an option (--sub)" "unknown option '--sub' for 'up'" \
+	up --net "$NET" --sub 10.0.0.0/24 "$(ctr x)"
+bad "a prefix of two options (--dn: --dns, --dns-query)" "unknown option '--dn' for 'up'" \
+	up --net "$NET" --dn 10.88.0.1 "$(ctr x)"
+bad "an option with letters more (--jsonx)" "unknown option '--jsonx' for 'ls'" ls --net "$NET" --jsonx
+bad "a prefix of --json (--js)" "unknown option '--js' for 'ls'" ls --net "$NET" --js
+bad "another command's option (stats --force)" "unknown option '--force' for 'stats'" \
+	stats --net "$NET" --force
+bad "attach's option for up (--netns)" "unknown option '--netns' for 'up'" \
+	up --net "$NET" --netns "/run/netns/$FOREIGN" "$(ctr x)"
+bad "trace's option for up (--dns-query)" "unknown option '--dns-query' for 'up'" \
+	up --net "$NET" --dns-query x "$(ctr x)"
+bad "--json for a command without it" "'rm' takes no --json" rm --net "$NET" --json "$A"
 
 # ---- subnets ----
 bad "--subnet 10.0.0.0/33" "invalid subnet '10.0.0.0/33'" up --net "$NEW" --subnet 10.0.0.0/33 "$(ctr x)"

@@ -477,6 +477,11 @@ int eb_attach(const struct eb_up_opts *o, const struct eb_attach_req *r,
 	err = ctx_ready(&c);
 	if (err)
 		goto out;
+	/* The MTU `up` gives its own containers (the uplink's by default):
+	 * a runtime's container behind a smaller uplink must not get 1500. */
+	err = up_mtu(&c, o);
+	if (err)
+		goto out;
 
 	/* What runtimes that never send DEL left, then an earlier attachment
 	 * of the same id: made again, at its address unless told otherwise. */

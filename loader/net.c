@@ -1282,7 +1282,7 @@ static int validate_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs
  * gateway. One MTU per network: --mtu that differs from its containers'
  * is refused.
  */
-static int up_mtu(struct eb_ctx *c, const struct eb_up_opts *o)
+int up_mtu(struct eb_ctx *c, const struct eb_up_opts *o)
 {
 	struct eb_link l;
 	unsigned int have = 0;

@@ -73,4 +73,8 @@ void eb_att_unhook(struct eb_ctx *c, const struct eb_endpoint *ep);
 void eb_att_state_del(const char *net, const char *name);
 void eb_att_state_del_net(const char *net);
 
+/* The MTU of new containers into c->mtu (--mtu, the containers', the
+ * uplink's); -EEXIST with a message when --mtu differs from theirs. */
+int up_mtu(struct eb_ctx *c, const struct eb_up_opts *o);
+
 #endif

@@ -144,7 +144,7 @@ static const struct opt_def {
 	"--subnet", "--uplink", "--attach", "--xdp", "--snat-ip", "--ct-tcp-size",        \
 		"--ct-other-size", "--nat-ports"
 static const char *const up_opts[] = { NET_OPTS, "--domain", "--dns", "--alias", "--mtu", NULL };
-static const char *const attach_opts[] = { NET_OPTS, "--netns", "--pid", "--ip", "--host-peer",
+static const char *const attach_opts[] = { NET_OPTS, "--mtu", "--netns", "--pid", "--ip", "--host-peer",
 					   "--json", NULL };
 static const char *const no_opts[] = { NULL };
 static const char *const json_opts[] = { "--json", NULL };

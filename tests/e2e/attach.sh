@@ -18,7 +18,7 @@ A=$(ctr a)
 # the script fails.
 F1=cnaf1
 keep_netns() { ip netns add "$1"; }
-trap 'rc=$?; ip netns del "$F1" 2>/dev/null; (exit $rc); _eb_cleanup' EXIT
+trap 'rc=$?; ip netns del "$F1" 2>/dev/null; ip netns del cnaf3 2>/dev/null; (exit $rc); _eb_cleanup' EXIT
 keep_netns "$F1"
 ip -n "$F1" link set lo up
 
@@ -113,6 +113,18 @@ check_eq "ls: the attachment is gone" \
 check_match "gc reclaims it" "$(eb gc --net "$NET")" ", 1 attachments whose namespace is gone"
 check_eq "ls lists only ebnet's container" "$(eb ls --net "$NET" --json | jq -r '.networks[0].containers[].name' | tr '\n' ' ')" "$A "
 check_eq "no state file left" "$(ls -A "$EBNET_STATE_DIR/attach/$NET" 2>/dev/null | wc -l)" 0
+
+# up's options with attach: --mtu on the network attach makes (said in
+# attach's help as "[up's options]").
+NET3=${NET}m
+track_net "$NET3"
+ip netns add cnaf3
+check "attach --mtu 1400 makes a network of that MTU" \
+	eb attach --net "$NET3" --subnet 10.93.9.0/24 --mtu 1400 fm --netns /run/netns/cnaf3
+check_match "...eth0 in the namespace has MTU 1400" "$(ip -n cnaf3 -o link show eth0)" " mtu 1400 "
+check "detach it" eb detach --net "$NET3" fm
+check "down that network" eb down --net "$NET3"
+ip netns del cnaf3
 
 check "down" eb down --net "$NET"
 check_eq "down leaves no state dir of the network" "$(ls -A "$EBNET_STATE_DIR/attach" 2>/dev/null | wc -l)" 0

@@ -52,6 +52,14 @@ for M in 1450 1280; do
 	check "up (no --mtu)" eb up --net "$NET" --subnet $SUB.0/24 "$(ctr a)"
 	check_match "the container's eth0 has the uplink's MTU $M" \
 		"$(in_ctr a ip -o link show dev eth0)" " mtu $M "
+	# An attachment (what the CNI plugin and the Docker driver make) too.
+	ip netns add "mtu-att-$M"
+	check "attach a namespace of another tool's" \
+		eb attach --net "$NET" att --netns "/run/netns/mtu-att-$M"
+	check_match "the attachment's eth0 has the uplink's MTU $M" \
+		"$(ip -n "mtu-att-$M" -o link show dev eth0)" " mtu $M "
+	check "detach it" eb detach --net "$NET" att
+	ip netns del "mtu-att-$M"
 	rm -f "$T/recv"
 	sink_server 7000 "$T/recv"
 	check "TCP upload of 3 MB from the container" \

@@ -61,7 +61,8 @@
 #define DK_MAX_BODY	  (1 << 20)
 #define DK_OPT_PREFIX	  "ebnet."
 #define DK_OPT_KEYS                                                                                \
-	"net, uplink, snat_ip, nat_ports, xdp, attach, ct_tcp_size, ct_other_size"
+	"net, uplink, snat_ip, nat_ports, xdp, attach, ct_tcp_size, ct_other_size, mtu"
+#define DK_MTU_KEY	  "com.docker.network.driver.mtu"
 #define DK_GENERIC	  "com.docker.network.generic"
 #define DK_PORTMAP	  "com.docker.network.portmap"
 /* Docker's own range for -p without a host port (its portallocator). */
@@ -278,7 +279,12 @@ static json_t *h_create_network(json_t *req, struct eb_err *e)
 	}
 	own_opts = json_object();
 	json_object_foreach(opts, key, o) {
-		if (json_is_string(o))
+		/* Docker's own name of the setting (`-o
+		 * com.docker.network.driver.mtu=1400`, as for its bridge)
+		 * is ebnet.mtu. */
+		if (!strcmp(key, DK_MTU_KEY) && json_is_string(o))
+			json_object_set(own_opts, DK_OPT_PREFIX "mtu", o);
+		else if (json_is_string(o))
 			json_object_set(own_opts, key, o);
 		if (!strcmp(key, DK_OPT_PREFIX "net"))
 			netname = json_string_value(o);

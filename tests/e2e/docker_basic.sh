@@ -128,6 +128,14 @@ check_nomatch "ebnet ls: the endpoint is gone" "$(eb ls --net "$N")" "$WEB "
 check_fails "from outside: 8080 closed" in_out curl -s -m 2 http://198.51.100.1:8080/
 check_eq "two endpoint state files left (c1, c2)" "$(ls "$DKR/state/docker/endpoints" | wc -l)" 2
 
+# ---- the MTU: Docker's own option, or ebnet.mtu ----
+check "docker network create -o com.docker.network.driver.mtu=1400" \
+	dk network create -d ebnet --subnet 10.78.0.0/16 -o ebnet.uplink=up0 \
+	-o com.docker.network.driver.mtu=1400 dka-mtu
+check_match "a container of it has MTU 1400" \
+	"$(dk run --rm --network dka-mtu "$DK_IMG" ip -o link show eth0 2>&1)" " mtu 1400 "
+check "docker network rm dka-mtu" dk network rm dka-mtu
+
 # ---- docker network rm: nothing left ----
 check "docker rm -f c1 c2" dk rm -f dka-c1 dka-c2
 check "docker network rm web" dk network rm web

@@ -19,6 +19,7 @@
 #include "lib/nat.h"
 #include "lib/dns.h"
 #include "lib/icmp.h"
+#include "lib/ndp.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -63,6 +64,146 @@ static __always_inline int eb_flood_copy(struct __sk_buff *skb, const struct eb_
 	bpf_for_each_map_elem(&eb_flood, eb_flood_one, &fc, 0);
 	skb->cb[EB_CB_COPIES] = fc.copies;
 	return EB_CNT_FLOOD;
+}
+
+/*
+ * An IPv6 frame of a container (its source MAC checked already), on a
+ * network with IPv6 (eb_config6); on one without, dropped as before
+ * (drop_not_ipv4). Between the containers of the network and with the
+ * gateway only: neighbour solicitations answered here (lib/ndp.h), the
+ * source checked (the container's address in eb_ip6, its EUI-64
+ * link-local, :: for DAD), unicast to a container's MAC forwarded by the
+ * FDB, ff02::1 flooded, the gateway's address to the host's stack; the
+ * rest dropped with its reason (nothing is routed out yet). Extension
+ * headers are dropped, never parsed halfway; MLD (behind hop-by-hop) and
+ * router solicitations go nowhere, quietly (ndp_ignored).
+ * Returns a counter (>= 0: pass to the host), a negative drop reason, or a
+ * verdict + EB_CNT_MAX (counted already). A function of its own: the IPv4
+ * path does not pay for it, and its stack is not added to that path's.
+ */
+static __attribute__((noinline)) int eb_from_container6(struct __sk_buff *skb,
+							const struct eb_endpoint *src,
+							const struct eb_config *cfg)
+{
+	struct eb_nd_buf *b;
+	struct eb_mac_key mkey __attribute__((aligned(4))) = {};
+	struct eb_config6 *c6;
+	struct eb_ip6_ep *peer;
+	struct eb_fdb_entry *dst;
+	__u32 zero = 0, len = skb->len, plen;
+	__u8 nh, icmp_type = 0;
+	int ret;
+
+	c6 = bpf_map_lookup_elem(&eb_config6, &zero);
+	if (!c6 || !(c6->flags & EB_CFG6_ON))
+		return EB_DROP(EB_CNT_DROP_NOT_IPV4);
+	b = bpf_map_lookup_elem(&eb_nd_scratch, &zero);
+	if (!b)
+		return EB_DROP(EB_CNT_DROP_MALFORMED);
+	if (bpf_skb_load_bytes(skb, 0, b->dmac, EB_ND_OFF_L4))
+		return EB_DROP(EB_CNT_DROP_MALFORMED);
+	if ((bpf_ntohl(b->vtc_flow) >> 28) != 6)
+		return EB_DROP(EB_CNT_DROP_MALFORMED);
+	plen = bpf_ntohs(b->payload_len);
+	if (EB_ND_OFF_L4 + plen > len)
+		return EB_DROP(EB_CNT_DROP_MALFORMED);
+	nh = b->nexthdr;
+
+	/* The source: the container's own address on its own port, its
+	 * link-local, or :: (DAD and MLD only, checked below). */
+	if (eb_in6_zero(&b->saddr)) {
+		/* checked with the protocol */
+	} else if (eb_in6_linklocal(&b->saddr)) {
+		if (!eb_in6_is_eui64(&b->saddr, src->mac))
+			return EB_DROP(EB_CNT_DROP_SPOOF_IP6);
+	} else {
+		peer = bpf_map_lookup_elem(&eb_ip6, &b->saddr);
+		if (!peer || peer->ifindex != skb->ifindex)
+			return EB_DROP(EB_CNT_DROP_SPOOF_IP6);
+	}
+
+	if (nh == 0) {
+		/* Hop-by-hop options: MLD reports come behind one (router
+		 * alert). Those go nowhere; anything else behind it is an
+		 * extension header like the others. */
+		__u8 hbh[2];
+
+		if (plen < 8 || bpf_skb_load_bytes(skb, EB_ND_OFF_L4, hbh, 2))
+			return EB_DROP(EB_CNT_DROP_MALFORMED);
+		if (hbh[0] == EB_NH_ICMPV6 && hbh[1] < 32 && (hbh[1] + 1) * 8 + 1 <= plen &&
+		    bpf_skb_load_bytes(skb, EB_ND_OFF_L4 + (hbh[1] & 0x1f) * 8 + 8, &icmp_type,
+				       1) == 0 &&
+		    eb_icmp6_is_mld(icmp_type))
+			goto ignored;
+		return EB_DROP(EB_CNT_DROP_IP6_EXTHDR);
+	}
+	if (eb_ip6_is_exthdr(nh))
+		return EB_DROP(EB_CNT_DROP_IP6_EXTHDR);
+
+	if (nh == EB_NH_ICMPV6) {
+		if (plen < 8 || bpf_skb_load_bytes(skb, EB_ND_OFF_L4, &b->type, 8))
+			return EB_DROP(EB_CNT_DROP_MALFORMED);
+		icmp_type = b->type;
+		if (icmp_type == EB_ICMP6_NS) {
+			ret = eb_ndp_ns(skb, b, src, c6, plen);
+			if (ret != EB_CNT_NDP_REPLY)
+				goto decided;
+			skb->cb[EB_CB_DECISION] = ret;
+			skb->cb[EB_CB_TARGET] = skb->ifindex;
+			eb_count(ret, len);
+			eb_ctr_count(src->flood_slot, 1, EB_NA_LEN);
+			/* Back out of the port it came in on. */
+			return bpf_redirect(skb->ifindex, 0) + EB_CNT_MAX;
+		}
+		/* A container is no router, and listens to no group that
+		 * needs a report: none of these goes anywhere. */
+		if (icmp_type == EB_ICMP6_RS || icmp_type == EB_ICMP6_RA ||
+		    icmp_type == EB_ICMP6_REDIR || eb_icmp6_is_mld(icmp_type))
+			goto ignored;
+	}
+	if (eb_in6_zero(&b->saddr))
+		return EB_DROP(EB_CNT_DROP_SPOOF_IP6); /* :: is for DAD and MLD only */
+
+	if (b->dmac[0] & 1) {
+		/* ff02::1 (all nodes) to every other port and the host, as a
+		 * bridge would; other groups have no listener we know of. */
+		if (b->daddr.w[0] == bpf_htonl(0xff020000) && b->daddr.w[1] == 0 &&
+		    b->daddr.w[2] == 0 && b->daddr.w[3] == bpf_htonl(1)) {
+			ret = eb_flood_copy(skb, cfg);
+			skb->cb[EB_CB_DECISION] = ret;
+			eb_count(ret, len);
+			return TC_ACT_OK + EB_CNT_MAX;
+		}
+		return EB_DROP(EB_CNT_DROP_IP6_MCAST);
+	}
+	if (eb_mac_eq16(b->dmac, src->host_mac)) {
+		if (eb_in6_eq_raw(&b->daddr, c6->gateway))
+			return EB_CNT_TO_HOST; /* ping6 of the gateway, its NAs */
+		return EB_DROP(EB_CNT_DROP_IP6_NO_ROUTE);
+	}
+
+	/* Another container's MAC: the FDB, as for IPv4. */
+	eb_mac_copy16(mkey.mac, b->dmac);
+	dst = bpf_map_lookup_elem(&eb_fdb_v2, &mkey);
+	if (!dst)
+		return EB_DROP(EB_CNT_DROP_UNKNOWN_UNICAST);
+	if (dst->ifindex == skb->ifindex)
+		return EB_DROP(EB_CNT_DROP_HAIRPIN);
+	bpf_skb_change_type(skb, PACKET_HOST); /* see eb_from_container */
+	skb->cb[EB_CB_TARGET] = dst->ifindex;
+	skb->cb[EB_CB_DECISION] = EB_CNT_FWD;
+	eb_count(EB_CNT_FWD, len);
+	eb_ctr_count(dst->slot, 1, len);
+	return bpf_redirect_peer(dst->ifindex, 0) + EB_CNT_MAX;
+
+ignored:
+	ret = EB_CNT_NDP_IGNORED;
+decided:
+	if (ret < 0)
+		return ret;
+	skb->cb[EB_CB_DECISION] = ret;
+	eb_count(ret, len);
+	return TC_ACT_SHOT + EB_CNT_MAX;
 }
 
 /* Is a container's packet a reply of a live flow to one of this network's
@@ -324,8 +465,15 @@ int eb_from_container(struct __sk_buff *skb)
 	}
 
 	if (proto != ETH_P_IP) {
-		/* An ebnet network is IPv4: IPv6 and other EtherTypes could not
-		 * be source-checked, so they are not carried at all. */
+		/* IPv6 on a network that has it (eb_config6); other
+		 * EtherTypes could not be source-checked, so they are not
+		 * carried at all. */
+		if (proto == EB_ETH_P_IPV6) {
+			ret = eb_from_container6(skb, src, cfg);
+			if (ret >= EB_CNT_MAX)
+				return ret - EB_CNT_MAX; /* a verdict; counted already */
+			goto out;
+		}
 		ret = EB_DROP(EB_CNT_DROP_NOT_IPV4);
 		goto out;
 	}

@@ -54,6 +54,10 @@
 	X(31, DROP_NOT_IPV4, "drop_not_ipv4", "neither IPv4 nor ARP (IPv6 is not carried)") \
 	X(32, DROP_UNPUBLISHED, "drop_unpublished", "from the uplink to a container's address (not published)") \
 	X(33, DROP_TTL, "drop_ttl", "TTL exhausted (ICMP error, fragment: not answered)") \
+	X(34, DROP_SPOOF_IP6, "drop_spoof_ip6", "source IPv6 not the container's own (nor its link-local, nor :: for DAD)") \
+	X(35, DROP_IP6_EXTHDR, "drop_ip6_exthdr", "IPv6 extension header (not parsed: dropped whole)") \
+	X(36, DROP_IP6_NO_ROUTE, "drop_ip6_no_route", "IPv6 beyond the subnet (no IPv6 route out yet)") \
+	X(37, DROP_IP6_MCAST, "drop_ip6_mcast", "IPv6 multicast other than ff02::1 (no MLD snooping)") \
 	X(40, XDP_PASS_CSUM, "xdp_pass_csum", "ours, left by XDP to TC: L4 checksum partial or wrong") \
 	X(41, DNS_ANSWERED, "dns_answered", "DNS queries answered by the datapath (NXDOMAIN included)") \
 	X(42, DNS_NXDOMAIN, "dns_nxdomain", "of dns_answered: NXDOMAIN") \
@@ -65,6 +69,8 @@
 	X(48, ICMP_SENT, "icmp_sent", "ICMP errors sent as a router (frag needed, time exceeded)") \
 	X(49, ROUTED_NOFIB, "routed_nofib", "out of the uplink without the FIB (forwarding off: ip_forward reset)") \
 	X(50, TO_UPLINK, "to_uplink", "to the host's address, no host socket there: via the uplink's programs") \
-	X(51, DNS_FAILOVER, "dns_failover", "DNS queries asked again unanswered: sent to the next resolver")
+	X(51, DNS_FAILOVER, "dns_failover", "DNS queries asked again unanswered: sent to the next resolver") \
+	X(52, NDP_REPLY, "ndp_reply", "IPv6 neighbour solicitations answered by the datapath") \
+	X(53, NDP_IGNORED, "ndp_ignored", "NDP/MLD not answered nor carried (DAD, own address, unknown target, RS, MLD)")
 
 #endif /* EBNET_COUNTERS_H */

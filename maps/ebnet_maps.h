@@ -42,6 +42,8 @@
 #define EB_MAP_DNS_FWD	 "eb_dns_fwd"
 #define EB_MAP_DNS_TRY	 "eb_dns_try"
 #define EB_MAP_CT_CONF	 "eb_ct_conf"
+#define EB_MAP_CONFIG6	 "eb_config6"
+#define EB_MAP_IP6	 "eb_ip6"
 
 /* Maps of earlier builds, of another layout. `ebnet up` carries what they
  * hold over to the maps that replaced them when it upgrades a network, then
@@ -151,7 +153,7 @@ enum eb_counter {
 #undef EB_CNT_ENUM
 	EB_CNT_DROP_FIRST = 16, /* drop reasons are EB_CNT_DROP_FIRST.. */
 	EB_CNT_DROP_END = 40,	/* ..below this */
-	EB_CNT_LAST = 52,	/* one past the last counter in use */
+	EB_CNT_LAST = 54,	/* one past the last counter in use */
 	EB_CNT_MAX = 96,	/* eb_stats' size (builds before 2026-12-03: 48) */
 };
 
@@ -529,6 +531,49 @@ struct eb_dns_try {
 	__u8 idx;  /* the resolver it went to */
 	__u8 pad[5];
 };
+
+/*
+ * IPv6 (first part: between the containers of a network and with the
+ * gateway; nothing routed out yet). Maps of their own: eb_config and
+ * eb_endpoints keep their layouts, and a network made before them gains
+ * them empty at its next `up` (no IPv6 until `up --ipv6`).
+ *
+ * eb_config6[0]: the network's IPv6 subnet. flags 0 (or the map absent):
+ * the network carries no IPv6 (every IPv6 frame is drop_not_ipv4, as
+ * before). A container's address is the prefix with the container's IPv4
+ * host number in its last 32 bits (prefix + (ip & ~mask)), so a re-up
+ * gives it the same one; the gateway's is prefix::1. Written by `ebnet up
+ * --ipv6`, read by eb_from_container and `ebnet ls`.
+ */
+struct eb_config6 {
+	__u8 prefix[16];  /* network address */
+	__u8 gateway[16]; /* prefix::1, the host's address on every port */
+	__u8 plen;	  /* 48..120 */
+	__u8 pad[3];
+	__u32 flags;	  /* EB_CFG6_* */
+	__u32 spare[6];	  /* 0; room for later settings (NAT66...) */
+};
+_Static_assert(sizeof(struct eb_config6) == 64, "eb_config6 layout");
+
+#define EB_CFG6_ON (1U << 0) /* the network carries IPv6 */
+
+/* eb_ip6: a container's IPv6 address -> its port. Neighbour solicitations
+ * for it are answered with mac; a packet from that source is accepted on
+ * ifindex only (anti-spoofing). Written by `ebnet up` once the address is
+ * on the container's eth0, removed by `ebnet rm`. */
+struct eb_ip6_key {
+	__u8 addr[16];
+};
+_Static_assert(sizeof(struct eb_ip6_key) == 16, "eb_ip6_key layout");
+
+struct eb_ip6_ep {
+	__u32 ifindex; /* host-side veth */
+	__u32 slot;    /* its endpoint's flood_slot */
+	__u32 ip4;     /* its IPv4 address (eb_endpoints' key), network order */
+	__u8 mac[6];   /* container eth0 */
+	__u8 pad[2];
+};
+_Static_assert(sizeof(struct eb_ip6_ep) == 20, "eb_ip6_ep layout");
 
 /* What the datapath decided, left in skb->cb for BPF_PROG_TEST_RUN callers
  * (unit tests, and later `ebnet trace`): cb[0] = enum eb_counter of the

@@ -237,6 +237,26 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } eb_dns_try SEC(".maps");
 
+/* 0 -> the network's IPv6 subnet (flags 0: no IPv6); written by ebnet up --ipv6. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct eb_config6);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_config6 SEC(".maps");
+
+/* container IPv6 -> port and MAC (NDP answers, anti-spoofing); written by
+ * ebnet up/rm. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EB_MAX_ENDPOINTS);
+	__type(key, struct eb_ip6_key);
+	__type(value, struct eb_ip6_ep);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_ip6 SEC(".maps");
+
 /* Scratch space, per CPU, off the 512-byte BPF stack: the two entries a
  * new flow is built in, and for `ebnet trace` the binding it would get.
  * Slot EB_SCRATCH_RECLAIM: when this CPU last walked a full conntrack map

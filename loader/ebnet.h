@@ -44,6 +44,9 @@ struct eb_up_opts {
 	uint16_t nat_port_max;
 	struct eb_names_opts names; /* --domain, --dns, --alias */
 	unsigned int mtu;	   /* containers' MTU; 0: the uplink's (or the network's) */
+	bool ipv6;		   /* --ipv6: IPv6 too (an existing network gains it) */
+	uint8_t subnet6[16];	   /* --subnet6; plen6 0: the ULA of the name */
+	int plen6;
 };
 
 #define EB_MTU_MIN 576
@@ -62,6 +65,7 @@ struct eb_ctr_req {
 struct eb_net_info {
 	char name[64];
 	struct eb_config cfg;
+	struct eb_config6 cfg6; /* flags 0: no IPv6 */
 	char uplink[16];
 	char uplink_attach[8]; /* "tcx", "clsact", or "" (no program on the uplink) */
 	unsigned long long map_bytes; /* memory the network's maps hold */
@@ -72,6 +76,8 @@ struct eb_net_info {
 	 * or "incomplete ...". */
 	char uplink_state[160];
 	char ctr_state[EB_MAX_ENDPOINTS][96];
+	/* Each container's IPv6 address as eb_ip6 has it; all zero: none. */
+	uint8_t ctr_ip6[EB_MAX_ENDPOINTS][16];
 };
 
 /* One setting of o by its `ebnet up` option name without "--" (subnet,
@@ -81,6 +87,20 @@ struct eb_net_info {
  * setting), with the reason in why. eb_up_opt_names lists the names. */
 int eb_up_opt_set(struct eb_up_opts *o, const char *key, const char *val, char *why, size_t wl);
 extern const char *const eb_up_opt_names[];
+
+/* IPv6 (loader/ipv6.c). A prefix /48 to /120 with no host bits: 0 or
+ * -EINVAL. */
+int eb_parse_cidr6(const char *s, uint8_t net[16], int *plen);
+/* The default IPv6 subnet of a network: fdXX:XXXX:XXXX::/64, 40 bits of a
+ * hash of its name (RFC 4193's ULA, with the name in place of the
+ * random bits, so that the same name gives the same prefix). */
+void eb_ula_for(const char *net, uint8_t out[16]);
+/* A container's IPv6 address: the prefix with its IPv4 host number in the
+ * last 32 bits. */
+void eb_ip6_for(const struct eb_config6 *c6, const struct eb_config *cfg, uint32_t ip4,
+		uint8_t out[16]);
+/* The network's eb_config6 (zeroed when it has none): 0 or -ENOENT. */
+int eb_config6_get(const char *net, struct eb_config6 *out);
 
 int eb_lock(struct eb_err *e);
 void eb_unlock(int fd);

@@ -258,6 +258,7 @@ static void ctr_unhook(struct eb_ctx *c, struct eb_endpoint *ep, bool keep_recor
 			eb_unpublish_container(&c->dp, ep->ip);
 		if (ep->ifindex)
 			eb_ct_forget(&c->dp, 0, 0, 0, ep->ifindex);
+		ipv6_forget(c, ep);
 		if (ep->flags & EB_EP_ATTACHED)
 			eb_att_unhook(c, ep);
 		else
@@ -1512,6 +1513,8 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 		n = m;
 	}
 	err = validate_up(o, ctrs, n, &cfg, exists ? &c : NULL, e);
+	if (!err)
+		err = ipv6_check(o, &cfg, exists, e);
 	if (err)
 		goto out;
 	{
@@ -1663,6 +1666,8 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 		err = eb_names_sync(c.net, c.eps, c.neps, c.cfg.gateway, &o->names, e);
 	if (!err && exists)
 		err = ports_repair(&c);
+	if (!err)
+		err = ipv6_sync(&c, o);
 out:
 	for (i = 0; i < nwork; i++)
 		ctr_work_close(&work[i]);
@@ -1916,6 +1921,7 @@ int eb_net_info(const char *net, struct eb_net_info *info, struct eb_err *e)
 	}
 	qsort(info->ctr, info->nctr, sizeof(info->ctr[0]), cmp_ep);
 	eb_dp_close(&dp);
+	ipv6_info(net, info);
 	/* The uplink's hook may differ from the ports' (see ports_attach). */
 	if (info->cfg.flags & EB_CFG_UPLINK_CLSACT)
 		snprintf(info->uplink_attach, sizeof(info->uplink_attach), "clsact");

@@ -76,5 +76,14 @@ void eb_att_state_del_net(const char *net);
 /* The MTU of new containers into c->mtu (--mtu, the containers', the
  * uplink's); -EEXIST with a message when --mtu differs from theirs. */
 int up_mtu(struct eb_ctx *c, const struct eb_up_opts *o);
+/* IPv6, first part (loader/ipv6.c): the request checked before anything
+ * changes; the network's IPv6 settings and every container's addresses
+ * put in place (idempotent); a container's eb_ip6 entry removed. */
+int ipv6_check(const struct eb_up_opts *o, const struct eb_config *cfg, bool exists,
+	       struct eb_err *e);
+int ipv6_sync(struct eb_ctx *c, const struct eb_up_opts *o);
+void ipv6_forget(struct eb_ctx *c, const struct eb_endpoint *ep);
+/* info->cfg6 and each container's address (`ebnet ls`). */
+void ipv6_info(const char *net, struct eb_net_info *info);
 
 #endif

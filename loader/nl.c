@@ -757,3 +757,60 @@ int eb_nl_route_each(struct eb_nl *nl, int (*fn)(uint32_t dst, int plen, int oif
 	err = eb_nl_talk(nl, nlh, route_each_cb, &d);
 	return err ? err : d.err;
 }
+
+/* ---- IPv6 ---- */
+
+int eb_nl_addr6_add(struct eb_nl *nl, int ifindex, const uint8_t addr[16], int plen,
+		    bool noprefixroute)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	uint32_t flags = IFA_F_NODAD | (noprefixroute ? IFA_F_NOPREFIXROUTE : 0);
+
+	ifa->ifa_family = AF_INET6;
+	ifa->ifa_prefixlen = plen;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = ifindex;
+	ifa->ifa_flags = IFA_F_NODAD;
+	mnl_attr_put(nlh, IFA_LOCAL, 16, addr);
+	mnl_attr_put(nlh, IFA_ADDRESS, 16, addr);
+	mnl_attr_put_u32(nlh, IFA_FLAGS, flags);
+	return eb_nl_talk(nl, nlh, NULL, NULL);
+}
+
+int eb_nl_route6_add(struct eb_nl *nl, const uint8_t dst[16], int plen, const uint8_t *gw,
+		     int ifindex)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+
+	rtm->rtm_family = AF_INET6;
+	rtm->rtm_dst_len = plen;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_type = RTN_UNICAST;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	if (plen)
+		mnl_attr_put(nlh, RTA_DST, 16, dst);
+	if (gw)
+		mnl_attr_put(nlh, RTA_GATEWAY, 16, gw);
+	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
+	return eb_nl_talk(nl, nlh, NULL, NULL);
+}
+
+int eb_nl_neigh6_add(struct eb_nl *nl, int ifindex, const uint8_t addr[16],
+		     const unsigned char *mac)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK);
+	struct ndmsg *ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+
+	ndm->ndm_family = AF_INET6;
+	ndm->ndm_ifindex = ifindex;
+	ndm->ndm_state = NUD_PERMANENT;
+	mnl_attr_put(nlh, NDA_DST, 16, addr);
+	mnl_attr_put(nlh, NDA_LLADDR, 6, mac);
+	return eb_nl_talk(nl, nlh, NULL, NULL);
+}

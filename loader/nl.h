@@ -90,4 +90,14 @@ int eb_nl_addr_on_link(struct eb_nl *nl, int ifindex, uint32_t addr);
 /* Is addr (network order) one of the addresses of this namespace? */
 int eb_nl_addr_is_local(struct eb_nl *nl, uint32_t addr);
 
+/* IPv6 (addresses as 16 bytes): an address with no duplicate address
+ * detection (IFA_F_NODAD), a route (gw NULL: on-link), a permanent
+ * neighbour. */
+int eb_nl_addr6_add(struct eb_nl *nl, int ifindex, const uint8_t addr[16], int plen,
+		    bool noprefixroute);
+int eb_nl_route6_add(struct eb_nl *nl, const uint8_t dst[16], int plen, const uint8_t *gw,
+		     int ifindex);
+int eb_nl_neigh6_add(struct eb_nl *nl, int ifindex, const uint8_t addr[16],
+		     const unsigned char *mac);
+
 #endif

@@ -15,6 +15,8 @@ const char *const eb_up_opt_names[] = { "subnet",	"uplink",	 "attach",
 					"xdp",		"snat-ip",	 "nat-ports",
 					"ct-tcp-size", "ct-other-size", "domain",
 					"dns",		"mtu",		 NULL };
+/* subnet6 and ipv6 are parsed below but not listed: attachments (CNI,
+ * Docker) get no IPv6 address yet (the first part of IPv6 is `up`'s). */
 
 static int ct_size(const char *key, const char *val, unsigned int *out, char *why, size_t wl)
 {
@@ -39,6 +41,21 @@ int eb_up_opt_set(struct eb_up_opts *o, const char *name, const char *val, char 
 	if (!strcmp(key, "subnet")) {
 		if (eb_parse_cidr(val, &o->subnet, &o->plen))
 			goto bad_subnet;
+	} else if (!strcmp(key, "subnet6")) {
+		if (eb_parse_cidr6(val, o->subnet6, &o->plen6)) {
+			snprintf(why, wl,
+				 "invalid %s '%s': want an IPv6 prefix /48 to /120 with no host bits "
+				 "set (like fd00:77::/64)",
+				 name, val);
+			return -EINVAL;
+		}
+		o->ipv6 = true;
+	} else if (!strcmp(key, "ipv6")) {
+		if (strcmp(val, "true") && strcmp(val, "on") && strcmp(val, "1")) {
+			snprintf(why, wl, "invalid %s '%s': want true", name, val);
+			return -EINVAL;
+		}
+		o->ipv6 = true;
 	} else if (!strcmp(key, "uplink")) {
 		if (!*val || strlen(val) >= 16) {
 			snprintf(why, wl, "invalid %s '%s': want a device name", name, val);

@@ -51,7 +51,7 @@
 	X(28, DROP_FRAGMENT, "drop_fragment", "IPv4 fragment (no ports to translate)") \
 	X(29, DROP_NO_CT, "drop_no_ct", "matches no flow (stray segment, stale mapping)") \
 	X(30, DROP_ISOLATED, "drop_isolated", "toward another network or interface") \
-	X(31, DROP_NOT_IPV4, "drop_not_ipv4", "neither IPv4 nor ARP (IPv6 is not carried)") \
+	X(31, DROP_NOT_IPV4, "drop_not_ipv4", "neither IPv4 nor ARP (nor IPv6 on a network made with --ipv6)") \
 	X(32, DROP_UNPUBLISHED, "drop_unpublished", "from the uplink to a container's address (not published)") \
 	X(33, DROP_TTL, "drop_ttl", "TTL exhausted (ICMP error, fragment: not answered)") \
 	X(34, DROP_SPOOF_IP6, "drop_spoof_ip6", "source IPv6 not the container's own (nor its link-local, nor :: for DAD)") \

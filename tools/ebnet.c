@@ -91,6 +91,8 @@ struct opts {
 	const char *ct_other_size;
 	const char *nat_ports;
 	const char *mtu;
+	const char *subnet6;
+	bool ipv6;
 	const char *watch;
 	const char *domain;
 	const char *dns_query, *dns_type;
@@ -136,6 +138,8 @@ static const struct opt_def {
 	{ "--ip", OPT_VALUE, offsetof(struct opts, ip) },
 	{ "--host-peer", OPT_VALUE, offsetof(struct opts, host_peer) },
 	{ "--mtu", OPT_VALUE, offsetof(struct opts, mtu) },
+	{ "--ipv6", OPT_FLAG, offsetof(struct opts, ipv6) },
+	{ "--subnet6", OPT_VALUE, offsetof(struct opts, subnet6) },
 };
 
 /* The lists of options, NULL-terminated, that commands pass to
@@ -143,7 +147,8 @@ static const struct opt_def {
 #define NET_OPTS                                                                          \
 	"--subnet", "--uplink", "--attach", "--xdp", "--snat-ip", "--ct-tcp-size",        \
 		"--ct-other-size", "--nat-ports"
-static const char *const up_opts[] = { NET_OPTS, "--domain", "--dns", "--alias", "--mtu", NULL };
+static const char *const up_opts[] = { NET_OPTS, "--domain", "--dns", "--alias", "--mtu", "--ipv6",
+				       "--subnet6", NULL };
 static const char *const attach_opts[] = { NET_OPTS, "--mtu", "--netns", "--pid", "--ip", "--host-peer",
 					   "--json", NULL };
 static const char *const no_opts[] = { NULL };
@@ -422,6 +427,7 @@ static void up_opts_from(const char *cmdname, const struct opts *o, struct eb_up
 		   { "--ct-other-size", o->ct_other_size },
 		   { "--nat-ports", o->nat_ports },
 		   { "--mtu", o->mtu },
+		   { "--subnet6", o->subnet6 },
 		   { "--attach", o->attach ? o->attach : getenv("EBNET_ATTACH") },
 		   { "--xdp", o->xdp ? o->xdp : getenv("EBNET_XDP") } };
 	char why[200];
@@ -432,6 +438,7 @@ static void up_opts_from(const char *cmdname, const struct opts *o, struct eb_up
 	uo->verbose = verbose;
 	uo->attach = EB_ATTACH_AUTO;
 	uo->xdp = EB_XDP_KEEP;
+	uo->ipv6 = o->ipv6;
 	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
 		if (kv[i].val && *kv[i].val && eb_up_opt_set(uo, kv[i].key, kv[i].val, why, sizeof(why)))
 			die_usage(cmdname, "%s", why);
@@ -745,6 +752,22 @@ static const struct eb_attach_info *att_of(const struct eb_endpoint *ep)
 	return NULL;
 }
 
+/* Has container i an IPv6 address (eb_ip6)? */
+static bool has_ip6(const struct eb_net_info *n, int i)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(n->ctr_ip6[i], zero, 16) != 0;
+}
+
+static json_t *ip6_json(const uint8_t a[16], int plen)
+{
+	char t[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET6, a, t, sizeof(t));
+	return plen >= 0 ? jstrf("%s/%d", t, plen) : jstr(t);
+}
+
 static json_t *net_json(const struct eb_net_info *n)
 {
 	char a[16], b[16], c[16], m[18], hm[18];
@@ -763,15 +786,20 @@ static json_t *net_json(const struct eb_net_info *n)
 				  jstr(!(ep->flags & EB_EP_READY) ? "incomplete" : n->ctr_state[i]),
 				  NULL);
 
+		jadd(cj, "ip6", has_ip6(n, i) ? ip6_json(n->ctr_ip6[i], -1) : json_null(), NULL);
 		if (ai)
 			jadd(cj, "runtime_id", jstr(ai->id), "label", jstr(ai->label),
 			     "owner", jstr(ai->owner), "netns", jstr(ai->netns),
 			     "ifname", jstr(ai->ifname), "alive", json_boolean(ai->alive), NULL);
 		json_array_append_new(ctrs, cj);
 	}
+	bool v6 = n->cfg6.flags & EB_CFG6_ON;
+
 	return jobj("name", jstr(n->name),
 		    "subnet", jstrf("%s/%d", eb_ip_str(n->cfg.subnet, a), n->cfg.prefix_len),
 		    "gateway", jstr(eb_ip_str(n->cfg.gateway, b)),
+		    "subnet6", v6 ? ip6_json(n->cfg6.prefix, n->cfg6.plen) : json_null(),
+		    "gateway6", v6 ? ip6_json(n->cfg6.gateway, -1) : json_null(),
 		    "uplink_attach", jstr_or_null(n->uplink_attach),
 		    "uplink_state", jstr(n->uplink_state), "uplink", jstr_or_null(n->uplink),
 		    "snat_ip", jstr(eb_ip_str(n->cfg.snat_ip, c)),
@@ -793,6 +821,14 @@ static void print_net_text(const struct eb_net_info *n)
 	       n->cfg.snat_ip ? eb_ip_str(n->cfg.snat_ip, c) : "-", n->nctr);
 	if (strcmp(n->uplink_state, "ok") && strcmp(n->uplink_state, "none"))
 		printf("  uplink %s\n", n->uplink_state);
+	if (n->cfg6.flags & EB_CFG6_ON) {
+		char p6[INET6_ADDRSTRLEN], g6[INET6_ADDRSTRLEN];
+
+		printf("  ipv6 subnet %s/%d  gateway %s  (between containers and with the host; "
+		       "not routed out yet)\n",
+		       inet_ntop(AF_INET6, n->cfg6.prefix, p6, sizeof(p6)), n->cfg6.plen,
+		       inet_ntop(AF_INET6, n->cfg6.gateway, g6, sizeof(g6)));
+	}
 	printf("  nat ports %u-%u  conntrack %u tcp + %u other entries  maps hold %.1f MiB%s%s"
 	       "  xdp %s\n",
 	       n->cfg.nat_port_min, n->cfg.nat_port_max, n->cfg.ct_tcp_size, n->cfg.ct_other_size,
@@ -809,6 +845,11 @@ static void print_net_text(const struct eb_net_info *n)
 		       eb_mac_str(ep->mac, m), ep->host_dev,
 		       ep->flags & EB_EP_CLSACT ? "clsact" : "tcx",
 		       ep->flags & EB_EP_READY ? n->ctr_state[i] : "incomplete (run `ebnet up` again)");
+		if (has_ip6(n, i)) {
+			char a6[INET6_ADDRSTRLEN];
+
+			printf("  %-20s %s\n", "", inet_ntop(AF_INET6, n->ctr_ip6[i], a6, sizeof(a6)));
+		}
 		if (att_of(ep)) {
 			const struct eb_attach_info *ai = att_of(ep);
 
@@ -1658,7 +1699,8 @@ static int do_version(int argc, char **argv)
 
 static const struct cmd cmds[] = {
 	{ "up", do_up,
-	  "up [--net NAME] [--subnet CIDR] [--uplink IFACE] [--mtu N] [--attach auto|tcx|clsact] "
+	  "up [--net NAME] [--subnet CIDR] [--ipv6 [--subnet6 CIDR]] [--uplink IFACE] [--mtu N] "
+	  "[--attach auto|tcx|clsact] "
 	  "[--xdp auto|native|off] [--domain DOMAIN] [--dns ADDR[,ADDR]] "
 	  "[--alias CONTAINER:NAME[,NAME]] [CONTAINER[=IP] ...]",
 	  "Creates the network NAME (default ebnet0) if it does not exist, then every\n"
@@ -1669,6 +1711,12 @@ static const struct cmd cmds[] = {
 	  "left half-made by an interrupted run is made again.\n\n"
 	  "  --subnet CIDR    the network's IPv4 subnet (default " EB_DEFAULT_SUBNET ");\n"
 	  "                   the gateway is its first host address, owned by the host\n"
+	  "  --ipv6           IPv6 too, between the containers and with the gateway (not\n"
+	  "                   routed out yet): each container gets prefix + its IPv4 host\n"
+	  "                   number, the gateway prefix::1; an existing network gains it\n"
+	  "                   with no container restarted\n"
+	  "  --subnet6 CIDR   its IPv6 subnet, /48 to /120 (default: a ULA fdXX:XXXX:XXXX::/64\n"
+	  "                   from a hash of the network's name); implies --ipv6\n"
 	  "  --uplink IFACE   the host's way out (default: the default route's device)\n"
 	  "  --mtu N          the containers' MTU (default: the uplink's, so that what they\n"
 	  "                   send fits out of it; larger gets frag-needed toward it)\n"

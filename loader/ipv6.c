@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IPv6, first part: a network's IPv6 subnet (eb_config6) and its
+ * containers' addresses, between the containers and with the gateway.
+ * Nothing is routed out yet (no NAT66, no published port over IPv6).
+ *
+ * A container's address follows from its IPv4 one (prefix + IPv4 host
+ * number), so nothing but eb_config6 says what it is, and a re-up, or an
+ * `up --ipv6` of a network that had none, gives each container the same
+ * address with no restart: ipv6_sync() puts it on eth0 (nodad) with a
+ * default route via prefix::1, puts prefix::1 on the host end of the port
+ * (nodad) with a /128 route and a neighbour entry for the container, as
+ * for IPv4, and only then writes the container's eb_ip6 entry, from which
+ * the datapath answers neighbour solicitations and checks sources.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+
+#include "ebnet.h"
+#include "netns.h"
+#include "nl.h"
+#include "net_priv.h"
+
+int eb_parse_cidr6(const char *s, uint8_t net[16], int *plen)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	uint8_t a[16];
+	long p;
+
+	if (!s || strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s", s);
+	slash = strchr(buf, '/');
+	if (!slash)
+		return -EINVAL;
+	*slash = 0;
+	errno = 0;
+	p = strtol(slash + 1, &end, 10);
+	if (errno || *end || end == slash + 1 || p < 48 || p > 120)
+		return -EINVAL;
+	if (inet_pton(AF_INET6, buf, a) != 1)
+		return -EINVAL;
+	for (int i = 0; i < 16; i++) {
+		int bits = (int)p - i * 8;
+		uint8_t host = bits >= 8 ? 0 : bits <= 0 ? 0xff : (uint8_t)(0xff >> bits);
+
+		if (a[i] & host)
+			return -EINVAL;
+	}
+	memcpy(net, a, 16);
+	*plen = p;
+	return 0;
+}
+
+void eb_ula_for(const char *net, uint8_t out[16])
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a, 64 bits */
+
+	for (const char *p = net; *p; p++) {
+		h ^= (unsigned char)*p;
+		h *= 1099511628211ULL;
+	}
+	memset(out, 0, 16);
+	out[0] = 0xfd;
+	for (int i = 1; i <= 5; i++)
+		out[i] = h >> (8 * (i - 1));
+}
+
+void eb_ip6_for(const struct eb_config6 *c6, const struct eb_config *cfg, uint32_t ip4,
+		uint8_t out[16])
+{
+	uint32_t host = ntohl(ip4) & ~ntohl(cfg->mask);
+
+	memcpy(out, c6->prefix, 16);
+	out[12] |= host >> 24;
+	out[13] |= host >> 16;
+	out[14] |= host >> 8;
+	out[15] |= host;
+}
+
+static int open_pin6(const char *net, const char *map)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/%.63s/%s", EB_PIN_ROOT, net, map);
+	return bpf_obj_get(p);
+}
+
+int eb_config6_get(const char *net, struct eb_config6 *out)
+{
+	__u32 zero = 0;
+	int fd = open_pin6(net, EB_MAP_CONFIG6), err = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (fd < 0)
+		return -ENOENT;
+	if (bpf_map_lookup_elem(fd, &zero, out))
+		err = -errno;
+	close(fd);
+	if (err)
+		memset(out, 0, sizeof(*out));
+	return err;
+}
+
+static const char *ip6_str(const uint8_t a[16], char buf[INET6_ADDRSTRLEN])
+{
+	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+}
+
+/* Does the IPv6 subnet hold every IPv4 host number of the network? */
+static int room_check(int plen6, int plen4, struct eb_err *e)
+{
+	if (128 - plen6 < 32 - plen4) {
+		eb_errf(e, "--subnet6 /%d has %d host bits, fewer than the %d of the IPv4 subnet /%d "
+			   "(a container's IPv6 address is the prefix + its IPv4 host number)",
+			plen6, 128 - plen6, 32 - plen4, plen4);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool overlaps6(const uint8_t *a, int pa, const uint8_t *b, int pb)
+{
+	int p = pa < pb ? pa : pb;
+
+	for (int i = 0; i < p; i++)
+		if (((a[i / 8] ^ b[i / 8]) >> (7 - i % 8)) & 1)
+			return false;
+	return true;
+}
+
+int ipv6_check(const struct eb_up_opts *o, const struct eb_config *cfg, bool exists,
+	       struct eb_err *e)
+{
+	struct eb_config6 have = {}, want = {};
+	char nets[EB_MAX_NETS][64], b1[INET6_ADDRSTRLEN], b2[INET6_ADDRSTRLEN];
+	int n, err;
+
+	if (exists)
+		eb_config6_get(o->net, &have);
+	if (have.flags & EB_CFG6_ON) {
+		if (o->plen6 && (o->plen6 != have.plen || memcmp(o->subnet6, have.prefix, 16))) {
+			eb_errf(e, "network '%s' exists with IPv6 subnet %s/%d, not %s/%d; `ebnet down "
+				   "--net %s` first to change it",
+				o->net, ip6_str(have.prefix, b1), have.plen, ip6_str(o->subnet6, b2),
+				o->plen6, o->net);
+			return -EEXIST;
+		}
+		return 0;
+	}
+	if (!o->ipv6)
+		return 0;
+	if (o->plen6) {
+		memcpy(want.prefix, o->subnet6, 16);
+		want.plen = o->plen6;
+	} else {
+		eb_ula_for(o->net, want.prefix);
+		want.plen = 64;
+	}
+	err = room_check(want.plen, cfg->prefix_len, e);
+	if (err)
+		return err;
+	/* Another network of this host with an overlapping IPv6 subnet would
+	 * put the same addresses behind two sets of ports. */
+	n = eb_net_list(nets, EB_MAX_NETS);
+	for (int i = 0; i < n; i++) {
+		struct eb_config6 oc;
+
+		if (!strcmp(nets[i], o->net) || eb_config6_get(nets[i], &oc) ||
+		    !(oc.flags & EB_CFG6_ON))
+			continue;
+		if (overlaps6(want.prefix, want.plen, oc.prefix, oc.plen)) {
+			eb_errf(e, "IPv6 subnet %s/%d overlaps %s/%d of network '%s'; pick another with "
+				   "--subnet6",
+				ip6_str(want.prefix, b1), want.plen, ip6_str(oc.prefix, b2), oc.plen,
+				nets[i]);
+			return -EEXIST;
+		}
+	}
+	return 0;
+}
+
+/* Removes a container's eb_ip6 entry (`rm`, or before it is made again). */
+void ipv6_forget(struct eb_ctx *c, const struct eb_endpoint *ep)
+{
+	struct eb_config6 c6;
+	struct eb_ip6_key k = {};
+	struct eb_ip6_ep v;
+	int fd;
+
+	if (eb_config6_get(c->net, &c6) || !(c6.flags & EB_CFG6_ON))
+		return;
+	fd = open_pin6(c->net, EB_MAP_IP6);
+	if (fd < 0)
+		return;
+	eb_ip6_for(&c6, &c->cfg, ep->ip, k.addr);
+	if (bpf_map_lookup_elem(fd, &k, &v) == 0 && v.ip4 == ep->ip)
+		bpf_map_delete_elem(fd, &k);
+	close(fd);
+}
+
+/* One container's IPv6: inside, host side, then its eb_ip6 entry. */
+static int ctr_ipv6(struct eb_ctx *c, const struct eb_config6 *c6, int ipfd,
+		    const struct eb_endpoint *ep)
+{
+	struct eb_ip6_key k = {};
+	struct eb_ip6_ep v = { .ifindex = ep->ifindex, .slot = ep->flood_slot, .ip4 = ep->ip };
+	struct eb_nl cnl = { 0 };
+	struct eb_link eth0;
+	char b[INET6_ADDRSTRLEN];
+	int nsfd, err;
+
+	eb_ip6_for(c6, &c->cfg, ep->ip, k.addr);
+	memcpy(v.mac, ep->mac, 6);
+	nsfd = eb_netns_open(ep->name);
+	if (nsfd < 0) {
+		eb_errf(c->e, "cannot open namespace '%s': %s", ep->name, strerror(-nsfd));
+		return nsfd;
+	}
+	err = eb_nl_open_in(&cnl, nsfd);
+	close(nsfd);
+	if (err) {
+		eb_errf(c->e, "cannot talk to namespace '%s': %s", ep->name, strerror(-err));
+		return err;
+	}
+	err = eb_nl_link_get(&cnl, "eth0", &eth0);
+	if (err) {
+		eb_errf(c->e, "no eth0 in namespace '%s': %s", ep->name, strerror(-err));
+		goto out;
+	}
+	err = eb_nl_addr6_add(&cnl, eth0.ifindex, k.addr, c6->plen, false);
+	if (err) {
+		eb_errf(c->e, "cannot add %s/%d to eth0 of '%s': %s", ip6_str(k.addr, b), c6->plen,
+			ep->name, strerror(-err));
+		goto out;
+	}
+	err = eb_nl_route6_add(&cnl, k.addr, 0, c6->gateway, eth0.ifindex);
+	if (err) {
+		eb_errf(c->e, "cannot add the IPv6 default route of '%s': %s", ep->name,
+			strerror(-err));
+		goto out;
+	}
+	err = eb_nl_addr6_add(&c->nl, ep->ifindex, c6->gateway, 128, true);
+	if (err) {
+		eb_errf(c->e, "cannot add the IPv6 gateway address %s to '%s': %s",
+			ip6_str(c6->gateway, b), ep->host_dev, strerror(-err));
+		goto out;
+	}
+	err = eb_nl_route6_add(&c->nl, k.addr, 128, NULL, ep->ifindex);
+	if (!err)
+		err = eb_nl_neigh6_add(&c->nl, ep->ifindex, k.addr, ep->mac);
+	if (err) {
+		eb_errf(c->e, "cannot add the route to %s via '%s': %s", ip6_str(k.addr, b),
+			ep->host_dev, strerror(-err));
+		goto out;
+	}
+	if (bpf_map_update_elem(ipfd, &k, &v, BPF_ANY)) {
+		err = -errno;
+		eb_errf(c->e, "cannot write the IPv6 entry of '%s': %s", ep->name, strerror(-err));
+	}
+out:
+	eb_nl_close(&cnl);
+	return err;
+}
+
+int ipv6_sync(struct eb_ctx *c, const struct eb_up_opts *o)
+{
+	struct eb_config6 c6;
+	__u32 zero = 0;
+	int cfd, ipfd, err = 0;
+
+	if (eb_config6_get(c->net, &c6) && o->ipv6) {
+		eb_errf(c->e, "network '%s' has no %s map (its programs are of an older build?)",
+			c->net, EB_MAP_CONFIG6);
+		return -ENOENT;
+	}
+	if (!(c6.flags & EB_CFG6_ON)) {
+		if (!o->ipv6)
+			return 0;
+		memset(&c6, 0, sizeof(c6));
+		if (o->plen6) {
+			memcpy(c6.prefix, o->subnet6, 16);
+			c6.plen = o->plen6;
+		} else {
+			eb_ula_for(c->net, c6.prefix);
+			c6.plen = 64;
+		}
+		memcpy(c6.gateway, c6.prefix, 16);
+		c6.gateway[15] |= 1;
+		c6.flags = EB_CFG6_ON;
+		cfd = open_pin6(c->net, EB_MAP_CONFIG6);
+		if (cfd < 0 || bpf_map_update_elem(cfd, &zero, &c6, BPF_ANY)) {
+			err = -errno;
+			eb_errf(c->e, "cannot write the IPv6 settings of '%s': %s", c->net,
+				strerror(-err));
+			if (cfd >= 0)
+				close(cfd);
+			return err;
+		}
+		close(cfd);
+	}
+	ipfd = open_pin6(c->net, EB_MAP_IP6);
+	if (ipfd < 0) {
+		err = -errno;
+		eb_errf(c->e, "cannot open %s of '%s': %s", EB_MAP_IP6, c->net, strerror(-err));
+		return err;
+	}
+	/* ebnet's own containers; an attachment's namespace is its
+	 * runtime's (no IPv6 for them yet). */
+	for (int i = 0; i < c->neps && !err; i++) {
+		const struct eb_endpoint *ep = &c->eps[i];
+
+		if (!(ep->flags & EB_EP_READY) || (ep->flags & EB_EP_ATTACHED) || !ep->ifindex)
+			continue;
+		err = ctr_ipv6(c, &c6, ipfd, ep);
+	}
+	close(ipfd);
+	return err;
+}
+
+void ipv6_info(const char *net, struct eb_net_info *info)
+{
+	int fd;
+
+	if (eb_config6_get(net, &info->cfg6) || !(info->cfg6.flags & EB_CFG6_ON))
+		return;
+	fd = open_pin6(net, EB_MAP_IP6);
+	if (fd < 0)
+		return;
+	for (int i = 0; i < info->nctr; i++) {
+		struct eb_ip6_key k = {};
+		struct eb_ip6_ep v;
+
+		eb_ip6_for(&info->cfg6, &info->cfg, info->ctr[i].ip, k.addr);
+		if (bpf_map_lookup_elem(fd, &k, &v) == 0 && v.ip4 == info->ctr[i].ip)
+			memcpy(info->ctr_ip6[i], k.addr, 16);
+	}
+	close(fd);
+}

@@ -1,0 +1,695 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IPv6, first part, through BPF_PROG_TEST_RUN on the real eb_from_container
+ * (the fixture of test_l2.c: a namespace of its own, veth ports, unpinned
+ * maps), with eb_config6 and eb_ip6 seeded as `ebnet up --ipv6` writes
+ * them: neighbour solicitations answered in place (the NA's bytes and its
+ * ICMPv6 checksum checked from the output, against a sum computed here
+ * over the pseudo header), never for the asker's own address nor a DAD
+ * probe; IPv6 source anti-spoofing; extension headers dropped whole;
+ * unicast by the FDB, ff02::1 flooded, the gateway to the host, the rest
+ * dropped with its reason; a network without IPv6 drops it as before.
+ * Needs root; skips without it.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/ip.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "check.h"
+#include "ebnet_maps.h"
+#include "container.skel.h"
+
+#define NPORTS	 3 /* ports with a container: p0 p1 p2 (peers c0 c1 c2) */
+#define STRAY	 3 /* p3: a device with no endpoint */
+#define SUBNET	 "10.77.0.0"
+#define GATEWAY	 "10.77.0.1"
+#define NOT_READY "10.77.0.9" /* an endpoint whose creation did not finish */
+
+static struct container_bpf *skel;
+static int prog_fd;
+static int ifidx[NPORTS + 1];
+static struct eb_endpoint eps[NPORTS];
+
+static __u32 ip(const char *s)
+{
+	__u32 a = 0;
+
+	inet_pton(AF_INET, s, &a);
+	return a;
+}
+
+static int run(const char *cmd)
+{
+	int rc = system(cmd);
+
+	if (rc != 0)
+		fprintf(stderr, "setup: '%s' failed (%d)\n", cmd, rc);
+	return rc;
+}
+
+/* ---- frames ---- */
+
+static int put_eth(unsigned char *p, const unsigned char *dst, const unsigned char *src, __u16 proto)
+{
+	struct ethhdr *e = (struct ethhdr *)p;
+
+	memcpy(e->h_dest, dst, 6);
+	memcpy(e->h_source, src, 6);
+	e->h_proto = htons(proto);
+	return sizeof(*e);
+}
+
+static __u16 csum16(const void *data, int len)
+{
+	const unsigned char *b = data;
+	__u32 sum = 0;
+	int i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (b[i] << 8) | b[i + 1];
+	if (len & 1)
+		sum += b[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum & 0xffff;
+}
+
+/* ---- running the program ---- */
+
+struct result {
+	int err;
+	__u32 retval;
+	__u32 decision, target, copies;
+	unsigned char out[1600];
+	__u32 out_len;
+};
+
+static void prog_run(int ifindex, const void *frame, int len, struct result *r)
+{
+	struct __sk_buff ctx = { .ifindex = ifindex }, ctx_out = {};
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,
+		    .data_out = r->out, .data_size_out = sizeof(r->out), .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .ctx_out = &ctx_out,
+		    .ctx_size_out = sizeof(ctx_out), .repeat = 1);
+
+	memset(r, 0, sizeof(*r));
+	r->err = bpf_prog_test_run_opts(prog_fd, &o);
+	r->retval = o.retval;
+	r->out_len = o.data_size_out;
+	r->decision = ctx_out.cb[EB_CB_DECISION];
+	r->target = ctx_out.cb[EB_CB_TARGET];
+	r->copies = ctx_out.cb[EB_CB_COPIES];
+}
+
+/* packets of counter idx, summed over all CPUs */
+static __u64 counter(__u32 idx)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct eb_counter_val *v = calloc(ncpu, sizeof(*v));
+	__u64 sum = 0;
+
+	if (v && bpf_map_lookup_elem(bpf_map__fd(skel->maps.eb_stats), &idx, v) == 0)
+		for (int i = 0; i < ncpu; i++)
+			sum += v[i].packets;
+	free(v);
+	return sum;
+}
+
+/* A port slot's counters in eb_ctr_slots, summed over all CPUs. */
+static struct eb_ctr_counters ctr_slot(__u32 slot)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct eb_ctr_counters *v = calloc(ncpu, sizeof(*v)), sum = {};
+
+	if (v && bpf_map_lookup_elem(bpf_map__fd(skel->maps.eb_ctr_slots), &slot, v) == 0)
+		for (int i = 0; i < ncpu; i++) {
+			sum.from_packets += v[i].from_packets;
+			sum.from_bytes += v[i].from_bytes;
+			sum.to_packets += v[i].to_packets;
+			sum.to_bytes += v[i].to_bytes;
+		}
+	free(v);
+	return sum;
+}
+
+/* ---- setup ---- */
+
+static int make_ports(void)
+{
+	char cmd[256];
+	int i;
+
+	if (unshare(CLONE_NEWNET) < 0) {
+		fprintf(stderr, "setup: unshare(CLONE_NEWNET): %s\n", strerror(errno));
+		return -1;
+	}
+	/* /proc/sys/net follows the opener's namespace: this one only. */
+	if (run("sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1") ||
+	    run("ip link set lo up"))
+		return -1;
+	for (i = 0; i <= NPORTS; i++) {
+		snprintf(cmd, sizeof(cmd),
+			 "ip link add p%d type veth peer name c%d && ip link set p%d up && "
+			 "ip link set c%d up",
+			 i, i, i, i);
+		if (run(cmd))
+			return -1;
+		snprintf(cmd, sizeof(cmd), "p%d", i);
+		ifidx[i] = if_nametoindex(cmd);
+		if (!ifidx[i])
+			return -1;
+	}
+	return 0;
+}
+
+static int seed_maps(void)
+{
+	struct eb_config cfg = {};
+	__u32 zero = 0, slot;
+	__u32 flood[5];
+	int i;
+
+	cfg.subnet = ip(SUBNET);
+	cfg.mask = htonl(0xffffff00);
+	cfg.prefix_len = 24;
+	cfg.gateway = ip(GATEWAY);
+	cfg.flood_max = 5;
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.eb_config), &zero, &cfg, BPF_ANY))
+		return -1;
+
+	for (i = 0; i < NPORTS; i++) {
+		struct eb_endpoint *ep = &eps[i];
+		struct eb_ip_key k = {};
+		struct eb_ifindex_key pk = {};
+		struct eb_mac_key mk = {};
+		struct eb_fdb_entry fdb = { .ifindex = ifidx[i], .slot = i };
+		char a[16];
+
+		snprintf(a, sizeof(a), "10.77.0.%d", i + 2);
+		ep->ip = ip(a);
+		ep->ifindex = ifidx[i];
+		memcpy(ep->mac, (unsigned char[]){ 0x02, 0xeb, 10, 77, 0, i + 2 }, 6);
+		memcpy(ep->host_mac, (unsigned char[]){ 0x06, 0xeb, 10, 77, 0, i + 2 }, 6);
+		ep->flood_slot = i;
+		ep->flags = EB_EP_READY;
+		snprintf(ep->name, sizeof(ep->name), "c%d", i);
+		snprintf(ep->host_dev, sizeof(ep->host_dev), "p%d", i);
+		k.addr = ep->ip;
+		pk.ifindex = ep->ifindex;
+		memcpy(mk.mac, ep->mac, 6);
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.eb_endpoints), &k, ep, BPF_ANY) ||
+		    bpf_map_update_elem(bpf_map__fd(skel->maps.eb_ports), &pk, ep, BPF_ANY) ||
+		    bpf_map_update_elem(bpf_map__fd(skel->maps.eb_fdb_v2), &mk, &fdb, BPF_ANY))
+			return -1;
+	}
+	/* Not ready: in eb_endpoints only, as `ebnet up` leaves it halfway. */
+	{
+		struct eb_endpoint half = eps[0];
+		struct eb_ip_key k = { .addr = ip(NOT_READY) };
+
+		half.ip = k.addr;
+		half.flags = 0;
+		half.ifindex = 0;
+		half.mac[5] = 9;
+		snprintf(half.name, sizeof(half.name), "half");
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.eb_endpoints), &k, &half, BPF_ANY))
+			return -1;
+	}
+	/* The flood list: the three ports, a free slot, and a stale ifindex
+	 * of a device that is gone. */
+	flood[0] = ifidx[0];
+	flood[1] = ifidx[1];
+	flood[2] = ifidx[2];
+	flood[3] = 0;
+	flood[4] = 424242;
+	for (slot = 0; slot < 5; slot++)
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.eb_flood), &slot, &flood[slot], BPF_ANY))
+			return -1;
+	return 0;
+}
+
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+static int setup(void)
+{
+	struct bpf_map *m;
+	int err;
+
+	if (make_ports())
+		return -1;
+	libbpf_set_print(quiet);
+	skel = container_bpf__open();
+	if (!skel) {
+		fprintf(stderr, "setup: cannot open the skeleton: %s\n", strerror(errno));
+		return -1;
+	}
+	/* Pin nothing: the object pins by name, and by default under /sys/fs/bpf. */
+	bpf_object__for_each_map(m, skel->obj)
+		bpf_map__set_pin_path(m, NULL);
+	err = container_bpf__load(skel);
+	if (err) {
+		fprintf(stderr, "setup: cannot load the skeleton: %s\n", strerror(-err));
+		return -1;
+	}
+	prog_fd = bpf_program__fd(skel->progs.eb_from_container);
+	bpf_object__for_each_map(m, skel->obj) {
+		char p[256];
+
+		snprintf(p, sizeof(p), "/sys/fs/bpf/%s", bpf_map__name(m));
+		ASSERT_TRUE(access(p, F_OK) != 0, "the test pinned no map");
+	}
+	return seed_maps();
+}
+
+
+/* ---- IPv6 ---- */
+
+#define PREFIX6 "fd00:77::"
+static unsigned char gw6[16], a6[NPORTS][16];
+
+static void in6(const char *s, unsigned char out[16])
+{
+	inet_pton(AF_INET6, s, out);
+}
+
+static int seed6(__u32 flags)
+{
+	struct eb_config6 c6 = {};
+	__u32 zero = 0;
+
+	in6(PREFIX6, c6.prefix);
+	in6(PREFIX6 "1", c6.gateway);
+	memcpy(gw6, c6.gateway, 16);
+	c6.plen = 64;
+	c6.flags = flags;
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.eb_config6), &zero, &c6, BPF_ANY))
+		return -1;
+	for (int i = 0; i < NPORTS; i++) {
+		struct eb_ip6_key k = {};
+		struct eb_ip6_ep v = { .ifindex = ifidx[i], .slot = i, .ip4 = eps[i].ip };
+		char a[64];
+
+		snprintf(a, sizeof(a), PREFIX6 "%d", i + 2);
+		in6(a, a6[i]);
+		memcpy(k.addr, a6[i], 16);
+		memcpy(v.mac, eps[i].mac, 6);
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.eb_ip6), &k, &v, BPF_ANY))
+			return -1;
+	}
+	return 0;
+}
+
+/* The ICMPv6 checksum as RFC 4443 2.3 defines it, computed here: over
+ * source, destination, the upper-layer length, the next header, and the
+ * message (its checksum field as it is: 0 over a correct one). */
+static __u16 icmp6_sum(const unsigned char *ip6, int l4len)
+{
+	unsigned char buf[40 + 1600];
+	int n = 0;
+
+	memcpy(buf, ip6 + 8, 32);
+	n = 32;
+	buf[n++] = 0, buf[n++] = 0, buf[n++] = l4len >> 8, buf[n++] = l4len & 0xff;
+	buf[n++] = 0, buf[n++] = 0, buf[n++] = 0, buf[n++] = 58;
+	memcpy(buf + n, ip6 + 40, l4len);
+	return csum16(buf, n + l4len);
+}
+
+/* Ethernet + IPv6 header; returns the offset of the payload. */
+static int put_ip6(unsigned char *f, const unsigned char *dmac, const unsigned char *smac,
+		   const unsigned char *src, const unsigned char *dst, __u8 nh, __u8 hops, int plen)
+{
+	int n = put_eth(f, dmac, smac, 0x86dd);
+
+	memset(f + n, 0, 40);
+	f[n] = 0x60;
+	f[n + 4] = plen >> 8;
+	f[n + 5] = plen & 0xff;
+	f[n + 6] = nh;
+	f[n + 7] = hops;
+	memcpy(f + n + 8, src, 16);
+	memcpy(f + n + 24, dst, 16);
+	return n + 40;
+}
+
+/* A neighbour solicitation for target, with its SLLA option (sll) or none,
+ * a correct checksum. */
+static int ns_frame(unsigned char *f, const unsigned char *smac, const unsigned char *src,
+		    const unsigned char *target, bool sll)
+{
+	unsigned char dst[16], dmac[6] = { 0x33, 0x33, 0xff, target[13], target[14], target[15] };
+	int plen = sll ? 32 : 24, n;
+	__u16 c;
+
+	in6("ff02::1:ff00:0", dst);
+	memcpy(dst + 13, target + 13, 3);
+	n = put_ip6(f, dmac, smac, src, dst, 58, 255, plen);
+	memset(f + n, 0, plen);
+	f[n] = 135;
+	memcpy(f + n + 8, target, 16);
+	if (sll) {
+		f[n + 24] = 1;
+		f[n + 25] = 1;
+		memcpy(f + n + 26, smac, 6);
+	}
+	c = icmp6_sum(f + 14, plen);
+	f[n + 2] = c >> 8;
+	f[n + 3] = c & 0xff;
+	return n + plen;
+}
+
+/* An echo request (ICMPv6 128) with a correct checksum. */
+static int echo6_frame(unsigned char *f, const unsigned char *dmac, const unsigned char *smac,
+		       const unsigned char *src, const unsigned char *dst)
+{
+	int n = put_ip6(f, dmac, smac, src, dst, 58, 64, 16);
+	__u16 c;
+
+	memset(f + n, 0, 16);
+	f[n] = 128;
+	f[n + 4] = 0x12, f[n + 5] = 0x34, f[n + 7] = 1;
+	memcpy(f + n + 8, "ping6-me", 8);
+	c = icmp6_sum(f + 14, 16);
+	f[n + 2] = c >> 8;
+	f[n + 3] = c & 0xff;
+	return n + 16;
+}
+
+static void check_na(const char *what, const struct result *r, const struct eb_endpoint *asker,
+		     const unsigned char *asker6, const unsigned char *target,
+		     const unsigned char *answer_mac, bool router, int port)
+{
+	const unsigned char *o = r->out, *ip6 = o + 14, *na = o + 54;
+	char w[160];
+
+#define NA_EQ(got, want, t)                                                                        \
+	do {                                                                                       \
+		snprintf(w, sizeof(w), "%s: %s", what, t);                                         \
+		ASSERT_EQ(got, want, w);                                                           \
+	} while (0)
+#define NA_TRUE(c, t)                                                                              \
+	do {                                                                                       \
+		snprintf(w, sizeof(w), "%s: %s", what, t);                                         \
+		ASSERT_TRUE(c, w);                                                                 \
+	} while (0)
+	NA_EQ(r->err, 0, "test run");
+	NA_EQ(r->retval, TC_ACT_REDIRECT, "verdict TC_ACT_REDIRECT (back out of its port)");
+	NA_EQ(r->decision, EB_CNT_NDP_REPLY, "decision ndp_reply");
+	NA_EQ(r->target, port, "target: the port it came in on");
+	NA_EQ(r->out_len, 86, "the NA is 86 bytes: Ethernet, IPv6, NA, its TLLA option");
+	NA_TRUE(!memcmp(o, asker->mac, 6), "Ethernet destination: the asker");
+	NA_TRUE(!memcmp(o + 6, answer_mac, 6), "Ethernet source: the answer's MAC");
+	NA_EQ((o[12] << 8) | o[13], 0x86dd, "EtherType IPv6");
+	NA_EQ(ip6[0], 0x60, "IPv6 version 6, class 0");
+	NA_EQ((ip6[4] << 8) | ip6[5], 32, "payload length 32");
+	NA_EQ(ip6[6], 58, "next header ICMPv6");
+	NA_EQ(ip6[7], 255, "hop limit 255");
+	NA_TRUE(!memcmp(ip6 + 8, target, 16), "IPv6 source: the target");
+	NA_TRUE(!memcmp(ip6 + 24, asker6, 16), "IPv6 destination: the asker");
+	NA_EQ(na[0], 136, "ICMPv6 type 136 (NA)");
+	NA_EQ(na[1], 0, "code 0");
+	NA_EQ(na[4], router ? 0xe0 : 0x60, router ? "flags R, S, O" : "flags S, O (not a router)");
+	NA_TRUE(!memcmp(na + 8, target, 16), "target address");
+	NA_EQ(na[24], 2, "option: target link-layer address");
+	NA_EQ(na[25], 1, "option length 1 (8 bytes)");
+	NA_TRUE(!memcmp(na + 26, answer_mac, 6), "option: the answer's MAC");
+	NA_EQ(icmp6_sum(ip6, 32), 0, "ICMPv6 checksum over the pseudo header verifies");
+	NA_TRUE(na[2] | na[3], "the checksum field is set");
+#undef NA_EQ
+#undef NA_TRUE
+}
+
+static void test_ns_gateway(void)
+{
+	unsigned char f[128];
+	struct result r;
+	__u64 before = counter(EB_CNT_NDP_REPLY);
+	struct eb_ctr_counters c0 = ctr_slot(0), x;
+	int n = ns_frame(f, eps[0].mac, a6[0], gw6, true);
+
+	prog_run(ifidx[0], f, n, &r);
+	check_na("NS for the gateway (with SLLA)", &r, &eps[0], a6[0], gw6, eps[0].host_mac, true,
+		 ifidx[0]);
+	ASSERT_EQ(counter(EB_CNT_NDP_REPLY), before + 1, "NS for the gateway: ndp_reply counted");
+	x = ctr_slot(0);
+	ASSERT_EQ(x.to_packets, c0.to_packets + 1, "NS for the gateway: the NA counted to c0");
+
+	n = ns_frame(f, eps[1].mac, a6[1], gw6, false);
+	prog_run(ifidx[1], f, n, &r);
+	check_na("NS for the gateway (no option: the frame grows)", &r, &eps[1], a6[1], gw6,
+		 eps[1].host_mac, true, ifidx[1]);
+	/* Longer than the NA: trimmed. */
+	n = ns_frame(f, eps[2].mac, a6[2], gw6, true);
+	memset(f + n, 0, 16); /* a nonce option, 16 bytes */
+	f[n] = 14, f[n + 1] = 2;
+	f[19] = 48; /* payload length 48 */
+	{
+		__u16 c;
+
+		f[56] = f[57] = 0;
+		c = icmp6_sum(f + 14, 48);
+		f[56] = c >> 8, f[57] = c & 0xff;
+	}
+	prog_run(ifidx[2], f, n + 16, &r);
+	check_na("NS for the gateway (two options: the frame shrinks)", &r, &eps[2], a6[2], gw6,
+		 eps[2].host_mac, true, ifidx[2]);
+}
+
+static void test_ns_container(void)
+{
+	unsigned char f[128];
+	struct result r;
+	int n = ns_frame(f, eps[0].mac, a6[0], a6[1], true);
+
+	prog_run(ifidx[0], f, n, &r);
+	check_na("NS for c1 from c0", &r, &eps[0], a6[0], a6[1], eps[1].mac, false, ifidx[0]);
+	ASSERT_EQ(r.copies, 0, "NS for c1: not flooded");
+	n = ns_frame(f, eps[2].mac, a6[2], a6[0], false);
+	prog_run(ifidx[2], f, n, &r);
+	check_na("NS for c0 from c2", &r, &eps[2], a6[2], a6[0], eps[0].mac, false, ifidx[2]);
+}
+
+static void ignored(const char *what, int port, const unsigned char *frame, int n)
+{
+	struct result r;
+	__u64 before = counter(EB_CNT_NDP_IGNORED), rep = counter(EB_CNT_NDP_REPLY);
+	char w[160];
+
+	prog_run(port, frame, n, &r);
+	snprintf(w, sizeof(w), "%s: dropped, not answered", what);
+	ASSERT_EQ(r.retval, TC_ACT_SHOT, w);
+	snprintf(w, sizeof(w), "%s: decision ndp_ignored", what);
+	ASSERT_EQ(r.decision, EB_CNT_NDP_IGNORED, w);
+	snprintf(w, sizeof(w), "%s: ndp_ignored counted, no ndp_reply", what);
+	ASSERT_TRUE(counter(EB_CNT_NDP_IGNORED) == before + 1 && counter(EB_CNT_NDP_REPLY) == rep, w);
+	snprintf(w, sizeof(w), "%s: not flooded", what);
+	ASSERT_EQ(r.copies, 0, w);
+}
+
+static void test_ns_ignored(void)
+{
+	unsigned char f[128], zero6[16] = {}, other[16];
+	int n;
+
+	n = ns_frame(f, eps[0].mac, a6[0], a6[0], true);
+	ignored("NS for the asker's own address", ifidx[0], f, n);
+	n = ns_frame(f, eps[0].mac, zero6, a6[0], false);
+	ignored("DAD probe (from ::) for its own address", ifidx[0], f, n);
+	n = ns_frame(f, eps[2].mac, zero6, a6[1], false);
+	ignored("DAD probe (from ::) for c1's address, taken", ifidx[2], f, n);
+	in6(PREFIX6 "99", other);
+	n = ns_frame(f, eps[0].mac, a6[0], other, true);
+	ignored("NS for an address nobody has", ifidx[0], f, n);
+	{
+		struct result r;
+		__u64 before = counter(EB_CNT_DROP_MALFORMED);
+
+		n = ns_frame(f, eps[0].mac, a6[0], gw6, true);
+		f[21] = 64; /* hop limit: forwarded by a router */
+		prog_run(ifidx[0], f, n, &r);
+		ASSERT_EQ(r.retval, TC_ACT_SHOT, "NS with hop limit 64: dropped");
+		ASSERT_EQ(r.decision, EB_CNT_DROP_MALFORMED, "NS with hop limit 64: malformed");
+		ASSERT_EQ(counter(EB_CNT_DROP_MALFORMED), before + 1, "NS with hop limit 64: counted");
+		before = counter(EB_CNT_DROP_SPOOF_MAC);
+		n = ns_frame(f, eps[0].mac, a6[0], gw6, true);
+		f[14 + 40 + 26 + 5] ^= 1; /* its SLLA option: another MAC */
+		prog_run(ifidx[0], f, n, &r);
+		ASSERT_EQ(r.decision, EB_CNT_DROP_SPOOF_MAC, "NS with another MAC in its SLLA: spoof");
+		ASSERT_EQ(counter(EB_CNT_DROP_SPOOF_MAC), before + 1, "NS with another SLLA: counted");
+	}
+}
+
+static void dropped(const char *what, int port, const unsigned char *frame, int n, __u32 reason)
+{
+	struct result r;
+	__u64 before = counter(reason);
+	char w[160];
+
+	prog_run(port, frame, n, &r);
+	snprintf(w, sizeof(w), "%s: dropped", what);
+	ASSERT_EQ(r.retval, TC_ACT_SHOT, w);
+	snprintf(w, sizeof(w), "%s: its reason", what);
+	ASSERT_EQ(r.decision, reason, w);
+	snprintf(w, sizeof(w), "%s: counted", what);
+	ASSERT_EQ(counter(reason), before + 1, w);
+}
+
+static void test_spoof6(void)
+{
+	unsigned char f[128], ll[16], bad_ll[16], zero6[16] = {};
+	const unsigned char *m = eps[0].mac;
+	struct result r;
+	int n;
+
+	n = echo6_frame(f, eps[1].mac, eps[0].mac, a6[2], a6[1]);
+	dropped("c0 sends from c2's IPv6 address", ifidx[0], f, n, EB_CNT_DROP_SPOOF_IP6);
+	n = ns_frame(f, eps[0].mac, a6[2], gw6, true);
+	dropped("c0 solicits from c2's IPv6 address", ifidx[0], f, n, EB_CNT_DROP_SPOOF_IP6);
+	n = echo6_frame(f, eps[1].mac, eps[0].mac, zero6, a6[1]);
+	dropped("c0 sends an echo from ::", ifidx[0], f, n, EB_CNT_DROP_SPOOF_IP6);
+	in6("fe80::1", bad_ll);
+	n = echo6_frame(f, eps[1].mac, eps[0].mac, bad_ll, a6[1]);
+	dropped("c0 sends from a link-local not of its MAC", ifidx[0], f, n, EB_CNT_DROP_SPOOF_IP6);
+
+	/* Its own EUI-64 link-local is its own. */
+	in6("fe80::", ll);
+	ll[8] = m[0] ^ 2, ll[9] = m[1], ll[10] = m[2], ll[11] = 0xff, ll[12] = 0xfe;
+	ll[13] = m[3], ll[14] = m[4], ll[15] = m[5];
+	n = echo6_frame(f, eps[1].mac, eps[0].mac, ll, a6[1]);
+	prog_run(ifidx[0], f, n, &r);
+	ASSERT_EQ(r.retval, TC_ACT_REDIRECT, "c0 from its EUI-64 link-local to c1: forwarded");
+	ASSERT_EQ(r.decision, EB_CNT_FWD, "c0 from its EUI-64 link-local: decision forward");
+}
+
+static void test_exthdr(void)
+{
+	unsigned char f[160], all_routers[16];
+	int n, nh[] = { 43, 44, 60, 51 };
+
+	for (size_t i = 0; i < sizeof(nh) / sizeof(nh[0]); i++) {
+		char w[64];
+
+		n = put_ip6(f, eps[1].mac, eps[0].mac, a6[0], a6[1], nh[i], 64, 16);
+		memset(f + n, 0, 16);
+		f[n] = 58;
+		snprintf(w, sizeof(w), "extension header %d to c1", nh[i]);
+		dropped(w, ifidx[0], f, n + 16, EB_CNT_DROP_IP6_EXTHDR);
+	}
+	/* Hop-by-hop with UDP behind it: dropped too. */
+	n = put_ip6(f, eps[1].mac, eps[0].mac, a6[0], a6[1], 0, 64, 16);
+	memset(f + n, 0, 16);
+	f[n] = 17;
+	dropped("hop-by-hop + UDP to c1", ifidx[0], f, n + 16, EB_CNT_DROP_IP6_EXTHDR);
+	/* An MLDv2 report behind hop-by-hop (router alert): quietly nowhere. */
+	in6("ff02::16", all_routers);
+	n = put_ip6(f, (unsigned char[]){ 0x33, 0x33, 0, 0, 0, 0x16 }, eps[0].mac, a6[0],
+		    all_routers, 0, 1, 8 + 28);
+	memset(f + n, 0, 36);
+	f[n] = 58, f[n + 2] = 5, f[n + 3] = 2; /* router alert, MLD */
+	f[n + 8] = 143;
+	ignored("an MLDv2 report behind hop-by-hop", ifidx[0], f, n + 36);
+}
+
+static void test_deliver6(void)
+{
+	unsigned char f[160], dst[16], mc[6] = { 0x33, 0x33, 0, 0, 0, 1 };
+	struct result r;
+	__u64 before;
+	int n;
+
+	before = counter(EB_CNT_FWD);
+	n = echo6_frame(f, eps[1].mac, eps[0].mac, a6[0], a6[1]);
+	prog_run(ifidx[0], f, n, &r);
+	ASSERT_EQ(r.retval, TC_ACT_REDIRECT, "IPv6 unicast to c1: redirected");
+	ASSERT_EQ(r.decision, EB_CNT_FWD, "IPv6 unicast to c1: decision forward");
+	ASSERT_EQ(r.target, ifidx[1], "IPv6 unicast to c1: c1's port");
+	ASSERT_EQ(counter(EB_CNT_FWD), before + 1, "IPv6 unicast to c1: counted");
+	ASSERT_EQ(r.out_len, n, "IPv6 unicast to c1: the frame unchanged (length)");
+	ASSERT_TRUE(!memcmp(r.out, f, n), "IPv6 unicast to c1: the frame unchanged (bytes)");
+
+	n = echo6_frame(f, eps[0].mac, eps[0].mac, a6[0], a6[0]);
+	dropped("IPv6 to its own MAC", ifidx[0], f, n, EB_CNT_DROP_HAIRPIN);
+
+	before = counter(EB_CNT_TO_HOST);
+	n = echo6_frame(f, eps[0].host_mac, eps[0].mac, a6[0], gw6);
+	prog_run(ifidx[0], f, n, &r);
+	ASSERT_EQ(r.retval, TC_ACT_OK, "ping6 of the gateway: to the host's stack");
+	ASSERT_EQ(r.decision, EB_CNT_TO_HOST, "ping6 of the gateway: decision to_host");
+	ASSERT_EQ(counter(EB_CNT_TO_HOST), before + 1, "ping6 of the gateway: counted");
+
+	in6("2001:db8::1", dst);
+	n = echo6_frame(f, eps[0].host_mac, eps[0].mac, a6[0], dst);
+	dropped("ping6 beyond the subnet (no IPv6 route out yet)", ifidx[0], f, n,
+		EB_CNT_DROP_IP6_NO_ROUTE);
+
+	in6("ff02::1", dst);
+	before = counter(EB_CNT_FLOOD);
+	n = echo6_frame(f, mc, eps[0].mac, a6[0], dst);
+	prog_run(ifidx[0], f, n, &r);
+	ASSERT_EQ(r.retval, TC_ACT_OK, "ff02::1: to the host too");
+	ASSERT_EQ(r.decision, EB_CNT_FLOOD, "ff02::1: flooded");
+	ASSERT_EQ(r.copies, NPORTS - 1, "ff02::1: a copy to each other port");
+	ASSERT_EQ(counter(EB_CNT_FLOOD), before + 1, "ff02::1: counted");
+
+	in6("ff02::2", dst);
+	mc[5] = 2;
+	n = echo6_frame(f, mc, eps[0].mac, a6[0], dst);
+	dropped("ff02::2 (another group)", ifidx[0], f, n, EB_CNT_DROP_IP6_MCAST);
+
+	/* Truncated: a payload length past the frame. */
+	n = echo6_frame(f, eps[1].mac, eps[0].mac, a6[0], a6[1]);
+	f[19] = 200;
+	dropped("IPv6 payload length past the frame", ifidx[0], f, n, EB_CNT_DROP_MALFORMED);
+}
+
+static void test_no_ipv6(void)
+{
+	unsigned char f[128];
+	int n;
+
+	if (seed6(0)) {
+		ASSERT_TRUE(0, "eb_config6 without EB_CFG6_ON");
+		return;
+	}
+	n = ns_frame(f, eps[0].mac, a6[0], gw6, true);
+	dropped("NS on a network without IPv6", ifidx[0], f, n, EB_CNT_DROP_NOT_IPV4);
+	n = echo6_frame(f, eps[1].mac, eps[0].mac, a6[0], a6[1]);
+	dropped("IPv6 unicast on a network without IPv6", ifidx[0], f, n, EB_CNT_DROP_NOT_IPV4);
+}
+
+int main(void)
+{
+	if (geteuid() != 0) {
+		SKIP("BPF_PROG_TEST_RUN and namespaces need root");
+		return eb_check_done();
+	}
+	if (setup() || seed6(EB_CFG6_ON)) {
+		ASSERT_TRUE(0, "setup: namespace, veth pairs, skeleton, maps");
+		return eb_check_done();
+	}
+	test_ns_gateway();
+	test_ns_container();
+	test_ns_ignored();
+	test_spoof6();
+	test_exthdr();
+	test_deliver6();
+	test_no_ipv6();
+	container_bpf__destroy(skel);
+	return eb_check_done();
+}

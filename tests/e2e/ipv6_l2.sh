@@ -139,5 +139,13 @@ check_eq "its ls --json has no subnet6" \
 	"$(eb ls --net "$NET2" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["networks"][0]["subnet6"])')" "None"
 check "d still pings e over IPv4" in_ctr d ping -c1 -W2 10.88.0.3
 
+# ---- the default subnet: a ULA /64 from the network's name ----
+check "up --ipv6 on it, no --subnet6" eb up --net "$NET2" --ipv6
+S6=$(eb ls --net "$NET2" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["networks"][0]["subnet6"])')
+check_match "its subnet6 is a ULA /64 (fdXX:XXXX:XXXX::/64)" "$S6" '^fd[0-9a-f]{2}:[0-9a-f]{1,4}:[0-9a-f]{1,4}::/64$'
+E6=$(NET=$NET2 ls_field e ip6)
+check_eq "e's address is in it" "$E6" "${S6%/64}3"
+check "d ping6s e at its new address" in_ctr d ping -6 -c1 -W2 "$E6"
+
 for n in "$NET" "$NET2"; do check "down --net $n" eb down --net "$n"; done
 finish

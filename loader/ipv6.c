@@ -135,9 +135,38 @@ static bool overlaps6(const uint8_t *a, int pa, const uint8_t *b, int pb)
 	return true;
 }
 
+/* Is IPv6 off for new devices of this namespace (the ports ebnet makes)?
+ * Then nothing of --ipv6 could be put in place: refused before anything
+ * changes, rather than a network half-made whose every later `up` fails. */
+static bool ipv6_off_here(const char **why)
+{
+	const char *files[] = { "/proc/sys/net/ipv6/conf/all/disable_ipv6",
+				"/proc/sys/net/ipv6/conf/default/disable_ipv6" };
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		FILE *f = fopen(files[i], "r");
+		int v = 0;
+
+		if (!f) {
+			*why = "this kernel has no IPv6 (no /proc/sys/net/ipv6)";
+			return true;
+		}
+		if (fscanf(f, "%d", &v) != 1)
+			v = 0;
+		fclose(f);
+		if (v) {
+			*why = i ? "net.ipv6.conf.default.disable_ipv6 is 1 in this namespace"
+				 : "net.ipv6.conf.all.disable_ipv6 is 1 in this namespace";
+			return true;
+		}
+	}
+	return false;
+}
+
 int ipv6_check(const struct eb_up_opts *o, const struct eb_config *cfg, bool exists,
 	       struct eb_err *e)
 {
+	const char *why;
 	struct eb_config6 have = {}, want = {};
 	char nets[EB_MAX_NETS][64], b1[INET6_ADDRSTRLEN], b2[INET6_ADDRSTRLEN];
 	int n, err;
@@ -156,6 +185,12 @@ int ipv6_check(const struct eb_up_opts *o, const struct eb_config *cfg, bool exi
 	}
 	if (!o->ipv6)
 		return 0;
+	if (ipv6_off_here(&why)) {
+		eb_errf(e, "--ipv6: %s; the ports of the network could not have the gateway's IPv6 "
+			   "address",
+			why);
+		return -EAFNOSUPPORT;
+	}
 	if (o->plen6) {
 		memcpy(want.prefix, o->subnet6, 16);
 		want.plen = o->plen6;

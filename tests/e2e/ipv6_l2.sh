@@ -33,6 +33,13 @@ out=$(eb up --net "$NET" --subnet 10.87.0.0/16 --subnet6 fd00:87:1::/120 "$(ctr 
 check_match "a /120 for a /16 IPv4 subnet is refused: too few host bits" "$out" "fewer than"
 check_fails "... and no network was made" test -d "$EB_PIN_ROOT/$NET"
 
+in_host sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+out=$(eb up --net "$NET" --subnet $SUB.0/24 --ipv6 "$(ctr a)" 2>&1)
+in_host sysctl -qw net.ipv6.conf.default.disable_ipv6=0
+check_match "--ipv6 where new devices get no IPv6 is refused, saying why" "$out" \
+	"net.ipv6.conf.default.disable_ipv6 is 1"
+check_fails "... and no network was made" test -d "$EB_PIN_ROOT/$NET"
+
 # ---- an IPv4 network, then IPv6 added with no restart ----
 check "up three containers, IPv4 only" eb up --net "$NET" --subnet $SUB.0/24 "$(ctr a)" "$(ctr b)" "$(ctr c)"
 IPA=$(ls_field a ip) IPB=$(ls_field b ip)

@@ -498,21 +498,72 @@ int eb_nl_link_port_conf(struct eb_nl *nl, int ifindex)
 
 /* ---- addresses ---- */
 
-int eb_nl_addr_add(struct eb_nl *nl, int ifindex, uint32_t addr, int plen, bool noprefixroute)
+/* RTM_NEWADDR, RTM_NEWROUTE, RTM_NEWNEIGH for IPv4 (alen 4: addresses in
+ * network order as stored) and IPv6 (alen 16): one builder each. */
+static int addr_put(struct eb_nl *nl, int family, int alen, int ifindex, const void *addr,
+		    int plen, uint32_t flags)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 
-	ifa->ifa_family = AF_INET;
+	ifa->ifa_family = family;
 	ifa->ifa_prefixlen = plen;
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
 	ifa->ifa_index = ifindex;
-	mnl_attr_put_u32(nlh, IFA_LOCAL, addr);
-	mnl_attr_put_u32(nlh, IFA_ADDRESS, addr);
-	if (noprefixroute)
-		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NOPREFIXROUTE);
+	ifa->ifa_flags = flags & 0xff;
+	mnl_attr_put(nlh, IFA_LOCAL, alen, addr);
+	mnl_attr_put(nlh, IFA_ADDRESS, alen, addr);
+	if (flags)
+		mnl_attr_put_u32(nlh, IFA_FLAGS, flags);
 	return eb_nl_talk(nl, nlh, NULL, NULL);
+}
+
+/* dst/plen via gw (NULL: on the link) out of ifindex; src: the preferred
+ * source, NULL for none. */
+static int route_put(struct eb_nl *nl, int family, int alen, const void *dst, int plen,
+		     const void *gw, int ifindex, const void *src)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+
+	rtm->rtm_family = family;
+	rtm->rtm_dst_len = plen;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_type = RTN_UNICAST;
+	/* IPv6 routes are universe scope, with or without a gateway. */
+	rtm->rtm_scope = gw || family == AF_INET6 ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+	if (plen)
+		mnl_attr_put(nlh, RTA_DST, alen, dst);
+	if (gw)
+		mnl_attr_put(nlh, RTA_GATEWAY, alen, gw);
+	if (src)
+		mnl_attr_put(nlh, RTA_PREFSRC, alen, src);
+	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
+	return eb_nl_talk(nl, nlh, NULL, NULL);
+}
+
+static int neigh_put(struct eb_nl *nl, int family, int alen, int ifindex, const void *addr,
+		     const unsigned char *mac)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK);
+	struct ndmsg *ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+
+	ndm->ndm_family = family;
+	ndm->ndm_ifindex = ifindex;
+	ndm->ndm_state = NUD_PERMANENT;
+	mnl_attr_put(nlh, NDA_DST, alen, addr);
+	mnl_attr_put(nlh, NDA_LLADDR, 6, mac);
+	return eb_nl_talk(nl, nlh, NULL, NULL);
+}
+
+int eb_nl_addr_add(struct eb_nl *nl, int ifindex, uint32_t addr, int plen, bool noprefixroute)
+{
+	return addr_put(nl, AF_INET, 4, ifindex, &addr, plen,
+			noprefixroute ? IFA_F_NOPREFIXROUTE : 0);
 }
 
 struct addr_dump {
@@ -598,38 +649,12 @@ int eb_nl_addr_is_local(struct eb_nl *nl, uint32_t addr)
 int eb_nl_route_add(struct eb_nl *nl, uint32_t dst, int plen, uint32_t gw, int ifindex,
 		    uint32_t src)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK);
-	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-
-	rtm->rtm_family = AF_INET;
-	rtm->rtm_dst_len = plen;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_protocol = RTPROT_STATIC;
-	rtm->rtm_type = RTN_UNICAST;
-	rtm->rtm_scope = gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
-	if (plen)
-		mnl_attr_put_u32(nlh, RTA_DST, dst);
-	if (gw)
-		mnl_attr_put_u32(nlh, RTA_GATEWAY, gw);
-	if (src)
-		mnl_attr_put_u32(nlh, RTA_PREFSRC, src);
-	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
-	return eb_nl_talk(nl, nlh, NULL, NULL);
+	return route_put(nl, AF_INET, 4, &dst, plen, gw ? &gw : NULL, ifindex, src ? &src : NULL);
 }
 
 int eb_nl_neigh_add(struct eb_nl *nl, int ifindex, uint32_t addr, const unsigned char *mac)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK);
-	struct ndmsg *ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
-
-	ndm->ndm_family = AF_INET;
-	ndm->ndm_ifindex = ifindex;
-	ndm->ndm_state = NUD_PERMANENT;
-	mnl_attr_put_u32(nlh, NDA_DST, addr);
-	mnl_attr_put(nlh, NDA_LLADDR, 6, mac);
-	return eb_nl_talk(nl, nlh, NULL, NULL);
+	return neigh_put(nl, AF_INET, 4, ifindex, &addr, mac);
 }
 
 struct route_dump {
@@ -763,54 +788,18 @@ int eb_nl_route_each(struct eb_nl *nl, int (*fn)(uint32_t dst, int plen, int oif
 int eb_nl_addr6_add(struct eb_nl *nl, int ifindex, const uint8_t addr[16], int plen,
 		    bool noprefixroute)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK);
-	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	uint32_t flags = IFA_F_NODAD | (noprefixroute ? IFA_F_NOPREFIXROUTE : 0);
-
-	ifa->ifa_family = AF_INET6;
-	ifa->ifa_prefixlen = plen;
-	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
-	ifa->ifa_index = ifindex;
-	ifa->ifa_flags = IFA_F_NODAD;
-	mnl_attr_put(nlh, IFA_LOCAL, 16, addr);
-	mnl_attr_put(nlh, IFA_ADDRESS, 16, addr);
-	mnl_attr_put_u32(nlh, IFA_FLAGS, flags);
-	return eb_nl_talk(nl, nlh, NULL, NULL);
+	return addr_put(nl, AF_INET6, 16, ifindex, addr, plen,
+			IFA_F_NODAD | (noprefixroute ? IFA_F_NOPREFIXROUTE : 0));
 }
 
 int eb_nl_route6_add(struct eb_nl *nl, const uint8_t dst[16], int plen, const uint8_t *gw,
 		     int ifindex)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK);
-	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-
-	rtm->rtm_family = AF_INET6;
-	rtm->rtm_dst_len = plen;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_protocol = RTPROT_STATIC;
-	rtm->rtm_type = RTN_UNICAST;
-	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
-	if (plen)
-		mnl_attr_put(nlh, RTA_DST, 16, dst);
-	if (gw)
-		mnl_attr_put(nlh, RTA_GATEWAY, 16, gw);
-	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
-	return eb_nl_talk(nl, nlh, NULL, NULL);
+	return route_put(nl, AF_INET6, 16, dst, plen, gw, ifindex, NULL);
 }
 
 int eb_nl_neigh6_add(struct eb_nl *nl, int ifindex, const uint8_t addr[16],
 		     const unsigned char *mac)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK);
-	struct ndmsg *ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
-
-	ndm->ndm_family = AF_INET6;
-	ndm->ndm_ifindex = ifindex;
-	ndm->ndm_state = NUD_PERMANENT;
-	mnl_attr_put(nlh, NDA_DST, 16, addr);
-	mnl_attr_put(nlh, NDA_LLADDR, 6, mac);
-	return eb_nl_talk(nl, nlh, NULL, NULL);
+	return neigh_put(nl, AF_INET6, 16, ifindex, addr, mac);
 }

@@ -253,14 +253,17 @@ int eb_names_setup(const char *net, const struct eb_names_opts *o, struct eb_err
 	}
 	close(fd);
 	if (!err && o->dns) {
-		/* New resolvers: the first of them is the current one again. */
-		struct eb_dns_fwd_key zk = {};
+		/* New resolvers: the first of them is every container's current
+		 * one again. The map is a cache: all of it goes (keys read
+		 * first, one at a time: deleting while walking restarts it). */
+		struct eb_dns_fwd_key k;
 
 		fd = open_map(net, EB_MAP_DNS_TRY, NULL);
-		if (fd >= 0) {
-			bpf_map_delete_elem(fd, &zk);
+		while (fd >= 0 && bpf_map_get_next_key(fd, NULL, &k) == 0 &&
+		       bpf_map_delete_elem(fd, &k) == 0)
+			;
+		if (fd >= 0)
 			close(fd);
-		}
 	}
 	return err;
 }

@@ -522,8 +522,10 @@ struct eb_dns_fwd_val {
  * glibc from the same) -> when, and to which resolver (index in
  * eb_dns_cfg.up). The same id from the same container again, EB_DNS_RETRY_NS
  * or more later, is the client asking again because no answer came: it goes to
- * the next resolver, and so do the queries after it. The all-zero key holds
- * the network's current resolver (idx). LRU; written by the datapath. */
+ * the next resolver, and so do the container's queries after it. The key
+ * {container, 0, 0} holds that container's current resolver (idx): per
+ * container, so that none can move its neighbours' resolver. LRU; written
+ * by the datapath. */
 #define EB_DNS_RETRY_NS (200ULL * 1000 * 1000)
 struct eb_dns_try {
 	__u64 ts;  /* bpf_ktime_get_ns() of its first send to idx */

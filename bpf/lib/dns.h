@@ -422,17 +422,19 @@ drop:
 }
 
 /*
- * Which of the network's resolvers a forwarded query goes to: the current
- * one (eb_dns_try's all-zero key; the first at the start), except for a UDP
- * query that its container sent before (same DNS id) and got no answer to:
- * the client asks again after its timeout, so that resolver is taken as
- * dead and the next one gets the query, and the queries after it. TCP
+ * Which of the network's resolvers a forwarded query goes to: the
+ * container's current one (eb_dns_try's key {container, 0, 0}; the first at
+ * the start), except for a UDP query that the container sent before (same
+ * DNS id) and got no answer to: the client asks again after its timeout, so
+ * that resolver is taken as dead and the next one gets the query, and the
+ * container's queries after it. Per container: a container that asks again
+ * on purpose moves its own queries only, never its neighbours'. TCP
  * follows the current one (its SYNs are retried in the flow made first).
  */
 static __always_inline __u32 eb_dns_pick(struct __sk_buff *skb, const struct eb_dns_cfg *dc,
 					  const struct eb_dns_fwd_key *fk, __u8 proto)
 {
-	struct eb_dns_fwd_key zk = {}, tk = {};
+	struct eb_dns_fwd_key zk = { .ip = fk->ip }, tk = {};
 	struct eb_dns_try nt = {}, *t;
 	__u32 n = dc->n_up, idx = 0;
 	__u64 now;
@@ -476,13 +478,13 @@ static __always_inline __u32 eb_dns_pick(struct __sk_buff *skb, const struct eb_
 }
 
 /* A resolver on the host with no socket on port 53 is known dead without
- * waiting for a timeout: the next one is the current one from now on (the
- * query itself is refused by the host's stack; the client's next try goes
- * there). */
+ * waiting for a timeout: the next one is the container's current one from
+ * now on (the query itself is refused by the host's stack; the client's
+ * next try goes there). */
 static __always_inline void eb_dns_local_dead(struct __sk_buff *skb, const struct eb_dns_cfg *dc,
-					      __u32 idx)
+					      __u32 ctr_ip, __u32 idx)
 {
-	struct eb_dns_fwd_key zk = {};
+	struct eb_dns_fwd_key zk = { .ip = ctr_ip };
 	struct eb_dns_try nt = {};
 	__u32 n = dc->n_up;
 
@@ -543,7 +545,7 @@ static __always_inline int eb_dns_forward(struct __sk_buff *skb, const struct eb
 		else
 			sk = bpf_sk_lookup_udp(skb, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
 		if (!sk) {
-			eb_dns_local_dead(skb, dc, idx);
+			eb_dns_local_dead(skb, dc, src->ip, idx);
 			return EB_DNS_PASS;
 		}
 		if (!eb_trace_mode)

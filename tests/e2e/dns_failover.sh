@@ -12,7 +12,7 @@ sandbox dnf
 SUB=10.81.0
 GW=$SUB.1
 T=$(tmpdir)
-WEB=$(ctr web)
+WEB=$(ctr web) API=$(ctr api)
 # 203.0.113.53: routed to the outside namespace, which has no such address
 # and does not forward: a query to it gets no answer, nor an ICMP error.
 DEAD=203.0.113.53
@@ -26,7 +26,7 @@ asked() { grep -c "query\[A\] $1 from" "$T/dnsmasq-out.log" 2>/dev/null; }
 dnsmasq_in "$OUT" 203.0.113.2 out --address=/ext.test/192.0.2.7 --address=/two.test/192.0.2.8 \
 	--address=/three.test/192.0.2.9
 check "dnsmasq listens in the outside namespace" wait_until 10 udp53 "$OUT"
-check "up --dns DEAD,LIVE" eb up --net "$NET" --subnet $SUB.0/24 --dns "$DEAD,203.0.113.2" "$WEB"
+check "up --dns DEAD,LIVE" eb up --net "$NET" --subnet $SUB.0/24 --dns "$DEAD,203.0.113.2" "$WEB" "$API"
 check_eq "no failover counted yet" "$(failovers)" 0
 
 # glibc: one nameserver (the gateway), asked again after 1 s, same socket.
@@ -39,6 +39,10 @@ check_match "the live resolver got the query" "$(asked ext.test)" "^[1-9]"
 DIG=$(in_ctr web dig +time=1 +tries=1 @$GW two.test 2>&1)
 check_match "dig with one try, after the failover: answered" "$DIG" "two\.test\..*IN[[:space:]]+A[[:space:]]+192\.0\.2\.8"
 check_match "...from the gateway's address, which the container asked" "$DIG" "SERVER: $GW#53"
+# Per container: web's failover did not move api's resolver (a container
+# that asks again on purpose moves only its own queries).
+check_eq "api, one try: still the first (silent) resolver, no answer" \
+	"$(in_ctr api dig +short +time=1 +tries=1 @$GW two.test 2>/dev/null | grep -c '^192')" 0
 
 # up --dns again: the first resolver is the current one again, and dig's
 # own retries (same id, same port) fail over as glibc's do.

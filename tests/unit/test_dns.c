@@ -499,7 +499,7 @@ static void test_failover(void)
 {
 	struct eb_dns_cfg dc = { .domain = { 3, 'w', 'e', 'b', 0 }, .domain_len = 5, .ttl = 10,
 				 .n_up = 2 };
-	struct eb_dns_fwd_key zk = {};
+	struct eb_dns_fwd_key zk = { .ip = ip(IP_A) }, other = { .ip = ip(IP_DB) };
 	struct eb_dns_try cur = {};
 	int tfd = bpf_map__fd(skel->maps.eb_dns_try);
 	uint64_t f0 = counter(EB_CNT_DNS_FAILOVER);
@@ -517,7 +517,9 @@ static void test_failover(void)
 		  "failover: asked again 250 ms later: the second resolver");
 	ASSERT_EQ(counter(EB_CNT_DNS_FAILOVER) - f0, 1, "failover: counted once");
 	ASSERT_TRUE(bpf_map_lookup_elem(tfd, &zk, &cur) == 0 && cur.idx == 1,
-		    "failover: the second is the current resolver (eb_dns_try's zero key)");
+		    "failover: the second is the container's current resolver (key {container, 0, 0})");
+	ASSERT_TRUE(bpf_map_lookup_elem(tfd, &other, &cur) != 0,
+		    "failover: another container's current resolver is not moved");
 	ASSERT_EQ(fwd_dst(0x4343), ip("198.18.0.53"), "failover: a new query goes to the second");
 	usleep(250 * 1000);
 	ASSERT_EQ(fwd_dst(0x4343), ip(UPSTREAM), "failover: that one unanswered: round to the first");

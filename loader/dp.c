@@ -189,17 +189,29 @@ static int check_pinned_map(const char *net, const struct bpf_map *want, struct 
 	return err;
 }
 
-static int open_pin(const char *net, const char *name, int *fd, struct eb_err *e)
+int eb_pin_open(const char *net, const char *name, struct eb_err *e)
 {
 	char p[PATH_MAX];
+	int fd, err;
 
 	pin_path(net, name, p, sizeof(p));
-	*fd = bpf_obj_get(p);
-	if (*fd < 0) {
-		int err = -errno;
-
+	fd = bpf_obj_get(p);
+	if (fd >= 0)
+		return fd;
+	err = -errno;
+	if (e)
 		eb_errf(e, "cannot open pinned object '%s': %s%s", p, strerror(-err),
 			err == -ENOENT ? " (is the network up?)" : "");
+	return err;
+}
+
+static int open_pin(const char *net, const char *name, int *fd, struct eb_err *e)
+{
+	*fd = eb_pin_open(net, name, e);
+	if (*fd < 0) {
+		int err = *fd;
+
+		*fd = -1;
 		return err;
 	}
 	return 0;

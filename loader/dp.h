@@ -64,6 +64,9 @@ struct eb_dp_sizes {
 void eb_dp_init(struct eb_dp *dp);
 void eb_dp_close(struct eb_dp *dp);
 void eb_pin_dir(const char *net, char *buf, size_t len);
+/* A pinned map or program of the network: its fd, or a negative errno
+ * (the message in e, when e is given). */
+int eb_pin_open(const char *net, const char *name, struct eb_err *e);
 /* Has this network been created (its config map is pinned)? */
 bool eb_dp_exists(const char *net);
 /* Makes sure bpffs is mounted at /sys/fs/bpf. */

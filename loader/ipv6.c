@@ -84,18 +84,11 @@ void eb_ip6_for(const struct eb_config6 *c6, const struct eb_config *cfg, uint32
 	out[15] |= host;
 }
 
-static int open_pin6(const char *net, const char *map)
-{
-	char p[PATH_MAX];
-
-	snprintf(p, sizeof(p), "%s/%.63s/%s", EB_PIN_ROOT, net, map);
-	return bpf_obj_get(p);
-}
 
 int eb_config6_get(const char *net, struct eb_config6 *out)
 {
 	__u32 zero = 0;
-	int fd = open_pin6(net, EB_MAP_CONFIG6), err = 0;
+	int fd = eb_pin_open(net, EB_MAP_CONFIG6, NULL), err = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (fd < 0)
@@ -163,6 +156,18 @@ static bool ipv6_off_here(const char **why)
 	return false;
 }
 
+/* The prefix asked for: --subnet6, or the ULA /64 of the network's name. */
+static void want_prefix(const struct eb_up_opts *o, const char *net, struct eb_config6 *c6)
+{
+	if (o->plen6) {
+		memcpy(c6->prefix, o->subnet6, 16);
+		c6->plen = o->plen6;
+	} else {
+		eb_ula_for(net, c6->prefix);
+		c6->plen = 64;
+	}
+}
+
 int ipv6_check(const struct eb_up_opts *o, const struct eb_config *cfg, bool exists,
 	       struct eb_err *e)
 {
@@ -191,13 +196,7 @@ int ipv6_check(const struct eb_up_opts *o, const struct eb_config *cfg, bool exi
 			why);
 		return -EAFNOSUPPORT;
 	}
-	if (o->plen6) {
-		memcpy(want.prefix, o->subnet6, 16);
-		want.plen = o->plen6;
-	} else {
-		eb_ula_for(o->net, want.prefix);
-		want.plen = 64;
-	}
+	want_prefix(o, o->net, &want);
 	err = room_check(want.plen, cfg->prefix_len, e);
 	if (err)
 		return err;
@@ -231,7 +230,7 @@ void ipv6_forget(struct eb_ctx *c, const struct eb_endpoint *ep)
 
 	if (eb_config6_get(c->net, &c6) || !(c6.flags & EB_CFG6_ON))
 		return;
-	fd = open_pin6(c->net, EB_MAP_IP6);
+	fd = eb_pin_open(c->net, EB_MAP_IP6, NULL);
 	if (fd < 0)
 		return;
 	eb_ip6_for(&c6, &c->cfg, ep->ip, k.addr);
@@ -319,17 +318,11 @@ int ipv6_sync(struct eb_ctx *c, const struct eb_up_opts *o)
 		if (!o->ipv6)
 			return 0;
 		memset(&c6, 0, sizeof(c6));
-		if (o->plen6) {
-			memcpy(c6.prefix, o->subnet6, 16);
-			c6.plen = o->plen6;
-		} else {
-			eb_ula_for(c->net, c6.prefix);
-			c6.plen = 64;
-		}
+		want_prefix(o, c->net, &c6);
 		memcpy(c6.gateway, c6.prefix, 16);
 		c6.gateway[15] |= 1;
 		c6.flags = EB_CFG6_ON;
-		cfd = open_pin6(c->net, EB_MAP_CONFIG6);
+		cfd = eb_pin_open(c->net, EB_MAP_CONFIG6, NULL);
 		if (cfd < 0 || bpf_map_update_elem(cfd, &zero, &c6, BPF_ANY)) {
 			err = -errno;
 			eb_errf(c->e, "cannot write the IPv6 settings of '%s': %s", c->net,
@@ -340,9 +333,9 @@ int ipv6_sync(struct eb_ctx *c, const struct eb_up_opts *o)
 		}
 		close(cfd);
 	}
-	ipfd = open_pin6(c->net, EB_MAP_IP6);
+	ipfd = eb_pin_open(c->net, EB_MAP_IP6, NULL);
 	if (ipfd < 0) {
-		err = -errno;
+		err = ipfd;
 		eb_errf(c->e, "cannot open %s of '%s': %s", EB_MAP_IP6, c->net, strerror(-err));
 		return err;
 	}
@@ -365,7 +358,7 @@ void ipv6_info(const char *net, struct eb_net_info *info)
 
 	if (eb_config6_get(net, &info->cfg6) || !(info->cfg6.flags & EB_CFG6_ON))
 		return;
-	fd = open_pin6(net, EB_MAP_IP6);
+	fd = eb_pin_open(net, EB_MAP_IP6, NULL);
 	if (fd < 0)
 		return;
 	for (int i = 0; i < info->nctr; i++) {

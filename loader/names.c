@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 
 #include "ebnet_names.h"
+#include "dp.h"
 
 #define EB_NETNS_ETC	  "/etc/netns"
 #define EB_RESOLV_CONF	  "/etc/resolv.conf"
@@ -22,14 +23,7 @@
 
 static int open_map(const char *net, const char *name, struct eb_err *e)
 {
-	char p[PATH_MAX];
-	int fd;
-
-	snprintf(p, sizeof(p), "%s/%s/%s", EB_PIN_ROOT, net, name);
-	fd = bpf_obj_get(p);
-	if (fd < 0 && e)
-		eb_errf(e, "cannot open pinned map '%s': %s", p, strerror(errno));
-	return fd < 0 ? -errno : fd;
+	return eb_pin_open(net, name, e);
 }
 
 /* "db.web" -> "\2db\3web\0", lowercase unless keep_case. Returns the

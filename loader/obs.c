@@ -59,17 +59,7 @@ const char *eb_counter_help(unsigned int idx)
 
 static int open_net_map(const char *net, const char *name, struct eb_err *e)
 {
-	char p[PATH_MAX];
-	int fd;
-
-	snprintf(p, sizeof(p), "%s/%s/%s", EB_PIN_ROOT, net, name);
-	fd = bpf_obj_get(p);
-	if (fd < 0) {
-		fd = -errno;
-		eb_errf(e, "cannot open pinned map '%s': %s%s", p, strerror(-fd),
-			fd == -ENOENT ? " (is the network up?)" : "");
-	}
-	return fd;
+	return eb_pin_open(net, name, e);
 }
 
 int eb_stats_read(const char *net, struct eb_stats_snap *s, struct eb_err *e)

@@ -59,7 +59,7 @@ CP_N=${CP_N:-100}
 # Systems and workloads. A system that cannot be built yet (its sys_up
 # skips) is listed as not measured; so is a workload it cannot do.
 DP_SYSTEMS=${SYSTEMS-"veth iptables nft ebnet docker-bridge docker-ebnet"}
-DP_WORKLOADS=${WORKLOADS-"tcp_stream rr_latency udp64_pps"}
+DP_WORKLOADS=${WORKLOADS-"tcp_stream rr_latency udp64_pps tcp_stream6 rr_latency6 udp64_pps6"}
 PUB_SYSTEMS=${PUB_SYSTEMS-"iptables nft docker-proxy ebnet ebnet-xdp docker-bridge docker-ebnet"}
 PUB_WORKLOADS=${PUB_WORKLOADS-"pub_cps pub_tput pub_cps_nic pub_tput_nic snat_cps"}
 SWEEP_SYSTEMS=${SWEEP_SYSTEMS-"iptables nft ebnet"}

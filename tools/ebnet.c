@@ -874,7 +874,7 @@ static int do_ls(int argc, char **argv)
 	if (o.nargs)
 		die_usage("ls", "unexpected argument '%s'", o.args[0]);
 	need_root();
-	if (o.net_given) {
+	if (!all_nets(&o)) {
 		if (!eb_dp_exists(o.net)) {
 			fprintf(stderr, "%s: network '%s' does not exist\n", prog, o.net);
 			return 1;
@@ -882,7 +882,9 @@ static int do_ls(int argc, char **argv)
 		snprintf(names[0], 64, "%s", o.net);
 		n = 1;
 	} else {
-		n = eb_net_list(names, EB_MAX_NETS);
+		/* Those of this namespace, as ports, ct and stats (pins are
+		 * the machine's: another namespace's networks are there too). */
+		n = here_nets(names, EB_MAX_NETS);
 	}
 	for (i = 0; i < n; i++) {
 		err = eb_net_info(names[i], &info, &e);

@@ -16,5 +16,19 @@
 /* pins.c */
 /* buf = the pin of name in the network's folder. */
 void pin_path(const char *net, const char *name, char *buf, size_t len);
+/* *fd = the pinned object name of the network (-1 and the errno on failure). */
+int open_pin(const char *net, const char *name, int *fd, struct eb_err *e);
+
+/* upgrade.c */
+/* Do the programs attached now come from another build than this one? */
+bool needs_upgrade(const char *net);
+/* Records this build in eb_build. */
+int write_build(const char *net, struct eb_err *e);
+/* Before the new objects load: eb_stats of fewer counters moved aside. */
+int set_aside_small_stats(const char *net, struct eb_err *e);
+/* After they loaded: eb_fdb carried over into eb_fdb_v2. */
+int fill_fdb_v2(const char *net, struct eb_err *e);
+/* Every pinned link given the new program. */
+int swap_links(const char *net, struct eb_err *e);
 
 #endif

@@ -13,11 +13,22 @@
 
 #include "dp.h"
 
+struct bpf_object;
+
 /* pins.c */
 /* buf = the pin of name in the network's folder. */
 void pin_path(const char *net, const char *name, char *buf, size_t len);
 /* *fd = the pinned object name of the network (-1 and the errno on failure). */
 int open_pin(const char *net, const char *name, int *fd, struct eb_err *e);
+/* Every pinned map that obj declares and the network has pinned has the
+ * layout obj expects (the sizes that are settings taken from the pins). */
+int check_all_maps(const char *net, struct bpf_object *obj, struct eb_err *e);
+/* Opens the network's maps into dp. */
+int open_maps(const char *net, struct eb_dp *dp, struct eb_err *e);
+
+/* load.c */
+/* Waits for the programs a thread is loading; 0 or their error. */
+int pending_join(struct eb_dp *dp);
 
 /* upgrade.c */
 /* Do the programs attached now come from another build than this one? */

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Pinned maps and programs of a network; see dp.h. */
+/*
+ * The pins of a network under /sys/fs/bpf/ebnet/NET/: its folder, opening
+ * its maps (checking their layout against this build's) into struct eb_dp,
+ * and removing it all; see dp.h.
+ */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <stdlib.h>
-#include <pthread.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
 #include <bpf/bpf.h>
@@ -20,12 +20,6 @@
 #include "dp_priv.h"
 #include "ebnet_maps.h"
 #include "container.skel.h"
-#include "uplink.skel.h"
-#include "uplink_xdp.skel.h"
-#include <linux/if_link.h>
-#include "host_sock.skel.h"
-#include "gc.skel.h"
-#include "build_id.h"
 
 void eb_dp_init(struct eb_dp *dp)
 {

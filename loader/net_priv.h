@@ -59,11 +59,26 @@ struct eb_endpoint *ctx_find_name(struct eb_ctx *c, const char *name);
 struct eb_endpoint *ctx_find_ip(struct eb_ctx *c, uint32_t ip);
 /* Is ip free in c (not the gateway, no record has it)? */
 bool ctx_ip_taken(struct eb_ctx *c, uint32_t ip);
+/* c->cfg into eb_config; a container's record into eb_endpoints (and
+ * eb_ports, once it has a port). 0 or a negative errno, said in c->e. */
+int ctx_write_cfg(struct eb_ctx *c);
+int ctx_put_ep(struct eb_ctx *c, const struct eb_endpoint *ep);
+
+/* container.c: making and removing a container's port. */
+#define EB_UP_BATCH 128 /* containers prepared at once: two fds each */
+/* The cookie of the network namespace a socket lives in. */
+int sock_netns_cookie(int fd, __u64 *cookie);
 int pick_host_dev(struct eb_ctx *c, const char *name, char out[EB_IFNAME_LEN]);
 int ctr_prepare(struct eb_ctx *c, struct ctr_work *w);
 int ctr_finish(struct eb_ctx *c, struct ctr_work *w);
+/* ctr_finish() on each prepared container of work (n of them, at most
+ * EB_UP_BATCH); after an error, the rest are closed. */
+int finish_batch(struct eb_ctx *c, struct ctr_work *work, int n);
 void ctr_work_close(struct ctr_work *w);
+/* Is the container whole (READY, its namespace and port there)? */
+bool ctr_healthy(struct eb_ctx *c, const struct eb_endpoint *ep);
 int ctrs_teardown(struct eb_ctx *c, struct eb_endpoint **eps, int n, bool keep_record, bool maps);
+int ctr_teardown(struct eb_ctx *c, struct eb_endpoint *ep, bool keep_record);
 /* Drops the records in c->eps that are gone from the map (after a
  * teardown), so that c matches the maps again. */
 void ctx_reload(struct eb_ctx *c);

@@ -45,10 +45,15 @@ struct ctr_work {
 	__u64 cookie; /* of the namespace the peer went to; 0: unknown */
 };
 
+/* networks.c: the networks of this host. */
 /* The pinned eb_endpoints of net (an fd, or a negative errno), and all its
  * records (the count). */
 int open_endpoints_of(const char *net);
 int load_endpoints(int fd, struct eb_endpoint *out, int max);
+/* Does another network than net use this uplink (and so the clsact qdisc
+ * on it)? */
+bool uplink_shared(const char *net, __u32 ifindex);
+
 void ctx_zero(struct eb_ctx *c);
 int ctx_open(struct eb_ctx *c, const char *net, bool create, const struct eb_dp_sizes *sz,
 	     bool verbose, struct eb_err *e);

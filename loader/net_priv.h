@@ -88,6 +88,14 @@ int ctr_teardown(struct eb_ctx *c, struct eb_endpoint *ep, bool keep_record);
  * teardown), so that c matches the maps again. */
 void ctx_reload(struct eb_ctx *c);
 
+/* uplink.c: the NAT port range, the uplink's programs. */
+/* cfg->nat_port_min/max for a new network: o's, or a free slice. */
+int choose_nat_range(const struct eb_up_opts *o, struct eb_config *cfg, struct eb_err *e);
+/* eb_from_uplink on the uplink the config names; eb_xdp_uplink per want
+ * (and the config). Idempotent: `up` heals them. */
+int ensure_uplink(struct eb_ctx *c);
+int ensure_xdp(struct eb_ctx *c, enum eb_xdp_mode want);
+
 /* attach.c: what an attachment keeps beside its record. */
 void eb_att_unhook(struct eb_ctx *c, const struct eb_endpoint *ep);
 void eb_att_state_del(const char *net, const char *name);

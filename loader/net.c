@@ -31,14 +31,6 @@
 #include <sys/socket.h>
 #include <libmnl/libmnl.h>
 
-/*
- * eb_xdp_uplink on the uplink, in front of eb_from_uplink (which stays and
- * takes whatever XDP passes). auto attaches it where the driver runs XDP
- * natively (a veth excepted), and otherwise says why in e->warn and goes on
- * with TC alone; native makes that an error; off (the default) removes it.
- * Idempotent; `up` heals it.
- */
-
 /* The sock_addr programs, and this namespace as the network's host. */
 static int ensure_host_sock(struct eb_ctx *c)
 {

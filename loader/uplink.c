@@ -223,6 +223,13 @@ static enum eb_xdp_mode xdp_mode(const struct eb_ctx *c, enum eb_xdp_mode want)
 	return EB_XDP_OFF;
 }
 
+/*
+ * eb_xdp_uplink on the uplink, in front of eb_from_uplink (which stays and
+ * takes whatever XDP passes). auto attaches it where the driver runs XDP
+ * natively (a veth excepted), and otherwise says why in e->warn and goes on
+ * with TC alone; native makes that an error; off (the default) removes it.
+ * Idempotent; `up` heals it.
+ */
 int ensure_xdp(struct eb_ctx *c, enum eb_xdp_mode want)
 {
 	enum eb_xdp_mode mode = xdp_mode(c, want);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Networks and containers: what `ebnet up`, `rm`, `down` and `ls` do.
+ * `ebnet up`: a network made or checked, its containers made or repaired.
  *
  * State lives in the pinned maps only. A container's record in eb_endpoints
  * is written first, as an intent, and marked EB_EP_READY last: a run that
@@ -8,15 +8,10 @@
  * and that `rm` and `down` know how to remove.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <dirent.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/file.h>
-#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
 #include <bpf/bpf.h>
 
 #include "ebnet.h"
@@ -25,11 +20,7 @@
 #include "checks.h"
 #include "netns.h"
 #include "nl.h"
-#include "ebnet_pub.h"
 #include "net_priv.h"
-
-#include <sys/socket.h>
-#include <libmnl/libmnl.h>
 
 /* The sock_addr programs, and this namespace as the network's host. */
 static int ensure_host_sock(struct eb_ctx *c)

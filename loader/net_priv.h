@@ -101,6 +101,10 @@ void eb_att_unhook(struct eb_ctx *c, const struct eb_endpoint *ep);
 void eb_att_state_del(const char *net, const char *name);
 void eb_att_state_del_net(const char *net);
 
+/* up_check.c: `up`'s request checked before anything changes. */
+/* Names, addresses and the room for them (c: the network, when it exists). */
+int validate_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n,
+		const struct eb_config *cfg, struct eb_ctx *c, struct eb_err *e);
 /* The MTU of new containers into c->mtu (--mtu, the containers', the
  * uplink's); -EEXIST with a message when --mtu differs from theirs. */
 int up_mtu(struct eb_ctx *c, const struct eb_up_opts *o);

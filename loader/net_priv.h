@@ -101,8 +101,33 @@ void eb_att_unhook(struct eb_ctx *c, const struct eb_endpoint *ep);
 void eb_att_state_del(const char *net, const char *name);
 void eb_att_state_del_net(const char *net);
 
+/* One `ebnet up` (eb_up in up.c): what its steps share. */
+struct up_run {
+	const struct eb_up_opts *o;
+	const struct eb_ctr_req *ctrs; /* the request (and, once up_add_broken ran,
+					* the broken containers to rebuild) */
+	int n;
+	struct eb_err *e;
+	struct eb_dp_sizes sizes;
+	bool exists;		/* the network was there before */
+	struct eb_config cfg;	/* the network's settings, checked or chosen */
+	struct eb_ctx c;
+	struct eb_nl nl;	/* a new network's checks */
+	uint32_t *want;		/* each container's address */
+	struct ctr_work *work;	/* the batch being made */
+	int nwork;
+	struct eb_ctr_req *req; /* ctrs, when up_add_broken made it */
+};
+
 /* up_check.c: `up`'s request checked before anything changes. */
-/* Names, addresses and the room for them (c: the network, when it exists). */
+/* The request against an existing network's settings (opening it into
+ * r->c); a new network's settings chosen into r->cfg; room in the subnet
+ * for the new containers. */
+int up_check_existing(struct up_run *r);
+int up_settle_new(struct up_run *r);
+int up_check_room(struct up_run *r);
+/* Names and addresses of the containers asked for (c: the network, when
+ * it exists). */
 int validate_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n,
 		const struct eb_config *cfg, struct eb_ctx *c, struct eb_err *e);
 /* The MTU of new containers into c->mtu (--mtu, the containers', the

@@ -16,8 +16,6 @@
 
 #include "ebnet.h"
 #include "health.h"
-#include "orphans.h"
-#include "checks.h"
 #include "netns.h"
 #include "nl.h"
 #include "net_priv.h"
@@ -163,21 +161,277 @@ static int ports_repair(struct eb_ctx *c)
 	return 0;
 }
 
+/* Containers broken since (their namespace or veth removed by hand) are
+ * rebuilt by any `up`, named or not: r->ctrs gets them after the request. */
+static int up_add_broken(struct up_run *r)
+{
+	__u32 want_prog = eb_pinned_prog_id(r->o->net, EB_PROG_PIN_CONTAINER);
+	struct eb_ctx *c = &r->c;
+	char why[160];
+	int m = r->n;
+
+	r->req = calloc((size_t)r->n + c->neps + 1, sizeof(*r->req));
+	if (!r->req)
+		return -ENOMEM;
+	memcpy(r->req, r->ctrs, r->n * sizeof(*r->req));
+	for (int i = 0; i < c->neps; i++) {
+		bool named = false;
+
+		for (int j = 0; j < r->n && !named; j++)
+			named = !strcmp(r->ctrs[j].name, c->eps[i].name);
+		if (named || !(c->eps[i].flags & EB_EP_READY) || (c->eps[i].flags & EB_EP_ATTACHED) ||
+		    eb_port_state(r->o->net, &c->nl, &c->eps[i], want_prog, why, sizeof(why)))
+			continue;
+		r->req[m].name = c->eps[i].name;
+		r->req[m++].ip = c->eps[i].ip;
+	}
+	r->ctrs = r->req;
+	r->n = m;
+	return 0;
+}
+
+/* A new network's maps and programs (these may go on loading), and its
+ * settings written: from here on it exists. On a failure nothing of it
+ * stays. */
+static int up_create(struct up_run *r)
+{
+	int err = ctx_open(&r->c, r->o->net, true, &r->sizes, r->o->verbose, r->e);
+
+	if (err) {
+		eb_dp_destroy(r->o->net);
+		return err;
+	}
+	r->c.cfg = r->cfg;
+	err = ctx_write_cfg(&r->c);
+	if (err) {
+		ctx_close(&r->c);
+		eb_dp_destroy(r->o->net);
+	}
+	return err;
+}
+
+/* What the containers get from the network: DNS, the attach modes, XDP,
+ * the MTU; then the hooks, unless the programs are still loading. */
+static int up_settings(struct up_run *r)
+{
+	const struct eb_up_opts *o = r->o;
+	struct eb_ctx *c = &r->c;
+	int err;
+
+	err = eb_names_setup(c->net, &o->names, r->e);
+	if (err)
+		return err;
+	c->port_attach = ports_attach(o->attach, c->cfg.flags);
+	c->xdp = o->xdp;
+	err = up_mtu(c, o);
+	if (err)
+		return err;
+	c->uplink_attach = o->attach != EB_ATTACH_AUTO	    ? o->attach
+			   : (c->cfg.flags & EB_CFG_CLSACT) ? EB_ATTACH_CLSACT
+			   : (c->cfg.flags & EB_CFG_TCX)    ? EB_ATTACH_TCX
+							    : EB_ATTACH_AUTO;
+	/* A new network's programs load while its first containers are
+	 * prepared; the uplink and the cgroup hooks wait for them. */
+	if (!c->dp.pending)
+		return ctx_ready(c);
+	return 0;
+}
+
+/* Addresses: given ones, an existing container's, then the next free;
+ * and room in the network for the new containers. */
+static int up_addresses(struct up_run *r)
+{
+	struct eb_ctx *c = &r->c;
+	char ipb[16];
+	int i;
+
+	r->want = calloc(r->n ? r->n : 1, sizeof(*r->want));
+	if (!r->want)
+		return -ENOMEM;
+	for (i = 0; i < r->n; i++) {
+		struct eb_endpoint *have = ctx_find_name(c, r->ctrs[i].name);
+
+		r->want[i] = r->ctrs[i].ip ? r->ctrs[i].ip : have ? have->ip : 0;
+	}
+	for (i = 0; i < r->n; i++) {
+		struct taken_ctx t = { .c = c, .extra = r->want, .nextra = r->n };
+
+		if (r->want[i])
+			continue;
+		r->want[i] = eb_next_free_ip(c->cfg.subnet, c->cfg.prefix_len, c->cfg.gateway,
+					     ip_taken, &t);
+		if (!r->want[i]) {
+			eb_errf(r->e, "no free address left in %s/%d for '%s'",
+				eb_ip_str(c->cfg.subnet, ipb), c->cfg.prefix_len, r->ctrs[i].name);
+			return -ENOSPC;
+		}
+	}
+	r->work = calloc(EB_UP_BATCH, sizeof(*r->work));
+	if (!r->work)
+		return -ENOMEM;
+	if (c->neps + r->n > EB_MAX_ENDPOINTS) {
+		int fresh = 0;
+
+		for (i = 0; i < r->n; i++)
+			fresh += !ctx_find_name(c, r->ctrs[i].name);
+		if (c->neps + fresh > EB_MAX_ENDPOINTS) {
+			eb_errf(r->e, "network '%s' would have %d containers; it holds at most %d",
+				r->o->net, c->neps + fresh, EB_MAX_ENDPOINTS);
+			return -ENOSPC;
+		}
+	}
+	return 0;
+}
+
+/* Container i of the request into r->work: a whole one is left alone, a
+ * half-made or broken one torn down and made again, a new one made. */
+static int up_prepare_one(struct up_run *r, int i)
+{
+	struct eb_ctx *c = &r->c;
+	struct eb_endpoint *have, *slot, ep = {};
+	int err;
+
+	have = ctx_find_name(c, r->ctrs[i].name);
+	if (have && ctr_healthy(c, have))
+		return 0;
+	if (have) {
+		/* Left halfway by an earlier run, or broken since: redo it. */
+		ep = *have;
+		err = ctr_teardown(c, have, true);
+		if (err)
+			return err;
+		if (ep.flood_slot < EB_MAX_ENDPOINTS)
+			c->slot_used[ep.flood_slot] = 0;
+	} else {
+		ep.flood_slot = EB_MAX_ENDPOINTS;
+	}
+	ep.ip = r->want[i];
+	snprintf(ep.name, sizeof(ep.name), "%s", r->ctrs[i].name);
+	if (!have || !ep.host_dev[0]) {
+		err = pick_host_dev(c, ep.name, ep.host_dev);
+		if (err)
+			return err;
+	}
+	eb_mac_for(ep.ip, false, ep.mac);
+	eb_mac_for(ep.ip, true, ep.host_mac);
+	if (!have && c->neps >= EB_MAX_ENDPOINTS)
+		return 0; /* counted by up_addresses: cannot happen */
+	slot = have ? have : &c->eps[c->neps++];
+	*slot = ep;
+	r->work[r->nwork].ep = slot;
+	err = ctr_prepare(c, &r->work[r->nwork]);
+	if (err)
+		return err;
+	r->nwork++;
+	return 0;
+}
+
+/* In batches: prepare (records, namespaces, veth pairs), then finish
+ * (programs, addresses, up). A batch keeps a socket open in each of its
+ * containers' namespaces. */
+static int up_containers(struct up_run *r)
+{
+	int err;
+
+	for (int i = 0; i <= r->n; i++) {
+		if (r->nwork == EB_UP_BATCH || (i == r->n && r->nwork)) {
+			err = ctx_ready(&r->c);
+			if (!err)
+				err = finish_batch(&r->c, r->work, r->nwork);
+			r->nwork = 0;
+			if (err)
+				return err;
+		}
+		if (i == r->n)
+			break;
+		err = up_prepare_one(r, i);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* What comes after the containers: the hooks (if the programs were still
+ * loading), the names, repairs of an existing network's ports, IPv6. */
+static int up_finish(struct up_run *r)
+{
+	struct eb_ctx *c = &r->c;
+	int err;
+
+	err = ctx_ready(c);
+	if (!err)
+		err = eb_names_sync(c->net, c->eps, c->neps, c->cfg.gateway, &r->o->names, r->e);
+	if (!err && r->exists)
+		err = ports_repair(c);
+	if (!err)
+		err = ipv6_sync(c, r->o);
+	return err;
+}
+
+/* A new network whose programs did not load: nothing of it stays, as when
+ * they loaded before any container was made. */
+static void up_undo_new(struct up_run *r)
+{
+	struct eb_ctx *c = &r->c;
+	struct eb_endpoint **eps = calloc(c->neps > 0 ? (size_t)c->neps : 1, sizeof(*eps));
+	struct eb_err ignored = {};
+
+	c->e = &ignored;
+	for (int i = 0; eps && i < c->neps; i++)
+		eps[i] = &c->eps[i];
+	if (eps)
+		ctrs_teardown(c, eps, c->neps, false, false);
+	free(eps);
+	if (c->cfg.flags & EB_CFG_UPLINK_CLSACT)
+		eb_dp_detach_uplink_clsact(c->net, c->cfg.uplink_ifindex,
+					   (c->cfg.flags & EB_CFG_UPLINK_QDISC) &&
+						   !uplink_shared(c->net, c->cfg.uplink_ifindex));
+	ctx_close(c);
+	eb_dp_destroy(r->o->net);
+}
+
+/* The steps of `up`, in order; each says why itself (in e). */
+static int up_steps(struct up_run *r)
+{
+	int err;
+
+	if (r->exists) {
+		err = up_check_existing(r);
+		if (!err)
+			err = up_add_broken(r);
+	} else {
+		err = up_settle_new(r);
+	}
+	if (!err)
+		err = validate_up(r->o, r->ctrs, r->n, &r->cfg, r->exists ? &r->c : NULL, r->e);
+	if (!err)
+		err = ipv6_check(r->o, &r->cfg, r->exists, r->e);
+	if (!err)
+		err = up_check_room(r);
+	if (!err && !r->exists)
+		err = up_create(r);
+	if (!err)
+		err = up_settings(r);
+	if (!err)
+		err = up_addresses(r);
+	if (!err)
+		err = up_containers(r);
+	if (!err)
+		err = up_finish(r);
+	return err;
+}
+
 int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, struct eb_err *e)
 {
-	struct eb_config cfg = {};
-	struct eb_ctx c;
-	struct eb_nl nl = { 0 };
-	struct eb_link ul;
-	uint32_t *want = NULL;
-	struct ctr_work *work = NULL;
-	struct eb_ctr_req *req = NULL;
-	int nwork = 0;
-	struct eb_dp_sizes sizes = { o->ct_tcp_size ? o->ct_tcp_size : EB_DEFAULT_CT_TCP,
-				     o->ct_other_size ? o->ct_other_size : EB_DEFAULT_CT_OTHER };
-	bool exists = false;
-	char ipb[16], ipb2[16];
-	int lock, err, i, uplink = 0;
+	struct up_run r = {
+		.o = o,
+		.ctrs = ctrs,
+		.n = n,
+		.sizes = { o->ct_tcp_size ? o->ct_tcp_size : EB_DEFAULT_CT_TCP,
+			   o->ct_other_size ? o->ct_other_size : EB_DEFAULT_CT_OTHER },
+		.e = e,
+	};
+	int lock, err;
 
 	if (eb_valid_name(o->net, EB_NAME_LEN)) {
 		eb_errf(e, "invalid network name '%s': use 1 to %d of A-Z a-z 0-9 _ . -", o->net,
@@ -190,368 +444,21 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 	lock = eb_lock(e);
 	if (lock < 0)
 		return lock;
-	ctx_zero(&c);
+	ctx_zero(&r.c);
 	err = eb_dp_mount_bpffs(e);
-	if (err)
-		goto out;
-	exists = eb_dp_exists(o->net);
-
-	if (exists) {
-		/* Opens what is pinned; reloads a program pin that a stopped run
-		 * left missing. */
-		err = ctx_open(&c, o->net, true, &sizes, o->verbose, e);
-		if (err)
-			goto out;
-		cfg = c.cfg;
-		if (o->plen && (o->subnet != cfg.subnet || o->plen != cfg.prefix_len)) {
-			eb_errf(e, "network '%s' exists with subnet %s/%d, not %s/%d", o->net,
-				eb_ip_str(cfg.subnet, ipb), cfg.prefix_len, eb_ip_str(o->subnet, ipb2),
-				o->plen);
-			err = -EEXIST;
-			goto out;
-		}
-		if ((o->ct_tcp_size && o->ct_tcp_size != cfg.ct_tcp_size) ||
-		    (o->ct_other_size && o->ct_other_size != cfg.ct_other_size) ||
-		    (o->snat_ip && o->snat_ip != cfg.snat_ip) ||
-		    (o->nat_port_min && (o->nat_port_min != cfg.nat_port_min ||
-					 o->nat_port_max != cfg.nat_port_max))) {
-			eb_errf(e, "network '%s' exists with other NAT or conntrack settings (see `ebnet "
-				   "ls`); `ebnet down --net %s` first to change them",
-				o->net, o->net);
-			err = -EEXIST;
-			goto out;
-		}
-		if (o->uplink) {
-			char rec[16];
-
-			/* The same name is the same uplink, made again or not. */
-			eb_uplink_name_get(o->net, rec);
-			err = eb_nl_link_get(&c.nl, o->uplink, &ul);
-			if (err && !strcmp(rec, o->uplink)) {
-				eb_errf(e, "uplink '%s' of network '%s' does not exist (now)",
-					o->uplink, o->net);
-				err = -ENOENT;
-				goto out;
-			}
-			if (err || ((__u32)ul.ifindex != cfg.uplink_ifindex && strcmp(rec, o->uplink))) {
-				eb_errf(e, "network '%s' exists with another uplink; `ebnet down --net %s` "
-					   "first to change it",
-					o->net, o->net);
-				err = -EEXIST;
-				goto out;
-			}
-		}
-	} else {
-		int gone;
-
-		/* What a network of this name made and lost its pins of goes
-		 * first: the new one is made afresh in its place. */
-		err = eb_orphans_remove(o->net, true, &gone, e);
-		if (err)
-			goto out;
-		/* A new network: settle its settings, then check the request.
-		 * Commands that look across networks see EB_MAX_NETS; one
-		 * more would be invisible to them, so it is refused. */
-		{
-			char all[EB_MAX_NETS][64];
-
-			if (eb_net_list(all, EB_MAX_NETS) >= EB_MAX_NETS) {
-				eb_errf(e, "this host has %d networks, the most ebnet keeps; "
-					"remove one with 'ebnet down --net NAME' first",
-					EB_MAX_NETS);
-				err = -ENOSPC;
-				goto out;
-			}
-		}
-		err = eb_nl_open(&nl);
-		if (err) {
-			eb_errf(e, "cannot open a netlink socket: %s", strerror(-err));
-			goto out;
-		}
-		if (o->plen) {
-			cfg.subnet = o->subnet;
-			cfg.prefix_len = o->plen;
-		} else {
-			eb_parse_cidr(EB_DEFAULT_SUBNET, &cfg.subnet, &i);
-			cfg.prefix_len = i;
-		}
-		cfg.mask = eb_plen_to_mask(cfg.prefix_len);
-		cfg.gateway = eb_first_host(cfg.subnet, cfg.prefix_len);
-		/* Named overlaps first; the gateway check catches the rest (an
-		 * address with no route of its own). */
-		err = eb_check_subnet(&nl, o->net, cfg.subnet, cfg.prefix_len, e);
-		if (err)
-			goto out;
-		if (eb_nl_addr_is_local(&nl, cfg.gateway) > 0) {
-			eb_errf(e,
-				"the gateway address %s of subnet %s/%d is already on this host; "
-				"is the subnet in use? (pick another with --subnet)",
-				eb_ip_str(cfg.gateway, ipb), eb_ip_str(cfg.subnet, ipb2), cfg.prefix_len);
-			err = -EEXIST;
-			goto out;
-		}
-		if (o->uplink) {
-			err = eb_nl_link_get(&nl, o->uplink, &ul);
-			if (err) {
-				eb_errf(e, "uplink '%s' does not exist in this network namespace",
-					o->uplink);
-				goto out;
-			}
-			err = eb_check_uplink(&ul, e);
-			if (err)
-				goto out;
-			uplink = ul.ifindex;
-		} else if (eb_nl_default_route_dev(&nl, &uplink) == 0) {
-			eb_nl_link_get_index(&nl, uplink, &ul);
-		}
-		if (uplink) {
-			cfg.uplink_ifindex = uplink;
-			memcpy(cfg.uplink_mac, ul.mac, 6);
-			if (o->snat_ip) {
-				if (eb_nl_addr_on_link(&nl, uplink, o->snat_ip) <= 0) {
-					eb_errf(e, "--snat-ip %s is not an address of the uplink '%s'",
-						eb_ip_str(o->snat_ip, ipb), ul.name);
-					err = -EINVAL;
-					goto out;
-				}
-				cfg.snat_ip = o->snat_ip;
-			} else if (eb_nl_link_ipv4(&nl, uplink, &cfg.snat_ip) && o->uplink) {
-				eb_errf(e, "uplink '%s' has no IPv4 address to translate to", ul.name);
-				err = -EADDRNOTAVAIL;
-				goto out;
-			}
-		} else if (o->snat_ip) {
-			eb_errf(e, "--snat-ip needs an uplink: this namespace has no default route; "
-				   "name one with --uplink");
-			err = -EINVAL;
-			goto out;
-		}
-		if (o->attach == EB_ATTACH_CLSACT)
-			cfg.flags |= EB_CFG_CLSACT;
-		else if (o->attach == EB_ATTACH_TCX)
-			cfg.flags |= EB_CFG_TCX;
-		err = choose_nat_range(o, &cfg, e);
-		if (err)
-			goto out;
-		cfg.ct_tcp_syn = EB_CT_DEF_SYN_SENT;
-		cfg.ct_tcp_est = EB_CT_DEF_EST;
-		cfg.ct_tcp_close = EB_CT_DEF_CLOSE;
-		cfg.ct_udp = 60;
-		cfg.ct_icmp = 30;
-		cfg.ct_tcp_size = o->ct_tcp_size ? o->ct_tcp_size : EB_DEFAULT_CT_TCP;
-		cfg.ct_other_size = o->ct_other_size ? o->ct_other_size : EB_DEFAULT_CT_OTHER;
+	if (!err) {
+		r.exists = eb_dp_exists(o->net);
+		err = up_steps(&r);
 	}
-
-	if (exists) {
-		/* A container broken since (its namespace or veth removed by
-		 * hand) is rebuilt by any `up`, named or not. */
-		__u32 want_prog = eb_pinned_prog_id(o->net, EB_PROG_PIN_CONTAINER);
-		char why[160];
-		int m = n;
-
-		req = calloc((size_t)n + c.neps + 1, sizeof(*req));
-		if (!req) {
-			err = -ENOMEM;
-			goto out;
-		}
-		memcpy(req, ctrs, n * sizeof(*req));
-		for (i = 0; i < c.neps; i++) {
-			bool named = false;
-
-			for (int j = 0; j < n && !named; j++)
-				named = !strcmp(ctrs[j].name, c.eps[i].name);
-			if (named || !(c.eps[i].flags & EB_EP_READY) || (c.eps[i].flags & EB_EP_ATTACHED) ||
-			    eb_port_state(o->net, &c.nl, &c.eps[i], want_prog, why, sizeof(why)))
-				continue;
-			req[m].name = c.eps[i].name;
-			req[m++].ip = c.eps[i].ip;
-		}
-		ctrs = req;
-		n = m;
-	}
-	err = validate_up(o, ctrs, n, &cfg, exists ? &c : NULL, e);
-	if (!err)
-		err = ipv6_check(o, &cfg, exists, e);
-	if (err)
-		goto out;
-	{
-		/* Room for every new container, or nothing is made: the
-		 * subnet's host addresses but the gateway's. */
-		long room = (1L << (32 - cfg.prefix_len)) - 3, fresh = 0;
-
-		for (i = 0; i < n; i++)
-			fresh += !(exists && ctx_find_name(&c, ctrs[i].name));
-		if (exists)
-			room -= c.neps;
-		if (fresh > room) {
-			eb_errf(e, "subnet %s/%d has room for %ld more container%s (the gateway takes "
-				   "one address), not %ld; pick a larger one with --subnet",
-				eb_ip_str(cfg.subnet, ipb), cfg.prefix_len, room < 0 ? 0 : room,
-				room == 1 ? "" : "s", fresh);
-			err = -ENOSPC;
-			goto out;
-		}
-	}
-
-	if (!exists) {
-		err = ctx_open(&c, o->net, true, &sizes, o->verbose, e);
-		if (err) {
-			eb_dp_destroy(o->net);
-			goto out;
-		}
-		c.cfg = cfg;
-		err = ctx_write_cfg(&c);
-		if (err) {
-			ctx_close(&c);
-			eb_dp_destroy(o->net);
-			goto out;
-		}
-	}
-	err = eb_names_setup(c.net, &o->names, e);
-	if (err)
-		goto out;
-	c.port_attach = ports_attach(o->attach, c.cfg.flags);
-	c.xdp = o->xdp;
-	err = up_mtu(&c, o);
-	if (err)
-		goto out;
-	c.uplink_attach = o->attach != EB_ATTACH_AUTO	   ? o->attach
-			  : (c.cfg.flags & EB_CFG_CLSACT) ? EB_ATTACH_CLSACT
-			  : (c.cfg.flags & EB_CFG_TCX)	   ? EB_ATTACH_TCX
-							   : EB_ATTACH_AUTO;
-	/* A new network's programs load while its first containers are
-	 * prepared; the uplink and the cgroup hooks wait for them. */
-	if (!c.dp.pending) {
-		err = ctx_ready(&c);
-		if (err)
-			goto out;
-	}
-
-	/* Addresses: given ones, an existing container's, then the next free. */
-	want = calloc(n ? n : 1, sizeof(*want));
-	if (!want) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		struct eb_endpoint *have = ctx_find_name(&c, ctrs[i].name);
-
-		want[i] = ctrs[i].ip ? ctrs[i].ip : have ? have->ip : 0;
-	}
-	for (i = 0; i < n; i++) {
-		struct taken_ctx t = { .c = &c, .extra = want, .nextra = n };
-
-		if (want[i])
-			continue;
-		want[i] = eb_next_free_ip(c.cfg.subnet, c.cfg.prefix_len, c.cfg.gateway, ip_taken, &t);
-		if (!want[i]) {
-			eb_errf(e, "no free address left in %s/%d for '%s'",
-				eb_ip_str(c.cfg.subnet, ipb), c.cfg.prefix_len, ctrs[i].name);
-			err = -ENOSPC;
-			goto out;
-		}
-	}
-	work = calloc(EB_UP_BATCH, sizeof(*work));
-	if (!work) {
-		err = -ENOMEM;
-		goto out;
-	}
-	if (c.neps + n > EB_MAX_ENDPOINTS) {
-		int fresh = 0;
-
-		for (i = 0; i < n; i++)
-			fresh += !ctx_find_name(&c, ctrs[i].name);
-		if (c.neps + fresh > EB_MAX_ENDPOINTS) {
-			eb_errf(e, "network '%s' would have %d containers; it holds at most %d",
-				o->net, c.neps + fresh, EB_MAX_ENDPOINTS);
-			err = -ENOSPC;
-			goto out;
-		}
-	}
-
-	/* In batches: prepare (records, namespaces, veth pairs), then finish
-	 * (programs, addresses, up). A batch keeps a socket open in each of
-	 * its containers' namespaces. */
-	for (i = 0; i <= n; i++) {
-		struct eb_endpoint *have, *slot, ep = {};
-
-		if (nwork == EB_UP_BATCH || (i == n && nwork)) {
-			err = ctx_ready(&c);
-			if (!err)
-				err = finish_batch(&c, work, nwork);
-			nwork = 0;
-			if (err)
-				goto out;
-		}
-		if (i == n)
-			break;
-		have = ctx_find_name(&c, ctrs[i].name);
-		if (have && ctr_healthy(&c, have))
-			continue;
-		if (have) {
-			/* Left halfway by an earlier run, or broken since: redo it. */
-			ep = *have;
-			err = ctr_teardown(&c, have, true);
-			if (err)
-				goto out;
-			if (ep.flood_slot < EB_MAX_ENDPOINTS)
-				c.slot_used[ep.flood_slot] = 0;
-		} else {
-			ep.flood_slot = EB_MAX_ENDPOINTS;
-		}
-		ep.ip = want[i];
-		snprintf(ep.name, sizeof(ep.name), "%s", ctrs[i].name);
-		if (!have || !ep.host_dev[0]) {
-			err = pick_host_dev(&c, ep.name, ep.host_dev);
-			if (err)
-				goto out;
-		}
-		eb_mac_for(ep.ip, false, ep.mac);
-		eb_mac_for(ep.ip, true, ep.host_mac);
-		if (!have && c.neps >= EB_MAX_ENDPOINTS)
-			continue; /* counted above: cannot happen */
-		slot = have ? have : &c.eps[c.neps++];
-		*slot = ep;
-		work[nwork].ep = slot;
-		err = ctr_prepare(&c, &work[nwork]);
-		if (err)
-			goto out;
-		nwork++;
-	}
-	err = ctx_ready(&c);
-	if (!err)
-		err = eb_names_sync(c.net, c.eps, c.neps, c.cfg.gateway, &o->names, e);
-	if (!err && exists)
-		err = ports_repair(&c);
-	if (!err)
-		err = ipv6_sync(&c, o);
-out:
-	for (i = 0; i < nwork; i++)
-		ctr_work_close(&work[i]);
-	if (err && !exists && c.load_failed) {
-		/* A new network whose programs did not load: nothing of it
-		 * stays, as when they loaded before any container was made. */
-		struct eb_endpoint **eps = calloc(c.neps > 0 ? (size_t)c.neps : 1, sizeof(*eps));
-		struct eb_err ignored = {};
-
-		c.e = &ignored;
-		for (i = 0; eps && i < c.neps; i++)
-			eps[i] = &c.eps[i];
-		if (eps)
-			ctrs_teardown(&c, eps, c.neps, false, false);
-		free(eps);
-		if (c.cfg.flags & EB_CFG_UPLINK_CLSACT)
-			eb_dp_detach_uplink_clsact(c.net, c.cfg.uplink_ifindex,
-						   (c.cfg.flags & EB_CFG_UPLINK_QDISC) &&
-							   !uplink_shared(c.net, c.cfg.uplink_ifindex));
-		ctx_close(&c);
-		eb_dp_destroy(o->net);
-	}
-	free(work);
-	free(want);
-	free(req);
-	eb_nl_close(&nl);
-	ctx_close(&c);
+	for (int i = 0; i < r.nwork; i++)
+		ctr_work_close(&r.work[i]);
+	if (err && !r.exists && r.c.load_failed)
+		up_undo_new(&r);
+	free(r.work);
+	free(r.want);
+	free(r.req);
+	eb_nl_close(&r.nl);
+	ctx_close(&r.c);
 	eb_unlock(lock);
 	return err;
 }

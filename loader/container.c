@@ -267,40 +267,18 @@ void ctr_work_close(struct ctr_work *w)
 	w->nsfd = -1;
 }
 
-/* Steps 1-3 of making a container: its record, namespace, veth pair (down)
- * and map entries. ctr_finish() attaches the program and brings it up.
- * `up` prepares a batch of containers, then finishes them: the programs of
- * a new network load in the meantime (eb_dp_ensure_begin). (Attaching
- * many ports from threads was tried: tcx attaches wait for an RCU grace
- * period under RTNL, so the waits do not overlap; that is why ports use
- * clsact by default, see ports_attach().) */
-int ctr_prepare(struct eb_ctx *c, struct ctr_work *w)
+/* Step 2a: the container's namespace, and a netlink socket in it. A new
+ * namespace gets its socket while ebnet is in it; one left by an earlier
+ * run is entered, and loses an old eth0. An attachment's namespace is
+ * another tool's, opened by the caller; its devices stay as they are, so
+ * the peer's name must be free. */
+static int ctr_enter_ns(struct eb_ctx *c, struct ctr_work *w)
 {
 	struct eb_endpoint *ep = w->ep;
-	struct eb_link hl, cl;
-	struct eb_mac_key mk = {};
-	struct eb_fdb_entry fdb;
-	int err, slot;
-	__u32 uslot;
+	struct eb_link cl;
+	int err = 0;
 
-	memset(&w->cnl, 0, sizeof(w->cnl));
-	if (!(ep->flags & EB_EP_ATTACHED)) {
-		w->nsfd = -1;
-		w->peer = "eth0";
-	}
-	/* 1. The intent: from here on, up/rm/down know this container. */
-	ep->flags &= EB_EP_ATTACHED;
-	ep->ifindex = 0;
-	err = ctx_put_ep(c, ep);
-	if (err)
-		return err;
-
-	/* 2. Its namespace and veth pair, both ends down. A new namespace
-	 * gets its socket while ebnet is in it; one left by an earlier run
-	 * is entered, and loses an old eth0. */
 	if (ep->flags & EB_EP_ATTACHED) {
-		/* Another tool's namespace, opened by the caller; its devices
-		 * stay as they are, so the peer's name must be free. */
 		struct eb_nl *pnl = &c->nl;
 
 		if (w->nsfd >= 0)
@@ -309,10 +287,9 @@ int ctr_prepare(struct eb_ctx *c, struct ctr_work *w)
 		if (!w->host_peer)
 			pnl = &w->cnl;
 		if (eb_nl_link_get(pnl, w->peer, &cl) == 0) {
-			err = -EEXIST;
 			eb_errf(c->e, "a device named '%s' exists already %s", w->peer,
 				w->host_peer ? "in this namespace" : "in the namespace to attach");
-			goto out;
+			return -EEXIST;
 		}
 	} else if (!eb_netns_exists(ep->name)) {
 		TRY(eb_netns_create(ep->name, open_inside, w), "cannot create namespace '%s': %s",
@@ -322,7 +299,7 @@ int ctr_prepare(struct eb_ctx *c, struct ctr_work *w)
 		if (w->nsfd < 0) {
 			err = w->nsfd;
 			eb_errf(c->e, "cannot open namespace '%s': %s", ep->name, strerror(-err));
-			goto out;
+			return err;
 		}
 		TRY(eb_nl_open_in(&w->cnl, w->nsfd), "cannot talk to namespace '%s': %s", ep->name,
 		    strerror(-err));
@@ -338,6 +315,18 @@ int ctr_prepare(struct eb_ctx *c, struct ctr_work *w)
 		    bpf_map_update_elem(c->dp.netns, &cookie, &kind, BPF_ANY) == 0)
 			w->cookie = cookie;
 	}
+out:
+	return err;
+}
+
+/* Step 2b: the veth pair, both ends down, the host end named as the
+ * network's (its alias) and, for clsact, given its qdisc now. */
+static int ctr_make_veth(struct eb_ctx *c, struct ctr_work *w)
+{
+	struct eb_endpoint *ep = w->ep;
+	struct eb_link hl, cl;
+	int err;
+
 	TRY(eb_nl_veth_add_mtu(&c->nl, ep->host_dev, ep->host_mac, w->peer, ep->mac,
 			       w->host_peer ? -1 : w->nsfd, c->mtu),
 	    "cannot create the veth pair '%s' for container '%s': %s", ep->host_dev, ep->name,
@@ -361,20 +350,32 @@ int ctr_prepare(struct eb_ctx *c, struct ctr_work *w)
 	if (c->port_attach == EB_ATTACH_CLSACT)
 		TRY(eb_dp_clsact_prepare(ep->ifindex), "cannot add a clsact qdisc to '%s': %s",
 		    ep->host_dev, strerror(-err));
+	err = 0;
+out:
+	return err;
+}
 
-	/* 3. The datapath knows the port before it carries a packet. */
+/* Step 3: the datapath knows the port before it carries a packet: its
+ * slot, its record by port, the FDB, the flood list. */
+static int ctr_map_port(struct eb_ctx *c, struct ctr_work *w)
+{
+	struct eb_endpoint *ep = w->ep;
+	struct eb_mac_key mk = {};
+	struct eb_fdb_entry fdb;
+	int err, slot;
+	__u32 uslot;
+
 	slot = ep->flood_slot < EB_MAX_ENDPOINTS && !c->slot_used[ep->flood_slot]
 		       ? (c->slot_used[ep->flood_slot] = 1, (int)ep->flood_slot)
 		       : alloc_slot(c);
 	if (slot < 0) {
-		err = slot;
 		eb_errf(c->e, "the network '%s' is full (%d containers)", c->net, EB_MAX_ENDPOINTS);
-		goto out;
+		return slot;
 	}
 	ep->flood_slot = slot;
 	err = ctx_put_ep(c, ep); /* says why itself */
 	if (err)
-		goto out;
+		return err;
 	memcpy(mk.mac, ep->mac, 6);
 	fdb.ifindex = ep->ifindex;
 	fdb.slot = slot;
@@ -386,16 +387,45 @@ int ctr_prepare(struct eb_ctx *c, struct ctr_work *w)
 		err = -errno;
 		eb_errf(c->e, "cannot write the FDB of container '%s': %s", ep->name,
 			strerror(-err));
-		goto out;
+		return err;
 	}
 	if ((__u32)slot + 1 > c->cfg.flood_max) {
 		c->cfg.flood_max = slot + 1;
-		err = ctx_write_cfg(c);
-		if (err)
-			goto out;
+		return ctx_write_cfg(c);
 	}
-	err = 0;
-out:
+	return 0;
+}
+
+/* Steps 1-3 of making a container: its record, namespace, veth pair (down)
+ * and map entries. ctr_finish() attaches the program and brings it up.
+ * `up` prepares a batch of containers, then finishes them: the programs of
+ * a new network load in the meantime (eb_dp_ensure_begin). (Attaching
+ * many ports from threads was tried: tcx attaches wait for an RCU grace
+ * period under RTNL, so the waits do not overlap; that is why ports use
+ * clsact by default, see ports_attach().) */
+int ctr_prepare(struct eb_ctx *c, struct ctr_work *w)
+{
+	struct eb_endpoint *ep = w->ep;
+	int err;
+
+	memset(&w->cnl, 0, sizeof(w->cnl));
+	if (!(ep->flags & EB_EP_ATTACHED)) {
+		w->nsfd = -1;
+		w->peer = "eth0";
+	}
+	/* 1. The intent: from here on, up/rm/down know this container. */
+	ep->flags &= EB_EP_ATTACHED;
+	ep->ifindex = 0;
+	err = ctx_put_ep(c, ep);
+	if (err)
+		return err;
+	/* 2. Its namespace and veth pair, both ends down. */
+	err = ctr_enter_ns(c, w);
+	if (!err)
+		err = ctr_make_veth(c, w);
+	/* 3. Its map entries. */
+	if (!err)
+		err = ctr_map_port(c, w);
 	if (err)
 		ctr_work_close(w);
 	return err;

@@ -65,11 +65,68 @@ out:
 	return err;
 }
 
+/* The network's maps and records into c, whatever they are: of this
+ * layout, or (leniently) whatever of them is pinned. 0, a negative errno,
+ * or 1 when there is no memory for the records: then `down` stops and
+ * returns 0, as it always has. */
+static int down_open(struct eb_ctx *c, const char *net, struct eb_err *e)
+{
+	__u32 zero = 0;
+	int err;
+
+	err = ctx_open(c, net, false, NULL, false, e);
+	if (!err)
+		return 0;
+	ctx_close(c);
+	ctx_zero(c);
+	c->net = net;
+	c->e = e;
+	c->eps = calloc(EB_MAX_ENDPOINTS, sizeof(*c->eps));
+	err = eb_nl_open(&c->nl);
+	if (err || !c->eps)
+		return err ? err : 1;
+	eb_dp_open_lenient(net, &c->dp);
+	bpf_map_lookup_elem(c->dp.cfg, &zero, &c->cfg);
+	if (c->dp.endpoints >= 0)
+		c->neps = load_endpoints(c->dp.endpoints, c->eps, EB_MAX_ENDPOINTS);
+	e->msg[0] = 0;
+	return 0;
+}
+
+/* Every container of c, the uplink's clsact filter (and its qdisc, when
+ * ebnet made it and no other network uses it), then ports whose records
+ * were lost (a map of another layout, a record removed by hand). */
+static int down_remove_all(struct eb_ctx *c, const char *net, struct eb_err *e)
+{
+	int n, err;
+
+	{
+		/* All containers in one batch; their map entries go with
+		 * the maps. */
+		struct eb_endpoint **eps = calloc(c->neps ? c->neps : 1, sizeof(*eps));
+
+		if (!eps)
+			return -ENOMEM;
+		for (int i = 0; i < c->neps; i++)
+			eps[i] = &c->eps[i];
+		err = ctrs_teardown(c, eps, c->neps, false, false);
+		free(eps);
+		if (err)
+			return err;
+	}
+	if (c->cfg.flags & EB_CFG_UPLINK_CLSACT)
+		eb_dp_detach_uplink_clsact(net, c->cfg.uplink_ifindex,
+					   (c->cfg.flags & EB_CFG_UPLINK_QDISC) &&
+						   !uplink_shared(net, c->cfg.uplink_ifindex));
+	ctx_close(c);
+	return eb_orphans_remove(net, false, &n, e);
+}
+
 int eb_down(const char *net, struct eb_err *e)
 {
 	struct eb_ctx c;
 	char dir[PATH_MAX], cfgpin[PATH_MAX + 32];
-	int lock, err = 0, i;
+	int lock, err = 0;
 
 	if (eb_valid_name(net, EB_NAME_LEN)) {
 		eb_errf(e, "invalid network name '%s'", net);
@@ -93,55 +150,16 @@ int eb_down(const char *net, struct eb_err *e)
 			goto out;
 	}
 	if (access(cfgpin, F_OK) == 0) {
-		__u32 zero = 0;
-
 		/* Whatever is there, even of another layout, is removed. */
-		err = ctx_open(&c, net, false, NULL, false, e);
-		if (err) {
-			ctx_close(&c);
-			ctx_zero(&c);
-			c.net = net;
-			c.e = e;
-			c.eps = calloc(EB_MAX_ENDPOINTS, sizeof(*c.eps));
-			err = eb_nl_open(&c.nl);
-			if (err || !c.eps)
-				goto out;
-			eb_dp_open_lenient(net, &c.dp);
-			bpf_map_lookup_elem(c.dp.cfg, &zero, &c.cfg);
-			if (c.dp.endpoints >= 0)
-				c.neps = load_endpoints(c.dp.endpoints, c.eps, EB_MAX_ENDPOINTS);
-			e->msg[0] = 0;
+		err = down_open(&c, net, e);
+		if (err > 0) {
+			err = 0;
+			goto out;
 		}
-		{
-			/* All containers in one batch; their map entries go with
-			 * the maps below. */
-			struct eb_endpoint **eps = calloc(c.neps ? c.neps : 1, sizeof(*eps));
-
-			if (!eps) {
-				err = -ENOMEM;
-				goto out;
-			}
-			for (i = 0; i < c.neps; i++)
-				eps[i] = &c.eps[i];
-			err = ctrs_teardown(&c, eps, c.neps, false, false);
-			free(eps);
-			if (err)
-				goto out;
-		}
-		if (c.cfg.flags & EB_CFG_UPLINK_CLSACT)
-			eb_dp_detach_uplink_clsact(net, c.cfg.uplink_ifindex,
-						   (c.cfg.flags & EB_CFG_UPLINK_QDISC) &&
-							   !uplink_shared(net, c.cfg.uplink_ifindex));
-		ctx_close(&c);
-		{
-			/* Ports whose records were lost (a map of another
-			 * layout, a record removed by hand). */
-			int n;
-
-			err = eb_orphans_remove(net, false, &n, e);
-			if (err)
-				goto out;
-		}
+		if (!err)
+			err = down_remove_all(&c, net, e);
+		if (err)
+			goto out;
 	}
 	eb_att_state_del_net(net);
 	err = eb_dp_destroy(net);

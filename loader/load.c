@@ -217,16 +217,12 @@ int pending_join(struct eb_dp *dp)
 	return err;
 }
 
-int eb_dp_ensure_begin(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz,
-		       bool verbose, struct eb_err *e)
+/* bpffs, /sys/fs/bpf/ebnet and the network's folder in it. */
+static int make_pin_dir(const char *net, struct eb_err *e)
 {
-	char dir[PATH_MAX], p[PATH_MAX];
-	unsigned int missing = 0;
-	bool upgrade;
+	char dir[PATH_MAX];
 	int err;
 
-	eb_dp_init(dp);
-	libbpf_set_print(verbose ? libbpf_loud : libbpf_quiet);
 	err = eb_dp_mount_bpffs(e);
 	if (err)
 		return err;
@@ -241,7 +237,59 @@ int eb_dp_ensure_begin(const char *net, struct eb_dp *dp, const struct eb_dp_siz
 		eb_errf(e, "cannot create '%s': %s", dir, strerror(-err));
 		return err;
 	}
+	return 0;
+}
 
+/* A new network: its maps now, its programs in the background
+ * (eb_dp_ensure_end() waits for them). */
+static int begin_new(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz, bool verbose,
+		     unsigned int missing, struct eb_err *e)
+{
+	struct eb_dp_pending *pd = calloc(1, sizeof(*pd));
+	int err;
+
+	if (!pd)
+		return -ENOMEM;
+	err = create_maps(net, sz, e);
+	if (!err)
+		err = open_maps(net, dp, e);
+	if (err) {
+		free(pd);
+		eb_dp_close(dp);
+		return err;
+	}
+	snprintf(pd->net, sizeof(pd->net), "%s", net);
+	if (sz) {
+		pd->sz = *sz;
+		pd->has_sz = true;
+	}
+	pd->verbose = verbose;
+	err = -pthread_create(&pd->th, NULL, load_thread, pd);
+	if (err) {
+		free(pd);
+		/* No thread: load them here. */
+		err = load_objs(net, missing, sz, verbose, e);
+		if (err)
+			eb_dp_close(dp);
+		return err;
+	}
+	dp->pending = pd;
+	return 0;
+}
+
+int eb_dp_ensure_begin(const char *net, struct eb_dp *dp, const struct eb_dp_sizes *sz,
+		       bool verbose, struct eb_err *e)
+{
+	char p[PATH_MAX];
+	unsigned int missing = 0;
+	bool upgrade;
+	int err;
+
+	eb_dp_init(dp);
+	libbpf_set_print(verbose ? libbpf_loud : libbpf_quiet);
+	err = make_pin_dir(net, e);
+	if (err)
+		return err;
 	/* Each object is loaded when its program pin is missing (the first
 	 * run, or a run that stopped halfway), and all of them when the
 	 * attached programs are of another build (an upgrade). Maps that are
@@ -252,39 +300,8 @@ int eb_dp_ensure_begin(const char *net, struct eb_dp *dp, const struct eb_dp_siz
 		if (upgrade || access(p, F_OK) < 0)
 			missing |= 1U << i;
 	}
-	if (!upgrade && missing == (1U << EB_NOBJS) - 1) {
-		/* A new network: its maps now, its programs in the background
-		 * (eb_dp_ensure_end() waits for them). */
-		struct eb_dp_pending *pd = calloc(1, sizeof(*pd));
-
-		if (!pd)
-			return -ENOMEM;
-		err = create_maps(net, sz, e);
-		if (!err)
-			err = open_maps(net, dp, e);
-		if (err) {
-			free(pd);
-			eb_dp_close(dp);
-			return err;
-		}
-		snprintf(pd->net, sizeof(pd->net), "%s", net);
-		if (sz) {
-			pd->sz = *sz;
-			pd->has_sz = true;
-		}
-		pd->verbose = verbose;
-		err = -pthread_create(&pd->th, NULL, load_thread, pd);
-		if (err) {
-			free(pd);
-			/* No thread: load them here. */
-			err = load_objs(net, missing, sz, verbose, e);
-			if (err)
-				eb_dp_close(dp);
-			return err;
-		}
-		dp->pending = pd;
-		return 0;
-	}
+	if (!upgrade && missing == (1U << EB_NOBJS) - 1)
+		return begin_new(net, dp, sz, verbose, missing, e);
 	if (upgrade) {
 		err = set_aside_small_stats(net, e);
 		if (err)

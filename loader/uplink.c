@@ -27,13 +27,14 @@
  * ports that no other holds (ports count per destination, so a slice is
  * that many flows to one server:port). A given range must not overlap. */
 #define EB_NAT_SLICE 4096
-int choose_nat_range(const struct eb_up_opts *o, struct eb_config *cfg, struct eb_err *e)
+/* The NAT port ranges that the other networks of this host that
+ * translate to cfg's address hold, into held (their count); -EADDRINUSE
+ * when the one o gives overlaps one of them. */
+static int nat_held(const struct eb_up_opts *o, const struct eb_config *cfg,
+		    uint16_t held[][2], struct eb_err *e)
 {
 	char nets[EB_MAX_NETS][64];
-	uint16_t held[EB_MAX_NETS][2];
-	unsigned int lo = 32768, hi = 60999;
-	int nn = eb_net_list(nets, EB_MAX_NETS), nh = 0, best_len = 0;
-	FILE *f;
+	int nn = eb_net_list(nets, EB_MAX_NETS), nh = 0;
 
 	for (int i = 0; i < nn; i++) {
 		char p[PATH_MAX + 128];
@@ -66,6 +67,19 @@ int choose_nat_range(const struct eb_up_opts *o, struct eb_config *cfg, struct e
 		}
 		close(fd);
 	}
+	return nh;
+}
+
+int choose_nat_range(const struct eb_up_opts *o, struct eb_config *cfg, struct eb_err *e)
+{
+	uint16_t held[EB_MAX_NETS][2];
+	unsigned int lo = 32768, hi = 60999;
+	int nh, best_len = 0;
+	FILE *f;
+
+	nh = nat_held(o, cfg, held, e);
+	if (nh < 0)
+		return nh;
 	if (o->nat_port_min) {
 		cfg->nat_port_min = o->nat_port_min;
 		cfg->nat_port_max = o->nat_port_max;

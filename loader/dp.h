@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "util.h"
+#include "ebnet_map_list.h"
 
 enum eb_attach {
 	/* eb_dp_attach*(): tcx where the kernel has it, clsact otherwise. As
@@ -24,8 +25,16 @@ enum eb_attach {
 #define EB_NSOCK_PROGS 4
 
 struct eb_dp {
-	int cfg, endpoints, ports, fdb, flood, stats, ct_tcp, ct_other; /* map fds */
-	int published, netns, ctr_slots, port_stats;
+	union {
+		/* The fds of the maps of EB_MAPS_DP (maps/ebnet_map_list.h):
+		 * dp->cfg, dp->endpoints..., or by index, dp->map_fd[EB_DPM_*]. */
+		struct {
+#define EB_DP_MAP_FD(id, ident, field, key, value, flags) int field;
+			EB_MAPS_DP(EB_DP_MAP_FD)
+#undef EB_DP_MAP_FD
+		};
+		int map_fd[EB_DP_NMAPS];
+	};
 	int prog_container;		   /* eb_from_container */
 	int prog_uplink;		   /* eb_from_uplink */
 	int prog_xdp;			   /* eb_xdp_uplink */
@@ -34,6 +43,15 @@ struct eb_dp {
 	struct eb_dp_pending *pending; /* programs still loading (eb_dp_ensure_begin) */
 	char pending_err[512];
 };
+
+/* A map of struct eb_dp: its pin name, value size and EB_MAPF_*; the
+ * table is EB_MAPS_DP's, by enum eb_dp_map. */
+struct eb_map_row {
+	const char *name;
+	__u32 vsize;
+	__u32 flags;
+};
+extern const struct eb_map_row eb_dp_maps[EB_DP_NMAPS];
 
 /* The cgroup sock_addr programs: pin of the program, pin of its link. */
 struct eb_sock_prog {

@@ -34,14 +34,10 @@ static int libbpf_loud(enum libbpf_print_level level, const char *fmt, va_list a
 	return vfprintf(stderr, fmt, ap);
 }
 
-/* Loads one object against the network's pins and pins its program. */
-static int load_and_pin(const char *net, struct bpf_object *obj, const char *pin,
-			const struct eb_dp_sizes *sz, bool verbose, struct eb_err *e)
+/* The sizes that are settings of `up` (EB_MAPF_SIZED maps), from sz. */
+static void set_sizes(struct bpf_object *obj, const struct eb_dp_sizes *sz)
 {
-	char p[PATH_MAX], name[128];
-	struct bpf_program *prog;
 	struct bpf_map *m;
-	int err;
 
 	bpf_object__for_each_map(m, obj) {
 		if (sz && !strcmp(bpf_map__name(m), EB_MAP_CT_TCP) && sz->ct_tcp)
@@ -49,6 +45,17 @@ static int load_and_pin(const char *net, struct bpf_object *obj, const char *pin
 		if (sz && !strcmp(bpf_map__name(m), EB_MAP_CT_OTHER) && sz->ct_other)
 			bpf_map__set_max_entries(m, sz->ct_other);
 	}
+}
+
+/* Loads one object against the network's pins and pins its program. */
+static int load_and_pin(const char *net, struct bpf_object *obj, const char *pin,
+			const struct eb_dp_sizes *sz, bool verbose, struct eb_err *e)
+{
+	char p[PATH_MAX], name[128];
+	struct bpf_program *prog;
+	int err;
+
+	set_sizes(obj, sz);
 	/* Pinned maps keep their size (check_all_maps adjusts it). */
 	err = check_all_maps(net, obj, e);
 	if (err)
@@ -147,7 +154,6 @@ static int create_maps(const char *net, const struct eb_dp_sizes *sz, struct eb_
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
 	struct bpf_program *prog;
 	struct bpf_object *obj;
-	struct bpf_map *m;
 	char dir[PATH_MAX];
 	const void *bytes;
 	size_t len;
@@ -164,12 +170,7 @@ static int create_maps(const char *net, const struct eb_dp_sizes *sz, struct eb_
 	}
 	bpf_object__for_each_program(prog, obj)
 		bpf_program__set_autoload(prog, false);
-	bpf_object__for_each_map(m, obj) {
-		if (sz && !strcmp(bpf_map__name(m), EB_MAP_CT_TCP) && sz->ct_tcp)
-			bpf_map__set_max_entries(m, sz->ct_tcp);
-		if (sz && !strcmp(bpf_map__name(m), EB_MAP_CT_OTHER) && sz->ct_other)
-			bpf_map__set_max_entries(m, sz->ct_other);
-	}
+	set_sizes(obj, sz);
 	err = check_all_maps(net, obj, e);
 	if (!err) {
 		err = bpf_object__load(obj);

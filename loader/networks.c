@@ -220,13 +220,9 @@ int eb_net_info(const char *net, struct eb_net_info *info, struct eb_err *e)
 		return err;
 	bpf_map_lookup_elem(dp.cfg, &zero, &info->cfg);
 	info->nctr = load_endpoints(dp.endpoints, info->ctr, EB_MAX_ENDPOINTS);
-	{
-		int fds[] = { dp.cfg, dp.endpoints, dp.ports, dp.fdb, dp.flood, dp.stats,
-			      dp.ct_tcp, dp.ct_other };
-
-		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-			info->map_bytes += map_memlock(fds[i]);
-	}
+	for (int i = 0; i < EB_DP_NMAPS; i++)
+		if (eb_dp_maps[i].flags & EB_MAPF_LS_MEM)
+			info->map_bytes += map_memlock(dp.map_fd[i]);
 	qsort(info->ctr, info->nctr, sizeof(info->ctr[0]), cmp_ep);
 	eb_dp_close(&dp);
 	ipv6_info(net, info);

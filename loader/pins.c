@@ -23,10 +23,9 @@
 
 void eb_dp_init(struct eb_dp *dp)
 {
-	dp->cfg = dp->endpoints = dp->ports = dp->fdb = dp->flood = dp->stats = -1;
+	for (int i = 0; i < EB_DP_NMAPS; i++)
+		dp->map_fd[i] = -1;
 	dp->prog_container = dp->prog_uplink = dp->prog_xdp = -1;
-	dp->ct_tcp = dp->ct_other = dp->published = dp->netns = -1;
-	dp->ctr_slots = dp->port_stats = -1;
 	dp->upgraded = false;
 	dp->pending = NULL;
 	for (int i = 0; i < EB_NSOCK_PROGS; i++)
@@ -42,17 +41,18 @@ const struct eb_sock_prog eb_sock_progs[EB_NSOCK_PROGS] = {
 
 void eb_dp_close(struct eb_dp *dp)
 {
-	int *fds[] = { &dp->cfg, &dp->endpoints, &dp->ports, &dp->fdb,
-		       &dp->flood, &dp->stats, &dp->prog_container, &dp->prog_uplink,
-		       &dp->prog_xdp,
-		       &dp->ct_tcp, &dp->ct_other, &dp->published, &dp->netns,
-		       &dp->ctr_slots, &dp->port_stats,
-		       &dp->prog_sock[0], &dp->prog_sock[1], &dp->prog_sock[2],
-		       &dp->prog_sock[3] };
-	size_t i;
+	int *fds[EB_DP_NMAPS + 3 + EB_NSOCK_PROGS];
+	size_t i, n = 0;
 
+	for (i = 0; i < EB_DP_NMAPS; i++)
+		fds[n++] = &dp->map_fd[i];
+	fds[n++] = &dp->prog_container;
+	fds[n++] = &dp->prog_uplink;
+	fds[n++] = &dp->prog_xdp;
+	for (i = 0; i < EB_NSOCK_PROGS; i++)
+		fds[n++] = &dp->prog_sock[i];
 	pending_join(dp); /* never leave a loader thread behind */
-	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+	for (i = 0; i < n; i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
 		*fds[i] = -1;
@@ -122,10 +122,18 @@ static const char *map_type_str(unsigned int t)
 	return s ? s : "unknown";
 }
 
-/* Maps whose size is a setting of `ebnet up` rather than of the build. */
-static bool eb_map_is_sized(const char *name)
+#define EB_DP_MAP_ROW(id, ident, field, key, value, flags)                                         \
+	[EB_DPM_##id] = { EB_MAP_##id, sizeof(value), flags },
+const struct eb_map_row eb_dp_maps[EB_DP_NMAPS] = { EB_MAPS_DP(EB_DP_MAP_ROW) };
+#undef EB_DP_MAP_ROW
+
+/* EB_MAPF_* of the map of that name (EB_MAPS_DP, where the flags are). */
+static __u32 map_flags(const char *name)
 {
-	return !strcmp(name, EB_MAP_CT_TCP) || !strcmp(name, EB_MAP_CT_OTHER);
+	for (int i = 0; i < EB_DP_NMAPS; i++)
+		if (!strcmp(name, eb_dp_maps[i].name))
+			return eb_dp_maps[i].flags;
+	return 0;
 }
 
 /* The pinned map, if there is one, has the layout this build expects. */
@@ -161,10 +169,10 @@ static int check_pinned_map(const char *net, const struct bpf_map *want, struct 
 			p, info.key_size, info.value_size, bpf_map__key_size(want),
 			bpf_map__value_size(want), net);
 		err = -EINVAL;
-	} else if (eb_map_is_sized(bpf_map__name(want))) {
+	} else if (map_flags(bpf_map__name(want)) & EB_MAPF_SIZED) {
 		/* A setting: take the pinned map's size, so that libbpf reuses it. */
 		bpf_map__set_max_entries((struct bpf_map *)want, info.max_entries);
-	} else if (!strcmp(bpf_map__name(want), EB_MAP_STATS) &&
+	} else if ((map_flags(bpf_map__name(want)) & EB_MAPF_GROWS) &&
 		   info.max_entries < bpf_map__max_entries(want)) {
 		/* An earlier build's, of fewer counters: read as far as it
 		 * goes; the upgrade grows it (set_aside_small_stats). */
@@ -223,40 +231,23 @@ int check_all_maps(const char *net, struct bpf_object *obj, struct eb_err *e)
 
 static int open_maps_how(const char *net, struct eb_dp *dp, bool lenient, struct eb_err *e)
 {
-	struct {
-		const char *name;
-		int *fd;
-		__u32 vsize;
-	} m[] = {
-		{ EB_MAP_CONFIG, &dp->cfg, sizeof(struct eb_config) },
-		{ EB_MAP_ENDPOINTS, &dp->endpoints, sizeof(struct eb_endpoint) },
-		{ EB_MAP_PORTS, &dp->ports, sizeof(struct eb_endpoint) },
-		{ EB_MAP_FDB, &dp->fdb, sizeof(struct eb_fdb_entry) },
-		{ EB_MAP_FLOOD, &dp->flood, sizeof(__u32) },
-		{ EB_MAP_STATS, &dp->stats, sizeof(struct eb_counter_val) },
-		{ EB_MAP_CT_TCP, &dp->ct_tcp, sizeof(struct eb_ct_entry) },
-		{ EB_MAP_CT_OTHER, &dp->ct_other, sizeof(struct eb_ct_entry) },
-		{ EB_MAP_PUBLISHED, &dp->published, sizeof(struct eb_pub_val) },
-		{ EB_MAP_NETNS, &dp->netns, sizeof(__u32) },
-		{ EB_MAP_CTR_STATS, &dp->ctr_slots, sizeof(struct eb_ctr_counters) },
-		{ EB_MAP_PORT_STATS, &dp->port_stats, sizeof(struct eb_counter_val) },
-	};
-	size_t i;
 	int err;
 
-	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
-		err = open_pin(net, m[i].name, m[i].fd, e);
+	for (int i = 0; i < EB_DP_NMAPS; i++) {
+		int *fd = &dp->map_fd[i];
+
+		err = open_pin(net, eb_dp_maps[i].name, fd, e);
 		if (err && !lenient)
 			return err;
-		if (lenient && *m[i].fd >= 0) {
+		if (lenient && *fd >= 0) {
 			struct bpf_map_info info = {};
 			__u32 len = sizeof(info);
 
 			/* Of another layout: not ours to read. */
-			if (bpf_obj_get_info_by_fd(*m[i].fd, &info, &len) ||
-			    info.value_size != m[i].vsize) {
-				close(*m[i].fd);
-				*m[i].fd = -1;
+			if (bpf_obj_get_info_by_fd(*fd, &info, &len) ||
+			    info.value_size != eb_dp_maps[i].vsize) {
+				close(*fd);
+				*fd = -1;
 			}
 		}
 	}

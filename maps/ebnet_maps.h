@@ -55,6 +55,7 @@
 #define EB_MAP_CT_CONF	 "eb_ct_conf"
 #define EB_MAP_CONFIG6	 "eb_config6"
 #define EB_MAP_IP6	 "eb_ip6"
+#define EB_MAP_GC	 "eb_gc" /* bpf/gc.bpf.c alone */
 
 /* Maps of earlier builds, of another layout. `ebnet up` carries what they
  * hold over to the maps that replaced them when it upgrades a network, then

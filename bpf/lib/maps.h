@@ -277,4 +277,20 @@ struct {
  * where the compiler drops the checks. */
 const volatile __u32 eb_trace_mode = 0;
 
+/* The maps above and maps/ebnet_map_list.h agree: a listed map that is not
+ * defined here does not build, nor one of EB_MAPS_DP whose key or value is
+ * of another type than its row says. (A map defined here and not listed is
+ * found by tests/unit/test_maplist.c.) */
+#include "../../maps/ebnet_map_list.h"
+#define EB_MAP_CHECK_DP(id, ident, field, k, v, flags)                                             \
+	_Static_assert(__builtin_types_compatible_p(typeof(*ident.key), k) &&                     \
+			       __builtin_types_compatible_p(typeof(*ident.value), v),              \
+		       #ident ": key or value not as in maps/ebnet_map_list.h");
+#define EB_MAP_CHECK_OTHER(id, ident, k, v)                                                        \
+	_Static_assert(sizeof(ident) > 0, #ident " of maps/ebnet_map_list.h");
+EB_MAPS_DP(EB_MAP_CHECK_DP)
+EB_MAPS_OTHER(EB_MAP_CHECK_OTHER)
+#undef EB_MAP_CHECK_DP
+#undef EB_MAP_CHECK_OTHER
+
 #endif

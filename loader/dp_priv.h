@@ -35,10 +35,11 @@ int pending_join(struct eb_dp *dp);
 bool needs_upgrade(const char *net);
 /* Records this build in eb_build. */
 int write_build(const char *net, struct eb_err *e);
-/* Before the new objects load: eb_stats of fewer counters moved aside. */
-int set_aside_small_stats(const char *net, struct eb_err *e);
-/* After they loaded: eb_fdb carried over into eb_fdb_v2. */
-int fill_fdb_v2(const char *net, struct eb_err *e);
+/* The retired maps' steps (EB_MAPS_RETIRED): before the new objects load
+ * (eb_stats of fewer counters moved aside), and after (eb_fdb carried over
+ * into eb_fdb_v2), before the new programs take over. */
+int upgrade_before_load(const char *net, struct eb_err *e);
+int upgrade_after_load(const char *net, struct eb_err *e);
 /* Every pinned link given the new program. */
 int swap_links(const char *net, struct eb_err *e);
 

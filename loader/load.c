@@ -304,7 +304,7 @@ int eb_dp_ensure_begin(const char *net, struct eb_dp *dp, const struct eb_dp_siz
 	if (!upgrade && missing == (1U << EB_NOBJS) - 1)
 		return begin_new(net, dp, sz, verbose, missing, e);
 	if (upgrade) {
-		err = set_aside_small_stats(net, e);
+		err = upgrade_before_load(net, e);
 		if (err)
 			return err;
 	}
@@ -312,7 +312,7 @@ int eb_dp_ensure_begin(const char *net, struct eb_dp *dp, const struct eb_dp_siz
 	if (err)
 		return err;
 	if (upgrade) {
-		err = fill_fdb_v2(net, e);
+		err = upgrade_after_load(net, e);
 		if (err)
 			return err;
 		err = swap_links(net, e);

@@ -127,7 +127,7 @@ int swap_links(const char *net, struct eb_err *e)
  * from eb_ports. The old map stays pinned (the old programs still run on
  * it) until eb_dp_retire_old_maps. Run again by an upgrade that was
  * interrupted: entries are written with BPF_ANY, the same each time. */
-int fill_fdb_v2(const char *net, struct eb_err *e)
+static int fill_fdb_v2(const char *net, struct eb_err *e)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -179,7 +179,7 @@ out:
  * old programs count into the old map until the new ones take over;
  * eb_dp_retire_old_maps then adds its counts to the new map. A run that
  * stopped after the move finds eb_stats missing and creates it. */
-int set_aside_small_stats(const char *net, struct eb_err *e)
+static int set_aside_small_stats(const char *net, struct eb_err *e)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -240,7 +240,9 @@ out:
 	close(old);
 }
 
-void eb_dp_retire_old_maps(const struct eb_dp *dp, const char *net)
+/* Adds the counts of the earlier eb_ctr_stats (by ifindex) to the slots
+ * of eb_ctr_slots that the ports have now. */
+static void retire_ctr_stats(const struct eb_dp *dp, const char *net)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct eb_ctr_counters *ov = NULL, *nv = NULL;
@@ -250,9 +252,6 @@ void eb_dp_retire_old_maps(const struct eb_dp *dp, const char *net)
 	char p[PATH_MAX];
 	int old;
 
-	pin_path(net, EB_MAP_OLD_FDB, p, sizeof(p));
-	unlink(p);
-	retire_small_stats(dp, net);
 	pin_path(net, EB_MAP_OLD_CTR_STATS, p, sizeof(p));
 	old = bpf_obj_get(p);
 	if (old < 0)
@@ -290,4 +289,57 @@ out:
 	free(ov);
 	free(nv);
 	close(old);
+}
+
+/* eb_fdb: the old programs ran on it; nothing in it is lost (eb_fdb_v2
+ * has it all, fill_fdb_v2). */
+static void retire_fdb(const struct eb_dp *dp, const char *net)
+{
+	char p[PATH_MAX];
+
+	pin_path(net, EB_MAP_OLD_FDB, p, sizeof(p));
+	unlink(p);
+}
+
+/* The steps of the upgrade for each retired map (EB_MAPS_RETIRED, in its
+ * order): before the new objects load, after they loaded (before the new
+ * programs take over), and once every hook runs the new programs. A map
+ * appended to EB_MAPS_RETIRED gets its row here. */
+static const struct {
+	int (*before_load)(const char *net, struct eb_err *e);
+	int (*after_load)(const char *net, struct eb_err *e);
+	void (*retire)(const struct eb_dp *dp, const char *net);
+} eb_retired[EB_NRETIRED] = {
+	[EB_RET_OLD_FDB] = { NULL, fill_fdb_v2, retire_fdb },
+	[EB_RET_OLD_STATS] = { set_aside_small_stats, NULL, retire_small_stats },
+	[EB_RET_OLD_CTR_STATS] = { NULL, NULL, retire_ctr_stats },
+};
+
+int upgrade_before_load(const char *net, struct eb_err *e)
+{
+	for (size_t i = 0; i < EB_NRETIRED; i++) {
+		int err = eb_retired[i].before_load ? eb_retired[i].before_load(net, e) : 0;
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int upgrade_after_load(const char *net, struct eb_err *e)
+{
+	for (size_t i = 0; i < EB_NRETIRED; i++) {
+		int err = eb_retired[i].after_load ? eb_retired[i].after_load(net, e) : 0;
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+void eb_dp_retire_old_maps(const struct eb_dp *dp, const char *net)
+{
+	for (size_t i = 0; i < EB_NRETIRED; i++)
+		if (eb_retired[i].retire)
+			eb_retired[i].retire(dp, net);
 }

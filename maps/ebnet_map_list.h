@@ -73,7 +73,8 @@
 
 /* Names of earlier layouts, never to be used again (a pinned map of that
  * name may still be on a host): X(OLD_ID, NOW_ID), EB_MAP_<OLD_ID> replaced
- * by EB_MAP_<NOW_ID>. loader/upgrade.c has a row of steps for each. */
+ * by EB_MAP_<NOW_ID>. loader/upgrade.c has a row of steps for each, run in
+ * this order. */
 #define EB_MAPS_RETIRED(X)                                                                         \
 	X(OLD_FDB, FDB)                                                                            \
 	X(OLD_STATS, STATS)                                                                        \
@@ -84,7 +85,9 @@
 enum eb_dp_map { EB_MAPS_DP(EB_DPM_ENUM) EB_DP_NMAPS };
 #undef EB_DPM_ENUM
 
-#define EB_RETIRED_COUNT(old, now) +1
-#define EB_NRETIRED (0 EB_MAPS_RETIRED(EB_RETIRED_COUNT))
+/* ...and of the retired maps: EB_RET_OLD_FDB... */
+#define EB_RET_ENUM(old, now) EB_RET_##old,
+enum eb_retired_map { EB_MAPS_RETIRED(EB_RET_ENUM) EB_NRETIRED };
+#undef EB_RET_ENUM
 
 #endif

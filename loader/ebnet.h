@@ -52,8 +52,8 @@ struct eb_up_opts {
 #define EB_MTU_MIN 576
 #define EB_MTU_MAX 65535
 
-#define EB_DEFAULT_CT_TCP   65536
-#define EB_DEFAULT_CT_OTHER 32768
+#define EB_DEFAULT_CT_TCP   EB_CT_TCP_ENTRIES
+#define EB_DEFAULT_CT_OTHER EB_CT_OTHER_ENTRIES
 #define EB_CT_SIZE_MIN	    64
 #define EB_CT_SIZE_MAX	    (1U << 22)
 

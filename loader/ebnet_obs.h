@@ -30,7 +30,7 @@ struct eb_stats_snap {
 	int nctr;
 	struct eb_ctr_stat ctr[EB_MAX_ENDPOINTS];
 	int nport;
-	struct eb_port_stat *port; /* malloc'd, up to 65536 */
+	struct eb_port_stat *port; /* malloc'd, up to EB_PUB_MAX */
 };
 
 int eb_stats_read(const char *net, struct eb_stats_snap *s, struct eb_err *e);

@@ -71,7 +71,7 @@ int eb_stats_read(const char *net, struct eb_stats_snap *s, struct eb_err *e)
 	int fd = -1, err = 0;
 
 	memset(s, 0, sizeof(*s));
-	s->port = calloc(65536, sizeof(*s->port));
+	s->port = calloc(EB_PUB_MAX, sizeof(*s->port));
 	if (!pc || !cc || !info || !s->port) {
 		err = -ENOMEM;
 		goto out;
@@ -129,7 +129,7 @@ int eb_stats_read(const char *net, struct eb_stats_snap *s, struct eb_err *e)
 			goto out;
 		}
 		sfd = open_net_map(net, EB_MAP_PORT_STATS, e);
-		while (s->nport < 65536 && bpf_map_get_next_key(pfd, prev, &next) == 0) {
+		while (s->nport < EB_PUB_MAX && bpf_map_get_next_key(pfd, prev, &next) == 0) {
 			struct eb_port_stat *st;
 
 			k = next;

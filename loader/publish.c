@@ -56,8 +56,6 @@ one_by_one:
 	return n;
 }
 
-#define EB_PUB_MAX 65536
-
 /* The entries of eb_published (fd), in arrays of their own (no static
  * state: the Docker driver calls these from its threads); their count or
  * -ENOMEM. pub_free() frees them. */

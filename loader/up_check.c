@@ -300,8 +300,8 @@ int up_settle_new(struct up_run *r)
 	cfg->ct_tcp_syn = EB_CT_DEF_SYN_SENT;
 	cfg->ct_tcp_est = EB_CT_DEF_EST;
 	cfg->ct_tcp_close = EB_CT_DEF_CLOSE;
-	cfg->ct_udp = 60;
-	cfg->ct_icmp = 30;
+	cfg->ct_udp = EB_CT_DEF_UDP;
+	cfg->ct_icmp = EB_CT_DEF_ICMP;
 	cfg->ct_tcp_size = o->ct_tcp_size ? o->ct_tcp_size : EB_DEFAULT_CT_TCP;
 	cfg->ct_other_size = o->ct_other_size ? o->ct_other_size : EB_DEFAULT_CT_OTHER;
 	return 0;

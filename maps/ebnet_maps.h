@@ -71,6 +71,12 @@
 #define EB_NAME_LEN	 32   /* container name, NUL included */
 #define EB_IFNAME_LEN	 16   /* IFNAMSIZ */
 
+/* Sizes (max_entries) that more than the map's definition knows. */
+#define EB_CT_TCP_ENTRIES   65536 /* eb_ct_tcp, unless `up --ct-size` says */
+#define EB_CT_OTHER_ENTRIES 32768 /* eb_ct_other, likewise */
+#define EB_PUB_MAX	    65536 /* eb_published, eb_port_stats: published ports */
+#define EB_SOCK_REV_ENTRIES 65536 /* eb_sock_rev: translated host sockets */
+
 /* eb_config[0]: the network's settings. Written by `ebnet up` when it
  * creates the network (and when a setting changes), read by every program. */
 struct eb_config {
@@ -304,6 +310,9 @@ _Static_assert(sizeof(struct eb_ct_conf) == 32, "eb_ct_conf layout");
 #define EB_CT_DEF_FIN	   120
 #define EB_CT_DEF_EST	   (6 * 3600)
 #define EB_CT_DEF_CLOSE	   10
+/* UDP (and other) flows, and ICMP echo: eb_config's ct_udp and ct_icmp. */
+#define EB_CT_DEF_UDP	   60
+#define EB_CT_DEF_ICMP	   30
 
 static inline __attribute__((always_inline)) int eb_ct_closed(__u8 state)
 {

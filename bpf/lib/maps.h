@@ -83,7 +83,7 @@ struct {
  * Written by the datapath; max_entries set by ebnet up (--ct-size). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, EB_CT_TCP_ENTRIES);
 	__type(key, struct eb_ct_key);
 	__type(value, struct eb_ct_entry);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -93,7 +93,7 @@ struct {
  * crowd out TCP flows. Written by the datapath. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 32768);
+	__uint(max_entries, EB_CT_OTHER_ENTRIES);
 	__type(key, struct eb_ct_key);
 	__type(value, struct eb_ct_entry);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -102,7 +102,7 @@ struct {
 /* published host ip:port/proto -> container; written by ebnet publish. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, EB_PUB_MAX);
 	__type(key, struct eb_pub_key);
 	__type(value, struct eb_pub_val);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -113,7 +113,7 @@ struct {
  * sock_addr programs. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, EB_SOCK_REV_ENTRIES);
 	__type(key, struct eb_sock_rev_key);
 	__type(value, struct eb_sock_rev_val);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -140,7 +140,7 @@ struct {
 /* published port -> traffic from outside, per CPU; written by the datapath. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, EB_PUB_MAX);
 	__type(key, struct eb_pub_key);
 	__type(value, struct eb_counter_val);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

@@ -285,8 +285,8 @@ static int fx_open(void)
 	cfg.ct_tcp_syn = 30;
 	cfg.ct_tcp_est = 3600;
 	cfg.ct_tcp_close = 10;
-	cfg.ct_udp = 60;
-	cfg.ct_icmp = 30;
+	cfg.ct_udp = EB_CT_DEF_UDP;
+	cfg.ct_icmp = EB_CT_DEF_ICMP;
 	cfg.ct_tcp_size = 4096;
 	cfg.ct_other_size = 4096;
 	if (bpf_map_update_elem(fx.cfg, &zero, &cfg, BPF_ANY))

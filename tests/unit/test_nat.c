@@ -217,8 +217,8 @@ static int fx_open(struct fx *f, const struct fx_opts *o)
 	cfg.ct_tcp_syn = 30;
 	cfg.ct_tcp_est = 3600;
 	cfg.ct_tcp_close = 10;
-	cfg.ct_udp = o->ct_udp ? o->ct_udp : 60;
-	cfg.ct_icmp = 30;
+	cfg.ct_udp = o->ct_udp ? o->ct_udp : EB_CT_DEF_UDP;
+	cfg.ct_icmp = EB_CT_DEF_ICMP;
 	cfg.ct_tcp_size = bpf_map__max_entries(f->c->maps.eb_ct_tcp);
 	cfg.ct_other_size = bpf_map__max_entries(f->c->maps.eb_ct_other);
 	if (bpf_map_update_elem(f->cfg, &zero, &cfg, BPF_ANY))

@@ -430,8 +430,8 @@ static int setup_maps(void)
 	cfg.ct_tcp_syn = 30;
 	cfg.ct_tcp_est = 3600;
 	cfg.ct_tcp_close = 10;
-	cfg.ct_udp = 60;
-	cfg.ct_icmp = 30;
+	cfg.ct_udp = EB_CT_DEF_UDP;
+	cfg.ct_icmp = EB_CT_DEF_ICMP;
 	err = bpf_map_update_elem(bpf_map__fd(us->maps.eb_config), &zero, &cfg, BPF_ANY);
 	if (err)
 		return -errno;

@@ -202,6 +202,21 @@ static int set_aside_small_stats(const char *net, struct eb_err *e)
 	return err;
 }
 
+/* An fd of the retired map name, its pin removed; a negative errno when
+ * it is not pinned. Unpinned first: a run that stops halfway loses some
+ * counts rather than adding them twice. */
+static int take_retired(const char *net, const char *name)
+{
+	char p[PATH_MAX];
+	int fd;
+
+	pin_path(net, name, p, sizeof(p));
+	fd = bpf_obj_get(p);
+	if (fd >= 0)
+		unlink(p);
+	return fd;
+}
+
 /* Adds the counts of the set-aside eb_stats to the new one. */
 static void retire_small_stats(const struct eb_dp *dp, const char *net)
 {
@@ -209,15 +224,10 @@ static void retire_small_stats(const struct eb_dp *dp, const char *net)
 	struct eb_counter_val *ov = NULL, *nv = NULL;
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
-	char p[PATH_MAX];
 
-	pin_path(net, EB_MAP_OLD_STATS, p, sizeof(p));
-	old = bpf_obj_get(p);
+	old = take_retired(net, EB_MAP_OLD_STATS);
 	if (old < 0)
 		return;
-	/* Unpinned first: a run that stops halfway loses some counts rather
-	 * than adding them twice. */
-	unlink(p);
 	if (ncpu <= 0 || dp->stats < 0 || bpf_obj_get_info_by_fd(old, &info, &len) ||
 	    info.value_size != sizeof(*ov))
 		goto out;
@@ -249,16 +259,11 @@ static void retire_ctr_stats(const struct eb_dp *dp, const char *net)
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info), k, next;
 	void *prev = NULL;
-	char p[PATH_MAX];
 	int old;
 
-	pin_path(net, EB_MAP_OLD_CTR_STATS, p, sizeof(p));
-	old = bpf_obj_get(p);
+	old = take_retired(net, EB_MAP_OLD_CTR_STATS);
 	if (old < 0)
 		return;
-	/* Unpinned first: a run that stops halfway loses some counts rather
-	 * than adding them twice. */
-	unlink(p);
 	if (ncpu <= 0 || dp->ctr_slots < 0 || bpf_obj_get_info_by_fd(old, &info, &len) ||
 	    info.type != BPF_MAP_TYPE_PERCPU_HASH || info.key_size != sizeof(k) ||
 	    info.value_size != sizeof(*ov))
@@ -315,10 +320,13 @@ static const struct {
 	[EB_RET_OLD_CTR_STATS] = { NULL, NULL, retire_ctr_stats },
 };
 
-int upgrade_before_load(const char *net, struct eb_err *e)
+/* The before_load (after false) or after_load steps of every retired map. */
+static int run_steps(const char *net, bool after, struct eb_err *e)
 {
 	for (size_t i = 0; i < EB_NRETIRED; i++) {
-		int err = eb_retired[i].before_load ? eb_retired[i].before_load(net, e) : 0;
+		int (*step)(const char *, struct eb_err *) =
+			after ? eb_retired[i].after_load : eb_retired[i].before_load;
+		int err = step ? step(net, e) : 0;
 
 		if (err)
 			return err;
@@ -326,15 +334,14 @@ int upgrade_before_load(const char *net, struct eb_err *e)
 	return 0;
 }
 
+int upgrade_before_load(const char *net, struct eb_err *e)
+{
+	return run_steps(net, false, e);
+}
+
 int upgrade_after_load(const char *net, struct eb_err *e)
 {
-	for (size_t i = 0; i < EB_NRETIRED; i++) {
-		int err = eb_retired[i].after_load ? eb_retired[i].after_load(net, e) : 0;
-
-		if (err)
-			return err;
-	}
-	return 0;
+	return run_steps(net, true, e);
 }
 
 void eb_dp_retire_old_maps(const struct eb_dp *dp, const char *net)

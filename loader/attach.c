@@ -4,7 +4,7 @@
  * (`ebnet attach`, the CNI plugin, the Docker driver); see ebnet.h.
  *
  * The port itself is made by the steps `up` uses (ctr_prepare/ctr_finish in
- * net.c) and removed by the same teardown. What the maps cannot hold (the
+ * container.c) and removed by the same teardown. What the maps cannot hold (the
  * runtime's id, which may be longer than a record's name, its label, the
  * namespace path, the namespace's cookie) is in a state file per
  * attachment, STATE/attach/NET/NAME, written atomically (temporary file,

@@ -3,6 +3,10 @@
  * The datapath of one network: its pinned maps and programs under
  * /sys/fs/bpf/ebnet/NET/, and attaching the container program to a port.
  * Functions return 0 or a negative errno and say why in struct eb_err.
+ * Made by pins.c (the folder, opening and checking the maps), load.c
+ * (loading the objects: eb_dp_ensure*), upgrade.c (upgrade in place,
+ * retired maps) and hooks.c (tcx, clsact, XDP, cgroup); dp_priv.h is what
+ * they share. The maps come from maps/ebnet_map_list.h.
  */
 #ifndef EB_DP_H
 #define EB_DP_H
@@ -16,7 +20,7 @@
 enum eb_attach {
 	/* eb_dp_attach*(): tcx where the kernel has it, clsact otherwise. As
 	 * `ebnet up --attach auto`, the default: the uplink so, container
-	 * ports with clsact (net.c, ports_attach()). */
+	 * ports with clsact (ctx.c, ports_attach()). */
 	EB_ATTACH_AUTO = 0,
 	EB_ATTACH_TCX,
 	EB_ATTACH_CLSACT,

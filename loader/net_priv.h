@@ -1,10 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Inside libebnet: one network's working set and the steps that make and
- * remove a container's port, shared by net.c (`up`, `rm`, `down`) and
+ * remove a container's port, shared by the commands (up.c, down.c) and
  * attach.c (namespaces that another tool made: `attach`, the CNI plugin,
  * the Docker driver). Not an API: callers outside loader/ use ebnet.h.
- * Everything here runs under eb_lock().
+ * Everything here runs under eb_lock(). By file, each section below:
+ *   ctx.c       struct eb_ctx: one network's working set
+ *   networks.c  the networks of this host, the lock, `ls`
+ *   container.c making and removing a container's port
+ *   uplink.c    the NAT port range, the uplink's programs
+ *   up.c        `up`, in steps; ctx_ready (what needs the programs)
+ *   up_check.c  `up`'s request checked before anything changes
+ *   down.c      `rm`, `down`
+ *   ipv6.c, attach.c (their parts)
  */
 #ifndef EB_NET_PRIV_H
 #define EB_NET_PRIV_H
@@ -54,11 +62,11 @@ int load_endpoints(int fd, struct eb_endpoint *out, int max);
  * on it)? */
 bool uplink_shared(const char *net, __u32 ifindex);
 
+/* ctx.c: one network's working set. */
 void ctx_zero(struct eb_ctx *c);
 int ctx_open(struct eb_ctx *c, const char *net, bool create, const struct eb_dp_sizes *sz,
 	     bool verbose, struct eb_err *e);
 void ctx_close(struct eb_ctx *c);
-int ctx_ready(struct eb_ctx *c);
 enum eb_attach ports_attach(enum eb_attach asked, __u32 cfg_flags);
 struct eb_endpoint *ctx_find_name(struct eb_ctx *c, const char *name);
 struct eb_endpoint *ctx_find_ip(struct eb_ctx *c, uint32_t ip);
@@ -68,6 +76,9 @@ bool ctx_ip_taken(struct eb_ctx *c, uint32_t ip);
  * eb_ports, once it has a port). 0 or a negative errno, said in c->e. */
 int ctx_write_cfg(struct eb_ctx *c);
 int ctx_put_ep(struct eb_ctx *c, const struct eb_endpoint *ep);
+/* Drops the records in c->eps that are gone from the map (after a
+ * teardown), so that c matches the maps again. */
+void ctx_reload(struct eb_ctx *c);
 
 /* container.c: making and removing a container's port. */
 #define EB_UP_BATCH 128 /* containers prepared at once: two fds each */
@@ -84,9 +95,6 @@ void ctr_work_close(struct ctr_work *w);
 bool ctr_healthy(struct eb_ctx *c, const struct eb_endpoint *ep);
 int ctrs_teardown(struct eb_ctx *c, struct eb_endpoint **eps, int n, bool keep_record, bool maps);
 int ctr_teardown(struct eb_ctx *c, struct eb_endpoint *ep, bool keep_record);
-/* Drops the records in c->eps that are gone from the map (after a
- * teardown), so that c matches the maps again. */
-void ctx_reload(struct eb_ctx *c);
 
 /* uplink.c: the NAT port range, the uplink's programs. */
 /* cfg->nat_port_min/max for a new network: o's, or a free slice. */
@@ -100,6 +108,10 @@ int ensure_xdp(struct eb_ctx *c, enum eb_xdp_mode want);
 void eb_att_unhook(struct eb_ctx *c, const struct eb_endpoint *ep);
 void eb_att_state_del(const char *net, const char *name);
 void eb_att_state_del_net(const char *net);
+
+/* up.c: the programs loaded and opened, then what needs them (clsact
+ * filters after an upgrade, the uplink, the cgroup hooks); once per `up`. */
+int ctx_ready(struct eb_ctx *c);
 
 /* One `ebnet up` (eb_up in up.c): what its steps share. */
 struct up_run {

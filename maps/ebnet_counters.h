@@ -8,7 +8,7 @@
  * reason takes the next free index below EB_CNT_DROP_END (40), any other
  * counter the next one from EB_CNT_LAST; then raise EB_CNT_LAST (in
  * maps/ebnet_maps.h). When EB_CNT_MAX must grow, the upgrade grows the map
- * (loader/dp.c set_aside_small_stats).
+ * (loader/upgrade.c set_aside_small_stats).
  *
  * From this list: enum eb_counter (maps/ebnet_maps.h, for the programs and
  * the loader), the names and help of `ebnet stats` (loader/obs.c), and the

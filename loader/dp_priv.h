@@ -14,6 +14,7 @@
 #include "dp.h"
 
 struct bpf_object;
+struct bpf_object_open_opts;
 
 /* pins.c */
 /* buf = the pin of name in the network's folder. */
@@ -27,6 +28,10 @@ int check_all_maps(const char *net, struct bpf_object *obj, struct eb_err *e);
 int open_maps(const char *net, struct eb_dp *dp, struct eb_err *e);
 
 /* load.c */
+/* The built-in container object, opened (not loaded), with oo; NULL and
+ * errno on failure. It declares every map of bpf/lib/maps.h. (Its bytes
+ * are in load.c alone: each file that includes a skeleton holds a copy.) */
+struct bpf_object *open_container_obj(const struct bpf_object_open_opts *oo);
 /* Waits for the programs a thread is loading; 0 or their error. */
 int pending_join(struct eb_dp *dp);
 

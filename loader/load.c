@@ -147,6 +147,14 @@ static int load_objs(const char *net, unsigned int mask, const struct eb_dp_size
 	return err;
 }
 
+struct bpf_object *open_container_obj(const struct bpf_object_open_opts *oo)
+{
+	size_t len;
+	const void *bytes = eb_objs[0].elf(&len);
+
+	return bpf_object__open_mem(bytes, len, oo);
+}
+
 /* The maps of a new network, created and pinned with no program: the
  * container object declares all of them but eb_gc. */
 static int create_maps(const char *net, const struct eb_dp_sizes *sz, struct eb_err *e)
@@ -155,14 +163,11 @@ static int create_maps(const char *net, const struct eb_dp_sizes *sz, struct eb_
 	struct bpf_program *prog;
 	struct bpf_object *obj;
 	char dir[PATH_MAX];
-	const void *bytes;
-	size_t len;
 	int err;
 
 	eb_pin_dir(net, dir, sizeof(dir));
 	oo.pin_root_path = dir;
-	bytes = eb_objs[0].elf(&len);
-	obj = bpf_object__open_mem(bytes, len, &oo);
+	obj = open_container_obj(&oo);
 	if (!obj) {
 		err = -errno;
 		eb_errf(e, "cannot open the built-in BPF object: %s", strerror(-err));

@@ -19,7 +19,6 @@
 
 #include "dp_priv.h"
 #include "ebnet_maps.h"
-#include "container.skel.h"
 
 void eb_dp_init(struct eb_dp *dp)
 {
@@ -271,18 +270,18 @@ void eb_dp_open_lenient(const char *net, struct eb_dp *dp)
 
 int eb_dp_open(const char *net, struct eb_dp *dp, struct eb_err *e)
 {
-	struct container_bpf *skel;
+	struct bpf_object *obj;
 	int err;
 
 	eb_dp_init(dp);
-	skel = container_bpf__open();
-	if (!skel) {
+	obj = open_container_obj(NULL);
+	if (!obj) {
 		err = -errno;
 		eb_errf(e, "cannot open the built-in BPF object: %s", strerror(-err));
 		return err;
 	}
-	err = check_all_maps(net, skel->obj, e);
-	container_bpf__destroy(skel);
+	err = check_all_maps(net, obj, e);
+	bpf_object__close(obj);
 	if (!err)
 		err = open_maps(net, dp, e);
 	if (err)

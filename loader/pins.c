@@ -126,12 +126,21 @@ static const char *map_type_str(unsigned int t)
 const struct eb_map_row eb_dp_maps[EB_DP_NMAPS] = { EB_MAPS_DP(EB_DP_MAP_ROW) };
 #undef EB_DP_MAP_ROW
 
-/* EB_MAPF_* of the map of that name (EB_MAPS_DP, where the flags are). */
+/* EB_MAPF_* of the map of that name, of any list. */
 static __u32 map_flags(const char *name)
 {
-	for (int i = 0; i < EB_DP_NMAPS; i++)
-		if (!strcmp(name, eb_dp_maps[i].name))
-			return eb_dp_maps[i].flags;
+#define EB_FLAGS_DP(id, ident, field, k, v, flags) { EB_MAP_##id, flags },
+#define EB_FLAGS(id, ident, k, v, flags)	   { EB_MAP_##id, flags },
+	static const struct {
+		const char *name;
+		__u32 flags;
+	} all[] = { EB_MAPS_DP(EB_FLAGS_DP) EB_MAPS_OTHER(EB_FLAGS) EB_MAPS_OWN(EB_FLAGS) };
+#undef EB_FLAGS_DP
+#undef EB_FLAGS
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (!strcmp(name, all[i].name))
+			return all[i].flags;
 	return 0;
 }
 

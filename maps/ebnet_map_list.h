@@ -16,10 +16,10 @@
  *     field  its fd in struct eb_dp (dp->field; dp->map_fd[EB_DPM_<ID>])
  *     key, value  its key and value types (void: not checked, as a ring
  *            buffer's, which has none, or a type the BPF side keeps)
- *     flags  EB_MAPF_* (only these maps have any)
+ *     flags  EB_MAPF_* (EB_MAPF_LS_MEM counts only here)
  * EB_MAPS_OTHER: the other pinned maps of bpf/lib/maps.h, opened with
  * eb_pin_open() by the module that uses them, or by nobody in user space:
- *   X(ID, ident, key, value)
+ *   X(ID, ident, key, value, flags)
  * EB_MAPS_OWN: the same, of a map that one object declares for itself.
  *
  * A row of EB_MAPS_DP is appended, never moved: only names are ABI, but
@@ -52,24 +52,24 @@
 	X(PORT_STATS, eb_port_stats, port_stats, struct eb_pub_key, struct eb_counter_val, 0)
 
 #define EB_MAPS_OTHER(X)                                                                           \
-	X(CT_CONF, eb_ct_conf, __u32, struct eb_ct_conf)                                           \
-	X(SOCK_REV, eb_sock_rev, struct eb_sock_rev_key, struct eb_sock_rev_val)                   \
-	X(EVENTS, eb_events, void, void)                                                           \
-	X(MONITOR, eb_monitor, __u32, __u64)                                                       \
-	X(FRAGS, eb_frags, struct eb_frag_key, struct eb_frag_val)                                 \
-	X(BUILD, eb_build, __u32, struct eb_build)                                                 \
-	X(UPLINK, eb_uplink, __u32, struct eb_uplink_rec)                                          \
-	X(NAMES, eb_names, struct eb_name_key, struct eb_name_val)                                 \
-	X(NAMES_REV, eb_names_rev, struct eb_ip_key, struct eb_name_rev)                           \
-	X(DNS, eb_dns, __u32, struct eb_dns_cfg)                                                   \
-	X(DNS_FWD, eb_dns_fwd, struct eb_dns_fwd_key, struct eb_dns_fwd_val)                       \
-	X(DNS_TRY, eb_dns_try, struct eb_dns_fwd_key, struct eb_dns_try)                           \
-	X(CONFIG6, eb_config6, __u32, struct eb_config6)                                           \
-	X(IP6, eb_ip6, struct eb_ip6_key, struct eb_ip6_ep)
+	X(CT_CONF, eb_ct_conf, __u32, struct eb_ct_conf, 0)                                        \
+	X(SOCK_REV, eb_sock_rev, struct eb_sock_rev_key, struct eb_sock_rev_val, 0)                \
+	X(EVENTS, eb_events, void, void, 0)                                                        \
+	X(MONITOR, eb_monitor, __u32, __u64, 0)                                                    \
+	X(FRAGS, eb_frags, struct eb_frag_key, struct eb_frag_val, 0)                              \
+	X(BUILD, eb_build, __u32, struct eb_build, 0)                                              \
+	X(UPLINK, eb_uplink, __u32, struct eb_uplink_rec, 0)                                       \
+	X(NAMES, eb_names, struct eb_name_key, struct eb_name_val, 0)                              \
+	X(NAMES_REV, eb_names_rev, struct eb_ip_key, struct eb_name_rev, 0)                        \
+	X(DNS, eb_dns, __u32, struct eb_dns_cfg, 0)                                                \
+	X(DNS_FWD, eb_dns_fwd, struct eb_dns_fwd_key, struct eb_dns_fwd_val, 0)                    \
+	X(DNS_TRY, eb_dns_try, struct eb_dns_fwd_key, struct eb_dns_try, 0)                        \
+	X(CONFIG6, eb_config6, __u32, struct eb_config6, 0)                                        \
+	X(IP6, eb_ip6, struct eb_ip6_key, struct eb_ip6_ep, 0)
 
 /* Pinned maps that one object declares for itself, not bpf/lib/maps.h:
- * X(ID, ident, key, value) as above. */
-#define EB_MAPS_OWN(X) X(GC, eb_gc, __u32, void) /* bpf/gc.bpf.c: the sweeper's timer */
+ * X(ID, ident, key, value, flags) as above. */
+#define EB_MAPS_OWN(X) X(GC, eb_gc, __u32, void, 0) /* bpf/gc.bpf.c: the sweeper's timer */
 
 /* Names of earlier layouts, never to be used again (a pinned map of that
  * name may still be on a host): X(OLD_ID, NOW_ID), EB_MAP_<OLD_ID> replaced

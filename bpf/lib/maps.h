@@ -286,7 +286,7 @@ const volatile __u32 eb_trace_mode = 0;
 	_Static_assert(__builtin_types_compatible_p(typeof(*ident.key), k) &&                     \
 			       __builtin_types_compatible_p(typeof(*ident.value), v),              \
 		       #ident ": key or value not as in maps/ebnet_map_list.h");
-#define EB_MAP_CHECK_OTHER(id, ident, k, v)                                                        \
+#define EB_MAP_CHECK_OTHER(id, ident, k, v, flags)                                                 \
 	_Static_assert(sizeof(ident) > 0, #ident " of maps/ebnet_map_list.h");
 EB_MAPS_DP(EB_MAP_CHECK_DP)
 EB_MAPS_OTHER(EB_MAP_CHECK_OTHER)

@@ -30,8 +30,8 @@ struct row {
 };
 
 #define ROW_DP(id, ident, field, k, v, flags) { EB_MAP_##id, #ident, SIZE_OF(k), SIZE_OF(v), false },
-#define ROW_OTHER(id, ident, k, v)	      { EB_MAP_##id, #ident, SIZE_OF(k), SIZE_OF(v), false },
-#define ROW_OWN(id, ident, k, v)	      { EB_MAP_##id, #ident, SIZE_OF(k), SIZE_OF(v), true },
+#define ROW_OTHER(id, ident, k, v, flags) { EB_MAP_##id, #ident, SIZE_OF(k), SIZE_OF(v), false },
+#define ROW_OWN(id, ident, k, v, flags)   { EB_MAP_##id, #ident, SIZE_OF(k), SIZE_OF(v), true },
 static struct row rows[] = { EB_MAPS_DP(ROW_DP) EB_MAPS_OTHER(ROW_OTHER) EB_MAPS_OWN(ROW_OWN) };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 

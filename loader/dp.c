@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "nat6.h"
 #include "dp.h"
 #include "ebnet_maps.h"
 #include "container.skel.h"
@@ -137,7 +138,8 @@ static const char *map_type_str(unsigned int t)
 /* Maps whose size is a setting of `ebnet up` rather than of the build. */
 static bool eb_map_is_sized(const char *name)
 {
-	return !strcmp(name, EB_MAP_CT_TCP) || !strcmp(name, EB_MAP_CT_OTHER);
+	return !strcmp(name, EB_MAP_CT_TCP) || !strcmp(name, EB_MAP_CT_OTHER) ||
+	       !strcmp(name, EB_MAP_CT6_TCP) || !strcmp(name, EB_MAP_CT6_OTHER);
 }
 
 /* The pinned map, if there is one, has the layout this build expects. */
@@ -335,6 +337,7 @@ static int load_and_pin(const char *net, struct bpf_object *obj, const char *pin
 			bpf_map__set_max_entries(m, sz->ct_tcp);
 		if (sz && !strcmp(bpf_map__name(m), EB_MAP_CT_OTHER) && sz->ct_other)
 			bpf_map__set_max_entries(m, sz->ct_other);
+		eb_nat6_size_map(m, sz);
 	}
 	/* Pinned maps keep their size (check_all_maps adjusts it). */
 	err = check_all_maps(net, obj, e);
@@ -746,6 +749,7 @@ static int create_maps(const char *net, const struct eb_dp_sizes *sz, struct eb_
 			bpf_map__set_max_entries(m, sz->ct_tcp);
 		if (sz && !strcmp(bpf_map__name(m), EB_MAP_CT_OTHER) && sz->ct_other)
 			bpf_map__set_max_entries(m, sz->ct_other);
+		eb_nat6_size_map(m, sz);
 	}
 	err = check_all_maps(net, obj, e);
 	if (!err) {

@@ -71,6 +71,13 @@
 	X(50, TO_UPLINK, "to_uplink", "to the host's address, no host socket there: via the uplink's programs") \
 	X(51, DNS_FAILOVER, "dns_failover", "DNS queries asked again unanswered: sent to the next resolver") \
 	X(52, NDP_REPLY, "ndp_reply", "IPv6 neighbour solicitations answered by the datapath") \
-	X(53, NDP_IGNORED, "ndp_ignored", "NDP/MLD not answered nor carried (DAD, own address, unknown target, RS, MLD)")
+	X(53, NDP_IGNORED, "ndp_ignored", "NDP/MLD not answered nor carried (DAD, own address, unknown target, RS, MLD)") \
+	X(54, NAT6_NEW, "nat6_new", "new outbound IPv6 flows bound (NAT66, or tracked with --nat6 off)") \
+	X(55, NAT6_OUT, "nat6_out", "IPv6 packets sent out of the uplink (source-translated unless --nat6 off)") \
+	X(56, NAT6_IN, "nat6_in", "IPv6 replies from the uplink delivered into a container") \
+	X(57, ICMP6_ERR_IN, "icmp6_error_in", "ICMPv6 errors from outside translated into a container") \
+	X(58, ICMP6_SENT, "icmp6_sent", "ICMPv6 errors sent as a router (packet too big, time exceeded)") \
+	X(59, ICMP6_ERR_OUT, "icmp6_error_out", "ICMPv6 errors from containers about their flows, translated out") \
+	X(60, NAT6_PASS, "nat6_pass", "IPv6 on the uplink left to the host (not a flow of ours)")
 
 #endif /* EBNET_COUNTERS_H */

@@ -179,6 +179,9 @@ int ipv6_check(const struct eb_up_opts *o, const struct eb_config *cfg, bool exi
 
 	if (exists)
 		eb_config6_get(o->net, &have);
+	err = nat6_check(o, cfg, e);
+	if (err)
+		return err;
 	if (have.flags & EB_CFG6_ON) {
 		if (o->plen6 && (o->plen6 != have.plen || memcmp(o->subnet6, have.prefix, 16))) {
 			eb_errf(e, "network '%s' exists with IPv6 subnet %s/%d, not %s/%d; `ebnet down "

@@ -68,6 +68,34 @@ int nat6_settings(struct eb_ctx *c, const struct eb_up_opts *o, struct eb_config
 	return 0;
 }
 
+int nat6_check(const struct eb_up_opts *o, const struct eb_config *cfg, struct eb_err *e)
+{
+	char b[INET6_ADDRSTRLEN];
+	struct eb_nl nl;
+	int err;
+
+	if (zero16(o->snat_ip6))
+		return 0;
+	if (!cfg->uplink_ifindex) {
+		eb_errf(e, "--snat-ip6 %s: the network has no uplink",
+			inet_ntop(AF_INET6, o->snat_ip6, b, sizeof(b)));
+		return -EADDRNOTAVAIL;
+	}
+	err = eb_nl_open(&nl);
+	if (err) {
+		eb_errf(e, "cannot open a netlink socket: %s", strerror(-err));
+		return err;
+	}
+	err = eb_nl_link_ipv6(&nl, cfg->uplink_ifindex, o->snat_ip6, NULL);
+	eb_nl_close(&nl);
+	if (err) {
+		eb_errf(e, "--snat-ip6 %s is not an address of the uplink",
+			inet_ntop(AF_INET6, o->snat_ip6, b, sizeof(b)));
+		return -EADDRNOTAVAIL;
+	}
+	return 0;
+}
+
 int nat6_port_forwarding(const char *dev)
 {
 	char p[128];

@@ -18,6 +18,10 @@ void eb_nat6_size_map(struct bpf_map *m, const struct eb_dp_sizes *sz);
  * uplink, or refused), else the uplink's first global IPv6 address (none:
  * all 0, nothing goes out over IPv6). */
 int nat6_settings(struct eb_ctx *c, const struct eb_up_opts *o, struct eb_config6 *c6, bool *dirty);
+/* --snat-ip6 is an address of the uplink (before anything changes). */
+struct eb_config;
+struct eb_err;
+int nat6_check(const struct eb_up_opts *o, const struct eb_config *cfg, struct eb_err *e);
 /* IPv6 forwarding on a container's port only (bpf_fib_lookup answers for
  * packets that come in where it is on): net.ipv6.conf.DEV.forwarding. */
 int nat6_port_forwarding(const char *dev);

@@ -805,6 +805,11 @@ static json_t *net_json(const struct eb_net_info *n)
 		    "gateway", jstr(eb_ip_str(n->cfg.gateway, b)),
 		    "subnet6", v6 ? ip6_json(n->cfg6.prefix, n->cfg6.plen) : json_null(),
 		    "gateway6", v6 ? ip6_json(n->cfg6.gateway, -1) : json_null(),
+		    "nat6", v6 ? jstr(n->cfg6.flags & EB_CFG6_NAT6_OFF ? "off" : "on") : json_null(),
+		    "snat_ip6", v6 && !(n->cfg6.flags & EB_CFG6_NAT6_OFF) &&
+				    memcmp(n->cfg6.snat_ip6, (const uint8_t[16]){ 0 }, 16)
+				? ip6_json(n->cfg6.snat_ip6, -1)
+				: json_null(),
 		    "uplink_attach", jstr_or_null(n->uplink_attach),
 		    "uplink_state", jstr(n->uplink_state), "uplink", jstr_or_null(n->uplink),
 		    "snat_ip", jstr(eb_ip_str(n->cfg.snat_ip, c)),
@@ -829,10 +834,16 @@ static void print_net_text(const struct eb_net_info *n)
 	if (n->cfg6.flags & EB_CFG6_ON) {
 		char p6[INET6_ADDRSTRLEN], g6[INET6_ADDRSTRLEN];
 
-		printf("  ipv6 subnet %s/%d  gateway %s  (between containers and with the host; "
-		       "not routed out yet)\n",
+		char s6[INET6_ADDRSTRLEN];
+		static const uint8_t none[16];
+
+		printf("  ipv6 subnet %s/%d  gateway %s  nat6 %s\n",
 		       inet_ntop(AF_INET6, n->cfg6.prefix, p6, sizeof(p6)), n->cfg6.plen,
-		       inet_ntop(AF_INET6, n->cfg6.gateway, g6, sizeof(g6)));
+		       inet_ntop(AF_INET6, n->cfg6.gateway, g6, sizeof(g6)),
+		       (n->cfg6.flags & EB_CFG6_NAT6_OFF) ? "off (routed)"
+		       : memcmp(n->cfg6.snat_ip6, none, 16)
+			       ? inet_ntop(AF_INET6, n->cfg6.snat_ip6, s6, sizeof(s6))
+			       : "- (no IPv6 address on the uplink: not routed out)");
 	}
 	printf("  nat ports %u-%u  conntrack %u tcp + %u other entries  maps hold %.1f MiB%s%s"
 	       "  xdp %s\n",

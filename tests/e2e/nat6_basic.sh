@@ -19,10 +19,23 @@ C_OUT=$(eb_counter EB_CNT_NAT6_OUT)
 C_IN=$(eb_counter EB_CNT_NAT6_IN)
 C_NOCT=$(eb_counter EB_CNT_DROP_NO_CT)
 
+# ---- bad input: refused, nothing made ----
+out=$(eb up --net "$NET" --nat6 maybe 2>&1)
+check_match "up --nat6 maybe is refused, saying what it wants" "$out" "invalid --nat6 'maybe': want on or off"
+out=$(eb up --net "$NET" --snat-ip6 nonsense 2>&1)
+check_match "up --snat-ip6 nonsense is refused" "$out" "invalid --snat-ip6 'nonsense': want an IPv6 address"
+out=$(eb up --net "$NET" --subnet $SUB.0/24 --snat-ip6 2001:db8:100::99 2>&1)
+check_match "up --snat-ip6 with an address not on the uplink is refused" "$out" \
+	"--snat-ip6 2001:db8:100::99 is not an address of the uplink"
+check_fails "... and no network was made" test -d "$EB_PIN_ROOT/$NET"
+
 check "up --ipv6 two containers" eb up --net "$NET" --subnet $SUB.0/24 --subnet6 $P6/64 \
 	"$(ctr a)" "$(ctr b)"
 A6=$(ls_field a ip6)
 check_eq "a's IPv6 address" "$A6" "${P6}2"
+check_match "ls: NAT66 to the uplink's address" "$(eb ls --net "$NET")" "nat6 $UPLINK6"
+check_match "ls --json: nat6 on, snat_ip6" "$(eb ls --net "$NET" --json)" \
+	"\"nat6\":\"on\",\"snat_ip6\":\"$UPLINK6\""
 
 # ---- ping -6 ----
 n0=$(stat_packets "$C_OUT")

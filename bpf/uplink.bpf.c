@@ -56,10 +56,8 @@ int eb_from_uplink(struct __sk_buff *skb)
 	if (ret == EB_ETH_P_IPV6) {
 		/* Replies of the containers' IPv6 flows (lib/nat6.h). */
 		ret = eb_nat6_in(skb);
-		if (ret == TC_ACT_UNSPEC) {
-			eb_count(EB_CNT_NAT6_PASS, len);
-			return TC_ACT_UNSPEC;
-		}
+		if (ret == TC_ACT_UNSPEC)
+			return TC_ACT_UNSPEC; /* counted (nat6_pass) on a network with IPv6 */
 		if (ret < 0)
 			goto drop;
 		return ret;

@@ -842,25 +842,18 @@ static __always_inline bool eb_host_sock6(struct __sk_buff *skb, struct eb_nat6_
  * is the host's (TC_ACT_UNSPEC): NDP, its own connections, anything to
  * its other addresses. Returns a verdict or a negative drop reason.
  */
-__attribute__((noinline)) int eb_nat6_in(struct __sk_buff *skb)
+static __always_inline int eb_nat6_in_do(struct __sk_buff *skb, const struct eb_config *cfg,
+					 const struct eb_config6 *c6, struct eb_nat6_buf *s)
 {
-	struct eb_config *cfg;
-	struct eb_nat6_buf *s;
-	struct eb_config6 *c6;
 	struct eb_ct6_entry *e1, *e2;
 	struct eb_pkt6 *p, *in;
 	struct eb_ct6_key *k;
 	__u64 now = bpf_ktime_get_ns();
-	__u32 zero = 0, len = skb->len;
+	__u32 len = skb->len;
 	bool routed, to_ctr;
 	__u16 dport;
 	int ret, cnt = EB_CNT_NAT6_IN;
 
-	cfg = bpf_map_lookup_elem(&eb_config, &zero);
-	c6 = bpf_map_lookup_elem(&eb_config6, &zero);
-	s = bpf_map_lookup_elem(&eb_nat6_buf, &zero);
-	if (!cfg || !c6 || !s || !(c6->flags & EB_CFG6_ON))
-		return TC_ACT_UNSPEC;
 	if (bpf_skb_load_bytes(skb, ETH_HLEN, &s->ip6, sizeof(s->ip6)) ||
 	    (bpf_ntohl(s->ip6.vtc_flow) >> 28) != 6)
 		return TC_ACT_UNSPEC;
@@ -942,6 +935,26 @@ deliver:
 		return ret;
 	skb->cb[EB_CB_DECISION] = cnt;
 	eb_count(cnt, len);
+	return ret;
+}
+
+/* On a network without IPv6 nothing is looked at, and nothing counted. */
+__attribute__((noinline)) int eb_nat6_in(struct __sk_buff *skb)
+{
+	struct eb_config *cfg;
+	struct eb_nat6_buf *s;
+	struct eb_config6 *c6;
+	__u32 zero = 0;
+	int ret;
+
+	cfg = bpf_map_lookup_elem(&eb_config, &zero);
+	c6 = bpf_map_lookup_elem(&eb_config6, &zero);
+	s = bpf_map_lookup_elem(&eb_nat6_buf, &zero);
+	if (!cfg || !c6 || !s || !(c6->flags & EB_CFG6_ON))
+		return TC_ACT_UNSPEC;
+	ret = eb_nat6_in_do(skb, cfg, c6, s);
+	if (ret == TC_ACT_UNSPEC)
+		eb_count(EB_CNT_NAT6_PASS, skb->len);
 	return ret;
 }
 

@@ -56,7 +56,7 @@
 	X(33, DROP_TTL, "drop_ttl", "TTL exhausted (ICMP error, fragment: not answered)") \
 	X(34, DROP_SPOOF_IP6, "drop_spoof_ip6", "source IPv6 not the container's own (nor its link-local, nor :: for DAD)") \
 	X(35, DROP_IP6_EXTHDR, "drop_ip6_exthdr", "IPv6 extension header (not parsed: dropped whole)") \
-	X(36, DROP_IP6_NO_ROUTE, "drop_ip6_no_route", "IPv6 beyond the subnet (no IPv6 route out yet)") \
+	X(36, DROP_IP6_NO_ROUTE, "drop_ip6_no_route", "IPv6 beyond the subnet with no route out (the uplink has no IPv6 address)") \
 	X(37, DROP_IP6_MCAST, "drop_ip6_mcast", "IPv6 multicast other than ff02::1 (no MLD snooping)") \
 	X(40, XDP_PASS_CSUM, "xdp_pass_csum", "ours, left by XDP to TC: L4 checksum partial or wrong") \
 	X(41, DNS_ANSWERED, "dns_answered", "DNS queries answered by the datapath (NXDOMAIN included)") \

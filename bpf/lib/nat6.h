@@ -926,6 +926,18 @@ static __always_inline int eb_nat6_in_do(struct __sk_buff *skb, const struct eb_
 			return EB_DROP(EB_CNT_DROP_NO_CT);
 		return TC_ACT_UNSPEC;
 	}
+	if (p->hop <= 1) {
+		/* The last hop of a packet that would go to a container:
+		 * "time exceeded" from the address it was sent to, back out
+		 * (as eb_from_uplink does for IPv4). */
+		ret = eb_icmp6_error(skb, s, EB_ICMP6_TE, 0, 0, (const __u8 *)&p->daddr);
+		if (ret < 0)
+			return ret;
+		skb->cb[EB_CB_DECISION] = EB_CNT_ICMP6_SENT;
+		skb->cb[EB_CB_TARGET] = skb->ifindex;
+		eb_count(EB_CNT_ICMP6_SENT, len);
+		return bpf_redirect(skb->ifindex, 0);
+	}
 	eb_ct_track_l4(&e1->ct, 1, p->proto, p->tcp_flags, p->tcp_num, len, now);
 	if (eb_rewrite6(skb, p->proto, false, &p->daddr, e2->xaddr, p->dport, e2->ct.xport))
 		return EB_DROP(EB_CNT_DROP_MALFORMED);

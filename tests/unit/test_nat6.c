@@ -402,6 +402,25 @@ static void test_tcp(void)
 	ASSERT_EQ(get16(r->out.b + L4 + 2), 40000, "tcp SYN-ACK in: destination port: A's");
 	ASSERT_TRUE(!memcmp(r->out.b + ETH_LEN + 8, server6, 16), "tcp SYN-ACK in: source unchanged");
 
+	/* The same SYN-ACK with hop limit 1: "time exceeded" from the
+	 * address it was sent to, back out of the uplink. */
+	tcp_hdr(t, 80, port, 5000, 1001, 0x12);
+	build6(&p, MAC_UP, MAC_GW, server6, snat6, IPPROTO_TCP, 1, t, 20);
+	r = from_up(&p);
+	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, "tcp SYN-ACK in, hop 1: back out (redirect)");
+	ASSERT_EQ(r->target, if_up, "tcp SYN-ACK in, hop 1: out of the uplink");
+	ASSERT_EQ(r->decision, EB_CNT_ICMP6_SENT, "tcp SYN-ACK in, hop 1: icmp6_sent");
+	ASSERT_TRUE(!memcmp(r->out.b, MAC_GW, 6) && !memcmp(r->out.b + 6, MAC_UP, 6),
+		    "tcp SYN-ACK in, hop 1: MACs swapped");
+	ASSERT_TRUE(!memcmp(r->out.b + ETH_LEN + 8, snat6, 16) &&
+			    !memcmp(r->out.b + ETH_LEN + 24, server6, 16),
+		    "tcp SYN-ACK in, hop 1: from the uplink's address to the sender");
+	ASSERT_EQ(r->out.b[L4], 3, "tcp SYN-ACK in, hop 1: time exceeded");
+	ASSERT_TRUE(!memcmp(r->out.b + L4 + 8, p.b + ETH_LEN, 60),
+		    "tcp SYN-ACK in, hop 1: the quote is the packet as it came (untranslated)");
+	ASSERT_EQ(l4sum6(r->out.b + ETH_LEN, get16(r->out.b + ETH_LEN + 4)), 0xffff,
+		  "tcp SYN-ACK in, hop 1: ICMPv6 checksum verifies");
+
 	/* A's ACK: the same binding. */
 	tcp_hdr(t, 40000, 80, 1001, 5001, 0x10);
 	build6(&p, MAC_A_HOST, MAC_A, a6, server6, IPPROTO_TCP, 64, t, 20);

@@ -104,5 +104,12 @@ got=$(in_host timeout 8 socat -t 6 - "TCP6:[$OUT6]:7070,sourceport=$((LO + 9))" 
 check_eq "the host's own connection from a port of the NAT range is left to it (a host socket owns it)" \
 	"$got" "late"
 
+# ---- gc, flush ----
+check_match "ebnet gc keeps the live IPv6 flows" "$(eb gc --net "$NET"; eb ct --net "$NET")" "tcp +\["
+check_match "ebnet ct flush removes the IPv6 flows too" "$(eb ct flush --net "$NET")" "flushed [1-9][0-9]* flows"
+check_eq "... none left" "$(eb ct --net "$NET")" "no flows"
+check_eq "... and eb_ct6_tcp is empty (bpftool)" \
+	"$(in_host bpftool -j map dump pinned "$EB_PIN_ROOT/$NET/eb_ct6_tcp" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" "0"
+
 check "down" eb down --net "$NET"
 finish

@@ -482,6 +482,14 @@ int eb_from_container(struct __sk_buff *skb)
 				ret = eb_nat6_flow(skb);
 			if (ret == EB_NAT6_GO)
 				ret = eb_nat6_claim(skb);
+			if (ret == EB_NAT6_FULL) {
+				/* The map full: flows that are over freed, once. */
+				ret = eb_nat6_reclaim(skb);
+				if (ret == EB_NAT6_GO)
+					ret = eb_nat6_claim(skb);
+				if (ret == EB_NAT6_FULL)
+					ret = EB_DROP(EB_CNT_DROP_CT_FULL);
+			}
 			if (ret == EB_NAT6_GO)
 				ret = eb_nat6_send(skb);
 			if (ret >= EB_CNT_MAX)

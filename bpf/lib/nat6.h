@@ -100,6 +100,11 @@ struct eb_nat6_buf {
 	__u32 claim;  /* a new flow: eb_nat6_claim binds it */
 	__u32 routed; /* --nat6 off */
 	__u32 port_min, port_span, port_orig; /* the NAT range, the container's port */
+	__u32 reclaimed; /* eb_nat6_reclaim ran for this packet */
+	/* This CPU's walks of a full map (eb_nat6_reclaim): when the last
+	 * was, what it freed, where it stopped ([1] TCP, [0] the other). */
+	__u64 rc_last;
+	__u32 rc_freed, rc_budget, rc_skip[2];
 	struct bpf_redir_neigh nh;
 	struct eb_ct6_key k, rk;
 	struct eb_ct6_entry ne, re;
@@ -439,7 +444,8 @@ static __always_inline int eb_hop6_dec(struct __sk_buff *skb, __u8 hop)
  * other from eb_from_container, not from each other: each is verified
  * once, and each frame adds alone to the program's (the 512 bytes of the
  * deepest call chain are nearly all the IPv4 path's). */
-#define EB_NAT6_GO 1000
+#define EB_NAT6_GO   1000
+#define EB_NAT6_FULL 1001 /* eb_nat6_claim: the map is full; eb_nat6_reclaim, then again */
 
 /*
  * Stage 1: a container's IPv6 packet to its gateway's MAC for an address
@@ -611,6 +617,7 @@ __attribute__((noinline)) int eb_nat6_flow(struct __sk_buff *skb)
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
 	p = &s->p;
 	s->claim = 0;
+	s->reclaimed = 0;
 	if (s->xlated)
 		return EB_NAT6_GO; /* an error, translated by eb_nat6_err */
 	if (p->proto == EB_NH_ICMPV6 && p->icmp_type != EB_ICMP6_ECHO_RQ)
@@ -735,13 +742,16 @@ __attribute__((noinline)) int eb_nat6_claim(struct __sk_buff *skb)
 		if (r != -EEXIST || s->routed)
 			break;
 	}
+	if (r == -E2BIG)
+		return s->reclaimed ? EB_DROP(EB_CNT_DROP_CT_FULL) : EB_NAT6_FULL;
 	if (r)
 		return r == -EEXIST ? EB_DROP(EB_CNT_DROP_NAT_EXHAUSTED) : EB_DROP(EB_CNT_DROP_CT_FULL);
 	s->ne.peer = s->rk;
 	s->ne.ct.xport = s->rk.dport;
-	if (bpf_map_update_elem(ct, &s->k, &s->ne, BPF_ANY)) {
+	r = bpf_map_update_elem(ct, &s->k, &s->ne, BPF_ANY);
+	if (r) {
 		bpf_map_delete_elem(ct, &s->rk);
-		return EB_DROP(EB_CNT_DROP_CT_FULL);
+		return r == -E2BIG && !s->reclaimed ? EB_NAT6_FULL : EB_DROP(EB_CNT_DROP_CT_FULL);
 	}
 	e = bpf_map_lookup_elem(ct, &s->k);
 	if (!e)
@@ -751,6 +761,103 @@ __attribute__((noinline)) int eb_nat6_claim(struct __sk_buff *skb)
 	__builtin_memcpy(&s->xaddr, e->xaddr, 16);
 	s->xport = e->ct.xport;
 	return EB_NAT6_GO;
+}
+
+struct eb_ct6_reclaim {
+	__u64 now;
+	__u32 skip, left, seen, freed;
+};
+
+/* One entry of a full IPv6 conntrack map: freed when its flow may go, by
+ * the IPv4 rule (eb_ct_evictable, on the struct eb_ct_entry it holds). */
+static long eb_ct6_reclaim_one(void *map, struct eb_ct6_key *k, struct eb_ct6_entry *v,
+			       struct eb_ct6_reclaim *r)
+{
+	struct eb_ct6_entry *own = v;
+	struct eb_config *cfg;
+	struct eb_ct_conf *cc;
+	__u32 zero = 0, why;
+	long dp, dk;
+	bool out;
+
+	if (r->skip) {
+		r->skip--;
+		r->seen++;
+		return 0;
+	}
+	if (!r->left)
+		return 1;
+	r->left--;
+	r->seen++;
+	cfg = bpf_map_lookup_elem(&eb_config, &zero);
+	cc = bpf_map_lookup_elem(&eb_ct_conf, &zero);
+	if (!cfg || !cc)
+		return 1;
+	out = v->ct.kind == EB_CT_SNAT_OUT;
+	if (out) {
+		own = bpf_map_lookup_elem(map, &v->peer);
+		if (!own) {
+			if (eb_ct_orphan(&v->ct, r->now) && bpf_map_delete_elem(map, k) == 0)
+				r->freed++;
+			return 0;
+		}
+	}
+	why = eb_ct_evictable(&own->ct, k->proto, cfg, cc, r->now);
+	if (!why)
+		return 0;
+	dp = bpf_map_delete_elem(map, &v->peer);
+	dk = bpf_map_delete_elem(map, k);
+	r->freed += (dp == 0) + (dk == 0);
+	if ((out ? dp : dk) == 0) {
+		struct eb_counter_val *c;
+
+		zero = why;
+		c = bpf_map_lookup_elem(&eb_stats, &zero);
+		if (c)
+			c->packets++;
+	}
+	return 0;
+}
+
+/*
+ * Stage 2, the map of a new flow full (eb_nat6_claim said EB_NAT6_FULL):
+ * frees the flows that are over or not assured, as eb_ct_reclaim does for
+ * IPv4 (the same budget of entries per walk, the same pause between the
+ * walks of a CPU that freed little, each walk going on where the last
+ * stopped), then eb_nat6_claim tries once more (s->reclaimed). Returns
+ * EB_NAT6_GO, or drop_ct_full when nothing was freed.
+ */
+__attribute__((noinline)) int eb_nat6_reclaim(struct __sk_buff *skb)
+{
+	struct eb_ct6_reclaim r = { .now = bpf_ktime_get_ns() };
+	struct eb_nat6_buf *s;
+	__u32 zero = 0, tcp;
+
+	/* skb is read, so that the compiler hands it over (a global
+	 * function's first argument must be the context, for the verifier). */
+	if (!skb->len)
+		return EB_DROP(EB_CNT_DROP_MALFORMED);
+	s = bpf_map_lookup_elem(&eb_nat6_buf, &zero);
+	if (!s)
+		return EB_DROP(EB_CNT_DROP_MALFORMED);
+	s->reclaimed = 1;
+	if (eb_trace_mode || (s->rc_last && r.now - s->rc_last < EB_CT_RECLAIM_GAP &&
+			      s->rc_freed < EB_CT_RECLAIM_PAYS))
+		return EB_DROP(EB_CNT_DROP_CT_FULL);
+	s->rc_last = r.now;
+	s->rc_budget = EB_CT_RECLAIM_SCAN;
+	/* Read back from the map: a constant would make the verifier follow
+	 * every call of the callback. */
+	r.left = *(volatile __u32 *)&s->rc_budget;
+	tcp = s->p.proto == EB_NH_TCP;
+	r.skip = s->rc_skip[tcp & 1];
+	if (tcp)
+		bpf_for_each_map_elem(&eb_ct6_tcp, eb_ct6_reclaim_one, &r, 0);
+	else
+		bpf_for_each_map_elem(&eb_ct6_other, eb_ct6_reclaim_one, &r, 0);
+	s->rc_skip[tcp & 1] = r.left ? 0 : r.seen;
+	s->rc_freed = r.freed;
+	return r.freed ? EB_NAT6_GO : EB_DROP(EB_CNT_DROP_CT_FULL);
 }
 
 /*

@@ -53,6 +53,7 @@
 #define ETH_LEN	 14
 #define IP6_LEN	 40
 #define L4	 (ETH_LEN + IP6_LEN)
+#define CT6_OTHER_MAX 16 /* entries: 8 flows */
 
 static const uint8_t MAC_A[6] = { 0x02, 0xeb, 0x0a, 0x63, 0x00, 0x02 };
 static const uint8_t MAC_A_HOST[6] = { 0x06, 0xeb, 0x0a, 0x63, 0x00, 0x02 };
@@ -131,6 +132,8 @@ static int load(void)
 		return -1;
 	bpf_object__for_each_map(m, cskel->obj)
 		bpf_map__set_pin_path(m, NULL);
+	/* Small, so that test_ct_full fills it. */
+	bpf_map__set_max_entries(cskel->maps.eb_ct6_other, CT6_OTHER_MAX);
 	if (container_bpf__load(cskel))
 		return -1;
 	uskel = uplink_bpf__open();
@@ -602,6 +605,41 @@ static void test_no_flow(void)
 	ASSERT_EQ(r->verdict, TC_ACT_UNSPEC, "no flow: to a port outside the NAT range: the host's");
 }
 
+/* A full eb_ct6_other: a new flow frees the flows that may go (not
+ * assured, idle 1 s), as the IPv4 maps do; before that it is refused. */
+static void test_ct_full(void)
+{
+	int fd = bpf_map__fd(cskel->maps.eb_ct6_other);
+	struct eb_ct6_key k, next;
+	uint8_t u[8 + 4] = { 0x9c, 0x40, 0, 0, 0, 12, 0, 0, 'f', 'u', 'l', 'l' };
+	uint64_t ev0;
+	struct pkt p;
+	struct res *r;
+	int i;
+
+	while (bpf_map_get_next_key(fd, NULL, &next) == 0) {
+		k = next;
+		bpf_map_delete_elem(fd, &k);
+	}
+	for (i = 0; i < CT6_OTHER_MAX / 2; i++) {
+		put16(u + 2, 1000 + i);
+		build6(&p, MAC_A_HOST, MAC_A, a6, server6, IPPROTO_UDP, 64, u, sizeof(u));
+		r = from_ctr(&p);
+		ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, "ct full: the first 8 UDP flows go out");
+	}
+	put16(u + 2, 2000);
+	build6(&p, MAC_A_HOST, MAC_A, a6, server6, IPPROTO_UDP, 64, u, sizeof(u));
+	r = from_ctr(&p);
+	ASSERT_EQ(r->verdict, TC_ACT_SHOT, "ct full: a 9th flow, the others just used: refused");
+	ASSERT_EQ(r->decision, EB_CNT_DROP_CT_FULL, "ct full: drop_ct_full");
+	usleep(1100 * 1000);
+	ev0 = stat_pkts(EB_CNT_CT_EVICT_UNASSURED);
+	r = from_ctr(&p);
+	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, "ct full: once they are idle 1 s, the 9th goes out");
+	ASSERT_EQ(stat_pkts(EB_CNT_CT_EVICT_UNASSURED), ev0 + CT6_OTHER_MAX / 2,
+		  "ct full: the 8 unanswered flows were evicted (ct_evict_unassured)");
+}
+
 /* ---- IPv6 frames, mutated ---- */
 
 static uint64_t rng = 0x6e36366e36366e36ULL;
@@ -777,6 +815,7 @@ int main(void)
 	test_ptb_gateway();
 	test_exthdr();
 	test_no_flow();
+	test_ct_full();
 	test_fuzz6();
 	return eb_check_done();
 }

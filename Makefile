@@ -88,7 +88,7 @@ install: $(OUT)/ebnet $(OUT)/ebnet-cni
 	$(Q)install -D -m 0755 $(OUT)/ebnet $(DESTDIR)$(PREFIX)/sbin/ebnet
 	$(Q)install -D -m 0755 $(OUT)/ebnet-cni $(DESTDIR)$(CNI_BIN)/ebnet
 
-$(OUT)/tests/%: tests/unit/%.c tests/unit/check.h tests/unit/setup.h tests/unit/port_fixture.h $(OUT)/libebnet.a $(HDRS) $(SKELS) | $(OUT)/tests
+$(OUT)/tests/%: tests/unit/%.c tests/unit/check.h tests/unit/setup.h tests/unit/port_fixture.h tests/unit/golden.h $(OUT)/libebnet.a $(HDRS) $(SKELS) | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(OUT)/libebnet.a $(LDLIBS) -o $@
 

@@ -40,6 +40,7 @@ if [ -n "${QUICK:-}" ]; then
 	DUR=${DURATION:-1}
 	OMIT=0
 	CP_SETTLE=0.5
+	SETTLE=${SETTLE:-0}
 	PROFILE_ROUNDS=1
 	SWEEP_NS=${SWEEP_NS:-"1 100"}
 	SWEEP_DUR=1
@@ -50,6 +51,7 @@ else
 	DUR=${DURATION:-5}
 	OMIT=1
 	CP_SETTLE=2
+	SETTLE=${SETTLE:-2}
 	PROFILE_ROUNDS=3
 	SWEEP_NS=${SWEEP_NS:-"1 100 1000 10000"}
 	SWEEP_DUR=3
@@ -59,7 +61,7 @@ CP_N=${CP_N:-100}
 # Systems and workloads. A system that cannot be built yet (its sys_up
 # skips) is listed as not measured; so is a workload it cannot do.
 DP_SYSTEMS=${SYSTEMS-"veth iptables nft ebnet docker-bridge docker-ebnet"}
-DP_WORKLOADS=${WORKLOADS-"tcp_stream rr_latency udp64_pps"}
+DP_WORKLOADS=${WORKLOADS-"tcp_stream rr_latency udp64_pps tcp_stream6 rr_latency6 udp64_pps6"}
 PUB_SYSTEMS=${PUB_SYSTEMS-"iptables nft docker-proxy ebnet ebnet-xdp docker-bridge docker-ebnet"}
 PUB_WORKLOADS=${PUB_WORKLOADS-"pub_cps pub_tput pub_cps_nic pub_tput_nic snat_cps"}
 SWEEP_SYSTEMS=${SWEEP_SYSTEMS-"iptables nft ebnet"}
@@ -231,6 +233,26 @@ for s in $DP_SYSTEMS; do
 	fi
 done
 
+# After a workload that opens many connections, the kernel keeps what it
+# made: nf_conntrack entries in the system's host namespace (iptables,
+# nft, Docker's: 120 s each after a close) and TIME_WAIT sockets. The next
+# case, whichever system it measures, ran slower for it (snat_cps of ebnet
+# right after iptables' run: ~15-18k conn/s against 28-32k alone; see
+# docs/BENCHMARKS.md). So each such case ends with the system's conntrack
+# table flushed (conntrack -F in its host and outside namespaces) and a
+# pause of SETTLE seconds (0 with QUICK=1): every case starts from the same
+# state.
+settle_after() {
+	local w=$1 s=$2 ns
+	case $w in pub_cps | pub_cps_nic | snat_cps | scale_sweep | containers_100) ;; *) return 0 ;; esac
+	if command -v conntrack >/dev/null; then
+		for ns in "${HOST_NS[$s]:-}" "${OUT_NS[$s]:-}"; do
+			[ -n "$ns" ] && in_ns "$ns" conntrack -F >/dev/null 2>&1
+		done
+	fi
+	sleep "$SETTLE"
+}
+
 # run_case, but a skipped system is recorded as skipped.
 case_of() {
 	local r=$1 w=$2 s=$3
@@ -240,6 +262,7 @@ case_of() {
 		return
 	fi
 	run_case "$@"
+	settle_after "$w" "$s"
 }
 
 # rotate N WORDS...: the words, starting at the N-th (0-based, modulo).

@@ -592,14 +592,8 @@ int eb_from_container(struct __sk_buff *skb)
 	return bpf_redirect_peer(dst->ifindex, 0);
 
 out:
-	if (ret < 0) {
-		__u32 idx = EB_DROP_TO_COUNTER(ret);
-
-		skb->cb[EB_CB_DECISION] = idx;
-		eb_count(idx < EB_CNT_MAX ? idx : EB_CNT_DROP_MALFORMED, len);
-		eb_event(EB_EV_DROP, idx, skb->ifindex, ev_saddr, ev_daddr, 0, 0, ev_proto, 0, 0);
-		return TC_ACT_SHOT;
-	}
+	if (ret < 0)
+		return eb_tc_drop(skb, ret, len, ev_saddr, ev_daddr, 0, 0, ev_proto);
 	skb->cb[EB_CB_DECISION] = ret;
 	eb_count(ret, len);
 	return TC_ACT_OK;

@@ -109,12 +109,6 @@ int eb_from_uplink(struct __sk_buff *skb)
 	eb_count(cnt, len);
 	return ret;
 
-drop: {
-	__u32 idx = EB_DROP_TO_COUNTER(ret);
-
-	skb->cb[EB_CB_DECISION] = idx;
-	eb_count(idx < EB_CNT_MAX ? idx : EB_CNT_DROP_MALFORMED, len);
-	eb_event(EB_EV_DROP, idx, skb->ifindex, p.saddr, p.daddr, p.sport, p.dport, p.proto, 0, 0);
-	return TC_ACT_SHOT;
-}
+drop:
+	return eb_tc_drop(skb, ret, len, p.saddr, p.daddr, p.sport, p.dport, p.proto);
 }

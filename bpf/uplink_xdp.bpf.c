@@ -257,29 +257,20 @@ int eb_xdp_uplink(struct xdp_md *ctx)
 	} else {
 		int r = eb_dnat_bind(&p, pub, &pk, len, ctx->ingress_ifindex, now);
 
-		if (r < 0) {
-			__u32 idx = EB_DROP_TO_COUNTER(r);
-
-			idx = idx < EB_CNT_MAX ? idx : EB_CNT_DROP_MALFORMED;
-			eb_count(idx, len);
-			eb_event(EB_EV_DROP, idx, ctx->ingress_ifindex, p.saddr, p.daddr, p.sport,
-				 p.dport, p.proto, 0, 0);
-			return XDP_DROP;
-		}
+		if (r < 0)
+			return eb_xdp_drop(ctx, r, len, p.saddr, p.daddr, p.sport, p.dport, p.proto);
 		cnt = EB_CNT_DNAT_IN;
 		xaddr = pub->ctr_ip;
 		xport = pub->ctr_port;
 		ifindex = pub->ifindex;
 	}
-	if (eb_xdp_rewrite_dst(ctx, p.proto, xaddr, xport)) {
-		eb_count(EB_CNT_DROP_MALFORMED, len);
-		return XDP_DROP;
-	}
+	if (eb_xdp_rewrite_dst(ctx, p.proto, xaddr, xport))
+		return eb_xdp_drop(ctx, EB_DROP(EB_CNT_DROP_MALFORMED), len, p.saddr, p.daddr,
+				   p.sport, p.dport, p.proto);
 	eb_count(cnt, len);
 	eb_count(EB_CNT_XDP_IN, len);
-	if (eb_xdp_deliver(ctx, ifindex, len) != XDP_REDIRECT) {
-		eb_count(EB_CNT_DROP_NO_PORT, len);
-		return XDP_DROP;
-	}
+	if (eb_xdp_deliver(ctx, ifindex, len) != XDP_REDIRECT)
+		return eb_xdp_drop(ctx, EB_DROP(EB_CNT_DROP_NO_PORT), len, p.saddr, p.daddr, p.sport,
+				   p.dport, p.proto);
 	return XDP_REDIRECT;
 }

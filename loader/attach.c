@@ -420,6 +420,29 @@ static void fill_res(struct eb_ctx *c, const struct eb_endpoint *ep, const struc
 	res->netns_cookie = s->cookie;
 }
 
+struct att_ip6 {
+	uint8_t addr[16], gateway[16];
+	int plen;
+};
+
+/* The attachment's IPv6 when the network has it, configured inside as its
+ * IPv4 is (only when asked, and not for a peer left in this namespace). */
+static int att_ipv6(struct eb_ctx *c, const struct eb_endpoint *ep, const struct eb_attach_req *r,
+		    const struct att_state *s, struct att_ip6 *out)
+{
+	int nsfd = -1, err;
+
+	if (r->netns && !s->host_peer && r->configure) {
+		nsfd = open_netns(r->netns, c->e);
+		if (nsfd < 0)
+			return nsfd;
+	}
+	err = ipv6_attach(c, ep, nsfd, s->ifname, out->addr, &out->plen, out->gateway);
+	if (nsfd >= 0)
+		close(nsfd);
+	return err;
+}
+
 int eb_attach(const struct eb_up_opts *o, const struct eb_attach_req *r,
 	      struct eb_attach_res *res, struct eb_err *e)
 {
@@ -428,6 +451,7 @@ int eb_attach(const struct eb_up_opts *o, const struct eb_attach_req *r,
 	struct ctr_work w = { .nsfd = -1 };
 	struct eb_endpoint ep = {}, *slot, *old = NULL;
 	struct att_state s = {}, olds;
+	struct att_ip6 ip6 = {};
 	char oldname[EB_NAME_LEN], ipb[16], netb[16];
 	uint32_t ip = r->ip;
 	int lock = -1, nsfd = -1, err;
@@ -564,6 +588,8 @@ int eb_attach(const struct eb_up_opts *o, const struct eb_attach_req *r,
 		s.cookie = w.cookie;
 		err = state_write(o->net, slot->name, &s, e);
 	}
+	if (!err)
+		err = att_ipv6(&c, slot, r, &s, &ip6);
 	if (err) {
 		struct eb_err ignored = {};
 
@@ -575,6 +601,9 @@ int eb_attach(const struct eb_up_opts *o, const struct eb_attach_req *r,
 		goto out;
 	}
 	fill_res(&c, slot, &s, res);
+	memcpy(res->ip6, ip6.addr, 16);
+	memcpy(res->gateway6, ip6.gateway, 16);
+	res->plen6 = ip6.plen;
 	err = eb_names_add_aliases(o->net, slot, r->aliases, r->naliases, res->aliases_skipped,
 				   sizeof(res->aliases_skipped), e);
 	if (err) {

@@ -185,6 +185,8 @@ struct eb_attach_res {
 	uint8_t host_mac[6];
 	uint64_t netns_cookie; /* 0 when not known (netns NULL) */
 	char aliases_skipped[256]; /* "name (why), ..."; empty: all taken */
+	uint8_t ip6[16], gateway6[16]; /* when the network has IPv6 */
+	int plen6;		       /* 0: no IPv6 */
 };
 
 struct eb_attach_info {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * IPv6, first part: a network's IPv6 subnet (eb_config6) and its
- * containers' addresses, between the containers and with the gateway.
- * Nothing is routed out yet (no NAT66, no published port over IPv6).
+ * containers' addresses (attachments' too: ipv6_attach), between the
+ * containers and with the gateway.
  *
  * A container's address follows from its IPv4 one (prefix + IPv4 host
  * number), so nothing but eb_config6 says what it is, and a re-up, or an
@@ -243,52 +243,63 @@ void ipv6_forget(struct eb_ctx *c, const struct eb_endpoint *ep)
 	close(fd);
 }
 
-/* One container's IPv6: inside, host side, then its eb_ip6 entry. */
-static int ctr_ipv6(struct eb_ctx *c, const struct eb_config6 *c6, int ipfd,
-		    const struct eb_endpoint *ep)
+/* Inside a container's namespace (nsfd): addr on ifname, the default route
+ * via the gateway. */
+static int ipv6_inside(struct eb_ctx *c, const struct eb_config6 *c6, const struct eb_endpoint *ep,
+		       int nsfd, const char *ifname, const uint8_t addr[16])
 {
-	struct eb_ip6_key k = {};
-	struct eb_ip6_ep v = { .ifindex = ep->ifindex, .slot = ep->flood_slot, .ip4 = ep->ip };
 	struct eb_nl cnl = { 0 };
 	struct eb_link eth0;
 	char b[INET6_ADDRSTRLEN];
-	int nsfd, err;
+	int err;
 
-	eb_ip6_for(c6, &c->cfg, ep->ip, k.addr);
-	memcpy(v.mac, ep->mac, 6);
-	nsfd = eb_netns_open(ep->name);
-	if (nsfd < 0) {
-		eb_errf(c->e, "cannot open namespace '%s': %s", ep->name, strerror(-nsfd));
-		return nsfd;
-	}
 	err = eb_nl_open_in(&cnl, nsfd);
-	close(nsfd);
 	if (err) {
 		eb_errf(c->e, "cannot talk to namespace '%s': %s", ep->name, strerror(-err));
 		return err;
 	}
-	err = eb_nl_link_get(&cnl, "eth0", &eth0);
+	err = eb_nl_link_get(&cnl, ifname, &eth0);
 	if (err) {
-		eb_errf(c->e, "no eth0 in namespace '%s': %s", ep->name, strerror(-err));
+		eb_errf(c->e, "no %s in namespace '%s': %s", ifname, ep->name, strerror(-err));
 		goto out;
 	}
-	err = eb_nl_addr6_add(&cnl, eth0.ifindex, k.addr, c6->plen, false);
+	err = eb_nl_addr6_add(&cnl, eth0.ifindex, addr, c6->plen, false);
 	if (err) {
-		eb_errf(c->e, "cannot add %s/%d to eth0 of '%s': %s", ip6_str(k.addr, b), c6->plen,
-			ep->name, strerror(-err));
+		eb_errf(c->e, "cannot add %s/%d to %s of '%s': %s", ip6_str(addr, b), c6->plen,
+			ifname, ep->name, strerror(-err));
 		goto out;
 	}
-	err = eb_nl_route6_add(&cnl, k.addr, 0, c6->gateway, eth0.ifindex);
-	if (err) {
+	err = eb_nl_route6_add(&cnl, addr, 0, c6->gateway, eth0.ifindex);
+	if (err)
 		eb_errf(c->e, "cannot add the IPv6 default route of '%s': %s", ep->name,
 			strerror(-err));
-		goto out;
+out:
+	eb_nl_close(&cnl);
+	return err;
+}
+
+/* One container's IPv6: inside (nsfd >= 0), host side, then its eb_ip6
+ * entry. */
+static int ctr_ipv6(struct eb_ctx *c, const struct eb_config6 *c6, int ipfd,
+		    const struct eb_endpoint *ep, int nsfd, const char *ifname)
+{
+	struct eb_ip6_key k = {};
+	struct eb_ip6_ep v = { .ifindex = ep->ifindex, .slot = ep->flood_slot, .ip4 = ep->ip };
+	char b[INET6_ADDRSTRLEN];
+	int err;
+
+	eb_ip6_for(c6, &c->cfg, ep->ip, k.addr);
+	memcpy(v.mac, ep->mac, 6);
+	if (nsfd >= 0) {
+		err = ipv6_inside(c, c6, ep, nsfd, ifname, k.addr);
+		if (err)
+			return err;
 	}
 	err = eb_nl_addr6_add(&c->nl, ep->ifindex, c6->gateway, 128, true);
 	if (err) {
 		eb_errf(c->e, "cannot add the IPv6 gateway address %s to '%s': %s",
 			ip6_str(c6->gateway, b), ep->host_dev, strerror(-err));
-		goto out;
+		return err;
 	}
 	err = eb_nl_route6_add(&c->nl, k.addr, 128, NULL, ep->ifindex);
 	if (!err)
@@ -296,7 +307,7 @@ static int ctr_ipv6(struct eb_ctx *c, const struct eb_config6 *c6, int ipfd,
 	if (err) {
 		eb_errf(c->e, "cannot add the route to %s via '%s': %s", ip6_str(k.addr, b),
 			ep->host_dev, strerror(-err));
-		goto out;
+		return err;
 	}
 	/* Routed out by the datapath (NAT66): bpf_fib_lookup() wants
 	 * forwarding on the port it came in on (loader/nat6.c). */
@@ -310,9 +321,46 @@ static int ctr_ipv6(struct eb_ctx *c, const struct eb_config6 *c6, int ipfd,
 		err = -errno;
 		eb_errf(c->e, "cannot write the IPv6 entry of '%s': %s", ep->name, strerror(-err));
 	}
-out:
-	eb_nl_close(&cnl);
 	return err;
+}
+
+/* An ebnet container: its namespace is /run/netns/NAME, its device eth0. */
+static int own_ctr_ipv6(struct eb_ctx *c, const struct eb_config6 *c6, int ipfd,
+			const struct eb_endpoint *ep)
+{
+	int nsfd = eb_netns_open(ep->name), err;
+
+	if (nsfd < 0) {
+		eb_errf(c->e, "cannot open namespace '%s': %s", ep->name, strerror(-nsfd));
+		return nsfd;
+	}
+	err = ctr_ipv6(c, c6, ipfd, ep, nsfd, "eth0");
+	close(nsfd);
+	return err;
+}
+
+int ipv6_attach(struct eb_ctx *c, const struct eb_endpoint *ep, int nsfd, const char *ifname,
+		uint8_t addr[16], int *plen, uint8_t gateway[16])
+{
+	struct eb_config6 c6;
+	int ipfd, err;
+
+	*plen = 0;
+	if (eb_config6_get(c->net, &c6) || !(c6.flags & EB_CFG6_ON))
+		return 0;
+	ipfd = eb_pin_open(c->net, EB_MAP_IP6, NULL);
+	if (ipfd < 0) {
+		eb_errf(c->e, "cannot open %s of '%s': %s", EB_MAP_IP6, c->net, strerror(-ipfd));
+		return ipfd;
+	}
+	err = ctr_ipv6(c, &c6, ipfd, ep, nsfd, ifname);
+	close(ipfd);
+	if (err)
+		return err;
+	eb_ip6_for(&c6, &c->cfg, ep->ip, addr);
+	memcpy(gateway, c6.gateway, 16);
+	*plen = c6.plen;
+	return 0;
 }
 
 int ipv6_sync(struct eb_ctx *c, const struct eb_up_opts *o)
@@ -359,14 +407,15 @@ int ipv6_sync(struct eb_ctx *c, const struct eb_up_opts *o)
 		eb_errf(c->e, "cannot open %s of '%s': %s", EB_MAP_IP6, c->net, strerror(-err));
 		return err;
 	}
-	/* ebnet's own containers; an attachment's namespace is its
-	 * runtime's (no IPv6 for them yet). */
+	/* ebnet's own containers. An attachment's namespace is its
+	 * runtime's: it gets IPv6 when it is made (ipv6_attach), so one made
+	 * before the network had IPv6 gets it when it is made again. */
 	for (int i = 0; i < c->neps && !err; i++) {
 		const struct eb_endpoint *ep = &c->eps[i];
 
 		if (!(ep->flags & EB_EP_READY) || (ep->flags & EB_EP_ATTACHED) || !ep->ifindex)
 			continue;
-		err = ctr_ipv6(c, &c6, ipfd, ep);
+		err = own_ctr_ipv6(c, &c6, ipfd, ep);
 	}
 	close(ipfd);
 	return err;

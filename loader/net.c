@@ -956,14 +956,9 @@ static int ensure_host_sock(struct eb_ctx *c)
 	__u64 cookie;
 	int err;
 
-	err = eb_dp_attach_sock(&c->dp, c->net, c->e);
-	if (err == -ENOENT) {
-		/* No cgroup v2: published ports still work from outside. */
-		c->e->msg[0] = 0;
-		return 0;
-	}
-	if (err)
-		return err;
+	/* First, and with or without the programs: the entry also says which
+	 * namespace the network belongs to (eb_net_is_here, for ls, ports,
+	 * ct, stats without --net). */
 	err = sock_netns_cookie(mnl_socket_get_fd(c->nl.sock), &cookie);
 	if (err) {
 		eb_errf(c->e, "cannot read this network namespace's cookie: %s (Linux 5.14+)",
@@ -973,6 +968,13 @@ static int ensure_host_sock(struct eb_ctx *c)
 	if (bpf_map_update_elem(c->dp.netns, &cookie, &kind, BPF_ANY) < 0) {
 		err = -errno;
 		eb_errf(c->e, "cannot write map '%s': %s", EB_MAP_NETNS, strerror(-err));
+		return err;
+	}
+	err = eb_dp_attach_sock(&c->dp, c->net, c->e);
+	if (err == -ENOENT) {
+		/* No cgroup v2: published ports still work from outside. */
+		c->e->msg[0] = 0;
+		return 0;
 	}
 	return err;
 }

@@ -83,6 +83,11 @@ int ipv6_check(const struct eb_up_opts *o, const struct eb_config *cfg, bool exi
 	       struct eb_err *e);
 int ipv6_sync(struct eb_ctx *c, const struct eb_up_opts *o);
 void ipv6_forget(struct eb_ctx *c, const struct eb_endpoint *ep);
+/* An attachment's IPv6 when the network has it: inside nsfd on ifname
+ * (nsfd < 0: the runtime configures it), the host side, its eb_ip6 entry;
+ * the address, prefix length and gateway out (plen 0: no IPv6). */
+int ipv6_attach(struct eb_ctx *c, const struct eb_endpoint *ep, int nsfd, const char *ifname,
+		uint8_t addr[16], int *plen, uint8_t gateway[16]);
 /* info->cfg6 and each container's address (`ebnet ls`). */
 void ipv6_info(const char *net, struct eb_net_info *info);
 

@@ -15,9 +15,10 @@
 const char *const eb_up_opt_names[] = { "subnet",	"uplink",	 "attach",
 					"xdp",		"snat-ip",	 "nat-ports",
 					"ct-tcp-size", "ct-other-size", "domain",
-					"dns",		"mtu",		 NULL };
-/* subnet6 and ipv6 are parsed below but not listed: attachments (CNI,
- * Docker) get no IPv6 address yet (the first part of IPv6 is `up`'s). */
+					"dns",		"mtu",		 "ipv6",
+					"subnet6",	NULL };
+/* (The Docker driver refuses ipv6 and subnet6: Docker's IPAM gives the
+ * addresses there.) */
 
 static int ct_size(const char *key, const char *val, unsigned int *out, char *why, size_t wl)
 {

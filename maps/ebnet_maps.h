@@ -8,7 +8,11 @@
  * refuses to reuse a pinned map of another layout, and the loader says so).
  *
  * Byte order: IPv4 addresses and L4 ports are kept in network byte order,
- * as they are on the wire; everything else is host order.
+ * as they are on the wire; everything else is host order. Every IPv4
+ * address is declared with EB_IPV4(), a union of the __u32 that the code
+ * uses and its four bytes, so that bpftool (which prints from BTF) shows
+ * `"ip_bytes": [10,77,0,2]` beside `"ip": 33574154`: same layout, same
+ * instructions, nothing to migrate.
  *
  * Callers zero every key (padding included) before use.
  */
@@ -17,6 +21,13 @@
 
 #include <linux/types.h>
 #include "ebnet_counters.h"
+
+/* An IPv4 address (network order) that bpftool also prints as bytes. */
+#define EB_IPV4(f)                                                                                 \
+	union {                                                                                    \
+		__u32 f;                                                                           \
+		__u8 f##_bytes[4];                                                                 \
+	}
 
 /* Pinned file names: one source for the loader, the CLI, docs and tests. */
 #define EB_MAP_CONFIG	 "eb_config"
@@ -64,11 +75,11 @@
 /* eb_config[0]: the network's settings. Written by `ebnet up` when it
  * creates the network (and when a setting changes), read by every program. */
 struct eb_config {
-	__u32 subnet;	      /* network address, network order */
-	__u32 mask;	      /* netmask, network order */
-	__u32 gateway;	      /* the host's address in the network */
+	EB_IPV4(subnet);      /* network address, network order */
+	EB_IPV4(mask);	      /* netmask, network order */
+	EB_IPV4(gateway);     /* the host's address in the network */
 	__u32 uplink_ifindex; /* 0: no uplink */
-	__u32 snat_ip;	      /* source for traffic leaving the uplink */
+	EB_IPV4(snat_ip);     /* source for traffic leaving the uplink */
 	__u32 flags;	      /* EB_CFG_* */
 	__u32 flood_max;      /* eb_flood slots in use are below this */
 	__u8 uplink_mac[6];
@@ -101,7 +112,7 @@ _Static_assert(sizeof(struct eb_config) == 68, "eb_config layout");
  * eb_ports:     host-side ifindex -> endpoint (anti-spoofing, source port)
  * Written by `ebnet up`, removed by `ebnet rm` and `ebnet down`. */
 struct eb_endpoint {
-	__u32 ip;	    /* container address, network order */
+	EB_IPV4(ip);	    /* container address, network order */
 	__u32 ifindex;	    /* host-side veth; 0 while being created */
 	__u8 mac[6];	    /* container eth0 */
 	__u8 host_mac[6];   /* host-side veth: the gateway's MAC for this port */
@@ -120,7 +131,7 @@ _Static_assert(sizeof(struct eb_endpoint) == 76, "eb_endpoint layout");
 #define EB_EP_ATTACHED (1U << 2)
 
 struct eb_ip_key {
-	__u32 addr; /* network order */
+	EB_IPV4(addr); /* network order */
 };
 
 struct eb_ifindex_key {
@@ -188,8 +199,8 @@ struct eb_counter_val {
  * side's key, dport = id for the outside side's (the other port is 0).
  */
 struct eb_ct_key {
-	__u32 src;   /* network order */
-	__u32 dst;
+	EB_IPV4(src); /* network order */
+	EB_IPV4(dst);
 	__u16 sport; /* network order */
 	__u16 dport;
 	__u8 proto;
@@ -199,7 +210,7 @@ _Static_assert(sizeof(struct eb_ct_key) == 16, "eb_ct_key layout");
 
 struct eb_ct_entry {
 	struct eb_ct_key peer; /* the flow's other key */
-	__u32 xaddr;	       /* container side: new source; outside side: new destination */
+	EB_IPV4(xaddr);        /* container side: new source; outside side: new destination */
 	__u16 xport;	       /* likewise, network order */
 	__u8 kind;	       /* EB_CT_* */
 	__u8 state;	       /* EB_CTS_* bits; kept in the container-side entry */
@@ -344,7 +355,7 @@ eb_ct_lifetime_s(__u8 state, __u8 proto, const struct eb_config *cfg,
  * host_ip 0 is every address of the host; 127.0.0.1 the host only.
  */
 struct eb_pub_key {
-	__u32 host_ip;	 /* network order; 0: any */
+	EB_IPV4(host_ip); /* network order; 0: any */
 	__u16 host_port; /* network order */
 	__u8 proto;	 /* IPPROTO_TCP or IPPROTO_UDP */
 	__u8 pad;
@@ -352,7 +363,7 @@ struct eb_pub_key {
 _Static_assert(sizeof(struct eb_pub_key) == 8, "eb_pub_key layout");
 
 struct eb_pub_val {
-	__u32 ctr_ip;	/* network order */
+	EB_IPV4(ctr_ip); /* network order */
 	__u16 ctr_port; /* network order */
 	__u16 pad;
 	__u32 ifindex;	/* the container's host-side port */
@@ -370,14 +381,14 @@ _Static_assert(sizeof(struct eb_pub_val) == 64, "eb_pub_val layout");
  * closed sockets age out. */
 struct eb_sock_rev_key {
 	__u64 cookie;
-	__u32 ctr_ip;
+	EB_IPV4(ctr_ip);
 	__u16 ctr_port;
 	__u16 pad;
 };
 _Static_assert(sizeof(struct eb_sock_rev_key) == 16, "eb_sock_rev_key layout");
 
 struct eb_sock_rev_val {
-	__u32 ip;
+	EB_IPV4(ip);
 	__u16 port;
 	__u16 pad;
 };
@@ -420,8 +431,9 @@ struct eb_event {
 	__u32 type;    /* enum eb_event_type */
 	__u32 reason;  /* EB_EV_DROP: enum eb_counter */
 	__u32 ifindex; /* where the packet came in */
-	__u32 saddr, daddr; /* network order; 0 when not parsed */
-	__u32 xaddr;	    /* the translated address (new flows) */
+	EB_IPV4(saddr);     /* network order; 0 when not parsed */
+	EB_IPV4(daddr);
+	EB_IPV4(xaddr);     /* the translated address (new flows) */
 	__u16 sport, dport, xport;
 	__u8 proto;
 	__u8 pad;
@@ -433,7 +445,8 @@ _Static_assert(sizeof(struct eb_event) == 40, "eb_event layout");
  * the others follow it by (addresses, IP id, protocol). LRU: entries of
  * finished datagrams age out. Written by the datapath. */
 struct eb_frag_key {
-	__u32 src, dst; /* as on the wire, before translation */
+	EB_IPV4(src); /* as on the wire, before translation */
+	EB_IPV4(dst);
 	__u16 id;	/* IP identification */
 	__u8 proto;
 	__u8 pad;
@@ -441,7 +454,7 @@ struct eb_frag_key {
 _Static_assert(sizeof(struct eb_frag_key) == 12, "eb_frag_key layout");
 
 struct eb_frag_val {
-	__u32 addr;    /* the new source (way out) or destination (way in) */
+	EB_IPV4(addr); /* the new source (way out) or destination (way in) */
 	__u32 ifindex; /* way in: the container's port; way out: the uplink */
 };
 
@@ -479,7 +492,7 @@ struct eb_name_key {
 };
 
 struct eb_name_val {
-	__u32 ip;		 /* network order */
+	EB_IPV4(ip);		 /* network order */
 	__u32 flags;		 /* EB_NAME_* */
 	char owner[EB_NAME_LEN]; /* the container the name belongs to */
 };
@@ -500,7 +513,10 @@ struct eb_dns_cfg {
 	__u32 ttl;			/* of the answers, seconds */
 	__u32 n_up;			/* upstream resolvers in up[] */
 	__u32 up_local;			/* bit i: up[i] is an address of the host itself */
-	__u32 up[EB_DNS_MAX_UP];	/* network order; queries go to up[0] */
+	union {
+		__u32 up[EB_DNS_MAX_UP]; /* network order; queries go to up[0] */
+		__u8 up_bytes[EB_DNS_MAX_UP][4];
+	};
 };
 _Static_assert(sizeof(struct eb_dns_cfg) == 96, "eb_dns_cfg layout");
 
@@ -509,14 +525,14 @@ _Static_assert(sizeof(struct eb_dns_cfg) == 96, "eb_dns_cfg layout");
  * gateway's address as their source, which the container asked. Written by
  * the datapath. */
 struct eb_dns_fwd_key {
-	__u32 ip;   /* the container, network order */
+	EB_IPV4(ip); /* the container, network order */
 	__u16 port; /* its source port, network order */
 	__u8 proto;
 	__u8 pad;
 };
 
 struct eb_dns_fwd_val {
-	__u32 up; /* network order */
+	EB_IPV4(up); /* network order */
 };
 
 /* eb_dns_try: a UDP query a container sent on, keyed as eb_dns_fwd but
@@ -577,7 +593,7 @@ _Static_assert(sizeof(struct eb_ip6_key) == 16, "eb_ip6_key layout");
 struct eb_ip6_ep {
 	__u32 ifindex; /* host-side veth */
 	__u32 slot;    /* its endpoint's flood_slot */
-	__u32 ip4;     /* its IPv4 address (eb_endpoints' key), network order */
+	EB_IPV4(ip4);  /* its IPv4 address (eb_endpoints' key), network order */
 	__u8 mac[6];   /* container eth0 */
 	__u8 pad[2];
 };

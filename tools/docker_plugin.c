@@ -183,6 +183,15 @@ static int net_opts(json_t *st, struct eb_up_opts *uo, struct eb_err *e)
 				key, !strcmp(k, "subnet") ? " (give --subnet)" : "");
 			return -EINVAL;
 		}
+		if (!strcmp(k, "ipv6") || !strcmp(k, "subnet6")) {
+			/* Docker's own IPAM hands out IPv6 addresses (--ipv6
+			 * --subnet), not ebnet's prefix + host number. */
+			eb_errf(e, "option '%s': IPv6 on Docker networks is not supported by the "
+				   "ebnet driver yet (ebnet up --ipv6, ebnet attach and the CNI "
+				   "plugin have it)",
+				key);
+			return -EINVAL;
+		}
 		if (!val) {
 			eb_errf(e, "option '%s' needs a string value", key);
 			return -EINVAL;

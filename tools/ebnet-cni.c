@@ -193,12 +193,18 @@ static void parse_conf(json_t *root, struct conf *c)
 		if (!strcmp(opt, "dns") ? strcmp(k, "upstream-dns") : !in_list(eb_up_opt_names, opt))
 			cni_errorf(CNI_ERR_FIELD,
 				   "ebnet's keys: subnet, uplink, attach, xdp, snat-ip, nat-ports, "
-				   "ct-tcp-size, ct-other-size, domain, upstream-dns",
+				   "ct-tcp-size, ct-other-size, domain, upstream-dns, mtu, ipv6, "
+				   "subnet6",
 				   "unsupported field '%s' in the network config", k);
 		if (json_is_integer(val)) {
 			snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(val));
 			/* Lives as long as the process: the options point at it. */
 			v = strdup(buf);
+		} else if (json_is_boolean(val)) {
+			/* "ipv6": true (false: as if absent) */
+			if (json_is_false(val))
+				continue;
+			v = "true";
 		} else {
 			v = json_string_value(val);
 		}
@@ -462,6 +468,20 @@ static json_t *ip_json(uint32_t ip, int plen, uint32_t gw)
 	return o;
 }
 
+static json_t *ip6_json(const uint8_t ip[16], int plen, const uint8_t gw[16])
+{
+	char a[INET6_ADDRSTRLEN], g[INET6_ADDRSTRLEN], cidr[INET6_ADDRSTRLEN + 4];
+	json_t *o;
+
+	inet_ntop(AF_INET6, ip, a, sizeof(a));
+	inet_ntop(AF_INET6, gw, g, sizeof(g));
+	snprintf(cidr, sizeof(cidr), "%s/%d", a, plen);
+	o = json_pack("{s:s,s:s,s:i}", "address", cidr, "gateway", g, "interface", 1);
+	if (pre_1_0())
+		json_object_set_new(o, "version", json_string("6"));
+	return o;
+}
+
 static int cmd_add(struct conf *c)
 {
 	struct eb_attach_req r = { .owner = "cni", .configure = true };
@@ -523,6 +543,16 @@ static int cmd_add(struct conf *c)
 			"sandbox", r.netns, "ips", ip_json(res.ip, res.plen, res.gateway), "routes",
 			"dst", "0.0.0.0/0", "gw", eb_ip_str(res.gateway, g), "dns", "nameservers",
 			eb_ip_str(res.gateway, g2), "domain", domain, "search", domain);
+	if (res.plen6) {
+		char g6[INET6_ADDRSTRLEN];
+
+		/* IPv6 beside IPv4: its address and its default route. */
+		json_array_append_new(json_object_get(out, "ips"),
+				      ip6_json(res.ip6, res.plen6, res.gateway6));
+		json_array_append_new(json_object_get(out, "routes"),
+				      json_pack("{s:s,s:s}", "dst", "::/0", "gw",
+						inet_ntop(AF_INET6, res.gateway6, g6, sizeof(g6))));
+	}
 	json_dumpf(out, stdout, JSON_COMPACT);
 	fputc('\n', stdout);
 	json_decref(out);

@@ -576,6 +576,14 @@ static int do_down(int argc, char **argv)
 
 /* ---- attach, detach ---- */
 
+static json_t *ip6_json(const uint8_t a[16], int plen)
+{
+	char t[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET6, a, t, sizeof(t));
+	return plen >= 0 ? jstrf("%s/%d", t, plen) : jstr(t);
+}
+
 static int do_attach(int argc, char **argv)
 {
 	struct eb_attach_req r = { .configure = true };
@@ -618,10 +626,20 @@ static int do_attach(int argc, char **argv)
 		jput(jobj("name", jstr(res.name), "network", jstr(o.net),
 			  "ip", jstrf("%s/%d", eb_ip_str(res.ip, a), res.plen),
 			  "gateway", jstr(eb_ip_str(res.gateway, g)), "mac", jstr(eb_mac_str(res.mac, m)),
-			  "host_dev", jstr(res.host_ifname), NULL));
-	else
-		printf("attached '%s' to network %s: %s/%d via %s, host end %s\n", res.name, o.net,
-		       eb_ip_str(res.ip, a), res.plen, eb_ip_str(res.gateway, g), res.host_ifname);
+			  "host_dev", jstr(res.host_ifname),
+			  "ip6", res.plen6 ? ip6_json(res.ip6, res.plen6) : json_null(),
+			  "gateway6", res.plen6 ? ip6_json(res.gateway6, -1) : json_null(), NULL));
+	else {
+		printf("attached '%s' to network %s: %s/%d via %s", res.name, o.net,
+		       eb_ip_str(res.ip, a), res.plen, eb_ip_str(res.gateway, g));
+		if (res.plen6) {
+			char a6[INET6_ADDRSTRLEN], g6[INET6_ADDRSTRLEN];
+
+			printf(", %s/%d via %s", inet_ntop(AF_INET6, res.ip6, a6, sizeof(a6)),
+			       res.plen6, inet_ntop(AF_INET6, res.gateway6, g6, sizeof(g6)));
+		}
+		printf(", host end %s\n", res.host_ifname);
+	}
 	return 0;
 }
 
@@ -765,13 +783,6 @@ static bool has_ip6(const struct eb_net_info *n, int i)
 	return memcmp(n->ctr_ip6[i], zero, 16) != 0;
 }
 
-static json_t *ip6_json(const uint8_t a[16], int plen)
-{
-	char t[INET6_ADDRSTRLEN];
-
-	inet_ntop(AF_INET6, a, t, sizeof(t));
-	return plen >= 0 ? jstrf("%s/%d", t, plen) : jstr(t);
-}
 
 static json_t *net_json(const struct eb_net_info *n)
 {
@@ -890,7 +901,7 @@ static int do_ls(int argc, char **argv)
 	if (o.nargs)
 		die_usage("ls", "unexpected argument '%s'", o.args[0]);
 	need_root();
-	if (o.net_given) {
+	if (!all_nets(&o)) {
 		if (!eb_dp_exists(o.net)) {
 			fprintf(stderr, "%s: network '%s' does not exist\n", prog, o.net);
 			return 1;
@@ -898,7 +909,9 @@ static int do_ls(int argc, char **argv)
 		snprintf(names[0], 64, "%s", o.net);
 		n = 1;
 	} else {
-		n = eb_net_list(names, EB_MAX_NETS);
+		/* Those of this namespace, as ports, ct and stats (pins are
+		 * the machine's: another namespace's networks are there too). */
+		n = here_nets(names, EB_MAX_NETS);
 	}
 	for (i = 0; i < n; i++) {
 		err = eb_net_info(names[i], &info, &e);

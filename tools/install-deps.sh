@@ -20,7 +20,7 @@ PKGS=(
 	# names (tests/e2e/dns.sh): the clients, and resolvers to forward to
 	bind9-dnsutils dnsmasq-base libc-bin procps
 	# benchmarks
-	iperf3 wrk sockperf dnsperf git
+	iperf3 wrk sockperf qperf dnsperf conntrack git
 )
 
 # dockerd for the Docker driver's tests (and docker-proxy for the

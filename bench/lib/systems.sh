@@ -7,6 +7,8 @@
 #   CLI_NS[NAME]  namespace of the client container
 #   SRV_NS[NAME]  namespace of the server container
 #   SRV_IP[NAME]  the server container's address
+#   SRV_IP6[NAME] its IPv6 address, where the system carries IPv6 (the *6
+#                 workloads skip a system without it)
 #   HOST_NS[NAME] namespace that plays the host (empty for the floor)
 #   OUT_NS[NAME]  namespace that plays the outside world, behind the host's
 #                 uplink (for published ports and SNAT, once measured)
@@ -14,15 +16,17 @@
 # Every system uses the same addresses, MTU (1500) and the kernel's default
 # offloads, so that only the datapath differs:
 #   containers 10.88.0.2 (client) and 10.88.0.3 (server) in 10.88.0.0/24,
-#   gateway 10.88.0.1; uplink host 203.0.113.1/24, outside 203.0.113.2/24.
+#   gateway 10.88.0.1; uplink host 203.0.113.1/24, outside 203.0.113.2/24;
+#   IPv6 (where the system has it) fd00:88::2 and fd00:88::3 in
+#   fd00:88::/64, gateway fd00:88::1, as ebnet derives them.
 #
 # To add a system: write sys_up_X/sys_down_X, add X to DP_SYSTEMS or
 # PUB_SYSTEMS in run.sh, and, if it publishes ports, sys_publish_X.
 
-declare -A CLI_NS SRV_NS SRV_IP HOST_NS OUT_NS SYS_BROKEN SYS_DESC
+declare -A CLI_NS SRV_NS SRV_IP SRV_IP6 HOST_NS OUT_NS SYS_BROKEN SYS_DESC
 SYS_DESC=(
 	[veth]="bare veth pair between two namespaces: the floor"
-	[iptables]="bridge br0 + ip_forward + br_netfilter + Docker's iptables rules (MASQUERADE, DNAT chain)"
+	[iptables]="bridge br0 + ip_forward + br_netfilter + Docker's iptables rules (MASQUERADE, DNAT chain), and its ip6tables rules for IPv6 (Docker 27 --ipv6)"
 	[nft]="bridge br0 + ip_forward + br_netfilter + one nftables table (masquerade, DNAT map)"
 	[docker-proxy]="the classic recipe with Docker's userland proxy for published ports"
 	[ebnet]="ebnet, TC programs only (attach: ${EBNET_ATTACH:-default})"
@@ -39,6 +43,10 @@ C2_IP=$SUB.3
 UP_HOST=203.0.113.1
 UP_OUT=203.0.113.2
 MTU=1500
+SUB6=fd00:88:
+GW6=$SUB6:1
+C1_IP6=$SUB6:2
+C2_IP6=$SUB6:3
 
 # ---- pieces shared by the systems ----
 
@@ -64,7 +72,11 @@ mk_bridged_ctr() {
 		ip -n "$h" link set "$hdev" up &&
 		ip -n "$c" addr add "$ip/$PLEN" dev eth0 &&
 		ip -n "$c" link set eth0 up &&
-		ip -n "$c" route add default via $GW
+		ip -n "$c" route add default via $GW || return 1
+	# IPv6 beside it (nodad: the address is usable at once).
+	[ -z "${5:-}" ] && return 0
+	ip -n "$c" addr add "$5/64" dev eth0 nodad &&
+		ip -n "$c" -6 route add default via $GW6
 }
 
 # Host H with br0 (the gateway address), IPv4 forwarding and br_netfilter
@@ -75,12 +87,14 @@ mk_bridge_host() {
 	mk_host "$h" "$o" || return 1
 	ip -n "$h" link add br0 mtu $MTU type bridge &&
 		ip -n "$h" addr add $GW/$PLEN dev br0 &&
+		ip -n "$h" addr add $GW6/64 dev br0 nodad &&
 		ip -n "$h" link set br0 up || return 1
-	in_ns "$h" sysctl -qw net.ipv4.ip_forward=1 || return 1
+	in_ns "$h" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 || return 1
 	# br_netfilter: bridged IPv4 goes through the iptables/nft hooks, as
 	# Docker requires it. Built in on this kernel; per namespace.
 	if [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]; then
-		in_ns "$h" sysctl -qw net.bridge.bridge-nf-call-iptables=1 || return 1
+		in_ns "$h" sysctl -qw net.bridge.bridge-nf-call-iptables=1 \
+			net.bridge.bridge-nf-call-ip6tables=1 || return 1
 	else
 		warn "$s: no br_netfilter (net.bridge.bridge-nf-call-iptables): bridged traffic skips the firewall"
 	fi
@@ -89,11 +103,12 @@ mk_bridge_host() {
 		log "ip_forward did not stick in $h"
 		return 1
 	}
-	mk_bridged_ctr "$h" "$P-$s-c1" veth-c1 $C1_IP &&
-		mk_bridged_ctr "$h" "$P-$s-c2" veth-c2 $C2_IP || return 1
+	mk_bridged_ctr "$h" "$P-$s-c1" veth-c1 $C1_IP $C1_IP6 &&
+		mk_bridged_ctr "$h" "$P-$s-c2" veth-c2 $C2_IP $C2_IP6 || return 1
 	CLI_NS[$s]=$P-$s-c1
 	SRV_NS[$s]=$P-$s-c2
 	SRV_IP[$s]=$C2_IP
+	SRV_IP6[$s]=$C2_IP6
 	HOST_NS[$s]=$h
 	OUT_NS[$s]=$o
 }
@@ -115,11 +130,14 @@ sys_up_veth() {
 	ip -n $a link add eth0 mtu $MTU type veth peer name eth0 netns $b &&
 		ip -n $a addr add $C1_IP/$PLEN dev eth0 &&
 		ip -n $b addr add $C2_IP/$PLEN dev eth0 &&
+		ip -n $a addr add $C1_IP6/64 dev eth0 nodad &&
+		ip -n $b addr add $C2_IP6/64 dev eth0 nodad &&
 		ip -n $a link set eth0 up &&
 		ip -n $b link set eth0 up || return 1
 	CLI_NS[veth]=$a
 	SRV_NS[veth]=$b
 	SRV_IP[veth]=$C2_IP
+	SRV_IP6[veth]=$C2_IP6
 	HOST_NS[veth]=
 	OUT_NS[veth]=
 }
@@ -166,9 +184,16 @@ COMMIT
 EOF
 }
 
+# Docker 27's ip6tables rules for a bridge network with --ipv6: the same
+# chains as for IPv4, and NAT66 masquerade for the ULA subnet.
+ip6t_rules() {
+	ipt_rules | sed -e "s|-s $SUB.0/$PLEN|-s ${SUB6}:/64|" -e "s|! -d 127.0.0.0/8|! -d ::1/128|"
+}
+
 sys_up_iptables() {
 	mk_bridge_host iptables "$P-iptables-h" "$P-iptables-o" || return 1
-	ipt_rules | in_ns "$P-iptables-h" iptables-restore
+	ipt_rules | in_ns "$P-iptables-h" iptables-restore &&
+		ip6t_rules | in_ns "$P-iptables-h" ip6tables-restore
 }
 sys_down_iptables() { down_by_prefix iptables; }
 
@@ -240,6 +265,7 @@ EOF
 
 sys_up_nft() {
 	mk_bridge_host nft "$P-nft-h" "$P-nft-o" || return 1
+	unset 'SRV_IP6[nft]' # its table is IPv4 only: IPv6 would pass unfiltered
 	nft_rules | in_ns "$P-nft-h" nft -f -
 }
 sys_down_nft() { down_by_prefix nft; }
@@ -271,7 +297,8 @@ sys_up_docker_proxy() {
 		return 1
 	}
 	mk_bridge_host docker-proxy "$P-docker-proxy-h" "$P-docker-proxy-o" || return 1
-	ipt_rules | in_ns "$P-docker-proxy-h" iptables-restore
+	ipt_rules | in_ns "$P-docker-proxy-h" iptables-restore &&
+		ip6t_rules | in_ns "$P-docker-proxy-h" ip6tables-restore
 }
 sys_down_docker_proxy() {
 	sys_pub_reset_docker_proxy
@@ -304,19 +331,22 @@ ebnet_net() { printf '%s-%s' "$P" "${1//-/}"; }
 # ebnet_up SYSTEM ARGS...: ebnet's host, outside and two containers, ARGS
 # added to `ebnet up` (ebnet-xdp: --xdp native).
 ebnet_up() {
-	local s=$1 h=$P-$1-h o=$P-$1-o net attach=()
+	local s=$1 h=$P-$1-h o=$P-$1-o net attach=() v6=()
 	shift
 	net=$(ebnet_net "$s")
+	# IPv6 beside IPv4 (an older build, measured for a comparison, may have none).
+	"$EBNET" help up 2>&1 | grep -q -- --ipv6 && v6=(--ipv6 --subnet6 "${SUB6}:/64")
 	[ -n "${EBNET_ATTACH:-}" ] && attach=(--attach "$EBNET_ATTACH")
 	mk_host "$h" "$o" || return 1
 	ebnet_register "$net" "$h"
 	# shellcheck disable=SC2086 # EBNET_UP_ARGS: options, split on spaces
 	in_ns "$h" "$EBNET" up --net "$net" --subnet $SUB.0/$PLEN --uplink up0 "${attach[@]}" "$@" \
 		${EBNET_UP_ARGS:-} \
-		"$P-$s-c1=$C1_IP" "$P-$s-c2=$C2_IP" || return 1
+		"${v6[@]}" "$P-$s-c1=$C1_IP" "$P-$s-c2=$C2_IP" || return 1
 	CLI_NS[$s]=$P-$s-c1
 	SRV_NS[$s]=$P-$s-c2
 	SRV_IP[$s]=$C2_IP
+	if [ ${#v6[@]} -gt 0 ]; then SRV_IP6[$s]=$C2_IP6; fi
 	HOST_NS[$s]=$h
 	OUT_NS[$s]=$o
 }

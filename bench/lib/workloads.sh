@@ -24,10 +24,11 @@ SOCKPERF_PORT=11111
 
 PARSE() { $PY "$LIB/parse.py" "$@"; }
 
-# iperf3 between the system's client and server. MODE: tcp or udp64.
-# Leaves iperf3's JSON in $WORK/iperf.json.
+# iperf3 between the system's client and server. MODE: tcp or udp64; IP:
+# the server's address (default SRV_IP: IPv4). Leaves iperf3's JSON in
+# $WORK/iperf.json.
 iperf_run() {
-	local s=$1 mode=$2 srv=${SRV_NS[$1]} cli=${CLI_NS[$1]} ip=${SRV_IP[$1]} rc opts=()
+	local s=$1 mode=$2 srv=${SRV_NS[$1]} cli=${CLI_NS[$1]} ip=${3:-${SRV_IP[$1]}} rc opts=()
 	[ "$mode" = udp64 ] && opts=(-u -l 64 -b 0)
 	bg_in_ns "$srv" "$SRV_CPU" "$WORK/iperf-server.log" iperf3 -s -1 -p $IPERF_PORT
 	local spid=$BG_PID
@@ -85,6 +86,51 @@ wl_rr_latency() {
 		return 1
 	fi
 	PARSE sockperf "$WORK/sockperf.out"
+}
+
+# ---- container to container over IPv6 ----
+#
+# The same loads to the server's IPv6 address, on the systems that carry
+# IPv6 (SRV_IP6: veth, iptables with Docker's ip6tables rules, ebnet --ipv6).
+# sockperf 3.7 (Debian 12) has no IPv6: request/response is qperf's tcp_lat
+# (64-byte messages, one-way latency = half the round trip, a mean).
+
+v6_check() {
+	[ -n "${SRV_IP6[$1]:-}" ] || skip "$1 carries no IPv6 here"
+}
+wl_tcp_stream6() {
+	v6_check "$1" || return
+	iperf_run "$1" tcp "${SRV_IP6[$1]}" || return 1
+	PARSE iperf-tcp "$WORK/iperf.json"
+}
+wl_udp64_pps6() {
+	v6_check "$1" || return
+	iperf_run "$1" udp64 "${SRV_IP6[$1]}" || return 1
+	PARSE iperf-udp "$WORK/iperf.json"
+}
+wl_rr_latency6() {
+	local s=$1 srv=${SRV_NS[$1]} cli=${CLI_NS[$1]} rc spid us
+	v6_check "$s" || return
+	command -v qperf >/dev/null || {
+		log "no qperf: see bench/deps.txt"
+		return 1
+	}
+	bg_in_ns "$srv" "$RR_CPU" "$WORK/qperf-server.log" qperf
+	spid=$BG_PID
+	wait_listen "$srv" tcp 19765 || {
+		stop_bg $spid
+		return 1
+	}
+	in_ns "$cli" timeout $((DUR + 20)) taskset -c "$RR_CPU" \
+		qperf "${SRV_IP6[$s]}" -t "$DUR" -m 64 tcp_lat >"$WORK/qperf.out" 2>&1
+	rc=$?
+	stop_bg $spid
+	us=$(awk '$1 == "latency" { v = $3; if ($4 == "ns") v /= 1000; if ($4 == "ms") v *= 1000; print v }' "$WORK/qperf.out")
+	if [ $rc -ne 0 ] || [ -z "$us" ]; then
+		tail -n3 "$WORK/qperf.out" >&2
+		return 1
+	fi
+	metric lat_us "$us"
 }
 
 # ---- published ports, SNAT, scale ----

@@ -3,6 +3,7 @@
 #ifndef EB_LIB_COUNTERS_H
 #define EB_LIB_COUNTERS_H
 
+#include <linux/pkt_cls.h>
 #include "maps.h"
 
 static __always_inline void eb_count(__u32 idx, __u32 bytes)
@@ -91,6 +92,42 @@ static __always_inline void eb_event(__u32 type, __u32 reason, __u32 ifindex, __
 	ev->proto = proto;
 	ev->pad = 0;
 	bpf_ringbuf_submit(ev, 0);
+}
+
+/*
+ * The drop exits, one per program type: every drop of a TC program (the
+ * ports', the uplink's) ends in eb_tc_drop(), every drop of the XDP
+ * program in eb_xdp_drop(). Each turns the reason into its counter (a
+ * reason out of range counts as drop_malformed), counts it, leaves it in
+ * skb->cb for BPF_PROG_TEST_RUN callers (TC), records a monitor event,
+ * and gives the verdict. ret is a negative EB_DROP() code.
+ */
+static __always_inline __u32 eb_drop_index(int ret)
+{
+	__u32 idx = EB_DROP_TO_COUNTER(ret);
+
+	return idx < EB_CNT_MAX ? idx : EB_CNT_DROP_MALFORMED;
+}
+
+static __always_inline int eb_tc_drop(struct __sk_buff *skb, int ret, __u32 len, __u32 saddr,
+				      __u32 daddr, __u16 sport, __u16 dport, __u8 proto)
+{
+	__u32 idx = eb_drop_index(ret);
+
+	skb->cb[EB_CB_DECISION] = idx;
+	eb_count(idx, len);
+	eb_event(EB_EV_DROP, idx, skb->ifindex, saddr, daddr, sport, dport, proto, 0, 0);
+	return TC_ACT_SHOT;
+}
+
+static __always_inline int eb_xdp_drop(struct xdp_md *ctx, int ret, __u32 len, __u32 saddr,
+				       __u32 daddr, __u16 sport, __u16 dport, __u8 proto)
+{
+	__u32 idx = eb_drop_index(ret);
+
+	eb_count(idx, len);
+	eb_event(EB_EV_DROP, idx, ctx->ingress_ifindex, saddr, daddr, sport, dport, proto, 0, 0);
+	return XDP_DROP;
 }
 
 #endif

@@ -34,6 +34,8 @@ bad "uplink 'nosuch0' does not exist" --subnet 10.78.0.0/16 -o ebnet.uplink=nosu
 bad "first address of its subnet, 10.78.0.1: give --gateway 10.78.0.1" \
 	--subnet 10.78.0.0/16 --gateway 10.78.0.9
 bad "IPv4 only" --subnet 10.78.0.0/16 --ipv6 --subnet fd00:78::/64
+bad "option 'ebnet.ipv6': IPv6 on Docker networks is not supported" --subnet 10.78.0.0/16 \
+	-o ebnet.ipv6=true
 check_eq "refused networks: no pin folder made" "$(ls -d "$EB_PIN_ROOT/dkabad" 2>/dev/null)" ""
 check_eq "refused networks: no state file" "$(state_files)" ""
 

@@ -62,8 +62,9 @@ t0=$(date +%s%N)
 check "publish 20000-29999:$W:20000-29999 (10,000 ports)" eb publish "20000-29999:$W:20000-29999"
 t1=$(date +%s%N)
 ms=$(((t1 - t0) / 1000000))
+# (Said, not asserted: the time of publishing is the benchmark's,
+# scale_sweep's publish_ms_N.)
 note "publishing 10,000 ports took $ms ms"
-check_eq "10,000 ports published in less than 5 s (took $ms ms)" "$([ $ms -lt 5000 ] && echo fast)" fast
 check_eq "ports --json counts 10000 in 20000-29999" "$(ports_count 20000 29999)" 10000
 check_eq "eb_published holds 10001 entries (with 30000)" \
 	"$(pub_dump | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 10001

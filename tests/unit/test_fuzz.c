@@ -1728,7 +1728,8 @@ int main(void)
 	printf("# %" PRIu64 " frames of an IPv4 EtherType shorter than an IPv4 header: refused by "
 	       "BPF_PROG_TEST_RUN itself, not run\n",
 	       n_refused);
-	ASSERT_TRUE(secs < 30, "the whole run under 30 s");
+	/* (Its time is printed above, not asserted: speed belongs to the
+	 * benchmark, and a loaded machine is no defect of the datapath.) */
 	fx_close();
 	return eb_check_done();
 }

@@ -315,7 +315,7 @@ static int ctr_ipv6(struct eb_ctx *c, const struct eb_config6 *c6, int ipfd,
 	if (err) {
 		eb_errf(c->e, "cannot turn IPv6 forwarding on for '%s': %s", ep->host_dev,
 			strerror(-err));
-		goto out;
+		return err;
 	}
 	if (bpf_map_update_elem(ipfd, &k, &v, BPF_ANY)) {
 		err = -errno;

@@ -996,14 +996,14 @@ static void ct_print_row(struct ct_print *cp, const char *family, uint8_t proto,
 	if (json) {
 		json_t *f = cp->net ? jobj("network", jstr(cp->net), NULL) : json_object();
 
-		jadd(f, "family", jstr(family), "proto", jstr(proto_str(proto)), "src", jstr(orig),
+		jadd(f, "proto", jstr(proto_str(proto)), "src", jstr(orig),
 					   "dst", jstr(dst), "nat", jstr(nat),
 					   "state", jstr(eb_ct_state_str(v, proto)),
 					   "expired", json_boolean(expired), "age_s", jreal1(age),
 					   "idle_s", jreal1(idle), "packets_out", jint(v->packets[0]),
 					   "bytes_out", jint(v->bytes[0]),
 					   "packets_in", jint(v->packets[1]),
-					   "bytes_in", jint(v->bytes[1]), NULL);
+					   "bytes_in", jint(v->bytes[1]), "family", jstr(family), NULL);
 		json_array_append_new(cp->flows, f);
 	} else {
 		if (!cp->n && cp->net)

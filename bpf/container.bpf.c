@@ -20,6 +20,7 @@
 #include "lib/dns.h"
 #include "lib/icmp.h"
 #include "lib/ndp.h"
+#include "lib/nat6.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -179,7 +180,8 @@ static __attribute__((noinline)) int eb_from_container6(struct __sk_buff *skb,
 	if (eb_mac_eq16(b->dmac, src->host_mac)) {
 		if (eb_in6_eq_raw(&b->daddr, c6->gateway))
 			return EB_CNT_TO_HOST; /* ping6 of the gateway, its NAs */
-		return EB_DROP(EB_CNT_DROP_IP6_NO_ROUTE);
+		/* Beyond the gateway: out of the uplink (lib/nat6.h). */
+		return EB_NAT6_GO;
 	}
 
 	/* Another container's MAC: the FDB, as for IPv4. */
@@ -470,6 +472,26 @@ int eb_from_container(struct __sk_buff *skb)
 		 * carried at all. */
 		if (proto == EB_ETH_P_IPV6) {
 			ret = eb_from_container6(skb, src, cfg);
+			/* Routed out (lib/nat6.h): in stages, each a frame
+			 * of its own beside this one's. */
+			if (ret == EB_NAT6_GO)
+				ret = eb_nat6_route(skb);
+			if (ret == EB_NAT6_GO)
+				ret = eb_nat6_err(skb);
+			if (ret == EB_NAT6_GO)
+				ret = eb_nat6_flow(skb);
+			if (ret == EB_NAT6_GO)
+				ret = eb_nat6_claim(skb);
+			if (ret == EB_NAT6_FULL) {
+				/* The map full: flows that are over freed, once. */
+				ret = eb_nat6_reclaim(skb);
+				if (ret == EB_NAT6_GO)
+					ret = eb_nat6_claim(skb);
+				if (ret == EB_NAT6_FULL)
+					ret = EB_DROP(EB_CNT_DROP_CT_FULL);
+			}
+			if (ret == EB_NAT6_GO)
+				ret = eb_nat6_send(skb);
 			if (ret >= EB_CNT_MAX)
 				return ret - EB_CNT_MAX; /* a verdict; counted already */
 			goto out;

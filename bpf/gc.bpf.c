@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The conntrack sweeper: a bpf_timer that fires every EB_GC_PERIOD and
- * removes expired entries from eb_ct_tcp and eb_ct_other. No daemon: the
+ * removes expired entries from eb_ct_tcp and eb_ct_other (and the IPv6
+ * eb_ct6_tcp and eb_ct6_other). No daemon: the
  * timer lives in the pinned map eb_gc and goes with it at `ebnet down`.
  * `ebnet up` arms it by running eb_gc_start once (BPF_PROG_TEST_RUN).
  *
@@ -68,12 +69,43 @@ static long eb_sweep_one(void *map, struct eb_ct_key *k, struct eb_ct_entry *v,
 	return 0;
 }
 
+/* The same for an entry of eb_ct6_tcp / eb_ct6_other (its state in the
+ * struct eb_ct_entry it holds: the IPv4 rule). */
+static long eb_sweep6_one(void *map, struct eb_ct6_key *k, struct eb_ct6_entry *v,
+			  struct eb_sweep *s)
+{
+	struct eb_ct6_entry *own = v;
+	struct eb_config *cfg;
+	__u32 zero = 0;
+
+	cfg = bpf_map_lookup_elem(&eb_config, &zero);
+	if (!cfg)
+		return 1;
+	if (v->ct.kind == EB_CT_SNAT_OUT || v->ct.kind == EB_CT_DNAT_OUT) {
+		own = bpf_map_lookup_elem(map, &v->peer);
+		if (!own) {
+			if (eb_ct_orphan(&v->ct, s->now)) {
+				bpf_map_delete_elem(map, k);
+				s->removed++;
+			}
+			return 0;
+		}
+	}
+	if (eb_ct_expired(&own->ct, k->proto, cfg, s->now)) {
+		bpf_map_delete_elem(map, k);
+		s->removed++;
+	}
+	return 0;
+}
+
 static int eb_gc_fire(void *map, __u32 *key, struct eb_gc_val *val)
 {
 	struct eb_sweep s = { .now = bpf_ktime_get_ns() };
 
 	bpf_for_each_map_elem(&eb_ct_tcp, eb_sweep_one, &s, 0);
 	bpf_for_each_map_elem(&eb_ct_other, eb_sweep_one, &s, 0);
+	bpf_for_each_map_elem(&eb_ct6_tcp, eb_sweep6_one, &s, 0);
+	bpf_for_each_map_elem(&eb_ct6_other, eb_sweep6_one, &s, 0);
 	bpf_timer_start(&val->timer, EB_GC_PERIOD, 0);
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include "lib/nat.h"
 #include "lib/dns.h"
 #include "lib/icmp.h"
+#include "lib/nat6.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -51,7 +52,17 @@ int eb_from_uplink(struct __sk_buff *skb)
 	cfg = bpf_map_lookup_elem(&eb_config, &zero);
 	if (!cfg)
 		return TC_ACT_UNSPEC;
-	if (eb_parse_eth(&c, &eth) != ETH_P_IP)
+	ret = eb_parse_eth(&c, &eth);
+	if (ret == EB_ETH_P_IPV6) {
+		/* Replies of the containers' IPv6 flows (lib/nat6.h). */
+		ret = eb_nat6_in(skb);
+		if (ret == TC_ACT_UNSPEC)
+			return TC_ACT_UNSPEC; /* counted (nat6_pass) on a network with IPv6 */
+		if (ret < 0)
+			goto drop;
+		return ret;
+	}
+	if (ret != ETH_P_IP)
 		return TC_ACT_UNSPEC;
 	if (eb_parse_ipv4(&c, &iph) < 0)
 		return TC_ACT_UNSPEC;

@@ -115,6 +115,99 @@ int eb_ct_walk(const char *net, eb_ct_fn fn, void *ctx, struct eb_err *e)
 	return 0;
 }
 
+/* The same for the IPv6 maps (eb_ct6_tcp, eb_ct6_other; absent in a
+ * network of an earlier build: nothing). */
+int eb_ct6_walk(const char *net, eb_ct6_fn fn, void *ctx, struct eb_err *e)
+{
+	const char *maps[2] = { EB_MAP_CT6_TCP, EB_MAP_CT6_OTHER };
+	struct eb_ct_cfg cfg;
+	struct eb_dp dp;
+	uint64_t now = eb_now_ns();
+	int err;
+
+	err = open_cfg(net, &dp, &cfg, e);
+	if (err)
+		return err;
+	for (int m = 0; m < 2; m++) {
+		int fd = eb_pin_open(net, maps[m], NULL);
+		struct eb_ct6_key k, next;
+		struct eb_ct6_entry v;
+		void *prev = NULL;
+
+		if (fd < 0)
+			continue;
+		while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+			k = next;
+			prev = &k;
+			if (bpf_map_lookup_elem(fd, &k, &v) < 0 || v.ct.kind != EB_CT_SNAT_CTR)
+				continue;
+			fn(&k, &v, &cfg, now, ctx);
+		}
+		close(fd);
+	}
+	eb_dp_close(&dp);
+	return 0;
+}
+
+/* ct_sweep for the IPv6 maps. */
+static int ct6_sweep(const char *net, bool all, const struct eb_ct_cfg *cfg, uint64_t now)
+{
+	const char *maps[2] = { EB_MAP_CT6_TCP, EB_MAP_CT6_OTHER };
+	int removed = 0;
+
+	for (int m = 0; m < 2; m++) {
+		int fd = eb_pin_open(net, maps[m], NULL);
+		struct eb_ct6_key k, next, *keys = NULL;
+		struct eb_ct6_entry v, own;
+		size_t n = 0, cap = 0;
+		void *prev = NULL;
+
+		if (fd < 0)
+			continue;
+		while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+			const struct eb_ct_entry *owner = &v.ct;
+
+			k = next;
+			prev = &k;
+			if (bpf_map_lookup_elem(fd, &k, &v) < 0)
+				continue;
+			if (!all) {
+				if (v.ct.kind != EB_CT_SNAT_CTR) {
+					if (bpf_map_lookup_elem(fd, &v.peer, &own) < 0) {
+						if (!(now > v.ct.created &&
+						      now - v.ct.created >=
+							      EB_CT_CLAIM_GRACE_S * 1000000000ULL))
+							continue;
+						goto collect;
+					}
+					owner = &own.ct;
+				}
+				if (!(now > owner->last_seen &&
+				      now - owner->last_seen > eb_ct_lifetime_ns(owner, k.proto, cfg)))
+					continue;
+			}
+collect:
+			if (n == cap) {
+				struct eb_ct6_key *nk;
+
+				cap = cap ? cap * 2 : 1024;
+				nk = realloc(keys, cap * sizeof(*keys));
+				if (!nk)
+					break;
+				keys = nk;
+			}
+			keys[n++] = k;
+			if (v.ct.kind == EB_CT_SNAT_CTR)
+				removed++;
+		}
+		for (size_t i = 0; i < n; i++)
+			bpf_map_delete_elem(fd, &keys[i]);
+		free(keys);
+		close(fd);
+	}
+	return removed;
+}
+
 /* Removes entries: all of them (flush), or the expired ones and entries
  * whose flow is gone. Returns the number of flows removed. */
 static int ct_sweep(const char *net, bool all, struct eb_err *e)
@@ -175,6 +268,7 @@ collect:
 			bpf_map_delete_elem(fd, &keys[i]);
 		free(keys);
 	}
+	removed += ct6_sweep(net, all, &cfg, now);
 	eb_dp_close(&dp);
 	return removed;
 }

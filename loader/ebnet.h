@@ -47,7 +47,11 @@ struct eb_up_opts {
 	bool ipv6;		   /* --ipv6: IPv6 too (an existing network gains it) */
 	uint8_t subnet6[16];	   /* --subnet6; plen6 0: the ULA of the name */
 	int plen6;
+	uint8_t snat_ip6[16];	   /* --snat-ip6; all 0: the uplink's first global IPv6 address */
+	int nat6;		   /* --nat6: EB_NAT6_KEEP (a new network: on), _ON, _OFF */
 };
+
+enum { EB_NAT6_KEEP = 0, EB_NAT6_ON, EB_NAT6_OFF };
 
 #define EB_MTU_MIN 576
 #define EB_MTU_MAX 65535

@@ -19,6 +19,10 @@ uint64_t eb_now_ns(void);
 uint64_t eb_ct_lifetime_ns(const struct eb_ct_entry *e, uint8_t proto, const struct eb_ct_cfg *cfg);
 const char *eb_ct_state_str(const struct eb_ct_entry *e, uint8_t proto);
 int eb_ct_walk(const char *net, eb_ct_fn fn, void *ctx, struct eb_err *e);
+/* The IPv6 flows (eb_ct6_tcp, eb_ct6_other), one call per flow. */
+typedef void (*eb_ct6_fn)(const struct eb_ct6_key *k, const struct eb_ct6_entry *v,
+			  const struct eb_ct_cfg *cfg, uint64_t now, void *ctx);
+int eb_ct6_walk(const char *net, eb_ct6_fn fn, void *ctx, struct eb_err *e);
 int eb_ct_flush(const char *net, struct eb_err *e);
 int eb_ct_gc(const char *net, struct eb_err *e);
 

@@ -26,6 +26,7 @@
 #include "netns.h"
 #include "nl.h"
 #include "net_priv.h"
+#include "nat6.h"
 
 int eb_parse_cidr6(const char *s, uint8_t net[16], int *plen)
 {
@@ -178,6 +179,9 @@ int ipv6_check(const struct eb_up_opts *o, const struct eb_config *cfg, bool exi
 
 	if (exists)
 		eb_config6_get(o->net, &have);
+	err = nat6_check(o, cfg, e);
+	if (err)
+		return err;
 	if (have.flags & EB_CFG6_ON) {
 		if (o->plen6 && (o->plen6 != have.plen || memcmp(o->subnet6, have.prefix, 16))) {
 			eb_errf(e, "network '%s' exists with IPv6 subnet %s/%d, not %s/%d; `ebnet down "
@@ -305,6 +309,14 @@ static int ctr_ipv6(struct eb_ctx *c, const struct eb_config6 *c6, int ipfd,
 			ep->host_dev, strerror(-err));
 		return err;
 	}
+	/* Routed out by the datapath (NAT66): bpf_fib_lookup() wants
+	 * forwarding on the port it came in on (loader/nat6.c). */
+	err = nat6_port_forwarding(ep->host_dev);
+	if (err) {
+		eb_errf(c->e, "cannot turn IPv6 forwarding on for '%s': %s", ep->host_dev,
+			strerror(-err));
+		return err;
+	}
 	if (bpf_map_update_elem(ipfd, &k, &v, BPF_ANY)) {
 		err = -errno;
 		eb_errf(c->e, "cannot write the IPv6 entry of '%s': %s", ep->name, strerror(-err));
@@ -356,6 +368,7 @@ int ipv6_sync(struct eb_ctx *c, const struct eb_up_opts *o)
 	struct eb_config6 c6;
 	__u32 zero = 0;
 	int cfd, ipfd, err = 0;
+	bool dirty = false;
 
 	if (eb_config6_get(c->net, &c6) && o->ipv6) {
 		eb_errf(c->e, "network '%s' has no %s map (its programs are of an older build?)",
@@ -370,6 +383,13 @@ int ipv6_sync(struct eb_ctx *c, const struct eb_up_opts *o)
 		memcpy(c6.gateway, c6.prefix, 16);
 		c6.gateway[15] |= 1;
 		c6.flags = EB_CFG6_ON;
+		dirty = true;
+	}
+	/* NAT66: the address to translate to, --nat6 (loader/nat6.c). */
+	err = nat6_settings(c, o, &c6, &dirty);
+	if (err)
+		return err;
+	if (dirty) {
 		cfd = eb_pin_open(c->net, EB_MAP_CONFIG6, NULL);
 		if (cfd < 0 || bpf_map_update_elem(cfd, &zero, &c6, BPF_ANY)) {
 			err = -errno;

@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "nat6.h"
 #include "dp_priv.h"
 #include "ebnet_maps.h"
 #include "container.skel.h"
@@ -44,6 +45,7 @@ static void set_sizes(struct bpf_object *obj, const struct eb_dp_sizes *sz)
 			bpf_map__set_max_entries(m, sz->ct_tcp);
 		if (sz && !strcmp(bpf_map__name(m), EB_MAP_CT_OTHER) && sz->ct_other)
 			bpf_map__set_max_entries(m, sz->ct_other);
+		eb_nat6_size_map(m, sz); /* eb_ct6_*: as their IPv4 twins */
 	}
 }
 

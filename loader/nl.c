@@ -644,6 +644,62 @@ int eb_nl_addr_is_local(struct eb_nl *nl, uint32_t addr)
 	return err ? err : d.hit;
 }
 
+/* The IPv6 addresses of a link: the first global one (not link-local, not
+ * tentative or deprecated), or whether want is among them. */
+struct addr6_dump {
+	int ifindex;
+	const uint8_t *want;
+	uint8_t found[16];
+	int hit;
+};
+
+static int addr6_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct addr6_dump *d = data;
+	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	struct nlattr *tb[IFA_MAX + 1] = {};
+	const uint8_t *a;
+	uint32_t fl = ifa->ifa_flags;
+
+	if (ifa->ifa_family != AF_INET6 || d->hit || (int)ifa->ifa_index != d->ifindex)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, tb);
+	if (tb[IFA_FLAGS])
+		fl = mnl_attr_get_u32(tb[IFA_FLAGS]);
+	a = tb[IFA_LOCAL] ? mnl_attr_get_payload(tb[IFA_LOCAL])
+	    : tb[IFA_ADDRESS] ? mnl_attr_get_payload(tb[IFA_ADDRESS]) : NULL;
+	if (!a)
+		return MNL_CB_OK;
+	if (d->want) {
+		d->hit = !memcmp(a, d->want, 16);
+		return MNL_CB_OK;
+	}
+	if (ifa->ifa_scope != RT_SCOPE_UNIVERSE || (fl & (IFA_F_DEPRECATED | IFA_F_DADFAILED)))
+		return MNL_CB_OK;
+	memcpy(d->found, a, 16);
+	d->hit = 1;
+	return MNL_CB_OK;
+}
+
+int eb_nl_link_ipv6(struct eb_nl *nl, int ifindex, const uint8_t *want, uint8_t out[16])
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_GETADDR, NLM_F_DUMP);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	struct addr6_dump d = { .ifindex = ifindex, .want = want };
+	int err;
+
+	ifa->ifa_family = AF_INET6;
+	err = eb_nl_talk(nl, nlh, addr6_cb, &d);
+	if (err)
+		return err;
+	if (!d.hit)
+		return -ENOENT;
+	if (out)
+		memcpy(out, d.found, 16);
+	return 0;
+}
+
 /* ---- routes and neighbours ---- */
 
 int eb_nl_route_add(struct eb_nl *nl, uint32_t dst, int plen, uint32_t gw, int ifindex,

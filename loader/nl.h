@@ -87,6 +87,9 @@ int eb_nl_default_route_dev(struct eb_nl *nl, int *ifindex);
 int eb_nl_link_ipv4(struct eb_nl *nl, int ifindex, uint32_t *addr);
 /* Is addr one of ifindex's addresses? 1 yes, 0 no, < 0 error. */
 int eb_nl_addr_on_link(struct eb_nl *nl, int ifindex, uint32_t addr);
+/* The first global IPv6 address of a link into out (want NULL), or whether
+ * want is one of its addresses: 0, or -ENOENT. */
+int eb_nl_link_ipv6(struct eb_nl *nl, int ifindex, const uint8_t *want, uint8_t out[16]);
 /* Is addr (network order) one of the addresses of this namespace? */
 int eb_nl_addr_is_local(struct eb_nl *nl, uint32_t addr);
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include "ebnet.h"
 
@@ -54,6 +55,24 @@ int eb_up_opt_set(struct eb_up_opts *o, const char *name, const char *val, char 
 	} else if (!strcmp(key, "ipv6")) {
 		if (strcmp(val, "true") && strcmp(val, "on") && strcmp(val, "1")) {
 			snprintf(why, wl, "invalid %s '%s': want true", name, val);
+			return -EINVAL;
+		}
+		o->ipv6 = true;
+	} else if (!strcmp(key, "snat-ip6")) {
+		static const uint8_t any[16];
+
+		if (inet_pton(AF_INET6, val, o->snat_ip6) != 1 || !memcmp(o->snat_ip6, any, 16)) {
+			snprintf(why, wl, "invalid %s '%s': want an IPv6 address", name, val);
+			return -EINVAL;
+		}
+		o->ipv6 = true;
+	} else if (!strcmp(key, "nat6")) {
+		if (!strcmp(val, "on"))
+			o->nat6 = EB_NAT6_ON;
+		else if (!strcmp(val, "off"))
+			o->nat6 = EB_NAT6_OFF;
+		else {
+			snprintf(why, wl, "invalid %s '%s': want on or off", name, val);
 			return -EINVAL;
 		}
 		o->ipv6 = true;

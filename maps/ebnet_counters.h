@@ -56,7 +56,7 @@
 	X(33, DROP_TTL, "drop_ttl", "TTL exhausted (ICMP error, fragment: not answered)") \
 	X(34, DROP_SPOOF_IP6, "drop_spoof_ip6", "source IPv6 not the container's own (nor its link-local, nor :: for DAD)") \
 	X(35, DROP_IP6_EXTHDR, "drop_ip6_exthdr", "IPv6 extension header (not parsed: dropped whole)") \
-	X(36, DROP_IP6_NO_ROUTE, "drop_ip6_no_route", "IPv6 beyond the subnet (no IPv6 route out yet)") \
+	X(36, DROP_IP6_NO_ROUTE, "drop_ip6_no_route", "IPv6 beyond the subnet with no route out (the uplink has no IPv6 address)") \
 	X(37, DROP_IP6_MCAST, "drop_ip6_mcast", "IPv6 multicast other than ff02::1 (no MLD snooping)") \
 	X(40, XDP_PASS_CSUM, "xdp_pass_csum", "ours, left by XDP to TC: L4 checksum partial or wrong") \
 	X(41, DNS_ANSWERED, "dns_answered", "DNS queries answered by the datapath (NXDOMAIN included)") \
@@ -71,6 +71,13 @@
 	X(50, TO_UPLINK, "to_uplink", "to the host's address, no host socket there: via the uplink's programs") \
 	X(51, DNS_FAILOVER, "dns_failover", "DNS queries asked again unanswered: sent to the next resolver") \
 	X(52, NDP_REPLY, "ndp_reply", "IPv6 neighbour solicitations answered by the datapath") \
-	X(53, NDP_IGNORED, "ndp_ignored", "NDP/MLD not answered nor carried (DAD, own address, unknown target, RS, MLD)")
+	X(53, NDP_IGNORED, "ndp_ignored", "NDP/MLD not answered nor carried (DAD, own address, unknown target, RS, MLD)") \
+	X(54, NAT6_NEW, "nat6_new", "new outbound IPv6 flows bound (NAT66, or tracked with --nat6 off)") \
+	X(55, NAT6_OUT, "nat6_out", "IPv6 packets sent out of the uplink (source-translated unless --nat6 off)") \
+	X(56, NAT6_IN, "nat6_in", "IPv6 replies from the uplink delivered into a container") \
+	X(57, ICMP6_ERR_IN, "icmp6_error_in", "ICMPv6 errors from outside translated into a container") \
+	X(58, ICMP6_SENT, "icmp6_sent", "ICMPv6 errors sent as a router (packet too big, time exceeded)") \
+	X(59, ICMP6_ERR_OUT, "icmp6_error_out", "ICMPv6 errors from containers about their flows, translated out") \
+	X(60, NAT6_PASS, "nat6_pass", "IPv6 on the uplink left to the host (not a flow of ours)")
 
 #endif /* EBNET_COUNTERS_H */

@@ -65,7 +65,9 @@
 	X(DNS_FWD, eb_dns_fwd, struct eb_dns_fwd_key, struct eb_dns_fwd_val, 0)                    \
 	X(DNS_TRY, eb_dns_try, struct eb_dns_fwd_key, struct eb_dns_try, 0)                        \
 	X(CONFIG6, eb_config6, __u32, struct eb_config6, 0)                                        \
-	X(IP6, eb_ip6, struct eb_ip6_key, struct eb_ip6_ep, 0)
+	X(IP6, eb_ip6, struct eb_ip6_key, struct eb_ip6_ep, 0)                                     \
+	X(CT6_TCP, eb_ct6_tcp, struct eb_ct6_key, struct eb_ct6_entry, EB_MAPF_SIZED)              \
+	X(CT6_OTHER, eb_ct6_other, struct eb_ct6_key, struct eb_ct6_entry, EB_MAPF_SIZED)
 
 /* Pinned maps that one object declares for itself, not bpf/lib/maps.h:
  * X(ID, ident, key, value, flags) as above. */

@@ -56,6 +56,8 @@
 #define EB_MAP_CONFIG6	 "eb_config6"
 #define EB_MAP_IP6	 "eb_ip6"
 #define EB_MAP_GC	 "eb_gc" /* bpf/gc.bpf.c alone */
+#define EB_MAP_CT6_TCP	 "eb_ct6_tcp"
+#define EB_MAP_CT6_OTHER "eb_ct6_other"
 
 /* Maps of earlier builds, of another layout. `ebnet up` carries what they
  * hold over to the maps that replaced them when it upgrades a network, then
@@ -171,7 +173,7 @@ enum eb_counter {
 #undef EB_CNT_ENUM
 	EB_CNT_DROP_FIRST = 16, /* drop reasons are EB_CNT_DROP_FIRST.. */
 	EB_CNT_DROP_END = 40,	/* ..below this */
-	EB_CNT_LAST = 54,	/* one past the last counter in use */
+	EB_CNT_LAST = 61,	/* one past the last counter in use */
 	EB_CNT_MAX = 96,	/* eb_stats' size (builds before 2026-12-03: 48) */
 };
 
@@ -352,7 +354,7 @@ eb_ct_lifetime_s(__u8 state, __u8 proto, const struct eb_config *cfg,
 			return cc && cc->tcp_syn_recv ? cc->tcp_syn_recv : EB_CT_DEF_SYN_RECV;
 		return cfg->ct_tcp_syn;
 	}
-	return proto == 1 ? cfg->ct_icmp : cfg->ct_udp;
+	return proto == 1 || proto == 58 ? cfg->ct_icmp : cfg->ct_udp; /* ICMP, ICMPv6 */
 }
 
 /*
@@ -579,11 +581,15 @@ struct eb_config6 {
 	__u8 plen;	  /* 48..120 */
 	__u8 pad[3];
 	__u32 flags;	  /* EB_CFG6_* */
-	__u32 spare[6];	  /* 0; room for later settings (NAT66...) */
+	__u8 snat_ip6[16]; /* NAT66: the source of traffic leaving the uplink (the
+			    * uplink's global address, or --snat-ip6); all 0 (a
+			    * network of the first part): no IPv6 out of the uplink */
+	__u32 spare[2];	  /* 0; room for later settings */
 };
 _Static_assert(sizeof(struct eb_config6) == 64, "eb_config6 layout");
 
-#define EB_CFG6_ON (1U << 0) /* the network carries IPv6 */
+#define EB_CFG6_ON	 (1U << 0) /* the network carries IPv6 */
+#define EB_CFG6_NAT6_OFF (1U << 1) /* --nat6 off: routed, the containers' own addresses */
 
 /* eb_ip6: a container's IPv6 address -> its port. Neighbour solicitations
  * for it are answered with mac; a packet from that source is accepted on
@@ -602,6 +608,41 @@ struct eb_ip6_ep {
 	__u8 pad[2];
 };
 _Static_assert(sizeof(struct eb_ip6_ep) == 20, "eb_ip6_ep layout");
+
+/*
+ * IPv6 conntrack and NAT66: eb_ct6_tcp (TCP) and eb_ct6_other (UDP,
+ * ICMPv6 echo), apart from the IPv4 maps (128-bit keys would double
+ * theirs). The same two entries per flow as struct eb_ct_entry says, keyed
+ * by struct eb_ct6_key: addresses as 16 bytes as on the wire, ports in
+ * network order, ICMPv6 echo's identifier as the port (sport on the
+ * container side, dport on the outside side, the other 0), proto 6, 17 or
+ * 58. The value holds a whole struct eb_ct_entry, so that the IPv4 rules
+ * (state, lifetime, expiry, counters: bpf/lib/ct.h, loader/ct.c) apply to
+ * it as they are: its ct.kind, ct.state, ct.xport, ct.ifindex, times and
+ * counters are used, its ct.peer and ct.xaddr are 0; the IPv6 peer key and
+ * translated address follow it. With --nat6 off the binding is the
+ * identity (xaddr:xport the container's own): the flow is tracked, so
+ * that only its replies come in. Sizes: those of eb_ct_tcp and
+ * eb_ct_other (--ct-tcp-size, --ct-other-size); not preallocated, so a
+ * network without IPv6 flows spends no memory on them. Written by the
+ * datapath; removed by the sweeper and `ebnet gc`.
+ */
+struct eb_ct6_key {
+	__u8 src[16];
+	__u8 dst[16];
+	__u16 sport; /* network order */
+	__u16 dport;
+	__u8 proto;  /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMPV6 */
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct eb_ct6_key) == 40, "eb_ct6_key layout");
+
+struct eb_ct6_entry {
+	struct eb_ct_entry ct;	/* kind, state, xport, ifindex, times, counters */
+	struct eb_ct6_key peer; /* the flow's other key */
+	__u8 xaddr[16];		/* container side: new source; outside side: new destination */
+};
+_Static_assert(sizeof(struct eb_ct6_entry) == 136, "eb_ct6_entry layout");
 
 /* What the datapath decided, left in skb->cb for BPF_PROG_TEST_RUN callers
  * (unit tests, and later `ebnet trace`): cb[0] = enum eb_counter of the

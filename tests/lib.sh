@@ -384,6 +384,28 @@ sandbox() {
 	_sb in_rtr sysctl -qw net.ipv4.ip_forward=1
 }
 
+# sandbox6: IPv6 in the sandbox `sandbox PREFIX` built (call it after that),
+# for the IPv6 tests only (the others stay as they were). Documentation
+# prefix 2001:db8::/32: the host's uplink up0 2001:db8:100::1/64 (UPLINK6),
+# the router 2001:db8:100::fe/64 toward it (ROUTER6) and 2001:db8:113::1/64
+# toward OUT (ROUTER6_OUT, on the MTU 1280 link: the IPv6 minimum), OUT
+# 2001:db8:113::2/64 (OUT6); default routes as for IPv4; forwarding on in
+# the router's namespace only. Addresses nodad: usable at once.
+UPLINK6=2001:db8:100::1
+ROUTER6=2001:db8:100::fe
+ROUTER6_OUT=2001:db8:113::1
+OUT6=2001:db8:113::2
+sandbox6() {
+	_sb in_host sysctl -qw net.ipv6.conf.up0.disable_ipv6=0
+	_sb in_rtr sysctl -qw net.ipv6.conf.all.forwarding=1
+	_sb ip -n "$HOST" -6 addr add $UPLINK6/64 dev up0 nodad
+	_sb ip -n "$RTR" -6 addr add $ROUTER6/64 dev down0 nodad
+	_sb ip -n "$RTR" -6 addr add $ROUTER6_OUT/64 dev out0 nodad
+	_sb ip -n "$OUT" -6 addr add $OUT6/64 dev eth0 nodad
+	_sb ip -n "$HOST" -6 route add default via $ROUTER6 dev up0
+	_sb ip -n "$OUT" -6 route add default via $ROUTER6_OUT dev eth0
+}
+
 # One step of building the sandbox: a failure ends the script, loudly.
 _sb() {
 	local out

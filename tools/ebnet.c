@@ -93,6 +93,7 @@ struct opts {
 	const char *mtu;
 	const char *subnet6;
 	bool ipv6;
+	const char *snat_ip6, *nat6;
 	const char *watch;
 	const char *domain;
 	const char *dns_query, *dns_type;
@@ -140,6 +141,8 @@ static const struct opt_def {
 	{ "--mtu", OPT_VALUE, offsetof(struct opts, mtu) },
 	{ "--ipv6", OPT_FLAG, offsetof(struct opts, ipv6) },
 	{ "--subnet6", OPT_VALUE, offsetof(struct opts, subnet6) },
+	{ "--snat-ip6", OPT_VALUE, offsetof(struct opts, snat_ip6) },
+	{ "--nat6", OPT_VALUE, offsetof(struct opts, nat6) },
 };
 
 /* The lists of options, NULL-terminated, that commands pass to
@@ -148,7 +151,7 @@ static const struct opt_def {
 	"--subnet", "--uplink", "--attach", "--xdp", "--snat-ip", "--ct-tcp-size",        \
 		"--ct-other-size", "--nat-ports"
 static const char *const up_opts[] = { NET_OPTS, "--domain", "--dns", "--alias", "--mtu", "--ipv6",
-				       "--subnet6", NULL };
+				       "--subnet6", "--snat-ip6", "--nat6", NULL };
 static const char *const attach_opts[] = { NET_OPTS, "--mtu", "--netns", "--pid", "--ip", "--host-peer",
 					   "--json", NULL };
 static const char *const no_opts[] = { NULL };
@@ -428,6 +431,8 @@ static void up_opts_from(const char *cmdname, const struct opts *o, struct eb_up
 		   { "--nat-ports", o->nat_ports },
 		   { "--mtu", o->mtu },
 		   { "--subnet6", o->subnet6 },
+		   { "--snat-ip6", o->snat_ip6 },
+		   { "--nat6", o->nat6 },
 		   { "--attach", o->attach ? o->attach : getenv("EBNET_ATTACH") },
 		   { "--xdp", o->xdp ? o->xdp : getenv("EBNET_XDP") } };
 	char why[200];
@@ -811,6 +816,11 @@ static json_t *net_json(const struct eb_net_info *n)
 		    "gateway", jstr(eb_ip_str(n->cfg.gateway, b)),
 		    "subnet6", v6 ? ip6_json(n->cfg6.prefix, n->cfg6.plen) : json_null(),
 		    "gateway6", v6 ? ip6_json(n->cfg6.gateway, -1) : json_null(),
+		    "nat6", v6 ? jstr(n->cfg6.flags & EB_CFG6_NAT6_OFF ? "off" : "on") : json_null(),
+		    "snat_ip6", v6 && !(n->cfg6.flags & EB_CFG6_NAT6_OFF) &&
+				    memcmp(n->cfg6.snat_ip6, (const uint8_t[16]){ 0 }, 16)
+				? ip6_json(n->cfg6.snat_ip6, -1)
+				: json_null(),
 		    "uplink_attach", jstr_or_null(n->uplink_attach),
 		    "uplink_state", jstr(n->uplink_state), "uplink", jstr_or_null(n->uplink),
 		    "snat_ip", jstr(eb_ip_str(n->cfg.snat_ip, c)),
@@ -835,10 +845,16 @@ static void print_net_text(const struct eb_net_info *n)
 	if (n->cfg6.flags & EB_CFG6_ON) {
 		char p6[INET6_ADDRSTRLEN], g6[INET6_ADDRSTRLEN];
 
-		printf("  ipv6 subnet %s/%d  gateway %s  (between containers and with the host; "
-		       "not routed out yet)\n",
+		char s6[INET6_ADDRSTRLEN];
+		static const uint8_t none[16];
+
+		printf("  ipv6 subnet %s/%d  gateway %s  nat6 %s\n",
 		       inet_ntop(AF_INET6, n->cfg6.prefix, p6, sizeof(p6)), n->cfg6.plen,
-		       inet_ntop(AF_INET6, n->cfg6.gateway, g6, sizeof(g6)));
+		       inet_ntop(AF_INET6, n->cfg6.gateway, g6, sizeof(g6)),
+		       (n->cfg6.flags & EB_CFG6_NAT6_OFF) ? "off (routed)"
+		       : memcmp(n->cfg6.snat_ip6, none, 16)
+			       ? inet_ntop(AF_INET6, n->cfg6.snat_ip6, s6, sizeof(s6))
+			       : "- (no IPv6 address on the uplink: not routed out)");
 	}
 	printf("  nat ports %u-%u  conntrack %u tcp + %u other entries  maps hold %.1f MiB%s%s"
 	       "  xdp %s\n",
@@ -923,7 +939,11 @@ static int do_ls(int argc, char **argv)
 
 static const char *proto_str(uint8_t p)
 {
-	return p == IPPROTO_TCP ? "tcp" : p == IPPROTO_UDP ? "udp" : p == IPPROTO_ICMP ? "icmp" : "?";
+	return p == IPPROTO_TCP	   ? "tcp"
+	       : p == IPPROTO_UDP  ? "udp"
+	       : p == IPPROTO_ICMP ? "icmp"
+	       : p == IPPROTO_ICMPV6 ? "icmp6"
+				    : "?";
 }
 
 struct ct_print {
@@ -932,31 +952,58 @@ struct ct_print {
 	json_t *flows;	 /* --json: the flows' array */
 };
 
+static void ct_print_row(struct ct_print *cp, const char *family, uint8_t proto,
+			 const struct eb_ct_entry *v, const char *orig, const char *dst,
+			 const char *nat, const struct eb_ct_cfg *cfg, uint64_t now);
+
 static void ct_print_one(const struct eb_ct_key *k, const struct eb_ct_entry *v,
 			 const struct eb_ct_cfg *cfg, uint64_t now, void *ctx)
 {
-	struct ct_print *cp = ctx;
 	char a[16], b[16], x[16], orig[32], dst[32], nat[32];
-	uint64_t life = eb_ct_lifetime_ns(v, k->proto, cfg);
-	double age = now > v->created ? (now - v->created) / 1e9 : 0;
-	double idle = now > v->last_seen ? (now - v->last_seen) / 1e9 : 0;
-	bool expired = idle * 1e9 > life;
 
 	snprintf(orig, sizeof(orig), "%s:%u", eb_ip_str(k->src, a), ntohs(k->sport));
 	snprintf(dst, sizeof(dst), "%s:%u", eb_ip_str(k->dst, b),
 		 k->proto == IPPROTO_ICMP ? 0 : ntohs(k->dport));
 	snprintf(nat, sizeof(nat), "%s:%u", eb_ip_str(v->xaddr, x), ntohs(v->xport));
+	ct_print_row(ctx, "ipv4", k->proto, v, orig, dst, nat, cfg, now);
+}
+
+/* An IPv6 flow: addresses in brackets, [ADDR]:PORT. */
+static void ct6_print_one(const struct eb_ct6_key *k, const struct eb_ct6_entry *v,
+			  const struct eb_ct_cfg *cfg, uint64_t now, void *ctx)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], x[INET6_ADDRSTRLEN];
+	char orig[64], dst[64], nat[64];
+
+	inet_ntop(AF_INET6, k->src, a, sizeof(a));
+	inet_ntop(AF_INET6, k->dst, b, sizeof(b));
+	inet_ntop(AF_INET6, v->xaddr, x, sizeof(x));
+	snprintf(orig, sizeof(orig), "[%s]:%u", a, ntohs(k->sport));
+	snprintf(dst, sizeof(dst), "[%s]:%u", b, k->proto == IPPROTO_ICMPV6 ? 0 : ntohs(k->dport));
+	snprintf(nat, sizeof(nat), "[%s]:%u", x, ntohs(v->ct.xport));
+	ct_print_row(ctx, "ipv6", k->proto, &v->ct, orig, dst, nat, cfg, now);
+}
+
+static void ct_print_row(struct ct_print *cp, const char *family, uint8_t proto,
+			 const struct eb_ct_entry *v, const char *orig, const char *dst,
+			 const char *nat, const struct eb_ct_cfg *cfg, uint64_t now)
+{
+	uint64_t life = eb_ct_lifetime_ns(v, proto, cfg);
+	double age = now > v->created ? (now - v->created) / 1e9 : 0;
+	double idle = now > v->last_seen ? (now - v->last_seen) / 1e9 : 0;
+	bool expired = idle * 1e9 > life;
+
 	if (json) {
 		json_t *f = cp->net ? jobj("network", jstr(cp->net), NULL) : json_object();
 
-		jadd(f, "proto", jstr(proto_str(k->proto)), "src", jstr(orig),
+		jadd(f, "proto", jstr(proto_str(proto)), "src", jstr(orig),
 					   "dst", jstr(dst), "nat", jstr(nat),
-					   "state", jstr(eb_ct_state_str(v, k->proto)),
+					   "state", jstr(eb_ct_state_str(v, proto)),
 					   "expired", json_boolean(expired), "age_s", jreal1(age),
 					   "idle_s", jreal1(idle), "packets_out", jint(v->packets[0]),
 					   "bytes_out", jint(v->bytes[0]),
 					   "packets_in", jint(v->packets[1]),
-					   "bytes_in", jint(v->bytes[1]), NULL);
+					   "bytes_in", jint(v->bytes[1]), "family", jstr(family), NULL);
 		json_array_append_new(cp->flows, f);
 	} else {
 		if (!cp->n && cp->net)
@@ -968,8 +1015,8 @@ static void ct_print_one(const struct eb_ct_key *k, const struct eb_ct_entry *v,
 		if (cp->net)
 			printf("%-16s ", cp->net);
 		printf("%-5s %-21s %-21s %-21s %-11s %6.0fs %6llu/%-8llu %6llu/%-8llu\n",
-		       proto_str(k->proto), orig, dst, nat,
-		       expired ? "expired" : eb_ct_state_str(v, k->proto), age,
+		       proto_str(proto), orig, dst, nat,
+		       expired ? "expired" : eb_ct_state_str(v, proto), age,
 		       (unsigned long long)v->packets[0], (unsigned long long)v->bytes[0],
 		       (unsigned long long)v->packets[1], (unsigned long long)v->bytes[1]);
 	}
@@ -999,6 +1046,8 @@ static int do_ct(int argc, char **argv)
 		for (int i = 0; i < n && !err; i++) {
 			cp.net = names[i];
 			err = eb_ct_walk(names[i], ct_print_one, &cp, &e);
+			if (!err)
+				err = eb_ct6_walk(names[i], ct6_print_one, &cp, &e);
 		}
 		if (json)
 			jput(jobj("flows", cp.flows, NULL));
@@ -1021,6 +1070,8 @@ static int do_ct(int argc, char **argv)
 		return 0;
 	}
 	err = eb_ct_walk(o.net, ct_print_one, &cp, &e);
+	if (!err)
+		err = eb_ct6_walk(o.net, ct6_print_one, &cp, &e);
 	if (json)
 		jput(jobj("flows", cp.flows, NULL));
 	else if (!err && !cp.n)
@@ -1712,7 +1763,8 @@ static int do_version(int argc, char **argv)
 
 static const struct cmd cmds[] = {
 	{ "up", do_up,
-	  "up [--net NAME] [--subnet CIDR] [--ipv6 [--subnet6 CIDR]] [--uplink IFACE] [--mtu N] "
+	  "up [--net NAME] [--subnet CIDR] [--ipv6 [--subnet6 CIDR] [--snat-ip6 ADDR] [--nat6 on|off]] "
+	  "[--uplink IFACE] [--mtu N] "
 	  "[--attach auto|tcx|clsact] "
 	  "[--xdp auto|native|off] [--domain DOMAIN] [--dns ADDR[,ADDR]] "
 	  "[--alias CONTAINER:NAME[,NAME]] [CONTAINER[=IP] ...]",
@@ -1724,12 +1776,16 @@ static const struct cmd cmds[] = {
 	  "left half-made by an interrupted run is made again.\n\n"
 	  "  --subnet CIDR    the network's IPv4 subnet (default " EB_DEFAULT_SUBNET ");\n"
 	  "                   the gateway is its first host address, owned by the host\n"
-	  "  --ipv6           IPv6 too, between the containers and with the gateway (not\n"
-	  "                   routed out yet): each container gets prefix + its IPv4 host\n"
-	  "                   number, the gateway prefix::1; an existing network gains it\n"
-	  "                   with no container restarted\n"
+	  "  --ipv6           IPv6 too: each container gets prefix + its IPv4 host number,\n"
+	  "                   the gateway prefix::1; an existing network gains it with no\n"
+	  "                   container restarted; out of the uplink through NAT66\n"
 	  "  --subnet6 CIDR   its IPv6 subnet, /48 to /120 (default: a ULA fdXX:XXXX:XXXX::/64\n"
 	  "                   from a hash of the network's name); implies --ipv6\n"
+	  "  --snat-ip6 ADDR  NAT66 translates to ADDR, an address of the uplink (default:\n"
+	  "                   the uplink's first global IPv6 address); implies --ipv6\n"
+	  "  --nat6 on|off    off: no NAT66, the containers' own addresses go out as they are\n"
+	  "                   (a routable --subnet6 that the outside routes to this host);\n"
+	  "                   only replies of the containers' flows come in; implies --ipv6\n"
 	  "  --uplink IFACE   the host's way out (default: the default route's device)\n"
 	  "  --mtu N          the containers' MTU (default: the uplink's, so that what they\n"
 	  "                   send fits out of it; larger gets frag-needed toward it)\n"

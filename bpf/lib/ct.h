@@ -398,17 +398,17 @@ static __always_inline __u8 eb_tcp_state_bits(__u8 flags, bool from_ctr)
  * tuple. UDP and ICMP become assured when, with a reply seen, they are
  * still used EB_CT_STREAM_S after they began.
  */
-static __always_inline void eb_ct_track(struct eb_ct_entry *e, int dir, const struct eb_pkt *p,
-					__u32 len, __u64 now)
+static __always_inline void eb_ct_track_l4(struct eb_ct_entry *e, int dir, __u8 proto, __u8 fl,
+					   __u32 tcp_num, __u32 len, __u64 now)
 {
 	const __u8 both = EB_CTS_SEEN_REPLY | EB_CTS_SEEN_CTR;
-	__u8 s, bits = dir ? EB_CTS_SEEN_REPLY : EB_CTS_SEEN_CTR, fl = p->tcp_flags;
+	__u8 s, bits = dir ? EB_CTS_SEEN_REPLY : EB_CTS_SEEN_CTR;
 	bool from_orig = (dir == 0) == (e->kind == EB_CT_SNAT_CTR);
 
 	if (eb_trace_mode)
 		return;
 	s = e->state;
-	if (p->proto == IPPROTO_TCP) {
+	if (proto == IPPROTO_TCP) {
 		if (from_orig && (fl & (EB_TCP_SYN | EB_TCP_RST | EB_TCP_ACK)) == EB_TCP_SYN &&
 		    (s & (EB_CTS_FIN_CTR | EB_CTS_FIN_OUT | EB_CTS_RST)))
 			s = EB_CTS_TRACKED;
@@ -416,11 +416,11 @@ static __always_inline void eb_ct_track(struct eb_ct_entry *e, int dir, const st
 		if (s & EB_CTS_TRACKED) {
 			if (!from_orig &&
 			    (fl & (EB_TCP_SYN | EB_TCP_RST | EB_TCP_ACK)) == (EB_TCP_SYN | EB_TCP_ACK)) {
-				e->tcp_ack = bpf_ntohl(p->tcp_num) + 1;
+				e->tcp_ack = bpf_ntohl(tcp_num) + 1;
 				bits |= EB_CTS_SYNACK;
 			} else if (from_orig && (s & (EB_CTS_SYNACK | EB_CTS_ASSURED)) == EB_CTS_SYNACK &&
 				   (fl & (EB_TCP_SYN | EB_TCP_RST | EB_TCP_ACK)) == EB_TCP_ACK &&
-				   bpf_ntohl(p->tcp_num) - e->tcp_ack <= EB_CT_ACK_WINDOW) {
+				   bpf_ntohl(tcp_num) - e->tcp_ack <= EB_CT_ACK_WINDOW) {
 				bits |= EB_CTS_ASSURED;
 			}
 		}
@@ -433,6 +433,14 @@ static __always_inline void eb_ct_track(struct eb_ct_entry *e, int dir, const st
 		e->state = s | bits;
 	__sync_fetch_and_add(&e->packets[dir & 1], 1);
 	__sync_fetch_and_add(&e->bytes[dir & 1], len);
+}
+
+/* The same for an IPv4 packet (IPv6's, lib/nat6.h, call eb_ct_track_l4 with
+ * their own fields: one rule for both families). */
+static __always_inline void eb_ct_track(struct eb_ct_entry *e, int dir, const struct eb_pkt *p,
+					__u32 len, __u64 now)
+{
+	eb_ct_track_l4(e, dir, p->proto, p->tcp_flags, p->tcp_num, len, now);
 }
 
 /*

@@ -257,6 +257,29 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } eb_ip6 SEC(".maps");
 
+/* IPv6 conntrack, TCP: flow tuple -> NAT66 binding and state (struct
+ * eb_ct6_entry). Written by the datapath; max_entries set by ebnet up (that
+ * of eb_ct_tcp); not preallocated: no memory until IPv6 flows exist. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct eb_ct6_key);
+	__type(value, struct eb_ct6_entry);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_ct6_tcp SEC(".maps");
+
+/* IPv6 conntrack, UDP and ICMPv6 echo (the size of eb_ct_other). Written
+ * by the datapath. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 32768);
+	__type(key, struct eb_ct6_key);
+	__type(value, struct eb_ct6_entry);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_ct6_other SEC(".maps");
+
 /* Scratch space, per CPU, off the 512-byte BPF stack: the two entries a
  * new flow is built in, and for `ebnet trace` the binding it would get.
  * Slot EB_SCRATCH_RECLAIM: when this CPU last walked a full conntrack map

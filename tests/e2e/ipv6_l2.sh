@@ -114,9 +114,9 @@ in_ctr c ip -6 addr del "${P6}99/64" dev eth0
 in_ctr c ip -6 neigh flush dev eth0
 check "c still ping6s a from its own address" in_ctr c ping -6 -c1 -W2 -I "$C6" "$A6"
 
-# ---- nothing routed out over IPv6 yet ----
+# ---- nothing routed out over IPv6: the uplink has none ----
 r0=$(stat_packets "$C_NOROUTE6")
-check_fails "a cannot ping6 beyond the subnet (no IPv6 route out yet)" \
+check_fails "a cannot ping6 beyond the subnet (the uplink has no IPv6 address)" \
 	in_ctr a ping -6 -c1 -W1 2001:db8::1
 r1=$(stat_packets "$C_NOROUTE6")
 check "the drop_ip6_no_route counter rose ($r0 -> $r1)" test "$r1" -gt "$r0"

@@ -392,7 +392,7 @@ static void test_deliver6(void)
 
 	in6("2001:db8::1", dst);
 	n = echo6_frame(f, eps[0].host_mac, eps[0].mac, a6[0], dst);
-	dropped("ping6 beyond the subnet (no IPv6 route out yet)", ifidx[0], f, n,
+	dropped("ping6 beyond the subnet (no IPv6 address on the uplink to translate to)", ifidx[0], f, n,
 		EB_CNT_DROP_IP6_NO_ROUTE);
 
 	in6("ff02::1", dst);

@@ -37,6 +37,7 @@ void eb_dp_init(struct eb_dp *dp)
 	dp->prog_container = dp->prog_uplink = dp->prog_xdp = -1;
 	dp->ct_tcp = dp->ct_other = dp->published = dp->netns = -1;
 	dp->ctr_slots = dp->port_stats = -1;
+	dp->published6 = -1;
 	dp->upgraded = false;
 	dp->pending = NULL;
 	for (int i = 0; i < EB_NSOCK_PROGS; i++)
@@ -48,6 +49,10 @@ const struct eb_sock_prog eb_sock_progs[EB_NSOCK_PROGS] = {
 	{ "prog_sendmsg4", "link_cg_sendmsg4", BPF_CGROUP_UDP4_SENDMSG },
 	{ "prog_recvmsg4", "link_cg_recvmsg4", BPF_CGROUP_UDP4_RECVMSG },
 	{ "prog_getpeername4", "link_cg_getpeername4", BPF_CGROUP_INET4_GETPEERNAME },
+	{ "prog_connect6", "link_cg_connect6", BPF_CGROUP_INET6_CONNECT },
+	{ "prog_sendmsg6", "link_cg_sendmsg6", BPF_CGROUP_UDP6_SENDMSG },
+	{ "prog_recvmsg6", "link_cg_recvmsg6", BPF_CGROUP_UDP6_RECVMSG },
+	{ "prog_getpeername6", "link_cg_getpeername6", BPF_CGROUP_INET6_GETPEERNAME },
 };
 
 static int pending_join(struct eb_dp *dp);
@@ -60,7 +65,8 @@ void eb_dp_close(struct eb_dp *dp)
 		       &dp->ct_tcp, &dp->ct_other, &dp->published, &dp->netns,
 		       &dp->ctr_slots, &dp->port_stats,
 		       &dp->prog_sock[0], &dp->prog_sock[1], &dp->prog_sock[2],
-		       &dp->prog_sock[3] };
+		       &dp->prog_sock[3], &dp->prog_sock[4], &dp->prog_sock[5],
+		       &dp->prog_sock[6], &dp->prog_sock[7], &dp->published6 };
 	size_t i;
 
 	pending_join(dp); /* never leave a loader thread behind */
@@ -274,6 +280,8 @@ static int open_maps_how(const char *net, struct eb_dp *dp, bool lenient, struct
 	}
 	if (lenient)
 		e->msg[0] = 0;
+	/* Optional: a network of an earlier build has none until `up`. */
+	dp->published6 = eb_pin_open(net, EB_MAP_PUBLISHED6, NULL);
 	return 0;
 }
 

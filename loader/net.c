@@ -976,6 +976,7 @@ static int ensure_host_sock(struct eb_ctx *c)
 		c->e->msg[0] = 0;
 		return 0;
 	}
+	eb_host6_sync(c->net); /* best effort: publish refreshes it too */
 	return err;
 }
 

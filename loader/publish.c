@@ -377,9 +377,9 @@ static int ctr_ip6_check(const char *net, const struct eb_endpoint *ep, struct e
 			return 0;
 		}
 	}
-	eb_errf(e, "container '%s' has no IPv6 address (network '%s' was made without --ipv6; "
-		   "`ebnet up --net %s --ipv6` gives it one): an IPv6 host address needs one. A "
-		   "port published without a host address reaches it from IPv6 clients of the host",
+	eb_errf(e, "container '%s' has no IPv6 address for an IPv6 host address (network '%s' was "
+		   "made without --ipv6; `ebnet up --net %s --ipv6` gives it one); a port "
+		   "published without a host address reaches it over IPv6 too",
 		ep->name, net, net);
 	return -EADDRNOTAVAIL;
 }

@@ -305,14 +305,14 @@ int eb_parse_port_spec(const char *s, bool with_ctr, struct eb_pub_spec *out, ch
 			 out->v6 ? "" : " (an IPv6 host address goes in brackets: [ADDR]:PORT...)");
 		return -EINVAL;
 	}
-	if (with_ctr ? (n != 3 && n != 4) : (n != 1 && n != 2)) {
-		snprintf(why, whylen, with_ctr ? "want [HOSTIP:]HOSTPORT[-END]:CONTAINER:PORT[-END][/tcp|/udp]"
-					       : "want [HOSTIP:]HOSTPORT[-END][/tcp|/udp]");
-		return -EINVAL;
-	}
 	if (out->v6 && (with_ctr ? n != 4 : n != 2)) {
 		snprintf(why, whylen, with_ctr ? "want [IPV6ADDR]:HOSTPORT[-END]:CONTAINER:PORT[-END][/tcp|/udp]"
 					       : "want [IPV6ADDR]:HOSTPORT[-END][/tcp|/udp]");
+		return -EINVAL;
+	}
+	if (with_ctr ? (n != 3 && n != 4) : (n != 1 && n != 2)) {
+		snprintf(why, whylen, with_ctr ? "want [HOSTIP:]HOSTPORT[-END]:CONTAINER:PORT[-END][/tcp|/udp]"
+					       : "want [HOSTIP:]HOSTPORT[-END][/tcp|/udp]");
 		return -EINVAL;
 	}
 	if (out->v6) {

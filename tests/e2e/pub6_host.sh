@@ -123,5 +123,25 @@ for p in "[$HOST6]:11685" "[::1]:11685" 11680 11682/udp; do
 	eb unpublish --net "$NET" "$p" >/dev/null
 done
 check_eq "eb_published6 is empty" "$(pub6_count)" 0
+
+# ---- a network of an earlier build (played: the IPv6 pins removed) ----
+check "publish 11686:web:81" eb publish "11686:$W:81"
+PIN=$EB_PIN_ROOT/$NET
+for f in eb_published6 eb_sock_rev6 eb_host6; do rm -f "$PIN/$f"; done
+for p in connect6 sendmsg6 recvmsg6 getpeername6; do rm -f "$PIN/prog_$p" "$PIN/link_cg_$p"; done
+check_match "without connect6, [::1]:11686 is not translated (refused)" \
+	"$(c6 in_host tcp ::1 11686)" "^error:.*refused"
+check_match "ports still lists 11686" "$(eb ports --net "$NET")" "^0\.0\.0\.0:11686 "
+check_match "publish [::1]:11687 asks for an up first" "$(eb publish "[::1]:11687:$W:81" 2>&1)" \
+	"made by an earlier ebnet.*run \`ebnet up --net $NET\` first"
+check "up upgrades it in place" env EBNET_FORCE_UPGRADE=1 nsenter --net="/run/netns/$HOST" \
+	"$EBNET" up --net "$NET"
+check_eq "the IPv6 programs are attached again" \
+	"$(ls "$PIN" | grep -c '^link_cg_.*6$')" 4
+check_eq "the host reaches [::1]:11686 again" "$(c6 in_host tcp ::1 11686)" \
+	"[::1]:11686 web from [$GW6F]"
+check_eq "... and [$HOST6]:11686 (eb_host6 filled by up)" "$(c6 in_host tcp "$HOST6" 11686)" \
+	"[$HOST6]:11686 web from [$GW6F]"
+check "publish [::1]:11687 now works" eb publish "[::1]:11687:$W:81"
 check "down" eb down --net "$NET"
 finish

@@ -82,9 +82,12 @@ static void pub_free(void *keys, struct eb_pub_val *vals)
  * has none: 0 entries). */
 static int pub6_load(int fd, struct eb_pub6_key **keys, struct eb_pub_val **vals)
 {
+	struct eb_pub6_key first;
+
 	*keys = NULL;
 	*vals = NULL;
-	if (fd < 0)
+	/* Mostly empty: no 5 MB of buffers for nothing. */
+	if (fd < 0 || bpf_map_get_next_key(fd, NULL, &first) < 0)
 		return 0;
 	*keys = calloc(EB_PUB_MAX, sizeof(**keys));
 	*vals = calloc(EB_PUB_MAX, sizeof(**vals));

@@ -37,19 +37,18 @@ static __always_inline __u32 eb_ns_kind(struct bpf_sock_addr *ctx)
 /* The published port a destination names, or NULL. 127.0.0.0/8 means the
  * host only from the host's own namespace; in a container it is the
  * container itself. */
-static __always_inline struct eb_pub_val *eb_sock_pub(struct bpf_sock_addr *ctx, __u32 kind,
-						      __u8 proto)
+static __always_inline struct eb_pub_val *eb_sock_pub(__u32 ip, __u16 port, __u32 kind, __u8 proto)
 {
 	struct eb_pub_key k = {};
 	struct eb_pub_val *pub;
 	struct eb_config *cfg;
-	__u32 zero = 0, ip = ctx->user_ip4;
+	__u32 zero = 0;
 	bool lo = (bpf_ntohl(ip) >> 24) == 127;
 
 	if (lo && kind != EB_NS_HOST)
 		return NULL;
 	k.host_ip = ip;
-	k.host_port = (__u16)ctx->user_port;
+	k.host_port = port;
 	k.proto = proto;
 	pub = bpf_map_lookup_elem(&eb_published, &k);
 	if (pub)
@@ -73,7 +72,7 @@ static __always_inline int eb_sock_xlate(struct bpf_sock_addr *ctx, __u8 proto)
 
 	if (!kind)
 		return 1;
-	pub = eb_sock_pub(ctx, kind, proto);
+	pub = eb_sock_pub(ctx->user_ip4, (__u16)ctx->user_port, kind, proto);
 	if (!pub)
 		return 1;
 	rk.cookie = bpf_get_socket_cookie(ctx);
@@ -167,4 +166,249 @@ SEC("cgroup/getpeername4")
 int eb_getpeername4(struct bpf_sock_addr *ctx)
 {
 	return eb_sock_untranslate(ctx);
+}
+
+/*
+ * IPv6 (issue 16): the same translation for IPv6 sockets. A destination is
+ * a published port when eb_published6 has its address (one IPv6 address of
+ * the host, [::1] the host only), or when it is one of the host's IPv6
+ * addresses (eb_host6, the network's gateway6; ::1 from the host) and the
+ * port is published on every address (eb_published, host_ip 0). The
+ * socket then goes to the container's IPv6 address, or, for a container
+ * without one, to its IPv4 address as ::ffff:A.B.C.D: a dual-stack socket
+ * connects to a v4-mapped address over IPv4 (tcp_v6_connect() and
+ * ip6_datagram_connect() hand it to their IPv4 halves, past connect4). An
+ * unconnected UDP socket cannot be sent that way: the kernel refuses a
+ * v4-mapped address that sendmsg6 wrote (ENOTSUPP), so sendmsg6 leaves
+ * such a datagram alone. A v4-mapped destination that the application
+ * gave (::ffff:127.0.0.1) is translated as connect4 would translate it.
+ */
+
+static __always_inline void eb_ip6_get(const struct bpf_sock_addr *ctx, __u32 a[4])
+{
+	a[0] = ctx->user_ip6[0];
+	a[1] = ctx->user_ip6[1];
+	a[2] = ctx->user_ip6[2];
+	a[3] = ctx->user_ip6[3];
+}
+
+static __always_inline void eb_ip6_set(struct bpf_sock_addr *ctx, const __u32 a[4])
+{
+	ctx->user_ip6[0] = a[0];
+	ctx->user_ip6[1] = a[1];
+	ctx->user_ip6[2] = a[2];
+	ctx->user_ip6[3] = a[3];
+}
+
+static __always_inline bool eb_ip6_v4mapped(const __u32 a[4])
+{
+	return !a[0] && !a[1] && a[2] == bpf_htonl(0xffff);
+}
+
+static __always_inline bool eb_ip6_loopback(const __u32 a[4])
+{
+	return !a[0] && !a[1] && !a[2] && a[3] == bpf_htonl(1);
+}
+
+static __always_inline bool eb_ip6_eq(const __u32 a[4], const __u8 *b)
+{
+	__u32 w[4];
+
+	__builtin_memcpy(w, b, 16);
+	return a[0] == w[0] && a[1] == w[1] && a[2] == w[2] && a[3] == w[3];
+}
+
+/* Is a inside prefix/plen? */
+static __always_inline bool eb_ip6_in(const __u32 a[4], const __u8 *prefix, __u32 plen)
+{
+	__u32 w[4];
+
+	__builtin_memcpy(w, prefix, 16);
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		int bits = (int)plen - 32 * i;
+		__u32 m;
+
+		if (bits <= 0)
+			break;
+		m = bits >= 32 ? 0xffffffffU : bpf_htonl(~0U << (32 - bits));
+		if ((a[i] ^ w[i]) & m)
+			return false;
+	}
+	return true;
+}
+
+static __always_inline struct eb_config6 *eb_cfg6(void)
+{
+	__u32 zero = 0;
+	struct eb_config6 *c6 = bpf_map_lookup_elem(&eb_config6, &zero);
+
+	return c6 && (c6->flags & EB_CFG6_ON) ? c6 : NULL;
+}
+
+/* The IPv6 address of the container whose IPv4 address is ip4 (the prefix
+ * + its IPv4 host number, eb_ip6_for()), when it has one: eb_ip6 lists it. */
+static __always_inline bool eb_ctr_ip6(__u32 ip4, __u32 out[4])
+{
+	struct eb_ip6_key k = {};
+	struct eb_config6 *c6 = eb_cfg6();
+	struct eb_config *cfg;
+	struct eb_ip6_ep *ep;
+	__u32 zero = 0;
+
+	cfg = bpf_map_lookup_elem(&eb_config, &zero);
+	if (!c6 || !cfg)
+		return false;
+	__builtin_memcpy(out, c6->prefix, 16);
+	out[3] |= bpf_htonl(bpf_ntohl(ip4) & ~bpf_ntohl(cfg->mask));
+	__builtin_memcpy(k.addr, out, 16);
+	ep = bpf_map_lookup_elem(&eb_ip6, &k);
+	return ep && ep->ip4 == ip4;
+}
+
+/* Is a one of the host's IPv6 addresses (::1 aside)? */
+static __always_inline bool eb_host_ip6(const __u32 a[4])
+{
+	struct eb_config6 *c6 = eb_cfg6();
+	struct eb_ip6_key k = {};
+
+	if (c6 && eb_ip6_eq(a, c6->gateway))
+		return true;
+	__builtin_memcpy(k.addr, a, 16);
+	return bpf_map_lookup_elem(&eb_host6, &k) != NULL;
+}
+
+/* The published port an IPv6 destination names, or NULL. ::1 is the host
+ * only from the host's own namespace; in a container it is the container. */
+static __always_inline struct eb_pub_val *eb_sock_pub6(const __u32 a[4], __u16 port, __u32 kind,
+						       __u8 proto)
+{
+	struct eb_pub6_key k = {};
+	struct eb_pub_key k4 = {};
+	struct eb_pub_val *pub;
+	bool lo = eb_ip6_loopback(a);
+
+	if (lo && kind != EB_NS_HOST)
+		return NULL;
+	__builtin_memcpy(k.host_ip6, a, 16);
+	k.host_port = port;
+	k.proto = proto;
+	pub = bpf_map_lookup_elem(&eb_published6, &k);
+	if (pub)
+		return pub;
+	/* A port published on every address: the host's own addresses. */
+	if (!lo && !eb_host_ip6(a))
+		return NULL;
+	k4.host_port = port;
+	k4.proto = proto;
+	return bpf_map_lookup_elem(&eb_published, &k4);
+}
+
+static __always_inline int eb_sock_xlate6(struct bpf_sock_addr *ctx, __u8 proto, bool connect)
+{
+	struct eb_sock_rev6_key rk = {};
+	struct eb_sock_rev6_val rv = {};
+	struct eb_pub_val *pub;
+	__u16 port = (__u16)ctx->user_port;
+	__u32 kind = eb_ns_kind(ctx);
+	__u32 a[4], to[4];
+
+	if (!kind)
+		return 1;
+	eb_ip6_get(ctx, a);
+	if (eb_ip6_v4mapped(a)) {
+		pub = connect ? eb_sock_pub(a[3], port, kind, proto) : NULL;
+		if (!pub)
+			return 1;
+		to[0] = to[1] = 0;
+		to[2] = bpf_htonl(0xffff);
+		to[3] = pub->ctr_ip;
+	} else {
+		pub = eb_sock_pub6(a, port, kind, proto);
+		if (!pub)
+			return 1;
+		if (!eb_ctr_ip6(pub->ctr_ip, to)) {
+			/* An IPv4-only container: v4-mapped, connect only. */
+			if (!connect)
+				return 1;
+			to[0] = to[1] = 0;
+			to[2] = bpf_htonl(0xffff);
+			to[3] = pub->ctr_ip;
+		}
+	}
+	rk.cookie = bpf_get_socket_cookie(ctx);
+	__builtin_memcpy(rk.ctr_ip6, to, 16);
+	rk.ctr_port = pub->ctr_port;
+	__builtin_memcpy(rv.ip6, a, 16);
+	rv.port = port;
+	bpf_map_update_elem(&eb_sock_rev6, &rk, &rv, BPF_ANY);
+	eb_ip6_set(ctx, to);
+	ctx->user_port = pub->ctr_port;
+	__sync_fetch_and_add(&pub->local, 1);
+	eb_count(EB_CNT_SOCK_XLATE, 0);
+	return 1;
+}
+
+/* Back to the address the application used, for translated sockets only. */
+static __always_inline int eb_sock_untranslate6(struct bpf_sock_addr *ctx)
+{
+	struct eb_sock_rev6_key rk = {};
+	struct eb_sock_rev6_val *rv;
+	__u32 a[4], zero = 0;
+
+	/* Only a peer in the network's subnets can be a translated one (as
+	 * for IPv4: the array lookups spare every other accept() and
+	 * recvmsg() the hash lookups below). */
+	eb_ip6_get(ctx, a);
+	if (eb_ip6_v4mapped(a)) {
+		struct eb_config *cfg = bpf_map_lookup_elem(&eb_config, &zero);
+
+		if (!cfg || (a[3] & cfg->mask) != cfg->subnet)
+			return 1;
+	} else {
+		struct eb_config6 *c6 = eb_cfg6();
+
+		if (!c6 || !eb_ip6_in(a, c6->prefix, c6->plen))
+			return 1;
+	}
+	if (!eb_ns_kind(ctx))
+		return 1;
+	rk.cookie = bpf_get_socket_cookie(ctx);
+	__builtin_memcpy(rk.ctr_ip6, a, 16);
+	rk.ctr_port = (__u16)ctx->user_port;
+	rv = bpf_map_lookup_elem(&eb_sock_rev6, &rk);
+	if (rv) {
+		__u32 b[4];
+
+		__builtin_memcpy(b, rv->ip6, 16);
+		eb_ip6_set(ctx, b);
+		ctx->user_port = rv->port;
+	}
+	return 1;
+}
+
+SEC("cgroup/connect6")
+int eb_connect6(struct bpf_sock_addr *ctx)
+{
+	if (ctx->type != SOCK_STREAM && ctx->type != SOCK_DGRAM)
+		return 1;
+	return eb_sock_xlate6(ctx, ctx->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP, true);
+}
+
+SEC("cgroup/sendmsg6")
+int eb_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return eb_sock_xlate6(ctx, IPPROTO_UDP, false);
+}
+
+SEC("cgroup/recvmsg6")
+int eb_recvmsg6(struct bpf_sock_addr *ctx)
+{
+	return eb_sock_untranslate6(ctx);
+}
+
+SEC("cgroup/getpeername6")
+int eb_getpeername6(struct bpf_sock_addr *ctx)
+{
+	return eb_sock_untranslate6(ctx);
 }

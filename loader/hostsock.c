@@ -120,15 +120,25 @@ static void load(const char *file, bool v6, bool udp, struct hs_table *t)
 			break;
 		if (udp && st != TCP_CLOSE)
 			continue;
+		memset(&t->s[t->n], 0, sizeof(t->s[t->n]));
 		if (v6) {
 			if (strlen(laddr) != 32)
 				continue;
-			if (!strcmp(laddr, "00000000000000000000000000000000"))
-				a = 0;
-			else if (!strncmp(laddr, "0000000000000000FFFF0000", 24))
+			/* Four words, each as it is in memory. */
+			for (int w = 0; w < 4; w++) {
+				char word[9];
+				uint32_t x;
+
+				memcpy(word, laddr + 8 * w, 8);
+				word[8] = 0;
+				x = (uint32_t)strtoul(word, NULL, 16);
+				memcpy(t->s[t->n].addr6 + 4 * w, &x, 4);
+			}
+			a = 0;
+			if (!strncmp(laddr, "0000000000000000FFFF0000", 24))
 				a = (uint32_t)strtoul(laddr + 24, NULL, 16);
-			else
-				continue;
+			else if (strcmp(laddr, "00000000000000000000000000000000"))
+				t->s[t->n].only6 = true; /* one IPv6 address */
 		} else {
 			a = (uint32_t)strtoul(laddr, NULL, 16); /* as in memory: network order */
 		}
@@ -141,7 +151,7 @@ static void load(const char *file, bool v6, bool udp, struct hs_table *t)
 	fclose(f);
 }
 
-int eb_host_listener(uint32_t ip, uint16_t lo, uint16_t hi, uint8_t proto, struct eb_host_sock *r)
+static struct hs_table *table_of(uint8_t proto)
 {
 	bool udp = proto == IPPROTO_UDP;
 	struct hs_table *t = &tables[udp];
@@ -156,13 +166,42 @@ int eb_host_listener(uint32_t ip, uint16_t lo, uint16_t hi, uint8_t proto, struc
 		t->at = now;
 		t->valid = true;
 	}
+	return t;
+}
+
+int eb_host_listener(uint32_t ip, uint16_t lo, uint16_t hi, uint8_t proto, struct eb_host_sock *r)
+{
+	struct hs_table *t = table_of(proto);
+
 	memset(r, 0, sizeof(*r));
 	for (int i = 0; i < t->n; i++) {
 		const struct eb_host_sock *s = &t->s[i];
 
 		/* A socket on every address, or on the address asked for; a
-		 * port published on every address covers every socket. */
-		if (s->port < lo || s->port > hi || (s->addr && ip && s->addr != ip))
+		 * port published on every address covers every socket, those
+		 * on an IPv6 address too (it answers there as well). */
+		if (s->port < lo || s->port > hi || (s->addr && ip && s->addr != ip) ||
+		    (s->only6 && ip))
+			continue;
+		*r = *s;
+		owner_of(s->inode, r->owner, sizeof(r->owner));
+		return 1;
+	}
+	return 0;
+}
+
+int eb_host_listener6(const uint8_t a[16], uint16_t lo, uint16_t hi, uint8_t proto,
+		      struct eb_host_sock *r)
+{
+	struct hs_table *t = table_of(proto);
+
+	memset(r, 0, sizeof(*r));
+	for (int i = 0; i < t->n; i++) {
+		const struct eb_host_sock *s = &t->s[i];
+
+		/* [::] (v4-mapped ones are IPv4's), or this very address. */
+		if (s->port < lo || s->port > hi || !s->v6 || s->addr ||
+		    (s->only6 && memcmp(s->addr6, a, 16)))
 			continue;
 		*r = *s;
 		owner_of(s->inode, r->owner, sizeof(r->owner));
@@ -173,9 +212,15 @@ int eb_host_listener(uint32_t ip, uint16_t lo, uint16_t hi, uint8_t proto, struc
 
 const char *eb_host_sock_str(const struct eb_host_sock *s, char *out, size_t len)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
 	struct in_addr in = { .s_addr = s->addr };
 
+	if (s->only6) {
+		inet_ntop(AF_INET6, s->addr6, a, sizeof(a));
+		snprintf(out, len, "[%s]:%u (socket inode %lu%s%s)", a, s->port, s->inode,
+			 s->owner[0] ? ", " : "", s->owner);
+		return out;
+	}
 	inet_ntop(AF_INET, &in, a, sizeof(a));
 	snprintf(out, len, "%s%s%s:%u (socket inode %lu%s%s)", s->v6 ? "[" : "",
 		 s->v6 ? (s->addr ? a : "::") : a, s->v6 ? "]" : "", s->port, s->inode,

@@ -25,6 +25,7 @@ void eb_dp_init(struct eb_dp *dp)
 	for (int i = 0; i < EB_DP_NMAPS; i++)
 		dp->map_fd[i] = -1;
 	dp->prog_container = dp->prog_uplink = dp->prog_xdp = -1;
+	dp->published6 = -1;
 	dp->upgraded = false;
 	dp->pending = NULL;
 	for (int i = 0; i < EB_NSOCK_PROGS; i++)
@@ -36,11 +37,15 @@ const struct eb_sock_prog eb_sock_progs[EB_NSOCK_PROGS] = {
 	{ "prog_sendmsg4", "link_cg_sendmsg4", BPF_CGROUP_UDP4_SENDMSG },
 	{ "prog_recvmsg4", "link_cg_recvmsg4", BPF_CGROUP_UDP4_RECVMSG },
 	{ "prog_getpeername4", "link_cg_getpeername4", BPF_CGROUP_INET4_GETPEERNAME },
+	{ "prog_connect6", "link_cg_connect6", BPF_CGROUP_INET6_CONNECT },
+	{ "prog_sendmsg6", "link_cg_sendmsg6", BPF_CGROUP_UDP6_SENDMSG },
+	{ "prog_recvmsg6", "link_cg_recvmsg6", BPF_CGROUP_UDP6_RECVMSG },
+	{ "prog_getpeername6", "link_cg_getpeername6", BPF_CGROUP_INET6_GETPEERNAME },
 };
 
 void eb_dp_close(struct eb_dp *dp)
 {
-	int *fds[EB_DP_NMAPS + 3 + EB_NSOCK_PROGS];
+	int *fds[EB_DP_NMAPS + 4 + EB_NSOCK_PROGS];
 	size_t i, n = 0;
 
 	for (i = 0; i < EB_DP_NMAPS; i++)
@@ -48,6 +53,7 @@ void eb_dp_close(struct eb_dp *dp)
 	fds[n++] = &dp->prog_container;
 	fds[n++] = &dp->prog_uplink;
 	fds[n++] = &dp->prog_xdp;
+	fds[n++] = &dp->published6;
 	for (i = 0; i < EB_NSOCK_PROGS; i++)
 		fds[n++] = &dp->prog_sock[i];
 	pending_join(dp); /* never leave a loader thread behind */
@@ -261,6 +267,8 @@ static int open_maps_how(const char *net, struct eb_dp *dp, bool lenient, struct
 	}
 	if (lenient)
 		e->msg[0] = 0;
+	/* Optional: a network of an earlier build has none until `up`. */
+	dp->published6 = eb_pin_open(net, EB_MAP_PUBLISHED6, NULL);
 	return 0;
 }
 

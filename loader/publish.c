@@ -8,6 +8,7 @@
  * that no longer owns the port (moby issues 8795, 44688).
  */
 #include <errno.h>
+#include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,21 +22,22 @@
 #include "hostsock.h"
 #include "nl.h"
 
-/* Every published entry of a network; returns the count. */
-static int load_published(int fd, struct eb_pub_key *keys, struct eb_pub_val *vals, int max)
+/* Every entry of a published map (keys of ksz bytes); returns the count. */
+static int load_published(int fd, void *keys, size_t ksz, struct eb_pub_val *vals, int max)
 {
-	struct eb_pub_key k, next;
+	char k[sizeof(struct eb_pub6_key)], next[sizeof(struct eb_pub6_key)];
 	void *prev = NULL;
 	int n = 0;
-	__u32 batch, count;
+	__u32 count;
+	char batch[sizeof(struct eb_pub6_key)];
 	bool first = true;
 	int err;
 
 	/* In batches: 10,000 ports are a few system calls, not 20,000. */
 	while (n < max) {
 		count = max - n > 4096 ? 4096 : max - n;
-		err = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch, keys + n, vals + n,
-					   &count, NULL);
+		err = bpf_map_lookup_batch(fd, first ? NULL : batch, batch, (char *)keys + n * ksz,
+					   vals + n, &count, NULL);
 		first = false;
 		if (err && errno != ENOENT) {
 			n = 0; /* no batch operations here: one by one */
@@ -47,11 +49,11 @@ static int load_published(int fd, struct eb_pub_key *keys, struct eb_pub_val *va
 	}
 	return n;
 one_by_one:
-	while (n < max && bpf_map_get_next_key(fd, prev, &next) == 0) {
-		k = next;
-		prev = &k;
-		if (bpf_map_lookup_elem(fd, &k, &vals[n]) == 0)
-			keys[n++] = k;
+	while (n < max && bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(k, next, ksz);
+		prev = k;
+		if (bpf_map_lookup_elem(fd, k, &vals[n]) == 0)
+			memcpy((char *)keys + n++ * ksz, k, ksz);
 	}
 	return n;
 }
@@ -65,13 +67,128 @@ static int pub_load(int fd, struct eb_pub_key **keys, struct eb_pub_val **vals)
 	*vals = calloc(EB_PUB_MAX, sizeof(**vals));
 	if (!*keys || !*vals)
 		return -ENOMEM;
-	return load_published(fd, *keys, *vals, EB_PUB_MAX);
+	return load_published(fd, *keys, sizeof(**keys), *vals, EB_PUB_MAX);
 }
 
-static void pub_free(struct eb_pub_key *keys, struct eb_pub_val *vals)
+static void pub_free(void *keys, struct eb_pub_val *vals)
 {
 	free(keys);
 	free(vals);
+}
+
+/* The same for eb_published6 (fd < 0: a network of an earlier build, which
+ * has none: 0 entries). */
+static int pub6_load(int fd, struct eb_pub6_key **keys, struct eb_pub_val **vals)
+{
+	struct eb_pub6_key first;
+
+	*keys = NULL;
+	*vals = NULL;
+	/* Mostly empty: no 5 MB of buffers for nothing. */
+	if (fd < 0 || bpf_map_get_next_key(fd, NULL, &first) < 0)
+		return 0;
+	*keys = calloc(EB_PUB_MAX, sizeof(**keys));
+	*vals = calloc(EB_PUB_MAX, sizeof(**vals));
+	if (!*keys || !*vals)
+		return -ENOMEM;
+	return load_published(fd, *keys, sizeof(**keys), *vals, EB_PUB_MAX);
+}
+
+static const char *ip6_str(const uint8_t a[16], char buf[INET6_ADDRSTRLEN])
+{
+	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+}
+
+/* "[2001:db8::1]:" or "198.51.100.1:" or "" (every address) */
+static const char *spec_host(const struct eb_pub_spec *sp, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (sp->v6)
+		snprintf(buf, len, "[%s]:", ip6_str(sp->host_ip6, a));
+	else if (sp->host_ip)
+		snprintf(buf, len, "%s:", eb_ip_str(sp->host_ip, a));
+	else
+		buf[0] = 0;
+	return buf;
+}
+
+/* The host's IPv6 addresses that a published port may name (global and
+ * unique-local: not ::1, link-local, multicast or v4-mapped), from
+ * getifaddrs() in the namespace ebnet runs in. Their count (at most max),
+ * or a negative errno. */
+static int host_ip6_list(uint8_t (*out)[16], int max)
+{
+	struct ifaddrs *ifa, *i;
+	int n = 0;
+
+	if (getifaddrs(&ifa) < 0)
+		return -errno;
+	for (i = ifa; i && n < max; i = i->ifa_next) {
+		const uint8_t *a;
+		bool dup = false;
+
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET6)
+			continue;
+		a = ((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr.s6_addr;
+		if (IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_MULTICAST(a) ||
+		    IN6_IS_ADDR_V4MAPPED(a) || IN6_IS_ADDR_UNSPECIFIED(a))
+			continue;
+		for (int j = 0; j < n && !dup; j++)
+			dup = !memcmp(out[j], a, 16);
+		if (!dup)
+			memcpy(out[n++], a, 16);
+	}
+	freeifaddrs(ifa);
+	return n;
+}
+
+int eb_host6_sync(const char *net)
+{
+	uint8_t have[EB_HOST6_MAX][16];
+	struct eb_ip6_key k, next;
+	void *prev = NULL;
+	__u32 one = 1;
+	int fd, n, err = 0;
+
+	fd = eb_pin_open(net, EB_MAP_HOST6, NULL);
+	if (fd < 0)
+		return 0; /* an earlier build's network: its `up` makes the map */
+	n = host_ip6_list(have, EB_HOST6_MAX);
+	if (n < 0) {
+		close(fd);
+		return n;
+	}
+	for (int i = 0; i < n && !err; i++) {
+		memcpy(k.addr, have[i], 16);
+		if (bpf_map_update_elem(fd, &k, &one, BPF_ANY) < 0)
+			err = -errno;
+	}
+	/* Addresses the host no longer has go. */
+	while (!err && bpf_map_get_next_key(fd, prev, &next) == 0) {
+		bool keep = false;
+
+		k = next;
+		prev = &k;
+		for (int i = 0; i < n && !keep; i++)
+			keep = !memcmp(have[i], k.addr, 16);
+		if (!keep && bpf_map_delete_elem(fd, &k) == 0)
+			prev = NULL; /* the walk starts over: k is gone */
+	}
+	close(fd);
+	return err;
+}
+
+/* Is a one of this host's IPv6 addresses? 1, 0 or a negative errno. */
+static int host_has_ip6(const uint8_t a[16])
+{
+	uint8_t have[EB_HOST6_MAX][16];
+	int n = host_ip6_list(have, EB_HOST6_MAX);
+
+	for (int i = 0; i < n; i++)
+		if (!memcmp(have[i], a, 16))
+			return 1;
+	return n < 0 ? n : 0;
 }
 
 /* Removes the conntrack entries of flows that match: DNAT flows to host
@@ -123,6 +240,20 @@ static const char *proto_name(uint8_t p)
 	return p == IPPROTO_UDP ? "udp" : "tcp";
 }
 
+/* Does an entry at host address (v6 ? a6 : ip) overlap the spec's? An
+ * address and "every address" (IPv4 0, which covers the IPv6 addresses
+ * too) overlap; an IPv4 address and an IPv6 one do not. */
+static bool addr_overlap(const struct eb_pub_spec *sp, bool v6, uint32_t ip, const uint8_t *a6)
+{
+	if (!v6 && !ip)
+		return true; /* the entry is on every address */
+	if (!sp->v6 && !sp->host_ip)
+		return true; /* the spec is */
+	if (v6 != sp->v6)
+		return false;
+	return v6 ? !memcmp(a6, sp->host_ip6, 16) : ip == sp->host_ip;
+}
+
 /* Is host_ip:port/proto free in every network of this host (the network
  * namespace ebnet runs in)? Networks run from other namespaces have other
  * addresses and ports. */
@@ -130,13 +261,14 @@ static int check_free(const struct eb_pub_spec *sp, uint32_t ctr_ip, struct eb_e
 {
 	char nets[EB_MAX_NETS][64];
 	struct eb_pub_key *keys = NULL;
-	struct eb_pub_val *vals = NULL;
+	struct eb_pub6_key *keys6 = NULL;
+	struct eb_pub_val *vals = NULL, *vals6 = NULL;
 	int nn = eb_net_list(nets, EB_MAX_NETS), err = 0;
-	char a[16];
+	char a[INET6_ADDRSTRLEN];
 
 	for (int i = 0; i < nn; i++) {
 		char p[8192];
-		int fd, n;
+		int fd, n, n6;
 
 		if (!eb_net_is_here(nets[i]))
 			continue;
@@ -145,37 +277,49 @@ static int check_free(const struct eb_pub_spec *sp, uint32_t ctr_ip, struct eb_e
 		if (fd < 0)
 			continue;
 		pub_free(keys, vals);
+		pub_free(keys6, vals6);
 		n = pub_load(fd, &keys, &vals);
 		close(fd);
-		if (n < 0) {
+		fd = eb_pin_open(nets[i], EB_MAP_PUBLISHED6, NULL);
+		n6 = pub6_load(fd, &keys6, &vals6);
+		if (fd >= 0)
+			close(fd);
+		if (n < 0 || n6 < 0) {
 			eb_errf(e, "out of memory reading the published ports");
-			err = n;
+			err = -ENOMEM;
 			break;
 		}
-		for (int j = 0; j < n && !err; j++) {
-			uint16_t port = ntohs(keys[j].host_port);
+		for (int j = 0; j < n + n6 && !err; j++) {
+			bool v6 = j >= n;
+			const struct eb_pub_val *v = v6 ? &vals6[j - n] : &vals[j];
+			uint32_t ip = v6 ? 0 : keys[j].host_ip;
+			const uint8_t *a6 = v6 ? keys6[j - n].host_ip6 : NULL;
+			uint16_t port = ntohs(v6 ? keys6[j - n].host_port : keys[j].host_port);
+			uint8_t proto = v6 ? keys6[j - n].proto : keys[j].proto;
+			bool same_key = v6 == sp->v6 && (v6 ? !memcmp(a6, sp->host_ip6, 16)
+							    : ip == sp->host_ip);
 
-			if (keys[j].proto != sp->proto || port < sp->hport_lo || port > sp->hport_hi)
+			if (proto != sp->proto || port < sp->hport_lo || port > sp->hport_hi)
 				continue;
-			/* An address and "every address" overlap. */
-			if (keys[j].host_ip && sp->host_ip && keys[j].host_ip != sp->host_ip)
+			if (!addr_overlap(sp, v6, ip, a6))
 				continue;
 			/* The very mapping asked for: already done, not a conflict
 			 * (so a publish run again, after a kill, completes). */
-			if (keys[j].host_ip == sp->host_ip && vals[j].ctr_ip == ctr_ip &&
-			    ntohs(vals[j].ctr_port) == sp->cport_lo + (port - sp->hport_lo))
+			if (same_key && v->ctr_ip == ctr_ip &&
+			    ntohs(v->ctr_port) == sp->cport_lo + (port - sp->hport_lo))
 				continue;
-			eb_errf(e, "%s%s%u/%s is already published to %s:%u (network %s); "
+			eb_errf(e, "%s%s%s%s%u/%s is already published to %s:%u (network %s); "
 				   "`ebnet unpublish` it first",
-				keys[j].host_ip ? eb_ip_str(keys[j].host_ip, a) : "",
-				keys[j].host_ip ? ":" : "", port, proto_name(sp->proto), vals[j].name,
-				ntohs(vals[j].ctr_port), nets[i]);
+				v6 ? "[" : "", v6 ? ip6_str(a6, a) : ip ? eb_ip_str(ip, a) : "",
+				v6 ? "]" : "", v6 || ip ? ":" : "", port, proto_name(sp->proto),
+				v->name, ntohs(v->ctr_port), nets[i]);
 			err = -EADDRINUSE;
 		}
 		if (err)
 			break;
 	}
 	pub_free(keys, vals);
+	pub_free(keys6, vals6);
 	return err;
 }
 
@@ -186,16 +330,59 @@ static int check_free(const struct eb_pub_spec *sp, uint32_t ctr_ip, struct eb_e
 static int check_host_free(const struct eb_pub_spec *sp, struct eb_err *e)
 {
 	struct eb_host_sock hs;
-	char a[16], what[200];
+	char h[INET6_ADDRSTRLEN + 4], what[200];
+	int hit;
 
-	if (sp->force || !eb_host_listener(sp->host_ip, sp->hport_lo, sp->hport_hi, sp->proto, &hs))
+	if (sp->force)
 		return 0;
-	eb_errf(e, "%s%s%u/%s: a host socket %s it: %s; pass --force to publish it anyway "
+	hit = sp->v6 ? eb_host_listener6(sp->host_ip6, sp->hport_lo, sp->hport_hi, sp->proto, &hs)
+		     : eb_host_listener(sp->host_ip, sp->hport_lo, sp->hport_hi, sp->proto, &hs);
+	if (!hit)
+		return 0;
+	eb_errf(e, "%s%u/%s: a host socket %s it: %s; pass --force to publish it anyway "
 		   "(new flows from outside then go to the container)",
-		sp->host_ip ? eb_ip_str(sp->host_ip, a) : "", sp->host_ip ? ":" : "", hs.port,
-		proto_name(sp->proto), sp->proto == IPPROTO_UDP ? "is bound to" : "listens on",
+		spec_host(sp, h, sizeof(h)), hs.port, proto_name(sp->proto),
+		sp->proto == IPPROTO_UDP ? "is bound to" : "listens on",
 		eb_host_sock_str(&hs, what, sizeof(what)));
 	return -EADDRINUSE;
+}
+
+/* Has the container an IPv6 address (its network --ipv6, its eb_ip6 entry
+ * written)? A port on an IPv6 host address goes to that address. */
+static int ctr_ip6_check(const char *net, const struct eb_endpoint *ep, struct eb_err *e)
+{
+	struct eb_config6 c6;
+	struct eb_config cfg;
+	struct eb_ip6_key k = {};
+	struct eb_ip6_ep v;
+	__u32 zero = 0;
+	int fd, ok = 0;
+
+	if (eb_config6_get(net, &c6) == 0 && (c6.flags & EB_CFG6_ON)) {
+		fd = eb_pin_open(net, EB_MAP_CONFIG, NULL);
+		ok = fd >= 0 && bpf_map_lookup_elem(fd, &zero, &cfg) == 0;
+		if (fd >= 0)
+			close(fd);
+		if (ok) {
+			eb_ip6_for(&c6, &cfg, ep->ip, k.addr);
+			fd = eb_pin_open(net, EB_MAP_IP6, NULL);
+			ok = fd >= 0 && bpf_map_lookup_elem(fd, &k, &v) == 0 && v.ip4 == ep->ip;
+			if (fd >= 0)
+				close(fd);
+			if (!ok) {
+				eb_errf(e, "container '%s' has no IPv6 address yet; run `ebnet up --net %s` "
+					   "first",
+					ep->name, net);
+				return -EADDRNOTAVAIL;
+			}
+			return 0;
+		}
+	}
+	eb_errf(e, "container '%s' has no IPv6 address for an IPv6 host address (network '%s' was "
+		   "made without --ipv6; `ebnet up --net %s --ipv6` gives it one); a port "
+		   "published without a host address reaches it over IPv6 too",
+		ep->name, net, net);
+	return -EADDRNOTAVAIL;
 }
 
 int eb_publish(const char *net_opt, const struct eb_pub_spec *sp, char *net_out, size_t netlen,
@@ -205,7 +392,7 @@ int eb_publish(const char *net_opt, const struct eb_pub_spec *sp, char *net_out,
 	struct eb_dp dp;
 	struct eb_nl nl;
 	char net[64], a[16];
-	int lock, err, n = 0;
+	int lock, err, n = 0, mfd;
 	uint32_t cnt = sp->hport_hi - sp->hport_lo + 1;
 	unsigned char *added = NULL;
 
@@ -229,6 +416,18 @@ int eb_publish(const char *net_opt, const struct eb_pub_spec *sp, char *net_out,
 		err = -EAGAIN;
 		goto out;
 	}
+	if (sp->v6) {
+		char a6[INET6_ADDRSTRLEN];
+
+		err = ctr_ip6_check(net, &ep, e);
+		if (err)
+			goto out;
+		if (!IN6_IS_ADDR_LOOPBACK(sp->host_ip6) && host_has_ip6(sp->host_ip6) <= 0) {
+			eb_errf(e, "[%s] is not an address of this host", ip6_str(sp->host_ip6, a6));
+			err = -EADDRNOTAVAIL;
+			goto out;
+		}
+	}
 	if (sp->host_ip && (ntohl(sp->host_ip) >> 24) != 127) {
 		err = eb_nl_open(&nl);
 		if (!err) {
@@ -250,6 +449,14 @@ int eb_publish(const char *net_opt, const struct eb_pub_spec *sp, char *net_out,
 	err = eb_dp_open(net, &dp, e);
 	if (err)
 		goto out;
+	if (sp->v6 && dp.published6 < 0) {
+		eb_errf(e, "network '%s' was made by an earlier ebnet, without IPv6 published ports; "
+			   "run `ebnet up --net %s` first",
+			net, net);
+		err = -EOPNOTSUPP;
+		goto out;
+	}
+	mfd = sp->v6 ? dp.published6 : dp.published;
 	added = calloc(cnt, 1);
 	if (!added) {
 		err = -ENOMEM;
@@ -259,18 +466,21 @@ int eb_publish(const char *net_opt, const struct eb_pub_spec *sp, char *net_out,
 		struct eb_pub_key k = { .host_ip = sp->host_ip,
 					.host_port = htons(sp->hport_lo + i),
 					.proto = sp->proto };
+		struct eb_pub6_key k6 = { .host_port = htons(sp->hport_lo + i), .proto = sp->proto };
 		struct eb_pub_val v = { .ctr_ip = ep.ip,
 					.ctr_port = htons(sp->cport_lo + i),
 					.ifindex = ep.ifindex };
+		void *key = sp->v6 ? (void *)&k6 : (void *)&k;
 
+		memcpy(k6.host_ip6, sp->host_ip6, 16);
 		snprintf(v.name, sizeof(v.name), "%s", ep.name);
-		if (bpf_map_update_elem(dp.published, &k, &v, BPF_NOEXIST) < 0) {
+		if (bpf_map_update_elem(mfd, key, &v, BPF_NOEXIST) < 0) {
 			struct eb_pub_val have;
 
 			err = -errno;
 			/* The same mapping is there already (check_free let it
 			 * through): nothing to do for this port. */
-			if (err == -EEXIST && bpf_map_lookup_elem(dp.published, &k, &have) == 0 &&
+			if (err == -EEXIST && bpf_map_lookup_elem(mfd, key, &have) == 0 &&
 			    have.ctr_ip == v.ctr_ip && have.ctr_port == v.ctr_port) {
 				err = 0;
 				continue;
@@ -281,14 +491,18 @@ int eb_publish(const char *net_opt, const struct eb_pub_spec *sp, char *net_out,
 			for (uint32_t j = 0; j < i; j++) {
 				if (!added[j])
 					continue;
-				k.host_port = htons(sp->hport_lo + j);
-				bpf_map_delete_elem(dp.published, &k);
+				k.host_port = k6.host_port = htons(sp->hport_lo + j);
+				bpf_map_delete_elem(mfd, key);
 			}
 			goto out;
 		}
 		added[i] = 1;
 		n++;
 	}
+	/* A port on every address answers at the host's IPv6 addresses too:
+	 * the list the sock_addr programs know them by, as they are now. */
+	if (!sp->v6 && !sp->host_ip)
+		eb_host6_sync(net);
 	/* No conntrack walk here: unpublish and rm already removed the flows
 	 * of an earlier owner, and the walk costs with the table's size. */
 	if (net_out)
@@ -333,21 +547,29 @@ int eb_unpublish(const char *net_opt, const struct eb_pub_spec *sp, struct eb_er
 			struct eb_pub_key k = { .host_ip = sp->host_ip,
 						.host_port = htons(sp->hport_lo + j),
 						.proto = sp->proto };
+			struct eb_pub6_key k6 = { .host_port = k.host_port, .proto = sp->proto };
 
+			if (sp->v6) {
+				/* No conntrack entry to remove: the IPv4 maps hold
+				 * none of an IPv6 host address's flows. */
+				memcpy(k6.host_ip6, sp->host_ip6, 16);
+				if (dp.published6 >= 0 && bpf_map_delete_elem(dp.published6, &k6) == 0)
+					here++;
+				continue;
+			}
 			if (bpf_map_delete_elem(dp.published, &k) == 0)
 				here++;
 			bpf_map_delete_elem(dp.port_stats, &k);
 		}
-		if (here)
+		if (here && !sp->v6)
 			eb_ct_forget(&dp, sp->proto, sp->hport_lo, sp->hport_hi, 0);
 		removed += here;
 		eb_dp_close(&dp);
 	}
 	if (!removed) {
-		char a[16];
+		char h[INET6_ADDRSTRLEN + 4];
 
-		eb_errf(e, "%s%s%u%s%.0u/%s is not published%s%s",
-			sp->host_ip ? eb_ip_str(sp->host_ip, a) : "", sp->host_ip ? ":" : "",
+		eb_errf(e, "%s%u%s%.0u/%s is not published%s%s", spec_host(sp, h, sizeof(h)),
 			sp->hport_lo, sp->hport_hi != sp->hport_lo ? "-" : "",
 			sp->hport_hi != sp->hport_lo ? sp->hport_hi : 0, proto_name(sp->proto),
 			net_opt ? " in network " : "", net_opt ? net_opt : "");
@@ -364,35 +586,53 @@ void eb_unpublish_container(const struct eb_dp *dp, uint32_t ctr_ip)
 	struct eb_pub_val *vals;
 	int n = pub_load(dp->published, &keys, &vals);
 
+	struct eb_pub6_key *keys6;
+	struct eb_pub_val *vals6;
+
 	for (int i = 0; i < n; i++)
 		if (vals[i].ctr_ip == ctr_ip) {
 			bpf_map_delete_elem(dp->published, &keys[i]);
 			bpf_map_delete_elem(dp->port_stats, &keys[i]);
 		}
 	pub_free(keys, vals);
+	n = pub6_load(dp->published6, &keys6, &vals6);
+	for (int i = 0; i < n; i++)
+		if (vals6[i].ctr_ip == ctr_ip)
+			bpf_map_delete_elem(dp->published6, &keys6[i]);
+	pub_free(keys6, vals6);
+}
+
+static void reindex(int fd, void *keys, size_t ksz, struct eb_pub_val *vals, int n,
+		    const uint32_t *ctr_ip, const uint32_t *ifindex, int nctr)
+{
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < nctr; j++)
+			if (vals[i].ctr_ip == ctr_ip[j]) {
+				if (vals[i].ifindex != ifindex[j]) {
+					vals[i].ifindex = ifindex[j];
+					bpf_map_update_elem(fd, (char *)keys + i * ksz, &vals[i],
+							    BPF_EXIST);
+				}
+				break;
+			}
 }
 
 void eb_published_reindex_many(const struct eb_dp *dp, const uint32_t *ctr_ip,
 				const uint32_t *ifindex, int nctr)
 {
 	struct eb_pub_key *keys;
-	struct eb_pub_val *vals;
+	struct eb_pub6_key *keys6;
+	struct eb_pub_val *vals, *vals6;
 	int n;
 
 	if (nctr <= 0)
 		return;
 	n = pub_load(dp->published, &keys, &vals);
-	for (int i = 0; i < n; i++)
-		for (int j = 0; j < nctr; j++)
-			if (vals[i].ctr_ip == ctr_ip[j]) {
-				if (vals[i].ifindex != ifindex[j]) {
-					vals[i].ifindex = ifindex[j];
-					bpf_map_update_elem(dp->published, &keys[i], &vals[i],
-							    BPF_EXIST);
-				}
-				break;
-			}
+	reindex(dp->published, keys, sizeof(*keys), vals, n, ctr_ip, ifindex, nctr);
 	pub_free(keys, vals);
+	n = pub6_load(dp->published6, &keys6, &vals6);
+	reindex(dp->published6, keys6, sizeof(*keys6), vals6, n, ctr_ip, ifindex, nctr);
+	pub_free(keys6, vals6);
 }
 
 void eb_published_reindex(const struct eb_dp *dp, uint32_t ctr_ip, uint32_t ifindex)
@@ -448,6 +688,46 @@ int eb_ports_walk(const char *net, eb_port_fn fn, void *ctx, struct eb_err *e)
 	for (int i = 0; i < n; i++)
 		fn(ents[i].k, ents[i].v, ctx);
 	free(ents);
+	pub_free(keys, vals);
+	return n;
+}
+
+static int pub6_ent_cmp(const void *a, const void *b)
+{
+	const struct eb_pub6_key *x = *(const struct eb_pub6_key *const *)a;
+	const struct eb_pub6_key *y = *(const struct eb_pub6_key *const *)b;
+	uint32_t kx = (uint32_t)x->proto << 16 | ntohs(x->host_port);
+	uint32_t ky = (uint32_t)y->proto << 16 | ntohs(y->host_port);
+
+	if (kx != ky)
+		return kx < ky ? -1 : 1;
+	return memcmp(x->host_ip6, y->host_ip6, 16);
+}
+
+int eb_ports_walk6(const char *net, eb_port6_fn fn, void *ctx, struct eb_err *e)
+{
+	struct eb_pub6_key *keys, **order = NULL;
+	struct eb_pub_val *vals;
+	int fd, n;
+
+	fd = eb_pin_open(net, EB_MAP_PUBLISHED6, NULL);
+	if (fd < 0)
+		return 0; /* a network of an earlier build: none */
+	n = pub6_load(fd, &keys, &vals);
+	close(fd);
+	if (n > 0)
+		order = calloc(n, sizeof(*order));
+	if (n < 0 || (n > 0 && !order)) {
+		eb_errf(e, "out of memory reading the published ports");
+		pub_free(keys, vals);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < n; i++)
+		order[i] = &keys[i];
+	qsort(order, n, sizeof(*order), pub6_ent_cmp);
+	for (int i = 0; i < n; i++)
+		fn(order[i], &vals[order[i] - keys], ctx);
+	free(order);
 	pub_free(keys, vals);
 	return n;
 }

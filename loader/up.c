@@ -18,6 +18,7 @@
 #include "health.h"
 #include "netns.h"
 #include "nl.h"
+#include "ebnet_pub.h"
 #include "net_priv.h"
 
 /* The sock_addr programs, and this namespace as the network's host. */
@@ -47,6 +48,7 @@ static int ensure_host_sock(struct eb_ctx *c)
 		c->e->msg[0] = 0;
 		return 0;
 	}
+	eb_host6_sync(c->net); /* best effort: publish refreshes it too */
 	return err;
 }
 

@@ -216,6 +216,34 @@ static int parse_port_range(const char *s, uint16_t *lo, uint16_t *hi)
 	return 0;
 }
 
+int eb_parse_host_ip6(const char *s, uint8_t out[16], char *why, size_t whylen)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	uint8_t a[16];
+
+	if (inet_pton(AF_INET6, s, a) != 1) {
+		snprintf(why, whylen, "invalid IPv6 host address '%.60s'", s);
+		return -EINVAL;
+	}
+	for (int i = 0; i < 16 && !a[i]; i++)
+		if (i == 15) {
+			snprintf(why, whylen, "host address [::] is every address: leave the host "
+					      "address out to publish on all of them");
+			return -EINVAL;
+		}
+	if (!memcmp(a, mapped, sizeof(mapped))) {
+		snprintf(why, whylen, "host address [%.60s] is an IPv4 address: give it as A.B.C.D", s);
+		return -EINVAL;
+	}
+	if (a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)) {
+		snprintf(why, whylen, "host address [%.60s] is %s: not supported for publishing", s,
+			 a[0] == 0xff ? "multicast" : "link-local");
+		return -EINVAL;
+	}
+	memcpy(out, a, 16);
+	return 0;
+}
+
 int eb_parse_port_spec(const char *s, bool with_ctr, struct eb_pub_spec *out, char *why,
 		       size_t whylen)
 {
@@ -229,7 +257,27 @@ int eb_parse_port_spec(const char *s, bool with_ctr, struct eb_pub_spec *out, ch
 		return -EINVAL;
 	}
 	strcpy(buf, s);
-	slash = strrchr(buf, '/');
+	p = buf;
+	if (buf[0] == '[') {
+		/* [IPV6]: the brackets keep its colons apart from the spec's. */
+		char *close = strchr(buf, ']');
+
+		if (!close) {
+			snprintf(why, whylen, "unclosed '[' in the host address (want [IPV6ADDR]:PORT...)");
+			return -EINVAL;
+		}
+		*close = 0;
+		r = eb_parse_host_ip6(buf + 1, out->host_ip6, why, whylen);
+		if (r)
+			return r;
+		if (close[1] != ':') {
+			snprintf(why, whylen, "want ':' and the host port after [%s]", buf + 1);
+			return -EINVAL;
+		}
+		out->v6 = true;
+		p = close + 2;
+	}
+	slash = strrchr(p, '/');
 	if (slash) {
 		*slash = 0;
 		if (!strcmp(slash + 1, "tcp"))
@@ -241,7 +289,9 @@ int eb_parse_port_spec(const char *s, bool with_ctr, struct eb_pub_spec *out, ch
 			return -EINVAL;
 		}
 	}
-	for (p = buf; n < 5; n++) {
+	if (out->v6)
+		f[n++] = NULL; /* the host address, parsed above */
+	for (; n < 5; n++) {
 		f[n] = p;
 		p = strchr(p, ':');
 		if (!p) {
@@ -251,7 +301,13 @@ int eb_parse_port_spec(const char *s, bool with_ctr, struct eb_pub_spec *out, ch
 		*p++ = 0;
 	}
 	if (p && n == 5) {
-		snprintf(why, whylen, "too many ':'");
+		snprintf(why, whylen, "too many ':'%s",
+			 out->v6 ? "" : " (an IPv6 host address goes in brackets: [ADDR]:PORT...)");
+		return -EINVAL;
+	}
+	if (out->v6 && (with_ctr ? n != 4 : n != 2)) {
+		snprintf(why, whylen, with_ctr ? "want [IPV6ADDR]:HOSTPORT[-END]:CONTAINER:PORT[-END][/tcp|/udp]"
+					       : "want [IPV6ADDR]:HOSTPORT[-END][/tcp|/udp]");
 		return -EINVAL;
 	}
 	if (with_ctr ? (n != 3 && n != 4) : (n != 1 && n != 2)) {
@@ -259,7 +315,9 @@ int eb_parse_port_spec(const char *s, bool with_ctr, struct eb_pub_spec *out, ch
 					       : "want [HOSTIP:]HOSTPORT[-END][/tcp|/udp]");
 		return -EINVAL;
 	}
-	if (n == 4 || (!with_ctr && n == 2)) {
+	if (out->v6) {
+		i = 1;
+	} else if (n == 4 || (!with_ctr && n == 2)) {
 		if (eb_parse_ipv4(f[0], &out->host_ip)) {
 			snprintf(why, whylen, "invalid host address '%s'", f[0]);
 			return -EINVAL;

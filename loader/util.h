@@ -49,6 +49,7 @@ void eb_json_str(const char *in, char *out, size_t outlen);
 
 /* A port spec of `ebnet publish`: [HOSTIP:]HOSTPORT[-END]:CONTAINER:PORT[-END][/tcp|/udp]
  * (with_ctr) or of `ebnet unpublish`: [HOSTIP:]HOSTPORT[-END][/tcp|/udp].
+ * HOSTIP is an IPv4 address or an IPv6 one in brackets ([::1], [2001:db8::1]).
  * Returns 0 or -EINVAL with the reason in why. */
 struct eb_pub_spec {
 	uint32_t host_ip; /* network order; 0: every address */
@@ -57,10 +58,16 @@ struct eb_pub_spec {
 	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
 	bool force;    /* publish even over a host socket's port (not parsed: --force) */
 	char ctr[32];
+	bool v6;	     /* the host address is IPv6: host_ip6 (host_ip is 0) */
+	uint8_t host_ip6[16]; /* never ::, v4-mapped, link-local or multicast */
 };
 
 int eb_parse_port_spec(const char *s, bool with_ctr, struct eb_pub_spec *out, char *why,
 		       size_t whylen);
+/* An IPv6 host address of a port spec (without its brackets): an address
+ * that names one interface address, so not ::, v4-mapped, link-local or
+ * multicast. 0 or -EINVAL with the reason in why. */
+int eb_parse_host_ip6(const char *s, uint8_t out[16], char *why, size_t whylen);
 
 /* mkdir -p: PATH with mode 0700, the folders above it with PARENT_MODE
  * where they are missing. 0 or a negative errno. */

@@ -67,7 +67,10 @@
 	X(CONFIG6, eb_config6, __u32, struct eb_config6, 0)                                        \
 	X(IP6, eb_ip6, struct eb_ip6_key, struct eb_ip6_ep, 0)                                     \
 	X(CT6_TCP, eb_ct6_tcp, struct eb_ct6_key, struct eb_ct6_entry, EB_MAPF_SIZED)              \
-	X(CT6_OTHER, eb_ct6_other, struct eb_ct6_key, struct eb_ct6_entry, EB_MAPF_SIZED)
+	X(CT6_OTHER, eb_ct6_other, struct eb_ct6_key, struct eb_ct6_entry, EB_MAPF_SIZED)          \
+	X(PUBLISHED6, eb_published6, struct eb_pub6_key, struct eb_pub_val, 0)                     \
+	X(SOCK_REV6, eb_sock_rev6, struct eb_sock_rev6_key, struct eb_sock_rev6_val, 0)            \
+	X(HOST6, eb_host6, struct eb_ip6_key, __u32, 0)
 
 /* Pinned maps that one object declares for itself, not bpf/lib/maps.h:
  * X(ID, ident, key, value, flags) as above. */

@@ -644,6 +644,59 @@ struct eb_ct6_entry {
 };
 _Static_assert(sizeof(struct eb_ct6_entry) == 136, "eb_ct6_entry layout");
 
+/*
+ * Published ports over IPv6, from the host and from containers (the cgroup
+ * connect6/sendmsg6/recvmsg6/getpeername6 programs). Maps of their own:
+ * eb_published and eb_sock_rev keep their layouts.
+ *
+ * eb_published6: a port published on one IPv6 address of the host
+ * (`ebnet publish [ADDR]:PORT:CTR:PORT`; [::1]: the host only) -> its
+ * container, the value as eb_published's. The container's IPv6 address is
+ * not stored: it is eb_config6's prefix + the IPv4 host number of ctr_ip,
+ * as eb_ip6_for() makes it, and publish refuses a container that has none.
+ * A plain publish (no host address) is the eb_published entry of host_ip 0,
+ * and covers the host's IPv6 addresses too: there is no "::" key here.
+ * Written by `ebnet publish`/`unpublish`/`rm`.
+ */
+#define EB_MAP_PUBLISHED6 "eb_published6"
+#define EB_MAP_SOCK_REV6  "eb_sock_rev6"
+#define EB_MAP_HOST6	  "eb_host6"
+
+struct eb_pub6_key {
+	__u8 host_ip6[16]; /* never :: (a plain publish is eb_published's) */
+	__u16 host_port;   /* network order */
+	__u8 proto;	   /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;
+};
+_Static_assert(sizeof(struct eb_pub6_key) == 20, "eb_pub6_key layout");
+
+/* eb_sock_rev6: (socket cookie, the address connect6/sendmsg6 gave the
+ * socket) -> the address it asked for, as eb_sock_rev for IPv4. ctr_ip6 is
+ * the container's IPv6 address, or ::ffff:IPV4 when the socket reached an
+ * IPv4-only container through a v4-mapped address. LRU. */
+struct eb_sock_rev6_key {
+	__u64 cookie;
+	__u8 ctr_ip6[16];
+	__u16 ctr_port; /* network order */
+	__u8 pad[6];
+};
+_Static_assert(sizeof(struct eb_sock_rev6_key) == 32, "eb_sock_rev6_key layout");
+
+struct eb_sock_rev6_val {
+	__u8 ip6[16];
+	__u16 port;
+	__u16 pad;
+};
+_Static_assert(sizeof(struct eb_sock_rev6_val) == 20, "eb_sock_rev6_val layout");
+
+/* eb_host6: an IPv6 address of the host (struct eb_ip6_key) -> 1. A plain
+ * publish answers at these (and at the network's gateway6, and at ::1 from
+ * the host), as an IPv4 one answers at the uplink's address and the
+ * gateway. Every global and unique-local address of the namespace ebnet
+ * runs in, as `ebnet publish` (and `up`) last found them: link-local and
+ * ::1 are not listed. */
+#define EB_HOST6_MAX 256
+
 /* What the datapath decided, left in skb->cb for BPF_PROG_TEST_RUN callers
  * (unit tests, and later `ebnet trace`): cb[0] = enum eb_counter of the
  * decision, cb[1] = target ifindex, cb[2] = number of flood copies. */

@@ -1111,12 +1111,31 @@ static int do_gc(int argc, char **argv)
 
 /* ---- publish, unpublish, ports ---- */
 
+/* Do two specs name a common host address? "Every address" (no host
+ * address) meets all of them, IPv6 ones included. */
+static bool spec_addr_overlap(const struct eb_pub_spec *x, const struct eb_pub_spec *y)
+{
+	if ((!x->v6 && !x->host_ip) || (!y->v6 && !y->host_ip))
+		return true;
+	if (x->v6 != y->v6)
+		return false;
+	return x->v6 ? !memcmp(x->host_ip6, y->host_ip6, 16) : x->host_ip == y->host_ip;
+}
+
+/* A spec's host address for JSON: "0.0.0.0", "127.0.0.1", "::1". */
+static const char *spec_ip_str(const struct eb_pub_spec *sp, char buf[INET6_ADDRSTRLEN])
+{
+	if (sp->v6)
+		return inet_ntop(AF_INET6, sp->host_ip6, buf, INET6_ADDRSTRLEN);
+	return eb_ip_str(sp->host_ip, buf);
+}
+
 static int do_publish(int argc, char **argv)
 {
 	struct eb_pub_spec sp;
 	struct eb_err e = {};
 	struct opts o;
-	char why[160], net[64], a[16];
+	char why[160], net[64], a[INET6_ADDRSTRLEN];
 	int i, err;
 
 	parse_opts("publish", argc, argv, &o, publish_opts);
@@ -1135,7 +1154,7 @@ static int do_publish(int argc, char **argv)
 
 			eb_parse_port_spec(o.args[j], true, &y, why, sizeof(why));
 			if (x.proto == y.proto && x.hport_lo <= y.hport_hi && y.hport_lo <= x.hport_hi &&
-			    (!x.host_ip || !y.host_ip || x.host_ip == y.host_ip))
+			    spec_addr_overlap(&x, &y))
 				die_usage("publish", "'%s' and '%s' publish the same port", o.args[j],
 					  o.args[i]);
 		}
@@ -1157,7 +1176,7 @@ static int do_publish(int argc, char **argv)
 			return fail(err, &e);
 		}
 		if (json)
-			jput(jobj("network", jstr(net), "host_ip", jstr(eb_ip_str(sp.host_ip, a)),
+			jput(jobj("network", jstr(net), "host_ip", jstr(spec_ip_str(&sp, a)),
 				  "host_ports", jstrf("%u-%u", sp.hport_lo, sp.hport_hi),
 				  "container", jstr(sp.ctr),
 				  "ports", jstrf("%u-%u", sp.cport_lo, sp.cport_hi),
@@ -1214,6 +1233,16 @@ struct ports_print {
 	json_t *ports;	 /* --json: the ports' array */
 };
 
+static void ports_header(const struct ports_print *pp)
+{
+	if (pp->n)
+		return;
+	if (pp->net)
+		printf("%-16s ", "NETWORK");
+	printf("%-22s %-5s %-20s %-21s %10s %10s\n", "HOST", "PROTO", "CONTAINER", "TO",
+	       "FROM-OUT", "LOCAL");
+}
+
 static void port_print_one(const struct eb_pub_key *k, const struct eb_pub_val *v, void *ctx)
 {
 	struct ports_print *pp = ctx;
@@ -1229,11 +1258,7 @@ static void port_print_one(const struct eb_pub_key *k, const struct eb_pub_val *
 		     "connections_local", jint(v->local), NULL);
 		json_array_append_new(pp->ports, p);
 	} else {
-		if (!pp->n && pp->net)
-			printf("%-16s ", "NETWORK");
-		if (!pp->n)
-			printf("%-22s %-5s %-20s %-21s %10s %10s\n", "HOST", "PROTO", "CONTAINER",
-			       "TO", "FROM-OUT", "LOCAL");
+		ports_header(pp);
 		snprintf(js, sizeof(js), "%s:%u", eb_ip_str(k->host_ip, a), ntohs(k->host_port));
 		snprintf(b, sizeof(b), "%u", ntohs(v->ctr_port));
 		if (pp->net)
@@ -1242,6 +1267,37 @@ static void port_print_one(const struct eb_pub_key *k, const struct eb_pub_val *
 		       k->proto == IPPROTO_UDP ? "udp" : "tcp", v->name, eb_ip_str(v->ctr_ip, a), b,
 		       (unsigned long long)v->conns, (unsigned long long)v->local);
 	}
+	pp->n++;
+}
+
+/* A port on one IPv6 address of the host: "[::1]:11680" in the HOST column,
+ * "::1" as the JSON host_ip. */
+static void port6_print_one(const struct eb_pub6_key *k, const struct eb_pub_val *v, void *ctx)
+{
+	char a[INET6_ADDRSTRLEN], b[16], js[80];
+	struct ports_print *pp = ctx;
+
+	inet_ntop(AF_INET6, k->host_ip6, a, sizeof(a));
+	if (json) {
+		json_t *p = pp->net ? jobj("network", jstr(pp->net), NULL) : json_object();
+
+		jadd(p, "host_ip", jstr(a), "host_port", jint(ntohs(k->host_port)), "proto",
+		     jstr(k->proto == IPPROTO_UDP ? "udp" : "tcp"), "container", jstr(v->name),
+		     "container_ip", jstr(eb_ip_str(v->ctr_ip, b)), "container_port",
+		     jint(ntohs(v->ctr_port)), "connections_outside", jint(v->conns),
+		     "connections_local", jint(v->local), NULL);
+		json_array_append_new(pp->ports, p);
+		pp->n++;
+		return;
+	}
+	ports_header(pp);
+	snprintf(js, sizeof(js), "[%s]:%u", a, ntohs(k->host_port));
+	snprintf(b, sizeof(b), "%u", ntohs(v->ctr_port));
+	if (pp->net)
+		printf("%-16s ", pp->net);
+	printf("%-22s %-5s %-20s %s:%-6s %10llu %10llu\n", js,
+	       k->proto == IPPROTO_UDP ? "udp" : "tcp", v->name, eb_ip_str(v->ctr_ip, a), b,
+	       (unsigned long long)v->conns, (unsigned long long)v->local);
 	pp->n++;
 }
 
@@ -1266,6 +1322,8 @@ static int do_ports(int argc, char **argv)
 		for (int i = 0; i < n && err >= 0; i++) {
 			pp.net = names[i];
 			err = eb_ports_walk(names[i], port_print_one, &pp, &e);
+			if (err >= 0)
+				err = eb_ports_walk6(names[i], port6_print_one, &pp, &e);
 		}
 		if (json)
 			jput(jobj("ports", pp.ports, NULL));
@@ -1278,6 +1336,8 @@ static int do_ports(int argc, char **argv)
 		return 1;
 	}
 	err = eb_ports_walk(o.net, port_print_one, &pp, &e);
+	if (err >= 0)
+		err = eb_ports_walk6(o.net, port6_print_one, &pp, &e);
 	if (json)
 		jput(jobj("ports", pp.ports, NULL));
 	else if (err >= 0 && !pp.n)
@@ -1852,13 +1912,17 @@ static const struct cmd cmds[] = {
 	  "port to port). It takes effect on the next packet: from outside through the\n"
 	  "uplink (the client's address kept), from the host at its addresses and at\n"
 	  "127.0.0.1, and from containers at the host's address. HOSTIP 127.0.0.1\n"
-	  "publishes to the host only. A port already published is refused, naming its\n"
-	  "owner, and so is a port a host socket listens on (naming the process), unless\n"
-	  "--force: then new flows from outside go to the container, and the host's own\n"
-	  "connections on that port stay the host's. The network follows from the\n"
-	  "container.\n"
+	  "publishes to the host only. HOSTIP may be IPv6, in brackets ([::1]: the host\n"
+	  "only; [2001:db8::1]); a port without HOSTIP answers at the host's IPv6\n"
+	  "addresses and [::1] too, from the host and containers (to the container's\n"
+	  "IPv6 address, or its IPv4 one through a v4-mapped address when it has none).\n"
+	  "A port already published is refused, naming its owner, and so is a port a\n"
+	  "host socket listens on (naming the process), unless --force: then new flows\n"
+	  "from outside go to the container, and the host's own connections on that port\n"
+	  "stay the host's. The network follows from the container.\n"
 	  "Examples: ebnet publish 8080:web:80\n"
-	  "          ebnet publish 127.0.0.1:5432:db:5432 5353:dns:53/udp\n" },
+	  "          ebnet publish 127.0.0.1:5432:db:5432 5353:dns:53/udp\n"
+	  "          ebnet publish [::1]:5432:db:5432\n" },
 	{ "unpublish", do_unpublish, "unpublish [--net NAME] [HOSTIP:]HOSTPORT[-END][/tcp|/udp]...",
 	  "Removes published ports. New flows are refused from the next packet; flows of\n"
 	  "the removed mapping are dropped, not delivered to a container.\n" },

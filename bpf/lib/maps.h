@@ -262,7 +262,7 @@ struct {
  * of eb_ct_tcp); not preallocated: no memory until IPv6 flows exist. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, EB_CT_TCP_ENTRIES);
 	__type(key, struct eb_ct6_key);
 	__type(value, struct eb_ct6_entry);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -273,12 +273,42 @@ struct {
  * by the datapath. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 32768);
+	__uint(max_entries, EB_CT_OTHER_ENTRIES);
 	__type(key, struct eb_ct6_key);
 	__type(value, struct eb_ct6_entry);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } eb_ct6_other SEC(".maps");
+
+/* published [host IPv6]:port/proto -> container; written by ebnet publish. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EB_PUB_MAX);
+	__type(key, struct eb_pub6_key);
+	__type(value, struct eb_pub_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_published6 SEC(".maps");
+
+/* (socket cookie, container [ip6]:port) -> address asked for; written by
+ * connect6/sendmsg6. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, EB_SOCK_REV_ENTRIES);
+	__type(key, struct eb_sock_rev6_key);
+	__type(value, struct eb_sock_rev6_val);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_sock_rev6 SEC(".maps");
+
+/* the host's IPv6 addresses -> 1; written by ebnet publish and up. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EB_HOST6_MAX);
+	__type(key, struct eb_ip6_key);
+	__type(value, __u32);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_host6 SEC(".maps");
 
 /* Scratch space, per CPU, off the 512-byte BPF stack: the two entries a
  * new flow is built in, and for `ebnet trace` the binding it would get.

@@ -69,9 +69,12 @@ link_prog() {
 }
 
 # ---- servers, and a NAT'ed connection held open ----
-bg_ns "$B" timeout 60 iperf3 -s -1 -p 5201 >/dev/null 2>&1
-bg_ns "$OUT" timeout 60 iperf3 -s -1 -B $OUTIP -p $IPERF_OUT >/dev/null 2>&1
-bg_ns "$OUT" timeout 60 socat "TCP-LISTEN:$ECHO_OUT,bind=$OUTIP,reuseaddr,fork" EXEC:cat
+# (Bounded at 180 s: the script reads every pin with bpftool and python
+# several times, and on a loaded machine 60 s ran out before the held
+# connection's last check.)
+bg_ns "$B" timeout 180 iperf3 -s -1 -p 5201 >/dev/null 2>&1
+bg_ns "$OUT" timeout 180 iperf3 -s -1 -B $OUTIP -p $IPERF_OUT >/dev/null 2>&1
+bg_ns "$OUT" timeout 180 socat "TCP-LISTEN:$ECHO_OUT,bind=$OUTIP,reuseaddr,fork" EXEC:cat
 check "iperf3 and echo servers listen" wait_until 10 bash -c \
 	"ip netns exec $B ss -Htln | grep -q ':5201 ' && ip netns exec $OUT ss -Htln | grep -q ':$IPERF_OUT ' &&
 	 ip netns exec $OUT ss -Htln | grep -q ':$ECHO_OUT '"
@@ -98,7 +101,7 @@ echo(b"after\n")
 while not os.path.exists(flag + ".done"):
     time.sleep(0.1)
 PY
-bg_ns "$A" timeout 60 python3 "$T/held.py" $OUTIP $ECHO_OUT "$T/flag" >"$T/held" 2>&1
+bg_ns "$A" timeout 180 python3 "$T/held.py" $OUTIP $ECHO_OUT "$T/flag" >"$T/held" 2>&1
 HELD=$!
 check "the held connection a -> $OUTIP:$ECHO_OUT echoes before the upgrade" \
 	wait_until 5 grep -qx before "$T/held"

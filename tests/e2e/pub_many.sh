@@ -27,7 +27,9 @@ import json, socket, struct, sys
 d = json.load(sys.stdin)
 assert len(d) == 1, d
 e = d[0].get("formatted", d[0])
-k, v = e["key"], e["value"]
+# EB_IPV4() unions: bpftool prints an anonymous member under "".
+flat = lambda o: {**o.get("", {}), **{a: b for a, b in o.items() if a != ""}}
+k, v = flat(e["key"]), flat(e["value"])
 port = lambda n: socket.ntohs(n)
 ip = lambda n: socket.inet_ntoa(struct.pack("=I", n))
 assert (ip(k["host_ip"]), port(k["host_port"]), k["proto"]) == ("0.0.0.0", 11999, 6), k

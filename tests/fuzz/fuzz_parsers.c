@@ -140,7 +140,7 @@ static void fuzz_name(const char *s)
 static void spec_check(const char *s, bool with_ctr, size_t whylen)
 {
 	struct eb_pub_spec sp, sp2;
-	char *why = malloc(whylen), again[200], ipb[16];
+	char *why = malloc(whylen), again[200], ipb[INET6_ADDRSTRLEN + 4];
 	int r;
 
 	CHECK(why != NULL, "malloc");
@@ -168,15 +168,23 @@ static void spec_check(const char *s, bool with_ctr, size_t whylen)
 		      "'%s': container fields set without a container", s);
 	}
 	/* Printed back in the canonical form, it parses to the same. */
+	if (sp.v6) {
+		char a6[INET6_ADDRSTRLEN];
+
+		CHECK(sp.host_ip == 0, "'%s': an IPv6 spec with an IPv4 address", s);
+		snprintf(ipb, sizeof(ipb), "[%s]:", inet_ntop(AF_INET6, sp.host_ip6, a6, sizeof(a6)));
+	} else if (sp.host_ip) {
+		char a4[INET_ADDRSTRLEN];
+
+		snprintf(ipb, sizeof(ipb), "%s:", inet_ntop(AF_INET, &sp.host_ip, a4, sizeof(a4)));
+	} else {
+		ipb[0] = 0;
+	}
 	if (with_ctr)
-		snprintf(again, sizeof(again), "%s%s%u-%u:%s:%u-%u/%s",
-			 sp.host_ip ? inet_ntop(AF_INET, &sp.host_ip, ipb, sizeof(ipb)) : "",
-			 sp.host_ip ? ":" : "", sp.hport_lo, sp.hport_hi, sp.ctr, sp.cport_lo,
-			 sp.cport_hi, sp.proto == 6 ? "tcp" : "udp");
+		snprintf(again, sizeof(again), "%s%u-%u:%s:%u-%u/%s", ipb, sp.hport_lo, sp.hport_hi,
+			 sp.ctr, sp.cport_lo, sp.cport_hi, sp.proto == 6 ? "tcp" : "udp");
 	else
-		snprintf(again, sizeof(again), "%s%s%u-%u/%s",
-			 sp.host_ip ? inet_ntop(AF_INET, &sp.host_ip, ipb, sizeof(ipb)) : "",
-			 sp.host_ip ? ":" : "", sp.hport_lo, sp.hport_hi,
+		snprintf(again, sizeof(again), "%s%u-%u/%s", ipb, sp.hport_lo, sp.hport_hi,
 			 sp.proto == 6 ? "tcp" : "udp");
 	{
 		char w[128];

@@ -1110,10 +1110,81 @@ static void test_spec_bad(void)
 	}
 }
 
+/* IPv6 host addresses in brackets. */
+static void test_spec_v6(void)
+{
+	static const struct {
+		const char *s;
+		bool with_ctr;
+		const char *host; /* NULL: refused */
+		uint16_t hlo, hhi, clo;
+		uint8_t proto;
+		const char *why; /* refused: a word the reason must contain */
+	} cases[] = {
+		{ "[::1]:8080:web:80", true, "::1", 8080, 8080, 80, 6, NULL },
+		{ "[2001:db8::1]:9000-9009:web:19000-19009/udp", true, "2001:db8::1", 9000, 9009, 19000,
+		  17, NULL },
+		{ "[fd00:96:1::2]:1:a:65535", true, "fd00:96:1::2", 1, 1, 65535, 6, NULL },
+		{ "[::1]:7070", false, "::1", 7070, 7070, 0, 6, NULL },
+		{ "[2001:db8::1]:53/udp", false, "2001:db8::1", 53, 53, 0, 17, NULL },
+		{ "[::1", true, NULL, 0, 0, 0, 0, "unclosed" },
+		{ "[::1", false, NULL, 0, 0, 0, 0, "unclosed" },
+		{ "[zz::1]:80:c:80", true, NULL, 0, 0, 0, 0, "invalid IPv6 host address 'zz::1'" },
+		{ "[1.2.3.4]:80:c:80", true, NULL, 0, 0, 0, 0, "invalid IPv6" },
+		{ "[]:80:c:80", true, NULL, 0, 0, 0, 0, "invalid IPv6" },
+		{ "[::]:80:c:80", true, NULL, 0, 0, 0, 0, "every address" },
+		{ "[::ffff:10.0.0.1]:80:c:80", true, NULL, 0, 0, 0, 0, "IPv4" },
+		{ "[fe80::1]:80:c:80", true, NULL, 0, 0, 0, 0, "link-local" },
+		{ "[ff02::1]:80:c:80", true, NULL, 0, 0, 0, 0, "multicast" },
+		{ "::1:80:c:80", true, NULL, 0, 0, 0, 0, "brackets" },
+		{ "[::1]80:c:80", true, NULL, 0, 0, 0, 0, "after [::1]" },
+		{ "[::1]:c:80", true, NULL, 0, 0, 0, 0, "want [IPV6ADDR]" },
+		{ "[::1]:80:c:80:1", true, NULL, 0, 0, 0, 0, "" },
+		{ "[::1]:80:c", false, NULL, 0, 0, 0, 0, "want [IPV6ADDR]" },
+		{ "[::1]:0:c:80", true, NULL, 0, 0, 0, 0, "host port" },
+		{ "[::1]:80:c:80/sctp", true, NULL, 0, 0, 0, 0, "sctp" },
+	};
+	struct eb_pub_spec sp;
+	char why[160], what[320];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint8_t want[16];
+		int r;
+
+		why[0] = 0;
+		r = eb_parse_port_spec(cases[i].s, cases[i].with_ctr, &sp, why, sizeof(why));
+		if (!cases[i].host) {
+			snprintf(what, sizeof(what), "spec '%s' is refused", cases[i].s);
+			ASSERT_EQ(r, -EINVAL, what);
+			snprintf(what, sizeof(what), "spec '%s': the reason ('%s') names '%s'",
+				 cases[i].s, why, cases[i].why);
+			ASSERT_TRUE(why[0] && strstr(why, cases[i].why), what);
+			continue;
+		}
+		snprintf(what, sizeof(what), "spec '%s' parses: %s", cases[i].s, why);
+		if (!ASSERT_EQ(r, 0, what))
+			continue;
+		inet_pton(AF_INET6, cases[i].host, want);
+		snprintf(what, sizeof(what), "spec '%s': an IPv6 host address, %s", cases[i].s,
+			 cases[i].host);
+		ASSERT_TRUE(sp.v6 && sp.host_ip == 0 && !memcmp(sp.host_ip6, want, 16), what);
+		snprintf(what, sizeof(what), "spec '%s': host ports", cases[i].s);
+		ASSERT_EQ(sp.hport_lo << 16 | sp.hport_hi, cases[i].hlo << 16 | cases[i].hhi, what);
+		snprintf(what, sizeof(what), "spec '%s': protocol", cases[i].s);
+		ASSERT_EQ(sp.proto, cases[i].proto, what);
+		snprintf(what, sizeof(what), "spec '%s': container port", cases[i].s);
+		ASSERT_EQ(sp.cport_lo, cases[i].clo, what);
+	}
+	/* An IPv4 spec says nothing of IPv6. */
+	eb_parse_port_spec("127.0.0.1:80:c:80", true, &sp, why, sizeof(why));
+	ASSERT_TRUE(!sp.v6, "an IPv4 spec is not v6");
+}
+
 int main(void)
 {
 	test_spec_good();
 	test_spec_bad();
+	test_spec_v6();
 
 	if (geteuid() != 0) {
 		SKIP("datapath tests need root (BPF, a private network namespace)");

@@ -1420,8 +1420,7 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 			eb_parse_cidr(EB_DEFAULT_SUBNET, &cfg.subnet, &i);
 			cfg.prefix_len = i;
 		}
-		cfg.mask = eb_plen_to_mask(cfg.prefix_len);
-		cfg.gateway = eb_first_host(cfg.subnet, cfg.prefix_len);
+		eb_config_defaults(&cfg, cfg.subnet, cfg.prefix_len, o->ct_tcp_size, o->ct_other_size);
 		/* Named overlaps first; the gateway check catches the rest (an
 		 * address with no route of its own). */
 		err = eb_check_subnet(&nl, o->net, cfg.subnet, cfg.prefix_len, e);
@@ -1478,13 +1477,6 @@ int eb_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n, stru
 		err = choose_nat_range(o, &cfg, e);
 		if (err)
 			goto out;
-		cfg.ct_tcp_syn = EB_CT_DEF_SYN_SENT;
-		cfg.ct_tcp_est = EB_CT_DEF_EST;
-		cfg.ct_tcp_close = EB_CT_DEF_CLOSE;
-		cfg.ct_udp = 60;
-		cfg.ct_icmp = 30;
-		cfg.ct_tcp_size = o->ct_tcp_size ? o->ct_tcp_size : EB_DEFAULT_CT_TCP;
-		cfg.ct_other_size = o->ct_other_size ? o->ct_other_size : EB_DEFAULT_CT_OTHER;
 	}
 
 	if (exists) {

@@ -2,11 +2,11 @@
 /*
  * Datapath unit tests of outbound NAT (issue 3), with BPF_PROG_TEST_RUN:
  * eb_from_container (SNAT out of the uplink) and eb_from_uplink (replies and
- * ICMP errors translated back), loaded from the skeletons with no pinning
- * and sharing their maps.
+ * ICMP errors translated back), loaded by the fixture (fixture.h) with no
+ * pinning and sharing their maps, afresh for each test.
  *
  * The test runs in a network namespace of its own (unshare), with real
- * devices, because the programs read skb->ifindex (test_run takes it from
+ * devices made through libebnet's netlink code, because the programs read skb->ifindex (test_run takes it from
  * the ctx's ifindex) and call bpf_fib_lookup in the caller's namespace:
  *
  *   nat_a / nat_b  host-side veths of containers A (10.99.0.2) and B
@@ -35,10 +35,7 @@
 #include <bpf/libbpf.h>
 
 #include "check.h"
-#include "setup.h"
-#include "ebnet_maps.h"
-#include "container.skel.h"
-#include "uplink.skel.h"
+#include "fixture.h"
 
 /* ---- addresses of the test's world ---- */
 
@@ -62,13 +59,7 @@ static const uint8_t MAC_B_HOST[6] = { 0x06, 0xeb, 0x0a, 0x63, 0x00, 0x03 };
 static const uint8_t MAC_UP[6] = { 0x02, 0x00, 0x5e, 0x00, 0x00, 0x01 };
 static const uint8_t MAC_GW[6] = { 0x02, 0x00, 0x5e, 0x00, 0x00, 0xfe };
 
-static uint32_t ip(const char *s)
-{
-	uint32_t a = 0;
-
-	inet_pton(AF_INET, s, &a);
-	return a;
-}
+#define ip(s) fx_ip(s)
 
 static struct {
 	int if_a, if_b, if_up;
@@ -78,32 +69,20 @@ static struct {
 
 static int setup_netns(void)
 {
-	if (unshare(CLONE_NEWNET)) {
-		fprintf(stderr, "setup: unshare(CLONE_NEWNET): %s\n", strerror(errno));
+	if (fx_netns())
 		return -1;
-	}
-	if (sh("ip link set lo up") ||
-	    sh("ip link add nat_a address 06:eb:0a:63:00:02 type veth peer name nat_ap address "
-	       "02:eb:0a:63:00:02") ||
-	    sh("ip link add nat_b address 06:eb:0a:63:00:03 type veth peer name nat_bp address "
-	       "02:eb:0a:63:00:03") ||
-	    sh("ip link add up0 address 02:00:5e:00:00:01 type veth peer name up0p address "
-	       "02:00:5e:00:00:fe") ||
-	    sh("ip link set nat_a up && ip link set nat_ap up && ip link set nat_b up && "
-	       "ip link set nat_bp up && ip link set up0 up && ip link set up0p up") ||
-	    sh("ip addr add %s/24 dev up0", SNAT_IP) ||
-	    sh("ip route add default via %s dev up0", ROUTER) ||
-	    sh("ip neigh replace %s lladdr 02:00:5e:00:00:fe dev up0 nud permanent", ROUTER))
+	env.if_a = fx_veth("nat_a", MAC_A_HOST, "nat_ap", MAC_A);
+	env.if_b = fx_veth("nat_b", MAC_B_HOST, "nat_bp", MAC_B);
+	env.if_up = fx_veth("up0", MAC_UP, "up0p", MAC_GW);
+	if (env.if_a < 0 || env.if_b < 0 || env.if_up < 0)
 		return -1;
 	/* bpf_fib_lookup answers FWD_DISABLED unless the ingress device
 	 * forwards; only inside this namespace. */
-	if (write_file("/proc/sys/net/ipv4/conf/nat_a/forwarding", "1") ||
-	    write_file("/proc/sys/net/ipv4/conf/nat_b/forwarding", "1"))
+	if (fx_addr(env.if_up, SNAT_IP, 24) || fx_route(NULL, 0, ROUTER, env.if_up) ||
+	    fx_neigh(env.if_up, ROUTER, MAC_GW) || fx_forwarding(env.if_a) ||
+	    fx_forwarding(env.if_b))
 		return -1;
-	env.if_a = if_nametoindex("nat_a");
-	env.if_b = if_nametoindex("nat_b");
-	env.if_up = if_nametoindex("up0");
-	return env.if_a && env.if_b && env.if_up ? 0 : -1;
+	return 0;
 }
 
 /* ---- the programs and their maps ---- */
@@ -116,112 +95,57 @@ struct fx_opts {
 };
 
 struct fx {
+	struct fx_progs p;
 	struct container_bpf *c;
-	struct uplink_bpf *u;
 	int pc, pu;
 	int cfg, eps, ports, stats, ct_tcp, ct_other;
 };
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG && !getenv("EB_TEST_VERBOSE"))
-		return 0;
-	if (level == LIBBPF_INFO && !getenv("EB_TEST_VERBOSE"))
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 static void fx_close(struct fx *f)
 {
-	uplink_bpf__destroy(f->u);
-	container_bpf__destroy(f->c);
+	fx_unload(&f->p);
 	memset(f, 0, sizeof(*f));
 }
 
 static void put_ep(struct fx *f, const char *addr, int ifindex, const uint8_t *mac,
 		   const uint8_t *host_mac, const char *name)
 {
-	struct eb_endpoint ep = {};
-	struct eb_ip_key ik = { .addr = ip(addr) };
-	struct eb_ifindex_key pk = { .ifindex = ifindex };
+	struct eb_endpoint ep;
+	char dev[16];
 
-	ep.ip = ip(addr);
-	ep.ifindex = ifindex;
-	memcpy(ep.mac, mac, 6);
-	memcpy(ep.host_mac, host_mac, 6);
-	ep.flags = EB_EP_READY;
-	snprintf(ep.name, sizeof(ep.name), "%s", name);
-	snprintf(ep.host_dev, sizeof(ep.host_dev), "nat_%s", name);
-	bpf_map_update_elem(f->eps, &ik, &ep, BPF_ANY);
-	bpf_map_update_elem(f->ports, &pk, &ep, BPF_ANY);
+	snprintf(dev, sizeof(dev), "nat_%s", name);
+	fx_ep(&ep, addr, ifindex, mac, host_mac, name, dev, 0);
+	fx_put_ep(&f->p, &ep);
 }
 
 static int fx_open(struct fx *f, const struct fx_opts *o)
 {
-	struct eb_config cfg = {};
-	struct bpf_map *m;
-	uint32_t zero = 0;
+	struct fx_load_opts lo = { .uplink = true, .ct_tcp_max = o->ct_tcp_max,
+				   .ct_other_max = o->ct_other_max };
+	struct eb_config cfg;
 
 	memset(f, 0, sizeof(*f));
-	f->c = container_bpf__open();
-	if (!f->c)
+	if (fx_load(&f->p, &lo))
 		return -1;
-	bpf_object__for_each_map(m, f->c->obj)
-		bpf_map__set_pin_path(m, NULL);
-	if (o->ct_tcp_max)
-		bpf_map__set_max_entries(f->c->maps.eb_ct_tcp, o->ct_tcp_max);
-	if (o->ct_other_max)
-		bpf_map__set_max_entries(f->c->maps.eb_ct_other, o->ct_other_max);
-	if (container_bpf__load(f->c)) {
-		fprintf(stderr, "cannot load container.bpf.o\n");
-		return -1;
-	}
-	f->u = uplink_bpf__open();
-	if (!f->u)
-		return -1;
-	bpf_object__for_each_map(m, f->u->obj) {
-		const char *n = bpf_map__name(m);
-		struct bpf_map *cm;
+	f->c = f->p.c;
+	f->pc = f->p.pc;
+	f->pu = f->p.pu;
+	f->cfg = FX_MAP(&f->p, eb_config);
+	f->eps = FX_MAP(&f->p, eb_endpoints);
+	f->ports = FX_MAP(&f->p, eb_ports);
+	f->stats = FX_MAP(&f->p, eb_stats);
+	f->ct_tcp = FX_MAP(&f->p, eb_ct_tcp);
+	f->ct_other = FX_MAP(&f->p, eb_ct_other);
 
-		bpf_map__set_pin_path(m, NULL);
-		if (strchr(n, '.'))
-			continue; /* .rodata, .bss: each object's own */
-		cm = bpf_object__find_map_by_name(f->c->obj, n);
-		if (cm && bpf_map__reuse_fd(m, bpf_map__fd(cm))) {
-			fprintf(stderr, "cannot share map %s\n", n);
-			return -1;
-		}
-	}
-	if (uplink_bpf__load(f->u)) {
-		fprintf(stderr, "cannot load uplink.bpf.o\n");
-		return -1;
-	}
-	f->pc = bpf_program__fd(f->c->progs.eb_from_container);
-	f->pu = bpf_program__fd(f->u->progs.eb_from_uplink);
-	f->cfg = bpf_map__fd(f->c->maps.eb_config);
-	f->eps = bpf_map__fd(f->c->maps.eb_endpoints);
-	f->ports = bpf_map__fd(f->c->maps.eb_ports);
-	f->stats = bpf_map__fd(f->c->maps.eb_stats);
-	f->ct_tcp = bpf_map__fd(f->c->maps.eb_ct_tcp);
-	f->ct_other = bpf_map__fd(f->c->maps.eb_ct_other);
-
-	cfg.subnet = ip(SUBNET);
-	cfg.mask = ip("255.255.255.0");
-	cfg.gateway = ip(GATEWAY);
-	cfg.uplink_ifindex = env.if_up;
-	cfg.snat_ip = ip(SNAT_IP);
-	memcpy(cfg.uplink_mac, MAC_UP, 6);
-	cfg.prefix_len = 24;
-	cfg.nat_port_min = o->nat_min ? o->nat_min : NAT_MIN;
-	cfg.nat_port_max = o->nat_max ? o->nat_max : NAT_MAX;
+	fx_config(&cfg, SUBNET, 24, &f->p);
+	fx_config_uplink(&cfg, env.if_up, MAC_UP, SNAT_IP, o->nat_min ? o->nat_min : NAT_MIN,
+			 o->nat_max ? o->nat_max : NAT_MAX);
+	/* A SYN_SENT lifetime shorter than `up`'s (EB_CT_DEF_SYN_SENT), the
+	 * one test_tcp_lifetimes ages a flow past; the others are up's. */
 	cfg.ct_tcp_syn = 30;
-	cfg.ct_tcp_est = 3600;
-	cfg.ct_tcp_close = 10;
-	cfg.ct_udp = o->ct_udp ? o->ct_udp : 60;
-	cfg.ct_icmp = 30;
-	cfg.ct_tcp_size = bpf_map__max_entries(f->c->maps.eb_ct_tcp);
-	cfg.ct_other_size = bpf_map__max_entries(f->c->maps.eb_ct_other);
-	if (bpf_map_update_elem(f->cfg, &zero, &cfg, BPF_ANY))
+	if (o->ct_udp)
+		cfg.ct_udp = o->ct_udp;
+	if (fx_config_write(&f->p, &cfg))
 		return -1;
 	put_ep(f, IP_A, env.if_a, MAC_A, MAC_A_HOST, "a");
 	put_ep(f, IP_B, env.if_b, MAC_B, MAC_B_HOST, "b");
@@ -230,29 +154,12 @@ static int fx_open(struct fx *f, const struct fx_opts *o)
 
 static uint64_t stat_pkts(struct fx *f, uint32_t idx)
 {
-	int n = libbpf_num_possible_cpus();
-	struct eb_counter_val v[n > 0 ? n : 1];
-	uint64_t sum = 0;
-
-	if (n <= 0 || bpf_map_lookup_elem(f->stats, &idx, v))
-		return (uint64_t)-1;
-	for (int i = 0; i < n; i++)
-		sum += v[i].packets;
-	return sum;
+	return fx_counter(&f->p, idx);
 }
 
 static int ct_count(int fd)
 {
-	struct eb_ct_key k, next;
-	void *prev = NULL;
-	int n = 0;
-
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		k = next;
-		prev = &k;
-		n++;
-	}
-	return n;
+	return fx_map_count(fd, sizeof(struct eb_ct_key));
 }
 
 /* ---- packets ---- */
@@ -267,25 +174,6 @@ struct res {
 	struct pkt out;
 	struct __sk_buff ctx;
 };
-
-static uint32_t sum16(const void *p, size_t n, uint32_t s)
-{
-	const uint8_t *b = p;
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)b[i] << 8 | b[i + 1];
-	if (n & 1)
-		s += (uint32_t)b[n - 1] << 8;
-	return s;
-}
-
-static uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return s;
-}
 
 static uint16_t get16(const uint8_t *p)
 {
@@ -314,38 +202,31 @@ static uint32_t ihl(const uint8_t *iph)
 
 static bool ip_csum_ok(const uint8_t *iph)
 {
-	return fold(sum16(iph, ihl(iph), 0)) == 0xffff;
-}
-
-static uint32_t pseudo(const uint8_t *iph, uint32_t l4len)
-{
-	uint32_t s = sum16(iph + 12, 8, 0);
-
-	return s + iph[9] + l4len;
+	return fx_csum(iph, ihl(iph)) == 0;
 }
 
 /* TCP/UDP (pseudo header) or ICMP checksum over l4len bytes at l4. */
 static bool l4_csum_ok(const uint8_t *iph, const uint8_t *l4, uint32_t l4len)
 {
-	uint32_t s = iph[9] == IPPROTO_ICMP ? 0 : pseudo(iph, l4len);
+	uint32_t s = iph[9] == IPPROTO_ICMP ? 0 : fx_pseudo4(iph, l4len);
 
-	return fold(sum16(l4, l4len, s)) == 0xffff;
+	return fx_fold(fx_sum(l4, l4len, s)) == 0;
 }
 
 static void fill_ip_csum(uint8_t *iph)
 {
 	put16(iph + 10, 0);
-	put16(iph + 10, (uint16_t)~fold(sum16(iph, ihl(iph), 0)));
+	put16(iph + 10, fx_csum(iph, ihl(iph)));
 }
 
 static void fill_l4_csum(uint8_t *iph, uint8_t *l4, uint32_t l4len)
 {
 	uint32_t off = iph[9] == IPPROTO_TCP ? 16 : iph[9] == IPPROTO_UDP ? 6 : 2;
-	uint32_t s = iph[9] == IPPROTO_ICMP ? 0 : pseudo(iph, l4len);
+	uint32_t s = iph[9] == IPPROTO_ICMP ? 0 : fx_pseudo4(iph, l4len);
 	uint16_t c;
 
 	put16(l4 + off, 0);
-	c = (uint16_t)~fold(sum16(l4, l4len, s));
+	c = fx_fold(fx_sum(l4, l4len, s));
 	if (iph[9] == IPPROTO_UDP && c == 0)
 		c = 0xffff;
 	put16(l4 + off, c);
@@ -371,9 +252,7 @@ static void mk_ip(uint8_t *p, uint8_t proto, const char *src, const char *dst, u
 
 static void mk_eth(uint8_t *p, const uint8_t *dst, const uint8_t *src)
 {
-	memcpy(p, dst, 6);
-	memcpy(p + 6, src, 6);
-	put16(p + 12, 0x0800);
+	fx_put_eth(p, dst, src, 0x0800);
 }
 
 #define TCP_FIN 0x01
@@ -472,27 +351,19 @@ static void icmp_err(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, co
 
 static struct res *run(int prog, int ifindex, const struct pkt *in, uint32_t gso_size)
 {
+	static struct fx_result fr;
 	static struct res r;
-	struct __sk_buff ctx = { .ifindex = ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in->b, .data_size_in = in->len,
-		    .data_out = r.out.b, .data_size_out = sizeof(r.out.b), .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx), .ctx_out = &r.ctx, .ctx_size_out = sizeof(r.ctx),
-		    .repeat = 1);
-	int err;
 
-	if (gso_size) {
-		ctx.gso_size = gso_size;
-		ctx.gso_segs = (in->len - ETH_LEN - IP_LEN - 20 + gso_size - 1) / gso_size;
-	}
 	memset(&r, 0, sizeof(r));
-	err = bpf_prog_test_run_opts(prog, &o);
-	if (err) {
-		fprintf(stderr, "bpf_prog_test_run_opts: %s\n", strerror(-err));
+	if (fx_run(prog, ifindex, in->b, in->len, gso_size, &fr)) {
+		fprintf(stderr, "bpf_prog_test_run_opts: %s\n", strerror(-fr.err));
 		r.verdict = -1000;
 		return &r;
 	}
-	r.verdict = (int)o.retval;
-	r.out.len = o.data_size_out;
+	r.verdict = (int)fr.retval;
+	r.ctx = fr.ctx;
+	r.out.len = fr.out_len;
+	memcpy(r.out.b, fr.out, fr.out_len);
 	return &r;
 }
 
@@ -573,15 +444,7 @@ static void check_in(const char *t, struct res *r, const struct pkt *in, const c
 static struct eb_ct_key ct_key(uint8_t proto, const char *src, uint16_t sport, const char *dst,
 			       uint16_t dport)
 {
-	struct eb_ct_key k;
-
-	memset(&k, 0, sizeof(k));
-	k.src = ip(src);
-	k.dst = ip(dst);
-	k.sport = htons(sport);
-	k.dport = htons(dport);
-	k.proto = proto;
-	return k;
+	return fx_ct_key(proto, src, sport, dst, dport);
 }
 
 /* ---- the tests ---- */
@@ -1814,7 +1677,6 @@ static void test_claim_race(void)
 
 int main(void)
 {
-	libbpf_set_print(libbpf_print);
 	if (geteuid() != 0) {
 		SKIP("needs root (unshare, BPF_PROG_TEST_RUN)");
 		return eb_check_done();

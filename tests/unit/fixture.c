@@ -162,12 +162,9 @@ int fx_route_blackhole(const char *dst, int plen)
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK;
 	nlh->nlmsg_seq = (unsigned int)time(NULL);
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET;
-	rtm->rtm_dst_len = plen;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_protocol = RTPROT_STATIC;
-	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
-	rtm->rtm_type = RTN_BLACKHOLE;
+	*rtm = (struct rtmsg){ .rtm_family = AF_INET, .rtm_dst_len = plen, .rtm_table = RT_TABLE_MAIN,
+			       .rtm_protocol = RTPROT_STATIC, .rtm_scope = RT_SCOPE_UNIVERSE,
+			       .rtm_type = RTN_BLACKHOLE };
 	mnl_attr_put(nlh, RTA_DST, 4, &a);
 	if (mnl_socket_sendto(n->sock, nlh, nlh->nlmsg_len) < 0)
 		return fail(errno, "blackhole route %s/%d", dst, plen);
@@ -231,6 +228,20 @@ static int share_maps(struct bpf_object *obj, const struct fx_progs *p)
 	return 0;
 }
 
+/* Loads an object opened by its skeleton (s, NULL: the open failed) with
+ * the maps of p's container object. */
+static int load_shared(struct bpf_object_skeleton *s, const struct fx_progs *p, const char *what)
+{
+	int err;
+
+	if (!s)
+		return fail(errno ? errno : ENOMEM, "opening %s", what);
+	err = share_maps(*s->obj, p);
+	if (!err && (err = bpf_object__load_skeleton(s)))
+		return fail(err, "loading %s", what);
+	return err;
+}
+
 int fx_load(struct fx_progs *p, const struct fx_load_opts *o)
 {
 	static const struct fx_load_opts none;
@@ -255,27 +266,15 @@ int fx_load(struct fx_progs *p, const struct fx_load_opts *o)
 	p->pc = bpf_program__fd(p->c->progs.eb_from_container);
 	if (o->uplink) {
 		p->u = uplink_bpf__open();
-		if (!p->u)
-			return fail(errno, "opening uplink.bpf.o");
-		err = share_maps(p->u->obj, p);
-		if (!err && (err = uplink_bpf__load(p->u)))
-			return fail(err, "loading uplink.bpf.o");
-		if (err)
-			return err;
-		p->pu = bpf_program__fd(p->u->progs.eb_from_uplink);
+		err = load_shared(p->u ? p->u->skeleton : NULL, p, "uplink.bpf.o");
+		p->pu = err ? -1 : bpf_program__fd(p->u->progs.eb_from_uplink);
 	}
-	if (o->xdp) {
+	if (o->xdp && !err) {
 		p->x = uplink_xdp_bpf__open();
-		if (!p->x)
-			return fail(errno, "opening uplink_xdp.bpf.o");
-		err = share_maps(p->x->obj, p);
-		if (!err && (err = uplink_xdp_bpf__load(p->x)))
-			return fail(err, "loading uplink_xdp.bpf.o");
-		if (err)
-			return err;
-		p->px = bpf_program__fd(p->x->progs.eb_xdp_uplink);
+		err = load_shared(p->x ? p->x->skeleton : NULL, p, "uplink_xdp.bpf.o");
+		p->px = err ? -1 : bpf_program__fd(p->x->progs.eb_xdp_uplink);
 	}
-	return 0;
+	return err;
 }
 
 void fx_unload(struct fx_progs *p)

@@ -48,8 +48,6 @@ static const uint8_t MAC_A_HOST[6] = { 0x06, 0xeb, 0x0a, 0x4d, 0x00, 0x02 };
 static struct fx_progs fp;
 static int if_a;
 
-#define ip(s) fx_ip(s)
-
 /* "12 34 ab" -> bytes; returns the count. */
 static int hex(const char *s, uint8_t *out)
 {
@@ -113,7 +111,7 @@ static int frame(uint8_t *f, const uint8_t *smac, const uint8_t *dmac, uint32_t 
 static int query_frame(uint8_t *f, const uint8_t *msg, int mlen, bool csum, int trailer)
 {
 	static const uint8_t id[2] = { 0xbe, 0xef };
-	int n = frame(f, MAC_A, MAC_A_HOST, ip(IP_A), ip(GATEWAY), 40053, 53, id, false, msg, mlen,
+	int n = frame(f, MAC_A, MAC_A_HOST, fx_ip(IP_A), fx_ip(GATEWAY), 40053, 53, id, false, msg, mlen,
 		      csum);
 
 	memset(f + n, 0xee, trailer);
@@ -124,7 +122,7 @@ static int query_frame(uint8_t *f, const uint8_t *msg, int mlen, bool csum, int 
  * everything swapped, the query's IP id, DF, a complete UDP checksum. */
 static int answer_frame(uint8_t *f, const uint8_t *q, const uint8_t *msg, int mlen)
 {
-	return frame(f, MAC_A_HOST, MAC_A, ip(GATEWAY), ip(IP_A), 53, q[34] << 8 | q[35], q + 18,
+	return frame(f, MAC_A_HOST, MAC_A, fx_ip(GATEWAY), fx_ip(IP_A), 53, q[34] << 8 | q[35], q + 18,
 		     true, msg, mlen, true);
 }
 
@@ -238,7 +236,7 @@ static void set_upstream(bool on)
 
 	if (on) {
 		dc.n_up = 1;
-		dc.up[0] = ip(UPSTREAM);
+		dc.up[0] = fx_ip(UPSTREAM);
 	}
 	bpf_map_update_elem(FX_MAP(&fp, eb_dns), &zero, &dc, BPF_ANY);
 }
@@ -308,7 +306,7 @@ static void run_row(const struct row *r)
 
 		memcpy(&d, out + 30, 4);
 		snprintf(what, sizeof(what), "%s: destination is the upstream", r->what);
-		ASSERT_EQ(d, ip(UPSTREAM), what);
+		ASSERT_EQ(d, fx_ip(UPSTREAM), what);
 		snprintf(what, sizeof(what), "%s: IPv4 checksum after the rewrite", r->what);
 		ASSERT_EQ(fx_csum(out + 14, 20), 0, what);
 		snprintf(what, sizeof(what), "%s: UDP checksum after the rewrite", r->what);
@@ -368,8 +366,8 @@ static int setup(void)
 {
 	struct eb_config cfg;
 	struct eb_endpoint ep;
-	struct eb_ip_key k = { .addr = ip(IP_DB) };
-	struct eb_name_val nv = { .ip = ip(IP_DB) };
+	struct eb_ip_key k = { .addr = fx_ip(IP_DB) };
+	struct eb_name_val nv = { .ip = fx_ip(IP_DB) };
 	struct eb_name_key nk;
 	struct eb_name_rev rv = { .len = 8, .name = { 2, 'd', 'b', 3, 'w', 'e', 'b', 0 } };
 	static const char *names[] = { "\2db", "\2db\3web", "\2pg", "\2pg\3web" };
@@ -416,30 +414,31 @@ static void test_failover(void)
 {
 	struct eb_dns_cfg dc = { .domain = { 3, 'w', 'e', 'b', 0 }, .domain_len = 5, .ttl = 10,
 				 .n_up = 2 };
-	struct eb_dns_fwd_key zk = { .ip = ip(IP_A) }, other = { .ip = ip(IP_DB) };
+	struct eb_dns_fwd_key zk = { .ip = fx_ip(IP_A) }, other = { .ip = fx_ip(IP_DB) };
 	struct eb_dns_try cur = {};
 	int tfd = FX_MAP(&fp, eb_dns_try);
 	uint64_t f0 = counter(EB_CNT_DNS_FAILOVER);
 	__u32 zero = 0;
 
-	dc.up[0] = ip(UPSTREAM);
-	dc.up[1] = ip("198.18.0.53");
+	dc.up[0] = fx_ip(UPSTREAM);
+	dc.up[1] = fx_ip("198.18.0.53");
 	bpf_map_update_elem(FX_MAP(&fp, eb_dns), &zero, &dc, BPF_ANY);
 	bpf_map_delete_elem(tfd, &zk);
-	ASSERT_EQ(fwd_dst(0x4242), ip(UPSTREAM), "failover: a query goes to the first resolver");
-	ASSERT_EQ(fwd_dst(0x4242), ip(UPSTREAM), "failover: the same at once (a copy): still the first");
+	ASSERT_EQ(fwd_dst(0x4242), fx_ip(UPSTREAM), "failover: a query goes to the first resolver");
+	ASSERT_EQ(fwd_dst(0x4242), fx_ip(UPSTREAM),
+		  "failover: the same at once (a copy): still the first");
 	ASSERT_EQ(counter(EB_CNT_DNS_FAILOVER) - f0, 0, "failover: none counted for a copy");
 	usleep(250 * 1000);
-	ASSERT_EQ(fwd_dst(0x4242), ip("198.18.0.53"),
+	ASSERT_EQ(fwd_dst(0x4242), fx_ip("198.18.0.53"),
 		  "failover: asked again 250 ms later: the second resolver");
 	ASSERT_EQ(counter(EB_CNT_DNS_FAILOVER) - f0, 1, "failover: counted once");
 	ASSERT_TRUE(bpf_map_lookup_elem(tfd, &zk, &cur) == 0 && cur.idx == 1,
 		    "failover: the second is the container's current resolver (key {container, 0, 0})");
 	ASSERT_TRUE(bpf_map_lookup_elem(tfd, &other, &cur) != 0,
 		    "failover: another container's current resolver is not moved");
-	ASSERT_EQ(fwd_dst(0x4343), ip("198.18.0.53"), "failover: a new query goes to the second");
+	ASSERT_EQ(fwd_dst(0x4343), fx_ip("198.18.0.53"), "failover: a new query goes to the second");
 	usleep(250 * 1000);
-	ASSERT_EQ(fwd_dst(0x4343), ip(UPSTREAM), "failover: that one unanswered: round to the first");
+	ASSERT_EQ(fwd_dst(0x4343), fx_ip(UPSTREAM), "failover: that one unanswered: round to the first");
 	ASSERT_EQ(counter(EB_CNT_DNS_FAILOVER) - f0, 2, "failover: counted twice");
 	bpf_map_delete_elem(tfd, &zk);
 	set_upstream(false);

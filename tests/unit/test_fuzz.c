@@ -87,8 +87,6 @@ static const uint8_t MAC_RTR[6] = {0x02, 0x00, 0x5e, 0x00, 0x42, 0xfe};
 static const uint8_t MAC_BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 static const uint8_t MAC_MCAST[6] = {0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb};
 
-#define ip(s) fx_ip(s)
-
 static struct {
 	int if_a, if_b, if_up, if_x, if_lo;
 } env;
@@ -213,12 +211,12 @@ static int fx_open(void)
 		/* Names: b, b.net, its PTR; other names go to SERVER. */
 		struct eb_dns_cfg dc = { .domain = { 3, 'n', 'e', 't', 0 }, .domain_len = 5,
 					 .ttl = 10, .n_up = 1 };
-		struct eb_name_val nv = { .ip = ip(IP_B) };
+		struct eb_name_val nv = { .ip = fx_ip(IP_B) };
 		struct eb_name_rev rv = { .len = 7, .name = { 1, 'b', 3, 'n', 'e', 't', 0 } };
 		struct eb_name_key nk = { .name = { 1, 'b' } };
-		struct eb_ip_key k = { .addr = ip(IP_B) };
+		struct eb_ip_key k = { .addr = fx_ip(IP_B) };
 
-		dc.up[0] = ip(SERVER);
+		dc.up[0] = fx_ip(SERVER);
 		if (bpf_map_update_elem(FX_MAP(&fx.p, eb_dns), &zero, &dc, BPF_ANY) ||
 		    bpf_map_update_elem(FX_MAP(&fx.p, eb_names), &nk, &nv, BPF_ANY) ||
 		    bpf_map_update_elem(FX_MAP(&fx.p, eb_names_rev), &k, &rv, BPF_ANY))
@@ -695,8 +693,8 @@ static uint32_t quote_len(uint32_t whole, uint32_t hl)
 static void tmpl(int i, struct tmpl_out *t)
 {
 	uint32_t opt = chance(15) ? 4 * (1 + rnd(10)) : 0; /* IP options, valid */
-	uint32_t a = ip(IP_A), b = ip(IP_B), srv = ip(SERVER), snat = ip(SNAT_IP);
-	uint32_t cli = ip(CLIENT), n, qn;
+	uint32_t a = fx_ip(IP_A), b = fx_ip(IP_B), srv = fx_ip(SERVER), snat = fx_ip(SNAT_IP);
+	uint32_t cli = fx_ip(CLIENT), n, qn;
 	uint8_t *l4 = l4_at(t, opt), q[128], code, type;
 	uint16_t sp = 41000 + rnd(8), id = seed.frag_ids[rnd(4)];
 
@@ -721,17 +719,17 @@ static void tmpl(int i, struct tmpl_out *t)
 		break;
 	case 3: /* A -> a destination without a neighbour (bpf_redirect_neigh) */
 		n = mk_udp(l4, sp, 53, rnd(32), true);
-		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_UDP, a, ip(NONEIGH), n, opt, 0);
+		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_UDP, a, fx_ip(NONEIGH), n, opt, 0);
 		t->name = "udp A->no neighbour";
 		break;
 	case 4: /* A -> blackhole */
 		n = mk_tcp(l4, sp, 80, 0x02, 0);
-		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_TCP, a, ip(BLACKHOLE), n, opt, 0);
+		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_TCP, a, fx_ip(BLACKHOLE), n, opt, 0);
 		t->name = "tcp A->blackhole";
 		break;
 	case 5: /* A -> another network's container */
 		n = mk_tcp(l4, sp, 80, 0x02, 0);
-		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_TCP, a, ip(IP_OTHER), n, opt, 0);
+		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_TCP, a, fx_ip(IP_OTHER), n, opt, 0);
 		t->name = "tcp A->other network";
 		break;
 	case 6: /* A -> B by B's MAC (forward) */
@@ -746,18 +744,18 @@ static void tmpl(int i, struct tmpl_out *t)
 		break;
 	case 8: /* A -> the gateway */
 		n = mk_echo(l4, 8, 7, 16);
-		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_ICMP, a, ip(GATEWAY), n, opt, 0);
+		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_ICMP, a, fx_ip(GATEWAY), n, opt, 0);
 		t->name = "icmp A->gateway";
 		break;
 	case 9: /* A broadcasts / multicasts UDP */
 		n = mk_udp(l4, 68, 67, rnd(32), true);
 		finish_ip(t, chance(50) ? MAC_BCAST : MAC_MCAST, MAC_A, IPPROTO_UDP, a,
-			  ip("255.255.255.255"), n, opt, 0);
+			  fx_ip("255.255.255.255"), n, opt, 0);
 		t->name = "udp A broadcast";
 		break;
 	case 10: { /* ARP request from A: for B, the gateway, itself, nobody */
 		static const char *tgt[] = {IP_B, GATEWAY, IP_A, "10.66.0.77"};
-		uint32_t spa = a, tpa = ip(tgt[rnd(4)]);
+		uint32_t spa = a, tpa = fx_ip(tgt[rnd(4)]);
 		uint8_t *p = t->f.b + ETH_LEN;
 
 		memcpy(t->f.b, MAC_BCAST, 6);
@@ -846,7 +844,7 @@ static void tmpl(int i, struct tmpl_out *t)
 		pkt_fix(q, qn);
 		type = err_type(&code);
 		n = mk_icmp_err(l4, type, code, q, quote_len(qn, 20));
-		finish_ip(t, MAC_UP, MAC_RTR, IPPROTO_ICMP, ip(ROUTER), snat, n, opt, 0);
+		finish_ip(t, MAC_UP, MAC_RTR, IPPROTO_ICMP, fx_ip(ROUTER), snat, n, opt, 0);
 		t->name = "icmp error router->NAT (seeded flow)";
 		goto uplink;
 	}
@@ -857,7 +855,7 @@ static void tmpl(int i, struct tmpl_out *t)
 		pkt_fix(q, qn);
 		type = err_type(&code);
 		n = mk_icmp_err(l4, type, code, q, quote_len(qn, 20));
-		finish_ip(t, MAC_UP, MAC_RTR, IPPROTO_ICMP, ip(ROUTER), snat, n, opt, 0);
+		finish_ip(t, MAC_UP, MAC_RTR, IPPROTO_ICMP, fx_ip(ROUTER), snat, n, opt, 0);
 		t->name = "icmp error router->NAT (seeded echo)";
 		goto uplink;
 	}
@@ -884,7 +882,7 @@ static void tmpl(int i, struct tmpl_out *t)
 		goto uplink;
 	case 26: /* 127.0.0.1 from the wire (moby 45610) */
 		n = mk_tcp(l4, 30000, PUB_TCP, 0x02, 0);
-		finish_ip(t, MAC_UP, MAC_RTR, IPPROTO_TCP, cli, ip("127.0.0.1"), n, opt, 0x4000);
+		finish_ip(t, MAC_UP, MAC_RTR, IPPROTO_TCP, cli, fx_ip("127.0.0.1"), n, opt, 0x4000);
 		t->name = "tcp client->127.0.0.1 published port";
 		goto uplink;
 	case 27: /* a first fragment of a reply (UDP) */
@@ -906,7 +904,7 @@ static void tmpl(int i, struct tmpl_out *t)
 	case 29: /* ICMP error with a quote of another protocol */
 		qn = mk_ip(q, 47, snat, srv, 8, 0, 0);
 		n = mk_icmp_err(l4, 3, 1, q, qn);
-		finish_ip(t, MAC_UP, MAC_RTR, IPPROTO_ICMP, ip(ROUTER), snat, n, opt, 0);
+		finish_ip(t, MAC_UP, MAC_RTR, IPPROTO_ICMP, fx_ip(ROUTER), snat, n, opt, 0);
 		t->name = "icmp error quoting GRE";
 		goto uplink;
 	case 30: /* A's RST on the seeded flow (no new flow from a reset) */
@@ -945,13 +943,13 @@ static void tmpl(int i, struct tmpl_out *t)
 		put16(l4 + 2, 53);
 		put16(l4 + 4, (uint16_t)(8 + pl));
 		put16(l4 + 6, chance(90) ? 0xffff : 0);
-		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_UDP, a, ip(GATEWAY), 8 + pl, 0, 0);
+		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_UDP, a, fx_ip(GATEWAY), 8 + pl, 0, 0);
 		t->name = i == 31 ? "dns query A->gateway" : "dns query garbled A->gateway";
 		break;
 	}
 	case 33: /* A's TCP to the gateway's port 53: sent on to the upstream */
 		n = mk_tcp(l4, sp, 53, chance(50) ? 0x02 : (uint8_t)rnd(256), rnd(64));
-		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_TCP, a, ip(GATEWAY), n, opt, 0x4000);
+		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_TCP, a, fx_ip(GATEWAY), n, opt, 0x4000);
 		t->name = "tcp A->gateway:53";
 		break;
 	default: /* A sends an ICMP error about the seeded TCP flow's reply */
@@ -1165,7 +1163,7 @@ static int seed_flows(void)
 {
 	struct tmpl_out t;
 	struct run_res r;
-	uint32_t a = ip(IP_A), srv = ip(SERVER), snat = ip(SNAT_IP), cli = ip(CLIENT);
+	uint32_t a = fx_ip(IP_A), srv = fx_ip(SERVER), snat = fx_ip(SNAT_IP), cli = fx_ip(CLIENT);
 	uint8_t *l4 = l4_at(&t, 0);
 	uint32_t n;
 
@@ -1307,7 +1305,7 @@ static const char *redirect_whole(const struct tmpl_out *t, const struct run_res
 		memcpy(&daddr, r->out.b + ETH_LEN + 16, 4);
 		if (memcmp(r->out.b, MAC_A, 6) || memcmp(r->out.b + 6, MAC_A_HOST, 6))
 			return ": a DNS answer without the asker's MACs";
-		if (saddr != ip(GATEWAY) || daddr != ip(IP_A))
+		if (saddr != fx_ip(GATEWAY) || daddr != fx_ip(IP_A))
 			return ": a DNS answer not from the gateway to the asker";
 		if ((uint32_t)get16(r->out.b + ETH_LEN + 2) + ETH_LEN != r->out.len ||
 		    (uint32_t)get16(r->out.b + ETH_LEN + 24) + ETH_LEN + 20 != r->out.len)
@@ -1343,7 +1341,7 @@ static const char *redirect_whole(const struct tmpl_out *t, const struct run_res
 			if (!lo.ipv4)
 				return ": out of the uplink, not IPv4";
 			memcpy(&saddr, r->out.b + ETH_LEN + 12, 4);
-			if (saddr != ip(SNAT_IP))
+			if (saddr != fx_ip(SNAT_IP))
 				return ": out of the uplink with a source other than the NAT "
 				       "address";
 			return NULL;
@@ -1369,7 +1367,7 @@ static const char *redirect_whole(const struct tmpl_out *t, const struct run_res
 	if (!lo.ipv4)
 		return ": into a container, not IPv4";
 	memcpy(&daddr, r->out.b + ETH_LEN + 16, 4);
-	if (daddr != ip(r->target == (uint32_t)env.if_a ? IP_A : IP_B))
+	if (daddr != fx_ip(r->target == (uint32_t)env.if_a ? IP_A : IP_B))
 		return ": into a container, destination not its address";
 	return NULL;
 }

@@ -192,7 +192,8 @@ static void test_unicast(void)
 	unsigned char f[128];
 	struct fx_result r;
 	__u64 before = fx_counter(&pt.p, EB_CNT_FWD), rx = fx_counter(&pt.p, EB_CNT_RX);
-	struct eb_ctr_counters c0 = fx_ctr_slot(&pt.p, 0), c1 = fx_ctr_slot(&pt.p, 1), c2 = fx_ctr_slot(&pt.p, 2), x;
+	struct eb_ctr_counters c0 = fx_ctr_slot(&pt.p, 0), c1 = fx_ctr_slot(&pt.p, 1);
+	struct eb_ctr_counters c2 = fx_ctr_slot(&pt.p, 2), x;
 	int n = udp_frame(f, "ep1", "ep0", "ep0", "ep1", "to c1");
 
 	fx_run(pt.p.pc, pt.ifidx[0], f, n, 0, &r);
@@ -207,7 +208,8 @@ static void test_unicast(void)
 	ASSERT_EQ(x.from_bytes, c0.from_bytes + n, "unicast to c1: c0's slot, from_bytes + the frame");
 	ASSERT_EQ(x.to_packets, c0.to_packets, "unicast to c1: c0's slot, to_packets unchanged");
 	x = fx_ctr_slot(&pt.p, 1);
-	ASSERT_EQ(x.to_packets, c1.to_packets + 1, "unicast to c1: c1's slot (from the FDB), to_packets + 1");
+	ASSERT_EQ(x.to_packets, c1.to_packets + 1,
+		  "unicast to c1: c1's slot (from the FDB), to_packets + 1");
 	ASSERT_EQ(x.to_bytes, c1.to_bytes + n, "unicast to c1: c1's slot, to_bytes + the frame");
 	ASSERT_EQ(x.from_packets, c1.from_packets, "unicast to c1: c1's slot, from_packets unchanged");
 	x = fx_ctr_slot(&pt.p, 2);

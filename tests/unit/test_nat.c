@@ -59,8 +59,6 @@ static const uint8_t MAC_B_HOST[6] = { 0x06, 0xeb, 0x0a, 0x63, 0x00, 0x03 };
 static const uint8_t MAC_UP[6] = { 0x02, 0x00, 0x5e, 0x00, 0x00, 0x01 };
 static const uint8_t MAC_GW[6] = { 0x02, 0x00, 0x5e, 0x00, 0x00, 0xfe };
 
-#define ip(s) fx_ip(s)
-
 static struct {
 	int if_a, if_b, if_up;
 } env;
@@ -236,7 +234,7 @@ static void fill_l4_csum(uint8_t *iph, uint8_t *l4, uint32_t l4len)
 static void mk_ip(uint8_t *p, uint8_t proto, const char *src, const char *dst, uint32_t l4len,
 		  uint8_t ttl)
 {
-	uint32_t s = ip(src), d = ip(dst);
+	uint32_t s = fx_ip(src), d = fx_ip(dst);
 
 	memset(p, 0, IP_LEN);
 	p[0] = 0x45;
@@ -412,7 +410,7 @@ static void check_out(const char *t, struct res *r, const struct pkt *in)
 	ASSERT_EQ(r->out.len, in->len, W("length unchanged"));
 	ASSERT_TRUE(!memcmp(r->out.b, MAC_GW, 6), W("destination MAC is the router's"));
 	ASSERT_TRUE(!memcmp(r->out.b + 6, MAC_UP, 6), W("source MAC is the uplink's"));
-	ASSERT_EQ(get_addr(iph + 12), ip(SNAT_IP), W("source address is the NAT address"));
+	ASSERT_EQ(get_addr(iph + 12), fx_ip(SNAT_IP), W("source address is the NAT address"));
 	ASSERT_EQ(get_addr(iph + 16), get_addr(in->b + ETH_LEN + 16), W("destination unchanged"));
 	ASSERT_TRUE(ip_csum_ok(iph), W("IP checksum verifies"));
 	if (iph[9] != IPPROTO_UDP || get16(l4_of(&r->out) + 6) != 0)
@@ -433,7 +431,7 @@ static void check_in(const char *t, struct res *r, const struct pkt *in, const c
 	ASSERT_EQ(r->out.len, in->len, W("length unchanged"));
 	ASSERT_TRUE(!memcmp(r->out.b, mac, 6), W("destination MAC is the container's"));
 	ASSERT_TRUE(!memcmp(r->out.b + 6, host_mac, 6), W("source MAC is its gateway port's"));
-	ASSERT_EQ(get_addr(iph + 16), ip(ctr_ip), W("destination is the container"));
+	ASSERT_EQ(get_addr(iph + 16), fx_ip(ctr_ip), W("destination is the container"));
 	ASSERT_EQ(get_addr(iph + 12), get_addr(in->b + ETH_LEN + 12), W("source unchanged"));
 	ASSERT_TRUE(ip_csum_ok(iph), W("IP checksum verifies"));
 	if (iph[9] != IPPROTO_UDP || get16(l4_of(&r->out) + 6) != 0)
@@ -485,7 +483,7 @@ static void test_tcp(void)
 		      "ct: container-side entry keyed by the tuple as sent")) {
 		ASSERT_EQ(e1.kind, EB_CT_SNAT_CTR, "ct: container side kind EB_CT_SNAT_CTR");
 		ASSERT_TRUE(!memcmp(&e1.peer, &k2, sizeof(k2)), "ct: container side peer = outside key");
-		ASSERT_EQ(e1.xaddr, ip(SNAT_IP), "ct: container side xaddr = NAT address");
+		ASSERT_EQ(e1.xaddr, fx_ip(SNAT_IP), "ct: container side xaddr = NAT address");
 		ASSERT_EQ(ntohs(e1.xport), nport, "ct: container side xport = NAT port");
 		ASSERT_EQ(e1.ifindex, env.if_a, "ct: container side ifindex = A's port");
 		ASSERT_EQ(e1.packets[0], 1, "ct: one packet from the container");
@@ -499,7 +497,7 @@ static void test_tcp(void)
 		      "ct: outside-side entry keyed by the reply's tuple")) {
 		ASSERT_EQ(e2.kind, EB_CT_SNAT_OUT, "ct: outside side kind EB_CT_SNAT_OUT");
 		ASSERT_TRUE(!memcmp(&e2.peer, &k1, sizeof(k1)), "ct: outside side peer = container key");
-		ASSERT_EQ(e2.xaddr, ip(IP_A), "ct: outside side xaddr = A");
+		ASSERT_EQ(e2.xaddr, fx_ip(IP_A), "ct: outside side xaddr = A");
 		ASSERT_EQ(ntohs(e2.xport), 40000, "ct: outside side xport = A's port");
 		ASSERT_EQ(e2.ifindex, env.if_a, "ct: outside side ifindex = A's port");
 	}
@@ -732,8 +730,8 @@ static void test_icmp_error_in(uint8_t type, uint8_t code, uint32_t word, bool f
 	ASSERT_EQ(r->ctx.cb[EB_CB_TARGET], env.if_a, W("target is A's port"));
 	ASSERT_EQ(r->out.len, in.len, W("length unchanged"));
 	ASSERT_TRUE(!memcmp(r->out.b, MAC_A, 6), W("destination MAC is A's"));
-	ASSERT_EQ(get_addr(oip + 16), ip(IP_A), W("outer destination is A"));
-	ASSERT_EQ(get_addr(oip + 12), ip(ROUTER), W("outer source still the router"));
+	ASSERT_EQ(get_addr(oip + 16), fx_ip(IP_A), W("outer destination is A"));
+	ASSERT_EQ(get_addr(oip + 12), fx_ip(ROUTER), W("outer source still the router"));
 	ASSERT_TRUE(ip_csum_ok(oip), W("outer IP checksum verifies"));
 	ASSERT_EQ(ol4[0], type, W("ICMP type unchanged"));
 	ASSERT_EQ(ol4[1], code, W("ICMP code unchanged"));
@@ -741,8 +739,8 @@ static void test_icmp_error_in(uint8_t type, uint8_t code, uint32_t word, bool f
 		  W("ICMP rest-of-header (MTU) unchanged"));
 	ASSERT_TRUE(l4_csum_ok(oip, ol4, l4_len(&r->out)),
 		    W("outer ICMP checksum verifies over the whole message"));
-	ASSERT_EQ(get_addr(qip + 12), ip(IP_A), W("inner source is A again"));
-	ASSERT_EQ(get_addr(qip + 16), ip(SERVER), W("inner destination unchanged"));
+	ASSERT_EQ(get_addr(qip + 12), fx_ip(IP_A), W("inner source is A again"));
+	ASSERT_EQ(get_addr(qip + 16), fx_ip(SERVER), W("inner destination unchanged"));
 	ASSERT_TRUE(ip_csum_ok(qip), W("inner IP checksum verifies"));
 	ASSERT_EQ(get16(ql4), 40002, W("inner source port is A's again"));
 	ASSERT_EQ(get16(ql4 + 2), 80, W("inner destination port unchanged"));
@@ -787,10 +785,10 @@ static void test_icmp_error_udp(void)
 	qip = oip + IP_LEN + 8;
 	ql4 = qip + IP_LEN;
 	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, W("verdict is TC_ACT_REDIRECT"));
-	ASSERT_EQ(get_addr(oip + 16), ip(IP_A), W("outer destination is A"));
+	ASSERT_EQ(get_addr(oip + 16), fx_ip(IP_A), W("outer destination is A"));
 	ASSERT_TRUE(ip_csum_ok(oip), W("outer IP checksum verifies"));
 	ASSERT_TRUE(l4_csum_ok(oip, oip + IP_LEN, l4_len(&r->out)), W("ICMP checksum verifies"));
-	ASSERT_EQ(get_addr(qip + 12), ip(IP_A), W("inner source is A"));
+	ASSERT_EQ(get_addr(qip + 12), fx_ip(IP_A), W("inner source is A"));
 	ASSERT_TRUE(ip_csum_ok(qip), W("inner IP checksum verifies"));
 	ASSERT_EQ(get16(ql4), 40005, W("inner source port is A's"));
 	ASSERT_TRUE(l4_csum_ok(qip, ql4, qlen - IP_LEN), W("inner UDP checksum verifies"));
@@ -829,10 +827,10 @@ static void test_icmp_error_out(void)
 	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, W("verdict is TC_ACT_REDIRECT"));
 	ASSERT_EQ(r->ctx.cb[EB_CB_DECISION], EB_CNT_ICMP_ERR_OUT, W("decision EB_CNT_ICMP_ERR_OUT"));
 	ASSERT_EQ(r->ctx.cb[EB_CB_TARGET], env.if_up, W("target is the uplink"));
-	ASSERT_EQ(get_addr(oip + 12), ip(SNAT_IP), W("outer source is the NAT address"));
+	ASSERT_EQ(get_addr(oip + 12), fx_ip(SNAT_IP), W("outer source is the NAT address"));
 	ASSERT_TRUE(ip_csum_ok(oip), W("outer IP checksum verifies"));
 	ASSERT_TRUE(l4_csum_ok(oip, oip + IP_LEN, l4_len(&r->out)), W("ICMP checksum verifies"));
-	ASSERT_EQ(get_addr(qip + 16), ip(SNAT_IP), W("inner destination is the NAT address"));
+	ASSERT_EQ(get_addr(qip + 16), fx_ip(SNAT_IP), W("inner destination is the NAT address"));
 	ASSERT_EQ(get16(ql4 + 2), nport, W("inner destination port is the NAT port"));
 	ASSERT_TRUE(ip_csum_ok(qip), W("inner IP checksum verifies"));
 	ASSERT_TRUE(l4_csum_ok(qip, ql4, qlen - IP_LEN), W("inner UDP checksum verifies"));
@@ -883,11 +881,11 @@ static void test_icmp_echo_errors(void)
 	ql4 = qip + IP_LEN;
 	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, W("time exceeded about an echo: redirected"));
 	ASSERT_EQ(r->ctx.cb[EB_CB_TARGET], env.if_a, W("time exceeded about A's echo: to A"));
-	ASSERT_EQ(get_addr(oip + 16), ip(IP_A), W("time exceeded: outer destination A"));
+	ASSERT_EQ(get_addr(oip + 16), fx_ip(IP_A), W("time exceeded: outer destination A"));
 	ASSERT_TRUE(ip_csum_ok(oip), W("time exceeded: outer IP checksum verifies"));
 	ASSERT_TRUE(l4_csum_ok(oip, oip + IP_LEN, l4_len(&r->out)),
 		    W("time exceeded: outer ICMP checksum verifies"));
-	ASSERT_EQ(get_addr(qip + 12), ip(IP_A), W("time exceeded: inner source A"));
+	ASSERT_EQ(get_addr(qip + 12), fx_ip(IP_A), W("time exceeded: inner source A"));
 	ASSERT_TRUE(ip_csum_ok(qip), W("time exceeded: inner IP checksum verifies"));
 	ASSERT_EQ(get16(ql4 + 4), 0x4242, W("time exceeded: inner identifier A's again"));
 	ASSERT_TRUE(l4_csum_ok(qip, ql4, qlen - IP_LEN),
@@ -916,7 +914,7 @@ static void test_fragments(void)
 	r = from_ctr(&f, env.if_a, &in);
 	ASSERT_TRUE(r->verdict == TC_ACT_SHOT ||
 			    (r->verdict == TC_ACT_REDIRECT &&
-			     get_addr(ip_of(&r->out) + 12) == ip(SNAT_IP)),
+			     get_addr(ip_of(&r->out) + 12) == fx_ip(SNAT_IP)),
 		    W("first fragment: dropped or translated, never leaked"));
 	/* ...and a later one (offset 1480 bytes, no L4 header). */
 	put16(iph + 6, 1480 / 8);
@@ -924,7 +922,7 @@ static void test_fragments(void)
 	r = from_ctr(&f, env.if_a, &in);
 	ASSERT_TRUE(r->verdict == TC_ACT_SHOT ||
 			    (r->verdict == TC_ACT_REDIRECT &&
-			     get_addr(ip_of(&r->out) + 12) == ip(SNAT_IP)),
+			     get_addr(ip_of(&r->out) + 12) == fx_ip(SNAT_IP)),
 		    W("later fragment: dropped or translated, never leaked"));
 	if (r->verdict == TC_ACT_SHOT)
 		ASSERT_EQ(r->ctx.cb[EB_CB_DECISION], EB_CNT_DROP_FRAGMENT,
@@ -1199,7 +1197,7 @@ static void test_tcp_handshake(bool dnat)
 		return;
 	if (dnat) {
 		struct eb_pub_key pk = { .host_port = htons(8080), .proto = IPPROTO_TCP };
-		struct eb_pub_val pv = { .ctr_ip = ip(IP_B), .ctr_port = htons(80),
+		struct eb_pub_val pv = { .ctr_ip = fx_ip(IP_B), .ctr_port = htons(80),
 					 .ifindex = env.if_b };
 
 		bpf_map_update_elem(bpf_map__fd(f.c->maps.eb_published), &pk, &pv, BPF_ANY);
@@ -1344,7 +1342,7 @@ static void test_early_drop_tcp(void)
 {
 	const char *t = "early drop, TCP";
 	struct eb_pub_key pk = { .host_port = htons(8080), .proto = IPPROTO_TCP };
-	struct eb_pub_val pv = { .ctr_ip = ip(IP_B), .ctr_port = htons(80), .ifindex = env.if_b };
+	struct eb_pub_val pv = { .ctr_ip = fx_ip(IP_B), .ctr_port = htons(80), .ifindex = env.if_b };
 	struct fx f;
 	struct fx_opts o = { .ct_tcp_max = 10 };
 	struct eb_ct_key est, c1, c2, closed, h1, h2;
@@ -1427,7 +1425,7 @@ static void test_early_drop_udp(void)
 {
 	const char *t = "early drop, UDP";
 	struct eb_pub_key pk = { .host_port = htons(5353), .proto = IPPROTO_UDP };
-	struct eb_pub_val pv = { .ctr_ip = ip(IP_B), .ctr_port = htons(53), .ifindex = env.if_b };
+	struct eb_pub_val pv = { .ctr_ip = fx_ip(IP_B), .ctr_port = htons(53), .ifindex = env.if_b };
 	struct fx f;
 	struct fx_opts o = { .ct_other_max = 8 };
 	struct eb_ct_key as, dns, f1;
@@ -1511,7 +1509,7 @@ static void test_ct_full_closed(bool dnat)
 		return;
 	if (dnat) {
 		struct eb_pub_key pk = { .host_port = htons(8080), .proto = IPPROTO_TCP };
-		struct eb_pub_val pv = { .ctr_ip = ip(IP_B), .ctr_port = htons(80),
+		struct eb_pub_val pv = { .ctr_ip = fx_ip(IP_B), .ctr_port = htons(80),
 					 .ifindex = env.if_b };
 
 		ASSERT_EQ(bpf_map_update_elem(bpf_map__fd(f.c->maps.eb_published), &pk, &pv,
@@ -1647,7 +1645,7 @@ static void test_claim_race(void)
 	rk = ct_key(IPPROTO_TCP, SERVER, 80, SNAT_IP, 20030);
 	memset(&claim, 0, sizeof(claim));
 	claim.peer = ka;
-	claim.xaddr = ip(IP_A);
+	claim.xaddr = fx_ip(IP_A);
 	claim.xport = htons(20030);
 	claim.kind = EB_CT_SNAT_OUT;
 	claim.ifindex = env.if_a;

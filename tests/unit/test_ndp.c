@@ -2,8 +2,8 @@
 /*
  * IPv6, first part, through BPF_PROG_TEST_RUN on the real eb_from_container
  * (the fixture's port set, as test_l2.c: a namespace of its own, veth
- * ports, unpinned maps), with eb_config6 and eb_ip6 seeded as `ebnet up --ipv6` writes
- * them: neighbour solicitations answered in place (the NA's bytes and its
+ * ports, unpinned maps), with eb_config6 and eb_ip6 seeded as `ebnet up
+ * --ipv6` writes them: neighbour solicitations answered in place (the NA's bytes and its
  * ICMPv6 checksum checked from the output, against a sum computed here
  * over the pseudo header), never for the asker's own address nor a DAD
  * probe; IPv6 source anti-spoofing; extension headers dropped whole;
@@ -193,7 +193,8 @@ static void test_ns_gateway(void)
 	fx_run(pt.p.pc, pt.ifidx[0], f, n, 0, &r);
 	check_na("NS for the gateway (with SLLA)", &r, &pt.eps[0], a6[0], gw6, pt.eps[0].host_mac, true,
 		 pt.ifidx[0]);
-	ASSERT_EQ(fx_counter(&pt.p, EB_CNT_NDP_REPLY), before + 1, "NS for the gateway: ndp_reply counted");
+	ASSERT_EQ(fx_counter(&pt.p, EB_CNT_NDP_REPLY), before + 1,
+		  "NS for the gateway: ndp_reply counted");
 	x = fx_ctr_slot(&pt.p, 0);
 	ASSERT_EQ(x.to_packets, c0.to_packets + 1, "NS for the gateway: the NA counted to c0");
 
@@ -244,7 +245,9 @@ static void ignored(const char *what, int port, const unsigned char *frame, int 
 	snprintf(w, sizeof(w), "%s: decision ndp_ignored", what);
 	ASSERT_EQ(r.decision, EB_CNT_NDP_IGNORED, w);
 	snprintf(w, sizeof(w), "%s: ndp_ignored counted, no ndp_reply", what);
-	ASSERT_TRUE(fx_counter(&pt.p, EB_CNT_NDP_IGNORED) == before + 1 && fx_counter(&pt.p, EB_CNT_NDP_REPLY) == rep, w);
+	ASSERT_TRUE(fx_counter(&pt.p, EB_CNT_NDP_IGNORED) == before + 1 &&
+		    fx_counter(&pt.p, EB_CNT_NDP_REPLY) == rep,
+		    w);
 	snprintf(w, sizeof(w), "%s: not flooded", what);
 	ASSERT_EQ(r.copies, 0, w);
 }

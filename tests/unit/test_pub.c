@@ -47,8 +47,6 @@ static const unsigned char rtr_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0xaa, 0xfe };
 static struct fx_progs fp;
 static int ctr_ifindex, up_ifindex;
 
-#define ip(s) fx_ip(s)
-
 /* ---- packets ---- */
 
 struct pkt {
@@ -114,8 +112,8 @@ static void mkpkt(struct pkt *p, const unsigned char *dmac, const unsigned char 
 	iph->ttl = 64;
 	iph->id = htons(0x1234);
 	iph->protocol = proto;
-	iph->saddr = ip(src);
-	iph->daddr = ip(dst);
+	iph->saddr = fx_ip(src);
+	iph->daddr = fx_ip(dst);
 	if (proto == IPPROTO_TCP) {
 		struct tcphdr *th = (void *)l4;
 
@@ -276,7 +274,7 @@ static void fresh(void)
 	fx_map_clear(FX_MAP(&fp, eb_published), sizeof(struct eb_pub_key));
 	fx_map_clear(FX_MAP(&fp, eb_port_stats), sizeof(struct eb_pub_key));
 	if (publish(0, 8080, IPPROTO_TCP, 80) || publish(0, 5353, IPPROTO_UDP, 53) ||
-	    publish(ip("127.0.0.1"), 7070, IPPROTO_TCP, 80))
+	    publish(fx_ip("127.0.0.1"), 7070, IPPROTO_TCP, 80))
 		ASSERT_TRUE(0, "the published ports written");
 }
 
@@ -314,9 +312,9 @@ static void test_tcp_dnat(void)
 	ASSERT_EQ(cb.cb[EB_CB_DECISION], EB_CNT_DNAT_IN, "tcp dnat: decision DNAT_IN");
 	ASSERT_EQ(out.len, in.len, "tcp dnat: length unchanged");
 	iph = pkt_ip(&out);
-	ASSERT_EQ(iph->daddr, ip(CTR_IP), "tcp dnat: destination is the container");
+	ASSERT_EQ(iph->daddr, fx_ip(CTR_IP), "tcp dnat: destination is the container");
 	ASSERT_EQ(pkt_dport(&out), 80, "tcp dnat: destination port is the container's");
-	ASSERT_EQ(iph->saddr, ip(CLIENT_IP), "tcp dnat: source address kept (the client's)");
+	ASSERT_EQ(iph->saddr, fx_ip(CLIENT_IP), "tcp dnat: source address kept (the client's)");
 	ASSERT_EQ(pkt_sport(&out), 40000, "tcp dnat: source port kept");
 	ASSERT_EQ(ip_csum_check(iph), 0, "tcp dnat: IP checksum verifies");
 	ASSERT_EQ(l4_csum_check(iph), 0, "tcp dnat: TCP checksum verifies");
@@ -331,14 +329,14 @@ static void test_tcp_dnat(void)
 	ASSERT_EQ(ct_count(tcp, -1), 2, "tcp dnat: two conntrack entries");
 	if (ASSERT_EQ(bpf_map_lookup_elem(tcp, &k2, &e), 0, "tcp dnat: outside-side entry")) {
 		ASSERT_EQ(e.kind, EB_CT_DNAT_OUT, "tcp dnat: outside-side kind");
-		ASSERT_EQ(e.xaddr, ip(CTR_IP), "tcp dnat: outside-side rewrites to the container");
+		ASSERT_EQ(e.xaddr, fx_ip(CTR_IP), "tcp dnat: outside-side rewrites to the container");
 		ASSERT_EQ(ntohs(e.xport), 80, "tcp dnat: outside-side port 80");
 		ASSERT_EQ(e.ifindex, ctr_ifindex, "tcp dnat: outside-side port ifindex");
 		ASSERT_TRUE(!memcmp(&e.peer, &k1, sizeof(k1)), "tcp dnat: outside-side peer key");
 	}
 	if (ASSERT_EQ(bpf_map_lookup_elem(tcp, &k1, &e), 0, "tcp dnat: container-side entry")) {
 		ASSERT_EQ(e.kind, EB_CT_DNAT_CTR, "tcp dnat: container-side kind");
-		ASSERT_EQ(e.xaddr, ip(SNAT_IP), "tcp dnat: container-side source back to the host");
+		ASSERT_EQ(e.xaddr, fx_ip(SNAT_IP), "tcp dnat: container-side source back to the host");
 		ASSERT_EQ(ntohs(e.xport), 8080, "tcp dnat: container-side port 8080");
 		ASSERT_TRUE(!memcmp(&e.peer, &k2, sizeof(k2)), "tcp dnat: container-side peer key");
 	}
@@ -382,7 +380,7 @@ static void test_tcp_nosyn(void)
 	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 40000, SNAT_IP, 8080, 0x10, false);
 	ret = run(fp.pu, up_ifindex, &in, &out, &cb);
 	ASSERT_EQ(ret, TC_ACT_REDIRECT, "tcp: ACK of the flow is redirected");
-	ASSERT_EQ(pkt_ip(&out)->daddr, ip(CTR_IP), "tcp: ACK of the flow goes to the container");
+	ASSERT_EQ(pkt_ip(&out)->daddr, fx_ip(CTR_IP), "tcp: ACK of the flow goes to the container");
 	ASSERT_EQ(pkt_dport(&out), 80, "tcp: ACK of the flow to port 80");
 	ASSERT_EQ(ip_csum_check(pkt_ip(&out)), 0, "tcp: ACK of the flow, IP checksum");
 	ASSERT_EQ(l4_csum_check(pkt_ip(&out)), 0, "tcp: ACK of the flow, TCP checksum");
@@ -405,9 +403,9 @@ static void test_tcp_reverse(void)
 	ASSERT_EQ(ret, TC_ACT_REDIRECT, "tcp reverse: the reply is redirected");
 	ASSERT_EQ(cb.cb[EB_CB_TARGET], up_ifindex, "tcp reverse: out of the uplink");
 	iph = pkt_ip(&out);
-	ASSERT_EQ(iph->saddr, ip(SNAT_IP), "tcp reverse: source is the host's address");
+	ASSERT_EQ(iph->saddr, fx_ip(SNAT_IP), "tcp reverse: source is the host's address");
 	ASSERT_EQ(pkt_sport(&out), 8080, "tcp reverse: source port is the published port");
-	ASSERT_EQ(iph->daddr, ip(CLIENT_IP), "tcp reverse: destination unchanged");
+	ASSERT_EQ(iph->daddr, fx_ip(CLIENT_IP), "tcp reverse: destination unchanged");
 	ASSERT_EQ(pkt_dport(&out), 40000, "tcp reverse: destination port unchanged");
 	ASSERT_EQ(ip_csum_check(iph), 0, "tcp reverse: IP checksum verifies");
 	ASSERT_EQ(l4_csum_check(iph), 0, "tcp reverse: TCP checksum verifies");
@@ -436,9 +434,9 @@ static void test_udp(void)
 	ASSERT_EQ(ret, TC_ACT_REDIRECT, "udp dnat: datagram to a published port is redirected");
 	ASSERT_EQ(cb.cb[EB_CB_TARGET], ctr_ifindex, "udp dnat: into the container's port");
 	iph = pkt_ip(&out);
-	ASSERT_EQ(iph->daddr, ip(CTR_IP), "udp dnat: destination is the container");
+	ASSERT_EQ(iph->daddr, fx_ip(CTR_IP), "udp dnat: destination is the container");
 	ASSERT_EQ(pkt_dport(&out), 53, "udp dnat: destination port is the container's");
-	ASSERT_EQ(iph->saddr, ip(CLIENT_IP), "udp dnat: source address kept");
+	ASSERT_EQ(iph->saddr, fx_ip(CLIENT_IP), "udp dnat: source address kept");
 	ASSERT_EQ(pkt_sport(&out), 41000, "udp dnat: source port kept");
 	ASSERT_EQ(ip_csum_check(iph), 0, "udp dnat: IP checksum verifies");
 	ASSERT_EQ(l4_csum_check(iph), 0, "udp dnat: UDP checksum verifies");
@@ -454,9 +452,9 @@ static void test_udp(void)
 	ASSERT_EQ(ret, TC_ACT_REDIRECT, "udp reverse: the reply is redirected");
 	ASSERT_EQ(cb.cb[EB_CB_TARGET], up_ifindex, "udp reverse: out of the uplink");
 	iph = pkt_ip(&out);
-	ASSERT_EQ(iph->saddr, ip(SNAT_IP), "udp reverse: source is the host's address");
+	ASSERT_EQ(iph->saddr, fx_ip(SNAT_IP), "udp reverse: source is the host's address");
 	ASSERT_EQ(pkt_sport(&out), 5353, "udp reverse: source port is the published port");
-	ASSERT_EQ(iph->daddr, ip(CLIENT_IP), "udp reverse: destination unchanged");
+	ASSERT_EQ(iph->daddr, fx_ip(CLIENT_IP), "udp reverse: destination unchanged");
 	ASSERT_EQ(pkt_dport(&out), 41000, "udp reverse: destination port unchanged");
 	ASSERT_EQ(ip_csum_check(iph), 0, "udp reverse: IP checksum verifies");
 	ASSERT_EQ(l4_csum_check(iph), 0, "udp reverse: UDP checksum verifies");
@@ -466,7 +464,7 @@ static void test_udp(void)
 	mkpkt(&in, up_mac, rtr_mac, IPPROTO_UDP, CLIENT_IP, 41001, SNAT_IP, 5353, 0, true);
 	ret = run(fp.pu, up_ifindex, &in, &out, &cb);
 	ASSERT_EQ(ret, TC_ACT_REDIRECT, "udp dnat, no checksum: redirected");
-	ASSERT_EQ(pkt_ip(&out)->daddr, ip(CTR_IP), "udp dnat, no checksum: to the container");
+	ASSERT_EQ(pkt_ip(&out)->daddr, fx_ip(CTR_IP), "udp dnat, no checksum: to the container");
 	ASSERT_EQ(pkt_udp_csum(&out), 0, "udp dnat, no checksum: stays 0");
 	ASSERT_EQ(ip_csum_check(pkt_ip(&out)), 0, "udp dnat, no checksum: IP checksum verifies");
 	mkpkt(&in, port_mac, ctr_mac, IPPROTO_UDP, CTR_IP, 53, CLIENT_IP, 41001, 0, true);
@@ -536,10 +534,10 @@ static void test_loopback_from_outside(void)
 	ASSERT_TRUE(ret == TC_ACT_UNSPEC || ret == TC_ACT_SHOT,
 		    "SYN from the uplink to 127.0.0.1:7070 (published on 127.0.0.1) is not "
 		    "delivered to the container (moby 45610)");
-	ASSERT_TRUE(pkt_ip(&out)->daddr != ip(CTR_IP),
+	ASSERT_TRUE(pkt_ip(&out)->daddr != fx_ip(CTR_IP),
 		    "SYN from the uplink to 127.0.0.1:7070: destination not rewritten");
 	ASSERT_EQ(ct_count(tcp, -1), n, "SYN from the uplink to 127.0.0.1:7070: no flow made");
-	ASSERT_EQ(pub_conns(ip("127.0.0.1"), 7070, IPPROTO_TCP), 0,
+	ASSERT_EQ(pub_conns(fx_ip("127.0.0.1"), 7070, IPPROTO_TCP), 0,
 		  "SYN from the uplink to 127.0.0.1:7070: no connection counted");
 }
 
@@ -569,11 +567,11 @@ static void test_port_counters(void)
 	uint64_t any0, addr0;
 
 	fresh();
-	if (!ASSERT_EQ(publish(ip(SNAT_IP), 9090, IPPROTO_TCP, 80), 0,
+	if (!ASSERT_EQ(publish(fx_ip(SNAT_IP), 9090, IPPROTO_TCP, 80), 0,
 		       "port counters: 9090 published on the host's address only"))
 		return;
 	any0 = port_stat(0, 8080, IPPROTO_TCP);
-	addr0 = port_stat(ip(SNAT_IP), 9090, IPPROTO_TCP);
+	addr0 = port_stat(fx_ip(SNAT_IP), 9090, IPPROTO_TCP);
 	/* A flow to each: SYN, then an ACK (the established path). */
 	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 47000, SNAT_IP, 8080, 0x02, false);
 	run(fp.pu, up_ifindex, &in, &out, &cb);
@@ -587,10 +585,10 @@ static void test_port_counters(void)
 		  "port counters: ACK to 9090 delivered");
 	ASSERT_EQ(port_stat(0, 8080, IPPROTO_TCP) - any0, 2,
 		  "port counters: 8080 (every address) counts SYN and ACK under host_ip 0");
-	ASSERT_EQ(port_stat(ip(SNAT_IP), 9090, IPPROTO_TCP) - addr0, 2,
+	ASSERT_EQ(port_stat(fx_ip(SNAT_IP), 9090, IPPROTO_TCP) - addr0, 2,
 		  "port counters: 9090 (host address) counts SYN and ACK under that address");
 	ASSERT_EQ(port_stat(0, 9090, IPPROTO_TCP), 0, "port counters: nothing under 0:9090");
-	ASSERT_EQ(port_stat(ip(SNAT_IP), 8080, IPPROTO_TCP), 0,
+	ASSERT_EQ(port_stat(fx_ip(SNAT_IP), 8080, IPPROTO_TCP), 0,
 		  "port counters: nothing under SNAT_IP:8080");
 	if (ASSERT_EQ(bpf_map_lookup_elem(tcp, &k2, &e), 0, "port counters: 9090's flow entry"))
 		ASSERT_EQ(e.pub_key, EB_CT_PUB_ADDR, "port counters: the entry says: by address");
@@ -599,7 +597,7 @@ static void test_port_counters(void)
 	bpf_map_update_elem(tcp, &k2, &e, BPF_EXIST);
 	ASSERT_EQ(run(fp.pu, up_ifindex, &in, &out, &cb), TC_ACT_REDIRECT,
 		  "port counters: ACK of an older entry delivered");
-	ASSERT_EQ(port_stat(ip(SNAT_IP), 9090, IPPROTO_TCP) - addr0, 3,
+	ASSERT_EQ(port_stat(fx_ip(SNAT_IP), 9090, IPPROTO_TCP) - addr0, 3,
 		  "port counters: ...and counted under the address it was published on");
 }
 
@@ -672,9 +670,9 @@ static void test_xdp_tcp(void)
 	ASSERT_EQ(ret, XDP_REDIRECT, "xdp tcp: SYN to a published port is redirected");
 	iph = pkt_ip(&out);
 	ASSERT_EQ(out.len, in.len, "xdp tcp: length unchanged");
-	ASSERT_EQ(iph->daddr, ip(CTR_IP), "xdp tcp: destination is the container");
+	ASSERT_EQ(iph->daddr, fx_ip(CTR_IP), "xdp tcp: destination is the container");
 	ASSERT_EQ(pkt_dport(&out), 80, "xdp tcp: destination port is the container's");
-	ASSERT_EQ(iph->saddr, ip(CLIENT_IP), "xdp tcp: the client's source address kept");
+	ASSERT_EQ(iph->saddr, fx_ip(CLIENT_IP), "xdp tcp: the client's source address kept");
 	ASSERT_EQ(pkt_sport(&out), 43000, "xdp tcp: source port kept");
 	ASSERT_EQ(ip_csum_check(iph), 0, "xdp tcp: IP checksum verifies");
 	ASSERT_EQ(l4_csum_check(iph), 0, "xdp tcp: TCP checksum verifies");
@@ -754,7 +752,7 @@ static void test_xdp_udp(void)
 	pkt_grow(&in, 101);
 	ret = run_xdp(&in, &out);
 	ASSERT_EQ(ret, XDP_REDIRECT, "xdp udp: datagram to a published port is redirected");
-	ASSERT_EQ(pkt_ip(&out)->daddr, ip(CTR_IP), "xdp udp: to the container");
+	ASSERT_EQ(pkt_ip(&out)->daddr, fx_ip(CTR_IP), "xdp udp: to the container");
 	ASSERT_EQ(pkt_dport(&out), 53, "xdp udp: to port 53");
 	ASSERT_EQ(ip_csum_check(pkt_ip(&out)), 0, "xdp udp: IP checksum verifies");
 	ASSERT_EQ(l4_csum_check(pkt_ip(&out)), 0, "xdp udp: UDP checksum verifies");
@@ -786,12 +784,12 @@ static void test_xdp_snat_reply(void)
 	ret = run(fp.pc, ctr_ifindex, &in, &out, &cb);
 	if (!ASSERT_EQ(ret, TC_ACT_REDIRECT, "xdp snat: the container's SYN goes out (TC)"))
 		return;
-	ASSERT_EQ(pkt_ip(&out)->saddr, ip(SNAT_IP), "xdp snat: ...from the host's address");
+	ASSERT_EQ(pkt_ip(&out)->saddr, fx_ip(SNAT_IP), "xdp snat: ...from the host's address");
 	nat_port = pkt_sport(&out);
 	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 9000, SNAT_IP, nat_port, 0x12, false);
 	ret = run_xdp(&in, &out);
 	ASSERT_EQ(ret, XDP_REDIRECT, "xdp snat: the SYN-ACK is redirected in XDP");
-	ASSERT_EQ(pkt_ip(&out)->daddr, ip(CTR_IP), "xdp snat: to the container's address");
+	ASSERT_EQ(pkt_ip(&out)->daddr, fx_ip(CTR_IP), "xdp snat: to the container's address");
 	ASSERT_EQ(pkt_dport(&out), 45000, "xdp snat: to the container's own port");
 	ASSERT_EQ(ip_csum_check(pkt_ip(&out)), 0, "xdp snat: IP checksum verifies");
 	ASSERT_EQ(l4_csum_check(pkt_ip(&out)), 0, "xdp snat: TCP checksum verifies");
@@ -842,7 +840,7 @@ static void test_spec_good(void)
 		if (!ASSERT_EQ(r, 0, what))
 			continue;
 		snprintf(what, sizeof(what), "spec '%s': host address", good[i].s);
-		ASSERT_EQ(sp.host_ip, ip(good[i].host_ip), what);
+		ASSERT_EQ(sp.host_ip, fx_ip(good[i].host_ip), what);
 		snprintf(what, sizeof(what), "spec '%s': host ports", good[i].s);
 		ASSERT_EQ(sp.hport_lo << 16 | sp.hport_hi, good[i].hlo << 16 | good[i].hhi, what);
 		snprintf(what, sizeof(what), "spec '%s': protocol", good[i].s);

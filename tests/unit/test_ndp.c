@@ -421,6 +421,9 @@ static void test_no_ipv6(void)
 	dropped("NS on a network without IPv6", pt.ifidx[0], f, n, EB_CNT_DROP_NOT_IPV4);
 	n = echo6_frame(f, pt.eps[1].mac, pt.eps[0].mac, a6[0], a6[1]);
 	dropped("IPv6 unicast on a network without IPv6", pt.ifidx[0], f, n, EB_CNT_DROP_NOT_IPV4);
+	/* IPv6 on again, as every other test here wants it. */
+	if (seed6(EB_CFG6_ON))
+		ASSERT_TRUE(0, "eb_config6 with EB_CFG6_ON again");
 }
 
 int main(void)

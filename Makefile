@@ -88,9 +88,15 @@ install: $(OUT)/ebnet $(OUT)/ebnet-cni
 	$(Q)install -D -m 0755 $(OUT)/ebnet $(DESTDIR)$(PREFIX)/sbin/ebnet
 	$(Q)install -D -m 0755 $(OUT)/ebnet-cni $(DESTDIR)$(CNI_BIN)/ebnet
 
-$(OUT)/tests/%: tests/unit/%.c tests/unit/check.h tests/unit/setup.h tests/unit/port_fixture.h tests/unit/golden.h $(OUT)/libebnet.a $(HDRS) $(SKELS) | $(OUT)/tests
+# The unit tests' one fixture (tests/unit/fixture.h), compiled once and
+# linked into every unit test.
+$(OUT)/tests/fixture.o: tests/unit/fixture.c tests/unit/fixture.h $(HDRS) $(SKELS) | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(OUT)/libebnet.a $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -c $< -o $@
+
+$(OUT)/tests/%: tests/unit/%.c tests/unit/check.h tests/unit/fixture.h tests/unit/golden.h $(OUT)/tests/fixture.o $(OUT)/libebnet.a $(HDRS) $(SKELS) | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(OUT)/tests/fixture.o $(OUT)/libebnet.a $(LDLIBS) -o $@
 
 test: all
 	$(Q)tests/run.sh

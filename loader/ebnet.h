@@ -236,4 +236,10 @@ int eb_attach_gc(const char *net, const char *owner, const char *const *keep, in
 /* The state dir (EBNET_STATE_DIR or the default) into buf. */
 const char *eb_state_dir(char *buf, size_t len);
 
+/* A new network's settings that depend only on its subnet: mask, gateway
+ * (the first host), conntrack lifetimes and sizes (0: the defaults). The
+ * rest of cfg is left as it is. `up` starts from these; so do the tests. */
+void eb_config_defaults(struct eb_config *cfg, uint32_t subnet, int plen, uint32_t ct_tcp_size,
+			uint32_t ct_other_size);
+
 #endif

@@ -195,8 +195,7 @@ static int up_new_subnet(struct up_run *r)
 		eb_parse_cidr(EB_DEFAULT_SUBNET, &cfg->subnet, &plen);
 		cfg->prefix_len = plen;
 	}
-	cfg->mask = eb_plen_to_mask(cfg->prefix_len);
-	cfg->gateway = eb_first_host(cfg->subnet, cfg->prefix_len);
+	eb_config_defaults(cfg, cfg->subnet, cfg->prefix_len, o->ct_tcp_size, o->ct_other_size);
 	/* Named overlaps first; the gateway check catches the rest (an
 	 * address with no route of its own). */
 	err = eb_check_subnet(&r->nl, o->net, cfg->subnet, cfg->prefix_len, r->e);
@@ -294,17 +293,7 @@ int up_settle_new(struct up_run *r)
 		cfg->flags |= EB_CFG_CLSACT;
 	else if (o->attach == EB_ATTACH_TCX)
 		cfg->flags |= EB_CFG_TCX;
-	err = choose_nat_range(o, cfg, e);
-	if (err)
-		return err;
-	cfg->ct_tcp_syn = EB_CT_DEF_SYN_SENT;
-	cfg->ct_tcp_est = EB_CT_DEF_EST;
-	cfg->ct_tcp_close = EB_CT_DEF_CLOSE;
-	cfg->ct_udp = EB_CT_DEF_UDP;
-	cfg->ct_icmp = EB_CT_DEF_ICMP;
-	cfg->ct_tcp_size = o->ct_tcp_size ? o->ct_tcp_size : EB_DEFAULT_CT_TCP;
-	cfg->ct_other_size = o->ct_other_size ? o->ct_other_size : EB_DEFAULT_CT_OTHER;
-	return 0;
+	return choose_nat_range(o, cfg, e);
 }
 
 /* Room for every new container, or nothing is made: the subnet's host

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Golden-packet tables for the port fixture (port_fixture.h), in the shape
+ * Golden-packet tables for the port set of the fixture (fixture.h
+ * fx_ports), in the shape
  * of Cilium's bpf/tests (PKTGEN, SETUP, CHECK) and Katran's testing/
  * fixtures: a datapath decision is one row of a table, not a function.
  *
@@ -8,20 +9,29 @@
  *           role: "ep0" is port 0's container, "host1" port 1's host-side
  *           MAC, "gw" the gateway, or a literal) plus bytes to poke and a
  *           length to cut it to;
- *   SETUP   the fixture's maps (port_fixture.h seed_maps), shared by all;
+ *   SETUP   the port set's maps (fixture.c fx_ports), shared by all;
  *   CHECK   .verdict, .decision (the counter it counts as: up by one),
  *           .to (the port it leaves by, for a redirect) and the frame
  *           that comes out: byte for byte .out when given (built by the
  *           same generator), else the input unchanged.
  *
  * golden_run() runs every row through the real program and reports each
- * check under the row's name. Included after port_fixture.h.
+ * check under the row's name. Included after check.h.
  */
 #ifndef EB_TEST_GOLDEN_H
 #define EB_TEST_GOLDEN_H
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
 #include <linux/ip.h>
+#include <linux/pkt_cls.h>
+
+#include "fixture.h"
+#include "ebnet_obs.h"
 
 enum gkind { G_NONE, G_UDP, G_ARP_REQ, G_ARP_REPLY, G_ETHER };
 
@@ -42,7 +52,7 @@ struct gpkt {
 
 struct golden {
 	const char *name;
-	int port; /* the port it comes in on (STRAY: no endpoint) */
+	int port; /* the port it comes in on (FX_STRAY: no endpoint) */
 	struct gpkt in;
 	int verdict;
 	__u32 decision;
@@ -54,7 +64,7 @@ struct golden {
 static const unsigned char g_zero_mac[6];
 
 /* A MAC by role: ep<N>, host<N>, bcast, zero, or aa:bb:cc:dd:ee:ff. */
-static void g_mac(const char *s, unsigned char m[6])
+static void g_mac(const struct fx_ports *pt, const char *s, unsigned char m[6])
 {
 	int n;
 
@@ -62,10 +72,10 @@ static void g_mac(const char *s, unsigned char m[6])
 		memset(m, 0, 6);
 	else if (!strcmp(s, "bcast"))
 		memset(m, 0xff, 6);
-	else if (sscanf(s, "ep%d", &n) == 1 && n >= 0 && n < NPORTS)
-		memcpy(m, eps[n].mac, 6);
-	else if (sscanf(s, "host%d", &n) == 1 && n >= 0 && n < NPORTS)
-		memcpy(m, eps[n].host_mac, 6);
+	else if (sscanf(s, "ep%d", &n) == 1 && n >= 0 && n < FX_NPORTS)
+		memcpy(m, pt->eps[n].mac, 6);
+	else if (sscanf(s, "host%d", &n) == 1 && n >= 0 && n < FX_NPORTS)
+		memcpy(m, pt->eps[n].host_mac, 6);
 	else if (sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &m[0], &m[1], &m[2], &m[3], &m[4],
 			&m[5]) != 6) {
 		fprintf(stderr, "golden: bad MAC '%s'\n", s);
@@ -74,26 +84,26 @@ static void g_mac(const char *s, unsigned char m[6])
 }
 
 /* An IPv4 address by role: ep<N>, gw, or dotted. */
-static __u32 g_ip(const char *s)
+static __u32 g_ip(const struct fx_ports *pt, const char *s)
 {
 	int n;
 
 	if (!s)
 		return 0;
 	if (!strcmp(s, "gw"))
-		return ip(GATEWAY);
-	if (sscanf(s, "ep%d", &n) == 1 && n >= 0 && n < NPORTS)
-		return eps[n].ip;
-	return ip(s);
+		return fx_ip(FX_GATEWAY);
+	if (sscanf(s, "ep%d", &n) == 1 && n >= 0 && n < FX_NPORTS)
+		return pt->eps[n].ip;
+	return fx_ip(s);
 }
 
-static int g_arp(unsigned char *p, __u16 op, const struct gpkt *g)
+static int g_arp(const struct fx_ports *pt, unsigned char *p, __u16 op, const struct gpkt *g)
 {
 	unsigned char sha[6], tha[6];
-	__u32 spa = g_ip(g->saddr), tpa = g_ip(g->daddr);
+	__u32 spa = g_ip(pt, g->saddr), tpa = g_ip(pt, g->daddr);
 
-	g_mac(g->sha ? g->sha : g->src, sha);
-	g_mac(g->tha, tha);
+	g_mac(pt, g->sha ? g->sha : g->src, sha);
+	g_mac(pt, g->tha, tha);
 	p[0] = 0, p[1] = 1;	  /* hardware: Ethernet */
 	p[2] = 0x08, p[3] = 0x00; /* protocol: IPv4 */
 	p[4] = 6, p[5] = 4;
@@ -106,7 +116,8 @@ static int g_arp(unsigned char *p, __u16 op, const struct gpkt *g)
 }
 
 /* IPv4/UDP 12345 -> 6000 with payload, header checksum set, no UDP checksum. */
-static int g_udp(unsigned char *p, const struct gpkt *g, const char *payload)
+static int g_udp(const struct fx_ports *pt, unsigned char *p, const struct gpkt *g,
+		 const char *payload)
 {
 	struct iphdr *h = (struct iphdr *)p;
 	int plen = strlen(payload), ulen = 8 + plen;
@@ -118,9 +129,9 @@ static int g_udp(unsigned char *p, const struct gpkt *g, const char *payload)
 	h->protocol = 17;
 	h->tot_len = htons(20 + ulen);
 	h->id = htons(0x1234);
-	h->saddr = g_ip(g->saddr);
-	h->daddr = g_ip(g->daddr);
-	h->check = htons(csum16(h, 20));
+	h->saddr = g_ip(pt, g->saddr);
+	h->daddr = g_ip(pt, g->daddr);
+	h->check = htons(fx_csum(h, 20));
 	p[20] = 0x30, p[21] = 0x39;
 	p[22] = 0x17, p[23] = 0x70;
 	p[24] = ulen >> 8, p[25] = ulen & 0xff;
@@ -130,25 +141,26 @@ static int g_udp(unsigned char *p, const struct gpkt *g, const char *payload)
 }
 
 /* PKTGEN: builds g into f (at least 128 bytes); returns the length. */
-static int g_build(const struct gpkt *g, unsigned char *f, const char *payload)
+static int g_build(const struct fx_ports *pt, const struct gpkt *g, unsigned char *f,
+		   const char *payload)
 {
 	unsigned char dst[6], src[6];
 	int n, i;
 
-	g_mac(g->dst, dst);
-	g_mac(g->src, src);
+	g_mac(pt, g->dst, dst);
+	g_mac(pt, g->src, src);
 	switch (g->kind) {
 	case G_UDP:
-		n = put_eth(f, dst, src, ETH_P_IP);
-		n += g_udp(f + n, g, payload);
+		n = fx_put_eth(f, dst, src, ETH_P_IP);
+		n += g_udp(pt, f + n, g, payload);
 		break;
 	case G_ARP_REQ:
 	case G_ARP_REPLY:
-		n = put_eth(f, dst, src, ETH_P_ARP);
-		n += g_arp(f + n, g->kind == G_ARP_REQ ? 1 : 2, g);
+		n = fx_put_eth(f, dst, src, ETH_P_ARP);
+		n += g_arp(pt, f + n, g->kind == G_ARP_REQ ? 1 : 2, g);
 		break;
 	case G_ETHER:
-		n = put_eth(f, dst, src, g->ethertype);
+		n = fx_put_eth(f, dst, src, g->ethertype);
 		memset(f + n, 0, 28);
 		if (g->ethertype == 0x86dd)
 			f[n] = 0x60; /* an IPv6 header's version */
@@ -183,17 +195,17 @@ static void g_diff(char *w, size_t wl, const char *what, const unsigned char *go
 }
 
 /* CHECK every row of t. */
-static void golden_run(const struct golden *t, int n)
+static void golden_run(const struct fx_ports *pt, const struct golden *t, int n)
 {
 	for (int i = 0; i < n; i++) {
 		const struct golden *c = &t[i];
 		unsigned char in[256], want[256];
-		struct result r;
+		struct fx_result r;
 		char w[320];
-		__u64 before = counter(c->decision);
-		int len = g_build(&c->in, in, c->name), wlen;
+		__u64 before = fx_counter(&pt->p, c->decision);
+		int len = g_build(pt, &c->in, in, c->name), wlen;
 
-		prog_run(ifidx[c->port], in, len, &r);
+		fx_run(pt->p.pc, pt->ifidx[c->port], in, len, 0, &r);
 		if ((c->flags & G_REFUSABLE) && r.err == -EINVAL) {
 			snprintf(w, sizeof(w), "%s: the kernel's test run refuses this frame", c->name);
 			SKIP(w);
@@ -207,15 +219,15 @@ static void golden_run(const struct golden *t, int n)
 			 eb_counter_name(c->decision) ? eb_counter_name(c->decision) : "?");
 		ASSERT_EQ(r.decision, c->decision, w);
 		snprintf(w, sizeof(w), "%s: eb_stats[%u] rose by one", c->name, c->decision);
-		ASSERT_EQ(counter(c->decision), before + 1, w);
+		ASSERT_EQ(fx_counter(&pt->p, c->decision), before + 1, w);
 		if (c->verdict == TC_ACT_REDIRECT) {
 			snprintf(w, sizeof(w), "%s: leaves by port %d", c->name, c->to);
-			ASSERT_EQ(r.target, ifidx[c->to], w);
+			ASSERT_EQ(r.target, pt->ifidx[c->to], w);
 		}
 		if (c->verdict == TC_ACT_SHOT)
 			continue; /* what a dropped frame leaves in the buffer is not output */
 		if (c->out.kind != G_NONE) {
-			wlen = g_build(&c->out, want, c->name);
+			wlen = g_build(pt, &c->out, want, c->name);
 		} else {
 			memcpy(want, in, len);
 			wlen = len;
@@ -224,7 +236,7 @@ static void golden_run(const struct golden *t, int n)
 		ASSERT_TRUE(r.out_len == (__u32)wlen && !memcmp(r.out, want, wlen), w);
 		if (c->in.kind == G_UDP && wlen >= 34) {
 			snprintf(w, sizeof(w), "%s: IPv4 header checksum valid", c->name);
-			ASSERT_EQ(csum16(r.out + 14, 20), 0, w);
+			ASSERT_EQ(fx_csum(r.out + 14, 20), 0, w);
 		}
 	}
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Setting up the private network namespace of a unit test: shell commands
- * (ip link ...) and sysctl files, each failure said on stderr.
+ * (ip link ...) and sysctl files, each failure said on stderr. Only
+ * test_nat6.c uses it still; the others are on fixture.h, and so should
+ * it be.
  */
 #ifndef EB_TEST_SETUP_H
 #define EB_TEST_SETUP_H

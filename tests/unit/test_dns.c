@@ -19,8 +19,8 @@
  * passed to the host without an upstream, sent on to the upstream with its
  * destination rewritten with one.
  *
- * A network namespace of its own (unshare) with a veth for the port; maps
- * not pinned. Needs root; skips without it.
+ * The fixture (fixture.h): a network namespace of its own with a veth for
+ * the port; maps not pinned. Needs root; skips without it.
  */
 #include <errno.h>
 #include <sched.h>
@@ -35,11 +35,7 @@
 #include <bpf/libbpf.h>
 
 #include "check.h"
-#include "setup.h" /* sh() */
-
-static int (*const keep_write_file)(const char *, const char *) __attribute__((unused)) = write_file;
-#include "ebnet_maps.h"
-#include "container.skel.h"
+#include "fixture.h"
 
 #define GATEWAY "10.77.0.1"
 #define IP_A	"10.77.0.2"
@@ -49,16 +45,8 @@ static int (*const keep_write_file)(const char *, const char *) __attribute__((u
 static const uint8_t MAC_A[6] = { 0x02, 0xeb, 0x0a, 0x4d, 0x00, 0x02 };
 static const uint8_t MAC_A_HOST[6] = { 0x06, 0xeb, 0x0a, 0x4d, 0x00, 0x02 };
 
-static struct container_bpf *skel;
-static int prog_fd, if_a;
-
-static uint32_t ip(const char *s)
-{
-	uint32_t a = 0;
-
-	inet_pton(AF_INET, s, &a);
-	return a;
-}
+static struct fx_progs fp;
+static int if_a;
 
 /* "12 34 ab" -> bytes; returns the count. */
 static int hex(const char *s, uint8_t *out)
@@ -79,28 +67,10 @@ static int hex(const char *s, uint8_t *out)
 	return n;
 }
 
-static uint32_t sum16(const uint8_t *b, uint32_t n, uint32_t s)
-{
-	for (uint32_t i = 0; i + 1 < n; i += 2)
-		s += b[i] << 8 | b[i + 1];
-	if (n & 1)
-		s += b[n - 1] << 8;
-	return s;
-}
-
-static uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return ~s & 0xffff;
-}
-
 /* UDP sum with its pseudo header over the frame f (IPv4 at 14, no options). */
 static uint16_t udp_sum(const uint8_t *f, uint32_t ulen)
 {
-	uint32_t s = sum16(f + 14 + 12, 8, 0) + 17 + ulen;
-
-	return fold(sum16(f + 34, ulen, s));
+	return fx_fold(fx_sum(f + 34, ulen, fx_pseudo4(f + 14, ulen)));
 }
 
 /* Ethernet + IPv4 (no options, TTL 64) + UDP around msg, from smac/sip:sp
@@ -112,9 +82,7 @@ static int frame(uint8_t *f, const uint8_t *smac, const uint8_t *dmac, uint32_t 
 	uint32_t ulen = 8 + mlen;
 	uint16_t c;
 
-	memcpy(f, dmac, 6);
-	memcpy(f + 6, smac, 6);
-	f[12] = 0x08, f[13] = 0x00;
+	fx_put_eth(f, dmac, smac, 0x0800);
 	memset(f + 14, 0, 20);
 	f[14] = 0x45;
 	f[16] = (20 + ulen) >> 8, f[17] = (20 + ulen) & 0xff;
@@ -123,7 +91,7 @@ static int frame(uint8_t *f, const uint8_t *smac, const uint8_t *dmac, uint32_t 
 	f[22] = 64, f[23] = 17;
 	memcpy(f + 26, &sip, 4);
 	memcpy(f + 30, &dip, 4);
-	c = htons(fold(sum16(f + 14, 20, 0)));
+	c = htons(fx_csum(f + 14, 20));
 	memcpy(f + 24, &c, 2);
 	f[34] = sp >> 8, f[35] = sp & 0xff;
 	f[36] = dp >> 8, f[37] = dp & 0xff;
@@ -143,7 +111,7 @@ static int frame(uint8_t *f, const uint8_t *smac, const uint8_t *dmac, uint32_t 
 static int query_frame(uint8_t *f, const uint8_t *msg, int mlen, bool csum, int trailer)
 {
 	static const uint8_t id[2] = { 0xbe, 0xef };
-	int n = frame(f, MAC_A, MAC_A_HOST, ip(IP_A), ip(GATEWAY), 40053, 53, id, false, msg, mlen,
+	int n = frame(f, MAC_A, MAC_A_HOST, fx_ip(IP_A), fx_ip(GATEWAY), 40053, 53, id, false, msg, mlen,
 		      csum);
 
 	memset(f + n, 0xee, trailer);
@@ -154,21 +122,13 @@ static int query_frame(uint8_t *f, const uint8_t *msg, int mlen, bool csum, int 
  * everything swapped, the query's IP id, DF, a complete UDP checksum. */
 static int answer_frame(uint8_t *f, const uint8_t *q, const uint8_t *msg, int mlen)
 {
-	return frame(f, MAC_A_HOST, MAC_A, ip(GATEWAY), ip(IP_A), 53, q[34] << 8 | q[35], q + 18,
+	return frame(f, MAC_A_HOST, MAC_A, fx_ip(GATEWAY), fx_ip(IP_A), 53, q[34] << 8 | q[35], q + 18,
 		     true, msg, mlen, true);
 }
 
 static uint64_t counter(uint32_t idx)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	struct eb_counter_val v[ncpu > 0 ? ncpu : 1];
-	uint64_t t = 0;
-
-	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.eb_stats), &idx, v))
-		return 0;
-	for (int i = 0; i < ncpu; i++)
-		t += v[i].packets;
-	return t;
+	return fx_counter(&fp, idx);
 }
 
 /* ---- the table ---- */
@@ -276,33 +236,30 @@ static void set_upstream(bool on)
 
 	if (on) {
 		dc.n_up = 1;
-		dc.up[0] = ip(UPSTREAM);
+		dc.up[0] = fx_ip(UPSTREAM);
 	}
-	bpf_map_update_elem(bpf_map__fd(skel->maps.eb_dns), &zero, &dc, BPF_ANY);
+	bpf_map_update_elem(FX_MAP(&fp, eb_dns), &zero, &dc, BPF_ANY);
 }
 
 static void run_row(const struct row *r)
 {
-	uint8_t msg[700], q[800], want[800], out[1600], ans[700];
+	uint8_t msg[700], q[800], want[800], ans[700];
 	int mlen = hex(r->query, msg), qlen, alen, wlen;
-	struct __sk_buff ctx = { .ifindex = if_a };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = q, .data_out = out,
-		    .data_size_out = sizeof(out), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
-		    .ctx_out = &ctx, .ctx_size_out = sizeof(ctx), .repeat = 1);
+	static struct fx_result res;
+	const uint8_t *out = res.out;
 	uint64_t dns0 = counter(EB_CNT_DNS_MALFORMED), dns1;
 	char what[200];
 	int err;
 
 	set_upstream(r->upstream);
 	qlen = query_frame(q, msg, mlen, !r->no_csum, r->trailer);
-	o.data_size_in = qlen;
-	err = bpf_prog_test_run_opts(prog_fd, &o);
+	err = fx_run(fp.pc, if_a, q, qlen, 0, &res);
 	snprintf(what, sizeof(what), "%s: test run", r->what);
 	if (!ASSERT_EQ(err, 0, what))
 		return;
 	snprintf(what, sizeof(what), "%s: decision", r->what);
 	if (r->kind != FWD)
-		ASSERT_EQ(ctx.cb[EB_CB_DECISION], r->decision, what);
+		ASSERT_EQ(res.decision, r->decision, what);
 	dns1 = counter(EB_CNT_DNS_MALFORMED);
 	snprintf(what, sizeof(what), "%s: dns_malformed counted once if malformed", r->what);
 	ASSERT_EQ(dns1 - dns0,
@@ -311,17 +268,17 @@ static void run_row(const struct row *r)
 	switch (r->kind) {
 	case ANSWER:
 		snprintf(what, sizeof(what), "%s: redirected", r->what);
-		ASSERT_EQ(o.retval, TC_ACT_REDIRECT, what);
+		ASSERT_EQ(res.retval, TC_ACT_REDIRECT, what);
 		snprintf(what, sizeof(what), "%s: back out of its own port", r->what);
-		ASSERT_EQ(ctx.cb[EB_CB_TARGET], if_a, what);
+		ASSERT_EQ(res.target, if_a, what);
 		alen = hex(r->answer, ans);
 		wlen = answer_frame(want, q, ans, alen);
 		snprintf(what, sizeof(what), "%s: answer length", r->what);
-		ASSERT_EQ(o.data_size_out, wlen, what);
+		ASSERT_EQ(res.out_len, wlen, what);
 		snprintf(what, sizeof(what), "%s: every byte of the answer", r->what);
-		if (!ASSERT_TRUE(o.data_size_out == (uint32_t)wlen && !memcmp(out, want, wlen), what)) {
+		if (!ASSERT_TRUE(res.out_len == (uint32_t)wlen && !memcmp(out, want, wlen), what)) {
 			fprintf(stderr, "  got :");
-			for (uint32_t i = 0; i < o.data_size_out; i++)
+			for (uint32_t i = 0; i < res.out_len; i++)
 				fprintf(stderr, " %02x", out[i]);
 			fprintf(stderr, "\n  want:");
 			for (int i = 0; i < wlen; i++)
@@ -330,17 +287,17 @@ static void run_row(const struct row *r)
 		}
 		/* The checksums on their own, from what came out. */
 		snprintf(what, sizeof(what), "%s: IPv4 header checksum", r->what);
-		ASSERT_EQ(fold(sum16(out + 14, 20, 0)), 0, what);
+		ASSERT_EQ(fx_csum(out + 14, 20), 0, what);
 		snprintf(what, sizeof(what), "%s: UDP checksum, pseudo header included", r->what);
 		ASSERT_EQ(udp_sum(out, (out[38] << 8 | out[39])), 0, what);
 		break;
 	case DROP:
 		snprintf(what, sizeof(what), "%s: dropped", r->what);
-		ASSERT_EQ(o.retval, TC_ACT_SHOT, what);
+		ASSERT_EQ(res.retval, TC_ACT_SHOT, what);
 		break;
 	case PASS:
 		snprintf(what, sizeof(what), "%s: to the host, unchanged", r->what);
-		ASSERT_TRUE(o.retval == TC_ACT_OK && o.data_size_out == (uint32_t)qlen &&
+		ASSERT_TRUE(res.retval == TC_ACT_OK && res.out_len == (uint32_t)qlen &&
 				    !memcmp(out, q, qlen),
 			    what);
 		break;
@@ -349,9 +306,9 @@ static void run_row(const struct row *r)
 
 		memcpy(&d, out + 30, 4);
 		snprintf(what, sizeof(what), "%s: destination is the upstream", r->what);
-		ASSERT_EQ(d, ip(UPSTREAM), what);
+		ASSERT_EQ(d, fx_ip(UPSTREAM), what);
 		snprintf(what, sizeof(what), "%s: IPv4 checksum after the rewrite", r->what);
-		ASSERT_EQ(fold(sum16(out + 14, 20, 0)), 0, what);
+		ASSERT_EQ(fx_csum(out + 14, 20), 0, what);
 		snprintf(what, sizeof(what), "%s: UDP checksum after the rewrite", r->what);
 		ASSERT_EQ(udp_sum(out, (out[38] << 8 | out[39])), 0, what);
 		snprintf(what, sizeof(what), "%s: counted as forwarded", r->what);
@@ -364,11 +321,8 @@ static void run_row(const struct row *r)
 /* A name over 255 bytes, and a UDP length past the packet: built, not hex. */
 static void test_long_and_short(void)
 {
-	uint8_t msg[600], q[800], out[1600];
-	struct __sk_buff ctx = { .ifindex = if_a };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = q, .data_out = out,
-		    .data_size_out = sizeof(out), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
-		    .ctx_out = &ctx, .ctx_size_out = sizeof(ctx), .repeat = 1);
+	uint8_t msg[600], q[800];
+	static struct fx_result r;
 	int n = hex(Q_HDR, msg), qlen;
 
 	set_upstream(false);
@@ -380,12 +334,11 @@ static void test_long_and_short(void)
 	msg[n++] = 0;
 	n += hex(T_A, msg + n);
 	qlen = query_frame(q, msg, n, true, 0);
-	o.data_size_in = qlen;
-	ASSERT_EQ(bpf_prog_test_run_opts(prog_fd, &o), 0, "name over 255: test run");
-	ASSERT_EQ(o.retval, TC_ACT_REDIRECT, "name over 255: answered");
-	ASSERT_EQ(ctx.cb[EB_CB_DECISION], EB_CNT_DNS_MALFORMED, "name over 255: malformed");
-	ASSERT_EQ(out[42 + 3] & 0xf, 1, "name over 255: FORMERR");
-	ASSERT_EQ(o.data_size_out, 42 + 12, "name over 255: header only");
+	ASSERT_EQ(fx_run(fp.pc, if_a, q, qlen, 0, &r), 0, "name over 255: test run");
+	ASSERT_EQ(r.retval, TC_ACT_REDIRECT, "name over 255: answered");
+	ASSERT_EQ(r.decision, EB_CNT_DNS_MALFORMED, "name over 255: malformed");
+	ASSERT_EQ(r.out[42 + 3] & 0xf, 1, "name over 255: FORMERR");
+	ASSERT_EQ(r.out_len, 42 + 12, "name over 255: header only");
 
 	/* 255 exactly: 4 labels (63, 63, 63, 61) and the root, not ours. */
 	n = hex(Q_HDR, msg);
@@ -399,75 +352,40 @@ static void test_long_and_short(void)
 	msg[n++] = 0;
 	n += hex(T_A, msg + n);
 	qlen = query_frame(q, msg, n, true, 0);
-	o.data_size_in = qlen;
-	o.data_size_out = sizeof(out);
-	ASSERT_EQ(bpf_prog_test_run_opts(prog_fd, &o), 0, "name of 255: test run");
-	ASSERT_EQ(ctx.cb[EB_CB_DECISION], EB_CNT_TO_HOST, "name of 255: valid, another domain's");
+	ASSERT_EQ(fx_run(fp.pc, if_a, q, qlen, 0, &r), 0, "name of 255: test run");
+	ASSERT_EQ(r.decision, EB_CNT_TO_HOST, "name of 255: valid, another domain's");
 
 	n = hex(Q_HDR N_DB T_A, msg);
 	qlen = query_frame(q, msg, n, true, 0);
 	q[38] = 0x01; /* UDP length 256+: past the packet */
-	o.data_size_in = qlen;
-	o.data_size_out = sizeof(out);
-	ASSERT_EQ(bpf_prog_test_run_opts(prog_fd, &o), 0, "UDP length past the end: test run");
-	ASSERT_EQ(o.retval, TC_ACT_SHOT, "UDP length past the end: dropped");
+	ASSERT_EQ(fx_run(fp.pc, if_a, q, qlen, 0, &r), 0, "UDP length past the end: test run");
+	ASSERT_EQ(r.retval, TC_ACT_SHOT, "UDP length past the end: dropped");
 }
 
 static int setup(void)
 {
-	struct eb_config cfg = {};
-	struct eb_endpoint ep = {};
-	struct eb_ip_key k = {};
-	struct eb_ifindex_key pk = {};
-	struct eb_name_val nv = { .ip = ip(IP_DB) };
+	struct eb_config cfg;
+	struct eb_endpoint ep;
+	struct eb_ip_key k = { .addr = fx_ip(IP_DB) };
+	struct eb_name_val nv = { .ip = fx_ip(IP_DB) };
 	struct eb_name_key nk;
 	struct eb_name_rev rv = { .len = 8, .name = { 2, 'd', 'b', 3, 'w', 'e', 'b', 0 } };
 	static const char *names[] = { "\2db", "\2db\3web", "\2pg", "\2pg\3web" };
-	struct bpf_map *m;
-	__u32 zero = 0;
 
-	if (unshare(CLONE_NEWNET) < 0) {
-		fprintf(stderr, "setup: unshare(CLONE_NEWNET): %s\n", strerror(errno));
+	if (fx_netns() || (if_a = fx_veth("p0", NULL, "c0", NULL)) < 0 || fx_load(&fp, NULL))
 		return -1;
-	}
-	if (sh("ip link add p0 type veth peer name c0") || sh("ip link set p0 up"))
-		return -1;
-	if_a = if_nametoindex("p0");
-	skel = container_bpf__open();
-	if (!skel)
-		return -1;
-	bpf_object__for_each_map(m, skel->obj)
-		bpf_map__set_pin_path(m, NULL);
-	if (container_bpf__load(skel))
-		return -1;
-	prog_fd = bpf_program__fd(skel->progs.eb_from_container);
-
-	cfg.subnet = ip("10.77.0.0");
-	cfg.mask = ip("255.255.255.0");
-	cfg.prefix_len = 24;
-	cfg.gateway = ip(GATEWAY);
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.eb_config), &zero, &cfg, BPF_ANY))
-		return -1;
-	ep.ip = ip(IP_A);
-	ep.ifindex = if_a;
-	memcpy(ep.mac, MAC_A, 6);
-	memcpy(ep.host_mac, MAC_A_HOST, 6);
-	ep.flags = EB_EP_READY;
-	snprintf(ep.name, sizeof(ep.name), "a");
-	k.addr = ep.ip;
-	pk.ifindex = if_a;
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.eb_endpoints), &k, &ep, BPF_ANY) ||
-	    bpf_map_update_elem(bpf_map__fd(skel->maps.eb_ports), &pk, &ep, BPF_ANY))
+	fx_config(&cfg, "10.77.0.0", 24, &fp);
+	fx_ep(&ep, IP_A, if_a, MAC_A, MAC_A_HOST, "a", NULL, 0);
+	if (fx_config_write(&fp, &cfg) || fx_put_ep(&fp, &ep))
 		return -1;
 	snprintf(nv.owner, sizeof(nv.owner), "db");
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		memset(&nk, 0, sizeof(nk));
 		memcpy(nk.name, names[i], strlen(names[i]));
-		if (bpf_map_update_elem(bpf_map__fd(skel->maps.eb_names), &nk, &nv, BPF_ANY))
+		if (bpf_map_update_elem(FX_MAP(&fp, eb_names), &nk, &nv, BPF_ANY))
 			return -1;
 	}
-	k.addr = ip(IP_DB);
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.eb_names_rev), &k, &rv, BPF_ANY))
+	if (bpf_map_update_elem(FX_MAP(&fp, eb_names_rev), &k, &rv, BPF_ANY))
 		return -1;
 	set_upstream(false);
 	return 0;
@@ -478,20 +396,17 @@ static int setup(void)
  * sent at once does not move it. */
 static uint32_t fwd_dst(uint16_t id)
 {
-	uint8_t msg[100], q[200], out[400];
-	struct __sk_buff ctx = { .ifindex = if_a };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = q, .data_out = out,
-		    .data_size_out = sizeof(out), .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
-		    .ctx_out = &ctx, .ctx_size_out = sizeof(ctx), .repeat = 1);
-	int n = hex(Q_HDR "07 6578616d706c65 03 6f7267 00" T_A, msg);
+	uint8_t msg[100], q[200];
+	static struct fx_result r;
+	int n = hex(Q_HDR "07 6578616d706c65 03 6f7267 00" T_A, msg), qlen;
 	uint32_t d = 0;
 
 	msg[0] = id >> 8;
 	msg[1] = id & 0xff;
-	o.data_size_in = query_frame(q, msg, n, true, 0);
-	if (bpf_prog_test_run_opts(prog_fd, &o) || o.data_size_out < 34)
+	qlen = query_frame(q, msg, n, true, 0);
+	if (fx_run(fp.pc, if_a, q, qlen, 0, &r) || r.out_len < 34)
 		return 0;
-	memcpy(&d, out + 30, 4);
+	memcpy(&d, r.out + 30, 4);
 	return d;
 }
 
@@ -499,30 +414,31 @@ static void test_failover(void)
 {
 	struct eb_dns_cfg dc = { .domain = { 3, 'w', 'e', 'b', 0 }, .domain_len = 5, .ttl = 10,
 				 .n_up = 2 };
-	struct eb_dns_fwd_key zk = { .ip = ip(IP_A) }, other = { .ip = ip(IP_DB) };
+	struct eb_dns_fwd_key zk = { .ip = fx_ip(IP_A) }, other = { .ip = fx_ip(IP_DB) };
 	struct eb_dns_try cur = {};
-	int tfd = bpf_map__fd(skel->maps.eb_dns_try);
+	int tfd = FX_MAP(&fp, eb_dns_try);
 	uint64_t f0 = counter(EB_CNT_DNS_FAILOVER);
 	__u32 zero = 0;
 
-	dc.up[0] = ip(UPSTREAM);
-	dc.up[1] = ip("198.18.0.53");
-	bpf_map_update_elem(bpf_map__fd(skel->maps.eb_dns), &zero, &dc, BPF_ANY);
+	dc.up[0] = fx_ip(UPSTREAM);
+	dc.up[1] = fx_ip("198.18.0.53");
+	bpf_map_update_elem(FX_MAP(&fp, eb_dns), &zero, &dc, BPF_ANY);
 	bpf_map_delete_elem(tfd, &zk);
-	ASSERT_EQ(fwd_dst(0x4242), ip(UPSTREAM), "failover: a query goes to the first resolver");
-	ASSERT_EQ(fwd_dst(0x4242), ip(UPSTREAM), "failover: the same at once (a copy): still the first");
+	ASSERT_EQ(fwd_dst(0x4242), fx_ip(UPSTREAM), "failover: a query goes to the first resolver");
+	ASSERT_EQ(fwd_dst(0x4242), fx_ip(UPSTREAM),
+		  "failover: the same at once (a copy): still the first");
 	ASSERT_EQ(counter(EB_CNT_DNS_FAILOVER) - f0, 0, "failover: none counted for a copy");
 	usleep(250 * 1000);
-	ASSERT_EQ(fwd_dst(0x4242), ip("198.18.0.53"),
+	ASSERT_EQ(fwd_dst(0x4242), fx_ip("198.18.0.53"),
 		  "failover: asked again 250 ms later: the second resolver");
 	ASSERT_EQ(counter(EB_CNT_DNS_FAILOVER) - f0, 1, "failover: counted once");
 	ASSERT_TRUE(bpf_map_lookup_elem(tfd, &zk, &cur) == 0 && cur.idx == 1,
 		    "failover: the second is the container's current resolver (key {container, 0, 0})");
 	ASSERT_TRUE(bpf_map_lookup_elem(tfd, &other, &cur) != 0,
 		    "failover: another container's current resolver is not moved");
-	ASSERT_EQ(fwd_dst(0x4343), ip("198.18.0.53"), "failover: a new query goes to the second");
+	ASSERT_EQ(fwd_dst(0x4343), fx_ip("198.18.0.53"), "failover: a new query goes to the second");
 	usleep(250 * 1000);
-	ASSERT_EQ(fwd_dst(0x4343), ip(UPSTREAM), "failover: that one unanswered: round to the first");
+	ASSERT_EQ(fwd_dst(0x4343), fx_ip(UPSTREAM), "failover: that one unanswered: round to the first");
 	ASSERT_EQ(counter(EB_CNT_DNS_FAILOVER) - f0, 2, "failover: counted twice");
 	bpf_map_delete_elem(tfd, &zk);
 	set_upstream(false);
@@ -540,6 +456,6 @@ int main(void)
 		run_row(&rows[i]);
 	test_long_and_short();
 	test_failover();
-	container_bpf__destroy(skel);
+	fx_unload(&fp);
 	return eb_check_done();
 }

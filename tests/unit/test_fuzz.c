@@ -30,10 +30,10 @@
  * and printed, so that a failure can be replayed. A failure prints the
  * frame in hex with its template and mutation.
  *
- * Like test_nat.c, the test runs in a network namespace of its own
- * (unshare) with real veths, since the programs read skb->ifindex and ask
- * bpf_fib_lookup; maps are not pinned and are shared between the two
- * programs with bpf_map__reuse_fd. Needs root; skips without it.
+ * Like test_nat.c, the test runs on the fixture (fixture.h): a network
+ * namespace of its own with real veths, since the programs read
+ * skb->ifindex and ask bpf_fib_lookup; maps are not pinned and are shared
+ * between the two programs. Needs root; skips without it.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -55,10 +55,7 @@
 #include <bpf/libbpf.h>
 
 #include "check.h"
-#include "setup.h"
-#include "ebnet_maps.h"
-#include "container.skel.h"
-#include "uplink.skel.h"
+#include "fixture.h"
 
 /* ---- the test's world (inside its own network namespace) ---- */
 
@@ -89,14 +86,6 @@ static const uint8_t MAC_UP[6] = {0x02, 0x00, 0x5e, 0x00, 0x42, 0x01};
 static const uint8_t MAC_RTR[6] = {0x02, 0x00, 0x5e, 0x00, 0x42, 0xfe};
 static const uint8_t MAC_BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 static const uint8_t MAC_MCAST[6] = {0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb};
-
-static uint32_t ip(const char *s)
-{
-	uint32_t a = 0;
-
-	inet_pton(AF_INET, s, &a);
-	return a;
-}
 
 static struct {
 	int if_a, if_b, if_up, if_x, if_lo;
@@ -134,162 +123,85 @@ static void rnd_bytes(uint8_t *p, uint32_t n)
 
 static int setup_netns(void)
 {
-	if (unshare(CLONE_NEWNET)) {
-		fprintf(stderr, "setup: unshare(CLONE_NEWNET): %s\n", strerror(errno));
+	if (fx_netns())
 		return -1;
-	}
-	if (sh("ip link set lo up") ||
-	    sh("ip link add fz_a address 06:eb:0a:42:00:02 type veth peer name fz_ap address "
-	       "02:eb:0a:42:00:02") ||
-	    sh("ip link add fz_b address 06:eb:0a:42:00:03 type veth peer name fz_bp address "
-	       "02:eb:0a:42:00:03") ||
-	    sh("ip link add fz_x type veth peer name fz_xp") ||
-	    sh("ip link add up0 address 02:00:5e:00:42:01 type veth peer name up0p address "
-	       "02:00:5e:00:42:fe") ||
-	    sh("for d in fz_a fz_ap fz_b fz_bp fz_x fz_xp up0 up0p; do ip link set $d up; done") ||
-	    sh("ip addr add %s/32 dev fz_a && ip addr add %s/32 dev fz_b", GATEWAY, GATEWAY) ||
-	    sh("ip route add %s/32 dev fz_a && ip route add %s/32 dev fz_b", IP_A, IP_B) ||
-	    sh("ip route add 10.67.0.0/24 dev fz_x") || sh("ip addr add %s/24 dev up0", SNAT_IP) ||
-	    sh("ip route add default via %s dev up0", ROUTER) ||
-	    sh("ip neigh replace %s lladdr 02:00:5e:00:42:fe dev up0 nud permanent", ROUTER) ||
-	    sh("ip route add 192.0.2.0/24 via 198.51.100.253 dev up0") ||
-	    sh("ip route add blackhole 100.64.0.0/10"))
+	env.if_a = fx_veth("fz_a", MAC_A_HOST, "fz_ap", MAC_A);
+	env.if_b = fx_veth("fz_b", MAC_B_HOST, "fz_bp", MAC_B);
+	env.if_x = fx_veth("fz_x", NULL, "fz_xp", NULL);
+	env.if_up = fx_veth("up0", MAC_UP, "up0p", MAC_RTR);
+	env.if_lo = fx_ifindex("lo");
+	if (env.if_a < 0 || env.if_b < 0 || env.if_x < 0 || env.if_up < 0 || env.if_lo < 0)
+		return -1;
+	if (fx_addr(env.if_a, GATEWAY, 32) || fx_addr(env.if_b, GATEWAY, 32) ||
+	    fx_route(IP_A, 32, NULL, env.if_a) || fx_route(IP_B, 32, NULL, env.if_b) ||
+	    fx_route("10.67.0.0", 24, NULL, env.if_x) || fx_addr(env.if_up, SNAT_IP, 24) ||
+	    fx_route(NULL, 0, ROUTER, env.if_up) || fx_neigh(env.if_up, ROUTER, MAC_RTR) ||
+	    fx_route("192.0.2.0", 24, "198.51.100.253", env.if_up) ||
+	    fx_route_blackhole("100.64.0.0", 10))
 		return -1;
 	/* bpf_fib_lookup answers FWD_DISABLED unless the ingress device
 	 * forwards; only inside this namespace. */
-	if (write_file("/proc/sys/net/ipv4/conf/fz_a/forwarding", "1") ||
-	    write_file("/proc/sys/net/ipv4/conf/fz_b/forwarding", "1") ||
-	    write_file("/proc/sys/net/ipv4/conf/up0/forwarding", "1"))
+	if (fx_forwarding(env.if_a) || fx_forwarding(env.if_b) || fx_forwarding(env.if_up))
 		return -1;
-	env.if_a = if_nametoindex("fz_a");
-	env.if_b = if_nametoindex("fz_b");
-	env.if_up = if_nametoindex("up0");
-	env.if_x = if_nametoindex("fz_x");
-	env.if_lo = if_nametoindex("lo");
-	return env.if_a && env.if_b && env.if_up && env.if_x ? 0 : -1;
+	return 0;
 }
 
 /* ---- the programs and their maps ---- */
 
 static struct {
+	struct fx_progs p;
 	struct container_bpf *c;
-	struct uplink_bpf *u;
 	int pc, pu;
 	int cfg, eps, ports, fdb, flood, stats, ct_tcp, ct_other, frags, published;
 	int ncpu;
 } fx;
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level != LIBBPF_WARN && !getenv("EB_TEST_VERBOSE"))
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 static void put_ep(const char *addr, int ifindex, const uint8_t *mac, const uint8_t *host_mac,
 		   const char *name, uint32_t slot)
 {
-	struct eb_endpoint ep = {};
-	struct eb_ip_key ik = {.addr = ip(addr)};
-	struct eb_ifindex_key pk = {.ifindex = ifindex};
-	struct eb_mac_key mk = {};
-	struct eb_fdb_entry fe = {.ifindex = ifindex, .slot = slot};
-	uint32_t ifi = ifindex;
+	struct eb_endpoint ep;
+	char dev[16];
 
-	ep.ip = ip(addr);
-	ep.ifindex = ifindex;
-	memcpy(ep.mac, mac, 6);
-	memcpy(ep.host_mac, host_mac, 6);
-	ep.flood_slot = slot;
-	ep.flags = EB_EP_READY;
-	snprintf(ep.name, sizeof(ep.name), "%s", name);
-	snprintf(ep.host_dev, sizeof(ep.host_dev), "fz_%s", name);
-	memcpy(mk.mac, mac, 6);
-	bpf_map_update_elem(fx.eps, &ik, &ep, BPF_ANY);
-	bpf_map_update_elem(fx.ports, &pk, &ep, BPF_ANY);
-	bpf_map_update_elem(fx.fdb, &mk, &fe, BPF_ANY);
-	bpf_map_update_elem(fx.flood, &slot, &ifi, BPF_ANY);
+	snprintf(dev, sizeof(dev), "fz_%s", name);
+	fx_ep(&ep, addr, ifindex, mac, host_mac, name, dev, slot);
+	fx_put_ep(&fx.p, &ep);
+	fx_put_fdb(&fx.p, &ep);
+	fx_put_flood(&fx.p, slot, ifindex);
 }
 
 static void put_pub(uint16_t port, uint8_t proto, uint16_t cport)
 {
-	struct eb_pub_key k = {.host_ip = 0, .host_port = htons(port), .proto = proto};
-	struct eb_pub_val v = {.ctr_ip = ip(IP_B), .ctr_port = htons(cport), .ifindex = env.if_b};
-
-	snprintf(v.name, sizeof(v.name), "b");
-	bpf_map_update_elem(fx.published, &k, &v, BPF_ANY);
+	fx_put_pub(&fx.p, 0, port, proto, IP_B, cport, env.if_b, "b");
 }
 
 static int fx_open(void)
 {
-	struct eb_config cfg = {};
-	struct bpf_map *m;
+	/* Small conntrack maps: the test empties them often. */
+	struct fx_load_opts lo = { .uplink = true, .ct_tcp_max = 4096, .ct_other_max = 4096 };
+	struct eb_config cfg;
 	uint32_t zero = 0;
 
-	fx.c = container_bpf__open();
-	if (!fx.c)
+	if (fx_load(&fx.p, &lo))
 		return -1;
-	bpf_object__for_each_map(m, fx.c->obj) bpf_map__set_pin_path(m, NULL);
-	/* Small conntrack maps: the test empties them often. */
-	bpf_map__set_max_entries(fx.c->maps.eb_ct_tcp, 4096);
-	bpf_map__set_max_entries(fx.c->maps.eb_ct_other, 4096);
-	if (container_bpf__load(fx.c)) {
-		fprintf(stderr, "cannot load container.bpf.o\n");
-		return -1;
-	}
-	fx.u = uplink_bpf__open();
-	if (!fx.u)
-		return -1;
-	bpf_object__for_each_map(m, fx.u->obj)
-	{
-		const char *n = bpf_map__name(m);
-		struct bpf_map *cm;
-
-		bpf_map__set_pin_path(m, NULL);
-		if (strchr(n, '.'))
-			continue; /* .rodata, .bss: each object's own */
-		cm = bpf_object__find_map_by_name(fx.c->obj, n);
-		if (cm && bpf_map__reuse_fd(m, bpf_map__fd(cm))) {
-			fprintf(stderr, "cannot share map %s\n", n);
-			return -1;
-		}
-	}
-	if (uplink_bpf__load(fx.u)) {
-		fprintf(stderr, "cannot load uplink.bpf.o\n");
-		return -1;
-	}
-	fx.pc = bpf_program__fd(fx.c->progs.eb_from_container);
-	fx.pu = bpf_program__fd(fx.u->progs.eb_from_uplink);
-	fx.cfg = bpf_map__fd(fx.c->maps.eb_config);
-	fx.eps = bpf_map__fd(fx.c->maps.eb_endpoints);
-	fx.ports = bpf_map__fd(fx.c->maps.eb_ports);
-	fx.fdb = bpf_map__fd(fx.c->maps.eb_fdb_v2);
-	fx.flood = bpf_map__fd(fx.c->maps.eb_flood);
-	fx.stats = bpf_map__fd(fx.c->maps.eb_stats);
-	fx.ct_tcp = bpf_map__fd(fx.c->maps.eb_ct_tcp);
-	fx.ct_other = bpf_map__fd(fx.c->maps.eb_ct_other);
-	fx.frags = bpf_map__fd(fx.c->maps.eb_frags);
-	fx.published = bpf_map__fd(fx.c->maps.eb_published);
+	fx.c = fx.p.c;
+	fx.pc = fx.p.pc;
+	fx.pu = fx.p.pu;
+	fx.cfg = FX_MAP(&fx.p, eb_config);
+	fx.eps = FX_MAP(&fx.p, eb_endpoints);
+	fx.ports = FX_MAP(&fx.p, eb_ports);
+	fx.fdb = FX_MAP(&fx.p, eb_fdb_v2);
+	fx.flood = FX_MAP(&fx.p, eb_flood);
+	fx.stats = FX_MAP(&fx.p, eb_stats);
+	fx.ct_tcp = FX_MAP(&fx.p, eb_ct_tcp);
+	fx.ct_other = FX_MAP(&fx.p, eb_ct_other);
+	fx.frags = FX_MAP(&fx.p, eb_frags);
+	fx.published = FX_MAP(&fx.p, eb_published);
 	fx.ncpu = libbpf_num_possible_cpus();
 
-	cfg.subnet = ip(SUBNET);
-	cfg.mask = ip("255.255.255.0");
-	cfg.gateway = ip(GATEWAY);
-	cfg.uplink_ifindex = env.if_up;
-	cfg.snat_ip = ip(SNAT_IP);
+	fx_config(&cfg, SUBNET, 24, &fx.p);
+	fx_config_uplink(&cfg, env.if_up, MAC_UP, SNAT_IP, NAT_MIN, NAT_MAX);
 	cfg.flood_max = 2;
-	memcpy(cfg.uplink_mac, MAC_UP, 6);
-	cfg.prefix_len = 24;
-	cfg.nat_port_min = NAT_MIN;
-	cfg.nat_port_max = NAT_MAX;
-	cfg.ct_tcp_syn = 30;
-	cfg.ct_tcp_est = 3600;
-	cfg.ct_tcp_close = 10;
-	cfg.ct_udp = EB_CT_DEF_UDP;
-	cfg.ct_icmp = EB_CT_DEF_ICMP;
-	cfg.ct_tcp_size = 4096;
-	cfg.ct_other_size = 4096;
-	if (bpf_map_update_elem(fx.cfg, &zero, &cfg, BPF_ANY))
+	if (fx_config_write(&fx.p, &cfg))
 		return -1;
 	put_ep(IP_A, env.if_a, MAC_A, MAC_A_HOST, "a", 0);
 	put_ep(IP_B, env.if_b, MAC_B, MAC_B_HOST, "b", 1);
@@ -299,18 +211,18 @@ static int fx_open(void)
 		/* Names: b, b.net, its PTR; other names go to SERVER. */
 		struct eb_dns_cfg dc = { .domain = { 3, 'n', 'e', 't', 0 }, .domain_len = 5,
 					 .ttl = 10, .n_up = 1 };
-		struct eb_name_val nv = { .ip = ip(IP_B) };
+		struct eb_name_val nv = { .ip = fx_ip(IP_B) };
 		struct eb_name_rev rv = { .len = 7, .name = { 1, 'b', 3, 'n', 'e', 't', 0 } };
 		struct eb_name_key nk = { .name = { 1, 'b' } };
-		struct eb_ip_key k = { .addr = ip(IP_B) };
+		struct eb_ip_key k = { .addr = fx_ip(IP_B) };
 
-		dc.up[0] = ip(SERVER);
-		if (bpf_map_update_elem(bpf_map__fd(fx.c->maps.eb_dns), &zero, &dc, BPF_ANY) ||
-		    bpf_map_update_elem(bpf_map__fd(fx.c->maps.eb_names), &nk, &nv, BPF_ANY) ||
-		    bpf_map_update_elem(bpf_map__fd(fx.c->maps.eb_names_rev), &k, &rv, BPF_ANY))
+		dc.up[0] = fx_ip(SERVER);
+		if (bpf_map_update_elem(FX_MAP(&fx.p, eb_dns), &zero, &dc, BPF_ANY) ||
+		    bpf_map_update_elem(FX_MAP(&fx.p, eb_names), &nk, &nv, BPF_ANY) ||
+		    bpf_map_update_elem(FX_MAP(&fx.p, eb_names_rev), &k, &rv, BPF_ANY))
 			return -1;
 		memcpy(nk.name, "\1b\3net", 7);
-		if (bpf_map_update_elem(bpf_map__fd(fx.c->maps.eb_names), &nk, &nv, BPF_ANY))
+		if (bpf_map_update_elem(FX_MAP(&fx.p, eb_names), &nk, &nv, BPF_ANY))
 			return -1;
 	}
 	return fx.ncpu > 0 ? 0 : -1;
@@ -318,8 +230,7 @@ static int fx_open(void)
 
 static void fx_close(void)
 {
-	uplink_bpf__destroy(fx.u);
-	container_bpf__destroy(fx.c);
+	fx_unload(&fx.p);
 }
 
 /* ---- map state ---- */
@@ -392,25 +303,12 @@ static uint32_t snap_new(const struct snap *a, const struct snap *b)
 
 static uint32_t map_count(int fd, uint32_t ksize)
 {
-	uint8_t k[16], next[16];
-	void *prev = NULL;
-	uint32_t n = 0;
-
-	while (bpf_map_get_next_key(fd, prev, next) == 0) {
-		memcpy(k, next, ksize);
-		prev = k;
-		n++;
-	}
-	return n;
+	return fx_map_count(fd, ksize);
 }
 
 static void map_flush(int fd, uint32_t ksize)
 {
-	uint8_t k[16];
-
-	while (bpf_map_get_next_key(fd, NULL, k) == 0)
-		if (bpf_map_delete_elem(fd, k))
-			break;
+	fx_map_clear(fd, ksize);
 }
 
 /* ---- frames ---- */
@@ -419,22 +317,6 @@ struct fr {
 	uint8_t b[FR_MAX];
 	uint32_t len;
 };
-
-static uint32_t sum16(const uint8_t *b, uint32_t n, uint32_t s)
-{
-	for (uint32_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)b[i] << 8 | b[i + 1];
-	if (n & 1)
-		s += (uint32_t)b[n - 1] << 8;
-	return s;
-}
-
-static uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
 
 static uint16_t get16(const uint8_t *p)
 {
@@ -491,12 +373,7 @@ static void fill_ip_csum(uint8_t *iph)
 	uint32_t hl = (iph[0] & 0x0f) * 4;
 
 	put16(iph + 10, 0);
-	put16(iph + 10, (uint16_t)~fold(sum16(iph, hl, 0)));
-}
-
-static uint32_t pseudo(const uint8_t *iph, uint32_t l4n)
-{
-	return sum16(iph + 12, 8, 0) + iph[9] + l4n;
+	put16(iph + 10, fx_fold(fx_sum(iph, hl, 0)));
 }
 
 static int l4_csum_off(uint8_t proto)
@@ -525,7 +402,7 @@ static void fix_csums(struct fr *f)
 	if (l.proto == IPPROTO_UDP && get16(l4 + 6) == 0)
 		return; /* no checksum: stays so */
 	put16(l4 + off, 0);
-	c = (uint16_t)~fold(sum16(l4, l.l4n, l.proto == IPPROTO_ICMP ? 0 : pseudo(iph, l.l4n)));
+	c = fx_fold(fx_sum(l4, l.l4n, l.proto == IPPROTO_ICMP ? 0 : fx_pseudo4(iph, l.l4n)));
 	if (l.proto == IPPROTO_UDP && c == 0)
 		c = 0xffff;
 	put16(l4 + off, c);
@@ -545,7 +422,7 @@ static uint32_t csum_state(const struct fr *f)
 
 	if (!l.ipv4)
 		return 0;
-	if (fold(sum16(iph, l.hl, 0)) == 0xffff)
+	if (fx_fold(fx_sum(iph, l.hl, 0)) == 0)
 		s |= CS_IP;
 	off = l4_csum_off(l.proto);
 	if (l.later || off < 0 || l.l4n < (uint32_t)off + 2)
@@ -553,7 +430,7 @@ static uint32_t csum_state(const struct fr *f)
 	l4 = f->b + l.l4;
 	if (l.proto == IPPROTO_UDP && get16(l4 + 6) == 0)
 		s |= CS_UDP0;
-	else if (fold(sum16(l4, l.l4n, l.proto == IPPROTO_ICMP ? 0 : pseudo(iph, l.l4n))) == 0xffff)
+	else if (fx_fold(fx_sum(l4, l.l4n, l.proto == IPPROTO_ICMP ? 0 : fx_pseudo4(iph, l.l4n))) == 0)
 		s |= CS_L4;
 	if (l.proto == IPPROTO_ICMP && l.l4n >= 8 + 20 &&
 	    (l4[0] == 3 || l4[0] == 11 || l4[0] == 12)) {
@@ -561,7 +438,7 @@ static uint32_t csum_state(const struct fr *f)
 		uint32_t ihl = (in[0] & 0x0f) * 4;
 
 		if ((in[0] >> 4) == 4 && ihl >= 20 && 8 + ihl <= l.l4n &&
-		    fold(sum16(in, ihl, 0)) == 0xffff)
+		    fx_fold(fx_sum(in, ihl, 0)) == 0)
 			s |= CS_INNER_IP;
 	}
 	return s;
@@ -816,8 +693,8 @@ static uint32_t quote_len(uint32_t whole, uint32_t hl)
 static void tmpl(int i, struct tmpl_out *t)
 {
 	uint32_t opt = chance(15) ? 4 * (1 + rnd(10)) : 0; /* IP options, valid */
-	uint32_t a = ip(IP_A), b = ip(IP_B), srv = ip(SERVER), snat = ip(SNAT_IP);
-	uint32_t cli = ip(CLIENT), n, qn;
+	uint32_t a = fx_ip(IP_A), b = fx_ip(IP_B), srv = fx_ip(SERVER), snat = fx_ip(SNAT_IP);
+	uint32_t cli = fx_ip(CLIENT), n, qn;
 	uint8_t *l4 = l4_at(t, opt), q[128], code, type;
 	uint16_t sp = 41000 + rnd(8), id = seed.frag_ids[rnd(4)];
 
@@ -842,17 +719,17 @@ static void tmpl(int i, struct tmpl_out *t)
 		break;
 	case 3: /* A -> a destination without a neighbour (bpf_redirect_neigh) */
 		n = mk_udp(l4, sp, 53, rnd(32), true);
-		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_UDP, a, ip(NONEIGH), n, opt, 0);
+		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_UDP, a, fx_ip(NONEIGH), n, opt, 0);
 		t->name = "udp A->no neighbour";
 		break;
 	case 4: /* A -> blackhole */
 		n = mk_tcp(l4, sp, 80, 0x02, 0);
-		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_TCP, a, ip(BLACKHOLE), n, opt, 0);
+		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_TCP, a, fx_ip(BLACKHOLE), n, opt, 0);
 		t->name = "tcp A->blackhole";
 		break;
 	case 5: /* A -> another network's container */
 		n = mk_tcp(l4, sp, 80, 0x02, 0);
-		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_TCP, a, ip(IP_OTHER), n, opt, 0);
+		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_TCP, a, fx_ip(IP_OTHER), n, opt, 0);
 		t->name = "tcp A->other network";
 		break;
 	case 6: /* A -> B by B's MAC (forward) */
@@ -867,18 +744,18 @@ static void tmpl(int i, struct tmpl_out *t)
 		break;
 	case 8: /* A -> the gateway */
 		n = mk_echo(l4, 8, 7, 16);
-		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_ICMP, a, ip(GATEWAY), n, opt, 0);
+		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_ICMP, a, fx_ip(GATEWAY), n, opt, 0);
 		t->name = "icmp A->gateway";
 		break;
 	case 9: /* A broadcasts / multicasts UDP */
 		n = mk_udp(l4, 68, 67, rnd(32), true);
 		finish_ip(t, chance(50) ? MAC_BCAST : MAC_MCAST, MAC_A, IPPROTO_UDP, a,
-			  ip("255.255.255.255"), n, opt, 0);
+			  fx_ip("255.255.255.255"), n, opt, 0);
 		t->name = "udp A broadcast";
 		break;
 	case 10: { /* ARP request from A: for B, the gateway, itself, nobody */
 		static const char *tgt[] = {IP_B, GATEWAY, IP_A, "10.66.0.77"};
-		uint32_t spa = a, tpa = ip(tgt[rnd(4)]);
+		uint32_t spa = a, tpa = fx_ip(tgt[rnd(4)]);
 		uint8_t *p = t->f.b + ETH_LEN;
 
 		memcpy(t->f.b, MAC_BCAST, 6);
@@ -967,7 +844,7 @@ static void tmpl(int i, struct tmpl_out *t)
 		pkt_fix(q, qn);
 		type = err_type(&code);
 		n = mk_icmp_err(l4, type, code, q, quote_len(qn, 20));
-		finish_ip(t, MAC_UP, MAC_RTR, IPPROTO_ICMP, ip(ROUTER), snat, n, opt, 0);
+		finish_ip(t, MAC_UP, MAC_RTR, IPPROTO_ICMP, fx_ip(ROUTER), snat, n, opt, 0);
 		t->name = "icmp error router->NAT (seeded flow)";
 		goto uplink;
 	}
@@ -978,7 +855,7 @@ static void tmpl(int i, struct tmpl_out *t)
 		pkt_fix(q, qn);
 		type = err_type(&code);
 		n = mk_icmp_err(l4, type, code, q, quote_len(qn, 20));
-		finish_ip(t, MAC_UP, MAC_RTR, IPPROTO_ICMP, ip(ROUTER), snat, n, opt, 0);
+		finish_ip(t, MAC_UP, MAC_RTR, IPPROTO_ICMP, fx_ip(ROUTER), snat, n, opt, 0);
 		t->name = "icmp error router->NAT (seeded echo)";
 		goto uplink;
 	}
@@ -1005,7 +882,7 @@ static void tmpl(int i, struct tmpl_out *t)
 		goto uplink;
 	case 26: /* 127.0.0.1 from the wire (moby 45610) */
 		n = mk_tcp(l4, 30000, PUB_TCP, 0x02, 0);
-		finish_ip(t, MAC_UP, MAC_RTR, IPPROTO_TCP, cli, ip("127.0.0.1"), n, opt, 0x4000);
+		finish_ip(t, MAC_UP, MAC_RTR, IPPROTO_TCP, cli, fx_ip("127.0.0.1"), n, opt, 0x4000);
 		t->name = "tcp client->127.0.0.1 published port";
 		goto uplink;
 	case 27: /* a first fragment of a reply (UDP) */
@@ -1027,7 +904,7 @@ static void tmpl(int i, struct tmpl_out *t)
 	case 29: /* ICMP error with a quote of another protocol */
 		qn = mk_ip(q, 47, snat, srv, 8, 0, 0);
 		n = mk_icmp_err(l4, 3, 1, q, qn);
-		finish_ip(t, MAC_UP, MAC_RTR, IPPROTO_ICMP, ip(ROUTER), snat, n, opt, 0);
+		finish_ip(t, MAC_UP, MAC_RTR, IPPROTO_ICMP, fx_ip(ROUTER), snat, n, opt, 0);
 		t->name = "icmp error quoting GRE";
 		goto uplink;
 	case 30: /* A's RST on the seeded flow (no new flow from a reset) */
@@ -1066,13 +943,13 @@ static void tmpl(int i, struct tmpl_out *t)
 		put16(l4 + 2, 53);
 		put16(l4 + 4, (uint16_t)(8 + pl));
 		put16(l4 + 6, chance(90) ? 0xffff : 0);
-		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_UDP, a, ip(GATEWAY), 8 + pl, 0, 0);
+		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_UDP, a, fx_ip(GATEWAY), 8 + pl, 0, 0);
 		t->name = i == 31 ? "dns query A->gateway" : "dns query garbled A->gateway";
 		break;
 	}
 	case 33: /* A's TCP to the gateway's port 53: sent on to the upstream */
 		n = mk_tcp(l4, sp, 53, chance(50) ? 0x02 : (uint8_t)rnd(256), rnd(64));
-		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_TCP, a, ip(GATEWAY), n, opt, 0x4000);
+		finish_ip(t, MAC_A_HOST, MAC_A, IPPROTO_TCP, a, fx_ip(GATEWAY), n, opt, 0x4000);
 		t->name = "tcp A->gateway:53";
 		break;
 	default: /* A sends an ICMP error about the seeded TCP flow's reply */
@@ -1271,17 +1148,14 @@ struct run_res {
 
 static void run_prog(int prog, int ifindex, const struct fr *in, struct run_res *r)
 {
-	struct __sk_buff ctx = {.ifindex = ifindex}, ctx_out = {};
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in->b, .data_size_in = in->len,
-		    .data_out = r->out.b, .data_size_out = sizeof(r->out.b), .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx), .ctx_out = &ctx_out,
-		    .ctx_size_out = sizeof(ctx_out), .repeat = 1);
+	static struct fx_result fr;
 
-	r->err = bpf_prog_test_run_opts(prog, &o) ? -errno : 0;
-	r->verdict = (int)o.retval;
-	r->out.len = o.data_size_out;
-	r->decision = ctx_out.cb[EB_CB_DECISION];
-	r->target = ctx_out.cb[EB_CB_TARGET];
+	r->err = fx_run(prog, ifindex, in->b, in->len, 0, &fr);
+	r->verdict = (int)fr.retval;
+	r->out.len = fr.out_len < sizeof(r->out.b) ? fr.out_len : sizeof(r->out.b);
+	memcpy(r->out.b, fr.out, r->out.len);
+	r->decision = fr.decision;
+	r->target = fr.target;
 }
 
 /* Makes the flows that replies refer to; returns 0 when all were made. */
@@ -1289,7 +1163,7 @@ static int seed_flows(void)
 {
 	struct tmpl_out t;
 	struct run_res r;
-	uint32_t a = ip(IP_A), srv = ip(SERVER), snat = ip(SNAT_IP), cli = ip(CLIENT);
+	uint32_t a = fx_ip(IP_A), srv = fx_ip(SERVER), snat = fx_ip(SNAT_IP), cli = fx_ip(CLIENT);
 	uint8_t *l4 = l4_at(&t, 0);
 	uint32_t n;
 
@@ -1431,7 +1305,7 @@ static const char *redirect_whole(const struct tmpl_out *t, const struct run_res
 		memcpy(&daddr, r->out.b + ETH_LEN + 16, 4);
 		if (memcmp(r->out.b, MAC_A, 6) || memcmp(r->out.b + 6, MAC_A_HOST, 6))
 			return ": a DNS answer without the asker's MACs";
-		if (saddr != ip(GATEWAY) || daddr != ip(IP_A))
+		if (saddr != fx_ip(GATEWAY) || daddr != fx_ip(IP_A))
 			return ": a DNS answer not from the gateway to the asker";
 		if ((uint32_t)get16(r->out.b + ETH_LEN + 2) + ETH_LEN != r->out.len ||
 		    (uint32_t)get16(r->out.b + ETH_LEN + 24) + ETH_LEN + 20 != r->out.len)
@@ -1467,7 +1341,7 @@ static const char *redirect_whole(const struct tmpl_out *t, const struct run_res
 			if (!lo.ipv4)
 				return ": out of the uplink, not IPv4";
 			memcpy(&saddr, r->out.b + ETH_LEN + 12, 4);
-			if (saddr != ip(SNAT_IP))
+			if (saddr != fx_ip(SNAT_IP))
 				return ": out of the uplink with a source other than the NAT "
 				       "address";
 			return NULL;
@@ -1493,7 +1367,7 @@ static const char *redirect_whole(const struct tmpl_out *t, const struct run_res
 	if (!lo.ipv4)
 		return ": into a container, not IPv4";
 	memcpy(&daddr, r->out.b + ETH_LEN + 16, 4);
-	if (daddr != ip(r->target == (uint32_t)env.if_a ? IP_A : IP_B))
+	if (daddr != fx_ip(r->target == (uint32_t)env.if_a ? IP_A : IP_B))
 		return ": into a container, destination not its address";
 	return NULL;
 }
@@ -1628,7 +1502,6 @@ int main(void)
 	struct timespec t0, t1;
 	double secs;
 
-	libbpf_set_print(libbpf_print);
 	if ((s = getenv("EB_FUZZ_SEED")))
 		seed0 = strtoull(s, NULL, 0);
 	if ((s = getenv("EB_FUZZ_FRAMES")))

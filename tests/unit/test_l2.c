@@ -29,12 +29,9 @@
 #include <bpf/libbpf.h>
 
 #include "check.h"
-#include "ebnet_maps.h"
-#include "container.skel.h"
-
-#include "ebnet_obs.h"
-#include "port_fixture.h"
 #include "golden.h"
+
+static struct fx_ports pt; /* the fixture's port set (fixture.h fx_ports) */
 
 /* ---- frames ---- */
 
@@ -44,7 +41,7 @@ static int udp_frame(unsigned char *f, const char *dst, const char *src, const c
 {
 	struct gpkt g = { .kind = G_UDP, .dst = dst, .src = src, .saddr = saddr, .daddr = daddr };
 
-	return g_build(&g, f, payload);
+	return g_build(&pt, &g, f, payload);
 }
 
 /* ---- the decisions, as golden rows ---- */
@@ -89,7 +86,7 @@ static const struct golden arp_rows[] = {
 	  { G_ARP_REQ, .dst = "bcast", .src = "ep1", .saddr = "ep1", .daddr = "10.77.0.200" },
 	  TC_ACT_OK, EB_CNT_ARP_IGNORED },
 	{ "ARP for a container that is not ready", 1,
-	  { G_ARP_REQ, .dst = "bcast", .src = "ep1", .saddr = "ep1", .daddr = NOT_READY },
+	  { G_ARP_REQ, .dst = "bcast", .src = "ep1", .saddr = "ep1", .daddr = FX_NOT_READY },
 	  TC_ACT_OK, EB_CNT_ARP_IGNORED },
 	/* The container answers the host's own ARP request: the host gets it. */
 	{ "ARP reply to the host", 1,
@@ -138,7 +135,7 @@ static const struct golden ip_rows[] = {
 	{ "unicast to the sender itself", 0,
 	  { G_UDP, .dst = "ep0", .src = "ep0", .saddr = "ep0", .daddr = "ep0" },
 	  TC_ACT_SHOT, EB_CNT_DROP_HAIRPIN },
-	{ "a frame on a port with no endpoint", STRAY,
+	{ "a frame on a port with no endpoint", FX_STRAY,
 	  { G_UDP, .dst = "ep1", .src = "ep0", .saddr = "ep0", .daddr = "ep1" },
 	  TC_ACT_SHOT, EB_CNT_DROP_NO_PORT },
 	/* Truncated and malformed. */
@@ -174,18 +171,18 @@ static const struct golden ip_rows[] = {
 
 static void test_rows(void)
 {
-	golden_run(arp_rows, ROWS(arp_rows));
-	golden_run(ip_rows, ROWS(ip_rows));
+	golden_run(&pt, arp_rows, ROWS(arp_rows));
+	golden_run(&pt, ip_rows, ROWS(ip_rows));
 }
 
 /* The IPv4 header of an output frame: a valid checksum and the input's bytes. */
-static void check_ipv4_intact(const char *what, const struct result *r, const unsigned char *in,
+static void check_ipv4_intact(const char *what, const struct fx_result *r, const unsigned char *in,
 			      int n)
 {
 	char w[160];
 
 	snprintf(w, sizeof(w), "%s: IPv4 header checksum valid", what);
-	ASSERT_EQ(csum16(r->out + 14, 20), 0, w);
+	ASSERT_EQ(fx_csum(r->out + 14, 20), 0, w);
 	snprintf(w, sizeof(w), "%s: frame unchanged", what);
 	ASSERT_TRUE(r->out_len == (__u32)n && !memcmp(r->out, in, n), w);
 }
@@ -193,35 +190,37 @@ static void check_ipv4_intact(const char *what, const struct result *r, const un
 static void test_unicast(void)
 {
 	unsigned char f[128];
-	struct result r;
-	__u64 before = counter(EB_CNT_FWD), rx = counter(EB_CNT_RX);
-	struct eb_ctr_counters c0 = ctr_slot(0), c1 = ctr_slot(1), c2 = ctr_slot(2), x;
+	struct fx_result r;
+	__u64 before = fx_counter(&pt.p, EB_CNT_FWD), rx = fx_counter(&pt.p, EB_CNT_RX);
+	struct eb_ctr_counters c0 = fx_ctr_slot(&pt.p, 0), c1 = fx_ctr_slot(&pt.p, 1);
+	struct eb_ctr_counters c2 = fx_ctr_slot(&pt.p, 2), x;
 	int n = udp_frame(f, "ep1", "ep0", "ep0", "ep1", "to c1");
 
-	prog_run(ifidx[0], f, n, &r);
+	fx_run(pt.p.pc, pt.ifidx[0], f, n, 0, &r);
 	ASSERT_EQ(r.err, 0, "unicast to c1: test run");
 	ASSERT_EQ(r.retval, TC_ACT_REDIRECT, "unicast to c1: verdict TC_ACT_REDIRECT");
 	ASSERT_EQ(r.decision, EB_CNT_FWD, "unicast to c1: decision EB_CNT_FWD");
-	ASSERT_EQ(r.target, ifidx[1], "unicast to c1: target is c1's port");
-	ASSERT_EQ(counter(EB_CNT_FWD), before + 1, "unicast to c1: counted");
-	ASSERT_EQ(counter(EB_CNT_RX), rx + 1, "unicast to c1: rx counted");
-	x = ctr_slot(0);
+	ASSERT_EQ(r.target, pt.ifidx[1], "unicast to c1: target is c1's port");
+	ASSERT_EQ(fx_counter(&pt.p, EB_CNT_FWD), before + 1, "unicast to c1: counted");
+	ASSERT_EQ(fx_counter(&pt.p, EB_CNT_RX), rx + 1, "unicast to c1: rx counted");
+	x = fx_ctr_slot(&pt.p, 0);
 	ASSERT_EQ(x.from_packets, c0.from_packets + 1, "unicast to c1: c0's slot, from_packets + 1");
 	ASSERT_EQ(x.from_bytes, c0.from_bytes + n, "unicast to c1: c0's slot, from_bytes + the frame");
 	ASSERT_EQ(x.to_packets, c0.to_packets, "unicast to c1: c0's slot, to_packets unchanged");
-	x = ctr_slot(1);
-	ASSERT_EQ(x.to_packets, c1.to_packets + 1, "unicast to c1: c1's slot (from the FDB), to_packets + 1");
+	x = fx_ctr_slot(&pt.p, 1);
+	ASSERT_EQ(x.to_packets, c1.to_packets + 1,
+		  "unicast to c1: c1's slot (from the FDB), to_packets + 1");
 	ASSERT_EQ(x.to_bytes, c1.to_bytes + n, "unicast to c1: c1's slot, to_bytes + the frame");
 	ASSERT_EQ(x.from_packets, c1.from_packets, "unicast to c1: c1's slot, from_packets unchanged");
-	x = ctr_slot(2);
+	x = fx_ctr_slot(&pt.p, 2);
 	ASSERT_EQ(x.to_packets + x.from_packets, c2.to_packets + c2.from_packets,
 		  "unicast to c1: the bystander c2's slot unchanged");
 	check_ipv4_intact("unicast to c1", &r, f, n);
 
 	n = udp_frame(f, "ep0", "ep2", "ep2", "ep0", "to c0");
-	prog_run(ifidx[2], f, n, &r);
+	fx_run(pt.p.pc, pt.ifidx[2], f, n, 0, &r);
 	ASSERT_EQ(r.retval, TC_ACT_REDIRECT, "unicast c2 -> c0: verdict");
-	ASSERT_EQ(r.target, ifidx[0], "unicast c2 -> c0: target is c0's port");
+	ASSERT_EQ(r.target, pt.ifidx[0], "unicast c2 -> c0: target is c0's port");
 }
 
 /* Frames waiting on a packet socket bound to dev that carry marker. */
@@ -253,30 +252,30 @@ static int count_marked(int fd, const char *marker, const unsigned char *frame, 
 static void flood(const char *what, const char *dst_mac, const char *daddr)
 {
 	unsigned char f[128];
-	struct result r;
+	struct fx_result r;
 	char w[160], marker[64];
-	__u64 before = counter(EB_CNT_FLOOD);
-	int fds[NPORTS], i, n;
+	__u64 before = fx_counter(&pt.p, EB_CNT_FLOOD);
+	int fds[FX_NPORTS], i, n;
 
 	snprintf(marker, sizeof(marker), "flood-%s", what);
 	n = udp_frame(f, dst_mac, "ep0", "ep0", daddr, marker);
-	for (i = 0; i < NPORTS; i++) {
+	for (i = 0; i < FX_NPORTS; i++) {
 		char dev[8];
 
 		snprintf(dev, sizeof(dev), "c%d", i);
 		fds[i] = sock_on(dev);
 	}
-	prog_run(ifidx[0], f, n, &r);
+	fx_run(pt.p.pc, pt.ifidx[0], f, n, 0, &r);
 	snprintf(w, sizeof(w), "%s: verdict TC_ACT_OK (the host has a copy too)", what);
 	ASSERT_EQ(r.retval, TC_ACT_OK, w);
 	snprintf(w, sizeof(w), "%s: decision EB_CNT_FLOOD", what);
 	ASSERT_EQ(r.decision, EB_CNT_FLOOD, w);
 	snprintf(w, sizeof(w), "%s: copies = the other existing ports", what);
-	ASSERT_EQ(r.copies, NPORTS - 1, w);
+	ASSERT_EQ(r.copies, FX_NPORTS - 1, w);
 	snprintf(w, sizeof(w), "%s: counted", what);
-	ASSERT_EQ(counter(EB_CNT_FLOOD), before + 1, w);
+	ASSERT_EQ(fx_counter(&pt.p, EB_CNT_FLOOD), before + 1, w);
 	check_ipv4_intact(what, &r, f, n);
-	for (i = 0; i < NPORTS; i++) {
+	for (i = 0; i < FX_NPORTS; i++) {
 		if (fds[i] < 0) {
 			SKIP("no packet socket");
 			continue;
@@ -300,13 +299,14 @@ int main(void)
 		SKIP("BPF_PROG_TEST_RUN and namespaces need root");
 		return eb_check_done();
 	}
-	if (setup()) {
+	if (fx_ports(&pt)) {
 		ASSERT_TRUE(0, "setup: namespace, veth pairs, skeleton, maps");
 		return eb_check_done();
 	}
+	FX_ASSERT_UNPINNED(&pt.p);
 	test_rows();
 	test_unicast();
 	test_flood();
-	container_bpf__destroy(skel);
+	fx_unload(&pt.p);
 	return eb_check_done();
 }

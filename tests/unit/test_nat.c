@@ -2,11 +2,11 @@
 /*
  * Datapath unit tests of outbound NAT (issue 3), with BPF_PROG_TEST_RUN:
  * eb_from_container (SNAT out of the uplink) and eb_from_uplink (replies and
- * ICMP errors translated back), loaded from the skeletons with no pinning
- * and sharing their maps.
+ * ICMP errors translated back), loaded by the fixture (fixture.h) with no
+ * pinning and sharing their maps, afresh for each test.
  *
  * The test runs in a network namespace of its own (unshare), with real
- * devices, because the programs read skb->ifindex (test_run takes it from
+ * devices made through libebnet's netlink code, because the programs read skb->ifindex (test_run takes it from
  * the ctx's ifindex) and call bpf_fib_lookup in the caller's namespace:
  *
  *   nat_a / nat_b  host-side veths of containers A (10.99.0.2) and B
@@ -35,10 +35,7 @@
 #include <bpf/libbpf.h>
 
 #include "check.h"
-#include "setup.h"
-#include "ebnet_maps.h"
-#include "container.skel.h"
-#include "uplink.skel.h"
+#include "fixture.h"
 
 /* ---- addresses of the test's world ---- */
 
@@ -62,14 +59,6 @@ static const uint8_t MAC_B_HOST[6] = { 0x06, 0xeb, 0x0a, 0x63, 0x00, 0x03 };
 static const uint8_t MAC_UP[6] = { 0x02, 0x00, 0x5e, 0x00, 0x00, 0x01 };
 static const uint8_t MAC_GW[6] = { 0x02, 0x00, 0x5e, 0x00, 0x00, 0xfe };
 
-static uint32_t ip(const char *s)
-{
-	uint32_t a = 0;
-
-	inet_pton(AF_INET, s, &a);
-	return a;
-}
-
 static struct {
 	int if_a, if_b, if_up;
 } env;
@@ -78,32 +67,20 @@ static struct {
 
 static int setup_netns(void)
 {
-	if (unshare(CLONE_NEWNET)) {
-		fprintf(stderr, "setup: unshare(CLONE_NEWNET): %s\n", strerror(errno));
+	if (fx_netns())
 		return -1;
-	}
-	if (sh("ip link set lo up") ||
-	    sh("ip link add nat_a address 06:eb:0a:63:00:02 type veth peer name nat_ap address "
-	       "02:eb:0a:63:00:02") ||
-	    sh("ip link add nat_b address 06:eb:0a:63:00:03 type veth peer name nat_bp address "
-	       "02:eb:0a:63:00:03") ||
-	    sh("ip link add up0 address 02:00:5e:00:00:01 type veth peer name up0p address "
-	       "02:00:5e:00:00:fe") ||
-	    sh("ip link set nat_a up && ip link set nat_ap up && ip link set nat_b up && "
-	       "ip link set nat_bp up && ip link set up0 up && ip link set up0p up") ||
-	    sh("ip addr add %s/24 dev up0", SNAT_IP) ||
-	    sh("ip route add default via %s dev up0", ROUTER) ||
-	    sh("ip neigh replace %s lladdr 02:00:5e:00:00:fe dev up0 nud permanent", ROUTER))
+	env.if_a = fx_veth("nat_a", MAC_A_HOST, "nat_ap", MAC_A);
+	env.if_b = fx_veth("nat_b", MAC_B_HOST, "nat_bp", MAC_B);
+	env.if_up = fx_veth("up0", MAC_UP, "up0p", MAC_GW);
+	if (env.if_a < 0 || env.if_b < 0 || env.if_up < 0)
 		return -1;
 	/* bpf_fib_lookup answers FWD_DISABLED unless the ingress device
 	 * forwards; only inside this namespace. */
-	if (write_file("/proc/sys/net/ipv4/conf/nat_a/forwarding", "1") ||
-	    write_file("/proc/sys/net/ipv4/conf/nat_b/forwarding", "1"))
+	if (fx_addr(env.if_up, SNAT_IP, 24) || fx_route(NULL, 0, ROUTER, env.if_up) ||
+	    fx_neigh(env.if_up, ROUTER, MAC_GW) || fx_forwarding(env.if_a) ||
+	    fx_forwarding(env.if_b))
 		return -1;
-	env.if_a = if_nametoindex("nat_a");
-	env.if_b = if_nametoindex("nat_b");
-	env.if_up = if_nametoindex("up0");
-	return env.if_a && env.if_b && env.if_up ? 0 : -1;
+	return 0;
 }
 
 /* ---- the programs and their maps ---- */
@@ -116,112 +93,57 @@ struct fx_opts {
 };
 
 struct fx {
+	struct fx_progs p;
 	struct container_bpf *c;
-	struct uplink_bpf *u;
 	int pc, pu;
 	int cfg, eps, ports, stats, ct_tcp, ct_other;
 };
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG && !getenv("EB_TEST_VERBOSE"))
-		return 0;
-	if (level == LIBBPF_INFO && !getenv("EB_TEST_VERBOSE"))
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 static void fx_close(struct fx *f)
 {
-	uplink_bpf__destroy(f->u);
-	container_bpf__destroy(f->c);
+	fx_unload(&f->p);
 	memset(f, 0, sizeof(*f));
 }
 
 static void put_ep(struct fx *f, const char *addr, int ifindex, const uint8_t *mac,
 		   const uint8_t *host_mac, const char *name)
 {
-	struct eb_endpoint ep = {};
-	struct eb_ip_key ik = { .addr = ip(addr) };
-	struct eb_ifindex_key pk = { .ifindex = ifindex };
+	struct eb_endpoint ep;
+	char dev[16];
 
-	ep.ip = ip(addr);
-	ep.ifindex = ifindex;
-	memcpy(ep.mac, mac, 6);
-	memcpy(ep.host_mac, host_mac, 6);
-	ep.flags = EB_EP_READY;
-	snprintf(ep.name, sizeof(ep.name), "%s", name);
-	snprintf(ep.host_dev, sizeof(ep.host_dev), "nat_%s", name);
-	bpf_map_update_elem(f->eps, &ik, &ep, BPF_ANY);
-	bpf_map_update_elem(f->ports, &pk, &ep, BPF_ANY);
+	snprintf(dev, sizeof(dev), "nat_%s", name);
+	fx_ep(&ep, addr, ifindex, mac, host_mac, name, dev, 0);
+	fx_put_ep(&f->p, &ep);
 }
 
 static int fx_open(struct fx *f, const struct fx_opts *o)
 {
-	struct eb_config cfg = {};
-	struct bpf_map *m;
-	uint32_t zero = 0;
+	struct fx_load_opts lo = { .uplink = true, .ct_tcp_max = o->ct_tcp_max,
+				   .ct_other_max = o->ct_other_max };
+	struct eb_config cfg;
 
 	memset(f, 0, sizeof(*f));
-	f->c = container_bpf__open();
-	if (!f->c)
+	if (fx_load(&f->p, &lo))
 		return -1;
-	bpf_object__for_each_map(m, f->c->obj)
-		bpf_map__set_pin_path(m, NULL);
-	if (o->ct_tcp_max)
-		bpf_map__set_max_entries(f->c->maps.eb_ct_tcp, o->ct_tcp_max);
-	if (o->ct_other_max)
-		bpf_map__set_max_entries(f->c->maps.eb_ct_other, o->ct_other_max);
-	if (container_bpf__load(f->c)) {
-		fprintf(stderr, "cannot load container.bpf.o\n");
-		return -1;
-	}
-	f->u = uplink_bpf__open();
-	if (!f->u)
-		return -1;
-	bpf_object__for_each_map(m, f->u->obj) {
-		const char *n = bpf_map__name(m);
-		struct bpf_map *cm;
+	f->c = f->p.c;
+	f->pc = f->p.pc;
+	f->pu = f->p.pu;
+	f->cfg = FX_MAP(&f->p, eb_config);
+	f->eps = FX_MAP(&f->p, eb_endpoints);
+	f->ports = FX_MAP(&f->p, eb_ports);
+	f->stats = FX_MAP(&f->p, eb_stats);
+	f->ct_tcp = FX_MAP(&f->p, eb_ct_tcp);
+	f->ct_other = FX_MAP(&f->p, eb_ct_other);
 
-		bpf_map__set_pin_path(m, NULL);
-		if (strchr(n, '.'))
-			continue; /* .rodata, .bss: each object's own */
-		cm = bpf_object__find_map_by_name(f->c->obj, n);
-		if (cm && bpf_map__reuse_fd(m, bpf_map__fd(cm))) {
-			fprintf(stderr, "cannot share map %s\n", n);
-			return -1;
-		}
-	}
-	if (uplink_bpf__load(f->u)) {
-		fprintf(stderr, "cannot load uplink.bpf.o\n");
-		return -1;
-	}
-	f->pc = bpf_program__fd(f->c->progs.eb_from_container);
-	f->pu = bpf_program__fd(f->u->progs.eb_from_uplink);
-	f->cfg = bpf_map__fd(f->c->maps.eb_config);
-	f->eps = bpf_map__fd(f->c->maps.eb_endpoints);
-	f->ports = bpf_map__fd(f->c->maps.eb_ports);
-	f->stats = bpf_map__fd(f->c->maps.eb_stats);
-	f->ct_tcp = bpf_map__fd(f->c->maps.eb_ct_tcp);
-	f->ct_other = bpf_map__fd(f->c->maps.eb_ct_other);
-
-	cfg.subnet = ip(SUBNET);
-	cfg.mask = ip("255.255.255.0");
-	cfg.gateway = ip(GATEWAY);
-	cfg.uplink_ifindex = env.if_up;
-	cfg.snat_ip = ip(SNAT_IP);
-	memcpy(cfg.uplink_mac, MAC_UP, 6);
-	cfg.prefix_len = 24;
-	cfg.nat_port_min = o->nat_min ? o->nat_min : NAT_MIN;
-	cfg.nat_port_max = o->nat_max ? o->nat_max : NAT_MAX;
+	fx_config(&cfg, SUBNET, 24, &f->p);
+	fx_config_uplink(&cfg, env.if_up, MAC_UP, SNAT_IP, o->nat_min ? o->nat_min : NAT_MIN,
+			 o->nat_max ? o->nat_max : NAT_MAX);
+	/* A SYN_SENT lifetime shorter than `up`'s (EB_CT_DEF_SYN_SENT), the
+	 * one test_tcp_lifetimes ages a flow past; the others are up's. */
 	cfg.ct_tcp_syn = 30;
-	cfg.ct_tcp_est = 3600;
-	cfg.ct_tcp_close = 10;
-	cfg.ct_udp = o->ct_udp ? o->ct_udp : EB_CT_DEF_UDP;
-	cfg.ct_icmp = EB_CT_DEF_ICMP;
-	cfg.ct_tcp_size = bpf_map__max_entries(f->c->maps.eb_ct_tcp);
-	cfg.ct_other_size = bpf_map__max_entries(f->c->maps.eb_ct_other);
-	if (bpf_map_update_elem(f->cfg, &zero, &cfg, BPF_ANY))
+	if (o->ct_udp)
+		cfg.ct_udp = o->ct_udp;
+	if (fx_config_write(&f->p, &cfg))
 		return -1;
 	put_ep(f, IP_A, env.if_a, MAC_A, MAC_A_HOST, "a");
 	put_ep(f, IP_B, env.if_b, MAC_B, MAC_B_HOST, "b");
@@ -230,29 +152,12 @@ static int fx_open(struct fx *f, const struct fx_opts *o)
 
 static uint64_t stat_pkts(struct fx *f, uint32_t idx)
 {
-	int n = libbpf_num_possible_cpus();
-	struct eb_counter_val v[n > 0 ? n : 1];
-	uint64_t sum = 0;
-
-	if (n <= 0 || bpf_map_lookup_elem(f->stats, &idx, v))
-		return (uint64_t)-1;
-	for (int i = 0; i < n; i++)
-		sum += v[i].packets;
-	return sum;
+	return fx_counter(&f->p, idx);
 }
 
 static int ct_count(int fd)
 {
-	struct eb_ct_key k, next;
-	void *prev = NULL;
-	int n = 0;
-
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		k = next;
-		prev = &k;
-		n++;
-	}
-	return n;
+	return fx_map_count(fd, sizeof(struct eb_ct_key));
 }
 
 /* ---- packets ---- */
@@ -267,25 +172,6 @@ struct res {
 	struct pkt out;
 	struct __sk_buff ctx;
 };
-
-static uint32_t sum16(const void *p, size_t n, uint32_t s)
-{
-	const uint8_t *b = p;
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)b[i] << 8 | b[i + 1];
-	if (n & 1)
-		s += (uint32_t)b[n - 1] << 8;
-	return s;
-}
-
-static uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return s;
-}
 
 static uint16_t get16(const uint8_t *p)
 {
@@ -314,38 +200,31 @@ static uint32_t ihl(const uint8_t *iph)
 
 static bool ip_csum_ok(const uint8_t *iph)
 {
-	return fold(sum16(iph, ihl(iph), 0)) == 0xffff;
-}
-
-static uint32_t pseudo(const uint8_t *iph, uint32_t l4len)
-{
-	uint32_t s = sum16(iph + 12, 8, 0);
-
-	return s + iph[9] + l4len;
+	return fx_csum(iph, ihl(iph)) == 0;
 }
 
 /* TCP/UDP (pseudo header) or ICMP checksum over l4len bytes at l4. */
 static bool l4_csum_ok(const uint8_t *iph, const uint8_t *l4, uint32_t l4len)
 {
-	uint32_t s = iph[9] == IPPROTO_ICMP ? 0 : pseudo(iph, l4len);
+	uint32_t s = iph[9] == IPPROTO_ICMP ? 0 : fx_pseudo4(iph, l4len);
 
-	return fold(sum16(l4, l4len, s)) == 0xffff;
+	return fx_fold(fx_sum(l4, l4len, s)) == 0;
 }
 
 static void fill_ip_csum(uint8_t *iph)
 {
 	put16(iph + 10, 0);
-	put16(iph + 10, (uint16_t)~fold(sum16(iph, ihl(iph), 0)));
+	put16(iph + 10, fx_csum(iph, ihl(iph)));
 }
 
 static void fill_l4_csum(uint8_t *iph, uint8_t *l4, uint32_t l4len)
 {
 	uint32_t off = iph[9] == IPPROTO_TCP ? 16 : iph[9] == IPPROTO_UDP ? 6 : 2;
-	uint32_t s = iph[9] == IPPROTO_ICMP ? 0 : pseudo(iph, l4len);
+	uint32_t s = iph[9] == IPPROTO_ICMP ? 0 : fx_pseudo4(iph, l4len);
 	uint16_t c;
 
 	put16(l4 + off, 0);
-	c = (uint16_t)~fold(sum16(l4, l4len, s));
+	c = fx_fold(fx_sum(l4, l4len, s));
 	if (iph[9] == IPPROTO_UDP && c == 0)
 		c = 0xffff;
 	put16(l4 + off, c);
@@ -355,7 +234,7 @@ static void fill_l4_csum(uint8_t *iph, uint8_t *l4, uint32_t l4len)
 static void mk_ip(uint8_t *p, uint8_t proto, const char *src, const char *dst, uint32_t l4len,
 		  uint8_t ttl)
 {
-	uint32_t s = ip(src), d = ip(dst);
+	uint32_t s = fx_ip(src), d = fx_ip(dst);
 
 	memset(p, 0, IP_LEN);
 	p[0] = 0x45;
@@ -371,9 +250,7 @@ static void mk_ip(uint8_t *p, uint8_t proto, const char *src, const char *dst, u
 
 static void mk_eth(uint8_t *p, const uint8_t *dst, const uint8_t *src)
 {
-	memcpy(p, dst, 6);
-	memcpy(p + 6, src, 6);
-	put16(p + 12, 0x0800);
+	fx_put_eth(p, dst, src, 0x0800);
 }
 
 #define TCP_FIN 0x01
@@ -472,27 +349,19 @@ static void icmp_err(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, co
 
 static struct res *run(int prog, int ifindex, const struct pkt *in, uint32_t gso_size)
 {
+	static struct fx_result fr;
 	static struct res r;
-	struct __sk_buff ctx = { .ifindex = ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in->b, .data_size_in = in->len,
-		    .data_out = r.out.b, .data_size_out = sizeof(r.out.b), .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx), .ctx_out = &r.ctx, .ctx_size_out = sizeof(r.ctx),
-		    .repeat = 1);
-	int err;
 
-	if (gso_size) {
-		ctx.gso_size = gso_size;
-		ctx.gso_segs = (in->len - ETH_LEN - IP_LEN - 20 + gso_size - 1) / gso_size;
-	}
 	memset(&r, 0, sizeof(r));
-	err = bpf_prog_test_run_opts(prog, &o);
-	if (err) {
-		fprintf(stderr, "bpf_prog_test_run_opts: %s\n", strerror(-err));
+	if (fx_run(prog, ifindex, in->b, in->len, gso_size, &fr)) {
+		fprintf(stderr, "bpf_prog_test_run_opts: %s\n", strerror(-fr.err));
 		r.verdict = -1000;
 		return &r;
 	}
-	r.verdict = (int)o.retval;
-	r.out.len = o.data_size_out;
+	r.verdict = (int)fr.retval;
+	r.ctx = fr.ctx;
+	r.out.len = fr.out_len;
+	memcpy(r.out.b, fr.out, fr.out_len);
 	return &r;
 }
 
@@ -541,7 +410,7 @@ static void check_out(const char *t, struct res *r, const struct pkt *in)
 	ASSERT_EQ(r->out.len, in->len, W("length unchanged"));
 	ASSERT_TRUE(!memcmp(r->out.b, MAC_GW, 6), W("destination MAC is the router's"));
 	ASSERT_TRUE(!memcmp(r->out.b + 6, MAC_UP, 6), W("source MAC is the uplink's"));
-	ASSERT_EQ(get_addr(iph + 12), ip(SNAT_IP), W("source address is the NAT address"));
+	ASSERT_EQ(get_addr(iph + 12), fx_ip(SNAT_IP), W("source address is the NAT address"));
 	ASSERT_EQ(get_addr(iph + 16), get_addr(in->b + ETH_LEN + 16), W("destination unchanged"));
 	ASSERT_TRUE(ip_csum_ok(iph), W("IP checksum verifies"));
 	if (iph[9] != IPPROTO_UDP || get16(l4_of(&r->out) + 6) != 0)
@@ -562,7 +431,7 @@ static void check_in(const char *t, struct res *r, const struct pkt *in, const c
 	ASSERT_EQ(r->out.len, in->len, W("length unchanged"));
 	ASSERT_TRUE(!memcmp(r->out.b, mac, 6), W("destination MAC is the container's"));
 	ASSERT_TRUE(!memcmp(r->out.b + 6, host_mac, 6), W("source MAC is its gateway port's"));
-	ASSERT_EQ(get_addr(iph + 16), ip(ctr_ip), W("destination is the container"));
+	ASSERT_EQ(get_addr(iph + 16), fx_ip(ctr_ip), W("destination is the container"));
 	ASSERT_EQ(get_addr(iph + 12), get_addr(in->b + ETH_LEN + 12), W("source unchanged"));
 	ASSERT_TRUE(ip_csum_ok(iph), W("IP checksum verifies"));
 	if (iph[9] != IPPROTO_UDP || get16(l4_of(&r->out) + 6) != 0)
@@ -573,15 +442,7 @@ static void check_in(const char *t, struct res *r, const struct pkt *in, const c
 static struct eb_ct_key ct_key(uint8_t proto, const char *src, uint16_t sport, const char *dst,
 			       uint16_t dport)
 {
-	struct eb_ct_key k;
-
-	memset(&k, 0, sizeof(k));
-	k.src = ip(src);
-	k.dst = ip(dst);
-	k.sport = htons(sport);
-	k.dport = htons(dport);
-	k.proto = proto;
-	return k;
+	return fx_ct_key(proto, src, sport, dst, dport);
 }
 
 /* ---- the tests ---- */
@@ -622,7 +483,7 @@ static void test_tcp(void)
 		      "ct: container-side entry keyed by the tuple as sent")) {
 		ASSERT_EQ(e1.kind, EB_CT_SNAT_CTR, "ct: container side kind EB_CT_SNAT_CTR");
 		ASSERT_TRUE(!memcmp(&e1.peer, &k2, sizeof(k2)), "ct: container side peer = outside key");
-		ASSERT_EQ(e1.xaddr, ip(SNAT_IP), "ct: container side xaddr = NAT address");
+		ASSERT_EQ(e1.xaddr, fx_ip(SNAT_IP), "ct: container side xaddr = NAT address");
 		ASSERT_EQ(ntohs(e1.xport), nport, "ct: container side xport = NAT port");
 		ASSERT_EQ(e1.ifindex, env.if_a, "ct: container side ifindex = A's port");
 		ASSERT_EQ(e1.packets[0], 1, "ct: one packet from the container");
@@ -636,7 +497,7 @@ static void test_tcp(void)
 		      "ct: outside-side entry keyed by the reply's tuple")) {
 		ASSERT_EQ(e2.kind, EB_CT_SNAT_OUT, "ct: outside side kind EB_CT_SNAT_OUT");
 		ASSERT_TRUE(!memcmp(&e2.peer, &k1, sizeof(k1)), "ct: outside side peer = container key");
-		ASSERT_EQ(e2.xaddr, ip(IP_A), "ct: outside side xaddr = A");
+		ASSERT_EQ(e2.xaddr, fx_ip(IP_A), "ct: outside side xaddr = A");
 		ASSERT_EQ(ntohs(e2.xport), 40000, "ct: outside side xport = A's port");
 		ASSERT_EQ(e2.ifindex, env.if_a, "ct: outside side ifindex = A's port");
 	}
@@ -869,8 +730,8 @@ static void test_icmp_error_in(uint8_t type, uint8_t code, uint32_t word, bool f
 	ASSERT_EQ(r->ctx.cb[EB_CB_TARGET], env.if_a, W("target is A's port"));
 	ASSERT_EQ(r->out.len, in.len, W("length unchanged"));
 	ASSERT_TRUE(!memcmp(r->out.b, MAC_A, 6), W("destination MAC is A's"));
-	ASSERT_EQ(get_addr(oip + 16), ip(IP_A), W("outer destination is A"));
-	ASSERT_EQ(get_addr(oip + 12), ip(ROUTER), W("outer source still the router"));
+	ASSERT_EQ(get_addr(oip + 16), fx_ip(IP_A), W("outer destination is A"));
+	ASSERT_EQ(get_addr(oip + 12), fx_ip(ROUTER), W("outer source still the router"));
 	ASSERT_TRUE(ip_csum_ok(oip), W("outer IP checksum verifies"));
 	ASSERT_EQ(ol4[0], type, W("ICMP type unchanged"));
 	ASSERT_EQ(ol4[1], code, W("ICMP code unchanged"));
@@ -878,8 +739,8 @@ static void test_icmp_error_in(uint8_t type, uint8_t code, uint32_t word, bool f
 		  W("ICMP rest-of-header (MTU) unchanged"));
 	ASSERT_TRUE(l4_csum_ok(oip, ol4, l4_len(&r->out)),
 		    W("outer ICMP checksum verifies over the whole message"));
-	ASSERT_EQ(get_addr(qip + 12), ip(IP_A), W("inner source is A again"));
-	ASSERT_EQ(get_addr(qip + 16), ip(SERVER), W("inner destination unchanged"));
+	ASSERT_EQ(get_addr(qip + 12), fx_ip(IP_A), W("inner source is A again"));
+	ASSERT_EQ(get_addr(qip + 16), fx_ip(SERVER), W("inner destination unchanged"));
 	ASSERT_TRUE(ip_csum_ok(qip), W("inner IP checksum verifies"));
 	ASSERT_EQ(get16(ql4), 40002, W("inner source port is A's again"));
 	ASSERT_EQ(get16(ql4 + 2), 80, W("inner destination port unchanged"));
@@ -924,10 +785,10 @@ static void test_icmp_error_udp(void)
 	qip = oip + IP_LEN + 8;
 	ql4 = qip + IP_LEN;
 	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, W("verdict is TC_ACT_REDIRECT"));
-	ASSERT_EQ(get_addr(oip + 16), ip(IP_A), W("outer destination is A"));
+	ASSERT_EQ(get_addr(oip + 16), fx_ip(IP_A), W("outer destination is A"));
 	ASSERT_TRUE(ip_csum_ok(oip), W("outer IP checksum verifies"));
 	ASSERT_TRUE(l4_csum_ok(oip, oip + IP_LEN, l4_len(&r->out)), W("ICMP checksum verifies"));
-	ASSERT_EQ(get_addr(qip + 12), ip(IP_A), W("inner source is A"));
+	ASSERT_EQ(get_addr(qip + 12), fx_ip(IP_A), W("inner source is A"));
 	ASSERT_TRUE(ip_csum_ok(qip), W("inner IP checksum verifies"));
 	ASSERT_EQ(get16(ql4), 40005, W("inner source port is A's"));
 	ASSERT_TRUE(l4_csum_ok(qip, ql4, qlen - IP_LEN), W("inner UDP checksum verifies"));
@@ -966,10 +827,10 @@ static void test_icmp_error_out(void)
 	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, W("verdict is TC_ACT_REDIRECT"));
 	ASSERT_EQ(r->ctx.cb[EB_CB_DECISION], EB_CNT_ICMP_ERR_OUT, W("decision EB_CNT_ICMP_ERR_OUT"));
 	ASSERT_EQ(r->ctx.cb[EB_CB_TARGET], env.if_up, W("target is the uplink"));
-	ASSERT_EQ(get_addr(oip + 12), ip(SNAT_IP), W("outer source is the NAT address"));
+	ASSERT_EQ(get_addr(oip + 12), fx_ip(SNAT_IP), W("outer source is the NAT address"));
 	ASSERT_TRUE(ip_csum_ok(oip), W("outer IP checksum verifies"));
 	ASSERT_TRUE(l4_csum_ok(oip, oip + IP_LEN, l4_len(&r->out)), W("ICMP checksum verifies"));
-	ASSERT_EQ(get_addr(qip + 16), ip(SNAT_IP), W("inner destination is the NAT address"));
+	ASSERT_EQ(get_addr(qip + 16), fx_ip(SNAT_IP), W("inner destination is the NAT address"));
 	ASSERT_EQ(get16(ql4 + 2), nport, W("inner destination port is the NAT port"));
 	ASSERT_TRUE(ip_csum_ok(qip), W("inner IP checksum verifies"));
 	ASSERT_TRUE(l4_csum_ok(qip, ql4, qlen - IP_LEN), W("inner UDP checksum verifies"));
@@ -1020,11 +881,11 @@ static void test_icmp_echo_errors(void)
 	ql4 = qip + IP_LEN;
 	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, W("time exceeded about an echo: redirected"));
 	ASSERT_EQ(r->ctx.cb[EB_CB_TARGET], env.if_a, W("time exceeded about A's echo: to A"));
-	ASSERT_EQ(get_addr(oip + 16), ip(IP_A), W("time exceeded: outer destination A"));
+	ASSERT_EQ(get_addr(oip + 16), fx_ip(IP_A), W("time exceeded: outer destination A"));
 	ASSERT_TRUE(ip_csum_ok(oip), W("time exceeded: outer IP checksum verifies"));
 	ASSERT_TRUE(l4_csum_ok(oip, oip + IP_LEN, l4_len(&r->out)),
 		    W("time exceeded: outer ICMP checksum verifies"));
-	ASSERT_EQ(get_addr(qip + 12), ip(IP_A), W("time exceeded: inner source A"));
+	ASSERT_EQ(get_addr(qip + 12), fx_ip(IP_A), W("time exceeded: inner source A"));
 	ASSERT_TRUE(ip_csum_ok(qip), W("time exceeded: inner IP checksum verifies"));
 	ASSERT_EQ(get16(ql4 + 4), 0x4242, W("time exceeded: inner identifier A's again"));
 	ASSERT_TRUE(l4_csum_ok(qip, ql4, qlen - IP_LEN),
@@ -1053,7 +914,7 @@ static void test_fragments(void)
 	r = from_ctr(&f, env.if_a, &in);
 	ASSERT_TRUE(r->verdict == TC_ACT_SHOT ||
 			    (r->verdict == TC_ACT_REDIRECT &&
-			     get_addr(ip_of(&r->out) + 12) == ip(SNAT_IP)),
+			     get_addr(ip_of(&r->out) + 12) == fx_ip(SNAT_IP)),
 		    W("first fragment: dropped or translated, never leaked"));
 	/* ...and a later one (offset 1480 bytes, no L4 header). */
 	put16(iph + 6, 1480 / 8);
@@ -1061,7 +922,7 @@ static void test_fragments(void)
 	r = from_ctr(&f, env.if_a, &in);
 	ASSERT_TRUE(r->verdict == TC_ACT_SHOT ||
 			    (r->verdict == TC_ACT_REDIRECT &&
-			     get_addr(ip_of(&r->out) + 12) == ip(SNAT_IP)),
+			     get_addr(ip_of(&r->out) + 12) == fx_ip(SNAT_IP)),
 		    W("later fragment: dropped or translated, never leaked"));
 	if (r->verdict == TC_ACT_SHOT)
 		ASSERT_EQ(r->ctx.cb[EB_CB_DECISION], EB_CNT_DROP_FRAGMENT,
@@ -1336,7 +1197,7 @@ static void test_tcp_handshake(bool dnat)
 		return;
 	if (dnat) {
 		struct eb_pub_key pk = { .host_port = htons(8080), .proto = IPPROTO_TCP };
-		struct eb_pub_val pv = { .ctr_ip = ip(IP_B), .ctr_port = htons(80),
+		struct eb_pub_val pv = { .ctr_ip = fx_ip(IP_B), .ctr_port = htons(80),
 					 .ifindex = env.if_b };
 
 		bpf_map_update_elem(bpf_map__fd(f.c->maps.eb_published), &pk, &pv, BPF_ANY);
@@ -1481,7 +1342,7 @@ static void test_early_drop_tcp(void)
 {
 	const char *t = "early drop, TCP";
 	struct eb_pub_key pk = { .host_port = htons(8080), .proto = IPPROTO_TCP };
-	struct eb_pub_val pv = { .ctr_ip = ip(IP_B), .ctr_port = htons(80), .ifindex = env.if_b };
+	struct eb_pub_val pv = { .ctr_ip = fx_ip(IP_B), .ctr_port = htons(80), .ifindex = env.if_b };
 	struct fx f;
 	struct fx_opts o = { .ct_tcp_max = 10 };
 	struct eb_ct_key est, c1, c2, closed, h1, h2;
@@ -1564,7 +1425,7 @@ static void test_early_drop_udp(void)
 {
 	const char *t = "early drop, UDP";
 	struct eb_pub_key pk = { .host_port = htons(5353), .proto = IPPROTO_UDP };
-	struct eb_pub_val pv = { .ctr_ip = ip(IP_B), .ctr_port = htons(53), .ifindex = env.if_b };
+	struct eb_pub_val pv = { .ctr_ip = fx_ip(IP_B), .ctr_port = htons(53), .ifindex = env.if_b };
 	struct fx f;
 	struct fx_opts o = { .ct_other_max = 8 };
 	struct eb_ct_key as, dns, f1;
@@ -1648,7 +1509,7 @@ static void test_ct_full_closed(bool dnat)
 		return;
 	if (dnat) {
 		struct eb_pub_key pk = { .host_port = htons(8080), .proto = IPPROTO_TCP };
-		struct eb_pub_val pv = { .ctr_ip = ip(IP_B), .ctr_port = htons(80),
+		struct eb_pub_val pv = { .ctr_ip = fx_ip(IP_B), .ctr_port = htons(80),
 					 .ifindex = env.if_b };
 
 		ASSERT_EQ(bpf_map_update_elem(bpf_map__fd(f.c->maps.eb_published), &pk, &pv,
@@ -1784,7 +1645,7 @@ static void test_claim_race(void)
 	rk = ct_key(IPPROTO_TCP, SERVER, 80, SNAT_IP, 20030);
 	memset(&claim, 0, sizeof(claim));
 	claim.peer = ka;
-	claim.xaddr = ip(IP_A);
+	claim.xaddr = fx_ip(IP_A);
 	claim.xport = htons(20030);
 	claim.kind = EB_CT_SNAT_OUT;
 	claim.ifindex = env.if_a;
@@ -1814,7 +1675,6 @@ static void test_claim_race(void)
 
 int main(void)
 {
-	libbpf_set_print(libbpf_print);
 	if (geteuid() != 0) {
 		SKIP("needs root (unshare, BPF_PROG_TEST_RUN)");
 		return eb_check_done();

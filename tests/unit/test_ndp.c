@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * IPv6, first part, through BPF_PROG_TEST_RUN on the real eb_from_container
- * (the fixture of test_l2.c: a namespace of its own, veth ports, unpinned
- * maps), with eb_config6 and eb_ip6 seeded as `ebnet up --ipv6` writes
- * them: neighbour solicitations answered in place (the NA's bytes and its
+ * (the fixture's port set, as test_l2.c: a namespace of its own, veth
+ * ports, unpinned maps), with eb_config6 and eb_ip6 seeded as `ebnet up
+ * --ipv6` writes them: neighbour solicitations answered in place (the NA's bytes and its
  * ICMPv6 checksum checked from the output, against a sum computed here
  * over the pseudo header), never for the asker's own address nor a DAD
  * probe; IPv6 source anti-spoofing; extension headers dropped whole;
@@ -29,16 +29,14 @@
 #include <bpf/libbpf.h>
 
 #include "check.h"
-#include "ebnet_maps.h"
-#include "container.skel.h"
+#include "fixture.h"
 
-#include "port_fixture.h"
-
+static struct fx_ports pt; /* the fixture's port set (fixture.h fx_ports) */
 
 /* ---- IPv6 ---- */
 
 #define PREFIX6 "fd00:77::"
-static unsigned char gw6[16], a6[NPORTS][16];
+static unsigned char gw6[16], a6[FX_NPORTS][16];
 
 static void in6(const char *s, unsigned char out[16])
 {
@@ -55,18 +53,18 @@ static int seed6(__u32 flags)
 	memcpy(gw6, c6.gateway, 16);
 	c6.plen = 64;
 	c6.flags = flags;
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.eb_config6), &zero, &c6, BPF_ANY))
+	if (bpf_map_update_elem(FX_MAP(&pt.p, eb_config6), &zero, &c6, BPF_ANY))
 		return -1;
-	for (int i = 0; i < NPORTS; i++) {
+	for (int i = 0; i < FX_NPORTS; i++) {
 		struct eb_ip6_key k = {};
-		struct eb_ip6_ep v = { .ifindex = ifidx[i], .slot = i, .ip4 = eps[i].ip };
+		struct eb_ip6_ep v = { .ifindex = pt.ifidx[i], .slot = i, .ip4 = pt.eps[i].ip };
 		char a[64];
 
 		snprintf(a, sizeof(a), PREFIX6 "%d", i + 2);
 		in6(a, a6[i]);
 		memcpy(k.addr, a6[i], 16);
-		memcpy(v.mac, eps[i].mac, 6);
-		if (bpf_map_update_elem(bpf_map__fd(skel->maps.eb_ip6), &k, &v, BPF_ANY))
+		memcpy(v.mac, pt.eps[i].mac, 6);
+		if (bpf_map_update_elem(FX_MAP(&pt.p, eb_ip6), &k, &v, BPF_ANY))
 			return -1;
 	}
 	return 0;
@@ -77,22 +75,14 @@ static int seed6(__u32 flags)
  * message (its checksum field as it is: 0 over a correct one). */
 static __u16 icmp6_sum(const unsigned char *ip6, int l4len)
 {
-	unsigned char buf[40 + 1600];
-	int n = 0;
-
-	memcpy(buf, ip6 + 8, 32);
-	n = 32;
-	buf[n++] = 0, buf[n++] = 0, buf[n++] = l4len >> 8, buf[n++] = l4len & 0xff;
-	buf[n++] = 0, buf[n++] = 0, buf[n++] = 0, buf[n++] = 58;
-	memcpy(buf + n, ip6 + 40, l4len);
-	return csum16(buf, n + l4len);
+	return fx_fold(fx_sum(ip6 + 40, l4len, fx_pseudo6(ip6, l4len, 58)));
 }
 
 /* Ethernet + IPv6 header; returns the offset of the payload. */
 static int put_ip6(unsigned char *f, const unsigned char *dmac, const unsigned char *smac,
 		   const unsigned char *src, const unsigned char *dst, __u8 nh, __u8 hops, int plen)
 {
-	int n = put_eth(f, dmac, smac, 0x86dd);
+	int n = fx_put_eth(f, dmac, smac, 0x86dd);
 
 	memset(f + n, 0, 40);
 	f[n] = 0x60;
@@ -148,7 +138,7 @@ static int echo6_frame(unsigned char *f, const unsigned char *dmac, const unsign
 	return n + 16;
 }
 
-static void check_na(const char *what, const struct result *r, const struct eb_endpoint *asker,
+static void check_na(const char *what, const struct fx_result *r, const struct eb_endpoint *asker,
 		     const unsigned char *asker6, const unsigned char *target,
 		     const unsigned char *answer_mac, bool router, int port)
 {
@@ -195,24 +185,25 @@ static void check_na(const char *what, const struct result *r, const struct eb_e
 static void test_ns_gateway(void)
 {
 	unsigned char f[128];
-	struct result r;
-	__u64 before = counter(EB_CNT_NDP_REPLY);
-	struct eb_ctr_counters c0 = ctr_slot(0), x;
-	int n = ns_frame(f, eps[0].mac, a6[0], gw6, true);
+	struct fx_result r;
+	__u64 before = fx_counter(&pt.p, EB_CNT_NDP_REPLY);
+	struct eb_ctr_counters c0 = fx_ctr_slot(&pt.p, 0), x;
+	int n = ns_frame(f, pt.eps[0].mac, a6[0], gw6, true);
 
-	prog_run(ifidx[0], f, n, &r);
-	check_na("NS for the gateway (with SLLA)", &r, &eps[0], a6[0], gw6, eps[0].host_mac, true,
-		 ifidx[0]);
-	ASSERT_EQ(counter(EB_CNT_NDP_REPLY), before + 1, "NS for the gateway: ndp_reply counted");
-	x = ctr_slot(0);
+	fx_run(pt.p.pc, pt.ifidx[0], f, n, 0, &r);
+	check_na("NS for the gateway (with SLLA)", &r, &pt.eps[0], a6[0], gw6, pt.eps[0].host_mac, true,
+		 pt.ifidx[0]);
+	ASSERT_EQ(fx_counter(&pt.p, EB_CNT_NDP_REPLY), before + 1,
+		  "NS for the gateway: ndp_reply counted");
+	x = fx_ctr_slot(&pt.p, 0);
 	ASSERT_EQ(x.to_packets, c0.to_packets + 1, "NS for the gateway: the NA counted to c0");
 
-	n = ns_frame(f, eps[1].mac, a6[1], gw6, false);
-	prog_run(ifidx[1], f, n, &r);
-	check_na("NS for the gateway (no option: the frame grows)", &r, &eps[1], a6[1], gw6,
-		 eps[1].host_mac, true, ifidx[1]);
+	n = ns_frame(f, pt.eps[1].mac, a6[1], gw6, false);
+	fx_run(pt.p.pc, pt.ifidx[1], f, n, 0, &r);
+	check_na("NS for the gateway (no option: the frame grows)", &r, &pt.eps[1], a6[1], gw6,
+		 pt.eps[1].host_mac, true, pt.ifidx[1]);
 	/* Longer than the NA: trimmed. */
-	n = ns_frame(f, eps[2].mac, a6[2], gw6, true);
+	n = ns_frame(f, pt.eps[2].mac, a6[2], gw6, true);
 	memset(f + n, 0, 16); /* a nonce option, 16 bytes */
 	f[n] = 14, f[n + 1] = 2;
 	f[19] = 48; /* payload length 48 */
@@ -223,38 +214,40 @@ static void test_ns_gateway(void)
 		c = icmp6_sum(f + 14, 48);
 		f[56] = c >> 8, f[57] = c & 0xff;
 	}
-	prog_run(ifidx[2], f, n + 16, &r);
-	check_na("NS for the gateway (two options: the frame shrinks)", &r, &eps[2], a6[2], gw6,
-		 eps[2].host_mac, true, ifidx[2]);
+	fx_run(pt.p.pc, pt.ifidx[2], f, n + 16, 0, &r);
+	check_na("NS for the gateway (two options: the frame shrinks)", &r, &pt.eps[2], a6[2], gw6,
+		 pt.eps[2].host_mac, true, pt.ifidx[2]);
 }
 
 static void test_ns_container(void)
 {
 	unsigned char f[128];
-	struct result r;
-	int n = ns_frame(f, eps[0].mac, a6[0], a6[1], true);
+	struct fx_result r;
+	int n = ns_frame(f, pt.eps[0].mac, a6[0], a6[1], true);
 
-	prog_run(ifidx[0], f, n, &r);
-	check_na("NS for c1 from c0", &r, &eps[0], a6[0], a6[1], eps[1].mac, false, ifidx[0]);
+	fx_run(pt.p.pc, pt.ifidx[0], f, n, 0, &r);
+	check_na("NS for c1 from c0", &r, &pt.eps[0], a6[0], a6[1], pt.eps[1].mac, false, pt.ifidx[0]);
 	ASSERT_EQ(r.copies, 0, "NS for c1: not flooded");
-	n = ns_frame(f, eps[2].mac, a6[2], a6[0], false);
-	prog_run(ifidx[2], f, n, &r);
-	check_na("NS for c0 from c2", &r, &eps[2], a6[2], a6[0], eps[0].mac, false, ifidx[2]);
+	n = ns_frame(f, pt.eps[2].mac, a6[2], a6[0], false);
+	fx_run(pt.p.pc, pt.ifidx[2], f, n, 0, &r);
+	check_na("NS for c0 from c2", &r, &pt.eps[2], a6[2], a6[0], pt.eps[0].mac, false, pt.ifidx[2]);
 }
 
 static void ignored(const char *what, int port, const unsigned char *frame, int n)
 {
-	struct result r;
-	__u64 before = counter(EB_CNT_NDP_IGNORED), rep = counter(EB_CNT_NDP_REPLY);
+	struct fx_result r;
+	__u64 before = fx_counter(&pt.p, EB_CNT_NDP_IGNORED), rep = fx_counter(&pt.p, EB_CNT_NDP_REPLY);
 	char w[160];
 
-	prog_run(port, frame, n, &r);
+	fx_run(pt.p.pc, port, frame, n, 0, &r);
 	snprintf(w, sizeof(w), "%s: dropped, not answered", what);
 	ASSERT_EQ(r.retval, TC_ACT_SHOT, w);
 	snprintf(w, sizeof(w), "%s: decision ndp_ignored", what);
 	ASSERT_EQ(r.decision, EB_CNT_NDP_IGNORED, w);
 	snprintf(w, sizeof(w), "%s: ndp_ignored counted, no ndp_reply", what);
-	ASSERT_TRUE(counter(EB_CNT_NDP_IGNORED) == before + 1 && counter(EB_CNT_NDP_REPLY) == rep, w);
+	ASSERT_TRUE(fx_counter(&pt.p, EB_CNT_NDP_IGNORED) == before + 1 &&
+		    fx_counter(&pt.p, EB_CNT_NDP_REPLY) == rep,
+		    w);
 	snprintf(w, sizeof(w), "%s: not flooded", what);
 	ASSERT_EQ(r.copies, 0, w);
 }
@@ -264,72 +257,72 @@ static void test_ns_ignored(void)
 	unsigned char f[128], zero6[16] = {}, other[16];
 	int n;
 
-	n = ns_frame(f, eps[0].mac, a6[0], a6[0], true);
-	ignored("NS for the asker's own address", ifidx[0], f, n);
-	n = ns_frame(f, eps[0].mac, zero6, a6[0], false);
-	ignored("DAD probe (from ::) for its own address", ifidx[0], f, n);
-	n = ns_frame(f, eps[2].mac, zero6, a6[1], false);
-	ignored("DAD probe (from ::) for c1's address, taken", ifidx[2], f, n);
+	n = ns_frame(f, pt.eps[0].mac, a6[0], a6[0], true);
+	ignored("NS for the asker's own address", pt.ifidx[0], f, n);
+	n = ns_frame(f, pt.eps[0].mac, zero6, a6[0], false);
+	ignored("DAD probe (from ::) for its own address", pt.ifidx[0], f, n);
+	n = ns_frame(f, pt.eps[2].mac, zero6, a6[1], false);
+	ignored("DAD probe (from ::) for c1's address, taken", pt.ifidx[2], f, n);
 	in6(PREFIX6 "99", other);
-	n = ns_frame(f, eps[0].mac, a6[0], other, true);
-	ignored("NS for an address nobody has", ifidx[0], f, n);
+	n = ns_frame(f, pt.eps[0].mac, a6[0], other, true);
+	ignored("NS for an address nobody has", pt.ifidx[0], f, n);
 	{
-		struct result r;
-		__u64 before = counter(EB_CNT_DROP_MALFORMED);
+		struct fx_result r;
+		__u64 before = fx_counter(&pt.p, EB_CNT_DROP_MALFORMED);
 
-		n = ns_frame(f, eps[0].mac, a6[0], gw6, true);
+		n = ns_frame(f, pt.eps[0].mac, a6[0], gw6, true);
 		f[21] = 64; /* hop limit: forwarded by a router */
-		prog_run(ifidx[0], f, n, &r);
+		fx_run(pt.p.pc, pt.ifidx[0], f, n, 0, &r);
 		ASSERT_EQ(r.retval, TC_ACT_SHOT, "NS with hop limit 64: dropped");
 		ASSERT_EQ(r.decision, EB_CNT_DROP_MALFORMED, "NS with hop limit 64: malformed");
-		ASSERT_EQ(counter(EB_CNT_DROP_MALFORMED), before + 1, "NS with hop limit 64: counted");
-		before = counter(EB_CNT_DROP_SPOOF_MAC);
-		n = ns_frame(f, eps[0].mac, a6[0], gw6, true);
+		ASSERT_EQ(fx_counter(&pt.p, EB_CNT_DROP_MALFORMED), before + 1, "NS with hop limit 64: counted");
+		before = fx_counter(&pt.p, EB_CNT_DROP_SPOOF_MAC);
+		n = ns_frame(f, pt.eps[0].mac, a6[0], gw6, true);
 		f[14 + 40 + 26 + 5] ^= 1; /* its SLLA option: another MAC */
-		prog_run(ifidx[0], f, n, &r);
+		fx_run(pt.p.pc, pt.ifidx[0], f, n, 0, &r);
 		ASSERT_EQ(r.decision, EB_CNT_DROP_SPOOF_MAC, "NS with another MAC in its SLLA: spoof");
-		ASSERT_EQ(counter(EB_CNT_DROP_SPOOF_MAC), before + 1, "NS with another SLLA: counted");
+		ASSERT_EQ(fx_counter(&pt.p, EB_CNT_DROP_SPOOF_MAC), before + 1, "NS with another SLLA: counted");
 	}
 }
 
 static void dropped(const char *what, int port, const unsigned char *frame, int n, __u32 reason)
 {
-	struct result r;
-	__u64 before = counter(reason);
+	struct fx_result r;
+	__u64 before = fx_counter(&pt.p, reason);
 	char w[160];
 
-	prog_run(port, frame, n, &r);
+	fx_run(pt.p.pc, port, frame, n, 0, &r);
 	snprintf(w, sizeof(w), "%s: dropped", what);
 	ASSERT_EQ(r.retval, TC_ACT_SHOT, w);
 	snprintf(w, sizeof(w), "%s: its reason", what);
 	ASSERT_EQ(r.decision, reason, w);
 	snprintf(w, sizeof(w), "%s: counted", what);
-	ASSERT_EQ(counter(reason), before + 1, w);
+	ASSERT_EQ(fx_counter(&pt.p, reason), before + 1, w);
 }
 
 static void test_spoof6(void)
 {
 	unsigned char f[128], ll[16], bad_ll[16], zero6[16] = {};
-	const unsigned char *m = eps[0].mac;
-	struct result r;
+	const unsigned char *m = pt.eps[0].mac;
+	struct fx_result r;
 	int n;
 
-	n = echo6_frame(f, eps[1].mac, eps[0].mac, a6[2], a6[1]);
-	dropped("c0 sends from c2's IPv6 address", ifidx[0], f, n, EB_CNT_DROP_SPOOF_IP6);
-	n = ns_frame(f, eps[0].mac, a6[2], gw6, true);
-	dropped("c0 solicits from c2's IPv6 address", ifidx[0], f, n, EB_CNT_DROP_SPOOF_IP6);
-	n = echo6_frame(f, eps[1].mac, eps[0].mac, zero6, a6[1]);
-	dropped("c0 sends an echo from ::", ifidx[0], f, n, EB_CNT_DROP_SPOOF_IP6);
+	n = echo6_frame(f, pt.eps[1].mac, pt.eps[0].mac, a6[2], a6[1]);
+	dropped("c0 sends from c2's IPv6 address", pt.ifidx[0], f, n, EB_CNT_DROP_SPOOF_IP6);
+	n = ns_frame(f, pt.eps[0].mac, a6[2], gw6, true);
+	dropped("c0 solicits from c2's IPv6 address", pt.ifidx[0], f, n, EB_CNT_DROP_SPOOF_IP6);
+	n = echo6_frame(f, pt.eps[1].mac, pt.eps[0].mac, zero6, a6[1]);
+	dropped("c0 sends an echo from ::", pt.ifidx[0], f, n, EB_CNT_DROP_SPOOF_IP6);
 	in6("fe80::1", bad_ll);
-	n = echo6_frame(f, eps[1].mac, eps[0].mac, bad_ll, a6[1]);
-	dropped("c0 sends from a link-local not of its MAC", ifidx[0], f, n, EB_CNT_DROP_SPOOF_IP6);
+	n = echo6_frame(f, pt.eps[1].mac, pt.eps[0].mac, bad_ll, a6[1]);
+	dropped("c0 sends from a link-local not of its MAC", pt.ifidx[0], f, n, EB_CNT_DROP_SPOOF_IP6);
 
 	/* Its own EUI-64 link-local is its own. */
 	in6("fe80::", ll);
 	ll[8] = m[0] ^ 2, ll[9] = m[1], ll[10] = m[2], ll[11] = 0xff, ll[12] = 0xfe;
 	ll[13] = m[3], ll[14] = m[4], ll[15] = m[5];
-	n = echo6_frame(f, eps[1].mac, eps[0].mac, ll, a6[1]);
-	prog_run(ifidx[0], f, n, &r);
+	n = echo6_frame(f, pt.eps[1].mac, pt.eps[0].mac, ll, a6[1]);
+	fx_run(pt.p.pc, pt.ifidx[0], f, n, 0, &r);
 	ASSERT_EQ(r.retval, TC_ACT_REDIRECT, "c0 from its EUI-64 link-local to c1: forwarded");
 	ASSERT_EQ(r.decision, EB_CNT_FWD, "c0 from its EUI-64 link-local: decision forward");
 }
@@ -342,77 +335,77 @@ static void test_exthdr(void)
 	for (size_t i = 0; i < sizeof(nh) / sizeof(nh[0]); i++) {
 		char w[64];
 
-		n = put_ip6(f, eps[1].mac, eps[0].mac, a6[0], a6[1], nh[i], 64, 16);
+		n = put_ip6(f, pt.eps[1].mac, pt.eps[0].mac, a6[0], a6[1], nh[i], 64, 16);
 		memset(f + n, 0, 16);
 		f[n] = 58;
 		snprintf(w, sizeof(w), "extension header %d to c1", nh[i]);
-		dropped(w, ifidx[0], f, n + 16, EB_CNT_DROP_IP6_EXTHDR);
+		dropped(w, pt.ifidx[0], f, n + 16, EB_CNT_DROP_IP6_EXTHDR);
 	}
 	/* Hop-by-hop with UDP behind it: dropped too. */
-	n = put_ip6(f, eps[1].mac, eps[0].mac, a6[0], a6[1], 0, 64, 16);
+	n = put_ip6(f, pt.eps[1].mac, pt.eps[0].mac, a6[0], a6[1], 0, 64, 16);
 	memset(f + n, 0, 16);
 	f[n] = 17;
-	dropped("hop-by-hop + UDP to c1", ifidx[0], f, n + 16, EB_CNT_DROP_IP6_EXTHDR);
+	dropped("hop-by-hop + UDP to c1", pt.ifidx[0], f, n + 16, EB_CNT_DROP_IP6_EXTHDR);
 	/* An MLDv2 report behind hop-by-hop (router alert): quietly nowhere. */
 	in6("ff02::16", all_routers);
-	n = put_ip6(f, (unsigned char[]){ 0x33, 0x33, 0, 0, 0, 0x16 }, eps[0].mac, a6[0],
+	n = put_ip6(f, (unsigned char[]){ 0x33, 0x33, 0, 0, 0, 0x16 }, pt.eps[0].mac, a6[0],
 		    all_routers, 0, 1, 8 + 28);
 	memset(f + n, 0, 36);
 	f[n] = 58, f[n + 2] = 5, f[n + 3] = 2; /* router alert, MLD */
 	f[n + 8] = 143;
-	ignored("an MLDv2 report behind hop-by-hop", ifidx[0], f, n + 36);
+	ignored("an MLDv2 report behind hop-by-hop", pt.ifidx[0], f, n + 36);
 }
 
 static void test_deliver6(void)
 {
 	unsigned char f[160], dst[16], mc[6] = { 0x33, 0x33, 0, 0, 0, 1 };
-	struct result r;
+	struct fx_result r;
 	__u64 before;
 	int n;
 
-	before = counter(EB_CNT_FWD);
-	n = echo6_frame(f, eps[1].mac, eps[0].mac, a6[0], a6[1]);
-	prog_run(ifidx[0], f, n, &r);
+	before = fx_counter(&pt.p, EB_CNT_FWD);
+	n = echo6_frame(f, pt.eps[1].mac, pt.eps[0].mac, a6[0], a6[1]);
+	fx_run(pt.p.pc, pt.ifidx[0], f, n, 0, &r);
 	ASSERT_EQ(r.retval, TC_ACT_REDIRECT, "IPv6 unicast to c1: redirected");
 	ASSERT_EQ(r.decision, EB_CNT_FWD, "IPv6 unicast to c1: decision forward");
-	ASSERT_EQ(r.target, ifidx[1], "IPv6 unicast to c1: c1's port");
-	ASSERT_EQ(counter(EB_CNT_FWD), before + 1, "IPv6 unicast to c1: counted");
+	ASSERT_EQ(r.target, pt.ifidx[1], "IPv6 unicast to c1: c1's port");
+	ASSERT_EQ(fx_counter(&pt.p, EB_CNT_FWD), before + 1, "IPv6 unicast to c1: counted");
 	ASSERT_EQ(r.out_len, n, "IPv6 unicast to c1: the frame unchanged (length)");
 	ASSERT_TRUE(!memcmp(r.out, f, n), "IPv6 unicast to c1: the frame unchanged (bytes)");
 
-	n = echo6_frame(f, eps[0].mac, eps[0].mac, a6[0], a6[0]);
-	dropped("IPv6 to its own MAC", ifidx[0], f, n, EB_CNT_DROP_HAIRPIN);
+	n = echo6_frame(f, pt.eps[0].mac, pt.eps[0].mac, a6[0], a6[0]);
+	dropped("IPv6 to its own MAC", pt.ifidx[0], f, n, EB_CNT_DROP_HAIRPIN);
 
-	before = counter(EB_CNT_TO_HOST);
-	n = echo6_frame(f, eps[0].host_mac, eps[0].mac, a6[0], gw6);
-	prog_run(ifidx[0], f, n, &r);
+	before = fx_counter(&pt.p, EB_CNT_TO_HOST);
+	n = echo6_frame(f, pt.eps[0].host_mac, pt.eps[0].mac, a6[0], gw6);
+	fx_run(pt.p.pc, pt.ifidx[0], f, n, 0, &r);
 	ASSERT_EQ(r.retval, TC_ACT_OK, "ping6 of the gateway: to the host's stack");
 	ASSERT_EQ(r.decision, EB_CNT_TO_HOST, "ping6 of the gateway: decision to_host");
-	ASSERT_EQ(counter(EB_CNT_TO_HOST), before + 1, "ping6 of the gateway: counted");
+	ASSERT_EQ(fx_counter(&pt.p, EB_CNT_TO_HOST), before + 1, "ping6 of the gateway: counted");
 
 	in6("2001:db8::1", dst);
-	n = echo6_frame(f, eps[0].host_mac, eps[0].mac, a6[0], dst);
-	dropped("ping6 beyond the subnet (no IPv6 address on the uplink to translate to)", ifidx[0], f, n,
+	n = echo6_frame(f, pt.eps[0].host_mac, pt.eps[0].mac, a6[0], dst);
+	dropped("ping6 beyond the subnet (no IPv6 address on the uplink to translate to)", pt.ifidx[0], f, n,
 		EB_CNT_DROP_IP6_NO_ROUTE);
 
 	in6("ff02::1", dst);
-	before = counter(EB_CNT_FLOOD);
-	n = echo6_frame(f, mc, eps[0].mac, a6[0], dst);
-	prog_run(ifidx[0], f, n, &r);
+	before = fx_counter(&pt.p, EB_CNT_FLOOD);
+	n = echo6_frame(f, mc, pt.eps[0].mac, a6[0], dst);
+	fx_run(pt.p.pc, pt.ifidx[0], f, n, 0, &r);
 	ASSERT_EQ(r.retval, TC_ACT_OK, "ff02::1: to the host too");
 	ASSERT_EQ(r.decision, EB_CNT_FLOOD, "ff02::1: flooded");
-	ASSERT_EQ(r.copies, NPORTS - 1, "ff02::1: a copy to each other port");
-	ASSERT_EQ(counter(EB_CNT_FLOOD), before + 1, "ff02::1: counted");
+	ASSERT_EQ(r.copies, FX_NPORTS - 1, "ff02::1: a copy to each other port");
+	ASSERT_EQ(fx_counter(&pt.p, EB_CNT_FLOOD), before + 1, "ff02::1: counted");
 
 	in6("ff02::2", dst);
 	mc[5] = 2;
-	n = echo6_frame(f, mc, eps[0].mac, a6[0], dst);
-	dropped("ff02::2 (another group)", ifidx[0], f, n, EB_CNT_DROP_IP6_MCAST);
+	n = echo6_frame(f, mc, pt.eps[0].mac, a6[0], dst);
+	dropped("ff02::2 (another group)", pt.ifidx[0], f, n, EB_CNT_DROP_IP6_MCAST);
 
 	/* Truncated: a payload length past the frame. */
-	n = echo6_frame(f, eps[1].mac, eps[0].mac, a6[0], a6[1]);
+	n = echo6_frame(f, pt.eps[1].mac, pt.eps[0].mac, a6[0], a6[1]);
 	f[19] = 200;
-	dropped("IPv6 payload length past the frame", ifidx[0], f, n, EB_CNT_DROP_MALFORMED);
+	dropped("IPv6 payload length past the frame", pt.ifidx[0], f, n, EB_CNT_DROP_MALFORMED);
 }
 
 static void test_no_ipv6(void)
@@ -424,10 +417,13 @@ static void test_no_ipv6(void)
 		ASSERT_TRUE(0, "eb_config6 without EB_CFG6_ON");
 		return;
 	}
-	n = ns_frame(f, eps[0].mac, a6[0], gw6, true);
-	dropped("NS on a network without IPv6", ifidx[0], f, n, EB_CNT_DROP_NOT_IPV4);
-	n = echo6_frame(f, eps[1].mac, eps[0].mac, a6[0], a6[1]);
-	dropped("IPv6 unicast on a network without IPv6", ifidx[0], f, n, EB_CNT_DROP_NOT_IPV4);
+	n = ns_frame(f, pt.eps[0].mac, a6[0], gw6, true);
+	dropped("NS on a network without IPv6", pt.ifidx[0], f, n, EB_CNT_DROP_NOT_IPV4);
+	n = echo6_frame(f, pt.eps[1].mac, pt.eps[0].mac, a6[0], a6[1]);
+	dropped("IPv6 unicast on a network without IPv6", pt.ifidx[0], f, n, EB_CNT_DROP_NOT_IPV4);
+	/* IPv6 on again, as every other test here wants it. */
+	if (seed6(EB_CFG6_ON))
+		ASSERT_TRUE(0, "eb_config6 with EB_CFG6_ON again");
 }
 
 int main(void)
@@ -436,10 +432,11 @@ int main(void)
 		SKIP("BPF_PROG_TEST_RUN and namespaces need root");
 		return eb_check_done();
 	}
-	if (setup() || seed6(EB_CFG6_ON)) {
+	if (fx_ports(&pt) || seed6(EB_CFG6_ON)) {
 		ASSERT_TRUE(0, "setup: namespace, veth pairs, skeleton, maps");
 		return eb_check_done();
 	}
+	FX_ASSERT_UNPINNED(&pt.p);
 	test_ns_gateway();
 	test_ns_container();
 	test_ns_ignored();
@@ -447,6 +444,6 @@ int main(void)
 	test_exthdr();
 	test_deliver6();
 	test_no_ipv6();
-	container_bpf__destroy(skel);
+	fx_unload(&pt.p);
 	return eb_check_done();
 }

@@ -6,12 +6,13 @@
  * checksum recomputed here from scratch and compared; and the parser of
  * `ebnet publish` specs (eb_parse_port_spec).
  *
- * The programs are loaded from the skeletons with pinning off (nothing
- * under /sys/fs/bpf is touched) and share their maps through
- * bpf_map__reuse_fd. The test runs in a private network namespace of its
- * own (unshare), where it makes the devices that the datapath needs to
- * see: a container port (veth ctr0) and an uplink (veth up0) with a route
- * out, so that bpf_fib_lookup() answers as on a real host.
+ * The fixture (fixture.h) loads the programs from the skeletons with
+ * pinning off (nothing under /sys/fs/bpf is touched), their maps shared.
+ * The test runs in a private network namespace of its own, where it makes
+ * the devices that the datapath needs to see: a container port (veth ctr0)
+ * and an uplink (veth up0) with a route out, so that bpf_fib_lookup()
+ * answers as on a real host. Each datapath test starts from the same maps
+ * (fresh()): none depends on another having run before it.
  */
 #include <errno.h>
 #include <sched.h>
@@ -30,11 +31,7 @@
 
 #include "check.h"
 #include "util.h"
-#include "nl.h"
-#include "ebnet_maps.h"
-#include "uplink.skel.h"
-#include "container.skel.h"
-#include "uplink_xdp.skel.h"
+#include "fixture.h"
 
 #define SNAT_IP	  "198.51.100.1"
 #define ROUTER_IP "198.51.100.254"
@@ -47,18 +44,8 @@ static const unsigned char port_mac[6] = { 0x06, 0xeb, 0x0a, 0x5b, 0x00, 0x02 };
 static const unsigned char up_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0xaa, 0x01 };
 static const unsigned char rtr_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0xaa, 0xfe };
 
-static struct uplink_bpf *us;
-static struct container_bpf *cs;
-static struct uplink_xdp_bpf *xs;
+static struct fx_progs fp;
 static int ctr_ifindex, up_ifindex;
-
-static uint32_t ip(const char *s)
-{
-	uint32_t a = 0;
-
-	inet_pton(AF_INET, s, &a);
-	return a;
-}
 
 /* ---- packets ---- */
 
@@ -67,28 +54,10 @@ struct pkt {
 	unsigned int len;
 };
 
-static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (p[i] << 8) | p[i + 1];
-	if (len & 1)
-		sum += p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* The IPv4 header's checksum over the header as it is: 0 when right. */
 static uint16_t ip_csum_check(const struct iphdr *iph)
 {
-	return csum_fold(csum_add(0, iph, iph->ihl * 4));
+	return fx_csum(iph, iph->ihl * 4);
 }
 
 /* The L4 checksum over pseudo header and segment as they are: 0 when right. */
@@ -96,18 +65,8 @@ static uint16_t l4_csum_check(const struct iphdr *iph)
 {
 	const unsigned char *l4 = (const unsigned char *)iph + iph->ihl * 4;
 	unsigned int l4len = ntohs(iph->tot_len) - iph->ihl * 4;
-	uint32_t sum = 0;
-	unsigned char ph[12];
 
-	memcpy(ph, &iph->saddr, 4);
-	memcpy(ph + 4, &iph->daddr, 4);
-	ph[8] = 0;
-	ph[9] = iph->protocol;
-	ph[10] = l4len >> 8;
-	ph[11] = l4len & 0xff;
-	sum = csum_add(sum, ph, sizeof(ph));
-	sum = csum_add(sum, l4, l4len);
-	return csum_fold(sum);
+	return fx_fold(fx_sum(l4, l4len, fx_pseudo4((const uint8_t *)iph, l4len)));
 }
 
 /* Fills in both checksums from scratch (UDP: zero_udp keeps 0, "none"). */
@@ -141,23 +100,20 @@ static void mkpkt(struct pkt *p, const unsigned char *dmac, const unsigned char 
 		  uint8_t proto, const char *src, uint16_t sport, const char *dst, uint16_t dport,
 		  uint8_t tcp_flags, bool zero_udp)
 {
-	struct ethhdr *eth = (void *)p->buf;
 	struct iphdr *iph = (void *)(p->buf + ETH_HLEN);
 	unsigned char *l4 = (unsigned char *)(iph + 1);
 	static const char payload[] = "ebnet-publish!";
 	unsigned int l4len;
 
 	memset(p, 0, sizeof(*p));
-	memcpy(eth->h_dest, dmac, 6);
-	memcpy(eth->h_source, smac, 6);
-	eth->h_proto = htons(ETH_P_IP);
+	fx_put_eth(p->buf, dmac, smac, ETH_P_IP);
 	iph->version = 4;
 	iph->ihl = 5;
 	iph->ttl = 64;
 	iph->id = htons(0x1234);
 	iph->protocol = proto;
-	iph->saddr = ip(src);
-	iph->daddr = ip(dst);
+	iph->saddr = fx_ip(src);
+	iph->daddr = fx_ip(dst);
 	if (proto == IPPROTO_TCP) {
 		struct tcphdr *th = (void *)l4;
 
@@ -204,26 +160,23 @@ static uint16_t pkt_udp_csum(struct pkt *p)
 	return ((struct udphdr *)(p->buf + ETH_HLEN + sizeof(struct iphdr)))->check;
 }
 
-/* Runs prog on in (arriving on ifindex); out gets the packet as left. */
-static int run(struct bpf_program *prog, int ifindex, const struct pkt *in, struct pkt *out,
+/* Runs prog on in (arriving on ifindex); out gets the packet as left,
+ * ctx_out the context (cb: decision, target). */
+static int run(int prog, int ifindex, const struct pkt *in, struct pkt *out,
 	       struct __sk_buff *ctx_out)
 {
-	struct __sk_buff ctx = { .ifindex = ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in->buf, .data_size_in = in->len,
-		    .data_out = out->buf, .data_size_out = sizeof(out->buf), .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx), .ctx_out = ctx_out,
-		    .ctx_size_out = sizeof(*ctx_out), .repeat = 1);
-	int err;
+	static struct fx_result r;
 
 	memset(out, 0, sizeof(*out));
-	memset(ctx_out, 0, sizeof(*ctx_out));
-	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &o);
-	if (err) {
-		fprintf(stderr, "test_run of %s: %s\n", bpf_program__name(prog), strerror(errno));
+	if (fx_run(prog, ifindex, in->buf, in->len, 0, &r)) {
+		fprintf(stderr, "test_run: %s\n", strerror(-r.err));
+		memset(ctx_out, 0, sizeof(*ctx_out));
 		return -1000;
 	}
-	out->len = o.data_size_out;
-	return (int)o.retval;
+	*ctx_out = r.ctx;
+	out->len = r.out_len < sizeof(out->buf) ? r.out_len : sizeof(out->buf);
+	memcpy(out->buf, r.out, out->len);
+	return (int)r.retval;
 }
 
 /* ---- maps ---- */
@@ -246,41 +199,18 @@ static int ct_count(int fd, int kind)
 
 static void ct_clear(int fd)
 {
-	struct eb_ct_key k;
-
-	while (bpf_map_get_next_key(fd, NULL, &k) == 0)
-		bpf_map_delete_elem(fd, &k);
+	fx_map_clear(fd, sizeof(struct eb_ct_key));
 }
 
 static struct eb_ct_key ctkey(const char *src, uint16_t sport, const char *dst, uint16_t dport,
 			      uint8_t proto)
 {
-	struct eb_ct_key k;
-
-	memset(&k, 0, sizeof(k));
-	k.src = ip(src);
-	k.dst = ip(dst);
-	k.sport = htons(sport);
-	k.dport = htons(dport);
-	k.proto = proto;
-	return k;
+	return fx_ct_key(proto, src, sport, dst, dport);
 }
 
 static int publish(uint32_t host_ip, uint16_t hport, uint8_t proto, uint16_t cport)
 {
-	struct eb_pub_key k;
-	struct eb_pub_val v;
-
-	memset(&k, 0, sizeof(k));
-	memset(&v, 0, sizeof(v));
-	k.host_ip = host_ip;
-	k.host_port = htons(hport);
-	k.proto = proto;
-	v.ctr_ip = ip(CTR_IP);
-	v.ctr_port = htons(cport);
-	v.ifindex = ctr_ifindex;
-	snprintf(v.name, sizeof(v.name), "web");
-	return bpf_map_update_elem(bpf_map__fd(us->maps.eb_published), &k, &v, BPF_ANY);
+	return fx_put_pub(&fp, host_ip, hport, proto, CTR_IP, cport, ctr_ifindex, "web");
 }
 
 static uint64_t pub_conns(uint32_t host_ip, uint16_t hport, uint8_t proto)
@@ -292,7 +222,7 @@ static uint64_t pub_conns(uint32_t host_ip, uint16_t hport, uint8_t proto)
 	k.host_ip = host_ip;
 	k.host_port = htons(hport);
 	k.proto = proto;
-	if (bpf_map_lookup_elem(bpf_map__fd(us->maps.eb_published), &k, &v))
+	if (bpf_map_lookup_elem(FX_MAP(&fp, eb_published), &k, &v))
 		return (uint64_t)-1;
 	return v.conns;
 }
@@ -301,157 +231,61 @@ static uint64_t pub_conns(uint32_t host_ip, uint16_t hport, uint8_t proto)
 
 static int setup_net(void)
 {
-	struct eb_nl nl;
-	struct eb_link l;
-	int err;
-
-	if (unshare(CLONE_NEWNET)) {
-		fprintf(stderr, "unshare(CLONE_NEWNET): %s\n", strerror(errno));
-		return -errno;
-	}
-	err = eb_nl_open(&nl);
-	if (err)
-		return err;
-	if (!eb_nl_link_get(&nl, "lo", &l))
-		eb_nl_link_up(&nl, l.ifindex);
-	err = eb_nl_veth_add(&nl, "ctr0", port_mac, "ctr0p", ctr_mac, -1);
-	if (!err)
-		err = eb_nl_veth_add(&nl, "up0", up_mac, "up0p", rtr_mac, -1);
-	if (err)
-		goto out;
-	const char *devs[] = { "ctr0", "ctr0p", "up0", "up0p" };
-	for (int i = 0; i < 4; i++) {
-		err = eb_nl_link_get(&nl, devs[i], &l);
-		if (err)
-			goto out;
-		if (i == 0)
-			ctr_ifindex = l.ifindex;
-		if (i == 2)
-			up_ifindex = l.ifindex;
-		err = eb_nl_link_up(&nl, l.ifindex);
-		if (err)
-			goto out;
-	}
+	if (fx_netns())
+		return -1;
+	ctr_ifindex = fx_veth("ctr0", port_mac, "ctr0p", ctr_mac);
+	up_ifindex = fx_veth("up0", up_mac, "up0p", rtr_mac);
+	if (ctr_ifindex < 0 || up_ifindex < 0)
+		return -1;
 	/* The container port forwards (bpf_fib_lookup() answers only for
 	 * packets coming in where forwarding is on): this namespace only. */
-	err = eb_nl_link_port_conf(&nl, ctr_ifindex);
-	if (!err)
-		err = eb_nl_addr_add(&nl, up_ifindex, ip(SNAT_IP), 24, false);
-	if (!err)
-		err = eb_nl_route_add(&nl, 0, 0, ip(ROUTER_IP), up_ifindex, 0);
-	if (!err)
-		err = eb_nl_neigh_add(&nl, up_ifindex, ip(ROUTER_IP), rtr_mac);
-out:
-	if (err)
-		fprintf(stderr, "setting up the private namespace: %s\n", strerror(-err));
-	eb_nl_close(&nl);
-	return err;
-}
-
-static int silent(enum libbpf_print_level lvl, const char *fmt, va_list ap)
-{
-	return lvl == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+	if (fx_forwarding(ctr_ifindex) || fx_addr(up_ifindex, SNAT_IP, 24) ||
+	    fx_route(NULL, 0, ROUTER_IP, up_ifindex) || fx_neigh(up_ifindex, ROUTER_IP, rtr_mac))
+		return -1;
+	return 0;
 }
 
 static int setup_progs(void)
 {
-	struct bpf_map *m;
-	int err;
+	struct fx_load_opts o = { .uplink = true, .xdp = true };
 
-	libbpf_set_print(silent);
-	us = uplink_bpf__open();
-	cs = container_bpf__open();
-	if (!us || !cs)
-		return -errno;
-	/* No pins: nothing outside this process sees these maps. */
-	bpf_object__for_each_map(m, us->obj)
-		bpf_map__set_pin_path(m, NULL);
-	bpf_object__for_each_map(m, cs->obj)
-		bpf_map__set_pin_path(m, NULL);
-	err = uplink_bpf__load(us);
-	if (err) {
-		fprintf(stderr, "loading uplink.bpf.o: %s\n", strerror(-err));
-		return err;
-	}
-	/* One set of maps for both programs, as the pin folder gives them. */
-	bpf_object__for_each_map(m, cs->obj) {
-		struct bpf_map *um = bpf_object__find_map_by_name(us->obj, bpf_map__name(m));
-
-		if (um && bpf_map__name(m)[0] != '.') {
-			err = bpf_map__reuse_fd(m, bpf_map__fd(um));
-			if (err)
-				return err;
-		}
-	}
-	err = container_bpf__load(cs);
-	if (err) {
-		fprintf(stderr, "loading container.bpf.o: %s\n", strerror(-err));
-		return err;
-	}
-	xs = uplink_xdp_bpf__open();
-	if (!xs)
-		return -errno;
-	bpf_object__for_each_map(m, xs->obj) {
-		struct bpf_map *um = bpf_object__find_map_by_name(us->obj, bpf_map__name(m));
-
-		bpf_map__set_pin_path(m, NULL);
-		if (um && bpf_map__name(m)[0] != '.') {
-			err = bpf_map__reuse_fd(m, bpf_map__fd(um));
-			if (err)
-				return err;
-		}
-	}
-	err = uplink_xdp_bpf__load(xs);
-	if (err)
-		fprintf(stderr, "loading uplink_xdp.bpf.o: %s\n", strerror(-err));
-	return err;
+	return fx_load(&fp, &o);
 }
 
 static int setup_maps(void)
 {
 	struct eb_config cfg;
 	struct eb_endpoint ep;
-	uint32_t zero = 0;
-	struct eb_ifindex_key pk = { .ifindex = ctr_ifindex };
-	struct eb_ip_key ik = { .addr = ip(CTR_IP) };
-	int err;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.subnet = ip("10.91.0.0");
-	cfg.mask = ip("255.255.255.0");
-	cfg.prefix_len = 24;
-	cfg.gateway = ip(GW_IP);
-	cfg.uplink_ifindex = up_ifindex;
-	memcpy(cfg.uplink_mac, up_mac, 6);
-	cfg.snat_ip = ip(SNAT_IP);
+	fx_config(&cfg, "10.91.0.0", 24, &fp);
+	fx_config_uplink(&cfg, up_ifindex, up_mac, SNAT_IP, 1024, 32767);
 	cfg.flood_max = 1;
-	cfg.nat_port_min = 1024;
-	cfg.nat_port_max = 32767;
-	cfg.ct_tcp_syn = 30;
-	cfg.ct_tcp_est = 3600;
-	cfg.ct_tcp_close = 10;
-	cfg.ct_udp = EB_CT_DEF_UDP;
-	cfg.ct_icmp = EB_CT_DEF_ICMP;
-	err = bpf_map_update_elem(bpf_map__fd(us->maps.eb_config), &zero, &cfg, BPF_ANY);
-	if (err)
-		return -errno;
+	fx_ep(&ep, CTR_IP, ctr_ifindex, ctr_mac, port_mac, "web", "ctr0", 0);
+	return fx_config_write(&fp, &cfg) || fx_put_ep(&fp, &ep) ? -1 : 0;
+}
 
-	memset(&ep, 0, sizeof(ep));
-	ep.ip = ip(CTR_IP);
-	ep.ifindex = ctr_ifindex;
-	memcpy(ep.mac, ctr_mac, 6);
-	memcpy(ep.host_mac, port_mac, 6);
-	ep.flags = EB_EP_READY;
-	snprintf(ep.name, sizeof(ep.name), "web");
-	snprintf(ep.host_dev, sizeof(ep.host_dev), "ctr0");
-	if (bpf_map_update_elem(bpf_map__fd(us->maps.eb_ports), &pk, &ep, BPF_ANY) ||
-	    bpf_map_update_elem(bpf_map__fd(us->maps.eb_endpoints), &ik, &ep, BPF_ANY))
-		return -errno;
-	/* 8080/tcp and 5353/udp on every address; 7070/tcp on 127.0.0.1. */
+/* What every datapath test starts from: no flow, no counted port, and the
+ * published ports 8080/tcp and 5353/udp on every address, 7070/tcp on
+ * 127.0.0.1, nothing else. */
+static void fresh(void)
+{
+	ct_clear(FX_MAP(&fp, eb_ct_tcp));
+	ct_clear(FX_MAP(&fp, eb_ct_other));
+	fx_map_clear(FX_MAP(&fp, eb_published), sizeof(struct eb_pub_key));
+	fx_map_clear(FX_MAP(&fp, eb_port_stats), sizeof(struct eb_pub_key));
 	if (publish(0, 8080, IPPROTO_TCP, 80) || publish(0, 5353, IPPROTO_UDP, 53) ||
-	    publish(ip("127.0.0.1"), 7070, IPPROTO_TCP, 80))
-		return -errno;
-	return 0;
+	    publish(fx_ip("127.0.0.1"), 7070, IPPROTO_TCP, 80))
+		ASSERT_TRUE(0, "the published ports written");
+}
+
+/* The outside's SYN to SNAT_IP:8080 from port sport, as a flow's start. */
+static int syn_from_outside(uint16_t sport)
+{
+	struct __sk_buff cb;
+	struct pkt in, out;
+
+	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, sport, SNAT_IP, 8080, 0x02, false);
+	return run(fp.pu, up_ifindex, &in, &out, &cb);
 }
 
 /* ---- datapath tests ---- */
@@ -459,7 +293,7 @@ static int setup_maps(void)
 /* The outside's SYN to SNAT_IP:8080: DNAT to the container, source kept. */
 static void test_tcp_dnat(void)
 {
-	int tcp = bpf_map__fd(us->maps.eb_ct_tcp);
+	int tcp = FX_MAP(&fp, eb_ct_tcp);
 	struct eb_ct_key k1 = ctkey(CTR_IP, 80, CLIENT_IP, 40000, IPPROTO_TCP);
 	struct eb_ct_key k2 = ctkey(CLIENT_IP, 40000, SNAT_IP, 8080, IPPROTO_TCP);
 	struct eb_ct_entry e;
@@ -468,19 +302,19 @@ static void test_tcp_dnat(void)
 	struct iphdr *iph;
 	int ret;
 
-	ct_clear(tcp);
+	fresh();
 	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 40000, SNAT_IP, 8080, 0x02, false);
 	ASSERT_EQ(ip_csum_check(pkt_ip(&in)), 0, "tcp dnat: the test's own IP checksum");
 	ASSERT_EQ(l4_csum_check(pkt_ip(&in)), 0, "tcp dnat: the test's own TCP checksum");
-	ret = run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb);
+	ret = run(fp.pu, up_ifindex, &in, &out, &cb);
 	ASSERT_EQ(ret, TC_ACT_REDIRECT, "tcp dnat: SYN to a published port is redirected");
 	ASSERT_EQ(cb.cb[EB_CB_TARGET], ctr_ifindex, "tcp dnat: into the container's port");
 	ASSERT_EQ(cb.cb[EB_CB_DECISION], EB_CNT_DNAT_IN, "tcp dnat: decision DNAT_IN");
 	ASSERT_EQ(out.len, in.len, "tcp dnat: length unchanged");
 	iph = pkt_ip(&out);
-	ASSERT_EQ(iph->daddr, ip(CTR_IP), "tcp dnat: destination is the container");
+	ASSERT_EQ(iph->daddr, fx_ip(CTR_IP), "tcp dnat: destination is the container");
 	ASSERT_EQ(pkt_dport(&out), 80, "tcp dnat: destination port is the container's");
-	ASSERT_EQ(iph->saddr, ip(CLIENT_IP), "tcp dnat: source address kept (the client's)");
+	ASSERT_EQ(iph->saddr, fx_ip(CLIENT_IP), "tcp dnat: source address kept (the client's)");
 	ASSERT_EQ(pkt_sport(&out), 40000, "tcp dnat: source port kept");
 	ASSERT_EQ(ip_csum_check(iph), 0, "tcp dnat: IP checksum verifies");
 	ASSERT_EQ(l4_csum_check(iph), 0, "tcp dnat: TCP checksum verifies");
@@ -495,21 +329,21 @@ static void test_tcp_dnat(void)
 	ASSERT_EQ(ct_count(tcp, -1), 2, "tcp dnat: two conntrack entries");
 	if (ASSERT_EQ(bpf_map_lookup_elem(tcp, &k2, &e), 0, "tcp dnat: outside-side entry")) {
 		ASSERT_EQ(e.kind, EB_CT_DNAT_OUT, "tcp dnat: outside-side kind");
-		ASSERT_EQ(e.xaddr, ip(CTR_IP), "tcp dnat: outside-side rewrites to the container");
+		ASSERT_EQ(e.xaddr, fx_ip(CTR_IP), "tcp dnat: outside-side rewrites to the container");
 		ASSERT_EQ(ntohs(e.xport), 80, "tcp dnat: outside-side port 80");
 		ASSERT_EQ(e.ifindex, ctr_ifindex, "tcp dnat: outside-side port ifindex");
 		ASSERT_TRUE(!memcmp(&e.peer, &k1, sizeof(k1)), "tcp dnat: outside-side peer key");
 	}
 	if (ASSERT_EQ(bpf_map_lookup_elem(tcp, &k1, &e), 0, "tcp dnat: container-side entry")) {
 		ASSERT_EQ(e.kind, EB_CT_DNAT_CTR, "tcp dnat: container-side kind");
-		ASSERT_EQ(e.xaddr, ip(SNAT_IP), "tcp dnat: container-side source back to the host");
+		ASSERT_EQ(e.xaddr, fx_ip(SNAT_IP), "tcp dnat: container-side source back to the host");
 		ASSERT_EQ(ntohs(e.xport), 8080, "tcp dnat: container-side port 8080");
 		ASSERT_TRUE(!memcmp(&e.peer, &k2, sizeof(k2)), "tcp dnat: container-side peer key");
 	}
 	ASSERT_EQ(pub_conns(0, 8080, IPPROTO_TCP), 1, "tcp dnat: published entry counts a flow");
 }
 
-/* Segments other than a bare SYN start no flow. Runs after test_tcp_dnat. */
+/* Segments other than a bare SYN start no flow; a flow's ACK goes on. */
 static void test_tcp_nosyn(void)
 {
 	static const struct {
@@ -519,16 +353,20 @@ static void test_tcp_nosyn(void)
 		{ 0x10, "ACK" }, { 0x18, "PSH|ACK" }, { 0x12, "SYN|ACK" },
 		{ 0x04, "RST" }, { 0x06, "SYN|RST" }, { 0x11, "FIN|ACK" },
 	};
-	int tcp = bpf_map__fd(us->maps.eb_ct_tcp);
+	int tcp = FX_MAP(&fp, eb_ct_tcp);
 	struct __sk_buff cb;
 	struct pkt in, out;
-	int before = ct_count(tcp, -1), ret;
+	int before, ret;
 	char what[96];
+
+	fresh();
+	syn_from_outside(40000); /* the flow whose ACK goes on below */
+	before = ct_count(tcp, -1);
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 40001, SNAT_IP, 8080,
 		      cases[i].flags, false);
-		ret = run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb);
+		ret = run(fp.pu, up_ifindex, &in, &out, &cb);
 		snprintf(what, sizeof(what), "tcp %s with no flow to a published port: dropped",
 			 cases[i].what);
 		ASSERT_EQ(ret, TC_ACT_SHOT, what);
@@ -538,34 +376,36 @@ static void test_tcp_nosyn(void)
 	}
 	ASSERT_EQ(ct_count(tcp, -1), before, "tcp no-SYN: no conntrack entry made");
 
-	/* The established flow of test_tcp_dnat goes on with an ACK. */
+	/* The flow started above goes on with an ACK. */
 	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 40000, SNAT_IP, 8080, 0x10, false);
-	ret = run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb);
+	ret = run(fp.pu, up_ifindex, &in, &out, &cb);
 	ASSERT_EQ(ret, TC_ACT_REDIRECT, "tcp: ACK of the flow is redirected");
-	ASSERT_EQ(pkt_ip(&out)->daddr, ip(CTR_IP), "tcp: ACK of the flow goes to the container");
+	ASSERT_EQ(pkt_ip(&out)->daddr, fx_ip(CTR_IP), "tcp: ACK of the flow goes to the container");
 	ASSERT_EQ(pkt_dport(&out), 80, "tcp: ACK of the flow to port 80");
 	ASSERT_EQ(ip_csum_check(pkt_ip(&out)), 0, "tcp: ACK of the flow, IP checksum");
 	ASSERT_EQ(l4_csum_check(pkt_ip(&out)), 0, "tcp: ACK of the flow, TCP checksum");
 }
 
-/* The container's SYN-ACK goes out as SNAT_IP:8080, not SNATed anew. Runs
- * after test_tcp_dnat. */
+/* The container's SYN-ACK of a published flow goes out as SNAT_IP:8080,
+ * not SNATed anew. */
 static void test_tcp_reverse(void)
 {
-	int tcp = bpf_map__fd(us->maps.eb_ct_tcp);
+	int tcp = FX_MAP(&fp, eb_ct_tcp);
 	struct __sk_buff cb;
 	struct pkt in, out;
 	struct iphdr *iph;
 	int ret;
 
+	fresh();
+	syn_from_outside(40000); /* the client's SYN, DNATed in */
 	mkpkt(&in, port_mac, ctr_mac, IPPROTO_TCP, CTR_IP, 80, CLIENT_IP, 40000, 0x12, false);
-	ret = run(cs->progs.eb_from_container, ctr_ifindex, &in, &out, &cb);
+	ret = run(fp.pc, ctr_ifindex, &in, &out, &cb);
 	ASSERT_EQ(ret, TC_ACT_REDIRECT, "tcp reverse: the reply is redirected");
 	ASSERT_EQ(cb.cb[EB_CB_TARGET], up_ifindex, "tcp reverse: out of the uplink");
 	iph = pkt_ip(&out);
-	ASSERT_EQ(iph->saddr, ip(SNAT_IP), "tcp reverse: source is the host's address");
+	ASSERT_EQ(iph->saddr, fx_ip(SNAT_IP), "tcp reverse: source is the host's address");
 	ASSERT_EQ(pkt_sport(&out), 8080, "tcp reverse: source port is the published port");
-	ASSERT_EQ(iph->daddr, ip(CLIENT_IP), "tcp reverse: destination unchanged");
+	ASSERT_EQ(iph->daddr, fx_ip(CLIENT_IP), "tcp reverse: destination unchanged");
 	ASSERT_EQ(pkt_dport(&out), 40000, "tcp reverse: destination port unchanged");
 	ASSERT_EQ(ip_csum_check(iph), 0, "tcp reverse: IP checksum verifies");
 	ASSERT_EQ(l4_csum_check(iph), 0, "tcp reverse: TCP checksum verifies");
@@ -578,7 +418,7 @@ static void test_tcp_reverse(void)
 /* UDP both ways, with a checksum and with none (0 stays 0). */
 static void test_udp(void)
 {
-	int other = bpf_map__fd(us->maps.eb_ct_other);
+	int other = FX_MAP(&fp, eb_ct_other);
 	struct eb_ct_key k1 = ctkey(CTR_IP, 53, CLIENT_IP, 41000, IPPROTO_UDP);
 	struct eb_ct_key k2 = ctkey(CLIENT_IP, 41000, SNAT_IP, 5353, IPPROTO_UDP);
 	struct eb_ct_entry e;
@@ -587,16 +427,16 @@ static void test_udp(void)
 	struct iphdr *iph;
 	int ret;
 
-	ct_clear(other);
+	fresh();
 	mkpkt(&in, up_mac, rtr_mac, IPPROTO_UDP, CLIENT_IP, 41000, SNAT_IP, 5353, 0, false);
 	ASSERT_EQ(l4_csum_check(pkt_ip(&in)), 0, "udp dnat: the test's own UDP checksum");
-	ret = run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb);
+	ret = run(fp.pu, up_ifindex, &in, &out, &cb);
 	ASSERT_EQ(ret, TC_ACT_REDIRECT, "udp dnat: datagram to a published port is redirected");
 	ASSERT_EQ(cb.cb[EB_CB_TARGET], ctr_ifindex, "udp dnat: into the container's port");
 	iph = pkt_ip(&out);
-	ASSERT_EQ(iph->daddr, ip(CTR_IP), "udp dnat: destination is the container");
+	ASSERT_EQ(iph->daddr, fx_ip(CTR_IP), "udp dnat: destination is the container");
 	ASSERT_EQ(pkt_dport(&out), 53, "udp dnat: destination port is the container's");
-	ASSERT_EQ(iph->saddr, ip(CLIENT_IP), "udp dnat: source address kept");
+	ASSERT_EQ(iph->saddr, fx_ip(CLIENT_IP), "udp dnat: source address kept");
 	ASSERT_EQ(pkt_sport(&out), 41000, "udp dnat: source port kept");
 	ASSERT_EQ(ip_csum_check(iph), 0, "udp dnat: IP checksum verifies");
 	ASSERT_EQ(l4_csum_check(iph), 0, "udp dnat: UDP checksum verifies");
@@ -608,13 +448,13 @@ static void test_udp(void)
 		ASSERT_EQ(e.kind, EB_CT_DNAT_CTR, "udp dnat: container-side kind");
 
 	mkpkt(&in, port_mac, ctr_mac, IPPROTO_UDP, CTR_IP, 53, CLIENT_IP, 41000, 0, false);
-	ret = run(cs->progs.eb_from_container, ctr_ifindex, &in, &out, &cb);
+	ret = run(fp.pc, ctr_ifindex, &in, &out, &cb);
 	ASSERT_EQ(ret, TC_ACT_REDIRECT, "udp reverse: the reply is redirected");
 	ASSERT_EQ(cb.cb[EB_CB_TARGET], up_ifindex, "udp reverse: out of the uplink");
 	iph = pkt_ip(&out);
-	ASSERT_EQ(iph->saddr, ip(SNAT_IP), "udp reverse: source is the host's address");
+	ASSERT_EQ(iph->saddr, fx_ip(SNAT_IP), "udp reverse: source is the host's address");
 	ASSERT_EQ(pkt_sport(&out), 5353, "udp reverse: source port is the published port");
-	ASSERT_EQ(iph->daddr, ip(CLIENT_IP), "udp reverse: destination unchanged");
+	ASSERT_EQ(iph->daddr, fx_ip(CLIENT_IP), "udp reverse: destination unchanged");
 	ASSERT_EQ(pkt_dport(&out), 41000, "udp reverse: destination port unchanged");
 	ASSERT_EQ(ip_csum_check(iph), 0, "udp reverse: IP checksum verifies");
 	ASSERT_EQ(l4_csum_check(iph), 0, "udp reverse: UDP checksum verifies");
@@ -622,13 +462,13 @@ static void test_udp(void)
 
 	/* A datagram without a checksum (0) keeps none. */
 	mkpkt(&in, up_mac, rtr_mac, IPPROTO_UDP, CLIENT_IP, 41001, SNAT_IP, 5353, 0, true);
-	ret = run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb);
+	ret = run(fp.pu, up_ifindex, &in, &out, &cb);
 	ASSERT_EQ(ret, TC_ACT_REDIRECT, "udp dnat, no checksum: redirected");
-	ASSERT_EQ(pkt_ip(&out)->daddr, ip(CTR_IP), "udp dnat, no checksum: to the container");
+	ASSERT_EQ(pkt_ip(&out)->daddr, fx_ip(CTR_IP), "udp dnat, no checksum: to the container");
 	ASSERT_EQ(pkt_udp_csum(&out), 0, "udp dnat, no checksum: stays 0");
 	ASSERT_EQ(ip_csum_check(pkt_ip(&out)), 0, "udp dnat, no checksum: IP checksum verifies");
 	mkpkt(&in, port_mac, ctr_mac, IPPROTO_UDP, CTR_IP, 53, CLIENT_IP, 41001, 0, true);
-	ret = run(cs->progs.eb_from_container, ctr_ifindex, &in, &out, &cb);
+	ret = run(fp.pc, ctr_ifindex, &in, &out, &cb);
 	ASSERT_EQ(ret, TC_ACT_REDIRECT, "udp reverse, no checksum: redirected");
 	ASSERT_EQ(pkt_sport(&out), 5353, "udp reverse, no checksum: source port published");
 	ASSERT_EQ(pkt_udp_csum(&out), 0, "udp reverse, no checksum: stays 0");
@@ -651,16 +491,19 @@ static void test_unpublished(void)
 		{ IPPROTO_TCP, SNAT_IP, 7070, "tcp SYN at the host's address to a 127.0.0.1 port" },
 		{ IPPROTO_TCP, "198.51.100.77", 8080, "tcp SYN to another address" },
 	};
-	int tcp = bpf_map__fd(us->maps.eb_ct_tcp), other = bpf_map__fd(us->maps.eb_ct_other);
+	int tcp = FX_MAP(&fp, eb_ct_tcp), other = FX_MAP(&fp, eb_ct_other);
 	struct __sk_buff cb;
 	struct pkt in, out;
 	char what[128];
-	int ret, n = ct_count(tcp, -1) + ct_count(other, -1);
+	int ret, n;
+
+	fresh();
+	n = ct_count(tcp, -1) + ct_count(other, -1);
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		mkpkt(&in, up_mac, rtr_mac, cases[i].proto, CLIENT_IP, 42000, cases[i].dst,
 		      cases[i].dport, 0x02, false);
-		ret = run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb);
+		ret = run(fp.pu, up_ifindex, &in, &out, &cb);
 		snprintf(what, sizeof(what), "%s: TC_ACT_UNSPEC (left to the host)", cases[i].what);
 		ASSERT_EQ(ret, TC_ACT_UNSPEC, what);
 		snprintf(what, sizeof(what), "%s: packet unchanged", cases[i].what);
@@ -679,20 +522,22 @@ static void test_unpublished(void)
  */
 static void test_loopback_from_outside(void)
 {
-	int tcp = bpf_map__fd(us->maps.eb_ct_tcp);
+	int tcp = FX_MAP(&fp, eb_ct_tcp);
 	struct __sk_buff cb;
 	struct pkt in, out;
-	int ret, n = ct_count(tcp, -1);
+	int ret, n;
 
+	fresh();
+	n = ct_count(tcp, -1);
 	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, ROUTER_IP, 45610, "127.0.0.1", 7070, 0x02, false);
-	ret = run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb);
+	ret = run(fp.pu, up_ifindex, &in, &out, &cb);
 	ASSERT_TRUE(ret == TC_ACT_UNSPEC || ret == TC_ACT_SHOT,
 		    "SYN from the uplink to 127.0.0.1:7070 (published on 127.0.0.1) is not "
 		    "delivered to the container (moby 45610)");
-	ASSERT_TRUE(pkt_ip(&out)->daddr != ip(CTR_IP),
+	ASSERT_TRUE(pkt_ip(&out)->daddr != fx_ip(CTR_IP),
 		    "SYN from the uplink to 127.0.0.1:7070: destination not rewritten");
 	ASSERT_EQ(ct_count(tcp, -1), n, "SYN from the uplink to 127.0.0.1:7070: no flow made");
-	ASSERT_EQ(pub_conns(ip("127.0.0.1"), 7070, IPPROTO_TCP), 0,
+	ASSERT_EQ(pub_conns(fx_ip("127.0.0.1"), 7070, IPPROTO_TCP), 0,
 		  "SYN from the uplink to 127.0.0.1:7070: no connection counted");
 }
 
@@ -701,19 +546,6 @@ static void test_loopback_from_outside(void)
  * on every address (host_ip 0) or on the host's address only. The flow's
  * outside-side entry remembers which. */
 /* Packets of a per-CPU eb_counter_val map's entry, summed over the CPUs. */
-static uint64_t percpu_packets(int fd, const void *key)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	struct eb_counter_val v[ncpu > 0 ? ncpu : 1];
-	uint64_t n = 0;
-
-	if (ncpu <= 0 || bpf_map_lookup_elem(fd, key, v))
-		return 0;
-	for (int i = 0; i < ncpu; i++)
-		n += v[i].packets;
-	return n;
-}
-
 static uint64_t port_stat(uint32_t host_ip, uint16_t hport, uint8_t proto)
 {
 	struct eb_pub_key k;
@@ -722,50 +554,50 @@ static uint64_t port_stat(uint32_t host_ip, uint16_t hport, uint8_t proto)
 	k.host_ip = host_ip;
 	k.host_port = htons(hport);
 	k.proto = proto;
-	return percpu_packets(bpf_map__fd(us->maps.eb_port_stats), &k);
+	return fx_percpu_packets(FX_MAP(&fp, eb_port_stats), &k);
 }
 
 static void test_port_counters(void)
 {
-	int tcp = bpf_map__fd(us->maps.eb_ct_tcp);
+	int tcp = FX_MAP(&fp, eb_ct_tcp);
 	struct eb_ct_key k2 = ctkey(CLIENT_IP, 47001, SNAT_IP, 9090, IPPROTO_TCP);
 	struct eb_ct_entry e;
 	struct __sk_buff cb;
 	struct pkt in, out;
 	uint64_t any0, addr0;
 
-	ct_clear(tcp);
-	if (!ASSERT_EQ(publish(ip(SNAT_IP), 9090, IPPROTO_TCP, 80), 0,
+	fresh();
+	if (!ASSERT_EQ(publish(fx_ip(SNAT_IP), 9090, IPPROTO_TCP, 80), 0,
 		       "port counters: 9090 published on the host's address only"))
 		return;
 	any0 = port_stat(0, 8080, IPPROTO_TCP);
-	addr0 = port_stat(ip(SNAT_IP), 9090, IPPROTO_TCP);
+	addr0 = port_stat(fx_ip(SNAT_IP), 9090, IPPROTO_TCP);
 	/* A flow to each: SYN, then an ACK (the established path). */
 	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 47000, SNAT_IP, 8080, 0x02, false);
-	run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb);
+	run(fp.pu, up_ifindex, &in, &out, &cb);
 	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 47000, SNAT_IP, 8080, 0x10, false);
-	ASSERT_EQ(run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb), TC_ACT_REDIRECT,
+	ASSERT_EQ(run(fp.pu, up_ifindex, &in, &out, &cb), TC_ACT_REDIRECT,
 		  "port counters: ACK to 8080 delivered");
 	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 47001, SNAT_IP, 9090, 0x02, false);
-	run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb);
+	run(fp.pu, up_ifindex, &in, &out, &cb);
 	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 47001, SNAT_IP, 9090, 0x10, false);
-	ASSERT_EQ(run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb), TC_ACT_REDIRECT,
+	ASSERT_EQ(run(fp.pu, up_ifindex, &in, &out, &cb), TC_ACT_REDIRECT,
 		  "port counters: ACK to 9090 delivered");
 	ASSERT_EQ(port_stat(0, 8080, IPPROTO_TCP) - any0, 2,
 		  "port counters: 8080 (every address) counts SYN and ACK under host_ip 0");
-	ASSERT_EQ(port_stat(ip(SNAT_IP), 9090, IPPROTO_TCP) - addr0, 2,
+	ASSERT_EQ(port_stat(fx_ip(SNAT_IP), 9090, IPPROTO_TCP) - addr0, 2,
 		  "port counters: 9090 (host address) counts SYN and ACK under that address");
 	ASSERT_EQ(port_stat(0, 9090, IPPROTO_TCP), 0, "port counters: nothing under 0:9090");
-	ASSERT_EQ(port_stat(ip(SNAT_IP), 8080, IPPROTO_TCP), 0,
+	ASSERT_EQ(port_stat(fx_ip(SNAT_IP), 8080, IPPROTO_TCP), 0,
 		  "port counters: nothing under SNAT_IP:8080");
 	if (ASSERT_EQ(bpf_map_lookup_elem(tcp, &k2, &e), 0, "port counters: 9090's flow entry"))
 		ASSERT_EQ(e.pub_key, EB_CT_PUB_ADDR, "port counters: the entry says: by address");
 	/* An entry of an older build (pub_key 0) is counted by a lookup. */
 	e.pub_key = 0;
 	bpf_map_update_elem(tcp, &k2, &e, BPF_EXIST);
-	ASSERT_EQ(run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb), TC_ACT_REDIRECT,
+	ASSERT_EQ(run(fp.pu, up_ifindex, &in, &out, &cb), TC_ACT_REDIRECT,
 		  "port counters: ACK of an older entry delivered");
-	ASSERT_EQ(port_stat(ip(SNAT_IP), 9090, IPPROTO_TCP) - addr0, 3,
+	ASSERT_EQ(port_stat(fx_ip(SNAT_IP), 9090, IPPROTO_TCP) - addr0, 3,
 		  "port counters: ...and counted under the address it was published on");
 }
 
@@ -774,20 +606,16 @@ static void test_port_counters(void)
 /* Runs the XDP program on in, arriving on the uplink; out gets the frame. */
 static int run_xdp(const struct pkt *in, struct pkt *out)
 {
-	struct xdp_md ctx = { .data_end = in->len, .ingress_ifindex = up_ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in->buf, .data_size_in = in->len,
-		    .data_out = out->buf, .data_size_out = sizeof(out->buf), .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx), .repeat = 1);
-	int err;
+	static struct fx_result r;
 
 	memset(out, 0, sizeof(*out));
-	err = bpf_prog_test_run_opts(bpf_program__fd(xs->progs.eb_xdp_uplink), &o);
-	if (err) {
-		fprintf(stderr, "test_run of eb_xdp_uplink: %s\n", strerror(errno));
+	if (fx_run_xdp(fp.px, up_ifindex, in->buf, in->len, &r)) {
+		fprintf(stderr, "test_run of eb_xdp_uplink: %s\n", strerror(-r.err));
 		return -1000;
 	}
-	out->len = o.data_size_out;
-	return (int)o.retval;
+	out->len = r.out_len < sizeof(out->buf) ? r.out_len : sizeof(out->buf);
+	memcpy(out->buf, r.out, out->len);
+	return (int)r.retval;
 }
 
 /* Makes p's payload extra bytes longer (a pattern), checksums anew. */
@@ -814,30 +642,19 @@ static void pkt_partial(struct pkt *p)
 	struct iphdr *iph = pkt_ip(p);
 	struct tcphdr *th = (void *)(iph + 1);
 	unsigned int l4len = ntohs(iph->tot_len) - sizeof(*iph);
-	unsigned char ph[12];
-	uint32_t sum;
 
-	memcpy(ph, &iph->saddr, 4);
-	memcpy(ph + 4, &iph->daddr, 4);
-	ph[8] = 0;
-	ph[9] = iph->protocol;
-	ph[10] = l4len >> 8;
-	ph[11] = l4len & 0xff;
-	sum = csum_add(0, ph, sizeof(ph));
-	th->check = htons((uint16_t)~csum_fold(sum));
+	th->check = htons((uint16_t)~fx_fold(fx_pseudo4((const uint8_t *)iph, l4len)));
 }
 
 static uint64_t stat_sum(int idx)
 {
-	uint32_t k = idx;
-
-	return percpu_packets(bpf_map__fd(us->maps.eb_stats), &k);
+	return fx_counter(&fp, idx);
 }
 
 /* The outside's SYN, then segments of the flow: DNAT in XDP. */
 static void test_xdp_tcp(void)
 {
-	int tcp = bpf_map__fd(us->maps.eb_ct_tcp);
+	int tcp = FX_MAP(&fp, eb_ct_tcp);
 	struct eb_ct_key k2 = ctkey(CLIENT_IP, 43000, SNAT_IP, 8080, IPPROTO_TCP);
 	static const unsigned int sizes[] = { 1, 2, 3, 31, 32, 33, 63, 64, 65, 511, 1000, 1406 };
 	struct eb_ct_entry e;
@@ -847,15 +664,15 @@ static void test_xdp_tcp(void)
 	char what[128];
 	int ret;
 
-	ct_clear(tcp);
+	fresh();
 	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 43000, SNAT_IP, 8080, 0x02, false);
 	ret = run_xdp(&in, &out);
 	ASSERT_EQ(ret, XDP_REDIRECT, "xdp tcp: SYN to a published port is redirected");
 	iph = pkt_ip(&out);
 	ASSERT_EQ(out.len, in.len, "xdp tcp: length unchanged");
-	ASSERT_EQ(iph->daddr, ip(CTR_IP), "xdp tcp: destination is the container");
+	ASSERT_EQ(iph->daddr, fx_ip(CTR_IP), "xdp tcp: destination is the container");
 	ASSERT_EQ(pkt_dport(&out), 80, "xdp tcp: destination port is the container's");
-	ASSERT_EQ(iph->saddr, ip(CLIENT_IP), "xdp tcp: the client's source address kept");
+	ASSERT_EQ(iph->saddr, fx_ip(CLIENT_IP), "xdp tcp: the client's source address kept");
 	ASSERT_EQ(pkt_sport(&out), 43000, "xdp tcp: source port kept");
 	ASSERT_EQ(ip_csum_check(iph), 0, "xdp tcp: IP checksum verifies");
 	ASSERT_EQ(l4_csum_check(iph), 0, "xdp tcp: TCP checksum verifies");
@@ -902,13 +719,13 @@ static void test_xdp_tcp(void)
  * nothing is bound in XDP. */
 static void test_xdp_partial(void)
 {
-	int tcp = bpf_map__fd(us->maps.eb_ct_tcp);
+	int tcp = FX_MAP(&fp, eb_ct_tcp);
 	struct pkt in, out;
 	uint64_t p0 = stat_sum(EB_CNT_XDP_PASS_CSUM);
 	struct __sk_buff cb;
 	int n, ret;
 
-	ct_clear(tcp);
+	fresh();
 	n = ct_count(tcp, -1);
 	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 43100, SNAT_IP, 8080, 0x02, false);
 	pkt_partial(&in);
@@ -918,7 +735,7 @@ static void test_xdp_partial(void)
 	ASSERT_EQ(ct_count(tcp, -1), n, "xdp partial: no conntrack entry made in XDP");
 	ASSERT_EQ(stat_sum(EB_CNT_XDP_PASS_CSUM), p0 + 1, "xdp partial: xdp_pass_csum counted");
 	/* TC then takes it, as before. */
-	ret = run(us->progs.eb_from_uplink, up_ifindex, &in, &out, &cb);
+	ret = run(fp.pu, up_ifindex, &in, &out, &cb);
 	ASSERT_EQ(ret, TC_ACT_REDIRECT, "xdp partial: TC redirects it");
 	ASSERT_EQ(ct_count(tcp, -1), n + 2, "xdp partial: TC binds the flow");
 }
@@ -926,16 +743,16 @@ static void test_xdp_partial(void)
 /* UDP in XDP: with a checksum, and with none (0 stays 0). */
 static void test_xdp_udp(void)
 {
-	int other = bpf_map__fd(us->maps.eb_ct_other);
+	int other = FX_MAP(&fp, eb_ct_other);
 	struct pkt in, out;
 	int ret;
 
-	ct_clear(other);
+	fresh();
 	mkpkt(&in, up_mac, rtr_mac, IPPROTO_UDP, CLIENT_IP, 44000, SNAT_IP, 5353, 0, false);
 	pkt_grow(&in, 101);
 	ret = run_xdp(&in, &out);
 	ASSERT_EQ(ret, XDP_REDIRECT, "xdp udp: datagram to a published port is redirected");
-	ASSERT_EQ(pkt_ip(&out)->daddr, ip(CTR_IP), "xdp udp: to the container");
+	ASSERT_EQ(pkt_ip(&out)->daddr, fx_ip(CTR_IP), "xdp udp: to the container");
 	ASSERT_EQ(pkt_dport(&out), 53, "xdp udp: to port 53");
 	ASSERT_EQ(ip_csum_check(pkt_ip(&out)), 0, "xdp udp: IP checksum verifies");
 	ASSERT_EQ(l4_csum_check(pkt_ip(&out)), 0, "xdp udp: UDP checksum verifies");
@@ -957,23 +774,22 @@ static void test_xdp_udp(void)
 /* The reply of a container's outbound flow (SNAT), translated in XDP. */
 static void test_xdp_snat_reply(void)
 {
-	int tcp = bpf_map__fd(us->maps.eb_ct_tcp);
 	struct __sk_buff cb;
 	struct pkt in, out;
 	uint16_t nat_port;
 	int ret;
 
-	ct_clear(tcp);
+	fresh();
 	mkpkt(&in, port_mac, ctr_mac, IPPROTO_TCP, CTR_IP, 45000, CLIENT_IP, 9000, 0x02, false);
-	ret = run(cs->progs.eb_from_container, ctr_ifindex, &in, &out, &cb);
+	ret = run(fp.pc, ctr_ifindex, &in, &out, &cb);
 	if (!ASSERT_EQ(ret, TC_ACT_REDIRECT, "xdp snat: the container's SYN goes out (TC)"))
 		return;
-	ASSERT_EQ(pkt_ip(&out)->saddr, ip(SNAT_IP), "xdp snat: ...from the host's address");
+	ASSERT_EQ(pkt_ip(&out)->saddr, fx_ip(SNAT_IP), "xdp snat: ...from the host's address");
 	nat_port = pkt_sport(&out);
 	mkpkt(&in, up_mac, rtr_mac, IPPROTO_TCP, CLIENT_IP, 9000, SNAT_IP, nat_port, 0x12, false);
 	ret = run_xdp(&in, &out);
 	ASSERT_EQ(ret, XDP_REDIRECT, "xdp snat: the SYN-ACK is redirected in XDP");
-	ASSERT_EQ(pkt_ip(&out)->daddr, ip(CTR_IP), "xdp snat: to the container's address");
+	ASSERT_EQ(pkt_ip(&out)->daddr, fx_ip(CTR_IP), "xdp snat: to the container's address");
 	ASSERT_EQ(pkt_dport(&out), 45000, "xdp snat: to the container's own port");
 	ASSERT_EQ(ip_csum_check(pkt_ip(&out)), 0, "xdp snat: IP checksum verifies");
 	ASSERT_EQ(l4_csum_check(pkt_ip(&out)), 0, "xdp snat: TCP checksum verifies");
@@ -1024,7 +840,7 @@ static void test_spec_good(void)
 		if (!ASSERT_EQ(r, 0, what))
 			continue;
 		snprintf(what, sizeof(what), "spec '%s': host address", good[i].s);
-		ASSERT_EQ(sp.host_ip, ip(good[i].host_ip), what);
+		ASSERT_EQ(sp.host_ip, fx_ip(good[i].host_ip), what);
 		snprintf(what, sizeof(what), "spec '%s': host ports", good[i].s);
 		ASSERT_EQ(sp.hport_lo << 16 | sp.hport_hi, good[i].hlo << 16 | good[i].hhi, what);
 		snprintf(what, sizeof(what), "spec '%s': protocol", good[i].s);
@@ -1206,8 +1022,6 @@ int main(void)
 	test_xdp_udp();
 	test_xdp_snat_reply();
 out:
-	uplink_xdp_bpf__destroy(xs);
-	container_bpf__destroy(cs);
-	uplink_bpf__destroy(us);
+	fx_unload(&fp);
 	return eb_check_done();
 }

@@ -16,7 +16,9 @@ P0=12200 # 12200-12249: this script's own
 N=50
 W=$(ctr w)
 check "up w" eb up --net "$NET" --subnet $SUB.0/24 "$W"
-bg_ns "$W" timeout 120 socat TCP-LISTEN:80,reuseaddr,fork SYSTEM:'echo hello-from-w'
+# (Bounded at 290 s: publish takes the machine-wide lock once per spec, and
+# with other scripts running, 120 s ran out before the last checks.)
+bg_ns "$W" timeout 290 socat TCP-LISTEN:80,reuseaddr,fork SYSTEM:'echo hello-from-w'
 wait_until 5 listening "$W" 80
 SPECS=()
 for i in $(seq 0 $((N - 1))); do SPECS+=("$((P0 + i)):$W:80"); done

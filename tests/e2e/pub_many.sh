@@ -28,6 +28,9 @@ d = json.load(sys.stdin)
 assert len(d) == 1, d
 e = d[0].get("formatted", d[0])
 k, v = e["key"], e["value"]
+# An address is a union (EB_IPV4): bpftool -j shows it as a key "".
+k.update(k.pop("", {}))
+v.update(v.pop("", {}))
 port = lambda n: socket.ntohs(n)
 ip = lambda n: socket.inet_ntoa(struct.pack("=I", n))
 assert (ip(k["host_ip"]), port(k["host_port"]), k["proto"]) == ("0.0.0.0", 11999, 6), k

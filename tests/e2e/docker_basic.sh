@@ -98,7 +98,14 @@ check_fails "127.0.0.1:8081 is not reachable from outside" \
 	in_out curl -s -m 2 http://198.51.100.1:8081/
 # Hairpin: a container of the network at the host's address. Docker moves
 # the peer into the sandbox after Join; the driver names SandboxKey then,
-# so the cgroup programs know the container's namespace.
+# so the cgroup programs know the container's namespace. That happens in
+# the driver's own time (under the machine-wide lock, which a loaded
+# machine makes wait): the check waits for the driver to say so first.
+for c in dka-c1 dka-web; do
+	EPID=$(dk inspect -f '{{range .NetworkSettings.Networks}}{{.EndpointID}}{{end}}' "$c" | cut -c1-12)
+	check "the driver found $c's namespace (endpoint $EPID)" \
+		wait_until 30 grep -q "endpoint $EPID: in namespace" "$DKR/driver.log"
+done
 check_match "hairpin: dka-c1 reaches 198.51.100.1:8080 (the published port at the host's address)" \
 	"$(dk exec dka-c1 sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 198.51.100.1 8080" 2>&1)" "hello from $DK_IMG"
 check_match "hairpin: dka-web reaches its own published port at the host's address" \

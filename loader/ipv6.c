@@ -204,14 +204,15 @@ int ipv6_check(const struct eb_up_opts *o, const struct eb_config *cfg, bool exi
 	err = room_check(want.plen, cfg->prefix_len, e);
 	if (err)
 		return err;
-	/* Another network of this host with an overlapping IPv6 subnet would
-	 * put the same addresses behind two sets of ports. */
+	/* Another network of this namespace with an overlapping IPv6 subnet
+	 * would put the same addresses behind two sets of ports (as for IPv4,
+	 * eb_check_subnet: another namespace's networks are its own world). */
 	n = eb_net_list(nets, EB_MAX_NETS);
 	for (int i = 0; i < n; i++) {
 		struct eb_config6 oc;
 
-		if (!strcmp(nets[i], o->net) || eb_config6_get(nets[i], &oc) ||
-		    !(oc.flags & EB_CFG6_ON))
+		if (!strcmp(nets[i], o->net) || !eb_net_is_here(nets[i]) ||
+		    eb_config6_get(nets[i], &oc) || !(oc.flags & EB_CFG6_ON))
 			continue;
 		if (overlaps6(want.prefix, want.plen, oc.prefix, oc.plen)) {
 			eb_errf(e, "IPv6 subnet %s/%d overlaps %s/%d of network '%s'; pick another with "

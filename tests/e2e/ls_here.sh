@@ -4,6 +4,8 @@
 # namespace they run in, never another namespace's (the pins under
 # /sys/fs/bpf/ebnet are the whole machine's): two hosts, a network each.
 # With --net, a network of another namespace is still shown when named.
+# Subnets are this namespace's too: the other host may use the same IPv6
+# subnet, a second network here may not.
 . "$(dirname "$0")/../lib.sh"
 sandbox lh
 
@@ -14,8 +16,13 @@ _sb ip -n $H2 link set lo up
 eb2() { nsenter --net="/run/netns/$H2" "$EBNET" "$@"; }
 names() { jq -r '[.networks[] | (.name // .network)] | join(" ")'; }
 
-check "up $NET in $HOST" eb up --net "$NET" --subnet 10.101.0.0/24 "$(ctr a)"
-check "up $NET2 in $H2 (no uplink)" eb2 up --net $NET2 --subnet 10.102.0.0/24 "$(ctr b)"
+check "up $NET in $HOST (IPv6 fd00:101::/64)" eb up --net "$NET" --subnet 10.101.0.0/24 --ipv6 --subnet6 fd00:101::/64 "$(ctr a)"
+check "up $NET2 in $H2 (no uplink), the same IPv6 subnet" eb2 up --net $NET2 --subnet 10.102.0.0/24 --ipv6 --subnet6 fd00:101::/64 "$(ctr b)"
+track_net lh3net
+OUT3=$(eb up --net lh3net --subnet 10.104.0.0/24 --ipv6 --subnet6 fd00:101::/64 2>&1)
+check_match "a second network in $HOST with that IPv6 subnet is refused, naming $NET" "$OUT3" \
+	"overlaps fd00:101::/64 of network '$NET'"
+check_eq "  and nothing of it is made" "$(ls -d "$EB_PIN_ROOT/lh3net" 2>/dev/null)" ""
 
 check_eq "ls --json in $HOST: its network only" "$(eb ls --json | names)" "$NET"
 check_eq "ls --json in $H2: its network only" "$(eb2 ls --json | names)" "$NET2"

@@ -240,8 +240,10 @@ done
 # right after iptables' run: ~15-18k conn/s against 28-32k alone; see
 # docs/BENCHMARKS.md). So each such case ends with the system's conntrack
 # table flushed (conntrack -F in its host and outside namespaces) and a
-# pause of SETTLE seconds (0 with QUICK=1): every case starts from the same
-# state.
+# pause of SETTLE seconds (0 with QUICK=1), so that no case starts with the
+# previous one's conntrack table. (It narrowed ebnet's slow rounds after
+# iptables' snat_cps but did not remove them: docs/BENCHMARKS.md, "IPv6
+# between containers".)
 settle_after() {
 	local w=$1 s=$2 ns
 	case $w in pub_cps | pub_cps_nic | snat_cps | scale_sweep | containers_100) ;; *) return 0 ;; esac

@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +79,9 @@ static void owner_of(unsigned long ino, char *out, size_t len)
 /* The sockets of one protocol, read at most once a second: a publish of
  * 50 specs asks 50 times, and on a busy host one read of the tables costs
  * milliseconds (the kernel walks every socket of the machine to list this
- * namespace's). Stale by a second at most. */
+ * namespace's). Stale by a second at most. On the heap, made at the first
+ * question (about 460 KB each: nothing in a process that never asks), and
+ * read and refreshed under hs_lock (the Docker driver's threads). */
 #define EB_HS_MAX 4096
 struct hs_table {
 	struct timespec at;
@@ -86,7 +89,8 @@ struct hs_table {
 	int n;
 	struct eb_host_sock s[EB_HS_MAX];
 };
-static struct hs_table tables[2]; /* TCP, UDP */
+static struct hs_table *tables[2]; /* TCP, UDP */
+static pthread_mutex_t hs_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* One /proc/net table into t. v6: its addresses are 32 hex digits; only
  * the unspecified address (a dual-stack socket takes IPv4 too) and
@@ -151,11 +155,19 @@ static void load(const char *file, bool v6, bool udp, struct hs_table *t)
 	fclose(f);
 }
 
+/* Called with hs_lock held; NULL without memory (then no socket is found:
+ * the check is a courtesy, the DNAT would take the port anyway). */
 static struct hs_table *table_of(uint8_t proto)
 {
 	bool udp = proto == IPPROTO_UDP;
-	struct hs_table *t = &tables[udp];
+	struct hs_table *t;
 	struct timespec now;
+
+	if (!tables[udp])
+		tables[udp] = calloc(1, sizeof(*tables[udp]));
+	t = tables[udp];
+	if (!t)
+		return NULL;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (!t->valid || now.tv_sec - t->at.tv_sec > 1 ||
@@ -171,10 +183,13 @@ static struct hs_table *table_of(uint8_t proto)
 
 int eb_host_listener(uint32_t ip, uint16_t lo, uint16_t hi, uint8_t proto, struct eb_host_sock *r)
 {
-	struct hs_table *t = table_of(proto);
+	struct hs_table *t;
+	int found = 0;
 
 	memset(r, 0, sizeof(*r));
-	for (int i = 0; i < t->n; i++) {
+	pthread_mutex_lock(&hs_lock);
+	t = table_of(proto);
+	for (int i = 0; t && i < t->n && !found; i++) {
 		const struct eb_host_sock *s = &t->s[i];
 
 		/* A socket on every address, or on the address asked for; a
@@ -184,19 +199,24 @@ int eb_host_listener(uint32_t ip, uint16_t lo, uint16_t hi, uint8_t proto, struc
 		    (s->only6 && ip))
 			continue;
 		*r = *s;
-		owner_of(s->inode, r->owner, sizeof(r->owner));
-		return 1;
+		found = 1;
 	}
-	return 0;
+	pthread_mutex_unlock(&hs_lock);
+	if (found)
+		owner_of(r->inode, r->owner, sizeof(r->owner));
+	return found;
 }
 
 int eb_host_listener6(const uint8_t a[16], uint16_t lo, uint16_t hi, uint8_t proto,
 		      struct eb_host_sock *r)
 {
-	struct hs_table *t = table_of(proto);
+	struct hs_table *t;
+	int found = 0;
 
 	memset(r, 0, sizeof(*r));
-	for (int i = 0; i < t->n; i++) {
+	pthread_mutex_lock(&hs_lock);
+	t = table_of(proto);
+	for (int i = 0; t && i < t->n && !found; i++) {
 		const struct eb_host_sock *s = &t->s[i];
 
 		/* [::] (v4-mapped ones are IPv4's), or this very address. */
@@ -204,10 +224,12 @@ int eb_host_listener6(const uint8_t a[16], uint16_t lo, uint16_t hi, uint8_t pro
 		    (s->only6 && memcmp(s->addr6, a, 16)))
 			continue;
 		*r = *s;
-		owner_of(s->inode, r->owner, sizeof(r->owner));
-		return 1;
+		found = 1;
 	}
-	return 0;
+	pthread_mutex_unlock(&hs_lock);
+	if (found)
+		owner_of(r->inode, r->owner, sizeof(r->owner));
+	return found;
 }
 
 const char *eb_host_sock_str(const struct eb_host_sock *s, char *out, size_t len)

@@ -181,7 +181,29 @@ static struct hs_table *table_of(uint8_t proto)
 	return t;
 }
 
-int eb_host_listener(uint32_t ip, uint16_t lo, uint16_t hi, uint8_t proto, struct eb_host_sock *r)
+/* A socket that asks for: an IPv4 address (ip, 0: any), or with v6 the
+ * IPv6 address a. */
+struct hs_want {
+	bool v6;
+	uint32_t ip;
+	const uint8_t *a;
+};
+
+static bool hs_match(const struct eb_host_sock *s, const struct hs_want *w)
+{
+	/* IPv6: [::] (v4-mapped ones are IPv4's), or this very address. */
+	if (w->v6)
+		return s->v6 && !s->addr && (!s->only6 || !memcmp(s->addr6, w->a, 16));
+	/* IPv4: a socket on every address, or on the address asked for; a
+	 * port published on every address covers every socket, those on an
+	 * IPv6 address too (it answers there as well). */
+	return !(s->addr && w->ip && s->addr != w->ip) && !(s->only6 && w->ip);
+}
+
+/* The first socket of proto on a port in lo..hi that w matches, into r
+ * with its owner; 1 if there is one. */
+static int hs_find(const struct hs_want *w, uint16_t lo, uint16_t hi, uint8_t proto,
+		   struct eb_host_sock *r)
 {
 	struct hs_table *t;
 	int found = 0;
@@ -192,14 +214,10 @@ int eb_host_listener(uint32_t ip, uint16_t lo, uint16_t hi, uint8_t proto, struc
 	for (int i = 0; t && i < t->n && !found; i++) {
 		const struct eb_host_sock *s = &t->s[i];
 
-		/* A socket on every address, or on the address asked for; a
-		 * port published on every address covers every socket, those
-		 * on an IPv6 address too (it answers there as well). */
-		if (s->port < lo || s->port > hi || (s->addr && ip && s->addr != ip) ||
-		    (s->only6 && ip))
-			continue;
-		*r = *s;
-		found = 1;
+		if (s->port >= lo && s->port <= hi && hs_match(s, w)) {
+			*r = *s;
+			found = 1;
+		}
 	}
 	pthread_mutex_unlock(&hs_lock);
 	if (found)
@@ -207,29 +225,19 @@ int eb_host_listener(uint32_t ip, uint16_t lo, uint16_t hi, uint8_t proto, struc
 	return found;
 }
 
+int eb_host_listener(uint32_t ip, uint16_t lo, uint16_t hi, uint8_t proto, struct eb_host_sock *r)
+{
+	struct hs_want w = { .ip = ip };
+
+	return hs_find(&w, lo, hi, proto, r);
+}
+
 int eb_host_listener6(const uint8_t a[16], uint16_t lo, uint16_t hi, uint8_t proto,
 		      struct eb_host_sock *r)
 {
-	struct hs_table *t;
-	int found = 0;
+	struct hs_want w = { .v6 = true, .a = a };
 
-	memset(r, 0, sizeof(*r));
-	pthread_mutex_lock(&hs_lock);
-	t = table_of(proto);
-	for (int i = 0; t && i < t->n && !found; i++) {
-		const struct eb_host_sock *s = &t->s[i];
-
-		/* [::] (v4-mapped ones are IPv4's), or this very address. */
-		if (s->port < lo || s->port > hi || !s->v6 || s->addr ||
-		    (s->only6 && memcmp(s->addr6, a, 16)))
-			continue;
-		*r = *s;
-		found = 1;
-	}
-	pthread_mutex_unlock(&hs_lock);
-	if (found)
-		owner_of(r->inode, r->owner, sizeof(r->owner));
-	return found;
+	return hs_find(&w, lo, hi, proto, r);
 }
 
 const char *eb_host_sock_str(const struct eb_host_sock *s, char *out, size_t len)

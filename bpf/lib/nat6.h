@@ -251,30 +251,20 @@ static __always_inline void eb_ct6_key_in(struct eb_ct6_key *k, const struct eb_
 }
 
 /* Where the L4 checksum and the port (src: the source's) of an IPv6
- * packet are, and how the checksum helper treats it. */
+ * packet are, and how the checksum helper treats it: TCP and UDP as for
+ * IPv4 (eb_l4_offsets); ICMPv6 echo's identifier is the port both ways,
+ * and its checksum covers the pseudo header (ICMPv4's does not). */
 static __always_inline int eb_l4_offsets6(__u8 proto, __u32 l4, bool src, __u32 *csum_off,
 					  __u32 *port_off, __u64 *flags)
 {
-	switch (proto) {
-	case EB_NH_TCP:
-		*csum_off = l4 + 16;
-		*port_off = l4 + (src ? 0 : 2);
-		*flags = BPF_F_PSEUDO_HDR;
-		return 0;
-	case EB_NH_UDP:
-		*csum_off = l4 + 6;
-		*port_off = l4 + (src ? 0 : 2);
-		*flags = BPF_F_PSEUDO_HDR | BPF_F_MARK_MANGLED_0;
-		return 0;
-	case EB_NH_ICMPV6:
-		/* Echo: the identifier is the port both ways; ICMPv6's
-		 * checksum covers the pseudo header (ICMPv4's does not). */
-		*csum_off = l4 + 2;
-		*port_off = l4 + 4;
-		*flags = BPF_F_PSEUDO_HDR;
-		return 0;
-	}
-	return -1;
+	if (proto == EB_NH_TCP || proto == EB_NH_UDP)
+		return eb_l4_offsets(proto, l4, src, csum_off, port_off, flags);
+	if (proto != EB_NH_ICMPV6)
+		return -1;
+	*csum_off = l4 + 2;
+	*port_off = l4 + 4;
+	*flags = BPF_F_PSEUDO_HDR;
+	return 0;
 }
 
 /* Rewrites the source (src) or destination address and port of the IPv6

@@ -20,6 +20,7 @@
 
 #include "lib/maps.h"
 #include "lib/counters.h"
+#include "lib/ip6.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -236,34 +237,6 @@ static __always_inline bool eb_ip6_in(const __u32 a[4], const __u8 *prefix, __u3
 			return false;
 	}
 	return true;
-}
-
-static __always_inline struct eb_config6 *eb_cfg6(void)
-{
-	__u32 zero = 0;
-	struct eb_config6 *c6 = bpf_map_lookup_elem(&eb_config6, &zero);
-
-	return c6 && (c6->flags & EB_CFG6_ON) ? c6 : NULL;
-}
-
-/* The IPv6 address of the container whose IPv4 address is ip4 (the prefix
- * + its IPv4 host number, eb_ip6_for()), when it has one: eb_ip6 lists it. */
-static __always_inline bool eb_ctr_ip6(__u32 ip4, __u32 out[4])
-{
-	struct eb_ip6_key k = {};
-	struct eb_config6 *c6 = eb_cfg6();
-	struct eb_config *cfg;
-	struct eb_ip6_ep *ep;
-	__u32 zero = 0;
-
-	cfg = bpf_map_lookup_elem(&eb_config, &zero);
-	if (!c6 || !cfg)
-		return false;
-	__builtin_memcpy(out, c6->prefix, 16);
-	out[3] |= bpf_htonl(bpf_ntohl(ip4) & ~bpf_ntohl(cfg->mask));
-	__builtin_memcpy(k.addr, out, 16);
-	ep = bpf_map_lookup_elem(&eb_ip6, &k);
-	return ep && ep->ip4 == ip4;
 }
 
 /* Is a one of the host's IPv6 addresses (::1 aside)? */

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A network's IPv6 settings and its containers' IPv6 addresses, for every
+ * program that needs them (the socket programs, the uplink's DNAT6).
+ */
+#ifndef EB_LIB_IP6_H
+#define EB_LIB_IP6_H
+
+#include <linux/bpf.h>
+#include <stdbool.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "maps.h"
+
+/* The network's eb_config6 when it carries IPv6, else NULL. */
+static __always_inline struct eb_config6 *eb_cfg6(void)
+{
+	__u32 zero = 0;
+	struct eb_config6 *c6 = bpf_map_lookup_elem(&eb_config6, &zero);
+
+	return c6 && (c6->flags & EB_CFG6_ON) ? c6 : NULL;
+}
+
+/* The IPv6 address of the container whose IPv4 address is ip4 (the prefix
+ * + its IPv4 host number, eb_ip6_for()), when it has one: eb_ip6 lists it. */
+static __always_inline bool eb_ctr_ip6(__u32 ip4, __u32 out[4])
+{
+	struct eb_ip6_key k = {};
+	struct eb_config6 *c6 = eb_cfg6();
+	struct eb_config *cfg;
+	struct eb_ip6_ep *ep;
+	__u32 zero = 0;
+
+	cfg = bpf_map_lookup_elem(&eb_config, &zero);
+	if (!c6 || !cfg)
+		return false;
+	__builtin_memcpy(out, c6->prefix, 16);
+	out[3] |= bpf_htonl(bpf_ntohl(ip4) & ~bpf_ntohl(cfg->mask));
+	__builtin_memcpy(k.addr, out, 16);
+	ep = bpf_map_lookup_elem(&eb_ip6, &k);
+	return ep && ep->ip4 == ip4;
+}
+
+#endif

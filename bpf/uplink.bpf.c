@@ -54,8 +54,20 @@ int eb_from_uplink(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 	ret = eb_parse_eth(&c, &eth);
 	if (ret == EB_ETH_P_IPV6) {
-		/* Replies of the containers' IPv6 flows (lib/nat6.h). */
+		/* Replies of the containers' IPv6 flows, then new flows to
+		 * published ports (lib/nat6.h): global functions, one after
+		 * the other. */
 		ret = eb_nat6_in(skb);
+		if (ret == EB_NAT6_GO) {
+			ret = eb_dnat6_new(skb);
+			if (ret == EB_NAT6_FULL) {
+				ret = eb_nat6_reclaim(skb);
+				if (ret == EB_NAT6_GO)
+					ret = eb_dnat6_new(skb);
+				if (ret == EB_NAT6_FULL)
+					ret = EB_DROP(EB_CNT_DROP_CT_FULL);
+			}
+		}
 		if (ret == TC_ACT_UNSPEC)
 			return TC_ACT_UNSPEC; /* counted (nat6_pass) on a network with IPv6 */
 		if (ret < 0)

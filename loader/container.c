@@ -70,8 +70,10 @@ static void ctr_unhook(struct eb_ctx *c, struct eb_endpoint *ep, bool keep_recor
 	if (maps) {
 		if (!keep_record)
 			eb_unpublish_container(&c->dp, ep->ip);
-		if (ep->ifindex)
+		if (ep->ifindex) {
 			eb_ct_forget(&c->dp, 0, 0, 0, ep->ifindex);
+			eb_ct6_forget(c->net, 0, 0, 0, ep->ifindex);
+		}
 		ipv6_forget(c, ep);
 		if (ep->flags & EB_EP_ATTACHED)
 			eb_att_unhook(c, ep);

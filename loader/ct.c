@@ -139,7 +139,8 @@ int eb_ct6_walk(const char *net, eb_ct6_fn fn, void *ctx, struct eb_err *e)
 		while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 			k = next;
 			prev = &k;
-			if (bpf_map_lookup_elem(fd, &k, &v) < 0 || v.ct.kind != EB_CT_SNAT_CTR)
+			if (bpf_map_lookup_elem(fd, &k, &v) < 0 ||
+			    (v.ct.kind != EB_CT_SNAT_CTR && v.ct.kind != EB_CT_DNAT_CTR))
 				continue;
 			fn(&k, &v, &cfg, now, ctx);
 		}
@@ -172,7 +173,8 @@ static int ct6_sweep(const char *net, bool all, const struct eb_ct_cfg *cfg, uin
 			if (bpf_map_lookup_elem(fd, &k, &v) < 0)
 				continue;
 			if (!all) {
-				if (v.ct.kind != EB_CT_SNAT_CTR) {
+				/* The state lives in the container-side entry. */
+				if (v.ct.kind == EB_CT_SNAT_OUT || v.ct.kind == EB_CT_DNAT_OUT) {
 					if (bpf_map_lookup_elem(fd, &v.peer, &own) < 0) {
 						if (!(now > v.ct.created &&
 						      now - v.ct.created >=
@@ -197,7 +199,7 @@ collect:
 				keys = nk;
 			}
 			keys[n++] = k;
-			if (v.ct.kind == EB_CT_SNAT_CTR)
+			if (v.ct.kind == EB_CT_SNAT_CTR || v.ct.kind == EB_CT_DNAT_CTR)
 				removed++;
 		}
 		for (size_t i = 0; i < n; i++)

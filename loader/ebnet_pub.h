@@ -30,5 +30,7 @@ void eb_published_reindex_many(const struct eb_dp *dp, const uint32_t *ctr_ip,
 				const uint32_t *ifindex, int nctr);
 void eb_ct_forget(const struct eb_dp *dp, uint8_t proto, uint16_t lo, uint16_t hi,
 		  uint32_t ifindex);
+/* The same for the IPv6 flows (eb_ct6_tcp, eb_ct6_other: loader/nat6.c). */
+void eb_ct6_forget(const char *net, uint8_t proto, uint16_t lo, uint16_t hi, uint32_t ifindex);
 
 #endif

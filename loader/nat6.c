@@ -12,8 +12,11 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 
 #include "ebnet.h"
 #include "nl.h"
@@ -111,4 +114,55 @@ int nat6_port_forwarding(const char *dev)
 	if (fclose(f))
 		err = -errno;
 	return err;
+}
+
+/* Removes the IPv6 flows of a port that is going away (ifindex), or of
+ * published ports lo..hi of proto (their outside-side entries name the
+ * host port), both entries of each. Flows that another entry still needs
+ * are left: only a flow's own pair goes. */
+void eb_ct6_forget(const char *net, uint8_t proto, uint16_t lo, uint16_t hi, uint32_t ifindex)
+{
+	const char *maps[2] = { EB_MAP_CT6_TCP, EB_MAP_CT6_OTHER };
+
+	for (int m = 0; m < 2; m++) {
+		struct eb_ct6_key k, next, *del = NULL;
+		struct eb_ct6_entry v;
+		size_t n = 0, cap = 0;
+		void *prev = NULL;
+		int fd;
+
+		if (lo && (proto == IPPROTO_TCP) != (m == 0))
+			continue;
+		fd = eb_pin_open(net, maps[m], NULL);
+		if (fd < 0)
+			continue; /* a network of an earlier build: no IPv6 flows */
+		while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+			bool hit;
+
+			k = next;
+			prev = &k;
+			if (bpf_map_lookup_elem(fd, &k, &v) < 0)
+				continue;
+			hit = (ifindex && v.ct.ifindex == ifindex) ||
+			      (lo && v.ct.kind == EB_CT_DNAT_OUT && k.proto == proto &&
+			       ntohs(k.dport) >= lo && ntohs(k.dport) <= hi);
+			if (!hit)
+				continue;
+			if (n + 2 > cap) {
+				struct eb_ct6_key *nd;
+
+				cap = cap ? cap * 2 : 256;
+				nd = realloc(del, cap * sizeof(*del));
+				if (!nd)
+					break;
+				del = nd;
+			}
+			del[n++] = k;
+			del[n++] = v.peer;
+		}
+		for (size_t i = 0; i < n; i++)
+			bpf_map_delete_elem(fd, &del[i]);
+		free(del);
+		close(fd);
+	}
 }

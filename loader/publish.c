@@ -550,8 +550,7 @@ int eb_unpublish(const char *net_opt, const struct eb_pub_spec *sp, struct eb_er
 			struct eb_pub6_key k6 = { .host_port = k.host_port, .proto = sp->proto };
 
 			if (sp->v6) {
-				/* No conntrack entry to remove: the IPv4 maps hold
-				 * none of an IPv6 host address's flows. */
+				/* Its flows are IPv6 only (eb_ct6_forget below). */
 				memcpy(k6.host_ip6, sp->host_ip6, 16);
 				if (dp.published6 >= 0 && bpf_map_delete_elem(dp.published6, &k6) == 0)
 					here++;
@@ -563,6 +562,8 @@ int eb_unpublish(const char *net_opt, const struct eb_pub_spec *sp, struct eb_er
 		}
 		if (here && !sp->v6)
 			eb_ct_forget(&dp, sp->proto, sp->hport_lo, sp->hport_hi, 0);
+		if (here) /* a plain publish is reached over IPv6 too */
+			eb_ct6_forget(nets[i], sp->proto, sp->hport_lo, sp->hport_hi, 0);
 		removed += here;
 		eb_dp_close(&dp);
 	}

@@ -78,6 +78,8 @@
 	X(57, ICMP6_ERR_IN, "icmp6_error_in", "ICMPv6 errors from outside translated into a container") \
 	X(58, ICMP6_SENT, "icmp6_sent", "ICMPv6 errors sent as a router (packet too big, time exceeded)") \
 	X(59, ICMP6_ERR_OUT, "icmp6_error_out", "ICMPv6 errors from containers about their flows, translated out") \
-	X(60, NAT6_PASS, "nat6_pass", "IPv6 on the uplink left to the host (not a flow of ours)")
+	X(60, NAT6_PASS, "nat6_pass", "IPv6 on the uplink left to the host (not a flow of ours)") \
+	X(61, DNAT6_NEW, "dnat6_new", "new IPv6 flows from outside to a published port") \
+	X(62, DNAT6_IN, "dnat6_in", "IPv6 packets from outside translated to a container (published ports)")
 
 #endif /* EBNET_COUNTERS_H */

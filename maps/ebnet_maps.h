@@ -173,7 +173,7 @@ enum eb_counter {
 #undef EB_CNT_ENUM
 	EB_CNT_DROP_FIRST = 16, /* drop reasons are EB_CNT_DROP_FIRST.. */
 	EB_CNT_DROP_END = 40,	/* ..below this */
-	EB_CNT_LAST = 61,	/* one past the last counter in use */
+	EB_CNT_LAST = 63,	/* one past the last counter in use */
 	EB_CNT_MAX = 96,	/* eb_stats' size (builds before 2026-12-03: 48) */
 };
 

@@ -41,4 +41,14 @@ static __always_inline bool eb_ctr_ip6(__u32 ip4, __u32 out[4])
 	return ep && ep->ip4 == ip4;
 }
 
+/* Is a (16 bytes as on the wire) one of the host's IPv6 addresses, as
+ * eb_host6 lists them (::1 and link-local are not)? */
+static __always_inline bool eb_host6_has(const void *a)
+{
+	struct eb_ip6_key k;
+
+	__builtin_memcpy(k.addr, a, 16);
+	return bpf_map_lookup_elem(&eb_host6, &k) != NULL;
+}
+
 #endif

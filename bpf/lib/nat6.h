@@ -32,6 +32,7 @@
 #include <linux/if_packet.h>
 #include "ndp.h"
 #include "nat.h"
+#include "ip6.h"
 
 #ifndef AF_INET6
 #define AF_INET6 10
@@ -113,6 +114,11 @@ struct eb_nat6_buf {
 		__be16 sport, dport;
 	} tuple; /* bpf_skc_lookup_tcp's IPv6 tuple */
 	struct eb_icmp6_err err;
+	/* A new flow from outside (eb_dnat6_new): the published port's keys,
+	 * and whether the packet came to the NAT address (eb_nat6_in_do). */
+	struct eb_pub6_key pk6;
+	struct eb_pub_key pk;
+	__u32 nat_addr;
 };
 
 /* Per CPU, not pinned: each object has its own. */
@@ -573,7 +579,8 @@ __attribute__((noinline)) int eb_nat6_err(struct __sk_buff *skb)
 	k->sport = in->dport;
 	k->dport = in->proto == EB_NH_ICMPV6 ? 0 : in->sport;
 	e = bpf_map_lookup_elem(eb_ct6_map(in->proto), k);
-	if (!e || e->ct.kind != EB_CT_SNAT_CTR || eb_ct_expired(&e->ct, in->proto, cfg, now))
+	if (!e || (e->ct.kind != EB_CT_SNAT_CTR && e->ct.kind != EB_CT_DNAT_CTR) ||
+	    eb_ct_expired(&e->ct, in->proto, cfg, now))
 		return EB_DROP(EB_CNT_DROP_NO_CT);
 	eb_ct_account(&e->ct, 0, len, now, 0);
 	if (eb_icmp6_xlate(skb, in, false, &in->daddr, e->xaddr, in->dport, e->ct.xport))
@@ -930,6 +937,33 @@ static __always_inline bool eb_host_sock6(struct __sk_buff *skb, struct eb_nat6_
 	return true;
 }
 
+/* The published port a packet from outside (s->p) is addressed to, its
+ * key in s->pk6 (one address of the host) or s->pk (every address), or
+ * NULL. ::1 never comes from a wire: a port published on [::1] only is the
+ * host's alone (the frame is left to the host's stack, which drops it). */
+static __always_inline struct eb_pub_val *eb_pub6_find(struct eb_nat6_buf *s)
+{
+	struct eb_pkt6 *p = &s->p;
+	struct eb_pub_val *pub;
+
+	if (p->proto != EB_NH_TCP && p->proto != EB_NH_UDP)
+		return NULL;
+	if (!(p->daddr.w[0] | p->daddr.w[1] | p->daddr.w[2]) &&
+	    (p->daddr.w[3] == bpf_htonl(1) || !p->daddr.w[3]))
+		return NULL;
+	__builtin_memset(&s->pk6, 0, sizeof(s->pk6));
+	__builtin_memcpy(s->pk6.host_ip6, &p->daddr, 16);
+	s->pk6.host_port = p->dport;
+	s->pk6.proto = p->proto;
+	__builtin_memset(&s->pk, 0, sizeof(s->pk));
+	pub = bpf_map_lookup_elem(&eb_published6, &s->pk6);
+	if (pub)
+		return pub;
+	s->pk.host_port = p->dport;
+	s->pk.proto = p->proto;
+	return bpf_map_lookup_elem(&eb_published, &s->pk);
+}
+
 /*
  * An IPv6 packet on the uplink: replies of the containers' flows (and
  * ICMPv6 errors about them) are translated back and delivered; a TCP or
@@ -948,7 +982,6 @@ static __always_inline int eb_nat6_in_do(struct __sk_buff *skb, const struct eb_
 	__u64 now = bpf_ktime_get_ns();
 	__u32 len = skb->len;
 	bool routed, to_ctr;
-	__u16 dport;
 	int ret, cnt = EB_CNT_NAT6_IN;
 
 	if (bpf_skb_load_bytes(skb, ETH_HLEN, &s->ip6, sizeof(s->ip6)) ||
@@ -956,8 +989,11 @@ static __always_inline int eb_nat6_in_do(struct __sk_buff *skb, const struct eb_
 		return TC_ACT_UNSPEC;
 	routed = c6->flags & EB_CFG6_NAT6_OFF;
 	to_ctr = eb_in6_in_prefix(&s->ip6.daddr, c6) && !eb_in6_eq_raw(&s->ip6.daddr, c6->gateway);
-	if (!to_ctr && (routed || !eb_in6_eq_raw(&s->ip6.daddr, c6->snat_ip6) ||
-			eb_in6_zero((const union eb_in6 *)c6->snat_ip6)))
+	/* To the NAT address: replies of the containers' flows, or a
+	 * published port; to another address of the host: a published port. */
+	s->nat_addr = !routed && !eb_in6_zero((const union eb_in6 *)c6->snat_ip6) &&
+		      eb_in6_eq_raw(&s->ip6.daddr, c6->snat_ip6);
+	if (!to_ctr && !s->nat_addr && !eb_host6_has(&s->ip6.daddr))
 		return TC_ACT_UNSPEC;
 	if (to_ctr && !routed)
 		return EB_DROP(EB_CNT_DROP_UNPUBLISHED); /* NAT66: never addressed as they are */
@@ -989,7 +1025,7 @@ static __always_inline int eb_nat6_in_do(struct __sk_buff *skb, const struct eb_
 		k->sport = in->proto == EB_NH_ICMPV6 ? 0 : in->dport;
 		k->dport = in->sport;
 		e2 = bpf_map_lookup_elem(eb_ct6_map(in->proto), k);
-		if (!e2 || e2->ct.kind != EB_CT_SNAT_OUT)
+		if (!e2 || (e2->ct.kind != EB_CT_SNAT_OUT && e2->ct.kind != EB_CT_DNAT_OUT))
 			return to_ctr ? EB_DROP(EB_CNT_DROP_NO_CT) : TC_ACT_UNSPEC;
 		e1 = bpf_map_lookup_elem(eb_ct6_map(in->proto), &e2->peer);
 		if (!e1 || eb_ct_expired(&e1->ct, in->proto, cfg, now))
@@ -1007,26 +1043,25 @@ static __always_inline int eb_nat6_in_do(struct __sk_buff *skb, const struct eb_
 	eb_ct6_key_in(k, p);
 	e1 = NULL;
 	e2 = bpf_map_lookup_elem(eb_ct6_map(p->proto), k);
-	if (e2 && e2->ct.kind == EB_CT_SNAT_OUT)
+	if (e2 && (e2->ct.kind == EB_CT_SNAT_OUT || e2->ct.kind == EB_CT_DNAT_OUT))
 		e1 = bpf_map_lookup_elem(eb_ct6_map(p->proto), &e2->peer);
 	if (e1 && eb_ct_expired(&e1->ct, p->proto, cfg, now))
 		e1 = NULL;
 	if (!e1 || !e2) {
 		if (to_ctr)
 			return EB_DROP(EB_CNT_DROP_UNPUBLISHED);
-		/* To a NAT port of ours with no flow: a reply of a flow that
-		 * is gone, or a probe; nobody's, unless a host socket has
-		 * the port. */
-		dport = bpf_ntohs(p->dport);
-		if (p->proto != EB_NH_ICMPV6 && dport >= cfg->nat_port_min &&
-		    dport <= cfg->nat_port_max && !eb_host_sock6(skb, s))
-			return EB_DROP(EB_CNT_DROP_NO_CT);
-		return TC_ACT_UNSPEC;
+		if (p->proto == EB_NH_ICMPV6)
+			return TC_ACT_UNSPEC;
+		/* A new flow to a published port, or nobody's: eb_dnat6_new
+		 * (the last hop of one to a published port is answered here). */
+		if (p->hop > 1 || !eb_pub6_find(s))
+			return EB_NAT6_GO;
 	}
 	if (p->hop <= 1) {
 		/* The last hop of a packet that would go to a container:
 		 * "time exceeded" from the address it was sent to, back out
-		 * (as eb_from_uplink does for IPv4). */
+		 * (as eb_from_uplink does for IPv4): traceroute6 to a
+		 * published port sees the host. */
 		ret = eb_icmp6_error(skb, s, EB_ICMP6_TE, 0, 0, (const __u8 *)&p->daddr);
 		if (ret < 0)
 			return ret;
@@ -1035,6 +1070,10 @@ static __always_inline int eb_nat6_in_do(struct __sk_buff *skb, const struct eb_
 		eb_count(EB_CNT_ICMP6_SENT, len);
 		return bpf_redirect(skb->ifindex, 0);
 	}
+	if (!e1 || !e2)
+		return EB_DROP(EB_CNT_DROP_MALFORMED); /* not reached */
+	if (e2->ct.kind == EB_CT_DNAT_OUT)
+		cnt = EB_CNT_DNAT6_IN;
 	eb_ct_track_l4(&e1->ct, 1, p->proto, p->tcp_flags, p->tcp_num, len, now);
 	if (eb_rewrite6(skb, p->proto, false, &p->daddr, e2->xaddr, p->dport, e2->ct.xport))
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
@@ -1061,10 +1100,134 @@ __attribute__((noinline)) int eb_nat6_in(struct __sk_buff *skb)
 	s = bpf_map_lookup_elem(&eb_nat6_buf, &zero);
 	if (!cfg || !c6 || !s || !(c6->flags & EB_CFG6_ON))
 		return TC_ACT_UNSPEC;
+	s->reclaimed = 0;
 	ret = eb_nat6_in_do(skb, cfg, c6, s);
 	if (ret == TC_ACT_UNSPEC)
 		eb_count(EB_CNT_NAT6_PASS, skb->len);
 	return ret;
+}
+
+/* Nobody's flow and no published port: a TCP or UDP packet to a NAT port
+ * of ours (a reply of a flow that is gone, or a probe) is dropped unless a
+ * host socket has the port; the rest is the host's. */
+static __always_inline int eb_nat6_nobody(struct __sk_buff *skb, const struct eb_config *cfg,
+					  struct eb_nat6_buf *s)
+{
+	__u16 dport = bpf_ntohs(s->p.dport);
+
+	if (s->nat_addr && dport >= cfg->nat_port_min && dport <= cfg->nat_port_max &&
+	    !eb_host_sock6(skb, s))
+		return EB_DROP(EB_CNT_DROP_NO_CT);
+	eb_count(EB_CNT_NAT6_PASS, skb->len);
+	return TC_ACT_UNSPEC;
+}
+
+/* Both conntrack entries of a new flow from outside to a published port
+ * (the IPv4 rule of eb_dnat_bind): the container side (s->k, s->ne) holds
+ * the state, the outside side (s->rk, s->re) finds it. Returns 0,
+ * EB_NAT6_FULL (a map full before eb_nat6_reclaim ran) or a drop. */
+static __always_inline int eb_dnat6_bind(struct eb_nat6_buf *s, const struct eb_pub_val *pub,
+					 __u32 len, __u64 now)
+{
+	struct eb_pkt6 *p = &s->p;
+	void *ct = eb_ct6_map(p->proto);
+	int r;
+
+	__builtin_memset(&s->k, 0, sizeof(s->k));
+	__builtin_memcpy(s->k.src, &s->xaddr, 16);
+	__builtin_memcpy(s->k.dst, &p->saddr, 16);
+	s->k.sport = pub->ctr_port;
+	s->k.dport = p->sport;
+	s->k.proto = p->proto;
+	eb_ct6_key_in(&s->rk, p);
+
+	__builtin_memset(&s->ne, 0, sizeof(s->ne));
+	s->ne.peer = s->rk;
+	__builtin_memcpy(s->ne.xaddr, &p->daddr, 16);
+	s->ne.ct.xport = p->dport;
+	s->ne.ct.kind = EB_CT_DNAT_CTR;
+	s->ne.ct.ifindex = pub->ifindex;
+	s->ne.ct.created = now;
+	s->ne.ct.last_seen = now;
+	s->ne.ct.state = EB_CTS_SEEN_REPLY | EB_CTS_TRACKED;
+	s->ne.ct.packets[1] = 1;
+	s->ne.ct.bytes[1] = len;
+	__builtin_memset(&s->re, 0, sizeof(s->re));
+	s->re.peer = s->k;
+	__builtin_memcpy(s->re.xaddr, &s->xaddr, 16);
+	s->re.ct.xport = pub->ctr_port;
+	s->re.ct.kind = EB_CT_DNAT_OUT;
+	s->re.ct.ifindex = pub->ifindex;
+	s->re.ct.pub_key = s->pk.host_port ? EB_CT_PUB_ANY : EB_CT_PUB_ADDR;
+	s->re.ct.created = now;
+	s->re.ct.last_seen = now;
+
+	r = bpf_map_update_elem(ct, &s->k, &s->ne, BPF_ANY);
+	if (!r) {
+		r = bpf_map_update_elem(ct, &s->rk, &s->re, BPF_ANY);
+		if (r)
+			bpf_map_delete_elem(ct, &s->k);
+	}
+	if (r)
+		return r == -E2BIG && !s->reclaimed ? EB_NAT6_FULL : EB_DROP(EB_CNT_DROP_CT_FULL);
+	return 0;
+}
+
+/*
+ * A packet from outside that no flow of ours takes (eb_nat6_in said
+ * EB_NAT6_GO; s->p parsed): a new flow to a published port on the
+ * container's IPv6 address, the client's address kept, as eb_dnat_new
+ * does for IPv4. TCP flows start with a bare SYN only (a stray segment of
+ * a flow whose mapping was removed is dropped); any other packet that a
+ * host socket owns is the host's. A container without an IPv6 address is
+ * not reached this way (the packet is the host's). Returns a verdict,
+ * TC_ACT_UNSPEC, EB_NAT6_FULL (eb_nat6_reclaim, then this again), or a
+ * negative drop reason.
+ */
+__attribute__((noinline)) int eb_dnat6_new(struct __sk_buff *skb)
+{
+	struct eb_config *cfg;
+	struct eb_nat6_buf *s;
+	struct eb_pub_val *pub;
+	struct eb_pkt6 *p;
+	__u64 now = bpf_ktime_get_ns();
+	__u32 zero = 0, len = skb->len;
+	bool syn;
+	int r;
+
+	cfg = bpf_map_lookup_elem(&eb_config, &zero);
+	s = bpf_map_lookup_elem(&eb_nat6_buf, &zero);
+	if (!cfg || !s)
+		return EB_DROP(EB_CNT_DROP_MALFORMED);
+	p = &s->p;
+	pub = eb_pub6_find(s);
+	if (!pub || !eb_ctr_ip6(pub->ctr_ip, s->xaddr.w))
+		return eb_nat6_nobody(skb, cfg, s);
+	syn = p->proto == EB_NH_TCP &&
+	      (p->tcp_flags & (EB_TCP_SYN | EB_TCP_RST | EB_TCP_ACK)) == EB_TCP_SYN;
+	if (!syn && eb_host_sock6(skb, s)) {
+		eb_count(EB_CNT_NAT6_PASS, len);
+		return TC_ACT_UNSPEC;
+	}
+	if (p->proto == EB_NH_TCP && !syn)
+		return EB_DROP(EB_CNT_DROP_NO_CT);
+	if (!eb_trace_mode) {
+		r = eb_dnat6_bind(s, pub, len, now);
+		if (r)
+			return r;
+		__sync_fetch_and_add(&pub->conns, 1);
+		if (s->pk.host_port)
+			eb_port_count(&s->pk, len);
+		eb_count(EB_CNT_DNAT6_NEW, 0);
+	}
+	if (eb_rewrite6(skb, p->proto, false, &p->daddr, &s->xaddr, p->dport, pub->ctr_port))
+		return EB_DROP(EB_CNT_DROP_MALFORMED);
+	r = eb_deliver6(skb, pub->ifindex, p->hop);
+	if (r < 0)
+		return r;
+	skb->cb[EB_CB_DECISION] = EB_CNT_DNAT6_IN;
+	eb_count(EB_CNT_DNAT6_IN, len);
+	return r;
 }
 
 #endif

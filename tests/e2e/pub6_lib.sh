@@ -6,7 +6,7 @@
 # Not a test itself (run.sh runs tests/e2e/*.sh: run alone, it exits 0).
 #
 # Ports: pub6_host.sh 11680-11699, pub6_hairpin.sh 11700-11719,
-# pub6_badinput.sh 11720-11739.
+# pub6_badinput.sh 11720-11739, pub6_outside.sh 11740-11759.
 
 if [ "${BASH_SOURCE[0]}" == "$0" ]; then
 	echo "pub6_lib.sh: helpers only"
@@ -26,6 +26,12 @@ pub6_sandbox() {
 	_sb ip -n "$HOST" addr add "$HOST6/64" dev up0 nodad
 	_sb ip -n "$RTR" addr add "$RTR6/64" dev down0 nodad
 	pub_tmp
+	c6_script
+}
+
+# c6_script: writes $T/c6.py (pub6_sandbox does; a test on lib.sh's
+# sandbox6 calls it after pub_tmp).
+c6_script() {
 	cat >"$T/c6.py" <<'PY'
 # c6.py tcp|udp|udpc ADDR PORT [MSG]: one exchange; prints the peer as the
 # socket saw it ([addr]:port, from getpeername() for tcp and connected udp,

@@ -21,6 +21,7 @@
 #include "lib/icmp.h"
 #include "lib/ndp.h"
 #include "lib/nat6.h"
+#include "lib/nat46.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -548,6 +549,12 @@ int eb_from_container(struct __sk_buff *skb)
 				return ret;
 			}
 			if (ret != EB_DNS_ROUTE) {
+				/* A reply to an IPv6 client of a published port
+				 * (lib/nat46.h), or the host's. */
+				if (ret >= 0)
+					ret = eb_nat46_out(skb);
+				if (ret >= EB_CNT_MAX)
+					return ret - EB_CNT_MAX; /* a verdict; counted already */
 				ret = ret < 0 ? ret : EB_CNT_TO_HOST;
 				goto out;
 			}

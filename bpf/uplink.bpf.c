@@ -18,6 +18,7 @@
 #include "lib/dns.h"
 #include "lib/icmp.h"
 #include "lib/nat6.h"
+#include "lib/nat46.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -58,15 +59,25 @@ int eb_from_uplink(struct __sk_buff *skb)
 		 * published ports (lib/nat6.h): global functions, one after
 		 * the other. */
 		ret = eb_nat6_in(skb);
-		if (ret == EB_NAT6_GO) {
+		if (ret == EB_NAT6_GO)
 			ret = eb_dnat6_new(skb);
-			if (ret == EB_NAT6_FULL) {
-				ret = eb_nat6_reclaim(skb);
-				if (ret == EB_NAT6_GO)
-					ret = eb_dnat6_new(skb);
-				if (ret == EB_NAT6_FULL)
-					ret = EB_DROP(EB_CNT_DROP_CT_FULL);
-			}
+		if (ret == EB_NAT46_GO) {
+			/* To a container without IPv6 (lib/nat46.h). */
+			ret = eb_nat46_in(skb);
+			if (ret == EB_NAT6_GO)
+				ret = eb_nat46_deliver(skb);
+		}
+		if (ret == EB_NAT6_FULL) {
+			/* The map full: flows that are over freed, once. */
+			ret = eb_nat6_reclaim(skb);
+			if (ret == EB_NAT6_GO)
+				ret = eb_dnat6_new(skb);
+			if (ret == EB_NAT46_GO)
+				ret = eb_nat46_in(skb);
+			if (ret == EB_NAT6_GO)
+				ret = eb_nat46_deliver(skb);
+			if (ret == EB_NAT6_FULL)
+				ret = EB_DROP(EB_CNT_DROP_CT_FULL);
 		}
 		if (ret == TC_ACT_UNSPEC)
 			return TC_ACT_UNSPEC; /* counted (nat6_pass) on a network with IPv6 */

@@ -119,6 +119,7 @@ struct eb_nat6_buf {
 	struct eb_pub6_key pk6;
 	struct eb_pub_key pk;
 	__u32 nat_addr;
+	__u32 on; /* the network carries IPv6 (else only published ports: lib/nat46.h) */
 };
 
 /* Per CPU, not pinned: each object has its own. */
@@ -143,6 +144,14 @@ static __always_inline __u32 eb_fold32(__u32 x)
 {
 	x = (x & 0xffff) + (x >> 16);
 	return (x & 0xffff) + (x >> 16);
+}
+
+/* Is a (16 bytes) an IPv4-mapped address, ::ffff:A.B.C.D? */
+static __always_inline bool eb_in6_v4mapped(const void *a)
+{
+	const __u32 *w = a;
+
+	return !w[0] && !w[1] && w[2] == bpf_htonl(0xffff);
 }
 
 /* Is a inside the network's IPv6 prefix? */
@@ -442,6 +451,7 @@ static __always_inline int eb_hop6_dec(struct __sk_buff *skb, __u8 hop)
  * deepest call chain are nearly all the IPv4 path's). */
 #define EB_NAT6_GO   1000
 #define EB_NAT6_FULL 1001 /* eb_nat6_claim: the map is full; eb_nat6_reclaim, then again */
+#define EB_NAT46_GO  1002 /* to a container without IPv6: eb_nat46_in (lib/nat46.h) */
 
 /*
  * Stage 1: a container's IPv6 packet to its gateway's MAC for an address
@@ -987,11 +997,13 @@ static __always_inline int eb_nat6_in_do(struct __sk_buff *skb, const struct eb_
 	if (bpf_skb_load_bytes(skb, ETH_HLEN, &s->ip6, sizeof(s->ip6)) ||
 	    (bpf_ntohl(s->ip6.vtc_flow) >> 28) != 6)
 		return TC_ACT_UNSPEC;
+	/* A network without IPv6 has published ports only (lib/nat46.h). */
 	routed = c6->flags & EB_CFG6_NAT6_OFF;
-	to_ctr = eb_in6_in_prefix(&s->ip6.daddr, c6) && !eb_in6_eq_raw(&s->ip6.daddr, c6->gateway);
+	to_ctr = s->on && eb_in6_in_prefix(&s->ip6.daddr, c6) &&
+		 !eb_in6_eq_raw(&s->ip6.daddr, c6->gateway);
 	/* To the NAT address: replies of the containers' flows, or a
 	 * published port; to another address of the host: a published port. */
-	s->nat_addr = !routed && !eb_in6_zero((const union eb_in6 *)c6->snat_ip6) &&
+	s->nat_addr = s->on && !routed && !eb_in6_zero((const union eb_in6 *)c6->snat_ip6) &&
 		      eb_in6_eq_raw(&s->ip6.daddr, c6->snat_ip6);
 	if (!to_ctr && !s->nat_addr && !eb_host6_has(&s->ip6.daddr))
 		return TC_ACT_UNSPEC;
@@ -1027,6 +1039,8 @@ static __always_inline int eb_nat6_in_do(struct __sk_buff *skb, const struct eb_
 		e2 = bpf_map_lookup_elem(eb_ct6_map(in->proto), k);
 		if (!e2 || (e2->ct.kind != EB_CT_SNAT_OUT && e2->ct.kind != EB_CT_DNAT_OUT))
 			return to_ctr ? EB_DROP(EB_CNT_DROP_NO_CT) : TC_ACT_UNSPEC;
+		if (eb_in6_v4mapped(e2->xaddr))
+			return TC_ACT_UNSPEC; /* a translated flow's: not translated */
 		e1 = bpf_map_lookup_elem(eb_ct6_map(in->proto), &e2->peer);
 		if (!e1 || eb_ct_expired(&e1->ct, in->proto, cfg, now))
 			return to_ctr ? EB_DROP(EB_CNT_DROP_NO_CT) : TC_ACT_UNSPEC;
@@ -1072,6 +1086,8 @@ static __always_inline int eb_nat6_in_do(struct __sk_buff *skb, const struct eb_
 	}
 	if (!e1 || !e2)
 		return EB_DROP(EB_CNT_DROP_MALFORMED); /* not reached */
+	if (eb_in6_v4mapped(e2->xaddr))
+		return EB_NAT46_GO; /* to an IPv4 container (lib/nat46.h) */
 	if (e2->ct.kind == EB_CT_DNAT_OUT)
 		cnt = EB_CNT_DNAT6_IN;
 	eb_ct_track_l4(&e1->ct, 1, p->proto, p->tcp_flags, p->tcp_num, len, now);
@@ -1098,27 +1114,24 @@ __attribute__((noinline)) int eb_nat6_in(struct __sk_buff *skb)
 	cfg = bpf_map_lookup_elem(&eb_config, &zero);
 	c6 = bpf_map_lookup_elem(&eb_config6, &zero);
 	s = bpf_map_lookup_elem(&eb_nat6_buf, &zero);
-	if (!cfg || !c6 || !s || !(c6->flags & EB_CFG6_ON))
+	if (!cfg || !c6 || !s)
 		return TC_ACT_UNSPEC;
 	s->reclaimed = 0;
+	s->on = (c6->flags & EB_CFG6_ON) != 0;
 	ret = eb_nat6_in_do(skb, cfg, c6, s);
-	if (ret == TC_ACT_UNSPEC)
+	if (ret == TC_ACT_UNSPEC && s->on)
 		eb_count(EB_CNT_NAT6_PASS, skb->len);
 	return ret;
 }
 
-/* Nobody's flow and no published port: a TCP or UDP packet to a NAT port
- * of ours (a reply of a flow that is gone, or a probe) is dropped unless a
- * host socket has the port; the rest is the host's. */
-static __always_inline int eb_nat6_nobody(struct __sk_buff *skb, const struct eb_config *cfg,
-					  struct eb_nat6_buf *s)
+/* Nobody's flow and no published port of this network: the host's (its
+ * stack answers a closed port as Linux conntrack leaves it to, for IPv4
+ * too). A port in the NAT range is not dropped: another network on this
+ * uplink may publish it, and its program runs after this one. */
+static __always_inline int eb_nat6_nobody(struct __sk_buff *skb, struct eb_nat6_buf *s)
 {
-	__u16 dport = bpf_ntohs(s->p.dport);
-
-	if (s->nat_addr && dport >= cfg->nat_port_min && dport <= cfg->nat_port_max &&
-	    !eb_host_sock6(skb, s))
-		return EB_DROP(EB_CNT_DROP_NO_CT);
-	eb_count(EB_CNT_NAT6_PASS, skb->len);
+	if (s->on)
+		eb_count(EB_CNT_NAT6_PASS, skb->len);
 	return TC_ACT_UNSPEC;
 }
 
@@ -1201,12 +1214,15 @@ __attribute__((noinline)) int eb_dnat6_new(struct __sk_buff *skb)
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
 	p = &s->p;
 	pub = eb_pub6_find(s);
-	if (!pub || !eb_ctr_ip6(pub->ctr_ip, s->xaddr.w))
-		return eb_nat6_nobody(skb, cfg, s);
+	if (!pub)
+		return eb_nat6_nobody(skb, s);
+	if (!eb_ctr_ip6(pub->ctr_ip, s->xaddr.w))
+		return EB_NAT46_GO; /* a container without IPv6 (lib/nat46.h) */
 	syn = p->proto == EB_NH_TCP &&
 	      (p->tcp_flags & (EB_TCP_SYN | EB_TCP_RST | EB_TCP_ACK)) == EB_TCP_SYN;
 	if (!syn && eb_host_sock6(skb, s)) {
-		eb_count(EB_CNT_NAT6_PASS, len);
+		if (s->on)
+			eb_count(EB_CNT_NAT6_PASS, len);
 		return TC_ACT_UNSPEC;
 	}
 	if (p->proto == EB_NH_TCP && !syn)

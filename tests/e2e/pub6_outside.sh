@@ -10,7 +10,10 @@
 # "packet too big" about the container's replies translated back in); a
 # port on [::1] only and an unpublished port are not reached from outside;
 # a host socket on a host IPv6 address keeps its own traffic; unpublish and
-# rm take the IPv6 flows with them.
+# rm take the IPv6 flows with them. A container without IPv6 (a network
+# made without --ipv6) is reached the same way, translated to IPv4 from
+# the gateway's address (lib/nat46.h): curl, socat TCP and UDP, 3 MB down
+# and 2 MB up with sha256.
 . "$(dirname "$0")/pub6_lib.sh"
 sandbox p6o
 sandbox6
@@ -86,8 +89,8 @@ check_eq "OUT reaches [$UPLINK6]:11743" "$(c6 in_out tcp "$UPLINK6" 11743)" \
 
 # ---- [::1] only, and unpublished: never from outside ----
 check "publish [::1]:11744:web:81" eb publish "[::1]:11744:$W:81"
-# (Both ports are in this network's NAT range, 1024-24575 here: with no
-# flow and no host socket there, the datapath drops them, drop_no_ct.)
+# (Both ports are in the NAT range, 1024-24575 here: the host has them,
+# and no host socket listens there.)
 check_match "OUT: [$UPLINK6]:11744 ([::1] only) is not reached" \
 	"$(c6 in_out tcp "$UPLINK6" 11744)" "^error: "
 check_match "OUT: [$UPLINK6]:11745 (unpublished) is not reached" \
@@ -121,6 +124,58 @@ check_match "... web learnt the path MTU 1280" "$(in_ctr web ip -6 route get "$O
 tr=$(in_out timeout 30 traceroute -6 -n -q 1 -w 2 -m 4 -T -p 11740 "$UPLINK6" 2>&1)
 note "$tr"
 check_match "traceroute6 -T to [$UPLINK6]:11740 ends at the host" "$tr" "^ *2 +$UPLINK6 "
+
+# ---- a container without IPv6 (a network without --ipv6): translated ----
+NET4=${NET}4
+V=$(ctr v4)
+track_net "$NET4"
+check "up an IPv4-only network, container v4" eb up --net "$NET4" --subnet 10.75.0.0/24 "$V"
+check_match "v4 has no IPv6 address" "$(in_ctr v4 ip -6 -o addr show dev eth0 scope global)" "^$"
+http_server v4 80 "$T/v80.log"
+bg_log "$V" "$T/v81.log" socat "TCP-LISTEN:81,reuseaddr,fork" \
+	SYSTEM:"read l; echo v4 from \$SOCAT_PEERADDR"
+check "tcp server on :81 in v4" wait_until 10 listening "$V" 81
+bg_log "$V" "$T/v53.log" socat "UDP-RECVFROM:5301,reuseaddr,fork" \
+	SYSTEM:"read l; echo v4 from \$SOCAT_PEERADDR"
+check "publish 11750:v4:80" eb publish "11750:$V:80"
+check "publish 11751:v4:81" eb publish "11751:$V:81"
+check "publish 11752:v4:5301/udp" eb publish "11752:$V:5301/udp"
+n0=$(NET=$NET4 stat_packets "$C_NEW")
+check_http6 "OUT: curl -6 [$UPLINK6]:11750 reaches v4's IPv4-only server" 200 \
+	in_out "http://[$UPLINK6]:11750/?v6to4"
+check "... which saw an IPv4 client: the gateway's address (10.75.0.1)" \
+	log_has "$T/v80.log" "^10\\.75\\.0\\.1 - .*\"GET /\\?v6to4 "
+check "stats: dnat6_new counted it (in $NET4)" test "$(NET=$NET4 stat_packets "$C_NEW")" -gt "$n0"
+check_match "OUT: socat TCP6 to [$UPLINK6]:11751: v4 answers from IPv4, the gateway's address" \
+	"$(echo hi | in_out socat -t 3 - "TCP6:[$UPLINK6]:11751,connect-timeout=3" 2>&1)" \
+	"^v4 from 10\\.75\\.0\\.1$"
+check_match "OUT: UDP6 to [$UPLINK6]:11752: v4's answer comes back from that address" \
+	"$(c6 in_out udp "$UPLINK6" 11752)" "^\\[$UPLINK6\\]:11752 v4 from 10\\.75\\.0\\.1$"
+head -c 3000000 /dev/urandom >"$T/www/v4big"
+cp "$T/www/v4big" "$T/www/v4big.src"
+check "OUT downloads 3 MB from v4 over IPv6, through the 1280 link (MSS clamped to 1220)" \
+	in_out curl -6 -g -sS --connect-timeout 3 -m 60 -o "$T/got4" "http://[$UPLINK6]:11750/v4big"
+check_eq "... byte for byte (sha256)" "$(sha256sum <"$T/got4" 2>/dev/null | cut -c1-64)" \
+	"$(sha256sum <"$T/www/v4big.src" | cut -c1-64)"
+head -c 2000000 /dev/urandom >"$T/up4"
+bg_log "$V" "$T/v82.log" socat -u TCP-LISTEN:82,reuseaddr "CREATE:$T/up4.got"
+check "tcp server on :82 in v4" wait_until 10 listening "$V" 82
+check "publish 11753:v4:82" eb publish "11753:$V:82"
+check "OUT uploads 2 MB to v4 over IPv6" \
+	in_out timeout 30 socat -u "FILE:$T/up4" "TCP6:[$UPLINK6]:11753,connect-timeout=3"
+size_is() { [ "$(stat -c %s "$1" 2>/dev/null)" = "$2" ]; }
+wait_until 10 size_is "$T/up4.got" 2000000
+check_eq "... byte for byte (sha256)" "$(sha256sum <"$T/up4.got" 2>/dev/null | cut -c1-64)" \
+	"$(sha256sum <"$T/up4" | cut -c1-64)"
+check_match "ct --net $NET4: the translated flow, ::ffff:-mapped on the container side" \
+	"$(eb ct --net "$NET4")" "\\[::ffff:10\\.75\\.0\\.2\\]:80 +\\[::ffff:10\\.75\\.0\\.1\\]:[0-9]+ +\\[$UPLINK6\\]:11750 "
+check "IPv4 still reaches v4: OUT curl 198.51.100.1:11750" \
+	test "$(http_code in_out "http://198.51.100.1:11750/?v4")" = 200
+check "rm v4" eb rm --net "$NET4" "$V"
+check_eq "bpftool: $NET4's eb_ct6_tcp is empty" \
+	"$(in_host bpftool -j map dump pinned "$EB_PIN_ROOT/$NET4/eb_ct6_tcp" |
+		python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')" 0
+check "down $NET4" eb down --net "$NET4"
 
 # ---- unpublish and rm take the IPv6 flows with them ----
 check "unpublish 11741" eb unpublish --net "$NET" 11741

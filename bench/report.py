@@ -60,6 +60,8 @@ SHOWN = {
     "udp64_pps6": ["rx_kpps", "tx_kpps"],
     "pub_cps": ["cps", "errors_pct"],
     "pub_tput": ["gbps"],
+    "pub_cps6": ["cps", "errors_pct"],
+    "pub_tput6": ["gbps"],
     "pub_cps_nic": ["cps", "errors_pct", "xdp_pct"],
     "pub_tput_nic": ["gbps", "xdp_pct"],
     "snat_cps": ["cps", "errors_pct"],

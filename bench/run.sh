@@ -63,7 +63,7 @@ CP_N=${CP_N:-100}
 DP_SYSTEMS=${SYSTEMS-"veth iptables nft ebnet docker-bridge docker-ebnet"}
 DP_WORKLOADS=${WORKLOADS-"tcp_stream rr_latency udp64_pps tcp_stream6 rr_latency6 udp64_pps6"}
 PUB_SYSTEMS=${PUB_SYSTEMS-"iptables nft docker-proxy ebnet ebnet-xdp docker-bridge docker-ebnet"}
-PUB_WORKLOADS=${PUB_WORKLOADS-"pub_cps pub_tput pub_cps_nic pub_tput_nic snat_cps"}
+PUB_WORKLOADS=${PUB_WORKLOADS-"pub_cps pub_tput pub_cps_nic pub_tput_nic snat_cps pub_cps6 pub_tput6"}
 SWEEP_SYSTEMS=${SWEEP_SYSTEMS-"iptables nft ebnet"}
 CP_SYSTEMS=${CP_SYSTEMS-"ip-script ebnet ebnet-clsact"}
 DNS_SYSTEMS=${DNS_SYSTEMS-"ebnet dnsmasq aardvark"}
@@ -246,7 +246,7 @@ done
 # between containers".)
 settle_after() {
 	local w=$1 s=$2 ns
-	case $w in pub_cps | pub_cps_nic | snat_cps | scale_sweep | containers_100) ;; *) return 0 ;; esac
+	case $w in pub_cps | pub_cps6 | pub_cps_nic | snat_cps | scale_sweep | containers_100) ;; *) return 0 ;; esac
 	if command -v conntrack >/dev/null; then
 		for ns in "${HOST_NS[$s]:-}" "${OUT_NS[$s]:-}"; do
 			[ -n "$ns" ] && in_ns "$ns" conntrack -F >/dev/null 2>&1

@@ -12,18 +12,22 @@
 #   HOST_NS[NAME] namespace that plays the host (empty for the floor)
 #   OUT_NS[NAME]  namespace that plays the outside world, behind the host's
 #                 uplink (for published ports and SNAT, once measured)
+#   PUB6[NAME]    1 when its published ports answer IPv6 clients at the
+#                 host's IPv6 address $UP_HOST6 (the pub_*6 workloads skip
+#                 a system without)
 # and returns non-zero when it cannot be built (SKIP_RC: not built yet).
 # Every system uses the same addresses, MTU (1500) and the kernel's default
 # offloads, so that only the datapath differs:
 #   containers 10.88.0.2 (client) and 10.88.0.3 (server) in 10.88.0.0/24,
 #   gateway 10.88.0.1; uplink host 203.0.113.1/24, outside 203.0.113.2/24;
 #   IPv6 (where the system has it) fd00:88::2 and fd00:88::3 in
-#   fd00:88::/64, gateway fd00:88::1, as ebnet derives them.
+#   fd00:88::/64, gateway fd00:88::1, as ebnet derives them; uplink host
+#   2001:db8:88::1/64, outside 2001:db8:88::2/64.
 #
 # To add a system: write sys_up_X/sys_down_X, add X to DP_SYSTEMS or
 # PUB_SYSTEMS in run.sh, and, if it publishes ports, sys_publish_X.
 
-declare -A CLI_NS SRV_NS SRV_IP SRV_IP6 HOST_NS OUT_NS SYS_BROKEN SYS_DESC
+declare -A CLI_NS SRV_NS SRV_IP SRV_IP6 HOST_NS OUT_NS PUB6 SYS_BROKEN SYS_DESC
 SYS_DESC=(
 	[veth]="bare veth pair between two namespaces: the floor"
 	[iptables]="bridge br0 + ip_forward + br_netfilter + Docker's iptables rules (MASQUERADE, DNAT chain), and its ip6tables rules for IPv6 (Docker 27 --ipv6)"
@@ -42,6 +46,8 @@ C1_IP=$SUB.2
 C2_IP=$SUB.3
 UP_HOST=203.0.113.1
 UP_OUT=203.0.113.2
+UP_HOST6=2001:db8:88::1
+UP_OUT6=2001:db8:88::2
 MTU=1500
 SUB6=fd00:88:
 GW6=$SUB6:1
@@ -58,9 +64,12 @@ mk_host() {
 	ip -n "$h" link add up0 mtu $MTU type veth peer name eth0 netns "$o" || return 1
 	ip -n "$h" addr add $UP_HOST/24 dev up0 &&
 		ip -n "$o" addr add $UP_OUT/24 dev eth0 &&
+		ip -n "$h" addr add $UP_HOST6/64 dev up0 nodad &&
+		ip -n "$o" addr add $UP_OUT6/64 dev eth0 nodad &&
 		ip -n "$h" link set up0 up &&
 		ip -n "$o" link set eth0 up &&
-		ip -n "$h" route add default via $UP_OUT
+		ip -n "$h" route add default via $UP_OUT &&
+		ip -n "$h" -6 route add default via $UP_OUT6
 }
 
 # Container CNS behind the bridge br0 of host H: veth HOSTDEV <-> eth0.
@@ -193,7 +202,8 @@ ip6t_rules() {
 sys_up_iptables() {
 	mk_bridge_host iptables "$P-iptables-h" "$P-iptables-o" || return 1
 	ipt_rules | in_ns "$P-iptables-h" iptables-restore &&
-		ip6t_rules | in_ns "$P-iptables-h" ip6tables-restore
+		ip6t_rules | in_ns "$P-iptables-h" ip6tables-restore || return 1
+	PUB6[iptables]=1
 }
 sys_down_iptables() { down_by_prefix iptables; }
 
@@ -218,19 +228,30 @@ ipt_pub_rules() {
 	done
 	echo COMMIT
 }
+# One port: Docker 27 with --ipv6 writes the same three rules with
+# ip6tables, to the container's IPv6 address.
 sys_publish_iptables() {
 	local hp=$1 cp=$2 h=${HOST_NS[iptables]}
 	in_ns "$h" iptables -t nat -A DOCKER ! -i br0 -p tcp --dport "$hp" \
 		-j DNAT --to-destination "$C2_IP:$cp" &&
 		in_ns "$h" iptables -A DOCKER -d "$C2_IP/32" ! -i br0 -o br0 -p tcp --dport "$cp" -j ACCEPT &&
 		in_ns "$h" iptables -t nat -A POSTROUTING -s "$C2_IP/32" -d "$C2_IP/32" -p tcp --dport "$cp" \
-			-j MASQUERADE
+			-j MASQUERADE &&
+		in_ns "$h" ip6tables -t nat -A DOCKER ! -i br0 -p tcp --dport "$hp" \
+			-j DNAT --to-destination "[$C2_IP6]:$cp" &&
+		in_ns "$h" ip6tables -A DOCKER -d "$C2_IP6/128" ! -i br0 -o br0 -p tcp --dport "$cp" \
+			-j ACCEPT &&
+		in_ns "$h" ip6tables -t nat -A POSTROUTING -s "$C2_IP6/128" -d "$C2_IP6/128" -p tcp \
+			--dport "$cp" -j MASQUERADE
 }
 sys_publish_many_iptables() {
 	[ "$2" -gt 0 ] || return 0
 	ipt_pub_rules "$@" | in_ns "${HOST_NS[iptables]}" iptables-restore --noflush
 }
-sys_pub_reset_iptables() { ipt_rules | in_ns "${HOST_NS[iptables]}" iptables-restore; }
+sys_pub_reset_iptables() {
+	ipt_rules | in_ns "${HOST_NS[iptables]}" iptables-restore &&
+		ip6t_rules | in_ns "${HOST_NS[iptables]}" ip6tables-restore
+}
 
 # ---- 3. the same with nftables: one table, DNAT through a map ----
 
@@ -347,6 +368,9 @@ ebnet_up() {
 	SRV_NS[$s]=$P-$s-c2
 	SRV_IP[$s]=$C2_IP
 	if [ ${#v6[@]} -gt 0 ]; then SRV_IP6[$s]=$C2_IP6; fi
+	# A plain publish answers IPv6 clients from outside too, in builds
+	# that have the dnat6_new counter (2026-12-03 on).
+	if [ ${#v6[@]} -gt 0 ] && grep -aq dnat6_new "$EBNET"; then PUB6[$s]=1; fi
 	HOST_NS[$s]=$h
 	OUT_NS[$s]=$o
 }

@@ -261,6 +261,48 @@ wl_pub_tput() {
 	PARSE iperf-tcp "$WORK/iperf.json"
 }
 
+# pub_cps6, pub_tput6: the same from an IPv6 client outside, to the host's
+# IPv6 address $UP_HOST6 (iptables: Docker 27's ip6tables DNAT to the
+# container's IPv6 address; ebnet: the uplink's DNAT6, bpf/lib/nat6.h).
+pub6_check() {
+	[ -n "${PUB6[$1]:-}" ] || {
+		skip "$1: its published ports answer no IPv6 client here"
+		return
+	}
+	pub_check "$1"
+}
+wl_pub_cps6() {
+	local s=$1 spid rc
+	pub6_check "$s" || return
+	pub_prepare "$s" || return 1
+	start_nginx "${SRV_NS[$s]}" "$SRV_CPU" 80 "[::]:80" || return 1
+	spid=$BG_PID
+	wrk_run "${OUT_NS[$s]}" "http://[$UP_HOST6]:$PUB_HTTP/"
+	rc=$?
+	stop_bg $spid
+	return $rc
+}
+wl_pub_tput6() {
+	local s=$1 srv=${SRV_NS[$1]} spid rc
+	pub6_check "$s" || return
+	pub_prepare "$s" || return 1
+	bg_in_ns "$srv" "$SRV_CPU" "$WORK/iperf-server.log" iperf3 -s -1 -p 5201
+	spid=$BG_PID
+	wait_listen "$srv" tcp 5201 || {
+		stop_bg $spid
+		return 1
+	}
+	in_ns "${OUT_NS[$s]}" timeout $((DUR + OMIT + 20)) taskset -c "$CLI_CPU" \
+		iperf3 -6 -c "$UP_HOST6" -p $PUB_IPERF -t "$DUR" -O "$OMIT" -J >"$WORK/iperf.json"
+	rc=$?
+	stop_bg $spid
+	[ $rc -eq 0 ] || {
+		log "iperf3 -6 through the published port failed: $(grep -o '"error":.*' "$WORK/iperf.json")"
+		return 1
+	}
+	PARSE iperf-tcp "$WORK/iperf.json"
+}
+
 # pub_cps_nic, pub_tput_nic: the same, with the outside's frames as a NIC
 # delivers them: eth0 of the outside namespace computes checksums itself
 # (`ethtool -K eth0 tx off`), so frames arrive at the uplink with complete

@@ -624,8 +624,12 @@ _Static_assert(sizeof(struct eb_ip6_ep) == 20, "eb_ip6_ep layout");
  * identity (xaddr:xport the container's own): the flow is tracked, so
  * that only its replies come in. Sizes: those of eb_ct_tcp and
  * eb_ct_other (--ct-tcp-size, --ct-other-size); not preallocated, so a
- * network without IPv6 flows spends no memory on them. Written by the
- * datapath; removed by the sweeper and `ebnet gc`.
+ * network without IPv6 flows spends no memory on them. Flows from outside
+ * to a published port (eb_dnat6_new) have the kinds EB_CT_DNAT_*; one to
+ * a container without IPv6 (bpf/lib/nat46.h) has its container side keyed
+ * by ::ffff:-mapped IPv4 addresses (container -> gateway:NAT port), and an
+ * outside side whose xaddr is ::ffff:CONTAINER. Written by the datapath;
+ * removed by the sweeper and `ebnet gc`.
  */
 struct eb_ct6_key {
 	__u8 src[16];

@@ -681,9 +681,20 @@ static int port_spec(json_t *pm, const char *ctr, struct eb_pub_spec *sp, uint16
 		eb_errf(e, "-p: port out of 1-65535");
 		return -EINVAL;
 	}
-	if (*hip && strcmp(hip, "0.0.0.0") && eb_parse_ipv4(hip, &sp->host_ip)) {
-		if (strchr(hip, ':'))
-			return 1; /* an IPv6 host address: nothing for an IPv4 network */
+	if (!strcmp(hip, "::")) {
+		/* Docker asks for 0.0.0.0 and :: for one -p: the plain publish
+		 * of the first answers IPv6 clients too. */
+		return 1;
+	} else if (strchr(hip, ':')) {
+		char why[128];
+
+		/* One IPv6 address of the host (-p [ADDR]:8080:80). */
+		if (eb_parse_host_ip6(hip, sp->host_ip6, why, sizeof(why))) {
+			eb_errf(e, "-p [%s]:...: %s", hip, why);
+			return -EINVAL;
+		}
+		sp->v6 = true;
+	} else if (*hip && strcmp(hip, "0.0.0.0") && eb_parse_ipv4(hip, &sp->host_ip)) {
 		eb_errf(e, "-p %s:...: not an IPv4 address", hip);
 		return -EINVAL;
 	}
@@ -707,7 +718,9 @@ static void ports_revoke(json_t *st)
 
 		sp.proto = json_integer_value(json_object_get(p, "Proto"));
 		sp.hport_lo = sp.hport_hi = json_integer_value(json_object_get(p, "HostPort"));
-		if (*jstr(p, "HostIP"))
+		if (strchr(jstr(p, "HostIP"), ':'))
+			sp.v6 = inet_pton(AF_INET6, jstr(p, "HostIP"), sp.host_ip6) == 1;
+		else if (*jstr(p, "HostIP"))
 			eb_parse_ipv4(jstr(p, "HostIP"), &sp.host_ip);
 		if (eb_unpublish(jstr(st, "net"), &sp, &e) < 0 && dk_verbose)
 			dk_log("endpoint %.12s: %s", jstr(st, "id"), e.msg);
@@ -731,7 +744,7 @@ static json_t *h_program_ext(json_t *req, struct eb_err *e)
 		struct eb_pub_spec sp;
 		uint16_t lo, hi;
 		int err = port_spec(pm, jstr(st, "name"), &sp, &lo, &hi, e);
-		char hipb[16];
+		char hipb[INET6_ADDRSTRLEN];
 
 		if (err > 0)
 			continue;
@@ -752,7 +765,10 @@ static json_t *h_program_ext(json_t *req, struct eb_err *e)
 		}
 		json_array_append_new(done, json_pack("{s:i, s:s, s:i, s:i}", "Proto", sp.proto,
 						      "HostIP",
-						      sp.host_ip ? eb_ip_str(sp.host_ip, hipb) : "",
+						      sp.v6 ? inet_ntop(AF_INET6, sp.host_ip6, hipb,
+									sizeof(hipb))
+						      : sp.host_ip ? eb_ip_str(sp.host_ip, hipb)
+								   : "",
 						      "HostPort", sp.hport_lo, "Port", sp.cport_lo));
 		/* Recorded one by one: a driver killed here forgets nothing. */
 		if (dks_save(DKS_EP, jstr(st, "id"), st, e))

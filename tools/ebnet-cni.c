@@ -388,11 +388,21 @@ static int port_maps(const struct conf *c, struct pmap **out)
 		if (hp < 1 || hp > 65535 || cp < 1 || cp > 65535)
 			cni_errorf(CNI_ERR_CONFIG, NULL,
 				   "portMappings[%zu]: hostPort and containerPort must be 1 to 65535", i);
-		if (hip && strchr(hip, ':'))
-			continue; /* IPv6: not published (IPv4 networks) */
 		memset(sp, 0, sizeof(*sp));
-		if (hip && *hip && eb_parse_ipv4(hip, &sp->host_ip))
+		if (hip && strchr(hip, ':') && strcmp(hip, "::")) {
+			char why[128];
+
+			/* One IPv6 address of the host: `publish [ADDR]:...`. */
+			if (eb_parse_host_ip6(hip, sp->host_ip6, why, sizeof(why)))
+				cni_errorf(CNI_ERR_CONFIG, NULL, "portMappings[%zu]: hostIP '%s': %s",
+					   i, hip, why);
+			sp->v6 = true;
+		} else if (hip && *hip && strcmp(hip, "::") && strcmp(hip, "0.0.0.0") &&
+			   eb_parse_ipv4(hip, &sp->host_ip)) {
+			/* "", 0.0.0.0 and "::": every address, of both families
+			 * (a plain publish answers IPv6 clients too). */
 			cni_errorf(CNI_ERR_CONFIG, NULL, "portMappings[%zu]: invalid hostIP '%s'", i, hip);
+		}
 		if (!proto || !strcasecmp(proto, "tcp"))
 			sp->proto = IPPROTO_TCP;
 		else if (!strcasecmp(proto, "udp"))

@@ -112,18 +112,22 @@ conf | expect_err "CHECK after the host veth was deleted names it" 100 "host end
 check_eq "...and that attachment is reclaimed" "$(ctr_field c4/eth0 name)" ""
 
 # ---- portMappings ----
-PM=',"runtimeConfig":{"portMappings":[{"hostPort":18080,"containerPort":80,"protocol":"tcp"},{"hostPort":15353,"containerPort":53,"protocol":"udp","hostIP":"127.0.0.1"}]}'
+PM=',"runtimeConfig":{"portMappings":[{"hostPort":18080,"containerPort":80,"protocol":"tcp"},{"hostPort":15353,"containerPort":53,"protocol":"udp","hostIP":"127.0.0.1"},{"hostPort":18081,"containerPort":80,"protocol":"tcp","hostIP":"::1"}]}'
 R=$(conf "$PM" | plug ADD c5 /run/netns/cnbf5)
 check_match "ADD with portMappings" "$R" '"ips"'
 C5=$(ctr_field c5/eth0 name)
 PORTS=$(eb ports --net "$NET")
 check_match "tcp 18080 is published to the container's port 80" "$PORTS" "18080.*tcp.*$C5.*:80"
 check_match "udp 127.0.0.1:15353 to port 53" "$PORTS" "127\.0\.0\.1.*15353.*udp.*$C5.*:53"
-in_ns cnbf5 timeout 20 socat TCP-LISTEN:80,reuseaddr SYSTEM:'echo hello-c5' >/dev/null 2>&1 &
+in_ns cnbf5 timeout 20 socat TCP-LISTEN:80,reuseaddr,fork SYSTEM:'echo hello-c5' >/dev/null 2>&1 &
 bg_pid $!
 wait_until 5 listening cnbf5 80
 check_eq "the published port answers from the outside namespace" \
 	"$(in_out timeout 5 socat -T3 - TCP:198.51.100.1:18080 </dev/null 2>&1)" hello-c5
+check_match "hostIP ::1: [::1]:18081 is published (an IPv4-only network: over IPv4)" "$PORTS" \
+	"\\[::1\\]:18081.*tcp.*$C5.*:80"
+check_eq "the host reaches [::1]:18081" \
+	"$(in_host timeout 5 socat -T3 - 'TCP6:[::1]:18081' </dev/null 2>&1)" hello-c5
 conf "$PM" | expect_err "ADD of another container on the same host port fails, naming it" 7 "18080" ADD c6 /run/netns/cnbf6
 check_eq "...and leaves no attachment" "$(ctr_field c6/eth0 name)" ""
 check_match "...nor a device in its namespace" "$(links cnbf6 | tr '\n' ' ')" "^lo $"

@@ -73,9 +73,9 @@ check_match "c1 reaches the outside; the server sees the uplink's address" \
 	"from 198\.51\.100\.1$"
 
 # ---- published ports ----
-check "docker run -p 8080:80 -p 127.0.0.1:8081:80 -p 5353:53/udp -p 9000-9001:9000-9001" \
-	dk run -d --name dka-web --network web -p 8080:80 -p 127.0.0.1:8081:80 -p 5353:53/udp \
-	-p 9000-9001:9000-9001 "$DK_IMG" httpd -f -p 80 -h /var/www
+check "docker run -p 8080:80 -p 127.0.0.1:8081:80 -p [::1]:8082:80 -p 5353:53/udp -p 9000-9001:9000-9001" \
+	dk run -d --name dka-web --network web -p 8080:80 -p 127.0.0.1:8081:80 -p '[::1]:8082:80' \
+	-p 5353:53/udp -p 9000-9001:9000-9001 "$DK_IMG" httpd -f -p 80 -h /var/www
 WEB=$(dk_ip dka-web)
 ports() {
 	eb ports --net "$N" --json |
@@ -96,6 +96,10 @@ check_match "127.0.0.1:8081 from the host" \
 	"$(in_host curl -s -m 5 http://127.0.0.1:8081/)" "hello from $DK_IMG"
 check_fails "127.0.0.1:8081 is not reachable from outside" \
 	in_out curl -s -m 2 http://198.51.100.1:8081/
+check_match "ebnet ports: [::1]:8082 (an IPv6 host address, the container over IPv4)" "$PORTS" \
+	"^::1:8082/tcp -> $WEB:80$"
+check_match "[::1]:8082 from the host" \
+	"$(in_host curl -g -6 -s -m 5 'http://[::1]:8082/')" "hello from $DK_IMG"
 # Hairpin: a container of the network at the host's address. Docker moves
 # the peer into the sandbox after Join; the driver names SandboxKey then,
 # so the cgroup programs know the container's namespace. That happens in
@@ -124,7 +128,7 @@ done
 check_match "udp 5353 from outside reaches the container's :53, client address kept" \
 	"$UDP" "udp from 203\.0\.113\.2"
 check_eq "no process listens on the published ports in the host (no docker-proxy)" \
-	"$(in_host ss -Htlnu | grep -cE ':(8080|8081|5353) ')" 0
+	"$(in_host ss -Htlnu | grep -cE ':(8080|8081|8082|5353) ')" 0
 check_eq "no iptables or nftables rule in the host" \
 	"$(in_host iptables-save 2>/dev/null | grep -cE '^-A'; in_host nft list ruleset 2>/dev/null | grep -c .)" \
 	"$(printf '0\n0')"

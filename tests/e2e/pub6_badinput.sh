@@ -3,7 +3,7 @@
 # pub6_badinput: bad IPv6 port specs and requests are refused with a
 # message that names the problem, exit non-zero and change nothing: an
 # unclosed bracket, a bad address, [::], an address in no brackets, an
-# address the host does not have, an IPv4-only container, overlaps with a
+# address the host does not have, overlaps with a
 # plain publish and between the specs of one command, a failed spec of
 # several (all or none); a publish run again is no error; unpublish of a
 # port not published names it.
@@ -46,21 +46,25 @@ refused "::1:11722:$W:80" "brackets"
 refused "[::1]11722:$W:80" "want ':' and the host port after \[::1\]"
 refused "[::1]:11722:$W" "want \[IPV6ADDR\]:HOSTPORT"
 refused "[2001:db8:ffff::9]:11722:$W:80" "\[2001:db8:ffff::9\] is not an address of this host"
-refused "[::1]:11722:$L:80" "container '$L' has no IPv6 address"
-refused "[$HOST6]:11722:$L:80" "container '$L' has no IPv6 address"
 refused "[::1]:11720:$W:80" "11720/tcp is already published to $W:80"
 refused "[$HOST6]:11720:$W:81" "11720/tcp is already published to $W:80"
 refused "11721:$W:80" "\[::1\]:11721/tcp is already published to $W:80"
 refused "[::1]:11721:$W:81" "\[::1\]:11721/tcp is already published to $W:80"
 refused "[::1]:11723:$W:80" "11723:$W:81" "publish the same port"
 refused "[::1]:11723:$W:80" "[2001:db8:ffff::9]:11724:$W:80" "is not an address of this host"
-refused "[::1]:11723:$W:80" "[::1]:11724:$L:80" "has no IPv6 address"
+refused "[::1]:11723:$W:80" "[::1]:11724:nosuch:80" "nosuch"
 
 # Not overlaps: another protocol, an IPv4 address beside an IPv6 one.
 check "publish [::1]:11721:web:80/udp (another protocol)" eb publish "[::1]:11721:$W:80/udp"
 check "publish 127.0.0.1:11721:web:81 (an IPv4 address beside [::1])" eb publish "127.0.0.1:11721:$W:81"
 check "publish [::1]:11721:web:80 again: already done, no error" eb publish "[::1]:11721:$W:80"
 check_eq "eb_published6 holds two entries" "$(pub6_count)" 2
+
+# A container without IPv6 (a network made without --ipv6) is reached over
+# IPv4: v4-mapped from the host, translated from outside (pub6_outside.sh).
+check "publish [::1]:11722:old:80 (a container without IPv6)" eb publish "[::1]:11722:$L:80"
+check_eq "... in $NET2's eb_published6" "$(NET=$NET2 pub6_count)" 1
+check "unpublish it" eb unpublish --net "$NET2" "[::1]:11722"
 
 out=$(eb unpublish --net "$NET" "[::1]:11725" 2>&1)
 check "unpublish [::1]:11725 (never published) fails" test $? -ne 0

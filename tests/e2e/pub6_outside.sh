@@ -167,6 +167,14 @@ size_is() { [ "$(stat -c %s "$1" 2>/dev/null)" = "$2" ]; }
 wait_until 10 size_is "$T/up4.got" 2000000
 check_eq "... byte for byte (sha256)" "$(sha256sum <"$T/up4.got" 2>/dev/null | cut -c1-64)" \
 	"$(sha256sum <"$T/up4" | cut -c1-64)"
+check "publish [$UPLINK6]:11754:v4:81 (one IPv6 address, a container without IPv6)" \
+	eb publish "[$UPLINK6]:11754:$V:81"
+check_match "OUT: socat TCP6 to [$UPLINK6]:11754 reaches v4, translated" \
+	"$(echo hi | in_out socat -t 3 - "TCP6:[$UPLINK6]:11754,connect-timeout=3" 2>&1)" \
+	"^v4 from 10\\.75\\.0\\.1$"
+check_match "the host: socat TCP6 to [$UPLINK6]:11754 reaches v4 (v4-mapped at connect)" \
+	"$(echo hi | in_host socat -t 3 - "TCP6:[$UPLINK6]:11754,connect-timeout=3" 2>&1)" \
+	"^v4 from 10\\.75\\.0\\.1$"
 check_match "ct --net $NET4: the translated flow, ::ffff:-mapped on the container side" \
 	"$(eb ct --net "$NET4")" "\\[::ffff:10\\.75\\.0\\.2\\]:80 +\\[::ffff:10\\.75\\.0\\.1\\]:[0-9]+ +\\[$UPLINK6\\]:11750 "
 check "IPv4 still reaches v4: OUT curl 198.51.100.1:11750" \

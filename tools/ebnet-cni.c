@@ -307,7 +307,7 @@ static void runtime_addr(const struct conf *c, struct cni_args *a)
 			if (slash)
 				*slash = 0;
 			if (strchr(buf, ':'))
-				continue; /* IPv6: ebnet networks are IPv4 */
+				continue; /* IPv6: the network gives the address (not yet from here) */
 			if (eb_parse_ipv4(buf, &a->ip))
 				cni_errorf(CNI_ERR_CONFIG, NULL, "invalid address '%s' in runtimeConfig.ips",
 					   s);

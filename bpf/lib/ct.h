@@ -243,8 +243,12 @@ static __always_inline __u32 eb_ct_evictable(const struct eb_ct_entry *own, __u8
 	return proto == IPPROTO_TCP ? EB_CNT_CT_EVICT_HALFOPEN : EB_CNT_CT_EVICT_UNASSURED;
 }
 
-static long eb_ct_reclaim_one(void *map, struct eb_ct_key *k, struct eb_ct_entry *v,
-			      struct eb_ct_reclaim *r)
+/* One entry of a walk, for both families: k and v an entry of map (v the
+ * struct eb_ct_entry at the start of an IPv6 entry too), peer its peer's
+ * key, proto the flow's protocol. */
+static __always_inline long eb_ct_reclaim_visit(void *map, const void *k, __u8 proto,
+						struct eb_ct_entry *v, const void *peer,
+						struct eb_ct_reclaim *r)
 {
 	struct eb_ct_entry *own = v;
 	struct eb_config *cfg;
@@ -266,23 +270,23 @@ static long eb_ct_reclaim_one(void *map, struct eb_ct_key *k, struct eb_ct_entry
 	cc = bpf_map_lookup_elem(&eb_ct_conf, &zero);
 	if (!cfg || !cc)
 		return 1;
-	if (v->kind == EB_CT_SNAT_OUT || v->kind == EB_CT_DNAT_OUT) {
+	out = v->kind == EB_CT_SNAT_OUT || v->kind == EB_CT_DNAT_OUT;
+	if (out) {
 		/* The flow's state lives in its container-side entry. */
-		own = bpf_map_lookup_elem(map, &v->peer);
+		own = bpf_map_lookup_elem(map, peer);
 		if (!own) {
 			if (eb_ct_orphan(v, r->now) && bpf_map_delete_elem(map, k) == 0)
 				r->freed++;
 			return 0;
 		}
 	}
-	why = eb_ct_evictable(own, k->proto, cfg, cc, r->now);
+	why = eb_ct_evictable(own, proto, cfg, cc, r->now);
 	if (!why)
 		return 0;
 	/* The peer's key is read from v, which stays until k goes. The flow
 	 * is counted by whoever deletes its container-side entry: another
 	 * CPU's walk may be freeing the same flow. */
-	out = v->kind == EB_CT_SNAT_OUT || v->kind == EB_CT_DNAT_OUT;
-	dp = bpf_map_delete_elem(map, &v->peer);
+	dp = bpf_map_delete_elem(map, peer);
 	dk = bpf_map_delete_elem(map, k);
 	r->freed += (dp == 0) + (dk == 0);
 	if ((out ? dp : dk) == 0) {
@@ -296,6 +300,12 @@ static long eb_ct_reclaim_one(void *map, struct eb_ct_key *k, struct eb_ct_entry
 			c->packets++;
 	}
 	return 0;
+}
+
+static long eb_ct_reclaim_one(void *map, struct eb_ct_key *k, struct eb_ct_entry *v,
+			      struct eb_ct_reclaim *r)
+{
+	return eb_ct_reclaim_visit(map, k, k->proto, v, &v->peer, r);
 }
 
 /* Frees the entries of flows that are over in the conntrack map of proto

@@ -770,60 +770,12 @@ __attribute__((noinline)) int eb_nat6_claim(struct __sk_buff *skb)
 	return EB_NAT6_GO;
 }
 
-struct eb_ct6_reclaim {
-	__u64 now;
-	__u32 skip, left, seen, freed;
-};
-
 /* One entry of a full IPv6 conntrack map: freed when its flow may go, by
- * the IPv4 rule (eb_ct_evictable, on the struct eb_ct_entry it holds). */
+ * the IPv4 rule (eb_ct_reclaim_visit, on the struct eb_ct_entry it holds). */
 static long eb_ct6_reclaim_one(void *map, struct eb_ct6_key *k, struct eb_ct6_entry *v,
-			       struct eb_ct6_reclaim *r)
+			       struct eb_ct_reclaim *r)
 {
-	struct eb_ct6_entry *own = v;
-	struct eb_config *cfg;
-	struct eb_ct_conf *cc;
-	__u32 zero = 0, why;
-	long dp, dk;
-	bool out;
-
-	if (r->skip) {
-		r->skip--;
-		r->seen++;
-		return 0;
-	}
-	if (!r->left)
-		return 1;
-	r->left--;
-	r->seen++;
-	cfg = bpf_map_lookup_elem(&eb_config, &zero);
-	cc = bpf_map_lookup_elem(&eb_ct_conf, &zero);
-	if (!cfg || !cc)
-		return 1;
-	out = v->ct.kind == EB_CT_SNAT_OUT;
-	if (out) {
-		own = bpf_map_lookup_elem(map, &v->peer);
-		if (!own) {
-			if (eb_ct_orphan(&v->ct, r->now) && bpf_map_delete_elem(map, k) == 0)
-				r->freed++;
-			return 0;
-		}
-	}
-	why = eb_ct_evictable(&own->ct, k->proto, cfg, cc, r->now);
-	if (!why)
-		return 0;
-	dp = bpf_map_delete_elem(map, &v->peer);
-	dk = bpf_map_delete_elem(map, k);
-	r->freed += (dp == 0) + (dk == 0);
-	if ((out ? dp : dk) == 0) {
-		struct eb_counter_val *c;
-
-		zero = why;
-		c = bpf_map_lookup_elem(&eb_stats, &zero);
-		if (c)
-			c->packets++;
-	}
-	return 0;
+	return eb_ct_reclaim_visit(map, k, k->proto, &v->ct, &v->peer, r);
 }
 
 /*
@@ -836,7 +788,7 @@ static long eb_ct6_reclaim_one(void *map, struct eb_ct6_key *k, struct eb_ct6_en
  */
 __attribute__((noinline)) int eb_nat6_reclaim(struct __sk_buff *skb)
 {
-	struct eb_ct6_reclaim r = { .now = bpf_ktime_get_ns() };
+	struct eb_ct_reclaim r = { .now = bpf_ktime_get_ns() };
 	struct eb_nat6_buf *s;
 	__u32 zero = 0, tcp;
 

@@ -71,9 +71,10 @@ check_eq "the host, UDP6 connected to [::1]:11706: old answers, getpeername() is
 	"$(c6 in_host udpc ::1 11706)" "[::1]:11706 old from $SUB2.1"
 check_eq "old2 (no IPv6 address at all) reaches [$HOST6]:11705 through a v4-mapped address" \
 	"$(c6 in_ctr old2 tcp "$HOST6" 11705)" "[$HOST6]:11705 old from $(NET=$NET2 ls_field old2 ip)"
-out=$(eb publish "[::1]:11707:$L:81" 2>&1)
-check_match "a port on an IPv6 host address for an IPv4-only container is refused, saying why" \
-	"$out" "container '$L' has no IPv6 address.*network '$NET2' was made without --ipv6"
+check "a port on an IPv6 host address for an IPv4-only container: publish [::1]:11707:old:81" \
+	eb publish "[::1]:11707:$L:81"
+check_eq "the host, TCP6 to [::1]:11707, reaches old over IPv4 (v4-mapped)" \
+	"$(c6 in_host tcp ::1 11707)" "[::1]:11707 old from $SUB2.1"
 
 # ---- a v4-mapped destination from the application: IPv4's rules ----
 check_eq "the host, TCP6 to [::ffff:127.0.0.1]:11701: to web, getpeername() as asked" \

@@ -5,7 +5,9 @@
  * IPv6 address (bpf/lib/nat6.h eb_dnat6_new), and the translation between
  * the families for a container without IPv6 (bpf/lib/nat46.h: the
  * client's IPv6 SYN in as IPv4, the container's IPv4 SYN-ACK out as IPv6).
- * The programs come from the fixture (fixture.h), afresh for each part.
+ * A full map keeps an assured flow to a published port (the early drop
+ * reads a flow's state from its container side, as for IPv4). The
+ * programs come from the fixture (fixture.h), afresh for each part.
  *
  * Every checksum is verified from scratch over the output bytes: the IPv4
  * header's, and TCP's and UDP's over the pseudo header of the family the
@@ -15,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/bpf.h>
@@ -184,9 +187,9 @@ static int setup_netns(void)
 
 /* The programs, the network (IPv6 when v6), A, and port HPORT published
  * to A:CPORT (TCP and UDP) on every address. */
-static int load(bool v6)
+static int load(bool v6, uint32_t ct_max)
 {
-	struct fx_load_opts lo = { .uplink = true };
+	struct fx_load_opts lo = { .uplink = true, .ct_tcp_max = ct_max };
 	struct eb_config6 c6 = {};
 	struct eb_ip6_key hk = {};
 	struct eb_config cfg;
@@ -291,6 +294,66 @@ static void test_dnat6(void)
 	ASSERT_EQ(ct6_count(FX_MAP(&fp, eb_ct6_other)), 2, "dnat6 UDP: its two entries");
 }
 
+/* ---- a full eb_ct6_tcp: flows to published ports and early drop ---- */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* The map holds two flows (4 entries): an assured one whose outside-side
+ * entry was last written an hour ago (as it is: only the container side's
+ * times move), and a bare SYN's. A third client's SYN: the half-open flow
+ * is evicted, the assured one stays (its state is its container side's,
+ * not the stale outside entry's). */
+static void test_dnat6_full(void)
+{
+	int ct = FX_MAP(&fp, eb_ct6_tcp);
+	struct eb_ct6_key k, next, *prev = NULL, own = {}, out = {};
+	struct eb_ct6_entry v;
+	struct fx_result r;
+	uint8_t f[256];
+	uint64_t ev0;
+	uint32_t n;
+	bool own_ok = false, out_ok = false;
+
+	n = frame6(f, client6, host6, IPPROTO_TCP, CLIENT_P, HPORT, 0x02, 0, 64);
+	fx_run(fp.pu, if_up, f, n, 0, &r);
+	while (bpf_map_get_next_key(ct, prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(ct, &k, &v))
+			continue;
+		if (v.ct.kind == EB_CT_DNAT_CTR) {
+			v.ct.state |= EB_CTS_ASSURED | EB_CTS_SEEN_CTR;
+			v.ct.last_seen = mono_ns();
+			own = k;
+			own_ok = !bpf_map_update_elem(ct, &k, &v, BPF_EXIST);
+		} else {
+			v.ct.last_seen = v.ct.created = mono_ns() - 3600ULL * 1000000000ULL;
+			out = k;
+			out_ok = !bpf_map_update_elem(ct, &k, &v, BPF_EXIST);
+		}
+	}
+	ASSERT_TRUE(own_ok && out_ok, "full: the first flow made assured, its outside entry an hour old");
+	n = frame6(f, client6, host6, IPPROTO_TCP, CLIENT_P + 1, HPORT, 0x02, 0, 64);
+	fx_run(fp.pu, if_up, f, n, 0, &r);
+	ASSERT_EQ(ct6_count(ct), 4, "full: a second flow, the map full (4 entries)");
+	ev0 = fx_counter(&fp, EB_CNT_CT_EVICT_HALFOPEN);
+	n = frame6(f, client6, host6, IPPROTO_TCP, CLIENT_P + 2, HPORT, 0x02, 0, 64);
+	fx_run(fp.pu, if_up, f, n, 0, &r);
+	ASSERT_EQ(r.retval, TC_ACT_REDIRECT, "full: a third client's SYN gets in");
+	ASSERT_EQ(r.decision, EB_CNT_DNAT6_IN, "full: ... translated (dnat6_in)");
+	ASSERT_EQ(fx_counter(&fp, EB_CNT_CT_EVICT_HALFOPEN), ev0 + 1,
+		  "full: the half-open flow was evicted (ct_evict_halfopen)");
+	ASSERT_TRUE(!bpf_map_lookup_elem(ct, &own, &v) && !bpf_map_lookup_elem(ct, &out, &v),
+		    "full: the assured flow kept both its entries");
+	ASSERT_EQ(ct6_count(ct), 4, "full: the map holds the assured flow and the new one");
+}
+
 /* ---- NAT46: a container without IPv6 ---- */
 
 static void test_nat46(void)
@@ -375,10 +438,13 @@ int main(void)
 	a6(lo6, "::1");
 	if (!ASSERT_EQ(setup_netns(), 0, "setup: namespace, A's port, the uplink"))
 		return eb_check_done();
-	if (ASSERT_EQ(load(true), 0, "load: an IPv6 network, A, port 8080 published"))
+	if (ASSERT_EQ(load(true, 0), 0, "load: an IPv6 network, A, port 8080 published"))
 		test_dnat6();
 	fx_unload(&fp);
-	if (ASSERT_EQ(load(false), 0, "load: an IPv4-only network, A, port 8080 published"))
+	if (ASSERT_EQ(load(true, 4), 0, "load: the same, eb_ct6_tcp of 4 entries"))
+		test_dnat6_full();
+	fx_unload(&fp);
+	if (ASSERT_EQ(load(false, 0), 0, "load: an IPv4-only network, A, port 8080 published"))
 		test_nat46();
 	fx_unload(&fp);
 	return eb_check_done();

@@ -203,7 +203,8 @@ int eb_nl_link_del(struct eb_nl *nl, int ifindex)
 	return eb_nl_talk(nl, nlh, NULL, NULL);
 }
 
-int eb_nl_link_set_group(struct eb_nl *nl, int ifindex, uint32_t group)
+/* One u32 attribute of a link (IFLA_GROUP, IFLA_MTU) set. */
+static int link_set_u32(struct eb_nl *nl, int ifindex, uint16_t type, uint32_t v)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_NEWLINK, NLM_F_ACK);
@@ -211,8 +212,18 @@ int eb_nl_link_set_group(struct eb_nl *nl, int ifindex, uint32_t group)
 
 	ifm->ifi_family = AF_UNSPEC;
 	ifm->ifi_index = ifindex;
-	mnl_attr_put_u32(nlh, IFLA_GROUP, group);
+	mnl_attr_put_u32(nlh, type, v);
 	return eb_nl_talk(nl, nlh, NULL, NULL);
+}
+
+int eb_nl_link_set_group(struct eb_nl *nl, int ifindex, uint32_t group)
+{
+	return link_set_u32(nl, ifindex, IFLA_GROUP, group);
+}
+
+int eb_nl_link_set_mtu(struct eb_nl *nl, int ifindex, unsigned int mtu)
+{
+	return link_set_u32(nl, ifindex, IFLA_MTU, mtu);
 }
 
 int eb_nl_group_del(struct eb_nl *nl, uint32_t group)

@@ -149,14 +149,22 @@ int eb_nl_veth_add_mtu(struct eb_nl *nl, const char *name, const unsigned char *
 	return eb_nl_talk(nl, nlh, NULL, NULL);
 }
 
-int eb_nl_link_set_alias(struct eb_nl *nl, int ifindex, const char *alias)
+/* An RTM_NEWLINK that changes the device ifindex, started in buf. */
+static struct nlmsghdr *link_change(char *buf, int ifindex)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_NEWLINK, NLM_F_ACK);
 	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
 
 	ifm->ifi_family = AF_UNSPEC;
 	ifm->ifi_index = ifindex;
+	return nlh;
+}
+
+int eb_nl_link_set_alias(struct eb_nl *nl, int ifindex, const char *alias)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = link_change(buf, ifindex);
+
 	mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
 	return eb_nl_talk(nl, nlh, NULL, NULL);
 }
@@ -207,11 +215,8 @@ int eb_nl_link_del(struct eb_nl *nl, int ifindex)
 static int link_set_u32(struct eb_nl *nl, int ifindex, uint16_t type, uint32_t v)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_NEWLINK, NLM_F_ACK);
-	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	struct nlmsghdr *nlh = link_change(buf, ifindex);
 
-	ifm->ifi_family = AF_UNSPEC;
-	ifm->ifi_index = ifindex;
 	mnl_attr_put_u32(nlh, type, v);
 	return eb_nl_talk(nl, nlh, NULL, NULL);
 }
@@ -265,11 +270,9 @@ int eb_nl_group_used(struct eb_nl *nl, uint32_t group)
 int eb_nl_link_up(struct eb_nl *nl, int ifindex)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_NEWLINK, NLM_F_ACK);
-	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	struct nlmsghdr *nlh = link_change(buf, ifindex);
+	struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
 
-	ifm->ifi_family = AF_UNSPEC;
-	ifm->ifi_index = ifindex;
 	ifm->ifi_flags = IFF_UP;
 	ifm->ifi_change = IFF_UP;
 	return eb_nl_talk(nl, nlh, NULL, NULL);
@@ -278,12 +281,9 @@ int eb_nl_link_up(struct eb_nl *nl, int ifindex)
 int eb_nl_link_no_ipv6(struct eb_nl *nl, int ifindex)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_NEWLINK, NLM_F_ACK);
-	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	struct nlmsghdr *nlh = link_change(buf, ifindex);
 	struct nlattr *spec, *af;
 
-	ifm->ifi_family = AF_UNSPEC;
-	ifm->ifi_index = ifindex;
 	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
 	af = mnl_attr_nest_start(nlh, AF_INET6);
 	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE);
@@ -295,12 +295,9 @@ int eb_nl_link_no_ipv6(struct eb_nl *nl, int ifindex)
 int eb_nl_link_port_conf(struct eb_nl *nl, int ifindex)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = eb_nl_msg(buf, RTM_NEWLINK, NLM_F_ACK);
-	struct ifinfomsg *ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	struct nlmsghdr *nlh = link_change(buf, ifindex);
 	struct nlattr *spec, *af, *conf;
 
-	ifm->ifi_family = AF_UNSPEC;
-	ifm->ifi_index = ifindex;
 	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
 	/* IPv4 forwarding on this device only: bpf_fib_lookup() answers for
 	 * packets that come in here only where it is on. The global

@@ -202,7 +202,8 @@ static struct fx_result *from_up(const struct pkt *in)
 
 /* Out of the uplink: to the router's MAC from the uplink's, the source
  * translated, one hop less, the L4 checksum right. Returns the NAT port. */
-static uint16_t check_out(const char *what, const struct fx_result *r, uint8_t hop_in, uint32_t l4len)
+static uint16_t check_out(const char *what, const struct fx_result *r, uint8_t hop_in,
+			  uint32_t l4len)
 {
 	const uint8_t *o = r->out, *ip6 = o + ETH_LEN;
 	char w[200];

@@ -12,7 +12,7 @@
  *   up.c        `up`, in steps; ctx_ready (what needs the programs)
  *   up_check.c  `up`'s request checked before anything changes
  *   down.c      `rm`, `down`
- *   ipv6.c, attach.c (their parts)
+ *   ipv6.c, attach_state.c (their parts)
  */
 #ifndef EB_NET_PRIV_H
 #define EB_NET_PRIV_H
@@ -104,7 +104,7 @@ int choose_nat_range(const struct eb_up_opts *o, struct eb_config *cfg, struct e
 int ensure_uplink(struct eb_ctx *c);
 int ensure_xdp(struct eb_ctx *c, enum eb_xdp_mode want);
 
-/* attach.c: what an attachment keeps beside its record. */
+/* attach_state.c: what an attachment keeps beside its record. */
 void eb_att_unhook(struct eb_ctx *c, const struct eb_endpoint *ep);
 void eb_att_state_del(const char *net, const char *name);
 void eb_att_state_del_net(const char *net);

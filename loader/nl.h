@@ -49,6 +49,8 @@ int eb_nl_veth_add_mtu(struct eb_nl *nl, const char *name, const unsigned char *
 		       const char *peer, const unsigned char *peer_mac, int peer_nsfd,
 		       unsigned int mtu);
 int eb_nl_link_del(struct eb_nl *nl, int ifindex);
+/* The device's MTU (IFLA_MTU). */
+int eb_nl_link_set_mtu(struct eb_nl *nl, int ifindex, unsigned int mtu);
 /* The device's alias (IFLA_IFALIAS, `ip link show` prints it). */
 int eb_nl_link_set_alias(struct eb_nl *nl, int ifindex, const char *alias);
 /* Calls fn for every device of the namespace; the first non-zero return

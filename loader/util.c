@@ -244,53 +244,61 @@ int eb_parse_host_ip6(const char *s, uint8_t out[16], char *why, size_t whylen)
 	return 0;
 }
 
-int eb_parse_port_spec(const char *s, bool with_ctr, struct eb_pub_spec *out, char *why,
-		       size_t whylen)
-{
-	char buf[128], *f[5], *slash, *p;
-	int n = 0, i = 0, r;
+/* The steps of eb_parse_port_spec, each on buf (a copy of the spec it cuts
+ * up), 0 or -EINVAL with the reason in why. */
 
-	memset(out, 0, sizeof(*out));
-	out->proto = 6; /* IPPROTO_TCP */
-	if (strlen(s) >= sizeof(buf)) {
-		snprintf(why, whylen, "spec too long");
+/* [IPV6] at the start: the brackets keep its colons apart from the spec's;
+ * *p is then after its ':'. */
+static int spec_host6(char *buf, char **p, struct eb_pub_spec *out, char *why, size_t whylen)
+{
+	char *close = strchr(buf, ']');
+	int r;
+
+	if (!close) {
+		snprintf(why, whylen, "unclosed '[' in the host address (want [IPV6ADDR]:PORT...)");
 		return -EINVAL;
 	}
-	strcpy(buf, s);
-	p = buf;
-	if (buf[0] == '[') {
-		/* [IPV6]: the brackets keep its colons apart from the spec's. */
-		char *close = strchr(buf, ']');
+	*close = 0;
+	r = eb_parse_host_ip6(buf + 1, out->host_ip6, why, whylen);
+	if (r)
+		return r;
+	if (close[1] != ':') {
+		snprintf(why, whylen, "want ':' and the host port after [%s]", buf + 1);
+		return -EINVAL;
+	}
+	out->v6 = true;
+	*p = close + 2;
+	return 0;
+}
 
-		if (!close) {
-			snprintf(why, whylen, "unclosed '[' in the host address (want [IPV6ADDR]:PORT...)");
-			return -EINVAL;
-		}
-		*close = 0;
-		r = eb_parse_host_ip6(buf + 1, out->host_ip6, why, whylen);
-		if (r)
-			return r;
-		if (close[1] != ':') {
-			snprintf(why, whylen, "want ':' and the host port after [%s]", buf + 1);
-			return -EINVAL;
-		}
-		out->v6 = true;
-		p = close + 2;
+/* "/tcp" or "/udp" at the end (cut off); TCP without one. */
+static int spec_proto(char *p, struct eb_pub_spec *out, char *why, size_t whylen)
+{
+	char *slash = strrchr(p, '/');
+
+	if (!slash)
+		return 0;
+	*slash = 0;
+	if (!strcmp(slash + 1, "tcp"))
+		out->proto = 6;
+	else if (!strcmp(slash + 1, "udp"))
+		out->proto = 17;
+	else {
+		snprintf(why, whylen, "unknown protocol '%s' (want tcp or udp)", slash + 1);
+		return -EINVAL;
 	}
-	slash = strrchr(p, '/');
-	if (slash) {
-		*slash = 0;
-		if (!strcmp(slash + 1, "tcp"))
-			out->proto = 6;
-		else if (!strcmp(slash + 1, "udp"))
-			out->proto = 17;
-		else {
-			snprintf(why, whylen, "unknown protocol '%s' (want tcp or udp)", slash + 1);
-			return -EINVAL;
-		}
-	}
+	return 0;
+}
+
+/* The ':'-separated fields of p into f (f[0] NULL for a host address in
+ * brackets, parsed already); their count if it is one the spec allows. */
+static int spec_fields(char *p, bool with_ctr, const struct eb_pub_spec *out, char *f[5],
+		       char *why, size_t whylen)
+{
+	int n = 0;
+
 	if (out->v6)
-		f[n++] = NULL; /* the host address, parsed above */
+		f[n++] = NULL;
 	for (; n < 5; n++) {
 		f[n] = p;
 		p = strchr(p, ':');
@@ -315,6 +323,62 @@ int eb_parse_port_spec(const char *s, bool with_ctr, struct eb_pub_spec *out, ch
 					       : "want [HOSTIP:]HOSTPORT[-END][/tcp|/udp]");
 		return -EINVAL;
 	}
+	return n;
+}
+
+/* A port or a range LOW-HIGH of the spec; what: "host" or "container". */
+static int spec_range(const char *s, const char *what, uint16_t *lo, uint16_t *hi, char *why,
+		      size_t whylen)
+{
+	int r = parse_port_range(s, lo, hi);
+
+	if (r == -ERANGE)
+		snprintf(why, whylen, "reversed port range '%s'", s);
+	else if (r)
+		snprintf(why, whylen, "invalid %s port '%s' (want 1-65535 or a range LOW-HIGH)", what,
+			 s);
+	return r ? -EINVAL : 0;
+}
+
+/* The container's name and ports, the fields after the host port. */
+static int spec_ctr(char *const *f, struct eb_pub_spec *out, char *why, size_t whylen)
+{
+	if (eb_valid_name(f[0], sizeof(out->ctr))) {
+		snprintf(why, whylen, "invalid container name '%s'", f[0]);
+		return -EINVAL;
+	}
+	strcpy(out->ctr, f[0]);
+	if (spec_range(f[1], "container", &out->cport_lo, &out->cport_hi, why, whylen))
+		return -EINVAL;
+	if (out->hport_hi - out->hport_lo != out->cport_hi - out->cport_lo) {
+		snprintf(why, whylen, "ranges of unequal length: %u host ports, %u container ports",
+			 out->hport_hi - out->hport_lo + 1, out->cport_hi - out->cport_lo + 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int eb_parse_port_spec(const char *s, bool with_ctr, struct eb_pub_spec *out, char *why,
+		       size_t whylen)
+{
+	char buf[128], *f[5], *p;
+	int n, i = 0, r;
+
+	memset(out, 0, sizeof(*out));
+	out->proto = 6; /* IPPROTO_TCP */
+	if (strlen(s) >= sizeof(buf)) {
+		snprintf(why, whylen, "spec too long");
+		return -EINVAL;
+	}
+	strcpy(buf, s);
+	p = buf;
+	if (buf[0] == '[' && (r = spec_host6(buf, &p, out, why, whylen)))
+		return r;
+	if (spec_proto(p, out, why, whylen))
+		return -EINVAL;
+	n = spec_fields(p, with_ctr, out, f, why, whylen);
+	if (n < 0)
+		return n;
 	if (out->v6) {
 		i = 1;
 	} else if (n == 4 || (!with_ctr && n == 2)) {
@@ -324,33 +388,9 @@ int eb_parse_port_spec(const char *s, bool with_ctr, struct eb_pub_spec *out, ch
 		}
 		i = 1;
 	}
-	r = parse_port_range(f[i], &out->hport_lo, &out->hport_hi);
-	if (r) {
-		snprintf(why, whylen, r == -ERANGE ? "reversed port range '%s'"
-						   : "invalid host port '%s' (want 1-65535 or a range LOW-HIGH)",
-			 f[i]);
+	if (spec_range(f[i], "host", &out->hport_lo, &out->hport_hi, why, whylen))
 		return -EINVAL;
-	}
-	if (!with_ctr)
-		return 0;
-	if (eb_valid_name(f[i + 1], sizeof(out->ctr))) {
-		snprintf(why, whylen, "invalid container name '%s'", f[i + 1]);
-		return -EINVAL;
-	}
-	strcpy(out->ctr, f[i + 1]);
-	r = parse_port_range(f[i + 2], &out->cport_lo, &out->cport_hi);
-	if (r) {
-		snprintf(why, whylen, r == -ERANGE ? "reversed port range '%s'"
-						   : "invalid container port '%s' (want 1-65535 or a range LOW-HIGH)",
-			 f[i + 2]);
-		return -EINVAL;
-	}
-	if (out->hport_hi - out->hport_lo != out->cport_hi - out->cport_lo) {
-		snprintf(why, whylen, "ranges of unequal length: %u host ports, %u container ports",
-			 out->hport_hi - out->hport_lo + 1, out->cport_hi - out->cport_lo + 1);
-		return -EINVAL;
-	}
-	return 0;
+	return with_ctr ? spec_ctr(f + i + 1, out, why, whylen) : 0;
 }
 
 int eb_mkdir_p(const char *path, unsigned int parent_mode)

@@ -337,7 +337,7 @@ sandbox() {
 	# subshell, whose _EB_TMP the exit trap would never see.
 	# (tests/run.sh's final check finds what its tests left by EB_RUN_ID.)
 	_EB_TMP=$(mktemp -d "/tmp/ebnet-test-$1.${EB_RUN_ID:+$EB_RUN_ID.}XXXXXX")
-	# Containers' resolv.conf (loader/names.c) in the sandbox, not /etc/netns.
+	# Containers' resolv.conf (loader/resolv.c) in the sandbox, not /etc/netns.
 	export EBNET_NETNS_ETC=$_EB_TMP/etc-netns
 	HOST=$1-host
 	RTR=$1-rtr

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The unit tests' fixture: see fixture.h. Devices through libebnet's
- * netlink code (loader/nl.c), the config from eb_config_defaults(); the
+ * netlink code (loader/nl*.c), the config from eb_config_defaults(); the
  * record writers are the fixture's own because the loader's (ctx_put_ep,
  * the FDB writes of ctr_prepare) are steps of a whole `up` that take an
  * eb_ctx of pinned maps and a lock, not a map fd.
@@ -28,6 +28,12 @@ uint32_t fx_ip(const char *s)
 
 	inet_pton(AF_INET, s, &a);
 	return a;
+}
+
+void fx_ip6(const char *s, uint8_t out[16])
+{
+	if (inet_pton(AF_INET6, s, out) != 1)
+		memset(out, 0, 16);
 }
 
 static int fail(int err, const char *fmt, ...)
@@ -184,6 +190,55 @@ int fx_neigh(int ifindex, const char *addr, const unsigned char *mac)
 	return err ? fail(err, "neighbour %s", addr) : 0;
 }
 
+int fx_addr6(int ifindex, const char *addr, int plen)
+{
+	uint8_t a[16];
+	struct eb_nl *n;
+	int err = nl_get(&n);
+
+	fx_ip6(addr, a);
+	if (!err)
+		err = eb_nl_addr6_add(n, ifindex, a, plen, false);
+	return err ? fail(err, "address %s/%d", addr, plen) : 0;
+}
+
+int fx_route6(const char *dst, int plen, const char *gw, int ifindex)
+{
+	uint8_t d[16] = {}, g[16];
+	struct eb_nl *n;
+	int err = nl_get(&n);
+
+	if (dst)
+		fx_ip6(dst, d);
+	if (gw)
+		fx_ip6(gw, g);
+	if (!err)
+		err = eb_nl_route6_add(n, d, dst ? plen : 0, gw ? g : NULL, ifindex);
+	return err ? fail(err, "route %s/%d", dst ? dst : "default", plen) : 0;
+}
+
+int fx_neigh6(int ifindex, const char *addr, const unsigned char *mac)
+{
+	uint8_t a[16];
+	struct eb_nl *n;
+	int err = nl_get(&n);
+
+	fx_ip6(addr, a);
+	if (!err)
+		err = eb_nl_neigh6_add(n, ifindex, a, mac);
+	return err ? fail(err, "neighbour %s", addr) : 0;
+}
+
+int fx_mtu(int ifindex, unsigned int mtu)
+{
+	struct eb_nl *n;
+	int err = nl_get(&n);
+
+	if (!err)
+		err = eb_nl_link_set_mtu(n, ifindex, mtu);
+	return err ? fail(err, "MTU %u of ifindex %d", mtu, ifindex) : 0;
+}
+
 int fx_sysctl(const char *path, const char *val)
 {
 	FILE *f = fopen(path, "w");
@@ -265,6 +320,8 @@ int fx_load(struct fx_progs *p, const struct fx_load_opts *o)
 		bpf_map__set_max_entries(p->c->maps.eb_ct_other, o->ct_other_max);
 		bpf_map__set_max_entries(p->c->maps.eb_ct6_other, o->ct_other_max);
 	}
+	if (o->ct6_other_max)
+		bpf_map__set_max_entries(p->c->maps.eb_ct6_other, o->ct6_other_max);
 	err = container_bpf__load(p->c);
 	if (err)
 		return fail(err, "loading container.bpf.o");
@@ -327,6 +384,15 @@ int fx_config_write(const struct fx_progs *p, const struct eb_config *cfg)
 	return 0;
 }
 
+int fx_config6_write(const struct fx_progs *p, const struct eb_config6 *c6)
+{
+	uint32_t zero = 0;
+
+	if (bpf_map_update_elem(FX_MAP(p, eb_config6), &zero, c6, BPF_ANY))
+		return fail(errno, "writing eb_config6");
+	return 0;
+}
+
 void fx_ep(struct eb_endpoint *ep, const char *ip, int ifindex, const unsigned char *mac,
 	   const unsigned char *host_mac, const char *name, const char *host_dev, uint32_t slot)
 {
@@ -368,6 +434,18 @@ int fx_put_flood(const struct fx_progs *p, uint32_t slot, uint32_t ifindex)
 {
 	if (bpf_map_update_elem(FX_MAP(p, eb_flood), &slot, &ifindex, BPF_ANY))
 		return fail(errno, "writing flood slot %u", slot);
+	return 0;
+}
+
+int fx_put_ip6(const struct fx_progs *p, const uint8_t addr[16], const struct eb_endpoint *ep)
+{
+	struct eb_ip6_key k = {};
+	struct eb_ip6_ep v = { .ifindex = ep->ifindex, .slot = ep->flood_slot, .ip4 = ep->ip };
+
+	memcpy(k.addr, addr, 16);
+	memcpy(v.mac, ep->mac, 6);
+	if (bpf_map_update_elem(FX_MAP(p, eb_ip6), &k, &v, BPF_ANY))
+		return fail(errno, "writing the IPv6 entry of %s", ep->name);
 	return 0;
 }
 

@@ -4,14 +4,16 @@
  * binary). A test that runs the real programs through BPF_PROG_TEST_RUN:
  *
  *   topology  fx_netns() enters a private network namespace (unshare), and
- *             fx_veth/fx_addr/fx_route/fx_neigh make its devices with
- *             libebnet's own netlink code (loader/nl.c), as `ebnet up` does;
+ *             fx_veth/fx_addr/fx_route/fx_neigh (fx_addr6/fx_route6/fx_neigh6
+ *             for IPv6, fx_mtu) make its devices with libebnet's own
+ *             netlink code (loader/nl*.c), as `ebnet up` does;
  *   programs  fx_load() loads container.bpf.o (and uplink.bpf.o,
  *             uplink_xdp.bpf.o) from the skeletons with nothing pinned, the
  *             maps shared between them as the pin folder shares them;
  *   maps      fx_config() is eb_config as `up` starts a network
- *             (eb_config_defaults), fx_put_ep/fx_put_fdb/fx_put_flood/
- *             fx_put_pub write the records `up` and `publish` write;
+ *             (eb_config_defaults), fx_config6_write its IPv6 settings,
+ *             fx_put_ep/fx_put_fdb/fx_put_flood/fx_put_ip6/fx_put_pub write
+ *             the records `up` and `publish` write;
  *   packets   one Internet checksum (fx_sum, fx_fold) with the IPv4 and
  *             IPv6 pseudo headers;
  *   reading   fx_run/fx_run_xdp (verdict, decision, target, copies, the
@@ -38,8 +40,10 @@
 
 /* An IPv4 address in network order; 0 for garbage. */
 uint32_t fx_ip(const char *s);
+/* An IPv6 address into out; all 0 for garbage. */
+void fx_ip6(const char *s, uint8_t out[16]);
 
-/* ---- topology: a private namespace, devices through loader/nl.c ---- */
+/* ---- topology: a private namespace, devices through loader/nl*.c ---- */
 
 /* Enters a network namespace of this process's own, loopback up. */
 int fx_netns(void);
@@ -56,6 +60,13 @@ int fx_route(const char *dst, int plen, const char *gw, int ifindex);
 /* A blackhole route: libebnet makes none, so the fixture's own request. */
 int fx_route_blackhole(const char *dst, int plen);
 int fx_neigh(int ifindex, const char *addr, const unsigned char *mac);
+/* IPv6: an address (no DAD), a route (dst NULL: default; gw NULL:
+ * on-link), a permanent neighbour. */
+int fx_addr6(int ifindex, const char *addr, int plen);
+int fx_route6(const char *dst, int plen, const char *gw, int ifindex);
+int fx_neigh6(int ifindex, const char *addr, const unsigned char *mac);
+/* The device's MTU. */
+int fx_mtu(int ifindex, unsigned int mtu);
 /* Writes val into a /proc/sys file (of this namespace for net.*). */
 int fx_sysctl(const char *path, const char *val);
 
@@ -72,6 +83,7 @@ struct fx_load_opts {
 	bool uplink, xdp;
 	uint32_t ct_tcp_max, ct_other_max; /* max entries of the conntrack maps (IPv4 and
 					    * IPv6, as `up` sizes them); 0: as built */
+	uint32_t ct6_other_max;		   /* ...of eb_ct6_other alone, when not 0 */
 };
 
 /* Loads the programs, pinning nothing (a test leaves nothing under
@@ -100,6 +112,8 @@ void fx_config(struct eb_config *cfg, const char *subnet, int plen, const struct
 void fx_config_uplink(struct eb_config *cfg, int ifindex, const unsigned char *mac,
 		      const char *snat_ip, uint16_t nat_min, uint16_t nat_max);
 int fx_config_write(const struct fx_progs *p, const struct eb_config *cfg);
+/* eb_config6 as `up --ipv6` writes it. */
+int fx_config6_write(const struct fx_progs *p, const struct eb_config6 *c6);
 
 /* A ready endpoint record as `up` leaves it (host_dev NULL: none). */
 void fx_ep(struct eb_endpoint *ep, const char *ip, int ifindex, const unsigned char *mac,
@@ -109,6 +123,8 @@ int fx_put_ep(const struct fx_progs *p, const struct eb_endpoint *ep);
 /* The FDB entry of ep (its MAC to its port and slot), and its flood slot. */
 int fx_put_fdb(const struct fx_progs *p, const struct eb_endpoint *ep);
 int fx_put_flood(const struct fx_progs *p, uint32_t slot, uint32_t ifindex);
+/* ep's IPv6 address addr in eb_ip6 (its port, slot, IPv4 address, MAC). */
+int fx_put_ip6(const struct fx_progs *p, const uint8_t addr[16], const struct eb_endpoint *ep);
 /* A published port: host_ip (0: every address):hport/proto to the
  * container ctr_ip:cport behind ifindex. */
 int fx_put_pub(const struct fx_progs *p, uint32_t host_ip, uint16_t hport, uint8_t proto,

@@ -1,33 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * NAT66 through BPF_PROG_TEST_RUN on the real eb_from_container and
- * eb_from_uplink (loaded from the skeletons with no pinning, sharing their
- * maps): TCP, UDP and ICMPv6 echo translated out of the uplink and back;
- * ICMPv6 errors from outside translated into the container (packet too
- * big with the whole segment quoted, port unreachable), inner and outer;
- * the gateway's own errors (hop limit 1: time exceeded; too big for the
- * uplink: packet too big); extension headers dropped whole; a reply to a
- * NAT port with no flow dropped; and a few thousand random and broken
- * IPv6 frames through both (test_fuzz6). IPv6 has no header checksum: every L4
- * checksum, inner ones included, is verified here from the output bytes
- * over the pseudo header, never trusted from the program.
+ * eb_from_uplink (loaded by the fixture, fixture.h: from the skeletons with
+ * no pinning, sharing their maps): TCP, UDP and ICMPv6 echo translated out
+ * of the uplink and back; ICMPv6 errors from outside translated into the
+ * container (packet too big with the whole segment quoted, port
+ * unreachable), inner and outer; the gateway's own errors (hop limit 1:
+ * time exceeded; too big for the uplink: packet too big); extension
+ * headers dropped whole; a reply to a NAT port with no flow dropped; and a
+ * few thousand random and broken IPv6 frames through both (test_fuzz6).
+ * IPv6 has no header checksum: every L4 checksum, inner ones included, is
+ * verified here from the output bytes over the pseudo header, never
+ * trusted from the program.
  *
  * The test runs in a network namespace of its own (the programs read
- * skb->ifindex and call bpf_fib_lookup there): nat_a, container A's
- * host-side veth (IPv6 forwarding on), and up0, the uplink,
- * 2001:db8:100::1/64 with a default route via 2001:db8:100::fe whose
- * neighbour entry is permanent. Needs root; skips without it.
+ * skb->ifindex and call bpf_fib_lookup there), its devices made by the
+ * fixture through libebnet's netlink code: nat_a, container A's host-side
+ * veth (IPv6 forwarding on), and up0, the uplink, 2001:db8:100::1/64 with
+ * a default route via 2001:db8:100::fe whose neighbour entry is permanent.
+ * Needs root; skips without it.
  */
-#include <errno.h>
-#include <sched.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <arpa/inet.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -35,10 +32,7 @@
 #include <bpf/libbpf.h>
 
 #include "check.h"
-#include "setup.h"
-#include "ebnet_maps.h"
-#include "container.skel.h"
-#include "uplink.skel.h"
+#include "fixture.h"
 
 #define SUBNET	 "10.99.0.0"
 #define IP_A	 "10.99.0.2"
@@ -63,148 +57,51 @@ static const uint8_t MAC_GW[6] = { 0x02, 0x00, 0x5e, 0x00, 0x00, 0xfe };
 static uint8_t a6[16], gw6[16], snat6[16], router6[16], server6[16];
 static int if_a, if_up;
 
-static struct container_bpf *cskel;
-static struct uplink_bpf *uskel;
-static int pc, pu;
-
-static void in6(const char *s, uint8_t out[16])
-{
-	inet_pton(AF_INET6, s, out);
-}
-
-static uint32_t ip4(const char *s)
-{
-	uint32_t a = 0;
-
-	inet_pton(AF_INET, s, &a);
-	return a;
-}
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level != LIBBPF_WARN && !getenv("EB_TEST_VERBOSE"))
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
+static struct fx_progs progs; /* eb_from_container (.pc), eb_from_uplink (.pu) */
 
 /* ---- the namespace, the programs, their maps ---- */
 
 static int setup_netns(void)
 {
-	if (unshare(CLONE_NEWNET)) {
-		fprintf(stderr, "setup: unshare(CLONE_NEWNET): %s\n", strerror(errno));
+	if (fx_netns())
 		return -1;
-	}
-	if (sh("ip link set lo up") ||
-	    sh("ip link add nat_a address 06:eb:0a:63:00:02 type veth peer name nat_ap address "
-	       "02:eb:0a:63:00:02") ||
-	    sh("ip link add up0 address 02:00:5e:00:00:01 type veth peer name up0p address "
-	       "02:00:5e:00:00:fe") ||
-	    sh("ip link set nat_a up && ip link set nat_ap up && ip link set up0 up && "
-	       "ip link set up0p up") ||
-	    sh("ip -6 addr add %s/64 dev up0 nodad", SNAT6) ||
-	    sh("ip -6 route add default via %s dev up0", ROUTER6) ||
-	    sh("ip -6 neigh replace %s lladdr 02:00:5e:00:00:fe dev up0 nud permanent", ROUTER6))
+	if_a = fx_veth("nat_a", MAC_A_HOST, "nat_ap", MAC_A);
+	if_up = fx_veth("up0", MAC_UP, "up0p", MAC_GW);
+	if (if_a < 0 || if_up < 0 || fx_addr6(if_up, SNAT6, 64) ||
+	    fx_route6(NULL, 0, ROUTER6, if_up) || fx_neigh6(if_up, ROUTER6, MAC_GW))
 		return -1;
 	/* bpf_fib_lookup answers FWD_DISABLED unless the ingress device
 	 * forwards (ebnet turns it on per port: loader/nat6.c). */
-	if (write_file("/proc/sys/net/ipv6/conf/nat_a/forwarding", "1"))
-		return -1;
-	if_a = if_nametoindex("nat_a");
-	if_up = if_nametoindex("up0");
-	return if_a && if_up ? 0 : -1;
+	return fx_sysctl("/proc/sys/net/ipv6/conf/nat_a/forwarding", "1");
 }
 
 static int load(void)
 {
-	struct eb_config cfg = {};
+	/* eb_ct6_other small, so that test_ct_full fills it. */
+	struct fx_load_opts lo = { .uplink = true, .ct6_other_max = CT6_OTHER_MAX };
+	struct eb_config cfg;
 	struct eb_config6 c6 = {};
-	struct eb_endpoint ep = {};
-	struct eb_ip_key ik = { .addr = ip4(IP_A) };
-	struct eb_ifindex_key pk = { .ifindex = if_a };
-	struct eb_ip6_key k6 = {};
-	struct eb_ip6_ep v6 = { .ifindex = if_a, .ip4 = ip4(IP_A) };
-	struct bpf_map *m;
-	uint32_t zero = 0;
+	struct eb_endpoint ep;
 
-	cskel = container_bpf__open();
-	if (!cskel)
+	if (fx_load(&progs, &lo))
 		return -1;
-	bpf_object__for_each_map(m, cskel->obj)
-		bpf_map__set_pin_path(m, NULL);
-	/* Small, so that test_ct_full fills it. */
-	bpf_map__set_max_entries(cskel->maps.eb_ct6_other, CT6_OTHER_MAX);
-	if (container_bpf__load(cskel))
-		return -1;
-	uskel = uplink_bpf__open();
-	if (!uskel)
-		return -1;
-	bpf_object__for_each_map(m, uskel->obj) {
-		const char *n = bpf_map__name(m);
-		struct bpf_map *cm;
-
-		bpf_map__set_pin_path(m, NULL);
-		if (strchr(n, '.'))
-			continue;
-		cm = bpf_object__find_map_by_name(cskel->obj, n);
-		if (cm && bpf_map__reuse_fd(m, bpf_map__fd(cm)))
-			return -1;
-	}
-	if (uplink_bpf__load(uskel))
-		return -1;
-	pc = bpf_program__fd(cskel->progs.eb_from_container);
-	pu = bpf_program__fd(uskel->progs.eb_from_uplink);
-
-	cfg.subnet = ip4(SUBNET);
-	cfg.mask = ip4("255.255.255.0");
-	cfg.gateway = ip4("10.99.0.1");
-	cfg.uplink_ifindex = if_up;
-	cfg.snat_ip = ip4("198.51.100.1");
-	memcpy(cfg.uplink_mac, MAC_UP, 6);
-	cfg.prefix_len = 24;
-	cfg.nat_port_min = NAT_MIN;
-	cfg.nat_port_max = NAT_MAX;
-	cfg.ct_tcp_syn = 30;
-	cfg.ct_tcp_est = 3600;
-	cfg.ct_tcp_close = 10;
-	cfg.ct_udp = 60;
-	cfg.ct_icmp = 30;
-	if (bpf_map_update_elem(bpf_map__fd(cskel->maps.eb_config), &zero, &cfg, BPF_ANY))
-		return -1;
-	in6(P6, c6.prefix);
+	fx_config(&cfg, SUBNET, 24, &progs);
+	fx_config_uplink(&cfg, if_up, MAC_UP, "198.51.100.1", NAT_MIN, NAT_MAX);
+	fx_ip6(P6, c6.prefix);
 	memcpy(c6.gateway, gw6, 16);
 	memcpy(c6.snat_ip6, snat6, 16);
 	c6.plen = 64;
 	c6.flags = EB_CFG6_ON;
-	if (bpf_map_update_elem(bpf_map__fd(cskel->maps.eb_config6), &zero, &c6, BPF_ANY))
-		return -1;
-	ep.ip = ip4(IP_A);
-	ep.ifindex = if_a;
-	memcpy(ep.mac, MAC_A, 6);
-	memcpy(ep.host_mac, MAC_A_HOST, 6);
-	ep.flags = EB_EP_READY;
-	snprintf(ep.name, sizeof(ep.name), "a");
-	snprintf(ep.host_dev, sizeof(ep.host_dev), "nat_a");
-	memcpy(k6.addr, a6, 16);
-	memcpy(v6.mac, MAC_A, 6);
-	if (bpf_map_update_elem(bpf_map__fd(cskel->maps.eb_endpoints), &ik, &ep, BPF_ANY) ||
-	    bpf_map_update_elem(bpf_map__fd(cskel->maps.eb_ports), &pk, &ep, BPF_ANY) ||
-	    bpf_map_update_elem(bpf_map__fd(cskel->maps.eb_ip6), &k6, &v6, BPF_ANY))
+	fx_ep(&ep, IP_A, if_a, MAC_A, MAC_A_HOST, "a", "nat_a", 0);
+	if (fx_config_write(&progs, &cfg) || fx_config6_write(&progs, &c6) ||
+	    fx_put_ep(&progs, &ep) || fx_put_ip6(&progs, a6, &ep))
 		return -1;
 	return 0;
 }
 
 static uint64_t stat_pkts(uint32_t idx)
 {
-	int n = libbpf_num_possible_cpus();
-	struct eb_counter_val v[n > 0 ? n : 1];
-	uint64_t sum = 0;
-
-	if (n <= 0 || bpf_map_lookup_elem(bpf_map__fd(cskel->maps.eb_stats), &idx, v))
-		return (uint64_t)-1;
-	for (int i = 0; i < n; i++)
-		sum += v[i].packets;
-	return sum;
+	return fx_counter(&progs, idx);
 }
 
 /* ---- packets ---- */
@@ -213,30 +110,6 @@ struct pkt {
 	uint8_t b[2048];
 	uint32_t len;
 };
-
-struct res {
-	int verdict;
-	uint32_t decision, target;
-	struct pkt out;
-};
-
-static uint32_t sum16(const uint8_t *b, size_t n, uint32_t s)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)b[i] << 8 | b[i + 1];
-	if (n & 1)
-		s += (uint32_t)b[n - 1] << 8;
-	return s;
-}
-
-static uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return s;
-}
 
 static uint16_t get16(const uint8_t *p)
 {
@@ -250,12 +123,10 @@ static void put16(uint8_t *p, uint16_t v)
 }
 
 /* The L4 checksum of the IPv6 packet at ip6 over l4len bytes (RFC 8200
- * 8.1): 0xffff when the stored one is right. */
+ * 8.1), folded: 0xffff when the stored one is right. */
 static uint16_t l4sum6(const uint8_t *ip6, uint32_t l4len)
 {
-	uint32_t s = sum16(ip6 + 8, 32, 0) + l4len + ip6[6];
-
-	return fold(sum16(ip6 + 40, l4len, s));
+	return (uint16_t)~fx_fold(fx_sum(ip6 + 40, l4len, fx_pseudo6(ip6, l4len, ip6[6])));
 }
 
 static int csum_off(uint8_t nh)
@@ -271,9 +142,7 @@ static void build6(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, cons
 	uint16_t c;
 
 	memset(p->b, 0, sizeof(p->b));
-	memcpy(p->b, dmac, 6);
-	memcpy(p->b + 6, smac, 6);
-	put16(p->b + 12, 0x86dd);
+	fx_put_eth(p->b, dmac, smac, 0x86dd);
 	ip6[0] = 0x60;
 	put16(ip6 + 4, l4len);
 	ip6[6] = nh;
@@ -304,48 +173,43 @@ static void tcp_hdr(uint8_t *t, uint16_t sport, uint16_t dport, uint32_t seq, ui
 	put16(t + 14, 64240);
 }
 
-static struct res *run(int prog, int ifindex, const struct pkt *in)
+/* The verdict of a run, -1000 when the test run itself failed (no verdict
+ * is that). */
+static int verdict(const struct fx_result *r)
 {
-	static struct res r;
-	struct __sk_buff ctx = { .ifindex = ifindex }, out = {};
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in->b, .data_size_in = in->len,
-		    .data_out = r.out.b, .data_size_out = sizeof(r.out.b), .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx), .ctx_out = &out, .ctx_size_out = sizeof(out),
-		    .repeat = 1);
+	return r->err ? -1000 : (int)r->retval;
+}
 
-	memset(&r, 0, sizeof(r));
-	if (bpf_prog_test_run_opts(prog, &o)) {
-		r.verdict = -1000;
-		return &r;
-	}
-	r.verdict = (int)o.retval;
-	r.out.len = o.data_size_out;
-	r.decision = out.cb[EB_CB_DECISION];
-	r.target = out.cb[EB_CB_TARGET];
+static struct fx_result *run(int prog, int ifindex, const struct pkt *in)
+{
+	static struct fx_result r;
+
+	fx_run(prog, ifindex, in->b, in->len, 0, &r);
 	return &r;
 }
 
-static struct res *from_ctr(const struct pkt *in)
+static struct fx_result *from_ctr(const struct pkt *in)
 {
-	return run(pc, if_a, in);
+	return run(progs.pc, if_a, in);
 }
 
-static struct res *from_up(const struct pkt *in)
+static struct fx_result *from_up(const struct pkt *in)
 {
-	return run(pu, if_up, in);
+	return run(progs.pu, if_up, in);
 }
 
 /* ---- the checks of a packet sent out, and of one delivered ---- */
 
 /* Out of the uplink: to the router's MAC from the uplink's, the source
  * translated, one hop less, the L4 checksum right. Returns the NAT port. */
-static uint16_t check_out(const char *what, const struct res *r, uint8_t hop_in, uint32_t l4len)
+static uint16_t check_out(const char *what, const struct fx_result *r, uint8_t hop_in,
+			  uint32_t l4len)
 {
-	const uint8_t *o = r->out.b, *ip6 = o + ETH_LEN;
+	const uint8_t *o = r->out, *ip6 = o + ETH_LEN;
 	char w[200];
 
 #define W(t) (snprintf(w, sizeof(w), "%s: %s", what, t), w)
-	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, W("verdict TC_ACT_REDIRECT (out of the uplink)"));
+	ASSERT_EQ(verdict(r), TC_ACT_REDIRECT, W("verdict TC_ACT_REDIRECT (out of the uplink)"));
 	ASSERT_EQ(r->target, if_up, W("target: the uplink"));
 	ASSERT_EQ(r->decision, EB_CNT_NAT6_OUT, W("decision nat6_out"));
 	ASSERT_TRUE(!memcmp(o, MAC_GW, 6), W("Ethernet destination: the router (FIB's neighbour)"));
@@ -360,14 +224,14 @@ static uint16_t check_out(const char *what, const struct res *r, uint8_t hop_in,
 }
 
 /* Into container A: its MACs, its address, one hop less, checksum right. */
-static void check_in(const char *what, const struct res *r, uint8_t hop_in, uint32_t l4len,
+static void check_in(const char *what, const struct fx_result *r, uint8_t hop_in, uint32_t l4len,
 		     uint32_t decision)
 {
-	const uint8_t *o = r->out.b, *ip6 = o + ETH_LEN;
+	const uint8_t *o = r->out, *ip6 = o + ETH_LEN;
 	char w[200];
 
 #define W(t) (snprintf(w, sizeof(w), "%s: %s", what, t), w)
-	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, W("verdict TC_ACT_REDIRECT (redirect_peer to A)"));
+	ASSERT_EQ(verdict(r), TC_ACT_REDIRECT, W("verdict TC_ACT_REDIRECT (redirect_peer to A)"));
 	ASSERT_EQ(r->target, if_a, W("target: A's port"));
 	ASSERT_EQ(r->decision, decision, W("decision"));
 	ASSERT_TRUE(!memcmp(o, MAC_A, 6), W("Ethernet destination: A"));
@@ -385,7 +249,7 @@ static struct pkt syn_out; /* the translated SYN, quoted by test_ptb_in */
 static void test_tcp(void)
 {
 	struct pkt p;
-	struct res *r;
+	struct fx_result *r;
 	uint8_t t[20];
 	uint16_t port;
 
@@ -394,34 +258,35 @@ static void test_tcp(void)
 	r = from_ctr(&p);
 	port = check_out("tcp SYN out", r, 64, 20);
 	ASSERT_TRUE(port >= NAT_MIN && port <= NAT_MAX, "tcp SYN out: source port in the NAT range");
-	ASSERT_EQ(get16(r->out.b + L4 + 2), 80, "tcp SYN out: destination port unchanged");
-	syn_out = r->out;
+	ASSERT_EQ(get16(r->out + L4 + 2), 80, "tcp SYN out: destination port unchanged");
+	memcpy(syn_out.b, r->out, r->out_len);
+	syn_out.len = r->out_len;
 
 	/* The SYN-ACK back: to A's address and port. */
 	tcp_hdr(t, 80, port, 5000, 1001, 0x12);
 	build6(&p, MAC_UP, MAC_GW, server6, snat6, IPPROTO_TCP, 60, t, 20);
 	r = from_up(&p);
 	check_in("tcp SYN-ACK in", r, 60, 20, EB_CNT_NAT6_IN);
-	ASSERT_EQ(get16(r->out.b + L4 + 2), 40000, "tcp SYN-ACK in: destination port: A's");
-	ASSERT_TRUE(!memcmp(r->out.b + ETH_LEN + 8, server6, 16), "tcp SYN-ACK in: source unchanged");
+	ASSERT_EQ(get16(r->out + L4 + 2), 40000, "tcp SYN-ACK in: destination port: A's");
+	ASSERT_TRUE(!memcmp(r->out + ETH_LEN + 8, server6, 16), "tcp SYN-ACK in: source unchanged");
 
 	/* The same SYN-ACK with hop limit 1: "time exceeded" from the
 	 * address it was sent to, back out of the uplink. */
 	tcp_hdr(t, 80, port, 5000, 1001, 0x12);
 	build6(&p, MAC_UP, MAC_GW, server6, snat6, IPPROTO_TCP, 1, t, 20);
 	r = from_up(&p);
-	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, "tcp SYN-ACK in, hop 1: back out (redirect)");
+	ASSERT_EQ(verdict(r), TC_ACT_REDIRECT, "tcp SYN-ACK in, hop 1: back out (redirect)");
 	ASSERT_EQ(r->target, if_up, "tcp SYN-ACK in, hop 1: out of the uplink");
 	ASSERT_EQ(r->decision, EB_CNT_ICMP6_SENT, "tcp SYN-ACK in, hop 1: icmp6_sent");
-	ASSERT_TRUE(!memcmp(r->out.b, MAC_GW, 6) && !memcmp(r->out.b + 6, MAC_UP, 6),
+	ASSERT_TRUE(!memcmp(r->out, MAC_GW, 6) && !memcmp(r->out + 6, MAC_UP, 6),
 		    "tcp SYN-ACK in, hop 1: MACs swapped");
-	ASSERT_TRUE(!memcmp(r->out.b + ETH_LEN + 8, snat6, 16) &&
-			    !memcmp(r->out.b + ETH_LEN + 24, server6, 16),
+	ASSERT_TRUE(!memcmp(r->out + ETH_LEN + 8, snat6, 16) &&
+			    !memcmp(r->out + ETH_LEN + 24, server6, 16),
 		    "tcp SYN-ACK in, hop 1: from the uplink's address to the sender");
-	ASSERT_EQ(r->out.b[L4], 3, "tcp SYN-ACK in, hop 1: time exceeded");
-	ASSERT_TRUE(!memcmp(r->out.b + L4 + 8, p.b + ETH_LEN, 60),
+	ASSERT_EQ(r->out[L4], 3, "tcp SYN-ACK in, hop 1: time exceeded");
+	ASSERT_TRUE(!memcmp(r->out + L4 + 8, p.b + ETH_LEN, 60),
 		    "tcp SYN-ACK in, hop 1: the quote is the packet as it came (untranslated)");
-	ASSERT_EQ(l4sum6(r->out.b + ETH_LEN, get16(r->out.b + ETH_LEN + 4)), 0xffff,
+	ASSERT_EQ(l4sum6(r->out + ETH_LEN, get16(r->out + ETH_LEN + 4)), 0xffff,
 		  "tcp SYN-ACK in, hop 1: ICMPv6 checksum verifies");
 
 	/* A's ACK: the same binding. */
@@ -435,28 +300,28 @@ static void test_udp(void)
 {
 	uint8_t u[8 + 13] = { 0x9c, 0x40, 0x00, 0x35, 0, 21 };
 	struct pkt p;
-	struct res *r;
+	struct fx_result *r;
 	uint16_t port;
 
 	memcpy(u + 8, "hello, world!", 13);
 	build6(&p, MAC_A_HOST, MAC_A, a6, server6, IPPROTO_UDP, 64, u, sizeof(u));
 	r = from_ctr(&p);
 	port = check_out("udp out", r, 64, sizeof(u));
-	ASSERT_TRUE(!memcmp(r->out.b + L4 + 8, "hello, world!", 13), "udp out: payload unchanged");
+	ASSERT_TRUE(!memcmp(r->out + L4 + 8, "hello, world!", 13), "udp out: payload unchanged");
 
 	put16(u, 53);
 	put16(u + 2, port);
 	build6(&p, MAC_UP, MAC_GW, server6, snat6, IPPROTO_UDP, 60, u, sizeof(u));
 	r = from_up(&p);
 	check_in("udp reply in", r, 60, sizeof(u), EB_CNT_NAT6_IN);
-	ASSERT_EQ(get16(r->out.b + L4 + 2), 40000, "udp reply in: A's port");
+	ASSERT_EQ(get16(r->out + L4 + 2), 40000, "udp reply in: A's port");
 }
 
 static void test_echo(void)
 {
 	uint8_t e[16] = { 128, 0, 0, 0, 0x12, 0x34, 0, 1 };
 	struct pkt p;
-	struct res *r;
+	struct fx_result *r;
 	uint16_t id;
 
 	memcpy(e + 8, "ping6-me", 8);
@@ -469,7 +334,7 @@ static void test_echo(void)
 	build6(&p, MAC_UP, MAC_GW, server6, snat6, IPPROTO_ICMPV6, 60, e, sizeof(e));
 	r = from_up(&p);
 	check_in("echo reply in", r, 60, sizeof(e), EB_CNT_NAT6_IN);
-	ASSERT_EQ(get16(r->out.b + L4 + 4), 0x1234, "echo reply in: A's identifier");
+	ASSERT_EQ(get16(r->out + L4 + 4), 0x1234, "echo reply in: A's identifier");
 }
 
 /* An error from the router about the translated SYN (quoted whole):
@@ -481,7 +346,7 @@ static void test_error_in(uint8_t type, uint8_t code, uint32_t mtu)
 	uint32_t qlen = syn_out.len - ETH_LEN;
 	const uint8_t *o, *ip6, *inner;
 	struct pkt p;
-	struct res *r;
+	struct fx_result *r;
 	char what[64];
 	uint64_t n0 = stat_pkts(EB_CNT_ICMP6_ERR_IN);
 
@@ -494,7 +359,7 @@ static void test_error_in(uint8_t type, uint8_t code, uint32_t mtu)
 	build6(&p, MAC_UP, MAC_GW, router6, snat6, IPPROTO_ICMPV6, 64, m, 8 + qlen);
 	r = from_up(&p);
 	check_in(what, r, 64, 8 + qlen, EB_CNT_ICMP6_ERR_IN);
-	o = r->out.b;
+	o = r->out;
 	ip6 = o + ETH_LEN;
 	inner = ip6 + 48;
 	ASSERT_TRUE(!memcmp(ip6 + 8, router6, 16), "error in: outer source (the router) unchanged");
@@ -515,13 +380,13 @@ static void test_hop1(void)
 	uint8_t u[8 + 4] = { 0x9c, 0x41, 0x82, 0x9a, 0, 12, 0, 0, 't', 'r', 'c', 'e' };
 	const uint8_t *o, *ip6;
 	struct pkt p;
-	struct res *r;
+	struct fx_result *r;
 
 	build6(&p, MAC_A_HOST, MAC_A, a6, server6, IPPROTO_UDP, 1, u, sizeof(u));
 	r = from_ctr(&p);
-	o = r->out.b;
+	o = r->out;
 	ip6 = o + ETH_LEN;
-	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, "hop 1: verdict TC_ACT_REDIRECT (back to A)");
+	ASSERT_EQ(verdict(r), TC_ACT_REDIRECT, "hop 1: verdict TC_ACT_REDIRECT (back to A)");
 	ASSERT_EQ(r->target, if_a, "hop 1: target: A's port");
 	ASSERT_EQ(r->decision, EB_CNT_ICMP6_SENT, "hop 1: decision icmp6_sent");
 	ASSERT_TRUE(!memcmp(o, MAC_A, 6) && !memcmp(o + 6, MAC_A_HOST, 6), "hop 1: MACs swapped");
@@ -531,7 +396,7 @@ static void test_hop1(void)
 	ASSERT_EQ(ip6[40], 3, "hop 1: type 3 (time exceeded)");
 	ASSERT_EQ(ip6[41], 0, "hop 1: code 0 (hop limit)");
 	ASSERT_EQ(get16(ip6 + 4), 8 + 40 + sizeof(u), "hop 1: the whole packet quoted");
-	ASSERT_EQ(r->out.len, L4 + 8 + 40 + sizeof(u), "hop 1: frame length");
+	ASSERT_EQ(r->out_len, L4 + 8 + 40 + sizeof(u), "hop 1: frame length");
 	ASSERT_TRUE(!memcmp(ip6 + 48, p.b + ETH_LEN, 40 + sizeof(u)), "hop 1: the quote is the packet");
 	ASSERT_EQ(l4sum6(ip6, get16(ip6 + 4)), 0xffff, "hop 1: ICMPv6 checksum verifies");
 }
@@ -542,15 +407,15 @@ static void test_ptb_gateway(void)
 	static uint8_t t[20 + 1400];
 	const uint8_t *ip6;
 	struct pkt p;
-	struct res *r;
+	struct fx_result *r;
 
-	if (sh("ip link set up0 mtu 1280"))
+	if (!ASSERT_TRUE(fx_mtu(if_up, 1280) == 0, "too big: the uplink's MTU set to 1280"))
 		return;
 	tcp_hdr(t, 40001, 80, 1, 1, 0x10);
 	build6(&p, MAC_A_HOST, MAC_A, a6, server6, IPPROTO_TCP, 64, t, sizeof(t));
 	r = from_ctr(&p);
-	ip6 = r->out.b + ETH_LEN;
-	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, "too big: verdict TC_ACT_REDIRECT (back to A)");
+	ip6 = r->out + ETH_LEN;
+	ASSERT_EQ(verdict(r), TC_ACT_REDIRECT, "too big: verdict TC_ACT_REDIRECT (back to A)");
 	ASSERT_EQ(r->decision, EB_CNT_ICMP6_SENT, "too big: decision icmp6_sent");
 	ASSERT_TRUE(!memcmp(ip6 + 8, gw6, 16) && !memcmp(ip6 + 24, a6, 16),
 		    "too big: from the gateway to A");
@@ -560,7 +425,7 @@ static void test_ptb_gateway(void)
 	ASSERT_EQ(l4sum6(ip6, get16(ip6 + 4)), 0xffff, "too big: ICMPv6 checksum verifies");
 	ASSERT_TRUE(!memcmp(ip6 + 48, p.b + ETH_LEN, get16(ip6 + 4) - 8),
 		    "too big: the quote is the packet's start");
-	sh("ip link set up0 mtu 1500");
+	fx_mtu(if_up, 1500);
 }
 
 /* Extension headers: dropped whole, never forwarded half-parsed. */
@@ -570,22 +435,22 @@ static void test_exthdr(void)
 	uint8_t frag[8 + 8] = { IPPROTO_UDP, 0, 0, 1, 0, 0, 0, 7, 0x9c, 0x40, 0, 53, 0, 8 };
 	uint64_t d0 = stat_pkts(EB_CNT_DROP_IP6_EXTHDR);
 	struct pkt p;
-	struct res *r;
+	struct fx_result *r;
 
 	build6(&p, MAC_A_HOST, MAC_A, a6, server6, 60, 64, dst_opts, sizeof(dst_opts));
 	r = from_ctr(&p);
-	ASSERT_EQ(r->verdict, TC_ACT_SHOT, "destination options out: dropped");
+	ASSERT_EQ(verdict(r), TC_ACT_SHOT, "destination options out: dropped");
 	ASSERT_EQ(r->decision, EB_CNT_DROP_IP6_EXTHDR, "destination options out: drop_ip6_exthdr");
 	build6(&p, MAC_A_HOST, MAC_A, a6, server6, 44, 64, frag, sizeof(frag));
 	r = from_ctr(&p);
-	ASSERT_EQ(r->verdict, TC_ACT_SHOT, "fragment header out: dropped");
+	ASSERT_EQ(verdict(r), TC_ACT_SHOT, "fragment header out: dropped");
 	ASSERT_EQ(r->decision, EB_CNT_DROP_IP6_EXTHDR, "fragment header out: drop_ip6_exthdr");
 	ASSERT_EQ(stat_pkts(EB_CNT_DROP_IP6_EXTHDR), d0 + 2, "drop_ip6_exthdr counted both");
 	/* From outside to the uplink's address: the host's own (its stack
 	 * reassembles its fragments), not parsed here. */
 	build6(&p, MAC_UP, MAC_GW, server6, snat6, 44, 64, frag, sizeof(frag));
 	r = from_up(&p);
-	ASSERT_EQ(r->verdict, TC_ACT_UNSPEC, "fragment header in, to the uplink's address: the host's");
+	ASSERT_EQ(verdict(r), TC_ACT_UNSPEC, "fragment header in, to the uplink's address: the host's");
 }
 
 /* A "reply" to a NAT port with no flow: the host's, as for IPv4. */
@@ -593,50 +458,46 @@ static void test_no_flow(void)
 {
 	uint8_t u[8 + 4] = { 0, 53, 0x4e, 0x52, 0, 12, 0, 0, 'f', 'a', 'k', 'e' }; /* to 20050 */
 	struct pkt p;
-	struct res *r;
+	struct fx_result *r;
 
 	build6(&p, MAC_UP, MAC_GW, server6, snat6, IPPROTO_UDP, 60, u, sizeof(u));
 	r = from_up(&p);
-	ASSERT_EQ(r->verdict, TC_ACT_UNSPEC,
+	ASSERT_EQ(verdict(r), TC_ACT_UNSPEC,
 		  "no flow: a UDP 'reply' to NAT port 20050 is the host's (another network may publish it)");
 	ASSERT_EQ(r->target, 0, "no flow: delivered nowhere");
 	put16(u + 2, 33000); /* the host's ephemeral range: its own */
 	build6(&p, MAC_UP, MAC_GW, server6, snat6, IPPROTO_UDP, 60, u, sizeof(u));
 	r = from_up(&p);
-	ASSERT_EQ(r->verdict, TC_ACT_UNSPEC, "no flow: to a port outside the NAT range: the host's");
+	ASSERT_EQ(verdict(r), TC_ACT_UNSPEC, "no flow: to a port outside the NAT range: the host's");
 }
 
 /* A full eb_ct6_other: a new flow frees the flows that may go (not
  * assured, idle 1 s), as the IPv4 maps do; before that it is refused. */
 static void test_ct_full(void)
 {
-	int fd = bpf_map__fd(cskel->maps.eb_ct6_other);
-	struct eb_ct6_key k, next;
+	int fd = FX_MAP(&progs, eb_ct6_other);
 	uint8_t u[8 + 4] = { 0x9c, 0x40, 0, 0, 0, 12, 0, 0, 'f', 'u', 'l', 'l' };
 	uint64_t ev0;
 	struct pkt p;
-	struct res *r;
+	struct fx_result *r;
 	int i;
 
-	while (bpf_map_get_next_key(fd, NULL, &next) == 0) {
-		k = next;
-		bpf_map_delete_elem(fd, &k);
-	}
+	fx_map_clear(fd, sizeof(struct eb_ct6_key));
 	for (i = 0; i < CT6_OTHER_MAX / 2; i++) {
 		put16(u + 2, 1000 + i);
 		build6(&p, MAC_A_HOST, MAC_A, a6, server6, IPPROTO_UDP, 64, u, sizeof(u));
 		r = from_ctr(&p);
-		ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, "ct full: the first 8 UDP flows go out");
+		ASSERT_EQ(verdict(r), TC_ACT_REDIRECT, "ct full: the first 8 UDP flows go out");
 	}
 	put16(u + 2, 2000);
 	build6(&p, MAC_A_HOST, MAC_A, a6, server6, IPPROTO_UDP, 64, u, sizeof(u));
 	r = from_ctr(&p);
-	ASSERT_EQ(r->verdict, TC_ACT_SHOT, "ct full: a 9th flow, the others just used: refused");
+	ASSERT_EQ(verdict(r), TC_ACT_SHOT, "ct full: a 9th flow, the others just used: refused");
 	ASSERT_EQ(r->decision, EB_CNT_DROP_CT_FULL, "ct full: drop_ct_full");
 	usleep(1100 * 1000);
 	ev0 = stat_pkts(EB_CNT_CT_EVICT_UNASSURED);
 	r = from_ctr(&p);
-	ASSERT_EQ(r->verdict, TC_ACT_REDIRECT, "ct full: once they are idle 1 s, the 9th goes out");
+	ASSERT_EQ(verdict(r), TC_ACT_REDIRECT, "ct full: once they are idle 1 s, the 9th goes out");
 	ASSERT_EQ(stat_pkts(EB_CNT_CT_EVICT_UNASSURED), ev0 + CT6_OTHER_MAX / 2,
 		  "ct full: the 8 unanswered flows were evicted (ct_evict_unassured)");
 }
@@ -682,7 +543,7 @@ static void test_fuzz6(void)
 		bool up = rnd(2), csum_in;
 		uint8_t nh = (uint8_t[]){ IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMPV6 }[rnd(3)];
 		struct pkt p;
-		struct res *r;
+		struct fx_result *r;
 		int ok;
 
 		for (uint32_t j = 0; j < sizeof(l4); j++)
@@ -746,26 +607,26 @@ static void test_fuzz6(void)
 		r = up ? from_up(&p) : from_ctr(&p);
 		stats_all(after);
 		runs++;
-		if (r->verdict == -1000 && p.len < L4) {
+		if (verdict(r) == -1000 && p.len < L4) {
 			/* The kernel's test run refuses an IPv6 frame shorter
 			 * than its header (a device never hands one up). */
 			short_frames++;
 			continue;
 		}
-		if (r->verdict == -1000) {
+		if (verdict(r) == -1000) {
 			if (bad_verdict++ < 3)
 				fprintf(stderr, "fuzz: test run failed: frame %d, %u bytes\n", i, p.len);
 			continue;
 		}
-		ok = r->verdict == TC_ACT_SHOT || r->verdict == TC_ACT_REDIRECT ||
-		     r->verdict == (up ? TC_ACT_UNSPEC : TC_ACT_OK);
+		ok = verdict(r) == TC_ACT_SHOT || verdict(r) == TC_ACT_REDIRECT ||
+		     verdict(r) == (up ? TC_ACT_UNSPEC : TC_ACT_OK);
 		if (!ok) {
 			if (bad_verdict++ < 3)
 				fprintf(stderr, "fuzz: frame %d (%s, mutation %u): verdict %d\n", i,
-					up ? "uplink" : "container", m, r->verdict);
+					up ? "uplink" : "container", m, verdict(r));
 			continue;
 		}
-		if (r->verdict == TC_ACT_SHOT) {
+		if (verdict(r) == TC_ACT_SHOT) {
 			int moved = 0;
 
 			for (uint32_t c = EB_CNT_DROP_FIRST; c < EB_CNT_DROP_END; c++)
@@ -774,13 +635,13 @@ static void test_fuzz6(void)
 			    r->decision >= EB_CNT_DROP_END ||
 			    after[r->decision] != before[r->decision] + 1)
 				bad_drop++;
-		} else if (r->verdict != TC_ACT_REDIRECT) {
-			if (r->out.len != p.len || memcmp(r->out.b, p.b, p.len))
+		} else if (verdict(r) != TC_ACT_REDIRECT) {
+			if (r->out_len != p.len || memcmp(r->out, p.b, p.len))
 				bad_pass++;
-		} else if (csum_in && r->out.len >= L4 &&
+		} else if (csum_in && r->out_len >= L4 &&
 			   (r->target == (uint32_t)if_up || r->target == (uint32_t)if_a) &&
 			   r->decision != EB_CNT_ICMP6_SENT &&
-			   l4sum6(r->out.b + ETH_LEN, r->out.len - L4) != 0xffff) {
+			   l4sum6(r->out + ETH_LEN, r->out_len - L4) != 0xffff) {
 			bad_csum++;
 		}
 	}
@@ -794,16 +655,15 @@ static void test_fuzz6(void)
 
 int main(void)
 {
-	libbpf_set_print(libbpf_print);
 	if (geteuid() != 0) {
 		SKIP("needs root (unshare, BPF_PROG_TEST_RUN)");
 		return eb_check_done();
 	}
-	in6(A6, a6);
-	in6(GW6, gw6);
-	in6(SNAT6, snat6);
-	in6(ROUTER6, router6);
-	in6(SERVER6, server6);
+	fx_ip6(A6, a6);
+	fx_ip6(GW6, gw6);
+	fx_ip6(SNAT6, snat6);
+	fx_ip6(ROUTER6, router6);
+	fx_ip6(SERVER6, server6);
 	if (!ASSERT_TRUE(setup_netns() == 0, "setup: the private network namespace") ||
 	    !ASSERT_TRUE(load() == 0, "setup: the programs and their maps"))
 		return eb_check_done();
@@ -818,5 +678,6 @@ int main(void)
 	test_no_flow();
 	test_ct_full();
 	test_fuzz6();
+	fx_unload(&progs);
 	return eb_check_done();
 }

@@ -750,6 +750,8 @@ __attribute__((noinline)) int eb_nat6_claim(struct __sk_buff *skb)
 	eb_ct_track_l4(&e->ct, 0, s->p.proto, s->p.tcp_flags, s->p.tcp_num, skb->len, now);
 	__builtin_memcpy(&s->xaddr, e->xaddr, 16);
 	s->xport = e->ct.xport;
+	eb_event6(EB_EV_SNAT_NEW, 0, skb->ifindex, &s->p.saddr, &s->p.daddr, s->p.sport,
+		  s->p.dport, s->p.proto, &s->xaddr, s->xport);
 	return EB_NAT6_GO;
 }
 

@@ -7,7 +7,7 @@
 # port OUT saw). IPv6 drops carry their addresses: a spoofed IPv6 source
 # from a container (drop_spoof_ip6, ICMPv6 echo) and a forged UDP6 "reply"
 # from outside to a NAT port with no flow (drop_no_ct, on the uplink). The
-# text output prints them too. IPv4 events still come as before beside
+# text output prints them too; traces of IPv6 packets make none. IPv4 events still come as before beside
 # them (one ring, two record layouts).
 . "$(dirname "$0")/obs_lib.sh"
 sandbox o6m
@@ -89,6 +89,9 @@ check_match "the IPv4 flow beside them: snat_new, IPv4 addresses, family ipv4" "
 bg_log "$HOST" "$T/mt" "$EBNET" monitor --net "$NET" --count 2 --timeout 10
 MT=$BG_LAST
 check "monitor (text) started" wait_until 5 listening_now
+# A trace changes nothing: a traced new flow and a traced drop write no event.
+eb trace --net "$NET" "$A" tcp "[$A6]:4777" "[$OUT6]:8080" >/dev/null 2>&1
+eb trace --net "$NET" "$A" tcp "[$SPOOF]:4778" "[$OUT6]:8080" >/dev/null 2>&1
 in_ctr a timeout 5 socat -t 2 - "TCP6:[$OUT6]:8080,sourceport=4444" </dev/null >/dev/null 2>&1
 in_ctr a ip -6 addr add $SPOOF/64 dev eth0 nodad
 in_ctr a ping -6 -c 1 -W 1 -I $SPOOF "$OUT6" >/dev/null 2>&1
@@ -99,6 +102,7 @@ check_match "text: the new flow, its addresses and its translation" "$(cat "$T/m
 	"^snat_new .* if $IFA +tcp +\[$A6\]:4444 -> \[$OUT6\]:8080 +as \[$UPLINK6\]:[0-9]+$"
 check_match "text: the drop, its reason and addresses" "$(cat "$T/mt")" \
 	"^drop +drop_spoof_ip6 +if $IFA +icmp6 +\[$SPOOF\]:[0-9]+ -> \[$OUT6\]:[0-9]+$"
+check_nomatch "the traces (a new flow, a drop) made no event" "$(cat "$T/mt")" ":477[78] "
 
 check "down" eb down --net "$NET"
 finish

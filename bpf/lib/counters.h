@@ -61,21 +61,26 @@ static __always_inline void eb_port_count(const struct eb_pub_key *k, __u32 byte
 }
 
 /* The ring's record for an event, only while a monitor listens (NULL: no
- * event). The caller fills it and submits it. */
-static __always_inline void *eb_event_reserve(__u32 size, __u64 *now)
+ * event), its ts set (the first field of struct eb_event and struct
+ * eb_event6 alike). The caller fills the rest and submits it. */
+static __always_inline void *eb_event_reserve(__u32 size)
 {
 	__u32 zero = 0;
-	__u64 *until;
+	__u64 *until, now;
+	__u64 *ev;
 
 	if (eb_trace_mode)
 		return NULL;
 	until = bpf_map_lookup_elem(&eb_monitor, &zero);
 	if (!until || !*until)
 		return NULL;
-	*now = bpf_ktime_get_ns();
-	if (*now > *until)
+	now = bpf_ktime_get_ns();
+	if (now > *until)
 		return NULL;
-	return bpf_ringbuf_reserve(&eb_events, size, 0);
+	ev = bpf_ringbuf_reserve(&eb_events, size, 0);
+	if (ev)
+		*ev = now;
+	return ev;
 }
 
 /* An event for `ebnet monitor`, only while one listens. */
@@ -84,12 +89,10 @@ static __always_inline void eb_event(__u32 type, __u32 reason, __u32 ifindex, __
 				     __u32 xaddr, __u16 xport)
 {
 	struct eb_event *ev;
-	__u64 now;
 
-	ev = eb_event_reserve(sizeof(*ev), &now);
+	ev = eb_event_reserve(sizeof(*ev));
 	if (!ev)
 		return;
-	ev->ts = now;
 	ev->type = type;
 	ev->reason = reason;
 	ev->ifindex = ifindex;
@@ -112,12 +115,10 @@ static __always_inline void eb_event6(__u32 type, __u32 reason, __u32 ifindex,
 				      __u16 dport, __u8 proto, const void *xaddr16, __u16 xport)
 {
 	struct eb_event6 *ev;
-	__u64 now;
 
-	ev = eb_event_reserve(sizeof(*ev), &now);
+	ev = eb_event_reserve(sizeof(*ev));
 	if (!ev)
 		return;
-	ev->ts = now;
 	ev->type = type | EB_EV_F_IPV6;
 	ev->reason = reason;
 	ev->ifindex = ifindex;
@@ -144,13 +145,11 @@ static __always_inline void eb_event6(__u32 type, __u32 reason, __u32 ifindex,
 static __always_inline void eb_drop_event6(struct __sk_buff *skb, __u32 idx)
 {
 	struct eb_event6 *ev;
-	__u64 now;
 
-	ev = eb_event_reserve(sizeof(*ev), &now);
+	ev = eb_event_reserve(sizeof(*ev));
 	if (!ev)
 		return;
-	__builtin_memset(ev, 0, sizeof(*ev));
-	ev->ts = now;
+	__builtin_memset((__u8 *)ev + 8, 0, sizeof(*ev) - 8); /* all but ts */
 	ev->type = EB_EV_DROP | EB_EV_F_IPV6;
 	ev->reason = idx;
 	ev->ifindex = skb->ifindex;
@@ -166,9 +165,15 @@ static __always_inline void eb_drop_event6(struct __sk_buff *skb, __u32 idx)
 		if (bpf_skb_load_bytes(skb, 14 + 40, &ev->sport, 4))
 			ev->sport = ev->dport = 0;
 	} else if (ev->proto == 58) {
-		if (bpf_skb_load_bytes(skb, 14 + 40 + 4, &ev->sport, 2))
+		/* An echo's identifier (an error has none: its 4 bytes are
+		 * the MTU or 0). The type is read into pad: no stack. */
+		if (bpf_skb_load_bytes(skb, 14 + 40, &ev->pad, 1) == 0 &&
+		    (ev->pad == 128 || ev->pad == 129) &&
+		    bpf_skb_load_bytes(skb, 14 + 40 + 4, &ev->sport, 2) == 0)
+			ev->dport = ev->sport;
+		else
 			ev->sport = 0;
-		ev->dport = ev->sport;
+		ev->pad = 0;
 	} else {
 		ev->proto = 0; /* an extension header, or not a protocol of ours */
 	}

@@ -47,9 +47,11 @@ int eb_prog_stats(const char *net, struct eb_prog_stat *out, int max);
 /* ebnet trace */
 struct eb_trace_req {
 	const char *from; /* container name or "uplink" */
-	uint8_t proto;
+	uint8_t proto;	  /* IPPROTO_TCP, _UDP, _ICMP (IPv4), _ICMPV6 (IPv6) */
+	uint8_t v6;	  /* an IPv6 packet: src6, dst6 (src, dst unused) */
 	uint32_t src, dst;
-	uint16_t sport, dport; /* host order; ICMP: sport = echo id */
+	uint8_t src6[16], dst6[16];
+	uint16_t sport, dport; /* host order; ICMP, ICMPv6: sport = echo id */
 	const char *dns_query; /* UDP: the payload is a DNS query for this name */
 	uint16_t dns_type;     /* its type (0: A, or PTR for *.in-addr.arpa) */
 };
@@ -67,9 +69,22 @@ struct eb_trace_res {
 int eb_trace(const char *net, const struct eb_trace_req *rq, struct eb_trace_res *rs,
 	     struct eb_err *e);
 
+/* One event of the ring, either family (struct eb_event or struct
+ * eb_event6 as the datapath wrote it). */
+struct eb_mon_event {
+	uint64_t ts;
+	uint32_t type; /* enum eb_event_type (EB_EV_F_IPV6 cleared) */
+	uint32_t reason;
+	uint32_t ifindex;
+	uint8_t v6;    /* the addresses are IPv6 (else IPv4, in their first 4 bytes) */
+	uint8_t proto;
+	uint16_t sport, dport, xport; /* network order */
+	uint8_t saddr[16], daddr[16], xaddr[16];
+};
+
 /* ebnet monitor: calls fn for each event until fn returns non-zero or
  * *stop is set; max_ms 0 runs until then. */
-typedef int (*eb_event_fn)(const struct eb_event *ev, void *ctx);
+typedef int (*eb_event_fn)(const struct eb_mon_event *ev, void *ctx);
 int eb_monitor(const char *net, eb_event_fn fn, void *ctx, volatile int *stop, int max_ms,
 	       struct eb_err *e);
 

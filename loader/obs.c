@@ -284,6 +284,58 @@ static size_t build_packet(unsigned char *buf, const unsigned char *smac,
 	return 14 + 20 + l4len;
 }
 
+/* Builds eth + IPv6 + L4 into buf (TCP SYN, UDP with 4 bytes, ICMPv6 echo
+ * request), the L4 checksum over the pseudo header; returns the length. */
+static size_t build_packet6(unsigned char *buf, const unsigned char *smac,
+			    const unsigned char *dmac, const struct eb_trace_req *rq)
+{
+	unsigned char *ip = buf + 14, *l4 = ip + 40;
+	size_t l4len = rq->proto == IPPROTO_TCP ? 20 : rq->proto == IPPROTO_UDP ? 12 : 16;
+	uint32_t sum;
+	uint16_t c, sp = htons(rq->sport), dp = htons(rq->dport);
+
+	memset(buf, 0, 14 + 40 + l4len);
+	memcpy(buf, dmac, 6);
+	memcpy(buf + 6, smac, 6);
+	buf[12] = 0x86;
+	buf[13] = 0xdd;
+	ip[0] = 0x60;
+	ip[4] = l4len >> 8;
+	ip[5] = l4len & 0xff;
+	ip[6] = rq->proto;
+	ip[7] = 64; /* hop limit */
+	memcpy(ip + 8, rq->src6, 16);
+	memcpy(ip + 24, rq->dst6, 16);
+	if (rq->proto == IPPROTO_ICMPV6) {
+		l4[0] = 128; /* echo request */
+		memcpy(l4 + 4, &sp, 2);
+		l4[7] = 1;
+	} else {
+		memcpy(l4, &sp, 2);
+		memcpy(l4 + 2, &dp, 2);
+	}
+	if (rq->proto == IPPROTO_TCP) {
+		l4[12] = 5 << 4;
+		l4[13] = 0x02; /* SYN */
+		l4[14] = 0xfa;
+		l4[15] = 0xf0;
+	} else if (rq->proto == IPPROTO_UDP) {
+		l4[4] = l4len >> 8;
+		l4[5] = l4len & 0xff;
+		memcpy(l4 + 8, "ebnt", 4);
+	}
+	/* Pseudo header (addresses, length, next header), then the segment;
+	 * ICMPv6's covers it too. */
+	sum = csum_add(0, ip + 8, 32);
+	sum += l4len + rq->proto;
+	sum = csum_add(sum, l4, l4len);
+	c = htons(csum_fold32(sum));
+	if (rq->proto == IPPROTO_UDP && !c)
+		c = 0xffff;
+	memcpy(l4 + (rq->proto == IPPROTO_TCP ? 16 : rq->proto == IPPROTO_UDP ? 6 : 2), &c, 2);
+	return 14 + 40 + l4len;
+}
+
 static int trace_with(const char *net, const struct eb_trace_req *rq, struct eb_trace_res *rs,
 		      struct eb_net_info *info, struct eb_err *e);
 
@@ -341,7 +393,9 @@ static int trace_with(const char *net, const struct eb_trace_req *rq, struct eb_
 		for (int i = 0; i < info->nctr; i++) {
 			if (!strcmp(info->ctr[i].name, rq->from))
 				ep = &info->ctr[i];
-			if (info->ctr[i].ip == rq->dst)
+			/* (A container without IPv6 has ctr_ip6 all 0.) */
+			if (rq->v6 ? !memcmp(info->ctr_ip6[i], rq->dst6, 16) && info->ctr_ip6[i][0]
+				   : info->ctr[i].ip == rq->dst)
 				to = &info->ctr[i];
 		}
 		if (!ep) {
@@ -365,7 +419,7 @@ static int trace_with(const char *net, const struct eb_trace_req *rq, struct eb_
 		eb_errf(e, "cannot load the datapath for tracing: %s", strerror(-err));
 		goto out;
 	}
-	len = build_packet(pkt, smac, dmac, rq);
+	len = rq->v6 ? build_packet6(pkt, smac, dmac, rq) : build_packet(pkt, smac, dmac, rq);
 	opts.data_in = pkt;
 	opts.data_size_in = len;
 	opts.data_out = rs->out;
@@ -407,13 +461,42 @@ struct mon_ctx {
 	int stop;
 };
 
+/* A record of the ring: struct eb_event, or struct eb_event6 when its
+ * type says so (the first 20 bytes are the same in both). */
 static int mon_cb(void *ctx, void *data, size_t len)
 {
 	struct mon_ctx *m = ctx;
+	struct eb_mon_event ev = {};
+	const struct eb_event *e4 = data;
+	const struct eb_event6 *e6 = data;
 
 	if (len < sizeof(struct eb_event))
 		return 0;
-	if (m->fn(data, m->ctx))
+	if (e4->type & EB_EV_F_IPV6) {
+		if (len < sizeof(*e6))
+			return 0;
+		ev.v6 = 1;
+		ev.sport = e6->sport;
+		ev.dport = e6->dport;
+		ev.xport = e6->xport;
+		ev.proto = e6->proto;
+		memcpy(ev.saddr, e6->saddr, 16);
+		memcpy(ev.daddr, e6->daddr, 16);
+		memcpy(ev.xaddr, e6->xaddr, 16);
+	} else {
+		ev.sport = e4->sport;
+		ev.dport = e4->dport;
+		ev.xport = e4->xport;
+		ev.proto = e4->proto;
+		memcpy(ev.saddr, &e4->saddr, 4);
+		memcpy(ev.daddr, &e4->daddr, 4);
+		memcpy(ev.xaddr, &e4->xaddr, 4);
+	}
+	ev.ts = e4->ts;
+	ev.type = EB_EV_KIND(e4->type);
+	ev.reason = e4->reason;
+	ev.ifindex = e4->ifindex;
+	if (m->fn(&ev, m->ctx))
 		m->stop = 1;
 	return 0;
 }

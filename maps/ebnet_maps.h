@@ -426,7 +426,8 @@ struct eb_ctr_counters {
  * packets and bytes from outside to a published port. Made by the
  * datapath, removed by `ebnet unpublish`. */
 
-/* eb_events: a ring buffer of struct eb_event for `ebnet monitor`.
+/* eb_events: a ring buffer of struct eb_event (and struct eb_event6) for
+ * `ebnet monitor`.
  * eb_monitor[0]: CLOCK_MONOTONIC ns until which someone listens; the
  * monitor renews it every second, so the datapath writes no event when
  * nobody listens (or after a monitor died). */
@@ -449,6 +450,29 @@ struct eb_event {
 	__u8 pad;
 };
 _Static_assert(sizeof(struct eb_event) == 40, "eb_event layout");
+
+/* An IPv6 event, in the same ring: type is enum eb_event_type with
+ * EB_EV_F_IPV6 set, which tells the reader this layout (struct eb_event's
+ * own stays as it is: pinned rings live across upgrades). The fields of
+ * struct eb_event, the addresses as 16 bytes as on the wire; the first
+ * 20 bytes (ts, type, reason, ifindex) are the same in both. */
+#define EB_EV_F_IPV6 (1U << 8)
+#define EB_EV_KIND(type) ((type) & 0xff)
+
+struct eb_event6 {
+	__u64 ts;      /* bpf_ktime_get_ns() */
+	__u32 type;    /* enum eb_event_type | EB_EV_F_IPV6 */
+	__u32 reason;  /* EB_EV_DROP: enum eb_counter */
+	__u32 ifindex; /* where the packet came in */
+	__u16 sport, dport, xport; /* network order; ICMPv6 echo: the identifier */
+	__u8 proto;    /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMPV6; 0 when not parsed */
+	__u8 pad;
+	__u8 saddr[16]; /* all 0 when not parsed */
+	__u8 daddr[16];
+	__u8 xaddr[16]; /* the translated address (new flows) */
+	__u32 pad2;
+};
+_Static_assert(sizeof(struct eb_event6) == 80, "eb_event6 layout");
 
 /* eb_frags: an IPv4 datagram in fragments -> the address its first
  * fragment was translated to. Only the first fragment carries the ports;

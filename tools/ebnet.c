@@ -1591,23 +1591,81 @@ static const char *verdict_str(int v)
 	return "other";
 }
 
-/* "ADDR" or "ADDR:PORT" */
-static int parse_hostport(const char *s, uint32_t *ip, uint16_t *port)
+/* One end of a traced packet: "A.B.C.D", "A.B.C.D:PORT", an IPv6 address
+ * alone ("fd00::2": no port can follow it unbracketed), "[IPV6]" or
+ * "[IPV6]:PORT". Fills *v6 and the address of its family; returns 0, or -1
+ * with the reason in why. */
+static int parse_trace_end(const char *s, int *v6, uint32_t *ip, uint8_t ip6[16],
+			   uint16_t *port, char *why, size_t wl)
 {
-	char buf[32], *colon;
+	char buf[64], *addr = buf, *ps = NULL, *close;
 	unsigned long p = 0;
 
-	if (strlen(s) >= sizeof(buf))
+	if (strlen(s) >= sizeof(buf)) {
+		snprintf(why, wl, "too long");
 		return -1;
+	}
 	strcpy(buf, s);
-	colon = strchr(buf, ':');
-	if (colon) {
-		*colon = 0;
-		if (eb_parse_uint(colon + 1, 0, 65535, &p))
+	if (buf[0] == '[') {
+		close = strchr(buf, ']');
+		if (!close) {
+			snprintf(why, wl, "no ']' after the IPv6 address");
 			return -1;
+		}
+		*close = 0;
+		addr = buf + 1;
+		if (close[1] == ':')
+			ps = close + 2;
+		else if (close[1]) {
+			snprintf(why, wl, "want [IPV6]:PORT, not '%s' after ']'", close + 1);
+			return -1;
+		}
+		*v6 = 1;
+	} else if (strchr(buf, ':') && strchr(buf, ':') != strrchr(buf, ':')) {
+		*v6 = 1; /* two colons or more: an IPv6 address, no port */
+	} else {
+		*v6 = 0;
+		ps = strchr(buf, ':');
+		if (ps)
+			*ps++ = 0;
+	}
+	if (ps) {
+		char *end;
+
+		errno = 0;
+		p = strtoul(ps, &end, 10);
+		if (!*ps || *end || ps[0] == '-' || ps[0] == '+') {
+			snprintf(why, wl, "port '%s' is not a number", ps);
+			return -1;
+		}
+		if (errno == ERANGE || p > 65535) {
+			snprintf(why, wl, "port %s out of range (0-65535)", ps);
+			return -1;
+		}
 	}
 	*port = p;
-	return eb_parse_ipv4(buf, ip);
+	if (*v6) {
+		if (inet_pton(AF_INET6, addr, ip6) != 1) {
+			snprintf(why, wl, "'%s' is not an IPv6 address", addr);
+			return -1;
+		}
+		return 0;
+	}
+	if (eb_parse_ipv4(addr, ip)) {
+		snprintf(why, wl, "'%s' is not an IPv4 address", addr);
+		return -1;
+	}
+	return 0;
+}
+
+/* "ADDR:PORT" of an address of the family given (IPv6 in brackets). */
+static const char *addr_port_str(int v6, const void *addr, uint16_t port, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(v6 ? AF_INET6 : AF_INET, addr, a, sizeof(a));
+	snprintf(buf, len, v6 ? "[%s]:%u" : "%s:%u", a, port);
+	return buf;
 }
 
 static int do_trace(int argc, char **argv)
@@ -1616,11 +1674,12 @@ static int do_trace(int argc, char **argv)
 	struct eb_trace_res rs;
 	struct eb_err e = {};
 	struct opts o;
-	char a[16], b[16];
+	char a[64], b[64], why[96];
 	const unsigned char *ip, *l4;
 	uint16_t sp = 0, dp = 0;
 	char dns[300] = "";
-	int err;
+	int err, sv6, dv6, ov6;
+	bool icmp6 = false;
 
 	parse_opts("trace", argc, argv, &o, trace_opts);
 	if (o.nargs != 4)
@@ -1632,15 +1691,31 @@ static int do_trace(int argc, char **argv)
 		rq.proto = IPPROTO_UDP;
 	else if (!strcmp(o.args[1], "icmp"))
 		rq.proto = IPPROTO_ICMP;
+	else if (!strcmp(o.args[1], "icmp6") || !strcmp(o.args[1], "icmpv6"))
+		rq.proto = IPPROTO_ICMPV6, icmp6 = true;
 	else
-		die_usage("trace", "unknown protocol '%s' (want tcp, udp or icmp)", o.args[1]);
-	if (parse_hostport(o.args[2], &rq.src, &rq.sport))
-		die_usage("trace", "invalid source '%s': want A.B.C.D[:PORT]", o.args[2]);
-	if (parse_hostport(o.args[3], &rq.dst, &rq.dport))
-		die_usage("trace", "invalid destination '%s': want A.B.C.D[:PORT]", o.args[3]);
-	if (rq.proto != IPPROTO_ICMP && (!rq.sport || !rq.dport))
-		die_usage("trace", "tcp and udp need ports: SRC:PORT DST:PORT");
-	if (rq.proto == IPPROTO_ICMP && !rq.sport)
+		die_usage("trace", "unknown protocol '%s' (want tcp, udp, icmp or icmp6)", o.args[1]);
+	if (parse_trace_end(o.args[2], &sv6, &rq.src, rq.src6, &rq.sport, why, sizeof(why)))
+		die_usage("trace", "invalid source '%s': %s (want A.B.C.D[:PORT] or [IPV6][:PORT])",
+			  o.args[2], why);
+	if (parse_trace_end(o.args[3], &dv6, &rq.dst, rq.dst6, &rq.dport, why, sizeof(why)))
+		die_usage("trace",
+			  "invalid destination '%s': %s (want A.B.C.D[:PORT] or [IPV6][:PORT])",
+			  o.args[3], why);
+	if (sv6 != dv6)
+		die_usage("trace", "the source '%s' is %s and the destination '%s' %s: both must be "
+				   "of one family",
+			  o.args[2], sv6 ? "IPv6" : "IPv4", o.args[3], dv6 ? "IPv6" : "IPv4");
+	rq.v6 = sv6;
+	/* icmp is the echo of the addresses' family; icmp6 wants IPv6 ones. */
+	if (icmp6 && !rq.v6)
+		die_usage("trace", "%s needs IPv6 addresses (icmp is ICMP echo over IPv4)",
+			  o.args[1]);
+	if (rq.v6 && rq.proto == IPPROTO_ICMP)
+		rq.proto = IPPROTO_ICMPV6;
+	if (rq.proto != IPPROTO_ICMP && rq.proto != IPPROTO_ICMPV6 && (!rq.sport || !rq.dport))
+		die_usage("trace", "tcp and udp need ports: SRC:PORT DST:PORT (IPv6: [ADDR]:PORT)");
+	if ((rq.proto == IPPROTO_ICMP || rq.proto == IPPROTO_ICMPV6) && !rq.sport)
 		rq.sport = 1;
 	if (o.dns_type && !o.dns_query)
 		die_usage("trace", "--dns-type goes with --dns-query NAME");
@@ -1650,6 +1725,9 @@ static int do_trace(int argc, char **argv)
 
 		if (rq.proto != IPPROTO_UDP)
 			die_usage("trace", "--dns-query needs udp");
+		if (rq.v6)
+			die_usage("trace", "--dns-query needs IPv4 addresses (names are answered at "
+					   "the gateway's IPv4 address)");
 		if (!eb_dns_query_build(probe, sizeof(probe), o.dns_query, 1))
 			die_usage("trace", "invalid --dns-query '%s': not a DNS name", o.dns_query);
 		rq.dns_query = o.dns_query;
@@ -1678,13 +1756,32 @@ static int do_trace(int argc, char **argv)
 	err = eb_trace(o.net, &rq, &rs, &e);
 	if (err)
 		return fail(err, &e);
+	/* The packet as it left: its own family (an answer of the datapath
+	 * may be another packet than the one sent). */
 	ip = rs.out + 14;
-	l4 = ip + (ip[0] & 0xf) * 4;
-	if (rs.out_len >= 14 + 20 + 4 && rq.proto != IPPROTO_ICMP) {
-		sp = l4[0] << 8 | l4[1];
-		dp = l4[2] << 8 | l4[3];
-	} else if (rs.out_len >= 14 + 20 + 8) {
-		sp = dp = l4[4] << 8 | l4[5];
+	ov6 = rs.out_len >= 14 + 40 && rs.out[12] == 0x86 && rs.out[13] == 0xdd;
+	if (ov6) {
+		uint8_t nh = ip[6];
+
+		l4 = ip + 40;
+		if (rs.out_len >= 14 + 40 + 4 && (nh == IPPROTO_TCP || nh == IPPROTO_UDP)) {
+			sp = l4[0] << 8 | l4[1];
+			dp = l4[2] << 8 | l4[3];
+		} else if (rs.out_len >= 14 + 40 + 8 && nh == IPPROTO_ICMPV6) {
+			sp = dp = l4[4] << 8 | l4[5];
+		}
+		addr_port_str(1, ip + 8, sp, a, sizeof(a));
+		addr_port_str(1, ip + 24, dp, b, sizeof(b));
+	} else {
+		l4 = ip + (ip[0] & 0xf) * 4;
+		if (rs.out_len >= 14 + 20 + 4 && rq.proto != IPPROTO_ICMP) {
+			sp = l4[0] << 8 | l4[1];
+			dp = l4[2] << 8 | l4[3];
+		} else if (rs.out_len >= 14 + 20 + 8) {
+			sp = dp = l4[4] << 8 | l4[5];
+		}
+		addr_port_str(0, ip + 12, sp, a, sizeof(a));
+		addr_port_str(0, ip + 16, dp, b, sizeof(b));
 	}
 	if (rq.dns_query) {
 		/* The message of what comes out: the answer when the datapath
@@ -1708,12 +1805,11 @@ static int do_trace(int argc, char **argv)
 			"decision",
 			jstr(eb_counter_name(rs.decision) ? eb_counter_name(rs.decision) : "?"),
 			"target", jstr(rs.target_name), "copies", jint(rs.copies), "out",
-			jobj("src", jstrf("%s:%u", eb_ip_str(*(uint32_t *)(ip + 12), a), sp),
-			     "dst", jstrf("%s:%u", eb_ip_str(*(uint32_t *)(ip + 16), b), dp), NULL),
-			NULL);
+			jobj("src", jstr(a), "dst", jstr(b), NULL), NULL);
 
 		if (rq.dns_query)
 			jadd(t, "dns", jstr(dns), NULL);
+		jadd(t, "family", jstr(rq.v6 ? "ipv6" : "ipv4"), NULL);
 		jput(t);
 		return 0;
 	}
@@ -1725,14 +1821,13 @@ static int do_trace(int argc, char **argv)
 		       rs.target);
 	if (rs.copies)
 		printf("copies:   %u\n", rs.copies);
-	printf("out:      %s:%u -> %s:%u  (mac %02x:%02x:%02x:%02x:%02x:%02x -> "
+	printf("out:      %s -> %s  (mac %02x:%02x:%02x:%02x:%02x:%02x -> "
 	       "%02x:%02x:%02x:%02x:%02x:%02x)\n",
-	       eb_ip_str(*(uint32_t *)(ip + 12), a), sp, eb_ip_str(*(uint32_t *)(ip + 16), b), dp,
-	       rs.out[6], rs.out[7], rs.out[8], rs.out[9], rs.out[10], rs.out[11], rs.out[0],
+	       a, b, rs.out[6], rs.out[7], rs.out[8], rs.out[9], rs.out[10], rs.out[11], rs.out[0],
 	       rs.out[1], rs.out[2], rs.out[3], rs.out[4], rs.out[5]);
 	if (rq.dns_query)
 		printf("dns:      %s\n", dns);
-	if (rs.decision == EB_CNT_SNAT_OUT && sp == 0)
+	if ((rs.decision == EB_CNT_SNAT_OUT || rs.decision == EB_CNT_NAT6_OUT) && sp == 0)
 		printf("          (a new flow: its NAT port is chosen when the first real packet "
 		       "comes)\n");
 	return 0;
@@ -1742,31 +1837,29 @@ struct mon_print {
 	long left; /* events still to print; -1: no limit */
 };
 
-static int mon_print_one(const struct eb_event *ev, void *ctx)
+static int mon_print_one(const struct eb_mon_event *ev, void *ctx)
 {
 	struct mon_print *mp = ctx;
-	char a[16], b[16], x[16];
+	char a[64], b[64], x[64];
 	const char *p = ev->proto == IPPROTO_TCP ? "tcp" : ev->proto == IPPROTO_UDP ? "udp"
-			: ev->proto == IPPROTO_ICMP ? "icmp" : "-";
+			: ev->proto == IPPROTO_ICMP ? "icmp" : ev->proto == IPPROTO_ICMPV6 ? "icmp6"
+			: "-";
 	const char *type = ev->type == EB_EV_SNAT_NEW ? "snat_new"
 			   : ev->type == EB_EV_DNAT_NEW ? "dnat_new"
 							: "drop";
+	const char *reason = ev->type == EB_EV_DROP && eb_counter_name(ev->reason)
+				     ? eb_counter_name(ev->reason) : "";
 
+	addr_port_str(ev->v6, ev->saddr, ntohs(ev->sport), a, sizeof(a));
+	addr_port_str(ev->v6, ev->daddr, ntohs(ev->dport), b, sizeof(b));
+	addr_port_str(ev->v6, ev->xaddr, ntohs(ev->xport), x, sizeof(x));
 	if (json)
-		jput(jobj("ts_ns", jint(ev->ts), "event", jstr(type), "reason",
-			  jstr(ev->type == EB_EV_DROP && eb_counter_name(ev->reason)
-				       ? eb_counter_name(ev->reason) : ""),
-			  "ifindex", jint(ev->ifindex), "proto", jstr(p),
-			  "src", jstrf("%s:%u", eb_ip_str(ev->saddr, a), ntohs(ev->sport)),
-			  "dst", jstrf("%s:%u", eb_ip_str(ev->daddr, b), ntohs(ev->dport)),
-			  "nat", jstrf("%s:%u", eb_ip_str(ev->xaddr, x), ntohs(ev->xport)), NULL));
+		jput(jobj("ts_ns", jint(ev->ts), "event", jstr(type), "reason", jstr(reason),
+			  "ifindex", jint(ev->ifindex), "proto", jstr(p), "src", jstr(a), "dst",
+			  jstr(b), "nat", jstr(x), "family", jstr(ev->v6 ? "ipv6" : "ipv4"), NULL));
 	else
-		printf("%-9s %-20s if %-4u %-4s %s:%u -> %s:%u%s%s:%u\n", type,
-		       ev->type == EB_EV_DROP && eb_counter_name(ev->reason) ? eb_counter_name(ev->reason) : "",
-		       ev->ifindex, p, eb_ip_str(ev->saddr, a), ntohs(ev->sport),
-		       eb_ip_str(ev->daddr, b), ntohs(ev->dport),
-		       ev->type == EB_EV_DROP ? "" : "  as ", ev->type == EB_EV_DROP ? "" : eb_ip_str(ev->xaddr, x),
-		       ntohs(ev->xport));
+		printf("%-9s %-20s if %-4u %-5s %s -> %s%s%s\n", type, reason, ev->ifindex, p, a, b,
+		       ev->type == EB_EV_DROP ? "" : "  as ", ev->type == EB_EV_DROP ? "" : x);
 	fflush(stdout);
 	if (mp->left > 0 && --mp->left == 0)
 		return 1;
@@ -1937,7 +2030,7 @@ static const struct cmd cmds[] = {
 	  "                  kernel's BPF statistics, switched on only while asked\n"
 	  "Same data: bpftool map dump pinned /sys/fs/bpf/ebnet/NAME/eb_stats\n" },
 	{ "trace", do_trace,
-	  "trace [--net NAME] [--json] FROM tcp|udp|icmp SRC[:PORT] DST[:PORT] "
+	  "trace [--net NAME] [--json] FROM tcp|udp|icmp|icmp6 SRC[:PORT] DST[:PORT] "
 	  "[--dns-query NAME [--dns-type TYPE]]",
 	  "Builds that packet as FROM (a container, or 'uplink' for the outside) would\n"
 	  "send it, runs it through the real program against the live maps\n"
@@ -1945,13 +2038,17 @@ static const struct cmd cmds[] = {
 	  "what, or dropped and why. It changes nothing: no flow, NAT port or counter.\n"
 	  "Examples: ebnet trace web tcp 172.18.0.2:40000 203.0.113.2:80\n"
 	  "          ebnet trace uplink tcp 203.0.113.2:5555 198.51.100.1:8080\n"
+	  "IPv6: [ADDR]:PORT, or ADDR alone; icmp is the echo of the addresses' family\n"
+	  "(icmp6, or icmpv6, wants IPv6 ones); both ends of one family:\n"
+	  "          ebnet trace web tcp [fd00:1::2]:40000 [2001:db8::2]:80\n"
 	  "With --dns-query NAME the UDP packet is a DNS query for NAME (type A, PTR\n"
 	  "for *.in-addr.arpa, or --dns-type), and the answer the datapath would give\n"
 	  "is shown: ebnet trace web udp 172.18.0.2:5353 172.18.0.1:53 --dns-query db\n" },
 	{ "monitor", do_monitor, "monitor [--net NAME] [--json] [--count N] [--timeout SECS]",
-	  "Streams events as they happen: new NAT flows, new flows to published ports,\n"
-	  "drops with their reason. The datapath writes events only while a monitor\n"
-	  "runs (and for 3 s after one dies).\n" },
+	  "Streams events as they happen: new NAT flows (IPv4 and NAT66), new flows to\n"
+	  "published ports, drops with their reason (IPv6 addresses as [ADDR]:PORT).\n"
+	  "The datapath writes events only while a monitor runs (and for 3 s after\n"
+	  "one dies).\n" },
 	{ "ct", do_ct, "ct [--net NAME] [--json] [list|flush]",
 	  "Lists the network's NAT flows: protocol, source as the container sent it,\n"
 	  "destination, the translated source, state, age, packets and bytes each way.\n"

@@ -71,6 +71,8 @@ struct eb_nat46_buf {
 	__be16 cport, natport;
 	__u32 ifindex;
 	__u8 opt[4]; /* a SYN's first TCP option */
+	__u8 l4[20]; /* the container's TCP or UDP header (eb_nat46_out) */
+	__u32 is_new; /* eb_nat46_in made the flow: eb_nat46_deliver writes its event */
 };
 
 struct {
@@ -126,13 +128,21 @@ static __always_inline int eb_l4_refit(struct __sk_buff *skb, struct eb_nat46_bu
  * not translated into ICMPv4 (see the top of this file). Linux, Windows
  * and the BSDs send MSS as a SYN's first option; it is looked for there
  * only. Returns 0 or < 0. */
-static __always_inline int eb_nat46_clamp(struct __sk_buff *skb, struct eb_nat46_buf *x)
+static __always_inline int eb_nat46_clamp(struct __sk_buff *skb, struct eb_nat46_buf *x,
+					  __u32 plen)
 {
 	const __u32 opt = EB_IP6_OFF_L4 + 20;
 	__u16 old, new = bpf_htons(EB_NAT46_MSS);
+	__u8 doff;
 
-	if (bpf_skb_load_bytes(skb, opt, x->opt, 4))
-		return 0; /* no options */
+	/* The first option is there only if the header has options (data
+	 * offset > 5) and the segment holds them: not payload, not a
+	 * trailer past the payload length. */
+	if (bpf_skb_load_bytes(skb, EB_IP6_OFF_L4 + 12, &doff, 1))
+		return 0;
+	doff = (doff >> 4) * 4;
+	if (doff < 24 || doff > plen || bpf_skb_load_bytes(skb, opt, x->opt, 4))
+		return 0;
 	if (x->opt[0] != 2 || x->opt[1] != 4)
 		return 0;
 	__builtin_memcpy(&old, x->opt + 2, 2);
@@ -249,6 +259,7 @@ __attribute__((noinline)) int eb_nat46_in(struct __sk_buff *skb)
 		x->cport = re->ct.xport;
 		x->natport = re->peer.dport;
 		x->ifindex = re->ct.ifindex;
+		x->is_new = 0;
 		return EB_NAT6_GO;
 	}
 	syn = p->proto == EB_NH_TCP &&
@@ -264,6 +275,7 @@ __attribute__((noinline)) int eb_nat46_in(struct __sk_buff *skb)
 	x->cport = pub->ctr_port;
 	x->ifindex = pub->ifindex;
 	x->natport = 0; /* in a trace: found at run time */
+	x->is_new = 0;
 	if (eb_trace_mode)
 		return EB_NAT6_GO;
 	r = eb_nat46_bind(s, cfg, pub, len, now);
@@ -273,6 +285,7 @@ __attribute__((noinline)) int eb_nat46_in(struct __sk_buff *skb)
 	__sync_fetch_and_add(&pub->conns, 1);
 	if (s->pk.host_port)
 		eb_port_count(&s->pk, len);
+	x->is_new = 1; /* its event: eb_nat46_deliver (this frame has no room) */
 	eb_count(EB_CNT_DNAT6_NEW, 0);
 	return EB_NAT6_GO;
 }
@@ -297,6 +310,14 @@ __attribute__((noinline)) int eb_nat46_deliver(struct __sk_buff *skb)
 	p = &s->p;
 	if (p->hop <= 1)
 		return EB_DROP(EB_CNT_DROP_TTL);
+	if (p->proto == EB_NH_UDP) {
+		__u16 c;
+
+		/* IPv6 has no UDP datagram without a checksum (RFC 8200 8.1):
+		 * IPv4 would take a 0 for "none". */
+		if (bpf_skb_load_bytes(skb, EB_IP6_OFF_L4 + 6, &c, 2) || !c)
+			return EB_DROP(EB_CNT_DROP_MALFORMED);
+	}
 	/* The L4 header first, while it is IPv6: the pseudo header's
 	 * addresses (upper-layer length and protocol are the same sum in
 	 * both families), then the ports. */
@@ -307,7 +328,7 @@ __attribute__((noinline)) int eb_nat46_deliver(struct __sk_buff *skb)
 	if (eb_l4_refit(skb, x, EB_IP6_OFF_L4, p->proto, 32, 8, p->sport, x->natport, p->dport,
 			x->cport))
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
-	if (p->proto == EB_NH_TCP && (p->tcp_flags & EB_TCP_SYN) && eb_nat46_clamp(skb, x))
+	if (p->proto == EB_NH_TCP && (p->tcp_flags & EB_TCP_SYN) && eb_nat46_clamp(skb, x, p->plen))
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
 	if (bpf_skb_change_proto(skb, bpf_htons(ETH_P_IP), 0))
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
@@ -325,6 +346,12 @@ __attribute__((noinline)) int eb_nat46_deliver(struct __sk_buff *skb)
 	if (bpf_skb_store_bytes(skb, ETH_HLEN, &x->ip4, 20, 0) ||
 	    bpf_skb_store_bytes(skb, 12, &x->eth_proto, 2, 0))
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
+	if (x->is_new) {
+		/* The container's side as ::ffff:A.B.C.D, its IPv4 address. */
+		eb_in6_map4(x->a_new, x->ctr4);
+		eb_event6(EB_EV_DNAT_NEW, 0, skb->ifindex, &s->ip6.saddr, &s->ip6.daddr, p->sport,
+			  p->dport, p->proto, x->a_new, x->cport);
+	}
 	r = eb_deliver(skb, x->ifindex);
 	if (r < 0)
 		return r;
@@ -374,22 +401,33 @@ __attribute__((noinline)) int eb_nat46_out(struct __sk_buff *skb)
 	ne = bpf_map_lookup_elem(eb_ct6_map(proto), &s->k);
 	if (!ne || ne->ct.kind != EB_CT_DNAT_CTR || eb_ct_expired(&ne->ct, proto, cfg, now))
 		return 0;
+	/* The L4 header whole, as eb_parse_l4 checks it for IPv4, before
+	 * anything changes: TCP's data offset within the segment, UDP's
+	 * length within the datagram. */
 	tot = bpf_ntohs(x->ip4.tot_len);
 	if (tot < 28 || tot + ETH_HLEN > len)
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
 	if (x->ip4.ttl <= 1)
 		return EB_DROP(EB_CNT_DROP_TTL);
 	if (proto == EB_NH_TCP) {
-		__u8 fl;
+		__u32 doff;
 
-		if (bpf_skb_load_bytes(skb, ETH_HLEN + 33, &fl, 1))
+		if (tot < 40 || bpf_skb_load_bytes(skb, ETH_HLEN + 20, x->l4, 20))
 			return EB_DROP(EB_CNT_DROP_MALFORMED);
-		eb_ct_track_l4(&ne->ct, 0, proto, fl, 0, len, now);
+		doff = (x->l4[12] >> 4) * 4;
+		if (doff < 20 || doff > (__u32)tot - 20)
+			return EB_DROP(EB_CNT_DROP_MALFORMED);
+		eb_ct_track_l4(&ne->ct, 0, proto, x->l4[13], 0, len, now);
 	} else {
-		__u16 c;
+		__u32 ulen;
 
+		if (bpf_skb_load_bytes(skb, ETH_HLEN + 20, x->l4, 8))
+			return EB_DROP(EB_CNT_DROP_MALFORMED);
+		ulen = (__u32)x->l4[4] << 8 | x->l4[5];
+		if (ulen < 8 || ulen > (__u32)tot - 20)
+			return EB_DROP(EB_CNT_DROP_MALFORMED);
 		/* IPv4's "no checksum" has no IPv6 form: nothing to follow. */
-		if (bpf_skb_load_bytes(skb, ETH_HLEN + 26, &c, 2) || !c)
+		if (!(x->l4[6] | x->l4[7]))
 			return EB_DROP(EB_CNT_DROP_PROTO);
 		eb_ct_track_l4(&ne->ct, 0, proto, 0, 0, len, now);
 	}

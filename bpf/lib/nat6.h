@@ -767,6 +767,8 @@ __attribute__((noinline)) int eb_nat6_claim(struct __sk_buff *skb)
 	eb_ct_track_l4(&e->ct, 0, s->p.proto, s->p.tcp_flags, s->p.tcp_num, skb->len, now);
 	__builtin_memcpy(&s->xaddr, e->xaddr, 16);
 	s->xport = e->ct.xport;
+	eb_event6(EB_EV_SNAT_NEW, 0, skb->ifindex, &s->p.saddr, &s->p.daddr, s->p.sport,
+		  s->p.dport, s->p.proto, &s->xaddr, s->xport);
 	return EB_NAT6_GO;
 }
 
@@ -1186,6 +1188,8 @@ __attribute__((noinline)) int eb_dnat6_new(struct __sk_buff *skb)
 		__sync_fetch_and_add(&pub->conns, 1);
 		if (s->pk.host_port)
 			eb_port_count(&s->pk, len);
+		eb_event6(EB_EV_DNAT_NEW, 0, skb->ifindex, &p->saddr, &p->daddr, p->sport, p->dport,
+			  p->proto, &s->xaddr, pub->ctr_port);
 		eb_count(EB_CNT_DNAT6_NEW, 0);
 	}
 	if (eb_rewrite6(skb, p->proto, false, &p->daddr, &s->xaddr, p->dport, pub->ctr_port))

@@ -98,17 +98,27 @@ schema trace "trace of a DNS query" "$T/trace-dns"
 has "$T/trace-dns" '.dns != null' "trace --dns-query: the answer is given"
 eb trace --net "$NET" --json uplink tcp 203.0.113.2:5555 198.51.100.1:18080 >"$T/trace-up"
 schema trace "trace from the uplink to a published port" "$T/trace-up"
+A6=$(ls_field a ip6) B6=$(ls_field b ip6)
+eb trace --net "$NET" --json "$A" tcp "[$A6]:40000" "[$B6]:80" >"$T/trace6"
+schema trace "trace of an IPv6 packet" "$T/trace6"
+has "$T/trace6" '.family == "ipv6" and .out.dst == "['"$B6"']:80"' "trace: the IPv6 packet, its family"
 
-# Monitor: a new NAT flow and a drop (a spoofed source address).
-bg_ns "$HOST" "$EBNET" monitor --net "$NET" --json --count 2 --timeout 10 >"$T/monitor" 2>/dev/null
+# Monitor: a new NAT flow, a drop (a spoofed source address) and an IPv6
+# drop (a spoofed IPv6 source).
+bg_ns "$HOST" "$EBNET" monitor --net "$NET" --json --count 3 --timeout 10 >"$T/monitor" 2>/dev/null
 sleep 1
 in_ctr a ping -c1 -W1 203.0.113.77 >/dev/null 2>&1
 in_ctr a ip addr add 10.96.0.99/32 dev eth0
 in_ctr a ping -c1 -W1 -I 10.96.0.99 10.96.0.1 >/dev/null 2>&1
-wait_until 10 test "$(wc -l <"$T/monitor")" -ge 2
-schema monitor "monitor (a NAT flow and a drop)" "$T/monitor"
+SPOOF6=${A6%::*}::99
+in_ctr a ip -6 addr add "$SPOOF6/128" dev eth0 nodad
+in_ctr a ping -6 -c1 -W1 -I "$SPOOF6" "$B6" >/dev/null 2>&1
+wait_until 10 test "$(wc -l <"$T/monitor")" -ge 3
+schema monitor "monitor (a NAT flow, a drop, an IPv6 drop)" "$T/monitor"
 check_match "monitor: a snat_new and a drop event" "$(jq -r .event "$T/monitor" | sort -u | paste -sd ' ')" \
 	'drop snat_new'
+has "$T/monitor" 'select(.family == "ipv6" and .event == "drop") | .src | startswith("['"$SPOOF6"']:")' \
+	"monitor: the IPv6 drop, with its IPv6 source"
 
 eb ct --net "$NET" --json flush >"$T/flush"
 schema ct-flush "ct flush" "$T/flush"

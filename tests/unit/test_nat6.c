@@ -7,11 +7,12 @@
  * container (packet too big with the whole segment quoted, port
  * unreachable), inner and outer; the gateway's own errors (hop limit 1:
  * time exceeded; too big for the uplink: packet too big); extension
- * headers dropped whole; a reply to a NAT port with no flow dropped; and a
- * few thousand random and broken IPv6 frames through both (test_fuzz6).
- * IPv6 has no header checksum: every L4 checksum, inner ones included, is
- * verified here from the output bytes over the pseudo header, never
- * trusted from the program.
+ * headers dropped whole; a reply to a NAT port with no flow left to the
+ * host; the monitor's IPv6 records (a new flow, drops from either side);
+ * and a few thousand random and broken IPv6 frames through both
+ * (test_fuzz6). IPv6 has no header checksum: every L4 checksum, inner ones
+ * included, is verified here from the output bytes over the pseudo header,
+ * never trusted from the program.
  *
  * The test runs in a network namespace of its own (the programs read
  * skb->ifindex and call bpf_fib_lookup there), its devices made by the
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <linux/bpf.h>
@@ -471,6 +473,126 @@ static void test_no_flow(void)
 	ASSERT_EQ(verdict(r), TC_ACT_UNSPEC, "no flow: to a port outside the NAT range: the host's");
 }
 
+/* ---- monitor events (struct eb_event6) ---- */
+
+#define EV_MAX 8
+static struct {
+	uint32_t len;
+	uint8_t b[96];
+} evs[EV_MAX];
+static int nev;
+
+static int ev_cb(void *ctx, void *data, size_t len)
+{
+	(void)ctx;
+	if (nev < EV_MAX && len <= sizeof(evs[0].b)) {
+		evs[nev].len = len;
+		memcpy(evs[nev].b, data, len);
+	}
+	nev++;
+	return 0;
+}
+
+/* Runs prog on p with a monitor listening; the events it wrote. */
+static int events_of(struct ring_buffer *rb, int prog, int ifindex, const struct pkt *p)
+{
+	nev = 0;
+	run(prog, ifindex, p);
+	ring_buffer__consume(rb);
+	return nev;
+}
+
+/* With a monitor listening (eb_monitor[0] ahead of now), a new NAT66 flow
+ * writes an IPv6 snat_new record with the container's and the outside's
+ * addresses and the translation; IPv6 drops (a spoofed source from A, a
+ * packet from outside to A's own address) write IPv6 drop records with the
+ * frame's addresses and ports; an IPv4 drop still writes struct eb_event. */
+static void test_events6(void)
+{
+	int rfd = FX_MAP(&progs, eb_events), mfd = FX_MAP(&progs, eb_monitor);
+	uint8_t u[8 + 4] = { 0xa0, 0x28, 0, 53, 0, 12, 0, 0, 'm', 'o', 'n', '6' }; /* 41000 */
+	uint8_t spoof6[16], ip4h[20 + 8] = { 0x45, 0, 0, 28, 0, 0, 0x40, 0, 64, IPPROTO_UDP };
+	const struct eb_event6 *e6 = (const void *)evs[0].b;
+	const struct eb_event *e4 = (const void *)evs[0].b;
+	struct ring_buffer *rb;
+	struct timespec ts;
+	uint32_t zero = 0;
+	uint64_t until;
+	uint16_t port;
+	struct pkt p;
+	struct fx_result *r;
+
+	rb = ring_buffer__new(rfd, ev_cb, NULL, NULL);
+	if (!ASSERT_TRUE(rb != NULL, "events: the ring opens"))
+		return;
+	ring_buffer__consume(rb); /* nothing written without a monitor, but be sure */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	until = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec + 30000000000ULL;
+	bpf_map_update_elem(mfd, &zero, &until, BPF_ANY);
+
+	build6(&p, MAC_A_HOST, MAC_A, a6, server6, IPPROTO_UDP, 64, u, sizeof(u));
+	ASSERT_EQ(events_of(rb, progs.pc, if_a, &p), 1, "events: a new NAT66 flow writes one record");
+	r = from_ctr(&p); /* the same packet again: the flow exists, no event */
+	port = get16(r->out + L4);
+	ASSERT_EQ(evs[0].len, sizeof(struct eb_event6), "events: the record is a struct eb_event6");
+	ASSERT_EQ(e6->type, EB_EV_SNAT_NEW | EB_EV_F_IPV6, "events: snat_new, flagged IPv6");
+	ASSERT_EQ(e6->ifindex, if_a, "events: the ifindex of A's port");
+	ASSERT_TRUE(!memcmp(e6->saddr, a6, 16), "events: the source is A's address");
+	ASSERT_TRUE(!memcmp(e6->daddr, server6, 16), "events: the destination is the server's");
+	ASSERT_TRUE(!memcmp(e6->xaddr, snat6, 16), "events: translated to the uplink's address");
+	ASSERT_EQ(ntohs(e6->sport), 41000, "events: A's source port");
+	ASSERT_EQ(ntohs(e6->dport), 53, "events: the destination port");
+	ASSERT_EQ(ntohs(e6->xport), port, "events: the NAT port the packet went out with");
+	ASSERT_EQ(e6->proto, IPPROTO_UDP, "events: udp");
+	ASSERT_EQ(events_of(rb, progs.pc, if_a, &p), 0, "events: a packet of the flow writes none");
+
+	fx_ip6("fd00:99::77", spoof6);
+	build6(&p, MAC_A_HOST, MAC_A, spoof6, server6, IPPROTO_UDP, 64, u, sizeof(u));
+	ASSERT_EQ(events_of(rb, progs.pc, if_a, &p), 1, "events: a spoofed IPv6 source writes one record");
+	ASSERT_EQ(evs[0].len, sizeof(struct eb_event6), "events: the drop is a struct eb_event6");
+	ASSERT_EQ(e6->type, EB_EV_DROP | EB_EV_F_IPV6, "events: drop, flagged IPv6");
+	ASSERT_EQ(e6->reason, EB_CNT_DROP_SPOOF_IP6, "events: reason drop_spoof_ip6");
+	ASSERT_TRUE(!memcmp(e6->saddr, spoof6, 16), "events: the drop's source, as sent");
+	ASSERT_TRUE(!memcmp(e6->daddr, server6, 16), "events: the drop's destination");
+	ASSERT_EQ(ntohs(e6->sport), 41000, "events: the drop's source port");
+	ASSERT_EQ(e6->proto, IPPROTO_UDP, "events: the drop's protocol");
+
+	put16(u, 53);
+	put16(u + 2, 20050);
+	build6(&p, MAC_UP, MAC_GW, server6, a6, IPPROTO_UDP, 60, u, sizeof(u));
+	ASSERT_EQ(events_of(rb, progs.pu, if_up, &p), 1,
+		  "events: a packet from outside to A's own address writes one record");
+	ASSERT_EQ(e6->reason, EB_CNT_DROP_UNPUBLISHED, "events: reason drop_unpublished");
+	ASSERT_EQ(e6->ifindex, if_up, "events: came in on the uplink");
+	ASSERT_TRUE(!memcmp(e6->saddr, server6, 16) && !memcmp(e6->daddr, a6, 16),
+		    "events: from the server to A's address");
+	ASSERT_EQ(ntohs(e6->dport), 20050, "events: to its port");
+
+	/* IPv4, spoofed: the record of old. */
+	memcpy(p.b, MAC_A_HOST, 6);
+	memcpy(p.b + 6, MAC_A, 6);
+	put16(p.b + 12, 0x0800);
+	*(uint32_t *)(ip4h + 12) = fx_ip("10.99.0.77");
+	*(uint32_t *)(ip4h + 16) = fx_ip("203.0.113.2");
+	put16(ip4h + 10, fx_csum(ip4h, 20));
+	put16(ip4h + 20, 41000);
+	put16(ip4h + 22, 53);
+	put16(ip4h + 24, 8);
+	memcpy(p.b + ETH_LEN, ip4h, sizeof(ip4h));
+	p.len = ETH_LEN + sizeof(ip4h);
+	ASSERT_EQ(events_of(rb, progs.pc, if_a, &p), 1, "events: a spoofed IPv4 source writes one record");
+	ASSERT_EQ(evs[0].len, sizeof(struct eb_event), "events: IPv4: a struct eb_event, as before");
+	ASSERT_EQ(e4->type, EB_EV_DROP, "events: IPv4: drop, no IPv6 flag");
+	ASSERT_EQ(e4->reason, EB_CNT_DROP_SPOOF_IP, "events: IPv4: reason drop_spoof_ip");
+	ASSERT_EQ(e4->saddr, fx_ip("10.99.0.77"), "events: IPv4: the spoofed source");
+
+	until = 0;
+	bpf_map_update_elem(mfd, &zero, &until, BPF_ANY);
+	build6(&p, MAC_A_HOST, MAC_A, spoof6, server6, IPPROTO_UDP, 64, u, sizeof(u));
+	ASSERT_EQ(events_of(rb, progs.pc, if_a, &p), 0, "events: nobody listens: no record");
+	ring_buffer__free(rb);
+}
+
 /* A full eb_ct6_other: a new flow frees the flows that may go (not
  * assured, idle 1 s), as the IPv4 maps do; before that it is refused. */
 static void test_ct_full(void)
@@ -676,6 +798,7 @@ int main(void)
 	test_ptb_gateway();
 	test_exthdr();
 	test_no_flow();
+	test_events6();
 	test_ct_full();
 	test_fuzz6();
 	fx_unload(&progs);

@@ -256,10 +256,15 @@ int fx_load(struct fx_progs *p, const struct fx_load_opts *o)
 	if (!p->c)
 		return fail(errno, "opening container.bpf.o");
 	share_maps(p->c->obj, NULL);
-	if (o->ct_tcp_max)
+	/* The IPv6 maps take the same sizes, as `up` sizes them. */
+	if (o->ct_tcp_max) {
 		bpf_map__set_max_entries(p->c->maps.eb_ct_tcp, o->ct_tcp_max);
-	if (o->ct_other_max)
+		bpf_map__set_max_entries(p->c->maps.eb_ct6_tcp, o->ct_tcp_max);
+	}
+	if (o->ct_other_max) {
 		bpf_map__set_max_entries(p->c->maps.eb_ct_other, o->ct_other_max);
+		bpf_map__set_max_entries(p->c->maps.eb_ct6_other, o->ct_other_max);
+	}
 	err = container_bpf__load(p->c);
 	if (err)
 		return fail(err, "loading container.bpf.o");

@@ -70,7 +70,8 @@ struct fx_progs {
 
 struct fx_load_opts {
 	bool uplink, xdp;
-	uint32_t ct_tcp_max, ct_other_max; /* max entries of the conntrack maps; 0: as built */
+	uint32_t ct_tcp_max, ct_other_max; /* max entries of the conntrack maps (IPv4 and
+					    * IPv6, as `up` sizes them); 0: as built */
 };
 
 /* Loads the programs, pinning nothing (a test leaves nothing under

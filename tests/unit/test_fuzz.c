@@ -57,6 +57,7 @@
 #include "check.h"
 #include "fixture.h"
 #include "nl.h"
+#include "ebnet_obs.h"
 
 /* ---- the test's world (inside its own network namespace) ---- */
 
@@ -2180,6 +2181,8 @@ static uint64_t viol[2][C_NMAX];
 static uint64_t ct_viol[INV_MAX], xlate_viol[INV_MAX], inv_seen[INV_MAX];
 static uint64_t n_frames, n_frames6, n_verdict[2][16], n_short_refused, n_refused;
 static uint64_t n_by_mut[M_MAX], n_decision[2][EB_CNT_MAX], n_world46;
+/* Of the frames of EtherType IPv6 as run; NAT46 REDIRECTs (the family changed). */
+static uint64_t n_decision6[2][EB_CNT_MAX], n_nat46[2];
 
 static void hexdump(const struct fr *f)
 {
@@ -2505,6 +2508,10 @@ static void one_frame(struct tmpl_out *t, enum mut m)
 	stats_read(w, s1);
 	n_verdict[t->prog][(r.verdict + 1) & 15]++;
 	n_decision[t->prog][r.decision < EB_CNT_MAX ? r.decision : 0]++;
+	if (fam)
+		n_decision6[t->prog][r.decision < EB_CNT_MAX ? r.decision : 0]++;
+	if (r.verdict == TC_ACT_REDIRECT && t->world && get16(r.out.b + 12) != get16(t->f.b + 12))
+		n_nat46[t->prog]++;
 
 	if (!verdict_known(t->prog, r.verdict)) {
 		snprintf(det, sizeof(det), ": verdict %d", r.verdict);
@@ -2723,6 +2730,15 @@ int main(void)
 			if (n_decision[p][i])
 				printf(" %d: %" PRIu64, i, n_decision[p][i]);
 	}
+	for (int p = 0; p < 2; p++) {
+		printf("\n# ...of the IPv6 frames of %s:",
+		       p ? "eb_from_uplink" : "eb_from_container");
+		for (int i = 0; i < EB_CNT_MAX; i++)
+			if (n_decision6[p][i])
+				printf(" %d: %" PRIu64, i, n_decision6[p][i]);
+	}
+	printf("\n# NAT46 (the family changed): in %" PRIu64 ", out %" PRIu64, n_nat46[1],
+	       n_nat46[0]);
 	printf("\n# %" PRIu64 " frames of EtherType IPv6 as run; %" PRIu64
 	       " frames run on the network without IPv6 (NAT46)",
 	       n_frames6, n_world46);
@@ -2733,6 +2749,42 @@ int main(void)
 
 	ASSERT_TRUE(n_frames >= 100000 || getenv("EB_FUZZ_FRAMES"), "at least 100,000 frames");
 	ASSERT_TRUE(n_frames6 >= n_frames / 3, "at least a third of them IPv6 frames");
+	if (n_frames >= 20000) {
+		/* The IPv6 templates reach what they were made for (a seed
+		 * that no longer made its flow would not). */
+		static const struct {
+			int prog, cnt;
+			const char *what;
+		} cov[] = {
+			{ 0, EB_CNT_NDP_REPLY, "NS answered" },
+			{ 0, EB_CNT_NDP_IGNORED, "NDP/MLD gone quietly" },
+			{ 0, EB_CNT_FWD, "container to container" },
+			{ 0, EB_CNT_FLOOD, "ff02::1 flooded" },
+			{ 0, EB_CNT_TO_HOST, "the gateway, the host" },
+			{ 0, EB_CNT_NAT6_OUT, "NAT66 out" },
+			{ 0, EB_CNT_ICMP6_SENT, "the gateway's time exceeded" },
+			{ 0, EB_CNT_ICMP6_ERR_OUT, "a container's ICMPv6 error translated out" },
+			{ 0, EB_CNT_DROP_IP6_EXTHDR, "extension header dropped" },
+			{ 0, EB_CNT_DROP_IP6_MCAST, "multicast dropped" },
+			{ 0, EB_CNT_DROP_ISOLATED, "another network's prefix" },
+			{ 0, EB_CNT_DROP_SPOOF_IP6, "a spoofed source" },
+			{ 1, EB_CNT_NAT6_IN, "NAT66 replies in" },
+			{ 1, EB_CNT_ICMP6_ERR_IN, "ICMPv6 errors from outside translated in" },
+			{ 1, EB_CNT_ICMP6_SENT, "time exceeded on the uplink" },
+			{ 1, EB_CNT_DNAT6_IN, "DNAT6/NAT46 in" },
+			{ 1, EB_CNT_DROP_UNPUBLISHED, "a container's address from outside" },
+		};
+		char what[200];
+
+		for (size_t i = 0; i < sizeof(cov) / sizeof(cov[0]); i++) {
+			snprintf(what, sizeof(what), "IPv6 frames reach %s (%s: %s)", cov[i].what,
+				 cov[i].prog ? "eb_from_uplink" : "eb_from_container",
+				 eb_counter_name(cov[i].cnt));
+			ASSERT_TRUE(n_decision6[cov[i].prog][cov[i].cnt] > 0, what);
+		}
+		ASSERT_TRUE(n_nat46[1] > 0, "NAT46 in: IPv6 from the uplink into B as IPv4");
+		ASSERT_TRUE(n_nat46[0] > 0, "NAT46 out: B's IPv4 out of the uplink as IPv6");
+	}
 	for (int c = 0; c < C_NMAX; c++) {
 		char what[300];
 

@@ -29,10 +29,10 @@
 #include "check.h"
 #include "fixture.h"
 
-static const uint8_t MAC_A[6] = { 0x02, 0xeb, 0x0a, 0x63, 0x00, 0x02 };
-static const uint8_t MAC_A_HOST[6] = { 0x06, 0xeb, 0x0a, 0x63, 0x00, 0x02 };
-static const uint8_t MAC_UP[6] = { 0x02, 0x00, 0x5e, 0x00, 0x00, 0x01 };
-static const uint8_t MAC_RTR[6] = { 0x02, 0x00, 0x5e, 0x00, 0x00, 0xfe };
+static const uint8_t MAC_A[6] = {0x02, 0xeb, 0x0a, 0x63, 0x00, 0x02};
+static const uint8_t MAC_A_HOST[6] = {0x06, 0xeb, 0x0a, 0x63, 0x00, 0x02};
+static const uint8_t MAC_UP[6] = {0x02, 0x00, 0x5e, 0x00, 0x00, 0x01};
+static const uint8_t MAC_RTR[6] = {0x02, 0x00, 0x5e, 0x00, 0x00, 0xfe};
 static uint8_t host6[16], client6[16];
 static struct fx_progs fp;
 static int if_a, if_up;
@@ -75,7 +75,7 @@ static uint32_t syn6(uint8_t *b, uint16_t sport, const uint8_t *data, uint32_t d
 
 static int load(void)
 {
-	struct fx_load_opts lo = { .uplink = true };
+	struct fx_load_opts lo = {.uplink = true};
 	struct eb_config6 c6 = {};
 	struct eb_ip6_key hk = {};
 	struct eb_config cfg;
@@ -102,7 +102,7 @@ static int load(void)
 
 int main(void)
 {
-	static const uint8_t mss_like[4] = { 2, 4, 0x05, 0xb4 };
+	static const uint8_t mss_like[4] = {2, 4, 0x05, 0xb4};
 	static struct fx_result r;
 	uint8_t f[256], *l3 = r.out + 14;
 	uint32_t n, gw = fx_ip("10.99.0.1"), a = fx_ip("10.99.0.2");
@@ -148,7 +148,8 @@ int main(void)
 	put16(f + 48, 64240);
 	put16(f + 50, fx_fold(fx_sum(f + 34, 20, fx_pseudo4(f + 14, 20))));
 	fx_run(fp.pc, if_a, f, 54, 0, &r);
-	ASSERT_EQ(r.retval, TC_ACT_SHOT, "A's reply with TCP data offset 4: dropped, not translated");
+	ASSERT_EQ(r.retval, TC_ACT_SHOT,
+		  "A's reply with TCP data offset 4: dropped, not translated");
 	fx_unload(&fp);
 	return eb_check_done();
 }

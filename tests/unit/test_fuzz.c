@@ -1,34 +1,54 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Malformed packets (issue 6): well over 100,000 random, truncated and
- * inconsistent frames through eb_from_container and eb_from_uplink with
- * BPF_PROG_TEST_RUN, against a seeded network (two containers, an uplink
- * with a route out, published ports, live NAT flows). Every frame starts
- * as one of ~30 valid templates (SNAT, its replies, DNAT, ICMP errors,
- * fragments, ARP, broadcast, forwarding, isolation, no route, DNS queries
- * to the gateway, whole or garbled, answered or sent on...) and is
- * then mutated: truncated, bad IHL, IP options, version != 4, tot_len too
- * short or too long, fragment bits, TCP data offset, ICMP errors quoting
- * garbage or a truncated quote, flipped bytes, or replaced by random bytes.
+ * Malformed packets (issue 6; IPv6: issue 16): well over 100,000 random,
+ * truncated and inconsistent frames through eb_from_container and
+ * eb_from_uplink with BPF_PROG_TEST_RUN, against a seeded network (two
+ * containers, an uplink with a route out, published ports, live NAT
+ * flows), IPv4 and IPv6 alike. Every frame starts as one of ~35 valid IPv4
+ * templates (SNAT, its replies, DNAT, ICMP errors, fragments, ARP,
+ * broadcast, forwarding, isolation, no route, DNS queries to the gateway,
+ * whole or garbled, answered or sent on...) or ~30 IPv6 ones (NS for the
+ * gateway and a peer, DAD, ping6 of the gateway, forwarding, NAT66 out
+ * (TCP, UDP, echo) and its replies, ICMPv6 errors from outside and from a
+ * container, extension headers, multicast and MLD, DNAT6 to a published
+ * port and its reply, and NAT46: an IPv6 client to a published port of a
+ * network without IPv6 and the container's IPv4 answer), and is then
+ * mutated: truncated, bad IHL, IP options, version != 4 (6), tot_len or
+ * the payload length too short or too long, fragment bits, TTL or hop
+ * limit 0/1, an extension header put in, the next header changed, TCP
+ * data offset, UDP length, ICMP errors quoting garbage or a truncated
+ * quote, flipped bytes, or replaced by random bytes.
  *
- * What must hold, for every frame:
+ * Two worlds side by side, each its own programs and maps: the network
+ * with IPv6 (eb_config6 on, fd00:66::/64), and the same without IPv6
+ * (eb_config6 flags 0), where the NAT46 templates run.
+ *
+ * What must hold, for every frame (counted apart for IPv4 and IPv6):
  *  verdicts   container: OK, SHOT or REDIRECT; uplink: UNSPEC, SHOT or
  *             REDIRECT. Nothing else, and test_run itself never fails.
  *  drops      a SHOT moves exactly one counter of eb_stats by one packet,
  *             a drop reason (>= EB_CNT_DROP_FIRST), the one the program
- *             left in skb->cb[0]; any other verdict moves no drop counter.
- *  no state   an invalid IPv4 frame (defined by invalid_reason() below)
- *             creates no key in eb_ct_tcp, eb_ct_other or eb_frags.
+ *             left in skb->cb[0] (or is NDP/MLD gone quietly: ndp_ignored
+ *             by one, no drop counter); any other verdict moves no drop
+ *             counter.
+ *  no state   an invalid frame (defined by invalid_reason() below, IPv4
+ *             and IPv6) creates no key in eb_ct_tcp, eb_ct_other,
+ *             eb_frags, eb_ct6_tcp or eb_ct6_other, and is not translated.
  *  no half    a REDIRECT carries a whole translation: every checksum that
- *             was right on input (IP header, L4 with its pseudo header,
- *             an ICMP error's quoted IP header) is right on output, a
- *             packet out of the uplink has the NAT source, a packet into
- *             a container has its address and MACs. A pass (OK, UNSPEC)
- *             leaves every byte as it was.
+ *             was right on input (IPv4 header; L4 with its pseudo header,
+ *             IPv6's or, when NAT46 changed the family, IPv4's; an ICMP
+ *             error's quoted IPv4 header; an ICMPv6 error's quoted L4) is
+ *             right on output, a packet out of the uplink has the NAT
+ *             source, a packet into a container has its address and MACs,
+ *             NAT46 changes the EtherType, the length by 20 and nothing of
+ *             the L4 payload; the gateway's own answers (NA, ICMPv6
+ *             errors) go back to the asker. A pass (OK, UNSPEC) leaves
+ *             every byte as it was.
  *
  * The seed is fixed (EB_FUZZ_SEED overrides it, EB_FUZZ_FRAMES the count)
  * and printed, so that a failure can be replayed. A failure prints the
- * frame in hex with its template and mutation.
+ * frame in hex with its template and mutation (and what came out). Known
+ * datapath bugs not fixed yet are skipped, loudly: see known_bug().
  *
  * Like test_nat.c, the test runs on the fixture (fixture.h): a network
  * namespace of its own with real veths, since the programs read
@@ -82,18 +102,18 @@
 
 /* IPv6 (issue 16): the network's /64, its containers (prefix + their IPv4
  * host number, as `ebnet up --ipv6` gives them), the uplink's address. */
-#define PREFIX6	  "fd00:66::"
-#define GW6	  "fd00:66::1"
-#define A6	  "fd00:66::2"
-#define B6	  "fd00:66::3"
-#define OTHER6	  "fd00:67::5"	     /* another network's, behind fz_x */
-#define SNAT6	  "2001:db8:100::1"  /* the uplink's address: NAT66, published ports */
-#define ROUTER6	  "2001:db8:100::fe" /* the default route, neighbour known */
-#define SERVER6	  "2001:db8:113::2"
-#define CLIENT6	  "2001:db8:113::7" /* talks to the published ports */
-#define NONEIGH6  "2001:db8:200::10" /* via 2001:db8:100::fd, no neighbour */
-#define ETH_P6	  0x86dd
-#define IP6_L4	  (ETH_LEN + 40) /* the L4 header of an IPv6 frame without extensions */
+#define PREFIX6	 "fd00:66::"
+#define GW6	 "fd00:66::1"
+#define A6	 "fd00:66::2"
+#define B6	 "fd00:66::3"
+#define OTHER6	 "fd00:67::5"	    /* another network's, behind fz_x */
+#define SNAT6	 "2001:db8:100::1"  /* the uplink's address: NAT66, published ports */
+#define ROUTER6	 "2001:db8:100::fe" /* the default route, neighbour known */
+#define SERVER6	 "2001:db8:113::2"
+#define CLIENT6	 "2001:db8:113::7"  /* talks to the published ports */
+#define NONEIGH6 "2001:db8:200::10" /* via 2001:db8:100::fd, no neighbour */
+#define ETH_P6	 0x86dd
+#define IP6_L4	 (ETH_LEN + 40) /* the L4 header of an IPv6 frame without extensions */
 
 static const uint8_t MAC_A[6] = {0x02, 0xeb, 0x0a, 0x42, 0x00, 0x02};
 static const uint8_t MAC_A_HOST[6] = {0x06, 0xeb, 0x0a, 0x42, 0x00, 0x02};
@@ -110,7 +130,7 @@ static struct {
 
 /* The IPv6 addresses as 16 bytes; LL_A: A's EUI-64 link-local. */
 static uint8_t a6[16], b6[16], gw6[16], prefix6[16], other6[16], snat6[16], router6[16],
-	server6[16], client6[16], noneigh6[16], ll_a[16], any6[16];
+    server6[16], client6[16], noneigh6[16], ll_a[16], any6[16];
 
 static void in6(const char *s, uint8_t out[16])
 {
@@ -183,8 +203,8 @@ static void rnd_bytes(uint8_t *p, uint32_t n)
  */
 static int setup_netns6(void)
 {
-	static const uint8_t norouter6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0x01, 0x00, [15] = 0xfd };
-	uint8_t net200[16] = { 0x20, 0x01, 0x0d, 0xb8, 0x02, 0x00 }, net67[16] = {};
+	static const uint8_t norouter6[16] = {0x20, 0x01, 0x0d, 0xb8, 0x01, 0x00, [15] = 0xfd};
+	uint8_t net200[16] = {0x20, 0x01, 0x0d, 0xb8, 0x02, 0x00}, net67[16] = {};
 	struct eb_nl nl;
 	int err;
 
@@ -197,14 +217,16 @@ static int setup_netns6(void)
 	/* Each step's errno kept: the first that fails is named. */
 	const char *step = "address on up0";
 
-	if (!(err = eb_nl_addr6_add(&nl, env.if_up, snat6, 64, false)) && (step = "default route") &&
+	if (!(err = eb_nl_addr6_add(&nl, env.if_up, snat6, 64, false)) &&
+	    (step = "default route") &&
 	    !(err = eb_nl_route6_add(&nl, any6, 0, router6, env.if_up)) && (step = "router") &&
-	    !(err = eb_nl_neigh6_add(&nl, env.if_up, router6, MAC_RTR)) && (step = "2001:db8:200::/64") &&
-	    !(err = eb_nl_route6_add(&nl, net200, 64, norouter6, env.if_up)) && (step = "fd00:67::/64") &&
-	    !(err = eb_nl_route6_add(&nl, net67, 64, NULL, env.if_x)) && (step = "gateway on fz_a") &&
-	    !(err = eb_nl_addr6_add(&nl, env.if_a, gw6, 128, true)) && (step = "gateway on fz_b") &&
-	    !(err = eb_nl_addr6_add(&nl, env.if_b, gw6, 128, true)) && (step = "routes of A, B") &&
-	    !(err = eb_nl_route6_add(&nl, a6, 128, NULL, env.if_a)) &&
+	    !(err = eb_nl_neigh6_add(&nl, env.if_up, router6, MAC_RTR)) &&
+	    (step = "2001:db8:200::/64") &&
+	    !(err = eb_nl_route6_add(&nl, net200, 64, norouter6, env.if_up)) &&
+	    (step = "fd00:67::/64") && !(err = eb_nl_route6_add(&nl, net67, 64, NULL, env.if_x)) &&
+	    (step = "gateway on fz_a") && !(err = eb_nl_addr6_add(&nl, env.if_a, gw6, 128, true)) &&
+	    (step = "gateway on fz_b") && !(err = eb_nl_addr6_add(&nl, env.if_b, gw6, 128, true)) &&
+	    (step = "routes of A, B") && !(err = eb_nl_route6_add(&nl, a6, 128, NULL, env.if_a)) &&
 	    !(err = eb_nl_route6_add(&nl, b6, 128, NULL, env.if_b)) && (step = "neighbours A, B") &&
 	    !(err = eb_nl_neigh6_add(&nl, env.if_a, a6, MAC_A)))
 		err = eb_nl_neigh6_add(&nl, env.if_b, b6, MAC_B);
@@ -297,8 +319,8 @@ static int put_ipv6(struct world *w, bool v6)
 	if (bpf_map_update_elem(FX_MAP(&w->p, eb_host6), &k, &one, BPF_ANY))
 		return -1;
 	if (v6) {
-		struct eb_ip6_ep ea = { .ifindex = env.if_a, .slot = 0, .ip4 = fx_ip(IP_A) };
-		struct eb_ip6_ep eb = { .ifindex = env.if_b, .slot = 1, .ip4 = fx_ip(IP_B) };
+		struct eb_ip6_ep ea = {.ifindex = env.if_a, .slot = 0, .ip4 = fx_ip(IP_A)};
+		struct eb_ip6_ep eb = {.ifindex = env.if_b, .slot = 1, .ip4 = fx_ip(IP_B)};
 
 		memcpy(c6.prefix, prefix6, 16);
 		memcpy(c6.gateway, gw6, 16);
@@ -320,7 +342,7 @@ static int put_ipv6(struct world *w, bool v6)
 static int fx_open(struct world *w, bool v6)
 {
 	/* Small conntrack maps: the test empties them often. */
-	struct fx_load_opts lo = { .uplink = true, .ct_tcp_max = 4096, .ct_other_max = 4096 };
+	struct fx_load_opts lo = {.uplink = true, .ct_tcp_max = 4096, .ct_other_max = 4096};
 	struct eb_config cfg;
 	uint32_t zero = 0;
 
@@ -356,12 +378,12 @@ static int fx_open(struct world *w, bool v6)
 		return -1;
 	{
 		/* Names: b, b.net, its PTR; other names go to SERVER. */
-		struct eb_dns_cfg dc = { .domain = { 3, 'n', 'e', 't', 0 }, .domain_len = 5,
-					 .ttl = 10, .n_up = 1 };
-		struct eb_name_val nv = { .ip = fx_ip(IP_B) };
-		struct eb_name_rev rv = { .len = 7, .name = { 1, 'b', 3, 'n', 'e', 't', 0 } };
-		struct eb_name_key nk = { .name = { 1, 'b' } };
-		struct eb_ip_key k = { .addr = fx_ip(IP_B) };
+		struct eb_dns_cfg dc = {
+		    .domain = {3, 'n', 'e', 't', 0}, .domain_len = 5, .ttl = 10, .n_up = 1};
+		struct eb_name_val nv = {.ip = fx_ip(IP_B)};
+		struct eb_name_rev rv = {.len = 7, .name = {1, 'b', 3, 'n', 'e', 't', 0}};
+		struct eb_name_key nk = {.name = {1, 'b'}};
+		struct eb_ip_key k = {.addr = fx_ip(IP_B)};
 
 		dc.up[0] = fx_ip(SERVER);
 		if (bpf_map_update_elem(FX_MAP(&w->p, eb_dns), &zero, &dc, BPF_ANY) ||
@@ -409,7 +431,7 @@ static int stats_read(const struct world *w, uint64_t out[EB_CNT_MAX])
 
 #define SNAP_MAX 512
 
-#define KEY_MAX	 40 /* struct eb_ct6_key */
+#define KEY_MAX 40 /* struct eb_ct6_key */
 
 struct snap {
 	uint32_t n;
@@ -566,10 +588,10 @@ static void fill_ip_csum(uint8_t *iph)
 /* Where the L4 checksum is; ICMP is ICMPv4 in IPv4, ICMPv6 in IPv6. */
 static int l4_csum_off(uint8_t proto, bool v6)
 {
-	return proto == IPPROTO_TCP			     ? 16
-	       : proto == IPPROTO_UDP			     ? 6
+	return proto == IPPROTO_TCP			       ? 16
+	       : proto == IPPROTO_UDP			       ? 6
 	       : proto == (v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP) ? 2
-							     : -1;
+							       : -1;
 }
 
 /* The pseudo header's sum of the L4 part of l (ICMPv4 has none). */
@@ -655,7 +677,8 @@ static uint32_t csum_state(const struct fr *f)
 	else if (fx_fold(fx_sum(l4, l.l4n, l4_pseudo(f, &l))) == 0)
 		s |= CS_L4;
 	if (l.ipv6) {
-		if (l.proto == IPPROTO_ICMPV6 && l4[0] >= 1 && l4[0] <= 4 && quote6_l4_ok(l4, l.l4n))
+		if (l.proto == IPPROTO_ICMPV6 && l4[0] >= 1 && l4[0] <= 4 &&
+		    quote6_l4_ok(l4, l.l4n))
 			s |= CS_INNER_L4;
 		return s;
 	}
@@ -1052,8 +1075,10 @@ static uint8_t err_type6(uint8_t *code)
 {
 	uint8_t type = (uint8_t)(1 + rnd(4));
 
-	*code = type == 1 ? (uint8_t)rnd(7) : type == 3 ? (uint8_t)rnd(2)
-				      : type == 4 ? (uint8_t)rnd(3) : 0;
+	*code = type == 1   ? (uint8_t)rnd(7)
+		: type == 3 ? (uint8_t)rnd(2)
+		: type == 4 ? (uint8_t)rnd(3)
+			    : 0;
 	return type;
 }
 
@@ -1086,7 +1111,7 @@ static uint32_t mk_ns(uint8_t *l4, const uint8_t *target, const uint8_t *mac)
 /* The solicited-node group of a (ff02::1:ffXX:XXXX) and its MAC. */
 static void snm(const uint8_t *a, uint8_t grp[16], uint8_t mac[6])
 {
-	static const uint8_t g[13] = { 0xff, 0x02, [11] = 0x01, [12] = 0xff };
+	static const uint8_t g[13] = {0xff, 0x02, [11] = 0x01, [12] = 0xff};
 
 	memcpy(grp, g, 13);
 	memcpy(grp + 13, a + 13, 3);
@@ -1120,11 +1145,11 @@ static void uplink6(struct tmpl_out *t)
 /* Builds IPv6 template number j (NAT46 ones in the world without IPv6). */
 static void tmpl6(int j, struct tmpl_out *t)
 {
-	static const uint8_t *const ns_tgt[] = { b6, a6, other6 };
-	static const uint8_t ff02_1[16] = { 0xff, 0x02, [15] = 1 };
-	static const uint8_t ff02_2[16] = { 0xff, 0x02, [15] = 2 };
-	static const uint8_t ff02_16[16] = { 0xff, 0x02, [15] = 0x16 };
-	static const uint8_t ff05_13[16] = { 0xff, 0x05, [13] = 1, [15] = 3 };
+	static const uint8_t *const ns_tgt[] = {b6, a6, other6};
+	static const uint8_t ff02_1[16] = {0xff, 0x02, [15] = 1};
+	static const uint8_t ff02_2[16] = {0xff, 0x02, [15] = 2};
+	static const uint8_t ff02_16[16] = {0xff, 0x02, [15] = 0x16};
+	static const uint8_t ff05_13[16] = {0xff, 0x05, [13] = 1, [15] = 3};
 	uint8_t *l4 = t->f.b + IP6_L4, q[160], grp[16], gmac[6], code, type;
 	uint16_t sp = 41000 + rnd(8);
 	uint32_t n, qn, qi;
@@ -1155,7 +1180,8 @@ static void tmpl6(int j, struct tmpl_out *t)
 		break;
 	case 3: /* ping6 of the gateway */
 		n = mk_echo(l4, 128, 7, rnd(32));
-		finish_ip6(t, MAC_A_HOST, MAC_A, IPPROTO_ICMPV6, chance(20) ? ll_a : a6, gw6, n, 64);
+		finish_ip6(t, MAC_A_HOST, MAC_A, IPPROTO_ICMPV6, chance(20) ? ll_a : a6, gw6, n,
+			   64);
 		t->name = "ping6 A->gateway";
 		break;
 	case 4: /* A -> B by B's MAC (forward) */
@@ -1205,8 +1231,8 @@ static void tmpl6(int j, struct tmpl_out *t)
 			l4[0] = 136;
 			l4[4] = 0x20; /* override */
 			l4[24] = 2;   /* target link-layer address */
-			finish_ip6(t, gmac, MAC_A, IPPROTO_ICMPV6, chance(50) ? a6 : ll_a, ff02_1, n,
-				   255);
+			finish_ip6(t, gmac, MAC_A, IPPROTO_ICMPV6, chance(50) ? a6 : ll_a, ff02_1,
+				   n, 255);
 		}
 		t->name = "ip6 A->ff02::1";
 		break;
@@ -1233,15 +1259,15 @@ static void tmpl6(int j, struct tmpl_out *t)
 			l4[6] = 1; /* PadN */
 			l4[8] = 143;
 			finish_ip6(t, gmac, MAC_A, 0, chance(50) ? ll_a : any6, ff02_16, 16, 1);
-			put16(l4 + 8 + 2, fx_fold(fx_sum(l4 + 8, 8,
-							  fx_pseudo6(t->f.b + ETH_LEN, 8,
-								     IPPROTO_ICMPV6))));
+			put16(l4 + 8 + 2,
+			      fx_fold(fx_sum(l4 + 8, 8,
+					     fx_pseudo6(t->f.b + ETH_LEN, 8, IPPROTO_ICMPV6))));
 			break;
 		}
 		t->name = "ip6 A->other multicast/RS/MLD";
 		break;
 	case 12: { /* an extension header, then TCP */
-		static const uint8_t ext[] = { 0, 60, 43, 44 };
+		static const uint8_t ext[] = {0, 60, 43, 44};
 		uint8_t e = ext[rnd(4)];
 
 		n = mk_tcp(l4 + 8, sp, 80, 0x02, rnd(16));
@@ -1325,8 +1351,8 @@ static void tmpl6(int j, struct tmpl_out *t)
 		l4[0] = IPPROTO_TCP;
 		l4[2] = 1;
 		l4[3] = 4;
-		finish_ip6(t, MAC_UP, MAC_RTR, chance(50) ? 60 : 0, server6, chance(70) ? snat6 : a6,
-			   8 + n, 64);
+		finish_ip6(t, MAC_UP, MAC_RTR, chance(50) ? 60 : 0, server6,
+			   chance(70) ? snat6 : a6, 8 + n, 64);
 		t->name = "tcp6 server->NAT/A behind an extension header";
 		uplink6(t);
 		break;
@@ -1672,8 +1698,13 @@ static void tmpl(int i, struct tmpl_out *t)
 	case 31: /* A asks the gateway a name (bpf/lib/dns.h): answered, or sent on */
 	case 32: {
 		static const char *const names[] = {
-			"\1b", "\1B\3net", "\4nope", "\4nope\3net", "\7example\3org",
-			"\0011\0010\00266\00210\7in-addr\4arpa", "\0019\0019\0019\0019\7in-addr\4arpa",
+		    "\1b",
+		    "\1B\3net",
+		    "\4nope",
+		    "\4nope\3net",
+		    "\7example\3org",
+		    "\0011\0010\00266\00210\7in-addr\4arpa",
+		    "\0019\0019\0019\0019\7in-addr\4arpa",
 		};
 		const char *nm = names[rnd(7)];
 		uint32_t nl = strlen(nm) + 1, pl;
@@ -1756,9 +1787,9 @@ enum mut {
  * tot_len short/long are the payload length, protocol the next header). */
 
 static const char *mut_name[M_MAX] = {
-    "none",	     "truncate",      "ihl<5",		 "ihl beyond", "version",
-    "tot_len short", "tot_len long",  "ip options",	 "fragment",   "tcp doff",
-    "udp length",    "quote garbage", "quote truncated", "flip bytes", "random",
+    "none",	     "truncate",      "ihl<5",		 "ihl beyond",	     "version",
+    "tot_len short", "tot_len long",  "ip options",	 "fragment",	     "tcp doff",
+    "udp length",    "quote garbage", "quote truncated", "flip bytes",	     "random",
     "bad csum",	     "protocol",      "hop limit 0/1",	 "extension header",
 };
 
@@ -1782,7 +1813,7 @@ static void add_options(struct fr *f, uint32_t extra)
  * fragment) between the IPv6 header and what followed it. */
 static void add_exthdr6(struct fr *f)
 {
-	static const uint8_t ext[] = { 0, 60, 43, 44, 135, 253 };
+	static const uint8_t ext[] = {0, 60, 43, 44, 135, 253};
 	uint8_t *ip6 = f->b + ETH_LEN, *e = f->b + IP6_L4;
 
 	if (f->len + 8 > FR_MAX)
@@ -1804,9 +1835,9 @@ static void add_exthdr6(struct fr *f)
 static enum mut mutate6(struct fr *f)
 {
 	static const enum mut mut6[] = {
-		M_NONE,	      M_TRUNC,	       M_VERSION,	M_TOTLEN_LESS, M_TOTLEN_MORE,
-		M_EXTHDR,     M_TCP_DOFF,      M_UDP_LEN,	M_QUOTE_GARBAGE, M_QUOTE_TRUNC,
-		M_FLIP,	      M_RANDOM,	       M_BAD_CSUM,	M_PROTO,	 M_HOP,
+	    M_NONE,   M_TRUNC,	  M_VERSION,  M_TOTLEN_LESS,   M_TOTLEN_MORE,
+	    M_EXTHDR, M_TCP_DOFF, M_UDP_LEN,  M_QUOTE_GARBAGE, M_QUOTE_TRUNC,
+	    M_FLIP,   M_RANDOM,	  M_BAD_CSUM, M_PROTO,	       M_HOP,
 	};
 	struct lay l = layout(f);
 	uint8_t *ip6 = f->b + ETH_LEN;
@@ -2277,7 +2308,7 @@ static const char *answer6_whole(const struct tmpl_out *t, const struct run_res 
 			return ": ndp_reply, but no NA (hop limit 255, its TLLA option, 86 bytes)";
 		if (memcmp(o6 + 8, i6 + 48, 16))
 			return ": an NA not from the solicited target";
-		want = !memcmp(i6 + 48, gw6, 16) ? ep_mac(t->ifindex, true)
+		want = !memcmp(i6 + 48, gw6, 16)  ? ep_mac(t->ifindex, true)
 		       : !memcmp(i6 + 48, b6, 16) ? MAC_B
 		       : !memcmp(i6 + 48, a6, 16) ? MAC_A
 						  : NULL;
@@ -2293,7 +2324,8 @@ static const char *answer6_whole(const struct tmpl_out *t, const struct run_res 
 	if (qn > t->f.len - ETH_LEN || memcmp(o6 + 48, i6, qn))
 		return ": an ICMPv6 error not quoting the packet as it came";
 	if (memcmp(o6 + 8, t->prog ? i6 + 24 : gw6, 16))
-		return ": an ICMPv6 error from an address other than the gateway's (uplink: the one "
+		return ": an ICMPv6 error from an address other than the gateway's (uplink: the "
+		       "one "
 		       "the packet was sent to)";
 	return NULL;
 }
@@ -2475,10 +2507,10 @@ static void one_frame(struct tmpl_out *t, enum mut m)
 	uint64_t s0[EB_CNT_MAX], s1[EB_CNT_MAX], drops = 0;
 	enum inv why = invalid_reason(&t->f);
 	int prog = t->prog ? w->pu : w->pc, fam = is_ip6(&t->f);
-	int fds[5] = { w->ct_tcp, w->ct_other, w->frags, w->ct6_tcp, w->ct6_other };
-	uint32_t ks[5] = { sizeof(struct eb_ct_key), sizeof(struct eb_ct_key),
-			   sizeof(struct eb_frag_key), sizeof(struct eb_ct6_key),
-			   sizeof(struct eb_ct6_key) };
+	int fds[5] = {w->ct_tcp, w->ct_other, w->frags, w->ct6_tcp, w->ct6_other};
+	uint32_t ks[5] = {sizeof(struct eb_ct_key), sizeof(struct eb_ct_key),
+			  sizeof(struct eb_frag_key), sizeof(struct eb_ct6_key),
+			  sizeof(struct eb_ct6_key)};
 	uint32_t cs_in = csum_state(&t->f), cs_out, moved = 0, moved_idx = 0;
 	enum known_bug kb;
 	struct run_res r;
@@ -2555,7 +2587,8 @@ static void one_frame(struct tmpl_out *t, enum mut m)
 	kb = known_bug(t, why, &r);
 	if (kb && !getenv("EB_FUZZ_STRICT")) {
 		if (!n_known[kb]++) {
-			fprintf(stderr, "KNOWN BUG frame %" PRIu64 " (%s, mutation %s): %s; frame:\n    ",
+			fprintf(stderr,
+				"KNOWN BUG frame %" PRIu64 " (%s, mutation %s): %s; frame:\n    ",
 				n_frames, t->name, mut_name[m], kb_name[kb]);
 			hexdump(&t->f);
 			fprintf(stderr, "    out (%u bytes):\n    ", r.out.len);
@@ -2681,6 +2714,17 @@ int main(void)
 		fx_close();
 		return eb_check_done();
 	}
+	/* The snapshots (bpf_map_lookup_batch) see what the seeds made: two
+	 * entries a flow. */
+	ASSERT_EQ(map_count(fx.ct_tcp, sizeof(struct eb_ct_key)), 4,
+		  "the snapshot sees the seeded TCP flows (SNAT, DNAT)");
+	ASSERT_EQ(map_count(fx.ct6_tcp, sizeof(struct eb_ct6_key)), 4,
+		  "the snapshot sees the seeded IPv6 TCP flows (NAT66, DNAT6)");
+	ASSERT_EQ(map_count(fx.ct6_other, sizeof(struct eb_ct6_key)), 4,
+		  "the snapshot sees the seeded IPv6 UDP and echo flows (NAT66)");
+	ASSERT_EQ(map_count(fx46.ct6_tcp, sizeof(struct eb_ct6_key)) +
+		      map_count(fx46.ct6_other, sizeof(struct eb_ct6_key)),
+		  4, "the snapshot sees the seeded NAT46 flows (TCP, UDP)");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	too_short();
 	while (n_frames < frames) {
@@ -2756,23 +2800,23 @@ int main(void)
 			int prog, cnt;
 			const char *what;
 		} cov[] = {
-			{ 0, EB_CNT_NDP_REPLY, "NS answered" },
-			{ 0, EB_CNT_NDP_IGNORED, "NDP/MLD gone quietly" },
-			{ 0, EB_CNT_FWD, "container to container" },
-			{ 0, EB_CNT_FLOOD, "ff02::1 flooded" },
-			{ 0, EB_CNT_TO_HOST, "the gateway, the host" },
-			{ 0, EB_CNT_NAT6_OUT, "NAT66 out" },
-			{ 0, EB_CNT_ICMP6_SENT, "the gateway's time exceeded" },
-			{ 0, EB_CNT_ICMP6_ERR_OUT, "a container's ICMPv6 error translated out" },
-			{ 0, EB_CNT_DROP_IP6_EXTHDR, "extension header dropped" },
-			{ 0, EB_CNT_DROP_IP6_MCAST, "multicast dropped" },
-			{ 0, EB_CNT_DROP_ISOLATED, "another network's prefix" },
-			{ 0, EB_CNT_DROP_SPOOF_IP6, "a spoofed source" },
-			{ 1, EB_CNT_NAT6_IN, "NAT66 replies in" },
-			{ 1, EB_CNT_ICMP6_ERR_IN, "ICMPv6 errors from outside translated in" },
-			{ 1, EB_CNT_ICMP6_SENT, "time exceeded on the uplink" },
-			{ 1, EB_CNT_DNAT6_IN, "DNAT6/NAT46 in" },
-			{ 1, EB_CNT_DROP_UNPUBLISHED, "a container's address from outside" },
+		    {0, EB_CNT_NDP_REPLY, "NS answered"},
+		    {0, EB_CNT_NDP_IGNORED, "NDP/MLD gone quietly"},
+		    {0, EB_CNT_FWD, "container to container"},
+		    {0, EB_CNT_FLOOD, "ff02::1 flooded"},
+		    {0, EB_CNT_TO_HOST, "the gateway, the host"},
+		    {0, EB_CNT_NAT6_OUT, "NAT66 out"},
+		    {0, EB_CNT_ICMP6_SENT, "the gateway's time exceeded"},
+		    {0, EB_CNT_ICMP6_ERR_OUT, "a container's ICMPv6 error translated out"},
+		    {0, EB_CNT_DROP_IP6_EXTHDR, "extension header dropped"},
+		    {0, EB_CNT_DROP_IP6_MCAST, "multicast dropped"},
+		    {0, EB_CNT_DROP_ISOLATED, "another network's prefix"},
+		    {0, EB_CNT_DROP_SPOOF_IP6, "a spoofed source"},
+		    {1, EB_CNT_NAT6_IN, "NAT66 replies in"},
+		    {1, EB_CNT_ICMP6_ERR_IN, "ICMPv6 errors from outside translated in"},
+		    {1, EB_CNT_ICMP6_SENT, "time exceeded on the uplink"},
+		    {1, EB_CNT_DNAT6_IN, "DNAT6/NAT46 in"},
+		    {1, EB_CNT_DROP_UNPUBLISHED, "a container's address from outside"},
 		};
 		char what[200];
 
@@ -2814,7 +2858,8 @@ int main(void)
 			 kb_name[i], n_known[i]);
 		SKIP(what);
 	}
-	printf("# %" PRIu64 " frames of an IPv4 (IPv6) EtherType shorter than an IPv4 (IPv6) header: "
+	printf("# %" PRIu64
+	       " frames of an IPv4 (IPv6) EtherType shorter than an IPv4 (IPv6) header: "
 	       "refused by BPF_PROG_TEST_RUN itself, not run\n",
 	       n_refused);
 	/* (Its time is printed above, not asserted: speed belongs to the

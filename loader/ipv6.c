@@ -357,7 +357,10 @@ static int addr6_begin(struct eb_ctx *c, struct addr6_maps *m, struct addr6_take
 	addr6_open(c->net, m);
 	memset(t, 0, sizeof(*t));
 	if (m->afd < 0) {
-		eb_errf(c->e, "cannot open %s of '%s': %s (run `ebnet up --net %s` to upgrade it)",
+		/* `up` made it (a new network) or upgraded the network to
+		 * have it: its pin was removed by hand. */
+		eb_errf(c->e, "cannot open %s of '%s': %s (its pin removed? `ebnet down --net %s` "
+			      "and `up` make the network afresh)",
 			EB_MAP_ADDR6, c->net, strerror(-m->afd), c->net);
 		return m->afd;
 	}
@@ -376,7 +379,7 @@ static int room_check(int plen6, int plen4, struct eb_err *e)
 {
 	if (128 - plen6 < 32 - plen4) {
 		eb_errf(e, "--subnet6 /%d has %d host bits, fewer than the %d of the IPv4 subnet /%d "
-			   "(a container's IPv6 address is the prefix + its IPv4 host number)",
+			   "(a container's IPv6 address is by default the prefix + its IPv4 host number)",
 			plen6, 128 - plen6, 32 - plen4, plen4);
 		return -EINVAL;
 	}

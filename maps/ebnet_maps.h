@@ -570,8 +570,9 @@ struct eb_dns_try {
  *
  * eb_config6[0]: the network's IPv6 subnet. flags 0 (or the map absent):
  * the network carries no IPv6 (every IPv6 frame is drop_not_ipv4, as
- * before). A container's address is the prefix with the container's IPv4
- * host number in its last 32 bits (prefix + (ip & ~mask)), so a re-up
+ * before). A container's address is by default the prefix with the
+ * container's IPv4 host number in its last 32 bits (prefix + (ip &
+ * ~mask)), or the one given; either is stored in eb_addr6, so a re-up
  * gives it the same one; the gateway's is prefix::1. Written by `ebnet up
  * --ipv6`, read by eb_from_container and `ebnet ls`.
  */

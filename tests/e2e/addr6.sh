@@ -173,6 +173,17 @@ check_match "an IPv6 address on a network without IPv6 is refused" "$out" \
 check_fails "... and no namespace $D" test -e "/run/netns/$D"
 check_eq "... and $NET2 still has one container" \
 	"$(eb ls --net "$NET2" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["networks"][0]["containers"]))')" 1
+# IPv6 added to it, with a new container given x's derived address (::2):
+# the given one wins, x (which had no IPv6 yet) gets the next free, ::3.
+check "up --ipv6 on it, y=,fd00:a7::2" eb up --net "$NET2" --ipv6 --subnet6 fd00:a7::/64 \
+	"$(ctr y)=,fd00:a7::2"
+check_eq "y has fd00:a7::2" "$(NET=$NET2 ls_field y ip6)" "fd00:a7::2"
+check_eq "x, whose derived address y was given, has the next free one" \
+	"$(NET=$NET2 ls_field x ip6)" "fd00:a7::3"
+check_match "x's eth0 has it (added with no restart)" "$(in_ctr x ip -6 -o addr show dev eth0)" \
+	"inet6 fd00:a7::3/64"
+check "x ping6s y" in_ctr x ping -6 -c1 -W2 fd00:a7::2
+check "y ping6s x" in_ctr y ping -6 -c1 -W2 fd00:a7::3
 check "down $NET2" eb down --net "$NET2"
 
 # ---- rm takes the entry; made again, the container gets its derived address ----

@@ -517,7 +517,7 @@ static int do_up(int argc, char **argv)
 				*comma = 0;
 			/* IPV4, IPV4,IPV6, or ,IPV6 (the IPv4 address the next free). */
 			if ((*v4 || !comma) && eb_parse_ipv4(v4, &reqs[i].ip))
-				die_usage("up", "invalid IPv4 address '%s' for container '%s': want "
+				die_usage("up", "invalid address '%s' for container '%s': want "
 						"NAME=IPV4, NAME=IPV4,IPV6 or NAME=,IPV6",
 					  v4, o.args[i]);
 			if (comma && (inet_pton(AF_INET6, comma + 1, reqs[i].ip6) != 1 ||

@@ -12,7 +12,7 @@
  *   up.c        `up`, in steps; ctx_ready (what needs the programs)
  *   up_check.c  `up`'s request checked before anything changes
  *   down.c      `rm`, `down`
- *   ipv6.c, attach.c (their parts)
+ *   ipv6.c, addr6.c, attach.c (their parts)
  */
 #ifndef EB_NET_PRIV_H
 #define EB_NET_PRIV_H
@@ -145,7 +145,7 @@ int validate_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n
 /* The MTU of new containers into c->mtu (--mtu, the containers', the
  * uplink's); -EEXIST with a message when --mtu differs from theirs. */
 int up_mtu(struct eb_ctx *c, const struct eb_up_opts *o);
-/* IPv6, first part (loader/ipv6.c): the request checked before anything
+/* IPv6, first part (loader/ipv6.c, addr6.c): the request checked before anything
  * changes (the network's settings; the addresses given, c NULL for a new
  * network); every container's address chosen and stored (eb_addr6) before
  * any port is made, want[i] being ctrs[i]'s IPv4 address; the network's

@@ -221,4 +221,47 @@ check_eq "d has it" "$(ls_field d ip6)" "${P6}a6"
 check "d ping6s b" in_ctr d ping -6 -c1 -W2 "${P6}4"
 
 check "down" eb down --net "$NET"
+
+# ---- `up` killed halfway: the given addresses were stored first ----
+# Twelve containers, each given a non-derived address. Whenever the kill
+# lands, a plain `up` (no names, no addresses: it repairs, and puts IPv6
+# on what is there) gives no container another address than its own, and
+# the whole command again completes the network with every given one.
+# (Where the kill lands is not asserted: each delay is a try.)
+NET3=${NET}3
+track_net "$NET3"
+KS=()
+for i in $(seq 1 12); do KS+=("$(ctr k$i)=,fd00:a8::1$(printf %02d "$i")"); done
+given_only() {
+	eb ls --net "$NET3" --json | python3 -c '
+import json, sys
+bad = []
+for c in json.load(sys.stdin)["networks"][0]["containers"]:
+    want = "fd00:a8::1%02d" % int(c["name"].rsplit("-k", 1)[1])
+    if c["ip6"] is not None and c["ip6"] != want:
+        bad.append("%s has %s" % (c["name"], c["ip6"]))
+print(" ".join(bad) or "none")'
+}
+for delay in 0.05 0.2 0.4 0.8; do
+	nsenter --net="/run/netns/$HOST" "$EBNET" up --net "$NET3" --subnet 10.108.0.0/24 --ipv6 \
+		--subnet6 fd00:a8::/64 "${KS[@]}" >/dev/null 2>&1 &
+	pid=$!
+	sleep $delay
+	kill -9 $pid 2>/dev/null && killed=killed || killed="done first"
+	wait $pid 2>/dev/null
+	# (--subnet: where the kill came before the network was made, this
+	# up makes it, IPv4 only.)
+	check "after ${delay}s ($killed): a plain up exits 0" eb up --net "$NET3" --subnet 10.108.0.0/24
+	check_eq "... no container has another IPv6 address than its given one" "$(given_only)" none
+	check "... the whole command again completes it" eb up --net "$NET3" \
+		--subnet 10.108.0.0/24 --ipv6 --subnet6 fd00:a8::/64 "${KS[@]}"
+	check_eq "... every container at its given address" "$(eb ls --net "$NET3" --json |
+		python3 -c '
+import json, sys
+cs = json.load(sys.stdin)["networks"][0]["containers"]
+print(sum(1 for c in cs if c["state"] == "ready" and
+          c["ip6"] == "fd00:a8::1%02d" % int(c["name"].rsplit("-k", 1)[1])))')" 12
+	check "... k1 ping6s k12" in_ctr k1 ping -6 -c1 -W2 fd00:a8::112
+	check "down $NET3" eb down --net "$NET3"
+done
 finish

@@ -74,7 +74,7 @@ static void ctr_unhook(struct eb_ctx *c, struct eb_endpoint *ep, bool keep_recor
 			eb_ct_forget(&c->dp, 0, 0, 0, ep->ifindex);
 			eb_ct6_forget(c->net, 0, 0, 0, ep->ifindex);
 		}
-		ipv6_forget(c, ep);
+		ipv6_forget(c, ep, keep_record);
 		if (ep->flags & EB_EP_ATTACHED)
 			eb_att_unhook(c, ep);
 		else

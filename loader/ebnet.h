@@ -63,7 +63,10 @@ enum { EB_NAT6_KEEP = 0, EB_NAT6_ON, EB_NAT6_OFF };
 
 struct eb_ctr_req {
 	const char *name;
-	uint32_t ip; /* 0: the next free address */
+	uint32_t ip;	/* 0: the next free address */
+	uint8_t ip6[16]; /* on an IPv6 network; all 0: the prefix + the IPv4 host number
+			  * (or the next free address from there, if that one is given
+			  * to another container) */
 };
 
 struct eb_net_info {
@@ -99,10 +102,13 @@ int eb_parse_cidr6(const char *s, uint8_t net[16], int *plen);
  * hash of its name (RFC 4193's ULA, with the name in place of the
  * random bits, so that the same name gives the same prefix). */
 void eb_ula_for(const char *net, uint8_t out[16]);
-/* A container's IPv6 address: the prefix with its IPv4 host number in the
- * last 32 bits. */
+/* A container's default IPv6 address: the prefix with its IPv4 host number
+ * in the last 32 bits. */
 void eb_ip6_for(const struct eb_config6 *c6, const struct eb_config *cfg, uint32_t ip4,
 		uint8_t out[16]);
+/* The IPv6 address of the container whose IPv4 address is ip4 (stored in
+ * eb_addr6), when it is in place (eb_ip6 lists it): 0 or -ENOENT. */
+int eb_ctr_addr6(const char *net, uint32_t ip4, uint8_t out[16]);
 /* The network's eb_config6 (zeroed when it has none): 0 or -ENOENT. */
 int eb_config6_get(const char *net, struct eb_config6 *out);
 

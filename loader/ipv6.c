@@ -4,14 +4,20 @@
  * containers' addresses (attachments' too: ipv6_attach), between the
  * containers and with the gateway.
  *
- * A container's address follows from its IPv4 one (prefix + IPv4 host
- * number), so nothing but eb_config6 says what it is, and a re-up, or an
- * `up --ipv6` of a network that had none, gives each container the same
- * address with no restart: ipv6_sync() puts it on eth0 (nodad) with a
- * default route via prefix::1, puts prefix::1 on the host end of the port
- * (nodad) with a /128 route and a neighbour entry for the container, as
- * for IPv4, and only then writes the container's eb_ip6 entry, from which
- * the datapath answers neighbour solicitations and checks sources.
+ * A container's address is stored (eb_addr6, IPv4 -> IPv6; loader/addr6.c):
+ * the one given (`up NAME=IPV4,IPV6`), or by default the prefix + its IPv4
+ * host number (eb_ip6_for), or, when a given one took that, the next free
+ * address counting up from it. `up` writes it before the container's port
+ * is made (ipv6_plan), so that a re-up, a repair or a container made again after
+ * a stop halfway gets the same address, and an `up --ipv6` of a network
+ * that had none gives each container its address with no restart:
+ * ipv6_sync() puts it on eth0 (nodad) with a default route via prefix::1,
+ * puts prefix::1 on the host end of the port (nodad) with a /128 route and
+ * a neighbour entry for the container, as for IPv4, and only then writes
+ * the container's eb_ip6 entry, from which the datapath answers neighbour
+ * solicitations and checks sources. A network made before eb_addr6 had
+ * derived addresses only: the upgrade fills eb_addr6 from eb_ip6
+ * (loader/upgrade.c), and until then they are read from eb_ip6.
  */
 #include <errno.h>
 #include <limits.h>
@@ -27,6 +33,7 @@
 #include "nl.h"
 #include "net_priv.h"
 #include "nat6.h"
+#include "addr6.h"
 
 int eb_parse_cidr6(const char *s, uint8_t net[16], int *plen)
 {
@@ -112,7 +119,7 @@ static int room_check(int plen6, int plen4, struct eb_err *e)
 {
 	if (128 - plen6 < 32 - plen4) {
 		eb_errf(e, "--subnet6 /%d has %d host bits, fewer than the %d of the IPv4 subnet /%d "
-			   "(a container's IPv6 address is the prefix + its IPv4 host number)",
+			   "(a container's IPv6 address is by default the prefix + its IPv4 host number)",
 			plen6, 128 - plen6, 32 - plen4, plen4);
 		return -EINVAL;
 	}
@@ -167,6 +174,28 @@ static void want_prefix(const struct eb_up_opts *o, const char *net, struct eb_c
 		eb_ula_for(net, c6->prefix);
 		c6->plen = 64;
 	}
+}
+
+/* A new IPv6 subnet's settings: the prefix asked for, prefix::1. */
+static void c6_new(const struct eb_up_opts *o, const char *net, struct eb_config6 *c6)
+{
+	memset(c6, 0, sizeof(*c6));
+	want_prefix(o, net, c6);
+	memcpy(c6->gateway, c6->prefix, 16);
+	c6->gateway[15] |= 1;
+	c6->flags = EB_CFG6_ON;
+}
+
+/* The network's IPv6 subnet as it is, or as this `up --ipv6` makes it;
+ * false when it has none and gains none. */
+bool ipv6_c6_of(const char *net, const struct eb_up_opts *o, bool exists, struct eb_config6 *c6)
+{
+	if (exists && eb_config6_get(net, c6) == 0 && (c6->flags & EB_CFG6_ON))
+		return true;
+	if (!o->ipv6)
+		return false;
+	c6_new(o, net, c6);
+	return true;
 }
 
 int ipv6_check(const struct eb_up_opts *o, const struct eb_config *cfg, bool exists,
@@ -225,25 +254,6 @@ int ipv6_check(const struct eb_up_opts *o, const struct eb_config *cfg, bool exi
 	return 0;
 }
 
-/* Removes a container's eb_ip6 entry (`rm`, or before it is made again). */
-void ipv6_forget(struct eb_ctx *c, const struct eb_endpoint *ep)
-{
-	struct eb_config6 c6;
-	struct eb_ip6_key k = {};
-	struct eb_ip6_ep v;
-	int fd;
-
-	if (eb_config6_get(c->net, &c6) || !(c6.flags & EB_CFG6_ON))
-		return;
-	fd = eb_pin_open(c->net, EB_MAP_IP6, NULL);
-	if (fd < 0)
-		return;
-	eb_ip6_for(&c6, &c->cfg, ep->ip, k.addr);
-	if (bpf_map_lookup_elem(fd, &k, &v) == 0 && v.ip4 == ep->ip)
-		bpf_map_delete_elem(fd, &k);
-	close(fd);
-}
-
 /* Inside a container's namespace (nsfd): addr on ifname, the default route
  * via the gateway. */
 static int ipv6_inside(struct eb_ctx *c, const struct eb_config6 *c6, const struct eb_endpoint *ep,
@@ -279,17 +289,17 @@ out:
 	return err;
 }
 
-/* One container's IPv6: inside (nsfd >= 0), host side, then its eb_ip6
- * entry. */
+/* One container's IPv6 (addr, as stored): inside (nsfd >= 0), host side,
+ * then its eb_ip6 entry. */
 static int ctr_ipv6(struct eb_ctx *c, const struct eb_config6 *c6, int ipfd,
-		    const struct eb_endpoint *ep, int nsfd, const char *ifname)
+		    const struct eb_endpoint *ep, int nsfd, const char *ifname, const uint8_t addr[16])
 {
 	struct eb_ip6_key k = {};
 	struct eb_ip6_ep v = { .ifindex = ep->ifindex, .slot = ep->flood_slot, .ip4 = ep->ip };
 	char b[INET6_ADDRSTRLEN];
 	int err;
 
-	eb_ip6_for(c6, &c->cfg, ep->ip, k.addr);
+	memcpy(k.addr, addr, 16);
 	memcpy(v.mac, ep->mac, 6);
 	if (nsfd >= 0) {
 		err = ipv6_inside(c, c6, ep, nsfd, ifname, k.addr);
@@ -327,7 +337,7 @@ static int ctr_ipv6(struct eb_ctx *c, const struct eb_config6 *c6, int ipfd,
 
 /* An ebnet container: its namespace is /run/netns/NAME, its device eth0. */
 static int own_ctr_ipv6(struct eb_ctx *c, const struct eb_config6 *c6, int ipfd,
-			const struct eb_endpoint *ep)
+			const struct eb_endpoint *ep, const uint8_t addr[16])
 {
 	int nsfd = eb_netns_open(ep->name), err;
 
@@ -335,7 +345,7 @@ static int own_ctr_ipv6(struct eb_ctx *c, const struct eb_config6 *c6, int ipfd,
 		eb_errf(c->e, "cannot open namespace '%s': %s", ep->name, strerror(-nsfd));
 		return nsfd;
 	}
-	err = ctr_ipv6(c, c6, ipfd, ep, nsfd, "eth0");
+	err = ctr_ipv6(c, c6, ipfd, ep, nsfd, "eth0", addr);
 	close(nsfd);
 	return err;
 }
@@ -344,21 +354,25 @@ int ipv6_attach(struct eb_ctx *c, const struct eb_endpoint *ep, int nsfd, const 
 		uint8_t addr[16], int *plen, uint8_t gateway[16])
 {
 	struct eb_config6 c6;
-	int ipfd, err;
+	struct addr6_maps m;
+	struct addr6_taken t;
+	int err;
 
 	*plen = 0;
 	if (eb_config6_get(c->net, &c6) || !(c6.flags & EB_CFG6_ON))
 		return 0;
-	ipfd = eb_pin_open(c->net, EB_MAP_IP6, NULL);
-	if (ipfd < 0) {
-		eb_errf(c->e, "cannot open %s of '%s': %s", EB_MAP_IP6, c->net, strerror(-ipfd));
-		return ipfd;
+	err = addr6_begin(c, &m, &t);
+	if (!err && m.ipfd < 0) {
+		err = m.ipfd;
+		eb_errf(c->e, "cannot open %s of '%s': %s", EB_MAP_IP6, c->net, strerror(-err));
 	}
-	err = ctr_ipv6(c, &c6, ipfd, ep, nsfd, ifname);
-	close(ipfd);
+	if (!err)
+		err = addr6_resolve(c, &c6, &m, &t, ep->ip, true, addr);
+	if (!err)
+		err = ctr_ipv6(c, &c6, m.ipfd, ep, nsfd, ifname, addr);
+	addr6_end(&m, &t);
 	if (err)
 		return err;
-	eb_ip6_for(&c6, &c->cfg, ep->ip, addr);
 	memcpy(gateway, c6.gateway, 16);
 	*plen = c6.plen;
 	return 0;
@@ -367,8 +381,10 @@ int ipv6_attach(struct eb_ctx *c, const struct eb_endpoint *ep, int nsfd, const 
 int ipv6_sync(struct eb_ctx *c, const struct eb_up_opts *o)
 {
 	struct eb_config6 c6;
+	struct addr6_maps m;
+	struct addr6_taken t;
 	__u32 zero = 0;
-	int cfd, ipfd, err = 0;
+	int cfd, err = 0;
 	bool dirty = false;
 
 	if (eb_config6_get(c->net, &c6) && o->ipv6) {
@@ -379,11 +395,7 @@ int ipv6_sync(struct eb_ctx *c, const struct eb_up_opts *o)
 	if (!(c6.flags & EB_CFG6_ON)) {
 		if (!o->ipv6)
 			return 0;
-		memset(&c6, 0, sizeof(c6));
-		want_prefix(o, c->net, &c6);
-		memcpy(c6.gateway, c6.prefix, 16);
-		c6.gateway[15] |= 1;
-		c6.flags = EB_CFG6_ON;
+		c6_new(o, c->net, &c6);
 		dirty = true;
 	}
 	/* NAT66: the address to translate to, --nat6 (loader/nat6.c). */
@@ -402,42 +414,25 @@ int ipv6_sync(struct eb_ctx *c, const struct eb_up_opts *o)
 		}
 		close(cfd);
 	}
-	ipfd = eb_pin_open(c->net, EB_MAP_IP6, NULL);
-	if (ipfd < 0) {
-		err = ipfd;
+	err = addr6_begin(c, &m, &t);
+	if (!err && m.ipfd < 0) {
+		err = m.ipfd;
 		eb_errf(c->e, "cannot open %s of '%s': %s", EB_MAP_IP6, c->net, strerror(-err));
-		return err;
 	}
-	/* ebnet's own containers. An attachment's namespace is its
-	 * runtime's: it gets IPv6 when it is made (ipv6_attach), so one made
-	 * before the network had IPv6 gets it when it is made again. */
+	/* ebnet's own containers, each at its stored address (ipv6_plan).
+	 * An attachment's namespace is its runtime's: it gets IPv6 when it
+	 * is made (ipv6_attach), so one made before the network had IPv6
+	 * gets it when it is made again. */
 	for (int i = 0; i < c->neps && !err; i++) {
 		const struct eb_endpoint *ep = &c->eps[i];
+		uint8_t a[16];
 
 		if (!(ep->flags & EB_EP_READY) || (ep->flags & EB_EP_ATTACHED) || !ep->ifindex)
 			continue;
-		err = own_ctr_ipv6(c, &c6, ipfd, ep);
+		err = addr6_resolve(c, &c6, &m, &t, ep->ip, true, a);
+		if (!err)
+			err = own_ctr_ipv6(c, &c6, m.ipfd, ep, a);
 	}
-	close(ipfd);
+	addr6_end(&m, &t);
 	return err;
-}
-
-void ipv6_info(const char *net, struct eb_net_info *info)
-{
-	int fd;
-
-	if (eb_config6_get(net, &info->cfg6) || !(info->cfg6.flags & EB_CFG6_ON))
-		return;
-	fd = eb_pin_open(net, EB_MAP_IP6, NULL);
-	if (fd < 0)
-		return;
-	for (int i = 0; i < info->nctr; i++) {
-		struct eb_ip6_key k = {};
-		struct eb_ip6_ep v;
-
-		eb_ip6_for(&info->cfg6, &info->cfg, info->ctr[i].ip, k.addr);
-		if (bpf_map_lookup_elem(fd, &k, &v) == 0 && v.ip4 == info->ctr[i].ip)
-			memcpy(info->ctr_ip6[i], k.addr, 16);
-	}
-	close(fd);
 }

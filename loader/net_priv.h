@@ -12,7 +12,7 @@
  *   up.c        `up`, in steps; ctx_ready (what needs the programs)
  *   up_check.c  `up`'s request checked before anything changes
  *   down.c      `rm`, `down`
- *   ipv6.c, attach_state.c (their parts)
+ *   ipv6.c, addr6.c, attach_state.c (their parts)
  */
 #ifndef EB_NET_PRIV_H
 #define EB_NET_PRIV_H
@@ -145,13 +145,21 @@ int validate_up(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n
 /* The MTU of new containers into c->mtu (--mtu, the containers', the
  * uplink's); -EEXIST with a message when --mtu differs from theirs. */
 int up_mtu(struct eb_ctx *c, const struct eb_up_opts *o);
-/* IPv6, first part (loader/ipv6.c): the request checked before anything
- * changes; the network's IPv6 settings and every container's addresses
- * put in place (idempotent); a container's eb_ip6 entry removed. */
+/* IPv6, first part (loader/ipv6.c, addr6.c): the request checked before anything
+ * changes (the network's settings; the addresses given, c NULL for a new
+ * network); every container's address chosen and stored (eb_addr6) before
+ * any port is made, want[i] being ctrs[i]'s IPv4 address; the network's
+ * IPv6 settings and every container's addresses put in place
+ * (idempotent); a container's eb_ip6 entry removed, and its stored
+ * address unless keep_addr (the container made again). */
 int ipv6_check(const struct eb_up_opts *o, const struct eb_config *cfg, bool exists,
 	       struct eb_err *e);
+int ipv6_check_ctrs(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, int n,
+		    struct eb_ctx *c, struct eb_err *e);
+int ipv6_plan(struct eb_ctx *c, const struct eb_up_opts *o, const struct eb_ctr_req *ctrs,
+	      const uint32_t *want, int n);
 int ipv6_sync(struct eb_ctx *c, const struct eb_up_opts *o);
-void ipv6_forget(struct eb_ctx *c, const struct eb_endpoint *ep);
+void ipv6_forget(struct eb_ctx *c, const struct eb_endpoint *ep, bool keep_addr);
 /* An attachment's IPv6 when the network has it: inside nsfd on ifname
  * (nsfd < 0: the runtime configures it), the host side, its eb_ip6 entry;
  * the address, prefix length and gateway out (plen 0: no IPv6). */

@@ -348,39 +348,25 @@ static int check_host_free(const struct eb_pub_spec *sp, struct eb_err *e)
 }
 
 /* Can a port on an IPv6 host address reach the container? One with an
- * IPv6 address (its network --ipv6, its eb_ip6 entry written) is reached
- * there; one on a network without IPv6 over IPv4 (from outside translated
- * between the families, bpf/lib/nat46.h; from the host and containers at
- * its v4-mapped address, TCP and connected UDP). A container of an IPv6
- * network whose address is not written yet is refused. */
+ * IPv6 address (its network --ipv6, its stored address in place:
+ * eb_ctr_addr6) is reached there; one on a network without IPv6 over IPv4
+ * (from outside translated between the families, bpf/lib/nat46.h; from
+ * the host and containers at its v4-mapped address, TCP and connected
+ * UDP). A container of an IPv6 network whose address is not written yet
+ * is refused. */
 static int ctr_ip6_check(const char *net, const struct eb_endpoint *ep, struct eb_err *e)
 {
 	struct eb_config6 c6;
-	struct eb_config cfg;
-	struct eb_ip6_key k = {};
-	struct eb_ip6_ep v;
-	__u32 zero = 0;
-	int fd, ok = 0;
+	uint8_t a[16];
 
 	if (eb_config6_get(net, &c6) == 0 && (c6.flags & EB_CFG6_ON)) {
-		fd = eb_pin_open(net, EB_MAP_CONFIG, NULL);
-		ok = fd >= 0 && bpf_map_lookup_elem(fd, &zero, &cfg) == 0;
-		if (fd >= 0)
-			close(fd);
-		if (ok) {
-			eb_ip6_for(&c6, &cfg, ep->ip, k.addr);
-			fd = eb_pin_open(net, EB_MAP_IP6, NULL);
-			ok = fd >= 0 && bpf_map_lookup_elem(fd, &k, &v) == 0 && v.ip4 == ep->ip;
-			if (fd >= 0)
-				close(fd);
-			if (!ok) {
-				eb_errf(e, "container '%s' has no IPv6 address yet; run `ebnet up --net %s` "
-					   "first",
-					ep->name, net);
-				return -EADDRNOTAVAIL;
-			}
-			return 0;
+		if (eb_ctr_addr6(net, ep->ip, a)) {
+			eb_errf(e, "container '%s' has no IPv6 address yet; run `ebnet up --net %s` "
+				   "first",
+				ep->name, net);
+			return -EADDRNOTAVAIL;
 		}
+		return 0;
 	}
 	return 0; /* a network without IPv6: over IPv4 */
 }

@@ -409,6 +409,8 @@ static int up_steps(struct up_run *r)
 	if (!err)
 		err = ipv6_check(r->o, &r->cfg, r->exists, r->e);
 	if (!err)
+		err = ipv6_check_ctrs(r->o, r->ctrs, r->n, r->exists ? &r->c : NULL, r->e);
+	if (!err)
 		err = up_check_room(r);
 	if (!err && !r->exists)
 		err = up_create(r);
@@ -416,6 +418,8 @@ static int up_steps(struct up_run *r)
 		err = up_settings(r);
 	if (!err)
 		err = up_addresses(r);
+	if (!err)
+		err = ipv6_plan(&r->c, r->o, r->ctrs, r->want, r->n);
 	if (!err)
 		err = up_containers(r);
 	if (!err)

@@ -339,9 +339,51 @@ int upgrade_before_load(const char *net, struct eb_err *e)
 	return run_steps(net, false, e);
 }
 
+/* eb_addr6, a map that builds before it did not have (a container's IPv6
+ * address, which they derived from its IPv4 one): the new objects created
+ * it empty; before their programs take over (eb_ctr_ip6() reads it), it
+ * gets every address that eb_ip6 has, so that each container keeps its
+ * own. An entry there already is left as it is. */
+static int fill_addr6(const char *net, struct eb_err *e)
+{
+	struct eb_ip6_key k, next;
+	struct eb_ip6_ep v;
+	void *prev = NULL;
+	char p[PATH_MAX];
+	int ip6, addr6 = -1, err = 0;
+
+	pin_path(net, EB_MAP_IP6, p, sizeof(p));
+	ip6 = bpf_obj_get(p);
+	if (ip6 < 0)
+		return 0; /* no IPv6 maps yet: nothing to carry over */
+	err = open_pin(net, EB_MAP_ADDR6, &addr6, e);
+	while (!err && bpf_map_get_next_key(ip6, prev, &next) == 0) {
+		struct eb_ip_key k4 = {};
+		struct eb_addr6 a = {};
+
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(ip6, &k, &v))
+			continue;
+		k4.addr = v.ip4;
+		memcpy(a.addr, k.addr, 16);
+		if (bpf_map_update_elem(addr6, &k4, &a, BPF_NOEXIST) < 0 && errno != EEXIST) {
+			err = -errno;
+			eb_errf(e, "cannot carry the IPv6 addresses over to '%s': %s", EB_MAP_ADDR6,
+				strerror(-err));
+		}
+	}
+	close(ip6);
+	if (addr6 >= 0)
+		close(addr6);
+	return err;
+}
+
 int upgrade_after_load(const char *net, struct eb_err *e)
 {
-	return run_steps(net, true, e);
+	int err = run_steps(net, true, e);
+
+	return err ? err : fill_addr6(net, e);
 }
 
 void eb_dp_retire_old_maps(const struct eb_dp *dp, const char *net)

@@ -70,7 +70,8 @@
 	X(CT6_OTHER, eb_ct6_other, struct eb_ct6_key, struct eb_ct6_entry, EB_MAPF_SIZED)          \
 	X(PUBLISHED6, eb_published6, struct eb_pub6_key, struct eb_pub_val, 0)                     \
 	X(SOCK_REV6, eb_sock_rev6, struct eb_sock_rev6_key, struct eb_sock_rev6_val, 0)            \
-	X(HOST6, eb_host6, struct eb_ip6_key, __u32, 0)
+	X(HOST6, eb_host6, struct eb_ip6_key, __u32, 0)                                            \
+	X(ADDR6, eb_addr6, struct eb_ip_key, struct eb_addr6, 0)
 
 /* Pinned maps that one object declares for itself, not bpf/lib/maps.h:
  * X(ID, ident, key, value, flags) as above. */

@@ -594,8 +594,9 @@ struct eb_dns_try {
  *
  * eb_config6[0]: the network's IPv6 subnet. flags 0 (or the map absent):
  * the network carries no IPv6 (every IPv6 frame is drop_not_ipv4, as
- * before). A container's address is the prefix with the container's IPv4
- * host number in its last 32 bits (prefix + (ip & ~mask)), so a re-up
+ * before). A container's address is by default the prefix with the
+ * container's IPv4 host number in its last 32 bits (prefix + (ip &
+ * ~mask)), or the one given; either is stored in eb_addr6, so a re-up
  * gives it the same one; the gateway's is prefix::1. Written by `ebnet up
  * --ipv6`, read by eb_from_container and `ebnet ls`.
  */
@@ -632,6 +633,26 @@ struct eb_ip6_ep {
 	__u8 pad[2];
 };
 _Static_assert(sizeof(struct eb_ip6_ep) == 20, "eb_ip6_ep layout");
+
+/* eb_addr6: a container's IPv4 address (struct eb_ip_key) -> its IPv6
+ * address, as `ebnet up` chose it: given (`up NAME=IPV4,IPV6`), or the
+ * prefix + the IPv4 host number (eb_ip6_for()), or, when another
+ * container was given that one, the next free address counting up from
+ * it. Stored, so that an address that is not derived is still known; the
+ * datapath takes it as the container's only while eb_ip6 has it with the
+ * same ip4 (eb_ctr_ip6(), bpf/lib/ip6.h). Written by `ebnet up` (and
+ * attach) before the container's port is made, as an intent, removed by
+ * `ebnet rm`; a network made before it gets it filled from eb_ip6 when
+ * `up` upgrades it (loader/upgrade.c). */
+#define EB_MAP_ADDR6 "eb_addr6"
+
+struct eb_addr6 {
+	__u8 addr[16];
+	__u32 flags; /* EB_ADDR6_* */
+};
+_Static_assert(sizeof(struct eb_addr6) == 20, "eb_addr6 layout");
+
+#define EB_ADDR6_GIVEN (1U << 0) /* given by `up NAME=IPV4,IPV6` (else chosen by ebnet) */
 
 /*
  * IPv6 conntrack and NAT66: eb_ct6_tcp (TCP) and eb_ct6_other (UDP,
@@ -680,8 +701,7 @@ _Static_assert(sizeof(struct eb_ct6_entry) == 136, "eb_ct6_entry layout");
  * eb_published6: a port published on one IPv6 address of the host
  * (`ebnet publish [ADDR]:PORT:CTR:PORT`; [::1]: the host only) -> its
  * container, the value as eb_published's. The container's IPv6 address is
- * not stored: it is eb_config6's prefix + the IPv4 host number of ctr_ip,
- * as eb_ip6_for() makes it, and publish refuses a container that has none.
+ * eb_addr6's for ctr_ip, and publish refuses a container that has none.
  * A plain publish (no host address) is the eb_published entry of host_ip 0,
  * and covers the host's IPv6 addresses too: there is no "::" key here.
  * Written by `ebnet publish`/`unpublish`/`rm`.

@@ -510,10 +510,21 @@ static int do_up(int argc, char **argv)
 
 		reqs[i].name = o.args[i];
 		if (eq) {
+			char *v4 = eq + 1, *comma = strchr(v4, ',');
+
 			*eq = 0;
-			if (eb_parse_ipv4(eq + 1, &reqs[i].ip))
-				die_usage("up", "invalid address '%s' for container '%s'", eq + 1,
-					  o.args[i]);
+			if (comma)
+				*comma = 0;
+			/* IPV4, IPV4,IPV6, or ,IPV6 (the IPv4 address the next free). */
+			if ((*v4 || !comma) && eb_parse_ipv4(v4, &reqs[i].ip))
+				die_usage("up", "invalid address '%s' for container '%s': want "
+						"NAME=IPV4, NAME=IPV4,IPV6 or NAME=,IPV6",
+					  v4, o.args[i]);
+			if (comma && (inet_pton(AF_INET6, comma + 1, reqs[i].ip6) != 1 ||
+				      !memcmp(reqs[i].ip6, (uint8_t[16]){ 0 }, 16)))
+				die_usage("up", "invalid IPv6 address '%s' for container '%s': want "
+						"NAME=IPV4,IPV6 or NAME=,IPV6",
+					  comma + 1, o.args[i]);
 		}
 	}
 	need_root();
@@ -1920,16 +1931,20 @@ static const struct cmd cmds[] = {
 	  "[--uplink IFACE] [--mtu N] "
 	  "[--attach auto|tcx|clsact] "
 	  "[--xdp auto|native|off] [--domain DOMAIN] [--dns ADDR[,ADDR]] "
-	  "[--alias CONTAINER:NAME[,NAME]] [CONTAINER[=IP] ...]",
+	  "[--alias CONTAINER:NAME[,NAME]] [CONTAINER[=IP[,IP6]] ...]",
 	  "Creates the network NAME (default ebnet0) if it does not exist, then every\n"
 	  "CONTAINER that does not exist yet: a network namespace named CONTAINER (see\n"
 	  "`ip netns`), a veth pair whose container end is eth0 with the given address or\n"
 	  "the next free one, a default route via the gateway, lo up.\n"
 	  "Running it again changes nothing; a container keeps its address; a container\n"
-	  "left half-made by an interrupted run is made again.\n\n"
+	  "left half-made by an interrupted run is made again. On an IPv6 network\n"
+	  "CONTAINER=IP,IP6 (or CONTAINER=,IP6: the next free IPv4 address) gives the IPv6\n"
+	  "address too: one of the IPv6 subnet, not its first (the subnet's own) nor the\n"
+	  "gateway's, nor another container's.\n\n"
 	  "  --subnet CIDR    the network's IPv4 subnet (default " EB_DEFAULT_SUBNET ");\n"
 	  "                   the gateway is its first host address, owned by the host\n"
-	  "  --ipv6           IPv6 too: each container gets prefix + its IPv4 host number,\n"
+	  "  --ipv6           IPv6 too: each container gets prefix + its IPv4 host number\n"
+	  "                   (unless given another; if one given takes it, the next free),\n"
 	  "                   the gateway prefix::1; an existing network gains it with no\n"
 	  "                   container restarted; out of the uplink through NAT66\n"
 	  "  --subnet6 CIDR   its IPv6 subnet, /48 to /120 (default: a ULA fdXX:XXXX:XXXX::/64\n"

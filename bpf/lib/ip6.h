@@ -21,23 +21,23 @@ static __always_inline struct eb_config6 *eb_cfg6(void)
 	return c6 && (c6->flags & EB_CFG6_ON) ? c6 : NULL;
 }
 
-/* The IPv6 address of the container whose IPv4 address is ip4 (the prefix
- * + its IPv4 host number, eb_ip6_for()), when it has one: eb_ip6 lists it. */
+/* The IPv6 address of the container whose IPv4 address is ip4, when it has
+ * one: the address `up` stored for it (eb_addr6), and only while eb_ip6
+ * lists it as that container's (its port made, the address on its eth0). */
 static __always_inline bool eb_ctr_ip6(__u32 ip4, __u32 out[4])
 {
-	struct eb_ip6_key k = {};
-	struct eb_config6 *c6 = eb_cfg6();
-	struct eb_config *cfg;
+	struct eb_ip_key k4 = {};
+	struct eb_addr6 *a;
 	struct eb_ip6_ep *ep;
-	__u32 zero = 0;
 
-	cfg = bpf_map_lookup_elem(&eb_config, &zero);
-	if (!c6 || !cfg)
+	if (!eb_cfg6())
 		return false;
-	__builtin_memcpy(out, c6->prefix, 16);
-	out[3] |= bpf_htonl(bpf_ntohl(ip4) & ~bpf_ntohl(cfg->mask));
-	__builtin_memcpy(k.addr, out, 16);
-	ep = bpf_map_lookup_elem(&eb_ip6, &k);
+	k4.addr = ip4;
+	a = bpf_map_lookup_elem(&eb_addr6, &k4);
+	if (!a)
+		return false;
+	__builtin_memcpy(out, a->addr, 16);
+	ep = bpf_map_lookup_elem(&eb_ip6, a->addr);
 	return ep && ep->ip4 == ip4;
 }
 

@@ -310,6 +310,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } eb_host6 SEC(".maps");
 
+/* container IPv4 -> its IPv6 address (struct eb_addr6); written by ebnet
+ * up/rm. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EB_MAX_ENDPOINTS);
+	__type(key, struct eb_ip_key);
+	__type(value, struct eb_addr6);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eb_addr6 SEC(".maps");
+
 /* Scratch space, per CPU, off the 512-byte BPF stack: the two entries a
  * new flow is built in, and for `ebnet trace` the binding it would get.
  * Slot EB_SCRATCH_RECLAIM: when this CPU last walked a full conntrack map

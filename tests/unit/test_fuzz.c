@@ -310,6 +310,17 @@ static void put_pub(struct world *w, uint16_t port, uint8_t proto, uint16_t cpor
 /* The IPv6 of a world: eb_config6 (off without v6), the containers'
  * addresses, the host's address in eb_host6 (where published ports answer,
  * in both worlds). */
+
+/* A container's stored IPv6 address (eb_addr6: its IPv4 -> IPv6). */
+static int put_addr6(struct world *w, const char *ip4, const uint8_t *ip6)
+{
+	struct eb_ip_key k = { .addr = fx_ip(ip4) };
+	struct eb_addr6 v = {};
+
+	memcpy(v.addr, ip6, 16);
+	return bpf_map_update_elem(FX_MAP(&w->p, eb_addr6), &k, &v, BPF_ANY) ? -1 : 0;
+}
+
 static int put_ipv6(struct world *w, bool v6)
 {
 	struct eb_config6 c6 = {};
@@ -335,6 +346,9 @@ static int put_ipv6(struct world *w, bool v6)
 			return -1;
 		memcpy(k.addr, b6, 16);
 		if (bpf_map_update_elem(FX_MAP(&w->p, eb_ip6), &k, &eb, BPF_ANY))
+			return -1;
+		/* Their stored addresses, as `up` writes them (eb_ctr_ip6). */
+		if (put_addr6(w, IP_A, a6) || put_addr6(w, IP_B, b6))
 			return -1;
 	}
 	return bpf_map_update_elem(FX_MAP(&w->p, eb_config6), &zero, &c6, BPF_ANY) ? -1 : 0;

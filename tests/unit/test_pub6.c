@@ -211,6 +211,8 @@ static int load(bool v6, uint32_t ct_max)
 	if (v6) {
 		struct eb_ip6_ep e6 = { .ifindex = if_a, .ip4 = fx_ip(IP_A) };
 		struct eb_ip6_key k6 = {};
+		struct eb_ip_key k4 = {};
+		struct eb_addr6 a6 = {};
 
 		memcpy(c6.prefix, prefix6, 16);
 		memcpy(c6.gateway, gw6, 16);
@@ -220,6 +222,11 @@ static int load(bool v6, uint32_t ct_max)
 		memcpy(e6.mac, MAC_A, 6);
 		memcpy(k6.addr, ctr6, 16);
 		if (bpf_map_update_elem(FX_MAP(&fp, eb_ip6), &k6, &e6, BPF_ANY))
+			return -1;
+		/* A's address as `up` stores it (eb_ctr_ip6 reads it there). */
+		k4.addr = fx_ip(IP_A);
+		memcpy(a6.addr, ctr6, 16);
+		if (bpf_map_update_elem(FX_MAP(&fp, eb_addr6), &k4, &a6, BPF_ANY))
 			return -1;
 	}
 	if (bpf_map_update_elem(FX_MAP(&fp, eb_config6), &zero, &c6, BPF_ANY))
@@ -434,7 +441,7 @@ int main(void)
 	a6(client6, "2001:db8:113::2");
 	a6(prefix6, "fd00:99::");
 	a6(gw6, "fd00:99::1");
-	a6(ctr6, "fd00:99::2");
+	a6(ctr6, "fd00:99::a6"); /* not A's derived address (::2): eb_addr6 says it */
 	a6(lo6, "::1");
 	if (!ASSERT_EQ(setup_netns(), 0, "setup: namespace, A's port, the uplink"))
 		return eb_check_done();

@@ -1073,8 +1073,10 @@ __attribute__((noinline)) int eb_nat6_in(struct __sk_buff *skb)
 	s->reclaimed = 0;
 	s->on = (c6->flags & EB_CFG6_ON) != 0;
 	ret = eb_nat6_in_do(skb, cfg, c6, s);
-	if (ret == TC_ACT_UNSPEC && s->on)
+	if (ret == TC_ACT_UNSPEC && s->on) {
+		skb->cb[EB_CB_DECISION] = EB_CNT_NAT6_PASS;
 		eb_count(EB_CNT_NAT6_PASS, skb->len);
+	}
 	return ret;
 }
 
@@ -1084,8 +1086,10 @@ __attribute__((noinline)) int eb_nat6_in(struct __sk_buff *skb)
  * uplink may publish it, and its program runs after this one. */
 static __always_inline int eb_nat6_nobody(struct __sk_buff *skb, struct eb_nat6_buf *s)
 {
-	if (s->on)
+	if (s->on) {
+		skb->cb[EB_CB_DECISION] = EB_CNT_NAT6_PASS;
 		eb_count(EB_CNT_NAT6_PASS, skb->len);
+	}
 	return TC_ACT_UNSPEC;
 }
 
@@ -1175,8 +1179,10 @@ __attribute__((noinline)) int eb_dnat6_new(struct __sk_buff *skb)
 	syn = p->proto == EB_NH_TCP &&
 	      (p->tcp_flags & (EB_TCP_SYN | EB_TCP_RST | EB_TCP_ACK)) == EB_TCP_SYN;
 	if (!syn && eb_host_sock6(skb, s)) {
-		if (s->on)
+		if (s->on) {
+			skb->cb[EB_CB_DECISION] = EB_CNT_NAT6_PASS;
 			eb_count(EB_CNT_NAT6_PASS, len);
+		}
 		return TC_ACT_UNSPEC;
 	}
 	if (p->proto == EB_NH_TCP && !syn)

@@ -5,8 +5,8 @@
 # waits: the event is snat_new with the container's IPv6 source, OUT's
 # address and the translation to the uplink's IPv6 address (the address and
 # port OUT saw). IPv6 drops carry their addresses: a spoofed IPv6 source
-# from a container (drop_spoof_ip6, ICMPv6 echo) and a forged UDP6 "reply"
-# from outside to a NAT port with no flow (drop_no_ct, on the uplink). The
+# from a container (drop_spoof_ip6, ICMPv6 echo) and a UDP6 datagram from
+# outside to a container's own address (drop_unpublished, on the uplink). The
 # text output prints them too; traces of IPv6 packets make none. IPv4 events still come as before beside
 # them (one ring, two record layouts).
 . "$(dirname "$0")/obs_lib.sh"
@@ -74,14 +74,16 @@ check "monitor started" wait_until 5 listening_now
 in_ctr a ip -6 addr add $SPOOF/64 dev eth0 nodad
 in_ctr a ping -6 -c 1 -W 1 -I $SPOOF "$OUT6" >/dev/null 2>&1
 in_ctr a ip -6 addr del $SPOOF/64 dev eth0
-in_out timeout 3 socat -u - "UDP6:[$UPLINK6]:$NATP,sourceport=5454" <<<"forged" 2>/dev/null
+# The router routes a's prefix to the host: OUT sends to a's own address.
+ip -n "$RTR" -6 route replace "${P6}/64" via "$UPLINK6"
+in_out timeout 3 socat -u - "UDP6:[$A6]:$NATP,sourceport=5454" <<<"forged" 2>/dev/null
 in_ctr a curl -sS -o /dev/null -m 5 "http://$OUT_IP:8081/" >/dev/null 2>&1
 wait "$M3"
 note "monitor printed: $(tr '\n' ' ' <"$T/m3")"
 check_match "drop: the spoofed ping6, reason drop_spoof_ip6, icmp6, its addresses" "$(cat "$T/m3")" \
 	"\"event\":\"drop\",\"reason\":\"drop_spoof_ip6\",\"ifindex\":$IFA,\"proto\":\"icmp6\",\"src\":\"\[$SPOOF\]:[0-9]+\",\"dst\":\"\[$OUT6\]:[0-9]+\",\"nat\":\"\[::\]:0\",\"family\":\"ipv6\""
-check_match "drop: the forged UDP6 reply from outside, drop_no_ct, OUT to the NAT port" "$(cat "$T/m3")" \
-	"\"event\":\"drop\",\"reason\":\"drop_no_ct\",.*\"proto\":\"udp\",\"src\":\"\[$OUT6\]:5454\",\"dst\":\"\[$UPLINK6\]:$NATP\",.*\"family\":\"ipv6\""
+check_match "drop: OUT's UDP6 to a's own address, drop_unpublished, its addresses" "$(cat "$T/m3")" \
+	"\"event\":\"drop\",\"reason\":\"drop_unpublished\",.*\"proto\":\"udp\",\"src\":\"\[$OUT6\]:5454\",\"dst\":\"\[$A6\]:$NATP\",.*\"family\":\"ipv6\""
 check_match "the IPv4 flow beside them: snat_new, IPv4 addresses, family ipv4" "$(cat "$T/m3")" \
 	"\"event\":\"snat_new\",.*\"src\":\"$IPA:[0-9]+\",\"dst\":\"$OUT_IP:8081\",\"nat\":\"$UPLINK_IP:[0-9]+\",\"family\":\"ipv4\""
 

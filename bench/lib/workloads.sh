@@ -228,21 +228,22 @@ wrk_run() {
 	PARSE wrk "$WORK/wrk.out"
 }
 
-wl_pub_cps() {
+# pub_cps_at SYSTEM ADDR [LISTEN]: pub_cps to ADDR (a URL's host: [IPV6] in
+# brackets), nginx listening on port 80 and LISTEN too ([::]:80).
+pub_cps_at() {
 	local s=$1 spid rc
-	pub_check "$s" || return
 	pub_prepare "$s" || return 1
-	start_nginx "${SRV_NS[$s]}" "$SRV_CPU" 80 || return 1
+	# shellcheck disable=SC2086 # LISTEN: none or one word
+	start_nginx "${SRV_NS[$s]}" "$SRV_CPU" 80 ${3:-} || return 1
 	spid=$BG_PID
-	wrk_run "${OUT_NS[$s]}" "http://$UP_HOST:$PUB_HTTP/"
+	wrk_run "${OUT_NS[$s]}" "http://$2:$PUB_HTTP/"
 	rc=$?
 	stop_bg $spid
 	return $rc
 }
-
-wl_pub_tput() {
+# pub_tput_at SYSTEM ADDR [-6]: pub_tput to ADDR.
+pub_tput_at() {
 	local s=$1 srv=${SRV_NS[$1]} spid rc
-	pub_check "$s" || return
 	pub_prepare "$s" || return 1
 	bg_in_ns "$srv" "$SRV_CPU" "$WORK/iperf-server.log" iperf3 -s -1 -p 5201
 	spid=$BG_PID
@@ -251,14 +252,22 @@ wl_pub_tput() {
 		return 1
 	}
 	in_ns "${OUT_NS[$s]}" timeout $((DUR + OMIT + 20)) taskset -c "$CLI_CPU" \
-		iperf3 -c "$UP_HOST" -p $PUB_IPERF -t "$DUR" -O "$OMIT" -J >"$WORK/iperf.json"
+		iperf3 ${3:-} -c "$2" -p $PUB_IPERF -t "$DUR" -O "$OMIT" -J >"$WORK/iperf.json"
 	rc=$?
 	stop_bg $spid
 	[ $rc -eq 0 ] || {
-		log "iperf3 through the published port failed: $(grep -o '"error":.*' "$WORK/iperf.json")"
+		log "iperf3 $3 through the published port failed: $(grep -o '"error":.*' "$WORK/iperf.json")"
 		return 1
 	}
 	PARSE iperf-tcp "$WORK/iperf.json"
+}
+wl_pub_cps() {
+	pub_check "$1" || return
+	pub_cps_at "$1" "$UP_HOST"
+}
+wl_pub_tput() {
+	pub_check "$1" || return
+	pub_tput_at "$1" "$UP_HOST"
 }
 
 # pub_cps6, pub_tput6: the same from an IPv6 client outside, to the host's
@@ -272,35 +281,12 @@ pub6_check() {
 	pub_check "$1"
 }
 wl_pub_cps6() {
-	local s=$1 spid rc
-	pub6_check "$s" || return
-	pub_prepare "$s" || return 1
-	start_nginx "${SRV_NS[$s]}" "$SRV_CPU" 80 "[::]:80" || return 1
-	spid=$BG_PID
-	wrk_run "${OUT_NS[$s]}" "http://[$UP_HOST6]:$PUB_HTTP/"
-	rc=$?
-	stop_bg $spid
-	return $rc
+	pub6_check "$1" || return
+	pub_cps_at "$1" "[$UP_HOST6]" "[::]:80"
 }
 wl_pub_tput6() {
-	local s=$1 srv=${SRV_NS[$1]} spid rc
-	pub6_check "$s" || return
-	pub_prepare "$s" || return 1
-	bg_in_ns "$srv" "$SRV_CPU" "$WORK/iperf-server.log" iperf3 -s -1 -p 5201
-	spid=$BG_PID
-	wait_listen "$srv" tcp 5201 || {
-		stop_bg $spid
-		return 1
-	}
-	in_ns "${OUT_NS[$s]}" timeout $((DUR + OMIT + 20)) taskset -c "$CLI_CPU" \
-		iperf3 -6 -c "$UP_HOST6" -p $PUB_IPERF -t "$DUR" -O "$OMIT" -J >"$WORK/iperf.json"
-	rc=$?
-	stop_bg $spid
-	[ $rc -eq 0 ] || {
-		log "iperf3 -6 through the published port failed: $(grep -o '"error":.*' "$WORK/iperf.json")"
-		return 1
-	}
-	PARSE iperf-tcp "$WORK/iperf.json"
+	pub6_check "$1" || return
+	pub_tput_at "$1" "$UP_HOST6" -6
 }
 
 # pub_cps_nic, pub_tput_nic: the same, with the outside's frames as a NIC

@@ -236,7 +236,6 @@ __attribute__((noinline)) int eb_nat46_in(struct __sk_buff *skb)
 	struct eb_pkt6 *p;
 	__u64 now = bpf_ktime_get_ns();
 	__u32 zero = 0, len = skb->len;
-	bool syn;
 	void *ct;
 	int r;
 
@@ -262,15 +261,9 @@ __attribute__((noinline)) int eb_nat46_in(struct __sk_buff *skb)
 		x->is_new = 0;
 		return EB_NAT6_GO;
 	}
-	syn = p->proto == EB_NH_TCP &&
-	      (p->tcp_flags & (EB_TCP_SYN | EB_TCP_RST | EB_TCP_ACK)) == EB_TCP_SYN;
-	pub = eb_pub6_find(s);
-	if (!pub)
-		return eb_nat6_nobody(skb, s);
-	if (!syn && eb_host_sock6(skb, s))
-		return TC_ACT_UNSPEC;
-	if (p->proto == EB_NH_TCP && !syn)
-		return EB_DROP(EB_CNT_DROP_NO_CT);
+	r = eb_pub6_admit(skb, s, &pub);
+	if (r || !pub)
+		return r;
 	x->ctr4 = pub->ctr_ip;
 	x->cport = pub->ctr_port;
 	x->ifindex = pub->ifindex;

@@ -1093,6 +1093,28 @@ static __always_inline int eb_nat6_nobody(struct __sk_buff *skb, struct eb_nat6_
 	return TC_ACT_UNSPEC;
 }
 
+/* May the packet s->p start a flow to a published port (*pub)? A TCP
+ * flow starts with a bare SYN only (a stray segment of a flow whose mapping
+ * was removed is dropped, not handed to the port's new owner); any other
+ * packet that a host socket owns is the host's. Returns 0 (yes), or what
+ * to do instead: TC_ACT_UNSPEC or a drop. */
+static __always_inline int eb_pub6_admit(struct __sk_buff *skb, struct eb_nat6_buf *s,
+					 struct eb_pub_val **pub)
+{
+	struct eb_pkt6 *p = &s->p;
+	bool syn = p->proto == EB_NH_TCP &&
+		   (p->tcp_flags & (EB_TCP_SYN | EB_TCP_RST | EB_TCP_ACK)) == EB_TCP_SYN;
+
+	*pub = eb_pub6_find(s);
+	if (!*pub)
+		return eb_nat6_nobody(skb, s);
+	if (!syn && eb_host_sock6(skb, s))
+		return eb_nat6_nobody(skb, s);
+	if (p->proto == EB_NH_TCP && !syn)
+		return EB_DROP(EB_CNT_DROP_NO_CT);
+	return 0;
+}
+
 /* Both conntrack entries of a new flow from outside to a published port
  * (the IPv4 rule of eb_dnat_bind): the container side (s->k, s->ne) holds
  * the state, the outside side (s->rk, s->re) finds it. Returns 0,
@@ -1163,7 +1185,6 @@ __attribute__((noinline)) int eb_dnat6_new(struct __sk_buff *skb)
 	struct eb_pkt6 *p;
 	__u64 now = bpf_ktime_get_ns();
 	__u32 zero = 0, len = skb->len;
-	bool syn;
 	int r;
 
 	cfg = bpf_map_lookup_elem(&eb_config, &zero);
@@ -1171,22 +1192,11 @@ __attribute__((noinline)) int eb_dnat6_new(struct __sk_buff *skb)
 	if (!cfg || !s)
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
 	p = &s->p;
-	pub = eb_pub6_find(s);
-	if (!pub)
-		return eb_nat6_nobody(skb, s);
+	r = eb_pub6_admit(skb, s, &pub);
+	if (r || !pub)
+		return r;
 	if (!eb_ctr_ip6(pub->ctr_ip, s->xaddr.w))
 		return EB_NAT46_GO; /* a container without IPv6 (lib/nat46.h) */
-	syn = p->proto == EB_NH_TCP &&
-	      (p->tcp_flags & (EB_TCP_SYN | EB_TCP_RST | EB_TCP_ACK)) == EB_TCP_SYN;
-	if (!syn && eb_host_sock6(skb, s)) {
-		if (s->on) {
-			skb->cb[EB_CB_DECISION] = EB_CNT_NAT6_PASS;
-			eb_count(EB_CNT_NAT6_PASS, len);
-		}
-		return TC_ACT_UNSPEC;
-	}
-	if (p->proto == EB_NH_TCP && !syn)
-		return EB_DROP(EB_CNT_DROP_NO_CT);
 	if (!eb_trace_mode) {
 		r = eb_dnat6_bind(s, pub, len, now);
 		if (r)

@@ -12,6 +12,10 @@
 #include <stddef.h>
 #include <stdarg.h>
 
+/* A macro's value as a string literal: EB_XSTR(EB_CT_TCP_ENTRIES) is "65536". */
+#define EB_STR_(x) #x
+#define EB_XSTR(x) EB_STR_(x)
+
 /* Why a library call failed, in words, for the CLI to print. */
 struct eb_err {
 	char msg[512];

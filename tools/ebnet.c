@@ -1973,7 +1973,9 @@ static const struct cmd cmds[] = {
 	  "                   net.ipv4.ip_local_port_range, so host and NAT never collide)\n"
 	  "  --ct-tcp-size N, --ct-other-size N\n"
 	  "                   conntrack entries (two per flow) for TCP and for UDP/ICMP\n"
-	  "                   (default 65536 and 32768; `ebnet ls` shows the memory)\n"
+	  "                   (default " EB_XSTR(EB_CT_TCP_ENTRIES) " and " EB_XSTR(EB_CT_OTHER_ENTRIES)
+	  "; the IPv6 maps take the same;\n"
+	  "                   `ebnet ls` shows the memory)\n"
 	  "  --domain DOMAIN  the containers' names are NAME and NAME.DOMAIN (default:\n"
 	  "                   the network's name); answered by the datapath at the\n"
 	  "                   gateway's port 53 (see README, Names)\n"

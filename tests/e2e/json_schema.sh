@@ -123,9 +123,15 @@ has "$T/monitor" 'select(.family == "ipv6" and .event == "drop") | .src | starts
 eb ct --net "$NET" --json flush >"$T/flush"
 schema ct-flush "ct flush" "$T/flush"
 
-# The attachment's namespace goes: ls says alive false, gc removes it.
+# The attachment's namespace goes: ls says alive false, gc removes it. (A
+# namespace dies once nothing holds it any more, a moment after `ip netns
+# del` on a loaded machine: ls is asked until it says so.)
 ip netns del js-ext
-eb ls --net "$NET" --json >"$T/ls-dead"
+dead_seen() {
+	eb ls --net "$NET" --json >"$T/ls-dead"
+	[ "$(jq '[.networks[0].containers[] | select(.alive == false)] | length' "$T/ls-dead")" = 1 ]
+}
+wait_until 10 dead_seen
 schema ls "ls with an attachment whose namespace is gone" "$T/ls-dead"
 has "$T/ls-dead" '[.networks[0].containers[] | select(.alive == false)] | length == 1' "ls: alive false"
 eb gc --net "$NET" --json >"$T/gc"

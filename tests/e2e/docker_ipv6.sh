@@ -83,6 +83,15 @@ bad "ebnet.nat6=maybe: invalid nat6 'maybe'" --ipv6 --subnet 10.87.0.0/24 \
 check_eq "refused networks: no pin folder made" "$(ls -d "$EB_PIN_ROOT/d6bad" 2>/dev/null)" ""
 check_eq "refused networks: no state file" "$(state_files)" ""
 
+# ---- -o ebnet.nat6=off on an IPv6 network ----
+check "docker network create --ipv6 -o ebnet.nat6=off d6-n6off" \
+	dk network create -d ebnet --ipv6 --subnet 10.88.0.0/24 --subnet fd00:d6:2::/64 \
+	-o ebnet.uplink=up0 -o ebnet.nat6=off d6-n6off
+N2=$(dk_ebnet_net d6-n6off)
+track_net "$N2"
+check_match "ebnet ls: nat6 off" "$(eb ls --net "$N2" 2>&1)" "nat6 off"
+check "docker network rm d6-n6off" dk network rm d6-n6off
+
 # ---- a network with IPv6, two containers ----
 check "docker network create -d ebnet --ipv6 --subnet $SUB.0/24 --subnet ${P6}/64 d6net" \
 	dk network create -d ebnet --ipv6 --subnet $SUB.0/24 --subnet ${P6}/64 \
@@ -156,8 +165,24 @@ check "docker run --ip6 ${P6}99 again (d6-c3)" \
 	dk run -d --name d6-c3 --network d6net --ip6 ${P6}99 "$DK_IMG" httpd -f -p 80 -h /var/www
 check "c1 pings d6-c3 at ${P6}99" dk exec d6-c1 ping -6 -c1 -W2 ${P6}99
 
+# ---- a reboot: the pins gone, no CreateNetwork; the network made again
+# with its IPv6 subnet, the containers at their addresses again ----
+check "docker rm -f web" dk rm -f d6-web
+dk_driver_kill KILL
+check "the pins go (as at a reboot)" eb down --net "$N"
+dk_driver_start
+check_eq "the driver made the network again, with its IPv6 subnet" \
+	"$(eb ls --net "$N" --json | jq -r '.networks[0] | "\(.subnet6) \(.gateway6)"')" \
+	"${P6}/64 ${P6}1"
+check "docker restart c1 c3" dk restart -t 1 d6-c1 d6-c3
+check_eq "after the reboot: eb_addr6 of c3 is --ip6's, given" "$(addr6_of "$(dk_ip d6-c3)")" "${P6}99 1"
+check_match "ip -6 addr in c3 shows ${P6}99/64 still" "$(dk exec d6-c3 ip -6 addr show dev eth0)" \
+	"inet6 ${P6}99/64 "
+check "after the reboot: c1 pings c3 over IPv6" dk exec d6-c1 ping -6 -c1 -W2 ${P6}99
+check "after the reboot: c3 pings the IPv6 gateway" dk exec d6-c3 ping -6 -c1 -W2 ${P6}1
+
 # ---- docker network rm: nothing left ----
-check "docker rm -f c1 c3 web" dk rm -f d6-c1 d6-c3 d6-web
+check "docker rm -f c1 c3" dk rm -f d6-c1 d6-c3
 check "docker network rm d6net" dk network rm d6net
 check_eq "no pin folder of the network" "$(ls -d "$PIN" 2>/dev/null)" ""
 check_eq "no state file left" "$(state_files)" ""

@@ -2006,12 +2006,11 @@ static const struct cmd cmds[] = {
 	  "network, as `up` does for its own containers: eth0 with the given or the next\n"
 	  "free address and a default route via the gateway (on a network with IPv6:\n"
 	  "--ip6's address, checked as up's NAME=IPV4,IPV6, or the default one). The\n"
-	  "namespace is named by\n"
-	  "path (--netns /run/netns/X) or by a process in it (--pid). --host-peer IFNAME\n"
-	  "leaves the container end in this namespace as IFNAME, down and unconfigured,\n"
-	  "for a tool that moves it (into the namespace named, if one is) and configures\n"
-	  "it itself. The network is made on first\n"
-	  "use with up's options. NAME then works with ls, publish, ports, stats, rm.\n"
+	  "namespace is named by path (--netns /run/netns/X) or by a process in it\n"
+	  "(--pid). --host-peer IFNAME leaves the container end in this namespace as\n"
+	  "IFNAME, down and unconfigured, for a tool that moves it (into the namespace\n"
+	  "named, if one is) and configures it itself. The network is made on first use\n"
+	  "with up's options. NAME then works with ls, publish, ports, stats, rm.\n"
 	  "Example: ebnet attach --net demo job --pid 4242\n" },
 	{ "detach", do_detach, "detach [--net NAME] NAME",
 	  "Removes an attachment: its port, map entries, published ports and flows. The\n"

@@ -246,6 +246,39 @@ int addr6_resolve(struct eb_ctx *c, const struct eb_config6 *c6, const struct ad
 	return err;
 }
 
+int addr6_give(struct eb_ctx *c, const struct eb_config6 *c6, const struct addr6_maps *m,
+	       struct addr6_taken *t, uint32_t ip4, const uint8_t want[16])
+{
+	char b[INET6_ADDRSTRLEN], b2[INET6_ADDRSTRLEN], ipb[16];
+	struct eb_endpoint *owner;
+	uint32_t other;
+	bool found;
+
+	ip6_str(want, b);
+	if (!in_prefix6(c6, want)) {
+		eb_errf(c->e, "IPv6 address %s is not in the network's IPv6 subnet %s/%d", b,
+			ip6_str(c6->prefix, b2), c6->plen);
+		return -EINVAL;
+	}
+	if (!memcmp(want, c6->prefix, 16)) {
+		eb_errf(c->e, "IPv6 address %s is the subnet's own address (%s/%d), not a host's", b,
+			b, c6->plen);
+		return -EINVAL;
+	}
+	if (!memcmp(want, c6->gateway, 16)) {
+		eb_errf(c->e, "IPv6 address %s is the gateway's", b);
+		return -EINVAL;
+	}
+	other = taken_by(t, ip4, want, &found);
+	if (found) {
+		owner = ctx_find_ip(c, other);
+		eb_errf(c->e, "IPv6 address %s is taken by container '%s'", b,
+			owner ? owner->name : eb_ip_str(other, ipb));
+		return -EADDRINUSE;
+	}
+	return addr6_put(c, m->afd, ip4, want, EB_ADDR6_GIVEN);
+}
+
 /* Both maps open, eb_addr6 at least, and what they hold into t. */
 int addr6_begin(struct eb_ctx *c, struct addr6_maps *m, struct addr6_taken *t)
 {

@@ -41,6 +41,12 @@ void addr6_end(struct addr6_maps *m, struct addr6_taken *t);
 int addr6_resolve(struct eb_ctx *c, const struct eb_config6 *c6, const struct addr6_maps *m,
 		  struct addr6_taken *t, uint32_t ip4, bool pick, uint8_t out[16]);
 
+/* A given address for ip4 (an attachment's: eb_attach_req.ip6), checked as
+ * `up NAME=IPV4,IPV6`'s are (in the prefix, not its own address nor the
+ * gateway, no other container's) and stored with EB_ADDR6_GIVEN. */
+int addr6_give(struct eb_ctx *c, const struct eb_config6 *c6, const struct addr6_maps *m,
+	       struct addr6_taken *t, uint32_t ip4, const uint8_t want[16]);
+
 /* ipv6.c: the network's IPv6 subnet as it is, or as this `up --ipv6` makes
  * it (exists: the network was there); false when it has none and gains
  * none. */

@@ -254,7 +254,7 @@ static int att_ipv6(struct eb_ctx *c, const struct eb_endpoint *ep, const struct
 		if (nsfd < 0)
 			return nsfd;
 	}
-	err = ipv6_attach(c, ep, nsfd, s->ifname, out->addr, &out->plen, out->gateway);
+	err = ipv6_attach(c, ep, nsfd, s->ifname, r->ip6, out->addr, &out->plen, out->gateway);
 	if (nsfd >= 0)
 		close(nsfd);
 	return err;

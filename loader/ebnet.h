@@ -170,6 +170,10 @@ struct eb_attach_req {
 	bool host_peer;
 	const char *ifname; /* NULL: "eth0" */
 	uint32_t ip;	    /* 0: the next free address */
+	/* The IPv6 address (16 bytes) on a network with IPv6, checked as
+	 * `up NAME=IPV4,IPV6`'s and stored as given; NULL: the stored or
+	 * default one (Docker's IPAM gives it). */
+	const uint8_t *ip6;
 	const uint8_t *mac; /* NULL: derived from the address */
 	bool configure;	    /* netns only: address, up, default route inside */
 	/* More names of the container, answered as its own (CNI's

@@ -351,21 +351,30 @@ static int own_ctr_ipv6(struct eb_ctx *c, const struct eb_config6 *c6, int ipfd,
 }
 
 int ipv6_attach(struct eb_ctx *c, const struct eb_endpoint *ep, int nsfd, const char *ifname,
-		uint8_t addr[16], int *plen, uint8_t gateway[16])
+		const uint8_t *want, uint8_t addr[16], int *plen, uint8_t gateway[16])
 {
 	struct eb_config6 c6;
 	struct addr6_maps m;
 	struct addr6_taken t;
+	char b[INET6_ADDRSTRLEN];
 	int err;
 
 	*plen = 0;
-	if (eb_config6_get(c->net, &c6) || !(c6.flags & EB_CFG6_ON))
-		return 0;
+	if (eb_config6_get(c->net, &c6) || !(c6.flags & EB_CFG6_ON)) {
+		if (!want)
+			return 0;
+		eb_errf(c->e, "network '%s' has no IPv6: the IPv6 address %s needs it (`ebnet up "
+			      "--net %s --ipv6 ...`)",
+			c->net, ip6_str(want, b), c->net);
+		return -EINVAL;
+	}
 	err = addr6_begin(c, &m, &t);
 	if (!err && m.ipfd < 0) {
 		err = m.ipfd;
 		eb_errf(c->e, "cannot open %s of '%s': %s", EB_MAP_IP6, c->net, strerror(-err));
 	}
+	if (!err && want)
+		err = addr6_give(c, &c6, &m, &t, ep->ip, want);
 	if (!err)
 		err = addr6_resolve(c, &c6, &m, &t, ep->ip, true, addr);
 	if (!err)

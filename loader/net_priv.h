@@ -162,9 +162,11 @@ int ipv6_sync(struct eb_ctx *c, const struct eb_up_opts *o);
 void ipv6_forget(struct eb_ctx *c, const struct eb_endpoint *ep, bool keep_addr);
 /* An attachment's IPv6 when the network has it: inside nsfd on ifname
  * (nsfd < 0: the runtime configures it), the host side, its eb_ip6 entry;
- * the address, prefix length and gateway out (plen 0: no IPv6). */
+ * the address, prefix length and gateway out (plen 0: no IPv6). want (NULL:
+ * stored or chosen) is checked and stored as given first; on a network
+ * without IPv6 it is refused. */
 int ipv6_attach(struct eb_ctx *c, const struct eb_endpoint *ep, int nsfd, const char *ifname,
-		uint8_t addr[16], int *plen, uint8_t gateway[16]);
+		const uint8_t *want, uint8_t addr[16], int *plen, uint8_t gateway[16]);
 /* info->cfg6 and each container's address (`ebnet ls`). */
 void ipv6_info(const char *net, struct eb_net_info *info);
 

@@ -5,13 +5,16 @@
  * /run/docker/plugins/). Each call maps onto libebnet:
  *
  *   CreateNetwork   eb_up() of a network with Docker's IPAM pool as subnet
- *                   (its gateway must be the pool's first host) and the
- *                   `-o ebnet.*` options as `ebnet up` settings
- *   CreateEndpoint  checks and records Docker's address and MAC
+ *                   (its gateway must be the pool's first host), with
+ *                   --ipv6 its IPv6 pool as --subnet6 (gateway prefix::1),
+ *                   and the `-o ebnet.*` options as `ebnet up` settings
+ *   CreateEndpoint  checks and records Docker's addresses and MAC (the
+ *                   IPv6 one goes to eb_attach as given: eb_addr6)
  *   Join            eb_attach(): a veth whose host end has ebnet's program
  *                   before any link is up; its peer stays in this namespace
  *                   for Docker to move into the container as eth0 (Docker
- *                   sets the address and the route itself)
+ *                   sets the addresses and the routes itself; Join names
+ *                   the gateways)
  *   Program/RevokeExternalConnectivity   eb_publish()/eb_unpublish() of -p
  *   Leave           eb_detach()
  *   DeleteNetwork   eb_down()
@@ -61,7 +64,8 @@
 #define DK_MAX_BODY	  (1 << 20)
 #define DK_OPT_PREFIX	  "ebnet."
 #define DK_OPT_KEYS                                                                                \
-	"net, uplink, snat_ip, nat_ports, xdp, attach, ct_tcp_size, ct_other_size, mtu"
+	"net, uplink, snat_ip, nat_ports, xdp, attach, ct_tcp_size, ct_other_size, mtu, " \
+	"and with --ipv6 nat6, snat_ip6"
 #define DK_MTU_KEY	  "com.docker.network.driver.mtu"
 #define DK_GENERIC	  "com.docker.network.generic"
 #define DK_PORTMAP	  "com.docker.network.portmap"
@@ -122,6 +126,19 @@ static int parse_mac(const char *s, unsigned char mac[6])
 	return (mac[0] & 1) ? -EINVAL : 0;
 }
 
+/* Docker's "fd00:77::2/64" (or a bare address) -> the address. */
+static int parse_addr6(const char *s, uint8_t a[16])
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	char *slash;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = 0;
+	return inet_pton(AF_INET6, buf, a) == 1 ? 0 : -EINVAL;
+}
+
 /* libebnet speaks of `ebnet` flags; a Docker user writes -o ebnet.X. */
 static void docker_words(struct eb_err *e)
 {
@@ -130,6 +147,7 @@ static void docker_words(struct eb_err *e)
 		{ "--uplink", "-o ebnet.uplink" },	 { "--xdp", "-o ebnet.xdp" },
 		{ "--attach", "-o ebnet.attach" },	 { "--ct-tcp-size", "-o ebnet.ct_tcp_size" },
 		{ "--ct-other-size", "-o ebnet.ct_other_size" },
+		{ "--subnet6", "the IPv6 --subnet" },	 { "--nat6", "-o ebnet.nat6" },
 	};
 	char out[sizeof(e->msg)];
 
@@ -171,6 +189,16 @@ static int net_opts(json_t *st, struct eb_up_opts *uo, struct eb_err *e)
 			jstr(st, "subnet"));
 		return -EINVAL;
 	}
+	/* --ipv6: Docker's IPv6 pool is the network's IPv6 subnet. */
+	if (*jstr(st, "subnet6")) {
+		if (eb_parse_cidr6(jstr(st, "subnet6"), uo->subnet6, &uo->plen6)) {
+			eb_errf(e, "invalid IPv6 subnet '%s': the ebnet driver takes a prefix /48 "
+				   "to /120 with no host bits set (like fd00:77::/64)",
+				jstr(st, "subnet6"));
+			return -EINVAL;
+		}
+		uo->ipv6 = true;
+	}
 	json_object_foreach(opts, key, v) {
 		const char *k = key + strlen(DK_OPT_PREFIX), *val = json_string_value(v);
 		char dashed[32], why[sizeof(e->msg) - 64];
@@ -184,11 +212,17 @@ static int net_opts(json_t *st, struct eb_up_opts *uo, struct eb_err *e)
 			return -EINVAL;
 		}
 		if (!strcmp(k, "ipv6") || !strcmp(k, "subnet6")) {
-			/* Docker's own IPAM hands out IPv6 addresses (--ipv6
-			 * --subnet), not ebnet's prefix + host number. */
-			eb_errf(e, "option '%s': IPv6 on Docker networks is not supported by the "
-				   "ebnet driver yet (ebnet up --ipv6, ebnet attach and the CNI "
-				   "plugin have it)",
+			/* Docker's own IPAM hands out the IPv6 addresses: the
+			 * network is IPv6 as Docker knows it, or not at all. */
+			eb_errf(e, "option '%s': give IPv6 to Docker, which hands out the "
+				   "addresses: `docker network create --ipv6 --subnet A.B.C.D/N "
+				   "--subnet PREFIX/N -d ebnet`",
+				key);
+			return -EINVAL;
+		}
+		if ((!strcmp(k, "nat6") || !strcmp(k, "snat_ip6")) && !uo->ipv6) {
+			eb_errf(e, "option '%s' is for a network with IPv6: create it with --ipv6 "
+				   "and an IPv6 --subnet",
 				key);
 			return -EINVAL;
 		}
@@ -259,7 +293,8 @@ static json_t *h_create_network(json_t *req, struct eb_err *e)
 	json_t *st = NULL, *have, *o, *own_opts;
 	struct eb_up_opts uo;
 	const char *key, *netname = NULL;
-	char name[EB_NAME_LEN], gwb[16];
+	char name[EB_NAME_LEN], gwb[16], gw6b[INET6_ADDRSTRLEN];
+	bool ipv6;
 	uint32_t gw;
 	int err;
 
@@ -273,11 +308,16 @@ static json_t *h_create_network(json_t *req, struct eb_err *e)
 		json_decref(have);
 		return json_object();
 	}
-	if (json_is_true(json_object_get(json_object_get(req, "Options"),
-					 "com.docker.network.enable_ipv6")) ||
-	    json_array_size(v6)) {
-		eb_errf(e, "ebnet networks are IPv4 only: create the network without --ipv6 and "
-			   "--subnet for IPv6");
+	ipv6 = json_is_true(json_object_get(json_object_get(req, "Options"),
+					    "com.docker.network.enable_ipv6"));
+	if (ipv6 && json_array_size(v6) != 1) {
+		eb_errf(e, "an ebnet network with --ipv6 has exactly one IPv6 subnet (got %zu): give "
+			   "--subnet PREFIX/N (like fd00:77::/64) beside the IPv4 one",
+			json_array_size(v6));
+		return NULL;
+	}
+	if (!ipv6 && json_array_size(v6)) {
+		eb_errf(e, "an IPv6 --subnet needs --ipv6 (`docker network create --ipv6 ...`)");
 		return NULL;
 	}
 	if (json_array_size(v4) != 1) {
@@ -316,6 +356,8 @@ static json_t *h_create_network(json_t *req, struct eb_err *e)
 		eb_errf(e, "out of memory");
 		goto fail;
 	}
+	if (ipv6)
+		json_object_set_new(st, "subnet6", json_string(jstr(json_array_get(v6, 0), "Pool")));
 	err = net_opts(st, &uo, e);
 	if (err)
 		goto fail;
@@ -332,6 +374,22 @@ static json_t *h_create_network(json_t *req, struct eb_err *e)
 		}
 	}
 	json_object_set_new(st, "gateway", json_string(eb_ip_str(gw, gwb)));
+	if (ipv6) {
+		/* ebnet's IPv6 gateway is prefix::1 (Docker's IPAM default). */
+		const char *g = jstr(json_array_get(v6, 0), "Gateway");
+		uint8_t gw6[16], want6[16];
+
+		memcpy(gw6, uo.subnet6, 16);
+		gw6[15] |= 1;
+		inet_ntop(AF_INET6, gw6, gw6b, sizeof(gw6b));
+		if (*g && (parse_addr6(g, want6) || memcmp(want6, gw6, 16))) {
+			eb_errf(e, "the IPv6 gateway of an ebnet network is the first address of its "
+				   "IPv6 subnet, %s: give --gateway %s or none for it",
+				gw6b, gw6b);
+			goto fail;
+		}
+		json_object_set_new(st, "gateway6", json_string(gw6b));
+	}
 	if (eb_dp_exists(name)) {
 		eb_errf(e, "an ebnet network named '%s' exists already (`ebnet ls`); choose "
 			   "another with -o ebnet.net=NAME",
@@ -353,8 +411,8 @@ static json_t *h_create_network(json_t *req, struct eb_err *e)
 	}
 	if (e->warn[0])
 		dk_log("network %s: note: %s", name, e->warn);
-	dk_log("network %s: made for Docker network %.12s, subnet %s", name, id,
-	       jstr(st, "subnet"));
+	dk_log("network %s: made for Docker network %.12s, subnet %s%s%s", name, id,
+	       jstr(st, "subnet"), ipv6 ? " " : "", jstr(st, "subnet6"));
 	json_decref(st);
 	return json_object();
 fail:
@@ -478,15 +536,18 @@ static int ep_attach(json_t *nst, json_t *ep, const char *sandbox, char host_dev
 	struct eb_attach_res res = {};
 	struct eb_up_opts uo;
 	unsigned char mac[6];
+	uint8_t ip6[16];
 	int err;
 
 	if (net_opts(nst, &uo, e) || parse_addr(jstr(ep, "address"), &r.ip) ||
-	    parse_mac(jstr(ep, "mac"), mac)) {
+	    parse_mac(jstr(ep, "mac"), mac) ||
+	    (*jstr(ep, "address6") && parse_addr6(jstr(ep, "address6"), ip6))) {
 		if (!e->msg[0])
 			eb_errf(e, "endpoint %.12s: its state file is broken", r.id);
 		return -EINVAL;
 	}
 	r.mac = mac;
+	r.ip6 = *jstr(ep, "address6") ? ip6 : NULL;
 	err = eb_attach(&uo, &r, &res, e);
 	docker_words(e);
 	if (err)
@@ -543,6 +604,15 @@ static void sweep(const char *net)
 	dks_each(DKS_EP, sweep_one, &s);
 }
 
+/* Is a in prefix/plen? */
+static bool in_prefix6(const uint8_t a[16], const uint8_t prefix[16], int plen)
+{
+	for (int i = 0; i < plen; i++)
+		if (((a[i / 8] ^ prefix[i / 8]) >> (7 - i % 8)) & 1)
+			return false;
+	return true;
+}
+
 static json_t *h_create_endpoint(json_t *req, struct eb_err *e)
 {
 	const char *eid = jstr(req, "EndpointID");
@@ -550,7 +620,8 @@ static json_t *h_create_endpoint(json_t *req, struct eb_err *e)
 	const char *mac_s = jstr(iface, "MacAddress");
 	struct eb_up_opts uo;
 	unsigned char mac[6];
-	char peer[IF_NAMESIZE], ipb[16], macb[18];
+	char peer[IF_NAMESIZE], ipb[16], macb[18], ip6b[INET6_ADDRSTRLEN] = "";
+	uint8_t ip6[16];
 	uint32_t ip;
 	int err;
 
@@ -567,10 +638,6 @@ static json_t *h_create_endpoint(json_t *req, struct eb_err *e)
 		json_decref(nst);
 		return json_pack("{s:{}}", "Interface");
 	}
-	if (*jstr(iface, "AddressIPv6")) {
-		eb_errf(e, "ebnet networks are IPv4 only: drop --ip6");
-		goto out;
-	}
 	if (parse_addr(jstr(iface, "Address"), &ip)) {
 		eb_errf(e, "endpoint %.12s has no IPv4 address from Docker's IPAM ('%s')", eid,
 			jstr(iface, "Address"));
@@ -582,6 +649,28 @@ static json_t *h_create_endpoint(json_t *req, struct eb_err *e)
 		eb_errf(e, "address %s is not a container address of %s (the gateway is %s)",
 			eb_ip_str(ip, ipb), jstr(nst, "subnet"), jstr(nst, "gateway"));
 		goto out;
+	}
+	/* Docker's IPv6 address, given to eb_attach at Join (which checks
+	 * that no other container has it). */
+	if (*jstr(iface, "AddressIPv6")) {
+		if (!uo.ipv6) {
+			eb_errf(e, "network %s has no IPv6 (created without --ipv6): drop --ip6",
+				jstr(nst, "net"));
+			goto out;
+		}
+		if (parse_addr6(jstr(iface, "AddressIPv6"), ip6)) {
+			eb_errf(e, "endpoint %.12s: invalid IPv6 address '%s' from Docker's IPAM",
+				eid, jstr(iface, "AddressIPv6"));
+			goto out;
+		}
+		inet_ntop(AF_INET6, ip6, ip6b, sizeof(ip6b));
+		if (!in_prefix6(ip6, uo.subnet6, uo.plen6) || !memcmp(ip6, uo.subnet6, 16) ||
+		    !strcmp(ip6b, jstr(nst, "gateway6"))) {
+			eb_errf(e, "IPv6 address %s is not a container address of %s (the gateway "
+				   "is %s)",
+				ip6b, jstr(nst, "subnet6"), jstr(nst, "gateway6"));
+			goto out;
+		}
 	}
 	if (*mac_s) {
 		if (parse_mac(mac_s, mac)) {
@@ -600,13 +689,16 @@ static json_t *h_create_endpoint(json_t *req, struct eb_err *e)
 		       jstr(nst, "id"), "net", jstr(nst, "net"), "peer", peer,
 		       "address", eb_ip_str(ip, ipb), "mac", eb_mac_str(mac, macb), "joined", 0,
 		       "ports");
+	if (st && *ip6b)
+		json_object_set_new(st, "address6", json_string(ip6b));
 	if (!st || !res) {
 		eb_errf(e, "out of memory");
 		goto fail;
 	}
 	if (dks_save(DKS_EP, eid, st, e))
 		goto fail;
-	dk_log("endpoint %.12s: %s %s on network %s", eid, ipb, macb, jstr(nst, "net"));
+	dk_log("endpoint %.12s: %s%s%s %s on network %s", eid, ipb, *ip6b ? " " : "", ip6b, macb,
+	       jstr(nst, "net"));
 	goto out;
 fail:
 	json_decref(res);
@@ -648,6 +740,9 @@ static json_t *h_join(json_t *req, struct eb_err *e)
 	res = json_pack("{s:{s:s, s:s}, s:s, s:[], s:b}", "InterfaceName", "SrcName",
 			jstr(st, "peer"), "DstPrefix", "eth", "Gateway", jstr(nst, "gateway"),
 			"StaticRoutes", "DisableGatewayService", 0);
+	/* With IPv6: Docker adds the default route via prefix::1 too. */
+	if (res && *jstr(nst, "gateway6"))
+		json_object_set_new(res, "GatewayIPv6", json_string(jstr(nst, "gateway6")));
 	dk_log("endpoint %.12s: joined (host end %s, peer %s)", jstr(st, "id"),
 	       jstr(st, "host_dev"), jstr(st, "peer"));
 out:
@@ -892,6 +987,9 @@ static json_t *h_oper_info(json_t *req, struct eb_err *e)
 			jstr(st, "net"), "ebnet.container", jstr(st, "name"), "ebnet.host_dev",
 			jstr(st, "host_dev"), "ebnet.address", jstr(st, "address"), "ebnet.mac",
 			jstr(st, "mac"), "ebnet.ports", json_object_get(st, "ports"));
+	if (res && *jstr(st, "address6"))
+		json_object_set_new(json_object_get(res, "Value"), "ebnet.address6",
+				    json_string(jstr(st, "address6")));
 	json_decref(st);
 	return res;
 }

@@ -99,7 +99,7 @@ struct opts {
 	const char *dns_query, *dns_type;
 	const char *multi[2][64]; /* --dns, --alias: may be given again */
 	int nmulti[2];
-	const char *netns, *pid, *ip, *host_peer; /* attach */
+	const char *netns, *pid, *ip, *ip6, *host_peer; /* attach */
 	bool prog;
 	bool force;
 	int nargs;
@@ -137,6 +137,7 @@ static const struct opt_def {
 	{ "--netns", OPT_VALUE, offsetof(struct opts, netns) },
 	{ "--pid", OPT_VALUE, offsetof(struct opts, pid) },
 	{ "--ip", OPT_VALUE, offsetof(struct opts, ip) },
+	{ "--ip6", OPT_VALUE, offsetof(struct opts, ip6) },
 	{ "--host-peer", OPT_VALUE, offsetof(struct opts, host_peer) },
 	{ "--mtu", OPT_VALUE, offsetof(struct opts, mtu) },
 	{ "--ipv6", OPT_FLAG, offsetof(struct opts, ipv6) },
@@ -152,8 +153,8 @@ static const struct opt_def {
 		"--ct-other-size", "--nat-ports"
 static const char *const up_opts[] = { NET_OPTS, "--domain", "--dns", "--alias", "--mtu", "--ipv6",
 				       "--subnet6", "--snat-ip6", "--nat6", NULL };
-static const char *const attach_opts[] = { NET_OPTS, "--mtu", "--netns", "--pid", "--ip", "--host-peer",
-					   "--json", NULL };
+static const char *const attach_opts[] = { NET_OPTS, "--mtu", "--netns", "--pid", "--ip", "--ip6",
+					   "--host-peer", "--json", NULL };
 static const char *const no_opts[] = { NULL };
 static const char *const json_opts[] = { "--json", NULL };
 static const char *const publish_opts[] = { "--json", "--force", NULL };
@@ -603,6 +604,7 @@ static int do_attach(int argc, char **argv)
 	struct eb_err e = {};
 	struct opts o;
 	char path[64], a[16], g[16], m[18];
+	uint8_t ip6[16];
 	int err;
 
 	parse_opts("attach", argc, argv, &o, attach_opts);
@@ -625,6 +627,9 @@ static int do_attach(int argc, char **argv)
 	}
 	if (o.ip && eb_parse_ipv4(o.ip, &r.ip))
 		die_usage("attach", "invalid --ip '%s': want an IPv4 address", o.ip);
+	if (o.ip6 && inet_pton(AF_INET6, o.ip6, ip6) != 1)
+		die_usage("attach", "invalid --ip6 '%s': want an IPv6 address", o.ip6);
+	r.ip6 = o.ip6 ? ip6 : NULL;
 	r.id = o.args[0];
 	r.netns = o.netns;
 	r.ifname = o.host_peer;
@@ -1996,16 +2001,18 @@ static const struct cmd cmds[] = {
 	  "namespace, device, route, pin or attached program. A network that is not there\n"
 	  "is not an error.\n" },
 	{ "attach", do_attach,
-	  "attach [--net NAME] [--ip ADDR] [up's options] NAME --netns PATH|--pid PID [--host-peer IFNAME]",
+	  "attach [--net NAME] [--ip ADDR] [--ip6 ADDR6] [up's options] NAME --netns PATH|--pid PID\n"
+	  "       [--host-peer IFNAME]",
 	  "Gives a network namespace that another tool made (a `docker run --network\n"
 	  "none` container, a service with PrivateNetwork=, `unshare -n`) a port of the\n"
 	  "network, as `up` does for its own containers: eth0 with the given or the next\n"
-	  "free address and a default route via the gateway. The namespace is named by\n"
-	  "path (--netns /run/netns/X) or by a process in it (--pid). --host-peer IFNAME\n"
-	  "leaves the container end in this namespace as IFNAME, down and unconfigured,\n"
-	  "for a tool that moves it (into the namespace named, if one is) and configures\n"
-	  "it itself. The network is made on first\n"
-	  "use with up's options. NAME then works with ls, publish, ports, stats, rm.\n"
+	  "free address and a default route via the gateway (on a network with IPv6:\n"
+	  "--ip6's address, checked as up's NAME=IPV4,IPV6, or the default one). The\n"
+	  "namespace is named by path (--netns /run/netns/X) or by a process in it\n"
+	  "(--pid). --host-peer IFNAME leaves the container end in this namespace as\n"
+	  "IFNAME, down and unconfigured, for a tool that moves it (into the namespace\n"
+	  "named, if one is) and configures it itself. The network is made on first use\n"
+	  "with up's options. NAME then works with ls, publish, ports, stats, rm.\n"
 	  "Example: ebnet attach --net demo job --pid 4242\n" },
 	{ "detach", do_detach, "detach [--net NAME] NAME",
 	  "Removes an attachment: its port, map entries, published ports and flows. The\n"

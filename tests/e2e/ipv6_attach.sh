@@ -3,7 +3,7 @@
 # ipv6_attach: on a network with IPv6, namespaces that ebnet did not make
 # get IPv6 too: `ebnet attach` (address, default route, reached from the
 # gateway and from ebnet's own container, its source checked, gone after
-# detach) and the CNI plugin (the result's second ip and ::/0 route, in
+# detach; `attach --ip6` gives the address, bad ones refused) and the CNI plugin (the result's second ip and ::/0 route, in
 # 1.0.0 and 0.4.0; ping6 through it; DEL removes it; a bad "ipv6" value).
 . "$(dirname "$0")/../lib.sh"
 sandbox v6a
@@ -76,5 +76,47 @@ check_eq "CNI: \"ipv6\": \"yes\" is refused as a bad config (code 7)" "$(echo "$
 check_match "  and says why" "$(echo "$R" | jq -r '.msg + " " + (.details // "")')" "invalid ipv6 'yes'"
 check_eq "  and nothing was attached" "$(eb ls --net "$NET" --json | jq '[.networks[0].containers[] | select(.runtime_id != null)] | length')" 0
 
+# ---- attach --ip6: the address given, checked as up's NAME=IPV4,IPV6 ----
+addr6_of() {
+	in_host bpftool -j map lookup pinned "$EB_PIN_ROOT/$NET/eb_addr6" key $(echo "$1" | tr . ' ') 2>/dev/null |
+		jq -r 'select(.error == null) | (.formatted // .).value | "\(.addr | map(if type == "string" then tonumber else . end) | @json) \(.flags)"'
+}
+attached() { eb ls --net "$NET" --json | jq '[.networks[0].containers[] | select(.runtime_id != null)] | length'; }
+bad_ip6() {
+	local want=$1 out
+	shift
+	out=$(eb attach --net "$NET" f5 --netns /run/netns/$F1 --ip6 "$@" 2>&1)
+	check_match "attach --ip6 $*: refused, says '$want'" "$out" "$want"
+	check_eq "attach --ip6 $*: nothing attached" "$(attached)" 0
+	check_eq "attach --ip6 $*: no eth0 in the namespace" "$(ip -n $F1 -o link show dev eth0 2>/dev/null)" ""
+}
+bad_ip6 "IPv6 address fd00:98::1 is the gateway's" fd00:98::1
+bad_ip6 "IPv6 address fd00:99::5 is not in the network's IPv6 subnet fd00:98::/64" fd00:99::5
+bad_ip6 "IPv6 address fd00:98:: is the subnet's own address" fd00:98::
+bad_ip6 "IPv6 address $A6 is taken by container '$A'" "$A6"
+bad_ip6 "invalid --ip6 'fd00:98::zz': want an IPv6 address" fd00:98::zz
+check_eq "the refusals left no eb_addr6 entry but a's" \
+	"$(in_host bpftool -j map dump pinned "$EB_PIN_ROOT/$NET/eb_addr6" | jq length)" 1
+J=$(eb attach --net "$NET" --json f5 --netns /run/netns/$F1 --ip6 fd00:98::a7)
+check_eq "attach --ip6 fd00:98::a7: --json says it" "$(echo "$J" | jq -r .ip6)" "fd00:98::a7/64"
+F5IP=$(echo "$J" | jq -r '.ip | sub("/.*"; "")')
+check_match "f5's eth0 has fd00:98::a7/64" "$(ip -n $F1 -6 -o addr show dev eth0)" "inet6 fd00:98::a7/64"
+check_eq "bpftool: eb_addr6 of $F5IP is fd00:98::a7, flag given (1)" "$(addr6_of "$F5IP")" \
+	"[253,0,0,152,0,0,0,0,0,0,0,0,0,0,0,167] 1"
+check "a pings f5 at fd00:98::a7" in_ctr a ping -6 -c1 -W2 fd00:98::a7
+check "detach f5" eb detach --net "$NET" f5
+check_match "bpftool: no eb_addr6 entry of $F5IP after detach" \
+	"$(in_host bpftool map lookup pinned "$EB_PIN_ROOT/$NET/eb_addr6" key $(echo "$F5IP" | tr . ' ') 2>&1)" \
+	"[Nn]ot found"
+
 check "down" eb down --net "$NET"
+NET2=${NET}4
+track_net "$NET2"
+check "up an IPv4-only network" eb up --net "$NET2" --subnet 10.97.0.0/24
+check_match "attach --ip6 on a network without IPv6: refused, says why" \
+	"$(eb attach --net "$NET2" f6 --netns /run/netns/$F1 --ip6 fd00:97::5 2>&1)" \
+	"network '$NET2' has no IPv6: the IPv6 address fd00:97::5 needs it"
+check_eq "  and nothing attached" \
+	"$(eb ls --net "$NET2" --json | jq '[.networks[0].containers[] | select(.runtime_id != null)] | length')" 0
+check "down the IPv4 network" eb down --net "$NET2"
 finish

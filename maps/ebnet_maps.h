@@ -134,7 +134,7 @@ _Static_assert(sizeof(struct eb_endpoint) == 76, "eb_endpoint layout");
 #define EB_EP_CLSACT (1U << 1) /* program attached with clsact (else a pinned tcx link) */
 /* A namespace that another tool made (`ebnet attach`, CNI, Docker): not
  * /run/netns/NAME, never removed by ebnet; its runtime id and namespace
- * are in the state dir (loader/attach.c). */
+ * are in the state dir (loader/attach_state.c). */
 #define EB_EP_ATTACHED (1U << 2)
 
 struct eb_ip_key {

@@ -264,6 +264,15 @@ __attribute__((noinline)) int eb_nat46_in(struct __sk_buff *skb)
 	r = eb_pub6_admit(skb, s, &pub);
 	if (r || !pub)
 		return r;
+	if (p->proto == EB_NH_UDP) {
+		__u16 c;
+
+		/* IPv6 has no UDP datagram without a checksum (RFC 8200 8.1),
+		 * and IPv4 would take a 0 for "none": refused before a flow is
+		 * made for it. */
+		if (bpf_skb_load_bytes(skb, EB_IP6_OFF_L4 + 6, &c, 2) || !c)
+			return EB_DROP(EB_CNT_DROP_MALFORMED);
+	}
 	x->ctr4 = pub->ctr_ip;
 	x->cport = pub->ctr_port;
 	x->ifindex = pub->ifindex;
@@ -403,14 +412,17 @@ __attribute__((noinline)) int eb_nat46_out(struct __sk_buff *skb)
 	if (x->ip4.ttl <= 1)
 		return EB_DROP(EB_CNT_DROP_TTL);
 	if (proto == EB_NH_TCP) {
-		__u32 doff;
+		__u32 doff, num;
 
 		if (tot < 40 || bpf_skb_load_bytes(skb, ETH_HLEN + 20, x->l4, 20))
 			return EB_DROP(EB_CNT_DROP_MALFORMED);
 		doff = (x->l4[12] >> 4) * 4;
 		if (doff < 20 || doff > (__u32)tot - 20)
 			return EB_DROP(EB_CNT_DROP_MALFORMED);
-		eb_ct_track_l4(&ne->ct, 0, proto, x->l4[13], 0, len, now);
+		/* As eb_parse_l4 gives it: a SYN's sequence number, else the
+		 * ack number (the SYN-ACK's is what the client must ack). */
+		__builtin_memcpy(&num, x->l4 + ((x->l4[13] & EB_TCP_SYN) ? 4 : 8), 4);
+		eb_ct_track_l4(&ne->ct, 0, proto, x->l4[13], num, len, now);
 	} else {
 		__u32 ulen;
 

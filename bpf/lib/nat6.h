@@ -880,8 +880,10 @@ static __always_inline int eb_deliver6(struct __sk_buff *skb, __u32 ifindex, __u
 }
 
 /* Does a host socket own this TCP or UDP packet from outside (a TCP
- * connection of the host's, a listener, a bound UDP socket)? The rule of
- * eb_host_owns for IPv4: the host's own connections are never taken. */
+ * connection of the host's, a listener, a bound UDP socket)? The host's own
+ * connections are never taken. (Wider than eb_host_owns for IPv4, which
+ * leaves a bare listener's or a wildcard UDP socket's packets to a port
+ * published with --force: here they are the host's.) */
 static __always_inline bool eb_host_sock6(struct __sk_buff *skb, struct eb_nat6_buf *s)
 {
 	struct bpf_sock_tuple *t = (void *)&s->tuple;
@@ -930,12 +932,14 @@ static __always_inline struct eb_pub_val *eb_pub6_find(struct eb_nat6_buf *s)
 
 /*
  * An IPv6 packet on the uplink: replies of the containers' flows (and
- * ICMPv6 errors about them) are translated back and delivered; a TCP or
- * UDP packet to a NAT port of ours that no flow and no host socket takes is
- * dropped (drop_no_ct); with --nat6 off, nothing but the replies of the
- * containers' flows reaches their addresses (drop_unpublished). The rest
- * is the host's (TC_ACT_UNSPEC): NDP, its own connections, anything to
- * its other addresses. Returns a verdict or a negative drop reason.
+ * ICMPv6 errors about them) are translated back and delivered; a packet of
+ * a translated flow to a container without IPv6 goes to eb_nat46_in
+ * (EB_NAT46_GO); a TCP or UDP packet to a host address that no flow takes
+ * goes to eb_dnat6_new (EB_NAT6_GO: a published port, or the host's);
+ * nothing but the replies of the containers' flows reaches their own
+ * addresses (drop_unpublished). The rest is the host's (TC_ACT_UNSPEC):
+ * NDP, its own connections, anything to its other addresses. Returns a
+ * verdict, one of those codes, or a negative drop reason.
  */
 static __always_inline int eb_nat6_in_do(struct __sk_buff *skb, const struct eb_config *cfg,
 					 const struct eb_config6 *c6, struct eb_nat6_buf *s)
@@ -1056,7 +1060,9 @@ deliver:
 	return ret;
 }
 
-/* On a network without IPv6 nothing is looked at, and nothing counted. */
+/* On a network without IPv6 only packets to the host's IPv6 addresses are
+ * looked at (a published port reached over IPv6: lib/nat46.h), and
+ * nothing is counted unless one is translated. */
 __attribute__((noinline)) int eb_nat6_in(struct __sk_buff *skb)
 {
 	struct eb_config *cfg;
@@ -1173,9 +1179,9 @@ static __always_inline int eb_dnat6_bind(struct eb_nat6_buf *s, const struct eb_
  * does for IPv4. TCP flows start with a bare SYN only (a stray segment of
  * a flow whose mapping was removed is dropped); any other packet that a
  * host socket owns is the host's. A container without an IPv6 address is
- * not reached this way (the packet is the host's). Returns a verdict,
- * TC_ACT_UNSPEC, EB_NAT6_FULL (eb_nat6_reclaim, then this again), or a
- * negative drop reason.
+ * reached through eb_nat46_in (EB_NAT46_GO). Returns a verdict,
+ * TC_ACT_UNSPEC, EB_NAT46_GO, EB_NAT6_FULL (eb_nat6_reclaim, then this
+ * again), or a negative drop reason.
  */
 __attribute__((noinline)) int eb_dnat6_new(struct __sk_buff *skb)
 {

@@ -416,6 +416,29 @@ static void test_nat46(void)
 	ASSERT_EQ(get16(l3 + 42), CLIENT_P, "nat46 SYN-ACK: to the client's port");
 	ASSERT_TRUE(l4_ok(l3, true), "nat46 SYN-ACK: TCP checksum verifies (IPv6 pseudo header)");
 
+	/* The client acks the SYN-ACK (its sequence number + 1): the flow is
+	 * established and assured, as Linux conntrack has it. */
+	n = frame6(f, client6, host6, IPPROTO_TCP, CLIENT_P, HPORT, 0x10, 0, 64);
+	f[14 + 40 + 8] = 0x11; /* ack = 0x11000001: the SYN-ACK's seq (put_l4) + 1 */
+	f[14 + 40 + 11] = 0x01;
+	put16(f + 14 + 40 + 16, 0);
+	put16(f + 14 + 40 + 16, fx_fold(fx_sum(f + 54, n - 54, fx_pseudo6(f + 14, n - 54, 6))));
+	fx_run(fp.pu, if_up, f, n, 0, &r);
+	ASSERT_EQ(r.retval, TC_ACT_REDIRECT, "nat46 ACK of the SYN-ACK: into A");
+	{
+		struct eb_ct6_key k = {}, next, *prev = NULL;
+		struct eb_ct6_entry v;
+		int assured = -1;
+
+		while (bpf_map_get_next_key(ct, prev, &next) == 0) {
+			k = next;
+			prev = &k;
+			if (!bpf_map_lookup_elem(ct, &k, &v) && v.ct.kind == EB_CT_DNAT_CTR)
+				assured = !!(v.ct.state & EB_CTS_ASSURED);
+		}
+		ASSERT_EQ(assured, 1, "nat46: the handshake made the flow assured (its container side)");
+	}
+
 	n = frame4(f, IP_A, GATEWAY, IPPROTO_TCP, CPORT, natport == NAT_MAX ? NAT_MIN : natport + 1,
 		   0x12);
 	fx_run(fp.pc, if_a, f, n, 0, &r);

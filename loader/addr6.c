@@ -20,11 +20,6 @@
 #include "net_priv.h"
 #include "addr6.h"
 
-static const char *ip6_str(const uint8_t a[16], char buf[INET6_ADDRSTRLEN])
-{
-	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
-}
-
 void addr6_open(const char *net, struct addr6_maps *m)
 {
 	m->afd = eb_pin_open(net, EB_MAP_ADDR6, NULL);
@@ -112,7 +107,7 @@ static int addr6_put(struct eb_ctx *c, int afd, uint32_t ip4, const uint8_t a[16
 		return 0;
 	err = -errno;
 	eb_errf(c->e, "cannot write %s -> %s into %s of '%s': %s", eb_ip_str(ip4, ipb),
-		ip6_str(a, b), EB_MAP_ADDR6, c->net, strerror(-err));
+		eb_ip6_str(a, b), EB_MAP_ADDR6, c->net, strerror(-err));
 	return err;
 }
 
@@ -215,7 +210,7 @@ static int addr6_pick(struct eb_ctx *c, const struct eb_config6 *c6, const struc
 		}
 		next6(c6, a);
 	}
-	eb_errf(c->e, "no free IPv6 address left in %s/%d for %s", ip6_str(c6->prefix, b), c6->plen,
+	eb_errf(c->e, "no free IPv6 address left in %s/%d for %s", eb_ip6_str(c6->prefix, b), c6->plen,
 		eb_ip_str(ip4, ipb));
 	return -ENOSPC;
 }
@@ -254,10 +249,10 @@ int addr6_give(struct eb_ctx *c, const struct eb_config6 *c6, const struct addr6
 	uint32_t other;
 	bool found;
 
-	ip6_str(want, b);
+	eb_ip6_str(want, b);
 	if (!in_prefix6(c6, want)) {
 		eb_errf(c->e, "IPv6 address %s is not in the network's IPv6 subnet %s/%d", b,
-			ip6_str(c6->prefix, b2), c6->plen);
+			eb_ip6_str(c6->prefix, b2), c6->plen);
 		return -EINVAL;
 	}
 	if (!memcmp(want, c6->prefix, 16)) {
@@ -369,7 +364,7 @@ int ipv6_check_ctrs(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, i
 
 		if (!memcmp(a, none, 16))
 			continue;
-		ip6_str(a, b);
+		eb_ip6_str(a, b);
 		if (!has6) {
 			eb_errf(e, "network '%s' has no IPv6: the IPv6 address %s of '%s' needs "
 				   "--ipv6 (`ebnet up --net %s --ipv6 ...`)",
@@ -377,7 +372,7 @@ int ipv6_check_ctrs(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, i
 			err = -EINVAL;
 		} else if (!in_prefix6(&c6, a)) {
 			eb_errf(e, "IPv6 address %s of '%s' is not in the network's IPv6 subnet %s/%d", b,
-				name, ip6_str(c6.prefix, b2), c6.plen);
+				name, eb_ip6_str(c6.prefix, b2), c6.plen);
 			err = -EINVAL;
 		} else if (!memcmp(a, c6.prefix, 16)) {
 			eb_errf(e, "IPv6 address %s of '%s' is the subnet's own address (%s/%d), not "
@@ -390,7 +385,7 @@ int ipv6_check_ctrs(const struct eb_up_opts *o, const struct eb_ctr_req *ctrs, i
 		} else if (have && addr6_lookup(&m, have->ip, cur) == 0 && memcmp(cur, a, 16)) {
 			eb_errf(e, "container '%s' exists with IPv6 address %s; `ebnet rm %s` first to "
 				   "change it",
-				name, ip6_str(cur, b2), name);
+				name, eb_ip6_str(cur, b2), name);
 			err = -EEXIST;
 		} else if ((other = taken_by(&t, have ? have->ip : ctrs[i].ip, a, &found)), found) {
 			owner = ctx_find_ip(c, other);

@@ -109,11 +109,6 @@ int eb_config6_get(const char *net, struct eb_config6 *out)
 	return err;
 }
 
-static const char *ip6_str(const uint8_t a[16], char buf[INET6_ADDRSTRLEN])
-{
-	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
-}
-
 /* Does the IPv6 subnet hold every IPv4 host number of the network? */
 static int room_check(int plen6, int plen4, struct eb_err *e)
 {
@@ -215,7 +210,7 @@ int ipv6_check(const struct eb_up_opts *o, const struct eb_config *cfg, bool exi
 		if (o->plen6 && (o->plen6 != have.plen || memcmp(o->subnet6, have.prefix, 16))) {
 			eb_errf(e, "network '%s' exists with IPv6 subnet %s/%d, not %s/%d; `ebnet down "
 				   "--net %s` first to change it",
-				o->net, ip6_str(have.prefix, b1), have.plen, ip6_str(o->subnet6, b2),
+				o->net, eb_ip6_str(have.prefix, b1), have.plen, eb_ip6_str(o->subnet6, b2),
 				o->plen6, o->net);
 			return -EEXIST;
 		}
@@ -246,7 +241,7 @@ int ipv6_check(const struct eb_up_opts *o, const struct eb_config *cfg, bool exi
 		if (overlaps6(want.prefix, want.plen, oc.prefix, oc.plen)) {
 			eb_errf(e, "IPv6 subnet %s/%d overlaps %s/%d of network '%s'; pick another with "
 				   "--subnet6",
-				ip6_str(want.prefix, b1), want.plen, ip6_str(oc.prefix, b2), oc.plen,
+				eb_ip6_str(want.prefix, b1), want.plen, eb_ip6_str(oc.prefix, b2), oc.plen,
 				nets[i]);
 			return -EEXIST;
 		}
@@ -276,7 +271,7 @@ static int ipv6_inside(struct eb_ctx *c, const struct eb_config6 *c6, const stru
 	}
 	err = eb_nl_addr6_add(&cnl, eth0.ifindex, addr, c6->plen, false);
 	if (err) {
-		eb_errf(c->e, "cannot add %s/%d to %s of '%s': %s", ip6_str(addr, b), c6->plen,
+		eb_errf(c->e, "cannot add %s/%d to %s of '%s': %s", eb_ip6_str(addr, b), c6->plen,
 			ifname, ep->name, strerror(-err));
 		goto out;
 	}
@@ -309,14 +304,14 @@ static int ctr_ipv6(struct eb_ctx *c, const struct eb_config6 *c6, int ipfd,
 	err = eb_nl_addr6_add(&c->nl, ep->ifindex, c6->gateway, 128, true);
 	if (err) {
 		eb_errf(c->e, "cannot add the IPv6 gateway address %s to '%s': %s",
-			ip6_str(c6->gateway, b), ep->host_dev, strerror(-err));
+			eb_ip6_str(c6->gateway, b), ep->host_dev, strerror(-err));
 		return err;
 	}
 	err = eb_nl_route6_add(&c->nl, k.addr, 128, NULL, ep->ifindex);
 	if (!err)
 		err = eb_nl_neigh6_add(&c->nl, ep->ifindex, k.addr, ep->mac);
 	if (err) {
-		eb_errf(c->e, "cannot add the route to %s via '%s': %s", ip6_str(k.addr, b),
+		eb_errf(c->e, "cannot add the route to %s via '%s': %s", eb_ip6_str(k.addr, b),
 			ep->host_dev, strerror(-err));
 		return err;
 	}
@@ -365,7 +360,7 @@ int ipv6_attach(struct eb_ctx *c, const struct eb_endpoint *ep, int nsfd, const 
 			return 0;
 		eb_errf(c->e, "network '%s' has no IPv6: the IPv6 address %s needs it (`ebnet up "
 			      "--net %s --ipv6 ...`)",
-			c->net, ip6_str(want, b), c->net);
+			c->net, eb_ip6_str(want, b), c->net);
 		return -EINVAL;
 	}
 	err = addr6_begin(c, &m, &t);

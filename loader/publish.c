@@ -94,18 +94,13 @@ static int pub6_load(int fd, struct eb_pub6_key **keys, struct eb_pub_val **vals
 	return load_published(fd, *keys, sizeof(**keys), *vals, EB_PUB_MAX);
 }
 
-static const char *ip6_str(const uint8_t a[16], char buf[INET6_ADDRSTRLEN])
-{
-	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
-}
-
 /* "[2001:db8::1]:" or "198.51.100.1:" or "" (every address) */
 static const char *spec_host(const struct eb_pub_spec *sp, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
 
 	if (sp->v6)
-		snprintf(buf, len, "[%s]:", ip6_str(sp->host_ip6, a));
+		snprintf(buf, len, "[%s]:", eb_ip6_str(sp->host_ip6, a));
 	else if (sp->host_ip)
 		snprintf(buf, len, "%s:", eb_ip_str(sp->host_ip, a));
 	else
@@ -221,10 +216,13 @@ void eb_ct_forget(const struct eb_dp *dp, uint8_t proto, uint16_t lo, uint16_t h
 			if (!hit)
 				continue;
 			if (n + 2 > cap) {
+				struct eb_ct_key *nd;
+
 				cap = cap ? cap * 2 : 256;
-				del = realloc(del, cap * sizeof(*del));
-				if (!del)
-					return;
+				nd = realloc(del, cap * sizeof(*del));
+				if (!nd)
+					break; /* what was found goes; the sweeper takes the rest */
+				del = nd;
 			}
 			del[n++] = k;
 			del[n++] = v.peer;
@@ -310,7 +308,7 @@ static int check_free(const struct eb_pub_spec *sp, uint32_t ctr_ip, struct eb_e
 				continue;
 			eb_errf(e, "%s%s%s%s%u/%s is already published to %s:%u (network %s); "
 				   "`ebnet unpublish` it first",
-				v6 ? "[" : "", v6 ? ip6_str(a6, a) : ip ? eb_ip_str(ip, a) : "",
+				v6 ? "[" : "", v6 ? eb_ip6_str(a6, a) : ip ? eb_ip_str(ip, a) : "",
 				v6 ? "]" : "", v6 || ip ? ":" : "", port, proto_name(sp->proto),
 				v->name, ntohs(v->ctr_port), nets[i]);
 			err = -EADDRINUSE;
@@ -409,7 +407,7 @@ int eb_publish(const char *net_opt, const struct eb_pub_spec *sp, char *net_out,
 		if (err)
 			goto out;
 		if (!IN6_IS_ADDR_LOOPBACK(sp->host_ip6) && host_has_ip6(sp->host_ip6) <= 0) {
-			eb_errf(e, "[%s] is not an address of this host", ip6_str(sp->host_ip6, a6));
+			eb_errf(e, "[%s] is not an address of this host", eb_ip6_str(sp->host_ip6, a6));
 			err = -EADDRNOTAVAIL;
 			goto out;
 		}

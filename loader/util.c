@@ -167,6 +167,11 @@ const char *eb_ip_str(uint32_t addr, char buf[16])
 	return inet_ntop(AF_INET, &addr, buf, 16);
 }
 
+const char *eb_ip6_str(const uint8_t a[16], char buf[46])
+{
+	return inet_ntop(AF_INET6, a, buf, 46);
+}
+
 const char *eb_mac_str(const unsigned char m[6], char buf[18])
 {
 	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);

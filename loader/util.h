@@ -47,6 +47,8 @@ void eb_host_dev_name(const char *container, char out[16]);
 /* 02:eb:A:B:C:D for the container, 06:eb:A:B:C:D for the host side. */
 void eb_mac_for(uint32_t addr, bool host_side, unsigned char mac[6]);
 const char *eb_ip_str(uint32_t addr, char buf[16]);
+/* 16 bytes of an IPv6 address as text (buf of INET6_ADDRSTRLEN, 46). */
+const char *eb_ip6_str(const uint8_t a[16], char buf[46]);
 const char *eb_mac_str(const unsigned char mac[6], char buf[18]);
 /* JSON string body escaping into out (always terminated). */
 void eb_json_str(const char *in, char *out, size_t outlen);

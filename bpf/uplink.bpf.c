@@ -17,7 +17,7 @@
 #include "lib/nat.h"
 #include "lib/dns.h"
 #include "lib/icmp.h"
-#include "lib/nat6.h"
+#include "lib/nat6_in.h"
 #include "lib/nat46.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -56,7 +56,7 @@ int eb_from_uplink(struct __sk_buff *skb)
 	ret = eb_parse_eth(&c, &eth);
 	if (ret == EB_ETH_P_IPV6) {
 		/* Replies of the containers' IPv6 flows, then new flows to
-		 * published ports (lib/nat6.h): global functions, one after
+		 * published ports (lib/nat6_in.h): global functions, one after
 		 * the other. */
 		ret = eb_nat6_in(skb);
 		if (ret == EB_NAT6_GO)

@@ -34,7 +34,7 @@
 #ifndef EB_LIB_NAT46_H
 #define EB_LIB_NAT46_H
 
-#include "nat6.h"
+#include "nat6_in.h"
 
 #ifndef ETH_P_IP
 #define ETH_P_IP 0x0800

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # pub6_outside: published ports reached over IPv6 from OUTSIDE (the uplink's
-# DNAT6, bpf/lib/nat6.h eb_dnat6_new): OUT, two routers away, reaches a
+# DNAT6, bpf/lib/nat6_in.h eb_dnat6_new): OUT, two routers away, reaches a
 # plain publish and a [UPLINK6]:PORT publish on the container's IPv6
 # address with curl -6 and socat UDP6, and the container sees OUT's own
 # address (kept, as for IPv4), and its port unreachable gets back to OUT

@@ -2,7 +2,7 @@
 /*
  * Published ports reached by IPv6 clients from outside, with
  * BPF_PROG_TEST_RUN (issue 16): eb_from_uplink's DNAT6 to a container's
- * IPv6 address (bpf/lib/nat6.h eb_dnat6_new), and the translation between
+ * IPv6 address (bpf/lib/nat6_in.h eb_dnat6_new), and the translation between
  * the families for a container without IPv6 (bpf/lib/nat46.h: the
  * client's IPv6 SYN in as IPv4, the container's IPv4 SYN-ACK out as IPv6).
  * A full map keeps an assured flow to a published port (the early drop

@@ -11,9 +11,9 @@
  * (loader/upgrade.c set_aside_small_stats).
  *
  * From this list: enum eb_counter (maps/ebnet_maps.h, for the programs and
- * the loader), the names and help of `ebnet stats` (loader/obs.c), and the
+ * the loader), the names and help of `ebnet stats` (loader/stats.c), and the
  * checks that no index is used twice and every one is below EB_CNT_LAST
- * (loader/obs.c, at compile time; tests/unit/test_parse.c: drops and only
+ * (loader/stats.c, at compile time; tests/unit/test_parse.c: drops and only
  * drops in the drop range, EB_CNT_LAST one past the last).
  */
 #ifndef EBNET_COUNTERS_H

@@ -3,7 +3,8 @@
  * The conntrack maps seen from user space: list flows, flush, and remove
  * expired entries (`ebnet gc`; the datapath already treats them as absent).
  * Expiry follows the same rule as bpf/lib/ct.h: the container-side entry's
- * state and last_seen against the lifetimes in eb_config.
+ * state and last_seen against the lifetimes in eb_config. And the flows of
+ * a published port or a container's port that is going away (forget).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 
 #include "ebnet.h"
 #include "ebnet_ct.h"
+#include "ebnet_pub.h"
 
 uint64_t eb_now_ns(void)
 {
@@ -283,4 +285,166 @@ int eb_ct_flush(const char *net, struct eb_err *e)
 int eb_ct_gc(const char *net, struct eb_err *e)
 {
 	return ct_sweep(net, false, e);
+}
+
+/* ---- forget: the flows of a port that goes ---- */
+
+typedef bool (*ct_match_fn)(const void *key, const void *value, void *ctx);
+
+/* The keys a walk found, kept until the walk is over. */
+struct ct_keys {
+	unsigned char *k;
+	size_t n, cap, size;
+};
+
+static int ct_keys_add(struct ct_keys *l, const void *key)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		unsigned char *nk = realloc(l->k, cap * l->size);
+
+		if (!nk)
+			return -ENOMEM;
+		l->k = nk;
+		l->cap = cap;
+	}
+	memcpy(l->k + l->n++ * l->size, key, l->size);
+	return 0;
+}
+
+/*
+ * Removes the entries of the hash map fd (keys of key_size bytes) that
+ * match(key, value, ctx) says are to go, and with peer_off >= 0 the entry
+ * whose key is at that offset of a matching value too (a flow's other
+ * side). The walk only collects; the deletes come after it (a walk that
+ * deletes as it goes can start over and over). Returns how many entries
+ * went, or a negative errno: -ENOMEM when the list could not grow (what
+ * was found went; the sweeper takes the rest).
+ */
+static int ct_remove_if(int fd, size_t key_size, long peer_off, ct_match_fn match, void *ctx)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	struct ct_keys del = { .size = key_size };
+	unsigned char *k = NULL, *next = NULL, *v = NULL;
+	void *prev = NULL;
+	long long steps;
+	int err = 0, n = 0;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
+		return -errno;
+	if (info.key_size != key_size ||
+	    (peer_off >= 0 && (size_t)peer_off + key_size > info.value_size))
+		return -EINVAL;
+	k = malloc(key_size);
+	next = malloc(key_size);
+	v = malloc(info.value_size);
+	if (!k || !next || !v) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* Bounded: a key deleted under the walk (the sweeper, the datapath)
+	 * starts it over from the first. */
+	steps = 2LL * info.max_entries + 64;
+	while (steps-- > 0 && bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(k, next, key_size);
+		prev = k;
+		if (bpf_map_lookup_elem(fd, k, v) < 0 || !match(k, v, ctx))
+			continue;
+		err = ct_keys_add(&del, k);
+		if (!err && peer_off >= 0)
+			err = ct_keys_add(&del, v + peer_off);
+		if (err)
+			break;
+	}
+	for (size_t i = 0; i < del.n; i++)
+		if (bpf_map_delete_elem(fd, del.k + i * key_size) == 0)
+			n++;
+out:
+	free(del.k);
+	free(k);
+	free(next);
+	free(v);
+	return err ? err : n;
+}
+
+/* What a forget removes: DNAT flows to host ports [lo, hi]/proto (lo 0:
+ * none), or every flow of a container port (ifindex 0: none). */
+struct forget_ctx {
+	uint8_t proto;
+	uint16_t lo, hi;
+	uint32_t ifindex;
+};
+
+static bool pub_port_hit(const struct forget_ctx *f, uint8_t proto, uint16_t dport)
+{
+	return f->lo && proto == f->proto && ntohs(dport) >= f->lo && ntohs(dport) <= f->hi;
+}
+
+static bool forget_hit(const void *key, const void *value, void *ctx)
+{
+	const struct eb_ct_key *k = key;
+	const struct eb_ct_entry *v = value;
+	const struct forget_ctx *f = ctx;
+
+	if (f->ifindex && v->ifindex == f->ifindex)
+		return true;
+	return v->kind == EB_CT_DNAT_OUT && pub_port_hit(f, k->proto, k->dport);
+}
+
+static bool forget6_hit(const void *key, const void *value, void *ctx)
+{
+	const struct eb_ct6_key *k = key;
+	const struct eb_ct6_entry *v = value;
+	const struct forget_ctx *f = ctx;
+
+	if (f->ifindex && v->ct.ifindex == f->ifindex)
+		return true;
+	return v->ct.kind == EB_CT_DNAT_OUT && pub_port_hit(f, k->proto, k->dport);
+}
+
+/* Walks both maps (or only the protocol's, for published ports); the
+ * first error is returned, after the other map is done too. */
+int eb_ct_forget(const struct eb_dp *dp, uint8_t proto, uint16_t lo, uint16_t hi,
+		 uint32_t ifindex)
+{
+	struct forget_ctx f = { .proto = proto, .lo = lo, .hi = hi, .ifindex = ifindex };
+	int n = 0, err = 0;
+
+	for (int m = 0; m < 2; m++) {
+		int r;
+
+		if (lo && (proto == IPPROTO_TCP) != (m == 0))
+			continue;
+		r = ct_remove_if(m ? dp->ct_other : dp->ct_tcp, sizeof(struct eb_ct_key),
+				 offsetof(struct eb_ct_entry, peer), forget_hit, &f);
+		if (r < 0 && !err)
+			err = r;
+		n += r > 0 ? r : 0;
+	}
+	return err ? err : n;
+}
+
+int eb_ct6_forget(const char *net, uint8_t proto, uint16_t lo, uint16_t hi, uint32_t ifindex)
+{
+	const char *maps[2] = { EB_MAP_CT6_TCP, EB_MAP_CT6_OTHER };
+	struct forget_ctx f = { .proto = proto, .lo = lo, .hi = hi, .ifindex = ifindex };
+	int n = 0, err = 0;
+
+	for (int m = 0; m < 2; m++) {
+		int fd, r;
+
+		if (lo && (proto == IPPROTO_TCP) != (m == 0))
+			continue;
+		fd = eb_pin_open(net, maps[m], NULL);
+		if (fd < 0)
+			continue; /* a network of an earlier build: no IPv6 flows */
+		r = ct_remove_if(fd, sizeof(struct eb_ct6_key), offsetof(struct eb_ct6_entry, peer),
+				 forget6_hit, &f);
+		close(fd);
+		if (r < 0 && !err)
+			err = r;
+		n += r > 0 ? r : 0;
+	}
+	return err ? err : n;
 }

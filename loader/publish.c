@@ -186,53 +186,6 @@ static int host_has_ip6(const uint8_t a[16])
 	return n < 0 ? n : 0;
 }
 
-/* Removes the conntrack entries of flows that match: DNAT flows to host
- * ports [lo, hi]/proto (lo 0: none), or every flow of a container port
- * (ifindex 0: none). */
-void eb_ct_forget(const struct eb_dp *dp, uint8_t proto, uint16_t lo, uint16_t hi,
-		  uint32_t ifindex)
-{
-	for (int m = 0; m < 2; m++) {
-		int fd = m ? dp->ct_other : dp->ct_tcp;
-		struct eb_ct_key k, next, *del = NULL;
-		struct eb_ct_entry v;
-		size_t n = 0, cap = 0;
-		void *prev = NULL;
-
-		if (lo && (proto == IPPROTO_TCP) != (m == 0))
-			continue;
-		while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-			bool hit = false;
-
-			k = next;
-			prev = &k;
-			if (bpf_map_lookup_elem(fd, &k, &v) < 0)
-				continue;
-			if (ifindex && v.ifindex == ifindex)
-				hit = true;
-			if (lo && v.kind == EB_CT_DNAT_OUT && k.proto == proto &&
-			    ntohs(k.dport) >= lo && ntohs(k.dport) <= hi)
-				hit = true;
-			if (!hit)
-				continue;
-			if (n + 2 > cap) {
-				struct eb_ct_key *nd;
-
-				cap = cap ? cap * 2 : 256;
-				nd = realloc(del, cap * sizeof(*del));
-				if (!nd)
-					break; /* what was found goes; the sweeper takes the rest */
-				del = nd;
-			}
-			del[n++] = k;
-			del[n++] = v.peer;
-		}
-		for (size_t i = 0; i < n; i++)
-			bpf_map_delete_elem(fd, &del[i]);
-		free(del);
-	}
-}
-
 static const char *proto_name(uint8_t p)
 {
 	return p == IPPROTO_UDP ? "udp" : "tcp";

@@ -71,8 +71,8 @@ static void ctr_unhook(struct eb_ctx *c, struct eb_endpoint *ep, bool keep_recor
 		if (!keep_record)
 			eb_unpublish_container(&c->dp, ep->ip);
 		if (ep->ifindex) {
-			eb_ct_forget(&c->dp, 0, 0, 0, ep->ifindex);
-			eb_ct6_forget(c->net, 0, 0, 0, ep->ifindex);
+			eb_ct_forget(&c->dp, NULL, ep->ifindex);
+			eb_ct6_forget(c->net, NULL, ep->ifindex);
 		}
 		ipv6_forget(c, ep, keep_record);
 		if (ep->flags & EB_EP_ATTACHED)

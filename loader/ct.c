@@ -368,19 +368,23 @@ out:
 	return err ? err : n;
 }
 
-/* What a forget removes: DNAT flows to host ports [lo, hi]/proto (lo 0:
- * none), or every flow of a container port (ifindex 0: none). */
+/* What a forget removes: DNAT flows to the published ports of sp (NULL:
+ * none) on its host address, or every flow of a container port (ifindex
+ * 0: none). */
 struct forget_ctx {
-	uint8_t proto;
-	uint16_t lo, hi;
+	const struct eb_pub_spec *sp;
 	uint32_t ifindex;
 };
 
-static bool pub_port_hit(const struct forget_ctx *f, uint8_t proto, uint16_t dport)
+static bool pub_port_hit(const struct eb_pub_spec *sp, uint8_t proto, uint16_t dport)
 {
-	return f->lo && proto == f->proto && ntohs(dport) >= f->lo && ntohs(dport) <= f->hi;
+	return sp && proto == sp->proto && ntohs(dport) >= sp->hport_lo &&
+	       ntohs(dport) <= sp->hport_hi;
 }
 
+/* An IPv4 flow's outside-side key has the host address the client sent
+ * to: a port on one address is that address's flows only, a port on every
+ * address (host_ip 0) all of them. */
 static bool forget_hit(const void *key, const void *value, void *ctx)
 {
 	const struct eb_ct_key *k = key;
@@ -389,9 +393,14 @@ static bool forget_hit(const void *key, const void *value, void *ctx)
 
 	if (f->ifindex && v->ifindex == f->ifindex)
 		return true;
-	return v->kind == EB_CT_DNAT_OUT && pub_port_hit(f, k->proto, k->dport);
+	return v->kind == EB_CT_DNAT_OUT && pub_port_hit(f->sp, k->proto, k->dport) &&
+	       !f->sp->v6 && (!f->sp->host_ip || k->dst == f->sp->host_ip);
 }
 
+/* IPv6 flows to a published port: those of a port on one IPv6 address of
+ * the host (DNAT66) have it as their destination; a port on every IPv4
+ * address is reached over IPv6 too (NAT46), one on a single IPv4 address
+ * is not. */
 static bool forget6_hit(const void *key, const void *value, void *ctx)
 {
 	const struct eb_ct6_key *k = key;
@@ -400,21 +409,24 @@ static bool forget6_hit(const void *key, const void *value, void *ctx)
 
 	if (f->ifindex && v->ct.ifindex == f->ifindex)
 		return true;
-	return v->ct.kind == EB_CT_DNAT_OUT && pub_port_hit(f, k->proto, k->dport);
+	if (v->ct.kind != EB_CT_DNAT_OUT || !pub_port_hit(f->sp, k->proto, k->dport))
+		return false;
+	if (!f->sp->v6)
+		return !f->sp->host_ip;
+	return !memcmp(k->dst, f->sp->host_ip6, 16);
 }
 
 /* Walks both maps (or only the protocol's, for published ports); the
  * first error is returned, after the other map is done too. */
-int eb_ct_forget(const struct eb_dp *dp, uint8_t proto, uint16_t lo, uint16_t hi,
-		 uint32_t ifindex)
+int eb_ct_forget(const struct eb_dp *dp, const struct eb_pub_spec *sp, uint32_t ifindex)
 {
-	struct forget_ctx f = { .proto = proto, .lo = lo, .hi = hi, .ifindex = ifindex };
+	struct forget_ctx f = { .sp = sp, .ifindex = ifindex };
 	int n = 0, err = 0;
 
 	for (int m = 0; m < 2; m++) {
 		int r;
 
-		if (lo && (proto == IPPROTO_TCP) != (m == 0))
+		if (sp && (sp->proto == IPPROTO_TCP) != (m == 0))
 			continue;
 		r = ct_remove_if(m ? dp->ct_other : dp->ct_tcp, sizeof(struct eb_ct_key),
 				 offsetof(struct eb_ct_entry, peer), forget_hit, &f);
@@ -425,16 +437,16 @@ int eb_ct_forget(const struct eb_dp *dp, uint8_t proto, uint16_t lo, uint16_t hi
 	return err ? err : n;
 }
 
-int eb_ct6_forget(const char *net, uint8_t proto, uint16_t lo, uint16_t hi, uint32_t ifindex)
+int eb_ct6_forget(const char *net, const struct eb_pub_spec *sp, uint32_t ifindex)
 {
 	const char *maps[2] = { EB_MAP_CT6_TCP, EB_MAP_CT6_OTHER };
-	struct forget_ctx f = { .proto = proto, .lo = lo, .hi = hi, .ifindex = ifindex };
+	struct forget_ctx f = { .sp = sp, .ifindex = ifindex };
 	int n = 0, err = 0;
 
 	for (int m = 0; m < 2; m++) {
 		int fd, r;
 
-		if (lo && (proto == IPPROTO_TCP) != (m == 0))
+		if (sp && (sp->proto == IPPROTO_TCP) != (m == 0))
 			continue;
 		fd = eb_pin_open(net, maps[m], NULL);
 		if (fd < 0)

@@ -28,13 +28,12 @@ void eb_published_reindex(const struct eb_dp *dp, uint32_t ctr_ip, uint32_t ifin
 /* The same for nctr containers, reading the published map once. */
 void eb_published_reindex_many(const struct eb_dp *dp, const uint32_t *ctr_ip,
 				const uint32_t *ifindex, int nctr);
-/* Removes the conntrack entries (both of each flow) of the flows to host
- * ports [lo, hi]/proto (lo 0: none), or of every flow of a container port
- * (ifindex 0: none). How many entries went, or a negative errno
- * (loader/ct.c). */
-int eb_ct_forget(const struct eb_dp *dp, uint8_t proto, uint16_t lo, uint16_t hi,
-		 uint32_t ifindex);
+/* Removes the conntrack entries (both of each flow) of the flows to the
+ * published ports of sp (NULL: none) on its host address (a port on every
+ * address: all of them), or of every flow of a container port (ifindex 0:
+ * none). How many entries went, or a negative errno (loader/ct.c). */
+int eb_ct_forget(const struct eb_dp *dp, const struct eb_pub_spec *sp, uint32_t ifindex);
 /* The same for the IPv6 flows (eb_ct6_tcp, eb_ct6_other). */
-int eb_ct6_forget(const char *net, uint8_t proto, uint16_t lo, uint16_t hi, uint32_t ifindex);
+int eb_ct6_forget(const char *net, const struct eb_pub_spec *sp, uint32_t ifindex);
 
 #endif

@@ -498,9 +498,9 @@ int eb_unpublish(const char *net_opt, const struct eb_pub_spec *sp, struct eb_er
 			bpf_map_delete_elem(dp.port_stats, &k);
 		}
 		if (here && !sp->v6)
-			eb_ct_forget(&dp, sp->proto, sp->hport_lo, sp->hport_hi, 0);
+			eb_ct_forget(&dp, sp, 0);
 		if (here) /* a plain publish is reached over IPv6 too */
-			eb_ct6_forget(nets[i], sp->proto, sp->hport_lo, sp->hport_hi, 0);
+			eb_ct6_forget(nets[i], sp, 0);
 		removed += here;
 		eb_dp_close(&dp);
 	}

@@ -16,6 +16,7 @@
 #   pub_badinput.sh 11180-11199, 11480
 #   pub_repair.sh   11095
 #   pub_xdp.sh      11300-11301, 5355/udp
+#   ob_unpub_addr.sh 11640
 # Every unpublish names the network (--net): without it, unpublish acts on
 # every network of the machine.
 

@@ -662,7 +662,7 @@ _Static_assert(sizeof(struct eb_addr6) == 20, "eb_addr6 layout");
  * network order, ICMPv6 echo's identifier as the port (sport on the
  * container side, dport on the outside side, the other 0), proto 6, 17 or
  * 58. The value holds a whole struct eb_ct_entry, so that the IPv4 rules
- * (state, lifetime, expiry, counters: bpf/lib/ct.h, loader/ct.c) apply to
+ * (state, lifetime, expiry, counters: bpf/lib/ct.h, ct_flow.h, loader/ct.c) apply to
  * it as they are: its ct.kind, ct.state, ct.xport, ct.ifindex, times and
  * counters are used, its ct.peer and ct.xaddr are 0; the IPv6 peer key and
  * translated address follow it. With --nat6 off the binding is the

@@ -7,7 +7,7 @@
 #define EB_LIB_NAT_H
 
 #include <linux/pkt_cls.h>
-#include "ct.h"
+#include "ct_flow.h"
 #include "icmp.h"
 
 /* An ICMP error's quoted packet: offsets and tuple. */

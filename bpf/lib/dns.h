@@ -252,6 +252,148 @@ static __always_inline int eb_dns_send_rcode(struct __sk_buff *skb, struct eb_dn
 	return eb_dns_send(skb, s, EB_DNS_HDR_LEN);
 }
 
+/* Reads the query into s: the DNS message (at most EB_DNS_BUF bytes) into
+ * s->buf, the Ethernet, IPv4 and UDP headers into s->hdr. Returns the
+ * message's length, or -1 for a datagram that cannot hold a DNS header. */
+static __always_inline int eb_dns_load(struct __sk_buff *skb, struct eb_dns_scratch *s)
+{
+	__u16 ulen_be;
+	__u32 plen;
+
+	if (bpf_skb_load_bytes(skb, 34 + 4, &ulen_be, 2))
+		return -1;
+	plen = bpf_ntohs(ulen_be);
+	if (plen < sizeof(struct udphdr) + EB_DNS_HDR_LEN || 34 + plen > skb->len)
+		return -1;
+	plen -= sizeof(struct udphdr);
+	if (plen > EB_DNS_BUF)
+		plen = EB_DNS_BUF; /* a question ends within it, or is too long */
+	if (bpf_skb_load_bytes(skb, EB_DNS_L2L3L4, s->buf, plen))
+		return -1;
+	if (bpf_skb_load_bytes(skb, 0, s->hdr, EB_DNS_L2L3L4))
+		return -1;
+	return plen;
+}
+
+/*
+ * The question's name, byte by byte: lengths and lowercase letters into
+ * s->name, its length (the final 0 excluded) into s->klen, its label count
+ * into *nlabp. Returns 0, or -1 for a name to answer FORMERR (truncated,
+ * a compression pointer, longer than a name may be).
+ * One loop of at most 255 steps; i is where in the name it is. The
+ * verifier walks every step: what it need not tell apart (the label count,
+ * bytes left in a label) starts as a value it cannot know (s->zero), so the
+ * paths of one step meet again at the next.
+ */
+static __always_inline int eb_dns_read_name(struct eb_dns_scratch *s, __u32 plen, __u32 *nlabp)
+{
+	__u32 nlab, left, i;
+
+	__builtin_memset(s->name, 0, EB_DNS_KEY_LEN);
+	nlab = *(volatile __u32 *)&s->zero;
+	left = *(volatile __u32 *)&s->zero;
+	for (i = 0; i < EB_DNS_NAME_MAX; i++) {
+		__u8 c;
+
+		if (EB_DNS_HDR_LEN + i >= plen)
+			return -1; /* truncated */
+		c = s->buf[(EB_DNS_HDR_LEN + i) & EB_DNS_MASK];
+		if (!left) {
+			if (!c)
+				break;
+			if (c > 63)
+				return -1; /* a pointer (or a reserved type) in a question */
+			left = c;
+			nlab++;
+		} else {
+			left--;
+			if (c >= 'A' && c <= 'Z')
+				c += 'a' - 'A';
+		}
+		s->name[i & (EB_DNS_NAME_BUF - 1)] = c;
+	}
+	if (i == EB_DNS_NAME_MAX)
+		return -1; /* longer than a name may be */
+	*nlabp = nlab;
+	/* Through memory, so that the verifier goes on from the caller once,
+	 * not once for each length the loop may have ended at. */
+	s->klen = i;
+	return 0;
+}
+
+/* What the name is: a record of the network's, or not. */
+struct eb_dns_found {
+	struct eb_name_val *nv; /* an A record (eb_names) */
+	struct eb_name_rev *rv; /* a PTR record (eb_names_rev) */
+	bool ptr;		/* the name is an address of the subnet's */
+};
+
+/* Looks the name (nl bytes with its final 0, nlab labels) up: an address
+ * of the subnet in in-addr.arpa in eb_names_rev, any other name in
+ * eb_names. Returns the rcode (0, or NXDOMAIN for a name of the network's
+ * without a record), or -1 for a name that is upstream's. */
+static __always_inline int eb_dns_lookup(struct eb_dns_scratch *s, __u32 nl, __u32 nlab,
+					 const struct eb_config *cfg, const struct eb_dns_cfg *dc,
+					 struct eb_dns_found *f)
+{
+	if (nlab == 6 && nl > 14 && eb_dns_is_arpa(s->name, nl - 14)) {
+		struct eb_ip_key k = {};
+		__u32 ip;
+
+		ip = eb_dns_arpa_addr(s);
+		if (!ip || (ip & cfg->mask) != cfg->subnet)
+			return -1; /* another subnet's: upstream's */
+		k.addr = ip;
+		f->rv = bpf_map_lookup_elem(&eb_names_rev, &k);
+		f->ptr = true;
+		return f->rv ? 0 : EB_DNS_RC_NXDOMAIN;
+	}
+	if (nl <= EB_DNS_KEY_LEN)
+		f->nv = bpf_map_lookup_elem(&eb_names, s->name);
+	if (f->nv)
+		return 0;
+	if (nlab != 1 && !eb_dns_in_domain(s, nl, dc))
+		return -1;
+	return EB_DNS_RC_NXDOMAIN;
+}
+
+/* The answer's record at o, after the question: its name (a pointer to
+ * the question's), type, class IN, TTL, then the PTR's name or the A's
+ * address. Returns where the message ends. */
+static __always_inline __u32 eb_dns_put_record(struct eb_dns_scratch *s, __u32 o, __u16 qtype,
+					       __u32 ttl, const struct eb_dns_found *f)
+{
+	s->buf[7] = 1;
+	eb_dns_put16(s->buf, o, 0xc000 | EB_DNS_HDR_LEN); /* the question's name */
+	eb_dns_put16(s->buf, o + 2, qtype);
+	eb_dns_put16(s->buf, o + 4, EB_DNS_C_IN);
+	eb_dns_put16(s->buf, o + 6, ttl >> 16);
+	eb_dns_put16(s->buf, o + 8, ttl & 0xffff);
+	o += 10;
+	if (f->ptr && f->rv) {
+		__u32 rl = f->rv->len;
+
+		if (rl > EB_DNS_KEY_LEN)
+			rl = EB_DNS_KEY_LEN;
+		eb_dns_put16(s->buf, o, rl);
+		o += 2;
+		for (int j = 0; j < EB_DNS_KEY_LEN; j++) {
+			if (j >= rl)
+				break;
+			s->buf[(o + j) & EB_DNS_MASK] = f->rv->name[j];
+		}
+		o += rl;
+	} else if (f->nv) {
+		const __u8 *a = (const __u8 *)&f->nv->ip; /* network order */
+
+		eb_dns_put16(s->buf, o, 4);
+		for (int j = 0; j < 4; j++)
+			s->buf[(o + 2 + j) & EB_DNS_MASK] = a[j];
+		o += 6;
+	}
+	return o;
+}
+
 /*
  * A UDP query to the gateway's port 53, IPv4 header without options.
  * Answers it (TC_ACT_REDIRECT, *cnt = the counter), or returns
@@ -260,30 +402,20 @@ static __always_inline int eb_dns_send_rcode(struct __sk_buff *skb, struct eb_dn
 static __always_inline int eb_dns_answer(struct __sk_buff *skb, const struct eb_config *cfg,
 					 __u32 *cnt)
 {
+	struct eb_dns_found f = {};
 	struct eb_dns_scratch *s;
 	struct eb_dns_cfg *dc;
-	struct eb_name_val *nv = NULL;
-	struct eb_name_rev *rv = NULL;
-	__u32 zero = 0, plen, pos, left, nlab, klen, i, nl, qend, ip;
-	__u16 ulen_be, qtype, qclass, qd, an, ns;
-	__u8 rcode = 0, f1;
-	bool ptr = false;
+	__u32 zero = 0, pos, nlab = 0, klen, nl, qend;
+	__u16 qtype, qclass, qd, an, ns;
+	__u8 f1;
+	int plen, rcode;
 
 	s = bpf_map_lookup_elem(&eb_dns_scratch, &zero);
 	dc = bpf_map_lookup_elem(&eb_dns, &zero);
 	if (!s || !dc)
 		return EB_DNS_PASS;
-	if (bpf_skb_load_bytes(skb, 34 + 4, &ulen_be, 2))
-		goto drop;
-	plen = bpf_ntohs(ulen_be);
-	if (plen < sizeof(struct udphdr) + EB_DNS_HDR_LEN || 34 + plen > skb->len)
-		goto drop;
-	plen -= sizeof(struct udphdr);
-	if (plen > EB_DNS_BUF)
-		plen = EB_DNS_BUF; /* a question ends within it, or is too long */
-	if (bpf_skb_load_bytes(skb, EB_DNS_L2L3L4, s->buf, plen))
-		goto drop;
-	if (bpf_skb_load_bytes(skb, 0, s->hdr, EB_DNS_L2L3L4))
+	plen = eb_dns_load(skb, s);
+	if (plen < 0)
 		goto drop;
 
 	f1 = s->buf[2];
@@ -297,39 +429,8 @@ static __always_inline int eb_dns_answer(struct __sk_buff *skb, const struct eb_
 	if (qd != 1 || an || ns)
 		goto formerr;
 
-	/* The name, byte by byte: lengths and lowercase letters into s->name.
-	 * One loop of at most 255 steps; i is where in the name it is. The
-	 * verifier walks every step: what it need not tell apart (the label
-	 * count, bytes left in a label) starts as a value it cannot know
-	 * (s->zero), so the paths of one step meet again at the next. */
-	__builtin_memset(s->name, 0, EB_DNS_KEY_LEN);
-	nlab = *(volatile __u32 *)&s->zero;
-	left = *(volatile __u32 *)&s->zero;
-	for (i = 0; i < EB_DNS_NAME_MAX; i++) {
-		__u8 c;
-
-		if (EB_DNS_HDR_LEN + i >= plen)
-			goto formerr; /* truncated */
-		c = s->buf[(EB_DNS_HDR_LEN + i) & EB_DNS_MASK];
-		if (!left) {
-			if (!c)
-				break;
-			if (c > 63)
-				goto formerr; /* a pointer (or a reserved type) in a question */
-			left = c;
-			nlab++;
-		} else {
-			left--;
-			if (c >= 'A' && c <= 'Z')
-				c += 'a' - 'A';
-		}
-		s->name[i & (EB_DNS_NAME_BUF - 1)] = c;
-	}
-	if (i == EB_DNS_NAME_MAX)
-		goto formerr; /* longer than a name may be */
-	/* Through memory, so that the verifier goes on from here once, not
-	 * once for each length the loop may have ended at. */
-	s->klen = i;
+	if (eb_dns_read_name(s, plen, &nlab))
+		goto formerr;
 	klen = *(volatile __u32 *)&s->klen;
 	if (klen >= EB_DNS_NAME_MAX)
 		goto formerr;
@@ -342,27 +443,9 @@ static __always_inline int eb_dns_answer(struct __sk_buff *skb, const struct eb_
 	qend = pos + 4;
 	if (qclass != EB_DNS_C_IN || !nlab)
 		return EB_DNS_ROUTE;
-
-	if (nlab == 6 && nl > 14 && eb_dns_is_arpa(s->name, nl - 14)) {
-		struct eb_ip_key k = {};
-
-		ip = eb_dns_arpa_addr(s);
-		if (!ip || (ip & cfg->mask) != cfg->subnet)
-			return EB_DNS_ROUTE; /* another subnet's: upstream's */
-		k.addr = ip;
-		rv = bpf_map_lookup_elem(&eb_names_rev, &k);
-		ptr = true;
-		if (!rv)
-			rcode = EB_DNS_RC_NXDOMAIN;
-	} else {
-		if (nl <= EB_DNS_KEY_LEN)
-			nv = bpf_map_lookup_elem(&eb_names, s->name);
-		if (!nv) {
-			if (nlab != 1 && !eb_dns_in_domain(s, nl, dc))
-				return EB_DNS_ROUTE;
-			rcode = EB_DNS_RC_NXDOMAIN;
-		}
-	}
+	rcode = eb_dns_lookup(s, nl, nlab, cfg, dc, &f);
+	if (rcode < 0)
+		return EB_DNS_ROUTE;
 
 	/* The answer: the header, the question as asked, then the record.
 	 * An OPT record (EDNS) of the query is not kept: ARCOUNT 0. */
@@ -372,39 +455,8 @@ static __always_inline int eb_dns_answer(struct __sk_buff *skb, const struct eb_
 	s->buf[7] = 0;
 	s->buf[10] = 0;
 	s->buf[11] = 0;
-	if (!rcode && ((ptr && qtype == EB_DNS_T_PTR) || (!ptr && qtype == EB_DNS_T_A))) {
-		__u32 o = qend, ttl = dc->ttl;
-
-		s->buf[7] = 1;
-		eb_dns_put16(s->buf, o, 0xc000 | EB_DNS_HDR_LEN); /* the question's name */
-		eb_dns_put16(s->buf, o + 2, qtype);
-		eb_dns_put16(s->buf, o + 4, EB_DNS_C_IN);
-		eb_dns_put16(s->buf, o + 6, ttl >> 16);
-		eb_dns_put16(s->buf, o + 8, ttl & 0xffff);
-		o += 10;
-		if (ptr && rv) {
-			__u32 rl = rv->len;
-
-			if (rl > EB_DNS_KEY_LEN)
-				rl = EB_DNS_KEY_LEN;
-			eb_dns_put16(s->buf, o, rl);
-			o += 2;
-			for (int j = 0; j < EB_DNS_KEY_LEN; j++) {
-				if (j >= rl)
-					break;
-				s->buf[(o + j) & EB_DNS_MASK] = rv->name[j];
-			}
-			o += rl;
-		} else if (nv) {
-			const __u8 *a = (const __u8 *)&nv->ip; /* network order */
-
-			eb_dns_put16(s->buf, o, 4);
-			for (int j = 0; j < 4; j++)
-				s->buf[(o + 2 + j) & EB_DNS_MASK] = a[j];
-			o += 6;
-		}
-		qend = o;
-	}
+	if (!rcode && ((f.ptr && qtype == EB_DNS_T_PTR) || (!f.ptr && qtype == EB_DNS_T_A)))
+		qend = eb_dns_put_record(s, qend, qtype, dc->ttl, &f);
 	/* Else NXDOMAIN, or the name has no record of this type (AAAA: the
 	 * network has no IPv6): NOERROR and no answer, as a resolver does. */
 	*cnt = rcode ? EB_CNT_DNS_NXDOMAIN : EB_CNT_DNS_ANSWERED;

@@ -31,7 +31,7 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
 SKELS    := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 LIB_SRCS := $(wildcard loader/*.c)
 LIB_OBJS := $(patsubst loader/%.c,$(OUT)/loader/%.o,$(LIB_SRCS))
-TOOL_SRCS := $(wildcard tools/cli/*.c) tools/docker_plugin.c tools/docker_state.c
+TOOL_SRCS := $(wildcard tools/cli/*.c tools/docker/*.c)
 # The Docker driver (`ebnet docker-plugin`) lives in the ebnet binary: one
 # program to install, and the systemd unit runs it; only it links these.
 TOOL_LDLIBS := -lmicrohttpd -ljansson -lpthread
@@ -72,7 +72,7 @@ $(OUT)/libebnet.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(OUT)/ebnet: $(TOOL_SRCS) $(wildcard tools/*.h tools/cli/*.h) $(OUT)/libebnet.a $(HDRS)
+$(OUT)/ebnet: $(TOOL_SRCS) $(wildcard tools/cli/*.h tools/docker/*.h) $(OUT)/libebnet.a $(HDRS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(TOOL_SRCS) $(OUT)/libebnet.a $(LDLIBS) $(TOOL_LDLIBS) -o $@
 

@@ -20,7 +20,7 @@
 #include "ebnet_ct.h"
 #include "ebnet_pub.h"
 #include "ebnet_obs.h"
-#include "../docker_plugin.h"
+#include "../docker/docker_plugin.h"
 #include <signal.h>
 #include <time.h>
 #include <bpf/bpf.h>

@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * ebnet: a single-host container network in eBPF, without a bridge or
+ * iptables. tools/cli/ is the command line: a table of commands (here),
+ * one do_<cmd>() each in the file of its group, prefix matching and a
+ * help text per command, in the manner of bpftool. The work itself is
+ * done by libebnet (loader/).
+ */
 #include "cli.h"
-
-#define EB_VERSION "0.1.0"
 
 const char *prog = "ebnet";
 bool json;
 bool verbose;
+
 /* ---- help ---- */
 
 static int do_help(int argc, char **argv);

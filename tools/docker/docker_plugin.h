@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* `ebnet docker-plugin`: the Docker network driver (docker_plugin.c). */
+/* `ebnet docker-plugin`: the Docker network driver (tools/docker/). */
 #ifndef EB_DOCKER_PLUGIN_H
 #define EB_DOCKER_PLUGIN_H
 

@@ -77,9 +77,10 @@ $(OUT)/ebnet: $(TOOL_SRCS) $(wildcard tools/cli/*.h tools/docker/*.h) $(OUT)/lib
 	$(Q)$(CC) $(CFLAGS) $(TOOL_SRCS) $(OUT)/libebnet.a $(LDLIBS) $(TOOL_LDLIBS) -o $@
 
 # The CNI plugin: the same library, JSON through jansson.
-$(OUT)/ebnet-cni: tools/ebnet-cni.c $(OUT)/libebnet.a $(HDRS)
+CNI_SRCS := $(wildcard tools/cni/*.c)
+$(OUT)/ebnet-cni: $(CNI_SRCS) tools/cni/cni.h $(OUT)/libebnet.a $(HDRS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) tools/ebnet-cni.c $(OUT)/libebnet.a $(LDLIBS) -ljansson -o $@
+	$(Q)$(CC) $(CFLAGS) $(CNI_SRCS) $(OUT)/libebnet.a $(LDLIBS) -ljansson -o $@
 
 PREFIX  ?= /usr/local
 CNI_BIN ?= /opt/cni/bin

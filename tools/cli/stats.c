@@ -136,6 +136,8 @@ static void print_stats(const struct eb_stats_snap *s, const struct eb_stats_sna
 #undef RATE
 }
 
+/* Over 80 lines: moved as it was (issue 13's split is a pure move);
+ * splitting it into helpers is left for a change of its own. */
 int do_stats(int argc, char **argv)
 {
 	static struct eb_stats_snap cur, prev;

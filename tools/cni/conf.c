@@ -80,6 +80,7 @@ const char *env(const char *name, bool required)
 	return v && *v ? v : NULL;
 }
 
+/* ---- the config ---- */
 
 /* Keys every plugin config may have (the spec's, and those that libcni
  * and runtimes add), besides ebnet's own (eb_up_opt_names). */

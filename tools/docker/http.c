@@ -49,6 +49,8 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned int status, json
 	return ret;
 }
 
+/* Over 80 lines: moved as it was (issue 13's split is a pure move);
+ * splitting it into helpers is left for a change of its own. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload, size_t *upload_size, void **con_cls)

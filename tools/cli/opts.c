@@ -104,7 +104,7 @@ static const struct opt_def *opt_find(const char *a, const char *const *allowed)
 /* Over 80 lines: moved as it was (issue 13's split is a pure move);
  * splitting it into helpers is left for a change of its own. */
 void parse_opts(const char *cmdname, int argc, char **argv, struct opts *o,
-		       const char *const *allowed)
+		const char *const *allowed)
 {
 	int i;
 

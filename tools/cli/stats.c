@@ -136,11 +136,74 @@ static void print_stats(const struct eb_stats_snap *s, const struct eb_stats_sna
 #undef RATE
 }
 
-/* Over 80 lines: moved as it was (issue 13's split is a pure move);
- * splitting it into helpers is left for a change of its own. */
+/* `ebnet stats` without --net, --watch or --prog: every network of this
+ * namespace, each under its name. */
+static int stats_all_nets(void)
+{
+	static struct eb_stats_snap cur;
+	static char names[EB_MAX_NETS][64];
+	struct eb_prog_stat ps[16];
+	struct eb_err e = {};
+	int n = here_nets(names, EB_MAX_NETS), err;
+	json_t *jnets = json_array();
+
+	for (int i = 0; i < n; i++) {
+		err = eb_stats_read(names[i], &cur, &e);
+		if (err)
+			return fail(err, &e);
+		if (json) {
+			json_array_append_new(jnets,
+					      jobj("network", jstr(names[i]), "stats",
+						   stats_json(&cur, NULL, 0, ps, NULL, 0), NULL));
+		} else {
+			printf("%snetwork %s\n", i ? "\n" : "", names[i]);
+			print_stats(&cur, NULL, 0, ps, NULL, 0);
+		}
+		eb_stats_free(&cur);
+	}
+	if (json)
+		jput(jobj("networks", jnets, NULL));
+	else if (!n)
+		printf("no networks in this namespace (create one with `ebnet up`)\n");
+	return 0;
+}
+
+/* --watch: the counters again every secs seconds, with the rates since
+ * the last print, until SIGINT or SIGTERM. cur holds the first read; ps
+ * and pps the programs' run times now and before (--prog). */
+static int stats_watch(const struct opts *o, unsigned long secs, struct eb_stats_snap *cur,
+		       struct eb_prog_stat *ps, struct eb_prog_stat *pps, int nps)
+{
+	static struct eb_stats_snap prev;
+	struct eb_err e = {};
+	int err;
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	while (!stop_now) {
+		eb_stats_free(&prev);
+		prev = *cur;
+		memset(cur, 0, sizeof(*cur));
+		if (o->prog)
+			memcpy(pps, ps, 16 * sizeof(*ps));
+		sleep(secs);
+		if (stop_now)
+			break;
+		err = eb_stats_read(o->net, cur, &e);
+		if (err)
+			return fail(err, &e);
+		if (o->prog)
+			nps = eb_prog_stats(o->net, ps, 16);
+		if (!json)
+			printf("\033[H\033[2J");
+		print_stats(cur, &prev, secs, ps, o->prog ? pps : NULL, nps);
+	}
+	return 0;
+}
+
 int do_stats(int argc, char **argv)
 {
-	static struct eb_stats_snap cur, prev;
+	static struct eb_stats_snap cur;
 	struct eb_prog_stat ps[16], pps[16];
 	struct eb_err e = {};
 	struct opts o;
@@ -153,34 +216,8 @@ int do_stats(int argc, char **argv)
 	if (o.watch && eb_parse_uint(o.watch, 1, 3600, &secs))
 		die_usage("stats", "invalid --watch '%s': want seconds, 1 to 3600", o.watch);
 	need_root();
-	if (all_nets(&o) && !o.watch && !o.prog) {
-		/* Every network of this namespace, each under its name. */
-		static char names[EB_MAX_NETS][64];
-		int n = here_nets(names, EB_MAX_NETS);
-
-		json_t *jnets = json_array();
-
-		for (int i = 0; i < n; i++) {
-			err = eb_stats_read(names[i], &cur, &e);
-			if (err)
-				return fail(err, &e);
-			if (json) {
-				json_array_append_new(jnets,
-						      jobj("network", jstr(names[i]), "stats",
-							   stats_json(&cur, NULL, 0, ps, NULL, 0),
-							   NULL));
-			} else {
-				printf("%snetwork %s\n", i ? "\n" : "", names[i]);
-				print_stats(&cur, NULL, 0, ps, NULL, 0);
-			}
-			eb_stats_free(&cur);
-		}
-		if (json)
-			jput(jobj("networks", jnets, NULL));
-		else if (!n)
-			printf("no networks in this namespace (create one with `ebnet up`)\n");
-		return 0;
-	}
+	if (all_nets(&o) && !o.watch && !o.prog)
+		return stats_all_nets();
 	/* Following one network over time: the one of this namespace. */
 	infer_net("stats", &o);
 	if (!eb_dp_exists(o.net)) {
@@ -196,44 +233,20 @@ int do_stats(int argc, char **argv)
 			return 1;
 		}
 		nps = eb_prog_stats(o.net, pps, 16);
-		if (!o.watch) {
-			/* One second of traffic, measured. */
-			sleep(1);
-		}
+		if (!o.watch)
+			sleep(1); /* one second of traffic, measured */
 	}
 	err = eb_stats_read(o.net, &cur, &e);
 	if (err)
 		return fail(err, &e);
 	if (o.prog)
 		nps = eb_prog_stats(o.net, ps, 16);
-	if (!o.watch) {
+	if (o.watch)
+		err = stats_watch(&o, secs, &cur, ps, pps, nps);
+	else
 		print_stats(&cur, NULL, 0, ps, o.prog ? pps : NULL, nps);
-		eb_stats_free(&cur);
-		if (stats_fd >= 0)
-			close(stats_fd);
-		return 0;
-	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	while (!stop_now) {
-		eb_stats_free(&prev);
-		prev = cur;
-		memset(&cur, 0, sizeof(cur));
-		if (o.prog)
-			memcpy(pps, ps, sizeof(ps));
-		sleep(secs);
-		if (stop_now)
-			break;
-		err = eb_stats_read(o.net, &cur, &e);
-		if (err)
-			return fail(err, &e);
-		if (o.prog)
-			nps = eb_prog_stats(o.net, ps, 16);
-		if (!json)
-			printf("\033[H\033[2J");
-		print_stats(&cur, &prev, secs, ps, o.prog ? pps : NULL, nps);
-	}
+	eb_stats_free(&cur);
 	if (stats_fd >= 0)
 		close(stats_fd);
-	return 0;
+	return err;
 }

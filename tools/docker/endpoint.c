@@ -193,8 +193,39 @@ static bool in_prefix6(const uint8_t a[16], const uint8_t prefix[16], int plen)
 	return true;
 }
 
-/* Over 80 lines: moved as it was (issue 13's split is a pure move);
- * splitting it into helpers is left for a change of its own. */
+/* Docker's IPv6 address of an endpoint (none: ip6b stays ""), given to
+ * eb_attach at Join (which checks that no other container has it): it must
+ * be a container address of the network's IPv6 subnet. */
+static int ep_addr6(const char *eid, json_t *iface, json_t *nst, const struct eb_up_opts *uo,
+		    char *ip6b, size_t len, struct eb_err *e)
+{
+	uint8_t ip6[16];
+
+	if (!*jstr(iface, "AddressIPv6"))
+		return 0;
+	if (!uo->ipv6) {
+		eb_errf(e, "network %s has no IPv6 (created without --ipv6): drop --ip6",
+			jstr(nst, "net"));
+		return -EINVAL;
+	}
+	if (parse_addr6(jstr(iface, "AddressIPv6"), ip6)) {
+		eb_errf(e, "endpoint %.12s: invalid IPv6 address '%s' from Docker's IPAM", eid,
+			jstr(iface, "AddressIPv6"));
+		return -EINVAL;
+	}
+	inet_ntop(AF_INET6, ip6, ip6b, len);
+	if (!in_prefix6(ip6, uo->subnet6, uo->plen6) || !memcmp(ip6, uo->subnet6, 16) ||
+	    !strcmp(ip6b, jstr(nst, "gateway6"))) {
+		eb_errf(e, "IPv6 address %s is not a container address of %s (the gateway is %s)",
+			ip6b, jstr(nst, "subnet6"), jstr(nst, "gateway6"));
+		ip6b[0] = 0;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* CreateEndpoint: the addresses checked, the MAC chosen when Docker leaves
+ * it to the driver, the record written; the namespace is made at Join. */
 json_t *h_create_endpoint(json_t *req, struct eb_err *e)
 {
 	const char *eid = jstr(req, "EndpointID");
@@ -203,7 +234,6 @@ json_t *h_create_endpoint(json_t *req, struct eb_err *e)
 	struct eb_up_opts uo;
 	unsigned char mac[6];
 	char peer[IF_NAMESIZE], ipb[16], macb[18], ip6b[INET6_ADDRSTRLEN] = "";
-	uint8_t ip6[16];
 	uint32_t ip;
 	int err;
 
@@ -232,28 +262,8 @@ json_t *h_create_endpoint(json_t *req, struct eb_err *e)
 			eb_ip_str(ip, ipb), jstr(nst, "subnet"), jstr(nst, "gateway"));
 		goto out;
 	}
-	/* Docker's IPv6 address, given to eb_attach at Join (which checks
-	 * that no other container has it). */
-	if (*jstr(iface, "AddressIPv6")) {
-		if (!uo.ipv6) {
-			eb_errf(e, "network %s has no IPv6 (created without --ipv6): drop --ip6",
-				jstr(nst, "net"));
-			goto out;
-		}
-		if (parse_addr6(jstr(iface, "AddressIPv6"), ip6)) {
-			eb_errf(e, "endpoint %.12s: invalid IPv6 address '%s' from Docker's IPAM",
-				eid, jstr(iface, "AddressIPv6"));
-			goto out;
-		}
-		inet_ntop(AF_INET6, ip6, ip6b, sizeof(ip6b));
-		if (!in_prefix6(ip6, uo.subnet6, uo.plen6) || !memcmp(ip6, uo.subnet6, 16) ||
-		    !strcmp(ip6b, jstr(nst, "gateway6"))) {
-			eb_errf(e, "IPv6 address %s is not a container address of %s (the gateway "
-				   "is %s)",
-				ip6b, jstr(nst, "subnet6"), jstr(nst, "gateway6"));
-			goto out;
-		}
-	}
+	if (ep_addr6(eid, iface, nst, &uo, ip6b, sizeof(ip6b), e))
+		goto out;
 	if (*mac_s) {
 		if (parse_mac(mac_s, mac)) {
 			eb_errf(e, "invalid MAC address '%s': want a unicast XX:XX:XX:XX:XX:XX",

@@ -124,19 +124,94 @@ json_t *net_load(json_t *req, struct eb_err *e)
 	return st;
 }
 
-/* Over 80 lines: moved as it was (issue 13's split is a pure move);
- * splitting it into helpers is left for a change of its own. */
+/* The subnets of a CreateNetwork: one IPv4, and one IPv6 with --ipv6 only. */
+static int dk_net_subnets(json_t *v4, json_t *v6, bool ipv6, struct eb_err *e)
+{
+	if (ipv6 && json_array_size(v6) != 1) {
+		eb_errf(e, "an ebnet network with --ipv6 has exactly one IPv6 subnet (got %zu): give "
+			   "--subnet PREFIX/N (like fd00:77::/64) beside the IPv4 one",
+			json_array_size(v6));
+		return -EINVAL;
+	}
+	if (!ipv6 && json_array_size(v6)) {
+		eb_errf(e, "an IPv6 --subnet needs --ipv6 (`docker network create --ipv6 ...`)");
+		return -EINVAL;
+	}
+	if (json_array_size(v4) != 1) {
+		eb_errf(e, "an ebnet network has exactly one IPv4 subnet (got %zu): give one "
+			   "--subnet",
+			json_array_size(v4));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The driver options (`-o`) kept in the record, and -o ebnet.net's value. */
+static json_t *dk_net_own_opts(json_t *opts, const char **netname)
+{
+	json_t *own_opts = json_object(), *o;
+	const char *key;
+
+	json_object_foreach(opts, key, o) {
+		/* Docker's own name of the setting (`-o
+		 * com.docker.network.driver.mtu=1400`, as for its bridge)
+		 * is ebnet.mtu. */
+		if (!strcmp(key, DK_MTU_KEY) && json_is_string(o))
+			json_object_set(own_opts, DK_OPT_PREFIX "mtu", o);
+		else if (json_is_string(o))
+			json_object_set(own_opts, key, o);
+		if (!strcmp(key, DK_OPT_PREFIX "net"))
+			*netname = json_string_value(o);
+	}
+	return own_opts;
+}
+
+/* The gateways: ebnet's are the first address of the IPv4 subnet and
+ * prefix::1 (Docker's IPAM default); another one asked for is refused.
+ * Both go into the record st. */
+static int dk_net_gateways(json_t *st, const struct eb_up_opts *uo, json_t *v4, json_t *v6,
+			   bool ipv6, struct eb_err *e)
+{
+	char gwb[16], gw6b[INET6_ADDRSTRLEN];
+	uint32_t gw = eb_first_host(uo->subnet, uo->plen), want;
+	const char *g = jstr(json_array_get(v4, 0), "Gateway");
+	uint8_t gw6[16], want6[16];
+
+	if (*g && (parse_addr(g, &want) || want != gw)) {
+		eb_errf(e, "the gateway of an ebnet network is the first address of its "
+			   "subnet, %s: give --gateway %s or none",
+			eb_ip_str(gw, gwb), eb_ip_str(gw, gwb));
+		return -EINVAL;
+	}
+	json_object_set_new(st, "gateway", json_string(eb_ip_str(gw, gwb)));
+	if (!ipv6)
+		return 0;
+	g = jstr(json_array_get(v6, 0), "Gateway");
+	memcpy(gw6, uo->subnet6, 16);
+	gw6[15] |= 1;
+	inet_ntop(AF_INET6, gw6, gw6b, sizeof(gw6b));
+	if (*g && (parse_addr6(g, want6) || memcmp(want6, gw6, 16))) {
+		eb_errf(e, "the IPv6 gateway of an ebnet network is the first address of its "
+			   "IPv6 subnet, %s: give --gateway %s or none for it",
+			gw6b, gw6b);
+		return -EINVAL;
+	}
+	json_object_set_new(st, "gateway6", json_string(gw6b));
+	return 0;
+}
+
+/* CreateNetwork: the record written first, then the ebnet network made;
+ * a retried call finds the record and answers at once. */
 json_t *h_create_network(json_t *req, struct eb_err *e)
 {
 	const char *id = jstr(req, "NetworkID");
 	json_t *opts = json_object_get(json_object_get(req, "Options"), DK_GENERIC);
 	json_t *v4 = json_object_get(req, "IPv4Data"), *v6 = json_object_get(req, "IPv6Data");
-	json_t *st = NULL, *have, *o, *own_opts;
+	json_t *st = NULL, *have, *own_opts;
 	struct eb_up_opts uo;
-	const char *key, *netname = NULL;
-	char name[EB_NAME_LEN], gwb[16], gw6b[INET6_ADDRSTRLEN];
+	const char *netname = NULL;
+	char name[EB_NAME_LEN];
 	bool ipv6;
-	uint32_t gw;
 	int err;
 
 	if (!dks_valid_id(id)) {
@@ -151,34 +226,9 @@ json_t *h_create_network(json_t *req, struct eb_err *e)
 	}
 	ipv6 = json_is_true(json_object_get(json_object_get(req, "Options"),
 					    "com.docker.network.enable_ipv6"));
-	if (ipv6 && json_array_size(v6) != 1) {
-		eb_errf(e, "an ebnet network with --ipv6 has exactly one IPv6 subnet (got %zu): give "
-			   "--subnet PREFIX/N (like fd00:77::/64) beside the IPv4 one",
-			json_array_size(v6));
+	if (dk_net_subnets(v4, v6, ipv6, e))
 		return NULL;
-	}
-	if (!ipv6 && json_array_size(v6)) {
-		eb_errf(e, "an IPv6 --subnet needs --ipv6 (`docker network create --ipv6 ...`)");
-		return NULL;
-	}
-	if (json_array_size(v4) != 1) {
-		eb_errf(e, "an ebnet network has exactly one IPv4 subnet (got %zu): give one "
-			   "--subnet",
-			json_array_size(v4));
-		return NULL;
-	}
-	own_opts = json_object();
-	json_object_foreach(opts, key, o) {
-		/* Docker's own name of the setting (`-o
-		 * com.docker.network.driver.mtu=1400`, as for its bridge)
-		 * is ebnet.mtu. */
-		if (!strcmp(key, DK_MTU_KEY) && json_is_string(o))
-			json_object_set(own_opts, DK_OPT_PREFIX "mtu", o);
-		else if (json_is_string(o))
-			json_object_set(own_opts, key, o);
-		if (!strcmp(key, DK_OPT_PREFIX "net"))
-			netname = json_string_value(o);
-	}
+	own_opts = dk_net_own_opts(opts, &netname);
 	if (netname) {
 		if (eb_valid_name(netname, EB_NAME_LEN)) {
 			eb_errf(e, "invalid -o ebnet.net '%s': use 1 to %d of A-Z a-z 0-9 _ . -",
@@ -199,38 +249,8 @@ json_t *h_create_network(json_t *req, struct eb_err *e)
 	}
 	if (ipv6)
 		json_object_set_new(st, "subnet6", json_string(jstr(json_array_get(v6, 0), "Pool")));
-	err = net_opts(st, &uo, e);
-	if (err)
+	if (net_opts(st, &uo, e) || dk_net_gateways(st, &uo, v4, v6, ipv6, e))
 		goto fail;
-	gw = eb_first_host(uo.subnet, uo.plen);
-	{
-		const char *g = jstr(json_array_get(v4, 0), "Gateway");
-		uint32_t want;
-
-		if (*g && (parse_addr(g, &want) || want != gw)) {
-			eb_errf(e, "the gateway of an ebnet network is the first address of its "
-				   "subnet, %s: give --gateway %s or none",
-				eb_ip_str(gw, gwb), eb_ip_str(gw, gwb));
-			goto fail;
-		}
-	}
-	json_object_set_new(st, "gateway", json_string(eb_ip_str(gw, gwb)));
-	if (ipv6) {
-		/* ebnet's IPv6 gateway is prefix::1 (Docker's IPAM default). */
-		const char *g = jstr(json_array_get(v6, 0), "Gateway");
-		uint8_t gw6[16], want6[16];
-
-		memcpy(gw6, uo.subnet6, 16);
-		gw6[15] |= 1;
-		inet_ntop(AF_INET6, gw6, gw6b, sizeof(gw6b));
-		if (*g && (parse_addr6(g, want6) || memcmp(want6, gw6, 16))) {
-			eb_errf(e, "the IPv6 gateway of an ebnet network is the first address of its "
-				   "IPv6 subnet, %s: give --gateway %s or none for it",
-				gw6b, gw6b);
-			goto fail;
-		}
-		json_object_set_new(st, "gateway6", json_string(gw6b));
-	}
 	if (eb_dp_exists(name)) {
 		eb_errf(e, "an ebnet network named '%s' exists already (`ebnet ls`); choose "
 			   "another with -o ebnet.net=NAME",

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Published ports: `ebnet publish`, `unpublish`, `ports`. A mapping is one
- * entry of eb_published per host port; the next packet (TC, on the uplink)
- * or the next connect() (sock_addr, on the host and in containers) uses
- * it, with no program reloaded. Removing or moving a mapping also removes
+ * Published ports: `ebnet publish` and `unpublish` (`ports` reads the maps
+ * in pub_maps.c). A mapping is one entry of eb_published per host port;
+ * the next packet (TC, on the uplink) or the next connect() (sock_addr, on
+ * the host and in containers) uses it, with no program reloaded. Removing or moving a mapping also removes
  * the conntrack entries of its flows, so no flow keeps reaching a container
  * that no longer owns the port (moby issues 8795, 44688).
  */
 #include <errno.h>
-#include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,78 +20,7 @@
 #include "ebnet_pub.h"
 #include "hostsock.h"
 #include "nl.h"
-
-/* Every entry of a published map (keys of ksz bytes); returns the count. */
-static int load_published(int fd, void *keys, size_t ksz, struct eb_pub_val *vals, int max)
-{
-	char k[sizeof(struct eb_pub6_key)], next[sizeof(struct eb_pub6_key)];
-	void *prev = NULL;
-	int n = 0;
-	__u32 count;
-	char batch[sizeof(struct eb_pub6_key)];
-	bool first = true;
-	int err;
-
-	/* In batches: 10,000 ports are a few system calls, not 20,000. */
-	while (n < max) {
-		count = max - n > 4096 ? 4096 : max - n;
-		err = bpf_map_lookup_batch(fd, first ? NULL : batch, batch, (char *)keys + n * ksz,
-					   vals + n, &count, NULL);
-		first = false;
-		if (err && errno != ENOENT) {
-			n = 0; /* no batch operations here: one by one */
-			goto one_by_one;
-		}
-		n += count;
-		if (err)
-			return n; /* ENOENT: the end */
-	}
-	return n;
-one_by_one:
-	while (n < max && bpf_map_get_next_key(fd, prev, next) == 0) {
-		memcpy(k, next, ksz);
-		prev = k;
-		if (bpf_map_lookup_elem(fd, k, &vals[n]) == 0)
-			memcpy((char *)keys + n++ * ksz, k, ksz);
-	}
-	return n;
-}
-
-/* The entries of eb_published (fd), in arrays of their own (no static
- * state: the Docker driver calls these from its threads); their count or
- * -ENOMEM. pub_free() frees them. */
-static int pub_load(int fd, struct eb_pub_key **keys, struct eb_pub_val **vals)
-{
-	*keys = calloc(EB_PUB_MAX, sizeof(**keys));
-	*vals = calloc(EB_PUB_MAX, sizeof(**vals));
-	if (!*keys || !*vals)
-		return -ENOMEM;
-	return load_published(fd, *keys, sizeof(**keys), *vals, EB_PUB_MAX);
-}
-
-static void pub_free(void *keys, struct eb_pub_val *vals)
-{
-	free(keys);
-	free(vals);
-}
-
-/* The same for eb_published6 (fd < 0: a network of an earlier build, which
- * has none: 0 entries). */
-static int pub6_load(int fd, struct eb_pub6_key **keys, struct eb_pub_val **vals)
-{
-	struct eb_pub6_key first;
-
-	*keys = NULL;
-	*vals = NULL;
-	/* Mostly empty: no 5 MB of buffers for nothing. */
-	if (fd < 0 || bpf_map_get_next_key(fd, NULL, &first) < 0)
-		return 0;
-	*keys = calloc(EB_PUB_MAX, sizeof(**keys));
-	*vals = calloc(EB_PUB_MAX, sizeof(**vals));
-	if (!*keys || !*vals)
-		return -ENOMEM;
-	return load_published(fd, *keys, sizeof(**keys), *vals, EB_PUB_MAX);
-}
+#include "pub_priv.h"
 
 /* "[2001:db8::1]:" or "198.51.100.1:" or "" (every address) */
 static const char *spec_host(const struct eb_pub_spec *sp, char *buf, size_t len)
@@ -106,84 +34,6 @@ static const char *spec_host(const struct eb_pub_spec *sp, char *buf, size_t len
 	else
 		buf[0] = 0;
 	return buf;
-}
-
-/* The host's IPv6 addresses that a published port may name (global and
- * unique-local: not ::1, link-local, multicast or v4-mapped), from
- * getifaddrs() in the namespace ebnet runs in. Their count (at most max),
- * or a negative errno. */
-static int host_ip6_list(uint8_t (*out)[16], int max)
-{
-	struct ifaddrs *ifa, *i;
-	int n = 0;
-
-	if (getifaddrs(&ifa) < 0)
-		return -errno;
-	for (i = ifa; i && n < max; i = i->ifa_next) {
-		const uint8_t *a;
-		bool dup = false;
-
-		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET6)
-			continue;
-		a = ((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr.s6_addr;
-		if (IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_MULTICAST(a) ||
-		    IN6_IS_ADDR_V4MAPPED(a) || IN6_IS_ADDR_UNSPECIFIED(a))
-			continue;
-		for (int j = 0; j < n && !dup; j++)
-			dup = !memcmp(out[j], a, 16);
-		if (!dup)
-			memcpy(out[n++], a, 16);
-	}
-	freeifaddrs(ifa);
-	return n;
-}
-
-int eb_host6_sync(const char *net)
-{
-	uint8_t have[EB_HOST6_MAX][16];
-	struct eb_ip6_key k, next;
-	void *prev = NULL;
-	__u32 one = 1;
-	int fd, n, err = 0;
-
-	fd = eb_pin_open(net, EB_MAP_HOST6, NULL);
-	if (fd < 0)
-		return 0; /* an earlier build's network: its `up` makes the map */
-	n = host_ip6_list(have, EB_HOST6_MAX);
-	if (n < 0) {
-		close(fd);
-		return n;
-	}
-	for (int i = 0; i < n && !err; i++) {
-		memcpy(k.addr, have[i], 16);
-		if (bpf_map_update_elem(fd, &k, &one, BPF_ANY) < 0)
-			err = -errno;
-	}
-	/* Addresses the host no longer has go. */
-	while (!err && bpf_map_get_next_key(fd, prev, &next) == 0) {
-		bool keep = false;
-
-		k = next;
-		prev = &k;
-		for (int i = 0; i < n && !keep; i++)
-			keep = !memcmp(have[i], k.addr, 16);
-		if (!keep && bpf_map_delete_elem(fd, &k) == 0)
-			prev = NULL; /* the walk starts over: k is gone */
-	}
-	close(fd);
-	return err;
-}
-
-/* Is a one of this host's IPv6 addresses? 1, 0 or a negative errno. */
-static int host_has_ip6(const uint8_t a[16])
-{
-	uint8_t have[EB_HOST6_MAX][16];
-	int n = host_ip6_list(have, EB_HOST6_MAX);
-
-	for (int i = 0; i < n; i++)
-		if (!memcmp(have[i], a, 16))
-			return 1;
-	return n < 0 ? n : 0;
 }
 
 static const char *proto_name(uint8_t p)
@@ -322,47 +172,44 @@ static int ctr_ip6_check(const char *net, const struct eb_endpoint *ep, struct e
 	return 0; /* a network without IPv6: over IPv4 */
 }
 
-int eb_publish(const char *net_opt, const struct eb_pub_spec *sp, char *net_out, size_t netlen,
-	       struct eb_err *e)
+/* The container a publish names, in net (written), ready; net_opt, when
+ * given, must be its network. */
+static int pub_find_ctr(const char *net_opt, const struct eb_pub_spec *sp, char *net,
+			size_t netlen, struct eb_endpoint *ep, struct eb_err *e)
 {
-	struct eb_endpoint ep;
-	struct eb_dp dp;
-	struct eb_nl nl;
-	char net[64], a[16];
-	int lock, err, n = 0, mfd;
-	uint32_t cnt = sp->hport_hi - sp->hport_lo + 1;
-	unsigned char *added = NULL;
-
-	eb_dp_init(&dp);
-	lock = eb_lock(e);
-	if (lock < 0)
-		return lock;
-	if (eb_find_container(sp->ctr, net, sizeof(net), &ep)) {
+	if (eb_find_container(sp->ctr, net, netlen, ep)) {
 		eb_errf(e, "no container '%s'%s%s", sp->ctr, net_opt ? " in network " : "",
 			net_opt ? net_opt : "");
-		err = -ENOENT;
-		goto out;
+		return -ENOENT;
 	}
 	if (net_opt && strcmp(net_opt, net)) {
 		eb_errf(e, "container '%s' is in network '%s', not '%s'", sp->ctr, net, net_opt);
-		err = -ENOENT;
-		goto out;
+		return -ENOENT;
 	}
-	if (!(ep.flags & EB_EP_READY)) {
+	if (!(ep->flags & EB_EP_READY)) {
 		eb_errf(e, "container '%s' is half-made; run `ebnet up` again first", sp->ctr);
-		err = -EAGAIN;
-		goto out;
+		return -EAGAIN;
 	}
-	if (sp->v6) {
-		char a6[INET6_ADDRSTRLEN];
+	return 0;
+}
 
-		err = ctr_ip6_check(net, &ep, e);
+/* The host address a port is published on (none: every address) must be
+ * one of this host's (loopback always is); an IPv6 one wants a container
+ * with IPv6 in a network with IPv6. */
+static int pub_host_addr_check(const struct eb_pub_spec *sp, const char *net,
+			       const struct eb_endpoint *ep, struct eb_err *e)
+{
+	struct eb_nl nl;
+	char a[INET6_ADDRSTRLEN];
+	int err;
+
+	if (sp->v6) {
+		err = ctr_ip6_check(net, ep, e);
 		if (err)
-			goto out;
+			return err;
 		if (!IN6_IS_ADDR_LOOPBACK(sp->host_ip6) && host_has_ip6(sp->host_ip6) <= 0) {
-			eb_errf(e, "[%s] is not an address of this host", eb_ip6_str(sp->host_ip6, a6));
-			err = -EADDRNOTAVAIL;
-			goto out;
+			eb_errf(e, "[%s] is not an address of this host", eb_ip6_str(sp->host_ip6, a));
+			return -EADDRNOTAVAIL;
 		}
 	}
 	if (sp->host_ip && (ntohl(sp->host_ip) >> 24) != 127) {
@@ -373,44 +220,37 @@ int eb_publish(const char *net_opt, const struct eb_pub_spec *sp, char *net_out,
 		}
 		if (err <= 0) {
 			eb_errf(e, "%s is not an address of this host", eb_ip_str(sp->host_ip, a));
-			err = -EADDRNOTAVAIL;
-			goto out;
+			return -EADDRNOTAVAIL;
 		}
 	}
-	err = check_free(sp, ep.ip, e);
-	if (err)
-		goto out;
-	err = check_host_free(sp, e);
-	if (err)
-		goto out;
-	err = eb_dp_open(net, &dp, e);
-	if (err)
-		goto out;
-	if (sp->v6 && dp.published6 < 0) {
-		eb_errf(e, "network '%s' was made by an earlier ebnet, without IPv6 published ports; "
-			   "run `ebnet up --net %s` first",
-			net, net);
-		err = -EOPNOTSUPP;
-		goto out;
-	}
-	mfd = sp->v6 ? dp.published6 : dp.published;
-	added = calloc(cnt, 1);
-	if (!added) {
-		err = -ENOMEM;
-		goto out;
-	}
+	return 0;
+}
+
+/* The entries of a publish, one per port of the range, into the published
+ * map mfd (eb_published or eb_published6). A port mapped the same way
+ * already is left as it is; on any other failure, every entry this call
+ * added is removed again. */
+static int pub_write(int mfd, const struct eb_pub_spec *sp, const struct eb_endpoint *ep,
+		     struct eb_err *e)
+{
+	uint32_t cnt = sp->hport_hi - sp->hport_lo + 1;
+	unsigned char *added = calloc(cnt, 1);
+	int err = 0;
+
+	if (!added)
+		return -ENOMEM;
 	for (uint32_t i = 0; i < cnt; i++) {
 		struct eb_pub_key k = { .host_ip = sp->host_ip,
 					.host_port = htons(sp->hport_lo + i),
 					.proto = sp->proto };
 		struct eb_pub6_key k6 = { .host_port = htons(sp->hport_lo + i), .proto = sp->proto };
-		struct eb_pub_val v = { .ctr_ip = ep.ip,
+		struct eb_pub_val v = { .ctr_ip = ep->ip,
 					.ctr_port = htons(sp->cport_lo + i),
-					.ifindex = ep.ifindex };
+					.ifindex = ep->ifindex };
 		void *key = sp->v6 ? (void *)&k6 : (void *)&k;
 
 		memcpy(k6.host_ip6, sp->host_ip6, 16);
-		snprintf(v.name, sizeof(v.name), "%s", ep.name);
+		snprintf(v.name, sizeof(v.name), "%s", ep->name);
 		if (bpf_map_update_elem(mfd, key, &v, BPF_NOEXIST) < 0) {
 			struct eb_pub_val have;
 
@@ -431,11 +271,47 @@ int eb_publish(const char *net_opt, const struct eb_pub_spec *sp, char *net_out,
 				k.host_port = k6.host_port = htons(sp->hport_lo + j);
 				bpf_map_delete_elem(mfd, key);
 			}
-			goto out;
+			break;
 		}
 		added[i] = 1;
-		n++;
 	}
+	free(added);
+	return err;
+}
+
+int eb_publish(const char *net_opt, const struct eb_pub_spec *sp, char *net_out, size_t netlen,
+	       struct eb_err *e)
+{
+	struct eb_endpoint ep;
+	struct eb_dp dp;
+	char net[64];
+	int lock, err;
+
+	eb_dp_init(&dp);
+	lock = eb_lock(e);
+	if (lock < 0)
+		return lock;
+	err = pub_find_ctr(net_opt, sp, net, sizeof(net), &ep, e);
+	if (!err)
+		err = pub_host_addr_check(sp, net, &ep, e);
+	if (!err)
+		err = check_free(sp, ep.ip, e);
+	if (!err)
+		err = check_host_free(sp, e);
+	if (!err)
+		err = eb_dp_open(net, &dp, e);
+	if (err)
+		goto out;
+	if (sp->v6 && dp.published6 < 0) {
+		eb_errf(e, "network '%s' was made by an earlier ebnet, without IPv6 published ports; "
+			   "run `ebnet up --net %s` first",
+			net, net);
+		err = -EOPNOTSUPP;
+		goto out;
+	}
+	err = pub_write(sp->v6 ? dp.published6 : dp.published, sp, &ep, e);
+	if (err)
+		goto out;
 	/* A port on every address answers at the host's IPv6 addresses too:
 	 * the list the sock_addr programs know them by, as they are now. */
 	if (!sp->v6 && !sp->host_ip)
@@ -444,9 +320,7 @@ int eb_publish(const char *net_opt, const struct eb_pub_spec *sp, char *net_out,
 	 * of an earlier owner, and the walk costs with the table's size. */
 	if (net_out)
 		snprintf(net_out, netlen, "%s", net);
-	err = 0;
 out:
-	free(added);
 	eb_dp_close(&dp);
 	eb_unlock(lock);
 	return err;
@@ -538,134 +412,4 @@ void eb_unpublish_container(const struct eb_dp *dp, uint32_t ctr_ip)
 		if (vals6[i].ctr_ip == ctr_ip)
 			bpf_map_delete_elem(dp->published6, &keys6[i]);
 	pub_free(keys6, vals6);
-}
-
-static void reindex(int fd, void *keys, size_t ksz, struct eb_pub_val *vals, int n,
-		    const uint32_t *ctr_ip, const uint32_t *ifindex, int nctr)
-{
-	for (int i = 0; i < n; i++)
-		for (int j = 0; j < nctr; j++)
-			if (vals[i].ctr_ip == ctr_ip[j]) {
-				if (vals[i].ifindex != ifindex[j]) {
-					vals[i].ifindex = ifindex[j];
-					bpf_map_update_elem(fd, (char *)keys + i * ksz, &vals[i],
-							    BPF_EXIST);
-				}
-				break;
-			}
-}
-
-void eb_published_reindex_many(const struct eb_dp *dp, const uint32_t *ctr_ip,
-				const uint32_t *ifindex, int nctr)
-{
-	struct eb_pub_key *keys;
-	struct eb_pub6_key *keys6;
-	struct eb_pub_val *vals, *vals6;
-	int n;
-
-	if (nctr <= 0)
-		return;
-	n = pub_load(dp->published, &keys, &vals);
-	reindex(dp->published, keys, sizeof(*keys), vals, n, ctr_ip, ifindex, nctr);
-	pub_free(keys, vals);
-	n = pub6_load(dp->published6, &keys6, &vals6);
-	reindex(dp->published6, keys6, sizeof(*keys6), vals6, n, ctr_ip, ifindex, nctr);
-	pub_free(keys6, vals6);
-}
-
-void eb_published_reindex(const struct eb_dp *dp, uint32_t ctr_ip, uint32_t ifindex)
-{
-	eb_published_reindex_many(dp, &ctr_ip, &ifindex, 1);
-}
-
-struct pub_ent {
-	const struct eb_pub_key *k;
-	const struct eb_pub_val *v;
-};
-
-static int pub_ent_cmp(const void *a, const void *b)
-{
-	const struct eb_pub_key *x = ((const struct pub_ent *)a)->k;
-	const struct eb_pub_key *y = ((const struct pub_ent *)b)->k;
-	uint32_t kx = (uint32_t)x->proto << 16 | ntohs(x->host_port);
-	uint32_t ky = (uint32_t)y->proto << 16 | ntohs(y->host_port);
-
-	if (kx != ky)
-		return kx < ky ? -1 : 1;
-	/* The same port on several addresses: by address, for a stable list. */
-	return ntohl(x->host_ip) < ntohl(y->host_ip) ? -1 : ntohl(x->host_ip) > ntohl(y->host_ip);
-}
-
-int eb_ports_walk(const char *net, eb_port_fn fn, void *ctx, struct eb_err *e)
-{
-	struct eb_pub_key *keys;
-	struct eb_pub_val *vals;
-	struct pub_ent *ents = NULL;
-	struct eb_dp dp;
-	int n, err;
-
-	err = eb_dp_open(net, &dp, e);
-	if (err)
-		return err;
-	n = pub_load(dp.published, &keys, &vals);
-	eb_dp_close(&dp);
-	if (n > 0)
-		ents = calloc(n, sizeof(*ents));
-	if (n < 0 || (n > 0 && !ents)) {
-		eb_errf(e, "out of memory reading the published ports");
-		pub_free(keys, vals);
-		return -ENOMEM;
-	}
-	/* By protocol, then port (qsort: 10,000 ports by insertion were
-	 * 25 million swaps). */
-	for (int i = 0; i < n; i++) {
-		ents[i].k = &keys[i];
-		ents[i].v = &vals[i];
-	}
-	qsort(ents, n, sizeof(*ents), pub_ent_cmp);
-	for (int i = 0; i < n; i++)
-		fn(ents[i].k, ents[i].v, ctx);
-	free(ents);
-	pub_free(keys, vals);
-	return n;
-}
-
-static int pub6_ent_cmp(const void *a, const void *b)
-{
-	const struct eb_pub6_key *x = *(const struct eb_pub6_key *const *)a;
-	const struct eb_pub6_key *y = *(const struct eb_pub6_key *const *)b;
-	uint32_t kx = (uint32_t)x->proto << 16 | ntohs(x->host_port);
-	uint32_t ky = (uint32_t)y->proto << 16 | ntohs(y->host_port);
-
-	if (kx != ky)
-		return kx < ky ? -1 : 1;
-	return memcmp(x->host_ip6, y->host_ip6, 16);
-}
-
-int eb_ports_walk6(const char *net, eb_port6_fn fn, void *ctx, struct eb_err *e)
-{
-	struct eb_pub6_key *keys, **order = NULL;
-	struct eb_pub_val *vals;
-	int fd, n;
-
-	fd = eb_pin_open(net, EB_MAP_PUBLISHED6, NULL);
-	if (fd < 0)
-		return 0; /* a network of an earlier build: none */
-	n = pub6_load(fd, &keys, &vals);
-	close(fd);
-	if (n > 0)
-		order = calloc(n, sizeof(*order));
-	if (n < 0 || (n > 0 && !order)) {
-		eb_errf(e, "out of memory reading the published ports");
-		pub_free(keys, vals);
-		return -ENOMEM;
-	}
-	for (int i = 0; i < n; i++)
-		order[i] = &keys[i];
-	qsort(order, n, sizeof(*order), pub6_ent_cmp);
-	for (int i = 0; i < n; i++)
-		fn(order[i], &vals[order[i] - keys], ctx);
-	free(order);
-	pub_free(keys, vals);
-	return n;
 }

@@ -205,6 +205,10 @@ struct eb_counter_val {
  * ICMP echo uses its identifier as a port: sport = id for the container
  * side's key, dport = id for the outside side's (the other port is 0).
  */
+/* Ports here stay in network order (issue 13 plans host order for the
+ * published-port maps, for bpftool): the datapath compares and
+ * copies them against packet headers on every packet, so a byte swap there
+ * would cost on the hot path for a key only tools read. */
 struct eb_ct_key {
 	EB_IPV4(src); /* network order */
 	EB_IPV4(dst);
@@ -676,6 +680,7 @@ _Static_assert(sizeof(struct eb_addr6) == 20, "eb_addr6 layout");
  * outside side whose xaddr is ::ffff:CONTAINER. Written by the datapath;
  * removed by the sweeper and `ebnet gc`.
  */
+/* Ports in network order, as in struct eb_ct_key and for its reason. */
 struct eb_ct6_key {
 	__u8 src[16];
 	__u8 dst[16];

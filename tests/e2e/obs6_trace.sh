@@ -195,6 +195,14 @@ for e in sorted((json.dumps(e.get("formatted", e), sort_keys=True) for e in json
 }
 # entries MAP: how many entries bpftool lists.
 entries() { map_dump "$1" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'; }
+# No neighbour probes on the uplink either: a NUD probe of the router's to the
+# uplink's address (or its answer to the host's) is a real packet that
+# moves nat6_pass while the traces run. Both ends' entries are made
+# permanent for the comparison.
+check "the router's neighbour entry of the uplink: permanent" \
+	ip -n "$RTR" -6 neigh replace "$UPLINK6" lladdr "$(mac_of "$HOST" up0)" dev down0 nud permanent
+check "the host's neighbour entry of the router: permanent" \
+	ip -n "$HOST" -6 neigh replace "$ROUTER6" lladdr "$(mac_of "$RTR" down0)" dev up0 nud permanent
 state "$T/before"
 N_TCP=$(entries eb_ct6_tcp) N_OTHER=$(entries eb_ct6_other)
 check_eq "eb_ct6_tcp holds the open flow's two entries" "$N_TCP" 2

@@ -195,14 +195,22 @@ for e in sorted((json.dumps(e.get("formatted", e), sort_keys=True) for e in json
 }
 # entries MAP: how many entries bpftool lists.
 entries() { map_dump "$1" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'; }
-# No neighbour probes on the uplink either: a NUD probe of the router's to the
-# uplink's address (or its answer to the host's) is a real packet that
-# moves nat6_pass while the traces run. Both ends' entries are made
-# permanent for the comparison.
-check "the router's neighbour entry of the uplink: permanent" \
-	ip -n "$RTR" -6 neigh replace "$UPLINK6" lladdr "$(mac_of "$HOST" up0)" dev down0 nud permanent
-check "the host's neighbour entry of the router: permanent" \
-	ip -n "$HOST" -6 neigh replace "$ROUTER6" lladdr "$(mac_of "$RTR" down0)" dev up0 nud permanent
+# No neighbour probes on the uplink either: a NUD probe of the router's to
+# the uplink's addresses (an 86-byte NS to its global or its link-local
+# one), or its answer to the host's, is a real packet that moves nat6_pass
+# while the traces run. Both ends' entries of the other's addresses are
+# made permanent for the comparison.
+# link6 NS DEV: the link-local address of DEV.
+link6() { ip -n "$1" -6 -o addr show dev "$2" scope link | awk '{ sub("/.*", "", $4); print $4 }'; }
+UP_MAC=$(mac_of "$HOST" up0) DOWN_MAC=$(mac_of "$RTR" down0)
+for a in "$UPLINK6" "$(link6 "$HOST" up0)"; do
+	check "the router's neighbour entry of the uplink's $a: permanent" \
+		ip -n "$RTR" -6 neigh replace "$a" lladdr "$UP_MAC" dev down0 nud permanent
+done
+for a in "$ROUTER6" "$(link6 "$RTR" down0)"; do
+	check "the host's neighbour entry of the router's $a: permanent" \
+		ip -n "$HOST" -6 neigh replace "$a" lladdr "$DOWN_MAC" dev up0 nud permanent
+done
 state "$T/before"
 N_TCP=$(entries eb_ct6_tcp) N_OTHER=$(entries eb_ct6_other)
 check_eq "eb_ct6_tcp holds the open flow's two entries" "$N_TCP" 2

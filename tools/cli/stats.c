@@ -136,13 +136,16 @@ static void print_stats(const struct eb_stats_snap *s, const struct eb_stats_sna
 #undef RATE
 }
 
+/* Programs of a network that --prog times, at most. */
+#define STATS_PROGS 16
+
 /* `ebnet stats` without --net, --watch or --prog: every network of this
  * namespace, each under its name. */
 static int stats_all_nets(void)
 {
 	static struct eb_stats_snap cur;
 	static char names[EB_MAX_NETS][64];
-	struct eb_prog_stat ps[16];
+	struct eb_prog_stat ps[STATS_PROGS];
 	struct eb_err e = {};
 	int n = here_nets(names, EB_MAX_NETS), err;
 	json_t *jnets = json_array();
@@ -185,7 +188,7 @@ static int stats_watch(const struct opts *o, unsigned long secs, struct eb_stats
 		prev = *cur;
 		memset(cur, 0, sizeof(*cur));
 		if (o->prog)
-			memcpy(pps, ps, 16 * sizeof(*ps));
+			memcpy(pps, ps, STATS_PROGS * sizeof(*ps));
 		sleep(secs);
 		if (stop_now)
 			break;
@@ -193,7 +196,7 @@ static int stats_watch(const struct opts *o, unsigned long secs, struct eb_stats
 		if (err)
 			return fail(err, &e);
 		if (o->prog)
-			nps = eb_prog_stats(o->net, ps, 16);
+			nps = eb_prog_stats(o->net, ps, STATS_PROGS);
 		if (!json)
 			printf("\033[H\033[2J");
 		print_stats(cur, &prev, secs, ps, o->prog ? pps : NULL, nps);
@@ -204,7 +207,7 @@ static int stats_watch(const struct opts *o, unsigned long secs, struct eb_stats
 int do_stats(int argc, char **argv)
 {
 	static struct eb_stats_snap cur;
-	struct eb_prog_stat ps[16], pps[16];
+	struct eb_prog_stat ps[STATS_PROGS], pps[STATS_PROGS];
 	struct eb_err e = {};
 	struct opts o;
 	unsigned long secs = 0;
@@ -232,7 +235,7 @@ int do_stats(int argc, char **argv)
 				strerror(errno));
 			return 1;
 		}
-		nps = eb_prog_stats(o.net, pps, 16);
+		nps = eb_prog_stats(o.net, pps, STATS_PROGS);
 		if (!o.watch)
 			sleep(1); /* one second of traffic, measured */
 	}
@@ -240,7 +243,7 @@ int do_stats(int argc, char **argv)
 	if (err)
 		return fail(err, &e);
 	if (o.prog)
-		nps = eb_prog_stats(o.net, ps, 16);
+		nps = eb_prog_stats(o.net, ps, STATS_PROGS);
 	if (o.watch)
 		err = stats_watch(&o, secs, &cur, ps, pps, nps);
 	else

@@ -35,7 +35,8 @@ static __always_inline __u32 eb_ns_kind(struct bpf_sock_addr *ctx)
 	return kind ? *kind : 0;
 }
 
-/* The published port a destination names, or NULL. 127.0.0.0/8 means the
+/* The published port a destination names (its port in network order, as
+ * the socket address has it), or NULL. 127.0.0.0/8 means the
  * host only from the host's own namespace; in a container it is the
  * container itself. */
 static __always_inline struct eb_pub_val *eb_sock_pub(__u32 ip, __u16 port, __u32 kind, __u8 proto)
@@ -49,9 +50,9 @@ static __always_inline struct eb_pub_val *eb_sock_pub(__u32 ip, __u16 port, __u3
 	if (lo && kind != EB_NS_HOST)
 		return NULL;
 	k.host_ip = ip;
-	k.host_port = port;
+	k.host_port = bpf_ntohs(port); /* the map's ports are host order */
 	k.proto = proto;
-	pub = bpf_map_lookup_elem(&eb_published, &k);
+	pub = bpf_map_lookup_elem(&eb_pub_ports, &k);
 	if (pub)
 		return pub;
 	cfg = bpf_map_lookup_elem(&eb_config, &zero);
@@ -61,7 +62,7 @@ static __always_inline struct eb_pub_val *eb_sock_pub(__u32 ip, __u16 port, __u3
 	if (!lo && ip != cfg->snat_ip && ip != cfg->gateway)
 		return NULL;
 	k.host_ip = 0;
-	return bpf_map_lookup_elem(&eb_published, &k);
+	return bpf_map_lookup_elem(&eb_pub_ports, &k);
 }
 
 static __always_inline int eb_sock_xlate(struct bpf_sock_addr *ctx, __u8 proto)
@@ -78,12 +79,12 @@ static __always_inline int eb_sock_xlate(struct bpf_sock_addr *ctx, __u8 proto)
 		return 1;
 	rk.cookie = bpf_get_socket_cookie(ctx);
 	rk.ctr_ip = pub->ctr_ip;
-	rk.ctr_port = pub->ctr_port;
+	rk.ctr_port = bpf_htons(pub->ctr_port);
 	rv.ip = ctx->user_ip4;
 	rv.port = (__u16)ctx->user_port;
 	bpf_map_update_elem(&eb_sock_rev, &rk, &rv, BPF_ANY);
 	ctx->user_ip4 = pub->ctr_ip;
-	ctx->user_port = pub->ctr_port;
+	ctx->user_port = rk.ctr_port;
 	__sync_fetch_and_add(&pub->local, 1);
 	eb_count(EB_CNT_SOCK_XLATE, 0);
 	return 1;
@@ -171,10 +172,10 @@ int eb_getpeername4(struct bpf_sock_addr *ctx)
 
 /*
  * IPv6 (issue 16): the same translation for IPv6 sockets. A destination is
- * a published port when eb_published6 has its address (one IPv6 address of
+ * a published port when eb_pub_ports6 has its address (one IPv6 address of
  * the host, [::1] the host only), or when it is one of the host's IPv6
  * addresses (eb_host6, the network's gateway6; ::1 from the host) and the
- * port is published on every address (eb_published, host_ip 0). The
+ * port is published on every address (eb_pub_ports, host_ip 0). The
  * socket then goes to the container's IPv6 address, or, for a container
  * without one, to its IPv4 address as ::ffff:A.B.C.D: a dual-stack socket
  * connects to a v4-mapped address over IPv4 (tcp_v6_connect() and
@@ -264,17 +265,17 @@ static __always_inline struct eb_pub_val *eb_sock_pub6(const __u32 a[4], __u16 p
 	if (lo && kind != EB_NS_HOST)
 		return NULL;
 	__builtin_memcpy(k.host_ip6, a, 16);
-	k.host_port = port;
+	k.host_port = bpf_ntohs(port); /* host order in the maps */
 	k.proto = proto;
-	pub = bpf_map_lookup_elem(&eb_published6, &k);
+	pub = bpf_map_lookup_elem(&eb_pub_ports6, &k);
 	if (pub)
 		return pub;
 	/* A port published on every address: the host's own addresses. */
 	if (!lo && !eb_host_ip6(a))
 		return NULL;
-	k4.host_port = port;
+	k4.host_port = k.host_port;
 	k4.proto = proto;
-	return bpf_map_lookup_elem(&eb_published, &k4);
+	return bpf_map_lookup_elem(&eb_pub_ports, &k4);
 }
 
 static __always_inline int eb_sock_xlate6(struct bpf_sock_addr *ctx, __u8 proto, bool connect)
@@ -311,12 +312,12 @@ static __always_inline int eb_sock_xlate6(struct bpf_sock_addr *ctx, __u8 proto,
 	}
 	rk.cookie = bpf_get_socket_cookie(ctx);
 	__builtin_memcpy(rk.ctr_ip6, to, 16);
-	rk.ctr_port = pub->ctr_port;
+	rk.ctr_port = bpf_htons(pub->ctr_port);
 	__builtin_memcpy(rv.ip6, a, 16);
 	rv.port = port;
 	bpf_map_update_elem(&eb_sock_rev6, &rk, &rv, BPF_ANY);
 	eb_ip6_set(ctx, to);
-	ctx->user_port = pub->ctr_port;
+	ctx->user_port = rk.ctr_port;
 	__sync_fetch_and_add(&pub->local, 1);
 	eb_count(EB_CNT_SOCK_XLATE, 0);
 	return 1;

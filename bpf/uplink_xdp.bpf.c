@@ -261,7 +261,7 @@ int eb_xdp_uplink(struct xdp_md *ctx)
 			return eb_xdp_drop(ctx, r, len, p.saddr, p.daddr, p.sport, p.dport, p.proto);
 		cnt = EB_CNT_DNAT_IN;
 		xaddr = pub->ctr_ip;
-		xport = pub->ctr_port;
+		xport = bpf_htons(pub->ctr_port); /* host order in the map */
 		ifindex = pub->ifindex;
 	}
 	if (eb_xdp_rewrite_dst(ctx, p.proto, xaddr, xport))

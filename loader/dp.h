@@ -43,7 +43,7 @@ struct eb_dp {
 	int prog_uplink;		   /* eb_from_uplink */
 	int prog_xdp;			   /* eb_xdp_uplink */
 	int prog_sock[EB_NSOCK_PROGS]; /* connect4, sendmsg4, recvmsg4, getpeername4, the same 6 */
-	int published6; /* eb_published6, -1 when the network has none (an earlier build's) */
+	int published6; /* eb_pub_ports6, -1 when the network has none (an earlier build's) */
 	bool upgraded; /* eb_dp_ensure replaced the programs: clsact hooks need them too */
 	struct eb_dp_pending *pending; /* programs still loading (eb_dp_ensure_begin) */
 	char pending_err[512];

@@ -14,7 +14,7 @@ int eb_publish(const char *net, const struct eb_pub_spec *sp, char *net_out, siz
 /* Returns the number of ports removed, or -ENOENT when none was published. */
 int eb_unpublish(const char *net, const struct eb_pub_spec *sp, struct eb_err *e);
 int eb_ports_walk(const char *net, eb_port_fn fn, void *ctx, struct eb_err *e);
-/* The ports published on one IPv6 address of the host (eb_published6), by
+/* The ports published on one IPv6 address of the host (eb_pub_ports6), by
  * protocol, port and address; their count. */
 typedef void (*eb_port6_fn)(const struct eb_pub6_key *k, const struct eb_pub_val *v, void *ctx);
 int eb_ports_walk6(const char *net, eb_port6_fn fn, void *ctx, struct eb_err *e);

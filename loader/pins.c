@@ -201,7 +201,7 @@ static int check_pinned_map(const char *net, const struct bpf_map *want, struct 
 
 int eb_pin_open(const char *net, const char *name, struct eb_err *e)
 {
-	char p[PATH_MAX];
+	char p[PATH_MAX], c[PATH_MAX];
 	int fd, err;
 
 	pin_path(net, name, p, sizeof(p));
@@ -209,7 +209,18 @@ int eb_pin_open(const char *net, const char *name, struct eb_err *e)
 	if (fd >= 0)
 		return fd;
 	err = -errno;
-	if (e)
+	if (!e)
+		return err;
+	/* The network is there but not this map: made by an earlier build,
+	 * which did not have it (or named it otherwise). */
+	pin_path(net, EB_MAP_CONFIG, c, sizeof(c));
+	if (err == -ENOENT && !strncmp(name, "eb_", 3) && strcmp(name, EB_MAP_CONFIG) &&
+	    access(c, F_OK) == 0)
+		eb_errf(e,
+			"cannot open pinned object '%s': %s (network '%s' runs the datapath of an "
+			"earlier ebnet; `ebnet up --net %s` upgrades it)",
+			p, strerror(-err), net, net);
+	else
 		eb_errf(e, "cannot open pinned object '%s': %s%s", p, strerror(-err),
 			err == -ENOENT ? " (is the network up?)" : "");
 	return err;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The published-port maps read whole (eb_published, eb_published6: every
+ * The published-port maps read whole (eb_pub_ports, eb_pub_ports6: every
  * entry, for the checks of publish and unpublish, `ebnet ports` and the
  * walks of the front ends), and their ifindex rewritten when a container's
  * port is re-made (reindex).
@@ -54,7 +54,7 @@ one_by_one:
 	return n;
 }
 
-/* The entries of eb_published (fd), in arrays of their own (no static
+/* The entries of eb_pub_ports (fd), in arrays of their own (no static
  * state: the Docker driver calls these from its threads); their count or
  * -ENOMEM. pub_free() frees them. */
 int pub_load(int fd, struct eb_pub_key **keys, struct eb_pub_val **vals)
@@ -72,7 +72,7 @@ void pub_free(void *keys, struct eb_pub_val *vals)
 	free(vals);
 }
 
-/* The same for eb_published6 (fd < 0: a network of an earlier build, which
+/* The same for eb_pub_ports6 (fd < 0: a network of an earlier build, which
  * has none: 0 entries). */
 int pub6_load(int fd, struct eb_pub6_key **keys, struct eb_pub_val **vals)
 {
@@ -137,8 +137,8 @@ static int pub_ent_cmp(const void *a, const void *b)
 {
 	const struct eb_pub_key *x = ((const struct pub_ent *)a)->k;
 	const struct eb_pub_key *y = ((const struct pub_ent *)b)->k;
-	uint32_t kx = (uint32_t)x->proto << 16 | ntohs(x->host_port);
-	uint32_t ky = (uint32_t)y->proto << 16 | ntohs(y->host_port);
+	uint32_t kx = (uint32_t)x->proto << 16 | x->host_port;
+	uint32_t ky = (uint32_t)y->proto << 16 | y->host_port;
 
 	if (kx != ky)
 		return kx < ky ? -1 : 1;
@@ -184,8 +184,8 @@ static int pub6_ent_cmp(const void *a, const void *b)
 {
 	const struct eb_pub6_key *x = *(const struct eb_pub6_key *const *)a;
 	const struct eb_pub6_key *y = *(const struct eb_pub6_key *const *)b;
-	uint32_t kx = (uint32_t)x->proto << 16 | ntohs(x->host_port);
-	uint32_t ky = (uint32_t)y->proto << 16 | ntohs(y->host_port);
+	uint32_t kx = (uint32_t)x->proto << 16 | x->host_port;
+	uint32_t ky = (uint32_t)y->proto << 16 | y->host_port;
 
 	if (kx != ky)
 		return kx < ky ? -1 : 1;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Published ports: `ebnet publish` and `unpublish` (`ports` reads the maps
- * in pub_maps.c). A mapping is one entry of eb_published per host port;
+ * in pub_maps.c). A mapping is one entry of eb_pub_ports per host port;
  * the next packet (TC, on the uplink) or the next connect() (sock_addr, on
  * the host and in containers) uses it, with no program reloaded. Removing or moving a mapping also removes
  * the conntrack entries of its flows, so no flow keeps reaching a container
@@ -68,23 +68,20 @@ static int check_free(const struct eb_pub_spec *sp, uint32_t ctr_ip, struct eb_e
 	char a[INET6_ADDRSTRLEN];
 
 	for (int i = 0; i < nn; i++) {
-		char p[8192];
-		int fd, n, n6;
+		int n, n6;
 
 		if (!eb_net_is_here(nets[i]))
 			continue;
-		snprintf(p, sizeof(p), "%s/%.63s/%s", EB_PIN_ROOT, nets[i], EB_MAP_PUBLISHED);
-		fd = bpf_obj_get(p);
-		if (fd < 0)
-			continue;
 		pub_free(keys, vals);
 		pub_free(keys6, vals6);
-		n = pub_load(fd, &keys, &vals);
-		close(fd);
-		fd = eb_pin_open(nets[i], EB_MAP_PUBLISHED6, NULL);
-		n6 = pub6_load(fd, &keys6, &vals6);
-		if (fd >= 0)
-			close(fd);
+		keys6 = NULL;
+		vals6 = NULL;
+		/* A network not upgraded yet is read from its earlier maps:
+		 * its datapath takes those ports too. */
+		n = pub_load_net(nets[i], false, (void **)&keys, &vals);
+		if (n == -ENOENT)
+			continue;
+		n6 = pub_load_net(nets[i], true, (void **)&keys6, &vals6);
 		if (n < 0 || n6 < 0) {
 			eb_errf(e, "out of memory reading the published ports");
 			err = -ENOMEM;
@@ -95,7 +92,7 @@ static int check_free(const struct eb_pub_spec *sp, uint32_t ctr_ip, struct eb_e
 			const struct eb_pub_val *v = v6 ? &vals6[j - n] : &vals[j];
 			uint32_t ip = v6 ? 0 : keys[j].host_ip;
 			const uint8_t *a6 = v6 ? keys6[j - n].host_ip6 : NULL;
-			uint16_t port = ntohs(v6 ? keys6[j - n].host_port : keys[j].host_port);
+			uint16_t port = v6 ? keys6[j - n].host_port : keys[j].host_port;
 			uint8_t proto = v6 ? keys6[j - n].proto : keys[j].proto;
 			bool same_key = v6 == sp->v6 && (v6 ? !memcmp(a6, sp->host_ip6, 16)
 							    : ip == sp->host_ip);
@@ -107,13 +104,13 @@ static int check_free(const struct eb_pub_spec *sp, uint32_t ctr_ip, struct eb_e
 			/* The very mapping asked for: already done, not a conflict
 			 * (so a publish run again, after a kill, completes). */
 			if (same_key && v->ctr_ip == ctr_ip &&
-			    ntohs(v->ctr_port) == sp->cport_lo + (port - sp->hport_lo))
+			    v->ctr_port == sp->cport_lo + (port - sp->hport_lo))
 				continue;
 			eb_errf(e, "%s%s%s%s%u/%s is already published to %s:%u (network %s); "
 				   "`ebnet unpublish` it first",
 				v6 ? "[" : "", v6 ? eb_ip6_str(a6, a) : ip ? eb_ip_str(ip, a) : "",
 				v6 ? "]" : "", v6 || ip ? ":" : "", port, proto_name(sp->proto),
-				v->name, ntohs(v->ctr_port), nets[i]);
+				v->name, v->ctr_port, nets[i]);
 			err = -EADDRINUSE;
 		}
 		if (err)
@@ -155,6 +152,20 @@ static int check_host_free(const struct eb_pub_spec *sp, struct eb_err *e)
  * the host and containers at its v4-mapped address, TCP and connected
  * UDP). A container of an IPv6 network whose address is not written yet
  * is refused. */
+/* A network that still runs on the published-port maps of an earlier
+ * build (their ports in network order) is upgraded by `up` before its
+ * ports change: written here, they would be lost or undone by the
+ * upgrade's copy. */
+static int pub_net_current(const char *net, struct eb_err *e)
+{
+	if (!pub_net_is_v1(net))
+		return 0;
+	eb_errf(e, "network '%s' runs the datapath of an earlier ebnet (its published ports are in "
+		   "%s); run `ebnet up --net %s` first to upgrade it",
+		net, EB_MAP_OLD_PUBLISHED, net);
+	return -EOPNOTSUPP;
+}
+
 static int ctr_ip6_check(const char *net, const struct eb_endpoint *ep, struct eb_err *e)
 {
 	struct eb_config6 c6;
@@ -227,7 +238,7 @@ static int pub_host_addr_check(const struct eb_pub_spec *sp, const char *net,
 }
 
 /* The entries of a publish, one per port of the range, into the published
- * map mfd (eb_published or eb_published6). A port mapped the same way
+ * map mfd (eb_pub_ports or eb_pub_ports6). A port mapped the same way
  * already is left as it is; on any other failure, every entry this call
  * added is removed again. */
 static int pub_write(int mfd, const struct eb_pub_spec *sp, const struct eb_endpoint *ep,
@@ -241,11 +252,11 @@ static int pub_write(int mfd, const struct eb_pub_spec *sp, const struct eb_endp
 		return -ENOMEM;
 	for (uint32_t i = 0; i < cnt; i++) {
 		struct eb_pub_key k = { .host_ip = sp->host_ip,
-					.host_port = htons(sp->hport_lo + i),
+					.host_port = sp->hport_lo + i,
 					.proto = sp->proto };
-		struct eb_pub6_key k6 = { .host_port = htons(sp->hport_lo + i), .proto = sp->proto };
+		struct eb_pub6_key k6 = { .host_port = sp->hport_lo + i, .proto = sp->proto };
 		struct eb_pub_val v = { .ctr_ip = ep->ip,
-					.ctr_port = htons(sp->cport_lo + i),
+					.ctr_port = sp->cport_lo + i,
 					.ifindex = ep->ifindex };
 		void *key = sp->v6 ? (void *)&k6 : (void *)&k;
 
@@ -268,7 +279,7 @@ static int pub_write(int mfd, const struct eb_pub_spec *sp, const struct eb_endp
 			for (uint32_t j = 0; j < i; j++) {
 				if (!added[j])
 					continue;
-				k.host_port = k6.host_port = htons(sp->hport_lo + j);
+				k.host_port = k6.host_port = sp->hport_lo + j;
 				bpf_map_delete_elem(mfd, key);
 			}
 			break;
@@ -292,6 +303,8 @@ int eb_publish(const char *net_opt, const struct eb_pub_spec *sp, char *net_out,
 	if (lock < 0)
 		return lock;
 	err = pub_find_ctr(net_opt, sp, net, sizeof(net), &ep, e);
+	if (!err)
+		err = pub_net_current(net, e);
 	if (!err)
 		err = pub_host_addr_check(sp, net, &ep, e);
 	if (!err)
@@ -346,6 +359,11 @@ int eb_unpublish(const char *net_opt, const struct eb_pub_spec *sp, struct eb_er
 	} else {
 		nn = eb_net_list(nets, EB_MAX_NETS);
 	}
+	for (int i = 0; i < nn && !err; i++)
+		if (net_opt || eb_net_is_here(nets[i]))
+			err = pub_net_current(nets[i], e);
+	if (err)
+		goto out;
 	for (int i = 0; i < nn; i++) {
 		struct eb_dp dp;
 		int here = 0;
@@ -356,7 +374,7 @@ int eb_unpublish(const char *net_opt, const struct eb_pub_spec *sp, struct eb_er
 			continue;
 		for (uint32_t j = 0; j < cnt; j++) {
 			struct eb_pub_key k = { .host_ip = sp->host_ip,
-						.host_port = htons(sp->hport_lo + j),
+						.host_port = sp->hport_lo + j,
 						.proto = sp->proto };
 			struct eb_pub6_key k6 = { .host_port = k.host_port, .proto = sp->proto };
 

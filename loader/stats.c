@@ -99,7 +99,7 @@ static int stats_ctrs(const char *net, const struct eb_net_info *info, struct eb
 }
 
 /* Every published port, with its counters where it has any (a network
- * without eb_port_stats lists its ports with none). */
+ * without eb_pub_stats lists its ports with none). */
 static int stats_ports(const char *net, struct eb_stats_snap *s, struct eb_counter_val *pc,
 		       int ncpu, struct eb_err *e)
 {

@@ -113,10 +113,12 @@ int ctx_ready(struct eb_ctx *c)
 					return err;
 			}
 		}
-		/* Every hook runs the new programs: the maps of earlier
-		 * builds can go. */
-		eb_dp_retire_old_maps(&c->dp, c->net);
 	}
+	/* Every hook runs this build's programs: the maps of earlier builds
+	 * can go. Also when this `up` upgraded nothing: one that stopped
+	 * after the new programs took over (the build written) left them
+	 * pinned, and publish refuses while eb_published is there. */
+	eb_dp_retire_old_maps(&c->dp, c->net);
 	err = ensure_uplink(c);
 	if (!err) {
 		err = ensure_xdp(c, c->xdp);

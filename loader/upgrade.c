@@ -16,6 +16,7 @@
 
 #include "dp_priv.h"
 #include "ebnet_maps.h"
+#include "pub_priv.h"
 #include "build_id.h"
 
 /* Were the programs attached now built from another datapath than this
@@ -318,6 +319,9 @@ static const struct {
 	[EB_RET_OLD_FDB] = { NULL, fill_fdb_v2, retire_fdb },
 	[EB_RET_OLD_STATS] = { set_aside_small_stats, NULL, retire_small_stats },
 	[EB_RET_OLD_CTR_STATS] = { NULL, NULL, retire_ctr_stats },
+	[EB_RET_OLD_PUBLISHED] = { NULL, pub_fill_v2, pub_retire_v1 },
+	[EB_RET_OLD_PUBLISHED6] = { NULL, pub6_fill_v2, pub6_retire_v1 },
+	[EB_RET_OLD_PORT_STATS] = { NULL, NULL, stats_retire_v1 },
 };
 
 /* The before_load (after false) or after_load steps of every retired map. */

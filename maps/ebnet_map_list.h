@@ -46,10 +46,10 @@
 	  EB_MAPF_LS_MEM | EB_MAPF_SIZED)                                                          \
 	X(CT_OTHER, eb_ct_other, ct_other, struct eb_ct_key, struct eb_ct_entry,                   \
 	  EB_MAPF_LS_MEM | EB_MAPF_SIZED)                                                          \
-	X(PUBLISHED, eb_published, published, struct eb_pub_key, struct eb_pub_val, 0)             \
+	X(PUBLISHED, eb_pub_ports, published, struct eb_pub_key, struct eb_pub_val, 0)             \
 	X(NETNS, eb_netns, netns, __u64, __u32, 0)                                                 \
 	X(CTR_STATS, eb_ctr_slots, ctr_slots, __u32, struct eb_ctr_counters, 0)                    \
-	X(PORT_STATS, eb_port_stats, port_stats, struct eb_pub_key, struct eb_counter_val, 0)
+	X(PORT_STATS, eb_pub_stats, port_stats, struct eb_pub_key, struct eb_counter_val, 0)
 
 #define EB_MAPS_OTHER(X)                                                                           \
 	X(CT_CONF, eb_ct_conf, __u32, struct eb_ct_conf, 0)                                        \
@@ -68,7 +68,7 @@
 	X(IP6, eb_ip6, struct eb_ip6_key, struct eb_ip6_ep, 0)                                     \
 	X(CT6_TCP, eb_ct6_tcp, struct eb_ct6_key, struct eb_ct6_entry, EB_MAPF_SIZED)              \
 	X(CT6_OTHER, eb_ct6_other, struct eb_ct6_key, struct eb_ct6_entry, EB_MAPF_SIZED)          \
-	X(PUBLISHED6, eb_published6, struct eb_pub6_key, struct eb_pub_val, 0)                     \
+	X(PUBLISHED6, eb_pub_ports6, struct eb_pub6_key, struct eb_pub_val, 0)                     \
 	X(SOCK_REV6, eb_sock_rev6, struct eb_sock_rev6_key, struct eb_sock_rev6_val, 0)            \
 	X(HOST6, eb_host6, struct eb_ip6_key, __u32, 0)                                            \
 	X(ADDR6, eb_addr6, struct eb_ip_key, struct eb_addr6, 0)
@@ -84,7 +84,10 @@
 #define EB_MAPS_RETIRED(X)                                                                         \
 	X(OLD_FDB, FDB)                                                                            \
 	X(OLD_STATS, STATS)                                                                        \
-	X(OLD_CTR_STATS, CTR_STATS)
+	X(OLD_CTR_STATS, CTR_STATS)                                                                \
+	X(OLD_PUBLISHED, PUBLISHED)                                                                \
+	X(OLD_PUBLISHED6, PUBLISHED6)                                                              \
+	X(OLD_PORT_STATS, PORT_STATS)
 
 /* Indexes of the maps of struct eb_dp: dp->map_fd[EB_DPM_CONFIG]... */
 #define EB_DPM_ENUM(id, ident, field, key, value, flags) EB_DPM_##id,

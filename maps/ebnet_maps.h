@@ -7,8 +7,12 @@
  * seen at build time; a changed layout must get a new map name (the kernel
  * refuses to reuse a pinned map of another layout, and the loader says so).
  *
- * Byte order: IPv4 addresses and L4 ports are kept in network byte order,
- * as they are on the wire; everything else is host order. Every IPv4
+ * Byte order: IPv4 addresses are kept in network byte order, as they are on
+ * the wire, and so are the L4 ports of the maps that the datapath compares
+ * with packet headers on every packet (conntrack, fragments, sockets, DNS);
+ * the ports of the published-port maps (eb_pub_ports, eb_pub_ports6,
+ * eb_pub_stats: written by people, read by people with bpftool) and
+ * everything else are host order. Every IPv4
  * address is declared with EB_IPV4(), a union of the __u32 that the code
  * uses and its four bytes, so that bpftool (which prints from BTF) shows
  * `"ip_bytes": [10,77,0,2]` beside `"ip": 33574154`: same layout, same
@@ -38,11 +42,11 @@
 #define EB_MAP_STATS	 "eb_stats"
 #define EB_MAP_CT_TCP	 "eb_ct_tcp"
 #define EB_MAP_CT_OTHER	 "eb_ct_other"
-#define EB_MAP_PUBLISHED "eb_published"
+#define EB_MAP_PUBLISHED "eb_pub_ports"
 #define EB_MAP_SOCK_REV	 "eb_sock_rev"
 #define EB_MAP_NETNS	 "eb_netns"
 #define EB_MAP_CTR_STATS "eb_ctr_slots"
-#define EB_MAP_PORT_STATS "eb_port_stats"
+#define EB_MAP_PORT_STATS "eb_pub_stats"
 #define EB_MAP_EVENTS	 "eb_events"
 #define EB_MAP_MONITOR	 "eb_monitor"
 #define EB_MAP_BUILD	 "eb_build"
@@ -66,6 +70,11 @@
 #define EB_MAP_OLD_CTR_STATS "eb_ctr_stats" /* per-CPU hash by ifindex; now eb_ctr_slots */
 #define EB_MAP_OLD_STATS     "eb_stats_old" /* eb_stats of fewer entries (48), moved aside
 					    * while the grown eb_stats takes its name */
+/* The published-port maps with their ports in network order; now
+ * eb_pub_ports, eb_pub_ports6, eb_pub_stats (ports in host order). */
+#define EB_MAP_OLD_PUBLISHED	"eb_published"
+#define EB_MAP_OLD_PUBLISHED6	"eb_published6"
+#define EB_MAP_OLD_PORT_STATS	"eb_port_stats"
 
 #define EB_PIN_ROOT	 "/sys/fs/bpf/ebnet"
 
@@ -76,7 +85,7 @@
 /* Sizes (max_entries) that more than the map's definition knows. */
 #define EB_CT_TCP_ENTRIES   65536 /* eb_ct_tcp, unless `up --ct-size` says */
 #define EB_CT_OTHER_ENTRIES 32768 /* eb_ct_other, likewise */
-#define EB_PUB_MAX	    65536 /* eb_published, eb_port_stats: published ports */
+#define EB_PUB_MAX	    65536 /* eb_pub_ports, eb_pub_stats: published ports */
 #define EB_SOCK_REV_ENTRIES 65536 /* eb_sock_rev: translated host sockets */
 
 /* eb_config[0]: the network's settings. Written by `ebnet up` when it
@@ -205,10 +214,10 @@ struct eb_counter_val {
  * ICMP echo uses its identifier as a port: sport = id for the container
  * side's key, dport = id for the outside side's (the other port is 0).
  */
-/* Ports here stay in network order (issue 13 plans host order for the
- * published-port maps, for bpftool): the datapath compares and
- * copies them against packet headers on every packet, so a byte swap there
- * would cost on the hot path for a key only tools read. */
+/* Ports here stay in network order (unlike the published-port maps'): the
+ * datapath compares and copies them against packet headers on every
+ * packet, so a byte swap there would cost on the hot path for a key only
+ * tools read; `ebnet ct` prints them. */
 struct eb_ct_key {
 	EB_IPV4(src); /* network order */
 	EB_IPV4(dst);
@@ -229,7 +238,7 @@ struct eb_ct_entry {
 	union {
 		__u32 pub_key; /* outside side of a DNAT flow: its published key's address
 				* was 0 (EB_CT_PUB_ANY) or this one (EB_CT_PUB_ADDR), so its
-				* counters need no lookup of eb_published; 0 unknown */
+				* counters need no lookup of eb_pub_ports; 0 unknown */
 		__u32 tcp_ack; /* container side of a TCP flow: the responder's SYN-ACK
 				* sequence number + 1 (host order), which the originator's
 				* ACK must acknowledge (EB_CTS_SYNACK) */
@@ -362,7 +371,7 @@ eb_ct_lifetime_s(__u8 state, __u8 proto, const struct eb_config *cfg,
 }
 
 /*
- * eb_published: a published port -> its container. Written by `ebnet
+ * eb_pub_ports: a published port -> its container. Written by `ebnet
  * publish`/`unpublish`; read by eb_from_uplink (DNAT of new flows from
  * outside) and by the cgroup sock_addr programs (the host's and the
  * containers' own connections, translated at connect time).
@@ -370,7 +379,7 @@ eb_ct_lifetime_s(__u8 state, __u8 proto, const struct eb_config *cfg,
  */
 struct eb_pub_key {
 	EB_IPV4(host_ip); /* network order; 0: any */
-	__u16 host_port; /* network order */
+	__u16 host_port; /* host order (8080 is 8080 in bpftool's dump) */
 	__u8 proto;	 /* IPPROTO_TCP or IPPROTO_UDP */
 	__u8 pad;
 };
@@ -378,7 +387,7 @@ _Static_assert(sizeof(struct eb_pub_key) == 8, "eb_pub_key layout");
 
 struct eb_pub_val {
 	EB_IPV4(ctr_ip); /* network order */
-	__u16 ctr_port; /* network order */
+	__u16 ctr_port; /* host order */
 	__u16 pad;
 	__u32 ifindex;	/* the container's host-side port */
 	__u32 pad2;
@@ -426,7 +435,7 @@ struct eb_ctr_counters {
 	__u64 to_bytes;
 };
 
-/* eb_port_stats: struct eb_pub_key -> struct eb_counter_val, per CPU:
+/* eb_pub_stats: struct eb_pub_key -> struct eb_counter_val, per CPU:
  * packets and bytes from outside to a published port. Made by the
  * datapath, removed by `ebnet unpublish`. */
 
@@ -701,23 +710,23 @@ _Static_assert(sizeof(struct eb_ct6_entry) == 136, "eb_ct6_entry layout");
 /*
  * Published ports over IPv6, from the host and from containers (the cgroup
  * connect6/sendmsg6/recvmsg6/getpeername6 programs). Maps of their own:
- * eb_published and eb_sock_rev keep their layouts.
+ * eb_pub_ports and eb_sock_rev keep their layouts.
  *
- * eb_published6: a port published on one IPv6 address of the host
+ * eb_pub_ports6: a port published on one IPv6 address of the host
  * (`ebnet publish [ADDR]:PORT:CTR:PORT`; [::1]: the host only) -> its
- * container, the value as eb_published's. The container's IPv6 address is
+ * container, the value as eb_pub_ports'. The container's IPv6 address is
  * eb_addr6's for ctr_ip, and publish refuses a container that has none.
- * A plain publish (no host address) is the eb_published entry of host_ip 0,
+ * A plain publish (no host address) is the eb_pub_ports entry of host_ip 0,
  * and covers the host's IPv6 addresses too: there is no "::" key here.
  * Written by `ebnet publish`/`unpublish`/`rm`.
  */
-#define EB_MAP_PUBLISHED6 "eb_published6"
+#define EB_MAP_PUBLISHED6 "eb_pub_ports6"
 #define EB_MAP_SOCK_REV6  "eb_sock_rev6"
 #define EB_MAP_HOST6	  "eb_host6"
 
 struct eb_pub6_key {
-	__u8 host_ip6[16]; /* never :: (a plain publish is eb_published's) */
-	__u16 host_port;   /* network order */
+	__u8 host_ip6[16]; /* never :: (a plain publish is eb_pub_ports') */
+	__u16 host_port;   /* host order */
 	__u8 proto;	   /* IPPROTO_TCP or IPPROTO_UDP */
 	__u8 pad;
 };

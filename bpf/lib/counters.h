@@ -49,10 +49,10 @@ static __always_inline void eb_port_count(const struct eb_pub_key *k, __u32 byte
 
 	if (eb_trace_mode)
 		return;
-	v = bpf_map_lookup_elem(&eb_port_stats, k);
+	v = bpf_map_lookup_elem(&eb_pub_stats, k);
 	if (!v) {
-		bpf_map_update_elem(&eb_port_stats, k, &zero, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&eb_port_stats, k);
+		bpf_map_update_elem(&eb_pub_stats, k, &zero, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&eb_pub_stats, k);
 		if (!v)
 			return;
 	}

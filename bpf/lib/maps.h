@@ -107,7 +107,7 @@ struct {
 	__type(value, struct eb_pub_val);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} eb_published SEC(".maps");
+} eb_pub_ports SEC(".maps");
 
 /* (socket cookie, container ip:port) -> address asked for; written by the
  * sock_addr programs. */
@@ -137,14 +137,20 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } eb_ctr_slots SEC(".maps");
 
-/* published port -> traffic from outside, per CPU; written by the datapath. */
+/* published port -> traffic from outside, per CPU; written by the datapath.
+ * Not preallocated: 65,536 per-CPU entries made up front were most of the
+ * time `up` spends creating maps (docs/BENCHMARKS.md), for a few ports; an
+ * entry is allocated at a port's first packet. (eb_port_stats, its earlier
+ * layout, was preallocated, and a pinned map is reused only with the same
+ * flags: the new name made the change possible.) */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, EB_PUB_MAX);
 	__type(key, struct eb_pub_key);
 	__type(value, struct eb_counter_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} eb_port_stats SEC(".maps");
+} eb_pub_stats SEC(".maps");
 
 /* events for ebnet monitor; written by the datapath while someone listens. */
 struct {
@@ -288,7 +294,7 @@ struct {
 	__type(value, struct eb_pub_val);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} eb_published6 SEC(".maps");
+} eb_pub_ports6 SEC(".maps");
 
 /* (socket cookie, container [ip6]:port) -> address asked for; written by
  * connect6/sendmsg6. */

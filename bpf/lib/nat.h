@@ -150,12 +150,14 @@ static __always_inline int eb_deliver(struct __sk_buff *skb, __u32 ifindex)
 static __always_inline void eb_port_count_for(const struct eb_ct_key *k2,
 					      const struct eb_ct_entry *e2, __u32 len)
 {
-	struct eb_pub_key pk = { .host_ip = k2->dst, .host_port = k2->dport, .proto = k2->proto };
+	struct eb_pub_key pk = { .host_ip = k2->dst,
+				 .host_port = bpf_ntohs(k2->dport), /* host order there */
+				 .proto = k2->proto };
 
 	if (eb_trace_mode)
 		return;
 	if (e2->pub_key == EB_CT_PUB_ANY ||
-	    (e2->pub_key != EB_CT_PUB_ADDR && !bpf_map_lookup_elem(&eb_published, &pk)))
+	    (e2->pub_key != EB_CT_PUB_ADDR && !bpf_map_lookup_elem(&eb_pub_ports, &pk)))
 		pk.host_ip = 0;
 	eb_port_count(&pk, len);
 }
@@ -215,12 +217,12 @@ static __always_inline struct eb_pub_val *eb_pub_find(const struct eb_pkt *p,
 		return NULL;
 	__builtin_memset(pk, 0, sizeof(*pk));
 	pk->host_ip = p->daddr;
-	pk->host_port = p->dport;
+	pk->host_port = bpf_ntohs(p->dport); /* the map's ports are host order */
 	pk->proto = p->proto;
-	pub = bpf_map_lookup_elem(&eb_published, pk);
+	pub = bpf_map_lookup_elem(&eb_pub_ports, pk);
 	if (!pub && p->daddr == cfg->snat_ip) {
 		pk->host_ip = 0;
-		pub = bpf_map_lookup_elem(&eb_published, pk);
+		pub = bpf_map_lookup_elem(&eb_pub_ports, pk);
 	}
 	return pub;
 }
@@ -231,7 +233,8 @@ static __always_inline struct eb_pub_val *eb_pub_find(const struct eb_pkt *p,
  * with a SYN only: a stray segment of a flow whose mapping was removed is
  * dropped, not handed to whoever owns the port now. Returns 0 (the caller
  * rewrites to pub->ctr_ip:ctr_port and delivers to pub->ifindex) or a
- * negative drop reason.
+ * negative drop reason. pub->ctr_port is host order, the entries' ports
+ * network order.
  */
 static __always_inline int eb_dnat_bind(const struct eb_pkt *p, struct eb_pub_val *pub,
 					const struct eb_pub_key *pk, __u32 len, __u32 in_ifindex,
@@ -239,6 +242,7 @@ static __always_inline int eb_dnat_bind(const struct eb_pkt *p, struct eb_pub_va
 {
 	struct eb_ct_key k1, k2;
 	struct eb_ct_entry e1 = {}, e2 = {};
+	__u16 cport = bpf_htons(pub->ctr_port);
 	void *ct;
 
 	if (p->proto == IPPROTO_TCP &&
@@ -251,13 +255,13 @@ static __always_inline int eb_dnat_bind(const struct eb_pkt *p, struct eb_pub_va
 	__builtin_memset(&k1, 0, sizeof(k1));
 	k1.src = pub->ctr_ip;
 	k1.dst = p->saddr;
-	k1.sport = pub->ctr_port;
+	k1.sport = cport;
 	k1.dport = p->sport;
 	k1.proto = p->proto;
 
 	e2.peer = k1;
 	e2.xaddr = pub->ctr_ip;
-	e2.xport = pub->ctr_port;
+	e2.xport = cport;
 	e2.kind = EB_CT_DNAT_OUT;
 	e2.ifindex = pub->ifindex;
 	e2.pub_key = pk->host_ip ? EB_CT_PUB_ADDR : EB_CT_PUB_ANY;
@@ -282,7 +286,7 @@ static __always_inline int eb_dnat_bind(const struct eb_pkt *p, struct eb_pub_va
 	__sync_fetch_and_add(&pub->conns, 1);
 	eb_port_count(pk, len);
 	eb_event(EB_EV_DNAT_NEW, 0, in_ifindex, p->saddr, p->daddr, p->sport, p->dport, p->proto,
-		 pub->ctr_ip, pub->ctr_port);
+		 pub->ctr_ip, cport);
 	eb_count(EB_CNT_DNAT_NEW, 0);
 	return 0;
 }
@@ -436,7 +440,7 @@ static __always_inline int eb_dnat_new(struct __sk_buff *skb, struct eb_pkt *p,
 	if (r < 0)
 		return r;
 	xaddr = pub->ctr_ip;
-	xport = pub->ctr_port;
+	xport = bpf_htons(pub->ctr_port);
 	ifindex = pub->ifindex;
 	if (eb_rewrite(skb, p->l3, p->l4, p->proto, false, p->daddr, xaddr, p->dport, xport))
 		return EB_DROP(EB_CNT_DROP_MALFORMED);

@@ -175,7 +175,7 @@ static __always_inline int eb_nat46_bind(struct eb_nat6_buf *s, const struct eb_
 	__builtin_memset(&s->k, 0, sizeof(s->k));
 	eb_in6_map4(s->k.src, pub->ctr_ip);
 	eb_in6_map4(s->k.dst, cfg->gateway);
-	s->k.sport = pub->ctr_port;
+	s->k.sport = bpf_htons(pub->ctr_port); /* host order in the map */
 	s->k.proto = p->proto;
 	eb_ct6_key_in(&s->rk, p);
 
@@ -192,7 +192,7 @@ static __always_inline int eb_nat46_bind(struct eb_nat6_buf *s, const struct eb_
 	s->ne.ct.bytes[1] = len;
 	__builtin_memset(&s->re, 0, sizeof(s->re));
 	eb_in6_map4(s->re.xaddr, pub->ctr_ip);
-	s->re.ct.xport = pub->ctr_port;
+	s->re.ct.xport = s->k.sport;
 	s->re.ct.kind = EB_CT_DNAT_OUT;
 	s->re.ct.ifindex = pub->ifindex;
 	s->re.ct.pub_key = EB_CT_PUB_ANY;
@@ -274,7 +274,7 @@ __attribute__((noinline)) int eb_nat46_in(struct __sk_buff *skb)
 			return EB_DROP(EB_CNT_DROP_MALFORMED);
 	}
 	x->ctr4 = pub->ctr_ip;
-	x->cport = pub->ctr_port;
+	x->cport = bpf_htons(pub->ctr_port);
 	x->ifindex = pub->ifindex;
 	x->natport = 0; /* in a trace: found at run time */
 	x->is_new = 0;

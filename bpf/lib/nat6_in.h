@@ -72,15 +72,15 @@ static __always_inline struct eb_pub_val *eb_pub6_find(struct eb_nat6_buf *s)
 		return NULL;
 	__builtin_memset(&s->pk6, 0, sizeof(s->pk6));
 	__builtin_memcpy(s->pk6.host_ip6, &p->daddr, 16);
-	s->pk6.host_port = p->dport;
+	s->pk6.host_port = bpf_ntohs(p->dport); /* the maps' ports are host order */
 	s->pk6.proto = p->proto;
 	__builtin_memset(&s->pk, 0, sizeof(s->pk));
-	pub = bpf_map_lookup_elem(&eb_published6, &s->pk6);
+	pub = bpf_map_lookup_elem(&eb_pub_ports6, &s->pk6);
 	if (pub)
 		return pub;
-	s->pk.host_port = p->dport;
+	s->pk.host_port = s->pk6.host_port;
 	s->pk.proto = p->proto;
-	return bpf_map_lookup_elem(&eb_published, &s->pk);
+	return bpf_map_lookup_elem(&eb_pub_ports, &s->pk);
 }
 
 /*
@@ -288,7 +288,7 @@ static __always_inline int eb_dnat6_bind(struct eb_nat6_buf *s, const struct eb_
 	__builtin_memset(&s->k, 0, sizeof(s->k));
 	__builtin_memcpy(s->k.src, &s->xaddr, 16);
 	__builtin_memcpy(s->k.dst, &p->saddr, 16);
-	s->k.sport = pub->ctr_port;
+	s->k.sport = bpf_htons(pub->ctr_port); /* host order in the map */
 	s->k.dport = p->sport;
 	s->k.proto = p->proto;
 	eb_ct6_key_in(&s->rk, p);
@@ -307,7 +307,7 @@ static __always_inline int eb_dnat6_bind(struct eb_nat6_buf *s, const struct eb_
 	__builtin_memset(&s->re, 0, sizeof(s->re));
 	s->re.peer = s->k;
 	__builtin_memcpy(s->re.xaddr, &s->xaddr, 16);
-	s->re.ct.xport = pub->ctr_port;
+	s->re.ct.xport = s->k.sport;
 	s->re.ct.kind = EB_CT_DNAT_OUT;
 	s->re.ct.ifindex = pub->ifindex;
 	s->re.ct.pub_key = s->pk.host_port ? EB_CT_PUB_ANY : EB_CT_PUB_ADDR;
@@ -364,10 +364,11 @@ __attribute__((noinline)) int eb_dnat6_new(struct __sk_buff *skb)
 		if (s->pk.host_port)
 			eb_port_count(&s->pk, len);
 		eb_event6(EB_EV_DNAT_NEW, 0, skb->ifindex, &p->saddr, &p->daddr, p->sport, p->dport,
-			  p->proto, &s->xaddr, pub->ctr_port);
+			  p->proto, &s->xaddr, bpf_htons(pub->ctr_port));
 		eb_count(EB_CNT_DNAT6_NEW, 0);
 	}
-	if (eb_rewrite6(skb, p->proto, false, &p->daddr, &s->xaddr, p->dport, pub->ctr_port))
+	if (eb_rewrite6(skb, p->proto, false, &p->daddr, &s->xaddr, p->dport,
+			bpf_htons(pub->ctr_port)))
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
 	r = eb_deliver6(skb, pub->ifindex, p->hop);
 	if (r < 0)

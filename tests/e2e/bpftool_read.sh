@@ -6,7 +6,8 @@
 # "ip_bytes": [10,97,0,2] beside the number (in `bpftool -j` each such
 # union is a key "", several in one object): checked here against what
 # ebnet itself says, for the endpoints, the settings, a published port and
-# a NAT flow.
+# a NAT flow. The published-port maps keep their ports in host order
+# (eb_pub_ports: 18090 reads 18090); conntrack keeps them as on the wire.
 . "$(dirname "$0")/../lib.sh"
 sandbox bt
 
@@ -54,9 +55,16 @@ check_eq "bpftool eb_ports: the endpoint's address and name" \
 check_eq "bpftool eb_config: subnet, mask, gateway, SNAT address" \
 	"$(dump eb_config 'v=m[0]["value"]; print(ip(v["subnet_bytes"]), ip(v["mask_bytes"]), ip(v["gateway_bytes"]), ip(v["snat_ip_bytes"]))')" \
 	"10.97.0.0 255.255.255.0 10.97.0.1 198.51.100.1"
-check_eq "bpftool eb_published: host 0.0.0.0 -> the container's address" \
-	"$(dump eb_published 'print(*[ip(e["key"]["host_ip_bytes"]) + " " + ip(e["value"]["ctr_ip_bytes"]) for e in m])')" \
+check_eq "bpftool eb_pub_ports: host 0.0.0.0 -> the container's address" \
+	"$(dump eb_pub_ports 'print(*[ip(e["key"]["host_ip_bytes"]) + " " + ip(e["value"]["ctr_ip_bytes"]) for e in m])')" \
 	"0.0.0.0 $IPA"
+check_eq "bpftool eb_pub_ports: the ports as published, 18090 -> 80 (host order)" \
+	"$(dump eb_pub_ports 'print(*[str(e["key"]["host_port"]) + " " + str(e["value"]["ctr_port"]) for e in m])')" \
+	"18090 80"
+# What a person reads: bpftool's plain dump, no script.
+PLAIN=$(in_host bpftool map dump pinned "$P/eb_pub_ports")
+check_match "bpftool map dump (plain) shows \"host_port\": 18090" "$PLAIN" '"host_port": 18090,'
+check_match "bpftool map dump (plain) shows \"ctr_port\": 80" "$PLAIN" '"ctr_port": 80,'
 FLOWS=$(dump eb_ct_tcp 'print(*sorted(ip(e["key"]["src_bytes"]) + ">" + ip(e["key"]["dst_bytes"]) + "=" + ip(e["value"]["xaddr_bytes"]) for e in m), sep="\n")')
 check_match "bpftool eb_ct_tcp: the container-side entry, translated to the uplink's address" \
 	"$FLOWS" "^$IPA>203\.0\.113\.2=198\.51\.100\.1\$"

@@ -73,7 +73,7 @@ probs += ["%s is %s" % (c["name"], c["state"]) for c in ctrs if c["state"] != "r
 print("; ".join(probs) or "ok")
 ' "$W" $(for i in $(seq 0 9); do ctr c$i; done) 2>&1)" ok
 count_entries() { in_host bpftool -j map dump pinned "$EB_PIN_ROOT/$NET/$1" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
-check_eq "eb_published holds 20 entries" "$(count_entries eb_published)" 20
+check_eq "eb_pub_ports holds 20 entries" "$(count_entries eb_pub_ports)" 20
 check_eq "eb_endpoints holds 11 entries" "$(count_entries eb_endpoints)" 11
 check_eq "eb_ports holds 11 entries" "$(count_entries eb_ports)" 11
 check_eq "eb_fdb_v2 holds 11 entries" "$(count_entries eb_fdb_v2)" 11

@@ -27,7 +27,7 @@ state() {
 	if [ -d "$EB_PIN_ROOT/$NET" ]; then
 		# The maps that ebnet up writes (the others move with traffic,
 		# the conntrack sweeper, monitor or trace).
-		for m in eb_config eb_endpoints eb_ports eb_fdb_v2 eb_flood eb_published eb_netns \
+		for m in eb_config eb_endpoints eb_ports eb_fdb_v2 eb_flood eb_pub_ports eb_netns \
 			eb_build; do
 			[ -e "$EB_PIN_ROOT/$NET/$m" ] || continue
 			echo "== $m"

@@ -129,24 +129,24 @@ check_ge "stats --json: b to_packets rose by >= 4 x $K" \
 	"$(sdelta "$T/p0" "$T/p1" ctr "$B" to_packets)" $((4 * K))
 check_match "ebnet stats: the published port's line" "$(eb stats --net "$NET")" \
 	"^0\.0\.0\.0:$PORT +tcp +$B +[1-9]"
-PS=$(map_dump eb_port_stats | python3 -c '
+PS=$(map_dump eb_pub_stats | python3 -c '
 import json, socket, sys
 port = int(sys.argv[1])
 p = b = 0
 for e in json.load(sys.stdin):
     e = e.get("formatted", e)
-    if socket.ntohs(e["key"]["host_port"]) == port:
+    if e["key"]["host_port"] == port:
         for v in e["values"]:
             p += v["value"]["packets"]
             b += v["value"]["bytes"]
 print(p, b)' $PORT)
-check_eq "bpftool map dump eb_port_stats, summed over CPUs, = stats --json" "$PS" \
+check_eq "bpftool map dump eb_pub_stats, summed over CPUs, = stats --json" "$PS" \
 	"$(sval "$T/p1" port $PORT tcp) $(sval "$T/p1" port $PORT tcp bytes)"
 
 # unpublish takes the port's counters with it; published again, it starts at 0.
 check "unpublish $PORT" eb unpublish --net "$NET" "$PORT"
-check_eq "after unpublish: eb_port_stats holds no entry" \
-	"$(map_dump eb_port_stats | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')" 0
+check_eq "after unpublish: eb_pub_stats holds no entry" \
+	"$(map_dump eb_pub_stats | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')" 0
 check "publish $PORT again" eb publish --net "$NET" "$PORT:$B:80"
 snap "$T/p2"
 check_eq "published again: the port's packets start at 0" "$(sval "$T/p2" port $PORT tcp)" 0

@@ -157,7 +157,7 @@ for f in sorted(json.load(sys.stdin)["flows"], key=lambda f: (f["proto"], f["src
     for k in ("age_s", "idle_s"):
         f.pop(k, None)
     print(json.dumps(f, sort_keys=True))'
-		for m in eb_ct_tcp eb_ct_other eb_frags eb_stats eb_ctr_slots eb_port_stats eb_published eb_monitor; do
+		for m in eb_ct_tcp eb_ct_other eb_frags eb_stats eb_ctr_slots eb_pub_stats eb_pub_ports eb_monitor; do
 			echo "== $m"
 			map_dump $m | python3 -c '
 import json, sys
@@ -198,7 +198,7 @@ check_match "trace of the open flow's reply: snat_in into a, to $IPA:4555" \
 	"\"decision\":\"snat_in\",\"target\":\"container $A\".*\"dst\":\"$IPA:4555\""
 check_match "trace of the open flow: its live binding $UPLINK_IP:$NATP" \
 	"$(grep "^$A tcp $IPA:4555 " "$T/series")" "\"src\":\"$UPLINK_IP:$NATP\""
-for part in "ebnet ct --json" eb_ct_tcp eb_ct_other eb_frags eb_stats eb_ctr_slots eb_port_stats eb_published eb_monitor; do
+for part in "ebnet ct --json" eb_ct_tcp eb_ct_other eb_frags eb_stats eb_ctr_slots eb_pub_stats eb_pub_ports eb_monitor; do
 	D=$(diff <(sed -n "/^== $part\$/,/^== /p" "$T/before") <(sed -n "/^== $part\$/,/^== /p" "$T/after"))
 	check_eq "after $N traces, $part is identical" "$D" ""
 done

@@ -58,12 +58,12 @@ refused "[::1]:11723:$W:80" "[::1]:11724:nosuch:80" "nosuch"
 check "publish [::1]:11721:web:80/udp (another protocol)" eb publish "[::1]:11721:$W:80/udp"
 check "publish 127.0.0.1:11721:web:81 (an IPv4 address beside [::1])" eb publish "127.0.0.1:11721:$W:81"
 check "publish [::1]:11721:web:80 again: already done, no error" eb publish "[::1]:11721:$W:80"
-check_eq "eb_published6 holds two entries" "$(pub6_count)" 2
+check_eq "eb_pub_ports6 holds two entries" "$(pub6_count)" 2
 
 # A container without IPv6 (a network made without --ipv6) is reached over
 # IPv4: v4-mapped from the host, translated from outside (pub6_outside.sh).
 check "publish [::1]:11722:old:80 (a container without IPv6)" eb publish "[::1]:11722:$L:80"
-check_eq "... in $NET2's eb_published6" "$(NET=$NET2 pub6_count)" 1
+check_eq "... in $NET2's eb_pub_ports6" "$(NET=$NET2 pub6_count)" 1
 check "unpublish it" eb unpublish --net "$NET2" "[::1]:11722"
 
 out=$(eb unpublish --net "$NET" "[::1]:11725" 2>&1)
@@ -74,7 +74,7 @@ check "unpublish [zz::1]:11725 fails" test $? -ne 0
 check_match "... naming the address" "$out" "invalid IPv6 host address 'zz::1'"
 check "unpublish [::1]:11721 [::1]:11721/udp 127.0.0.1:11721 11720" \
 	eb unpublish --net "$NET" "[::1]:11721" "[::1]:11721/udp" 127.0.0.1:11721 11720
-check_eq "eb_published6 is empty" "$(pub6_count)" 0
+check_eq "eb_pub_ports6 is empty" "$(pub6_count)" 0
 check "down" eb down --net "$NET"
 check "down $NET2" eb down --net "$NET2"
 finish

@@ -75,7 +75,7 @@ check_match "the router, which reaches the host over IPv6, is refused at [$HOST6
 	"$(c6 in_rtr tcp "$HOST6" 11683)" "^error:.*(refused|timed out)"
 check_match "... and its own [::1]:11683 is its own (refused)" \
 	"$(c6 in_rtr tcp ::1 11683)" "^error:.*refused"
-check_eq "eb_published6 holds one entry" "$(pub6_count)" 1
+check_eq "eb_pub_ports6 holds one entry" "$(pub6_count)" 1
 out=$(eb ports --net "$NET")
 check_match "ports: [::1]:11683 shown as [addr]:port" "$out" \
 	"^\[::1\]:11683 +tcp +$W +$SUB\.2:81 +0 +[1-9][0-9]*$"
@@ -122,12 +122,12 @@ check_match "[$HOST6]:11684 is refused" "$(c6 in_host tcp "$HOST6" 11684)" "^err
 for p in "[$HOST6]:11685" "[::1]:11685" 11680 11682/udp; do
 	eb unpublish --net "$NET" "$p" >/dev/null
 done
-check_eq "eb_published6 is empty" "$(pub6_count)" 0
+check_eq "eb_pub_ports6 is empty" "$(pub6_count)" 0
 
 # ---- a network of an earlier build (played: the IPv6 pins removed) ----
 check "publish 11686:web:81" eb publish "11686:$W:81"
 PIN=$EB_PIN_ROOT/$NET
-for f in eb_published6 eb_sock_rev6 eb_host6; do rm -f "$PIN/$f"; done
+for f in eb_pub_ports6 eb_sock_rev6 eb_host6; do rm -f "$PIN/$f"; done
 for p in connect6 sendmsg6 recvmsg6 getpeername6; do rm -f "$PIN/prog_$p" "$PIN/link_cg_$p"; done
 check_match "without connect6, [::1]:11686 is not translated (refused)" \
 	"$(c6 in_host tcp ::1 11686)" "^error:.*refused"

@@ -89,8 +89,8 @@ http6_server() {
 	check "http.server on [::]:$2 in $1" wait_until 10 listening "$(ctr "$1")" "$2"
 }
 
-# pub6_dump: bpftool's dump of eb_published6 (JSON).
-pub6_dump() { in_host bpftool -j map dump pinned "$EB_PIN_ROOT/$NET/eb_published6"; }
+# pub6_dump: bpftool's dump of eb_pub_ports6 (JSON).
+pub6_dump() { in_host bpftool -j map dump pinned "$EB_PIN_ROOT/$NET/eb_pub_ports6"; }
 pub6_count() { pub6_dump | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'; }
 
 # http6_code RUNNER... URL: the HTTP status curl -6 gets (000: none).

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # pub_badinput: `ebnet publish` and `unpublish` refuse bad input with a
 # non-zero exit and a message that says what is wrong, and leave the
-# eb_published map exactly as it was (bpftool's dump before and after).
+# eb_pub_ports map exactly as it was (bpftool's dump before and after).
 # Then: ports are a host's, so a network in another host namespace of the
 # same machine neither blocks nor loses a port of this one.
 . "$(dirname "$0")/pub_lib.sh"
@@ -16,7 +16,7 @@ check "up web and other" eb up --net "$NET" --subnet $SUB.0/24 "$W" "$O"
 check "publish 11181:$W:80 (the port that is taken below)" eb publish "11181:$W:80"
 
 # refused DESC REGEX ARGS...: `ebnet ARGS` exits non-zero (an error, not a
-# crash), says something matching REGEX, and eb_published is unchanged.
+# crash), says something matching REGEX, and eb_pub_ports is unchanged.
 refused() {
 	local desc=$1 re=$2 before after msg rc
 	shift 2
@@ -30,14 +30,14 @@ refused() {
 	fi
 	check_match "$desc: the message says why" "$msg" "$re"
 	if [ "$after" == "$before" ]; then
-		ok "$desc: eb_published unchanged"
+		ok "$desc: eb_pub_ports unchanged"
 	else
-		not_ok "$desc: eb_published unchanged" \
+		not_ok "$desc: eb_pub_ports unchanged" \
 			"before: $(pub_summary <<<"$before"), after: $(pub_summary <<<"$after")"
 	fi
 }
 
-# pub_summary: a bpftool -j dump of eb_published as "PORT/PROTO->NAME:PORT ...".
+# pub_summary: a bpftool -j dump of eb_pub_ports as "PORT/PROTO->NAME:PORT ...".
 pub_summary() {
 	python3 -c '
 import json, socket, sys
@@ -45,8 +45,8 @@ out = []
 for e in json.load(sys.stdin):
     e = e.get("formatted", e)
     k, v = e["key"], e["value"]
-    out.append("%d/%s->%s:%d" % (socket.ntohs(k["host_port"]), {6: "tcp", 17: "udp"}[k["proto"]],
-                                 v["name"], socket.ntohs(v["ctr_port"])))
+    out.append("%d/%s->%s:%d" % (k["host_port"], {6: "tcp", 17: "udp"}[k["proto"]],
+                                 v["name"], v["ctr_port"]))
 print(" ".join(sorted(out)) or "(empty)")'
 }
 

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # Helpers of the published-ports tests (tests/e2e/pub_*.sh), on top of
-# tests/lib.sh: servers in containers, clients anywhere, the eb_published map.
+# tests/lib.sh: servers in containers, clients anywhere, the eb_pub_ports map.
 # Not a test itself (run.sh runs tests/e2e/*.sh: this file only defines
 # functions and exits 0 with its count line when run alone).
 #
@@ -85,8 +85,8 @@ check_http() {
 # written a moment after the client got its answer).
 log_has() { wait_until 3 grep -Eq -- "$2" "$1"; }
 
-# pub_dump: bpftool's dump of the network's eb_published map (JSON).
-pub_dump() { in_host bpftool -j map dump pinned "$EB_PIN_ROOT/$NET/eb_published"; }
+# pub_dump: bpftool's dump of the network's eb_pub_ports map (JSON).
+pub_dump() { in_host bpftool -j map dump pinned "$EB_PIN_ROOT/$NET/eb_pub_ports"; }
 
 # ports_json: `ebnet ports --json` of the network.
 ports_json() { eb ports --net "$NET" --json; }

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# pub_many: the eb_published map as bpftool shows it (field names), 10,000
+# pub_many: the eb_pub_ports map as bpftool shows it (field names), 10,000
 # ports in one command (timed: well under a second is the goal, 5 s is the
 # limit here so that a loaded CI machine does not fail it), the first and
 # last of them reached from outside, and `ebnet rm` taking a container's
@@ -17,11 +17,11 @@ IPW=$(ls_field web ip)
 
 # ---- the map, as bpftool prints it ----
 check "publish 11999:$W:80" eb publish "11999:$W:80"
-DUMP=$(in_host bpftool map dump pinned "$EB_PIN_ROOT/$NET/eb_published")
+DUMP=$(in_host bpftool map dump pinned "$EB_PIN_ROOT/$NET/eb_pub_ports")
 for f in host_ip host_port proto ctr_ip ctr_port ifindex conns local name; do
-	check_match "bpftool map dump of eb_published shows the field $f" "$DUMP" "\"$f\": "
+	check_match "bpftool map dump of eb_pub_ports shows the field $f" "$DUMP" "\"$f\": "
 done
-check_match "bpftool map dump of eb_published shows the container's name" "$DUMP" "\"name\": \"$W\""
+check_match "bpftool map dump of eb_pub_ports shows the container's name" "$DUMP" "\"name\": \"$W\""
 check "bpftool -j: the entry's values (port, address, in network order)" python3 -c '
 import json, socket, struct, sys
 d = json.load(sys.stdin)
@@ -30,7 +30,7 @@ e = d[0].get("formatted", d[0])
 # EB_IPV4() unions: bpftool prints an anonymous member under "".
 flat = lambda o: {**o.get("", {}), **{a: b for a, b in o.items() if a != ""}}
 k, v = flat(e["key"]), flat(e["value"])
-port = lambda n: socket.ntohs(n)
+port = lambda n: n  # host order (eb_pub_ports)
 ip = lambda n: socket.inet_ntoa(struct.pack("=I", n))
 assert (ip(k["host_ip"]), port(k["host_port"]), k["proto"]) == ("0.0.0.0", 11999, 6), k
 assert (ip(v["ctr_ip"]), port(v["ctr_port"]), v["name"]) == (sys.argv[1], 80, sys.argv[2]), v
@@ -68,7 +68,7 @@ ms=$(((t1 - t0) / 1000000))
 # scale_sweep's publish_ms_N.)
 note "publishing 10,000 ports took $ms ms"
 check_eq "ports --json counts 10000 in 20000-29999" "$(ports_count 20000 29999)" 10000
-check_eq "eb_published holds 10001 entries (with 30000)" \
+check_eq "eb_pub_ports holds 10001 entries (with 30000)" \
 	"$(pub_dump | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 10001
 check_http "outside reaches the last port, 29999" 200 in_out "http://$HOSTIP:29999/?last"
 check "last port: the server sees $OUTIP" log_has "$T/w29999.log" "^$OUTIP - .*\"GET /\\?last "
@@ -99,7 +99,7 @@ t1=$(date +%s%N)
 note "rm of a container with 10,000 published ports took $(((t1 - t0) / 1000000)) ms"
 check_eq "rm: ports --json lists only other's port" "$(ports_count)" 1
 check_eq "rm: the remaining port is other's 30000" "$(port_field 0.0.0.0 30000 tcp container)" "$O"
-check_eq "rm: eb_published holds 1 entry" \
+check_eq "rm: eb_pub_ports holds 1 entry" \
 	"$(pub_dump | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 1
 check_fails "rm: outside cannot connect to 29999" \
 	in_out curl -sS -o /dev/null --connect-timeout 3 -m 4 "http://$HOSTIP:29999/?gone"

@@ -32,7 +32,7 @@ import json, sys
 for e in json.load(sys.stdin):
     e = e.get("formatted", e)
     print(e["value"]["ifindex"])')
-check_eq "eb_published's ifindex is web's new host-side device" "$PUBIDX" \
+check_eq "eb_pub_ports's ifindex is web's new host-side device" "$PUBIDX" \
 	"$(in_host ip -o link show dev "$(ls_field web host_dev)" | cut -d: -f1)"
 
 finish

@@ -458,13 +458,13 @@ int fx_put_pub(const struct fx_progs *p, uint32_t host_ip, uint16_t hport, uint8
 	memset(&k, 0, sizeof(k));
 	memset(&v, 0, sizeof(v));
 	k.host_ip = host_ip;
-	k.host_port = htons(hport);
+	k.host_port = hport;
 	k.proto = proto;
 	v.ctr_ip = fx_ip(ctr_ip);
-	v.ctr_port = htons(cport);
+	v.ctr_port = cport;
 	v.ifindex = ifindex;
 	snprintf(v.name, sizeof(v.name), "%s", name);
-	if (bpf_map_update_elem(FX_MAP(p, eb_published), &k, &v, BPF_ANY))
+	if (bpf_map_update_elem(FX_MAP(p, eb_pub_ports), &k, &v, BPF_ANY))
 		return fail(errno, "publishing %u/%u", hport, proto);
 	return 0;
 }

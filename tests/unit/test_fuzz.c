@@ -377,7 +377,7 @@ static int fx_open(struct world *w, bool v6)
 	w->frags = FX_MAP(&w->p, eb_frags);
 	w->ct6_tcp = FX_MAP(&w->p, eb_ct6_tcp);
 	w->ct6_other = FX_MAP(&w->p, eb_ct6_other);
-	w->published = FX_MAP(&w->p, eb_published);
+	w->published = FX_MAP(&w->p, eb_pub_ports);
 	w->ncpu = libbpf_num_possible_cpus();
 
 	fx_config(&cfg, SUBNET, 24, &w->p);

@@ -1196,11 +1196,11 @@ static void test_tcp_handshake(bool dnat)
 	if (!ASSERT_EQ(fx_open(&f, &o), 0, W("load")))
 		return;
 	if (dnat) {
-		struct eb_pub_key pk = { .host_port = htons(8080), .proto = IPPROTO_TCP };
-		struct eb_pub_val pv = { .ctr_ip = fx_ip(IP_B), .ctr_port = htons(80),
+		struct eb_pub_key pk = { .host_port = 8080, .proto = IPPROTO_TCP };
+		struct eb_pub_val pv = { .ctr_ip = fx_ip(IP_B), .ctr_port = 80,
 					 .ifindex = env.if_b };
 
-		bpf_map_update_elem(bpf_map__fd(f.c->maps.eb_published), &pk, &pv, BPF_ANY);
+		bpf_map_update_elem(bpf_map__fd(f.c->maps.eb_pub_ports), &pk, &pv, BPF_ANY);
 		k = ct_key(IPPROTO_TCP, IP_B, 80, SERVER, 50030);
 	} else {
 		k = ct_key(IPPROTO_TCP, IP_A, 20030, SERVER, 80);
@@ -1341,8 +1341,8 @@ static void spoofed_syn(const char *t, struct fx *f, const char *src, uint16_t s
 static void test_early_drop_tcp(void)
 {
 	const char *t = "early drop, TCP";
-	struct eb_pub_key pk = { .host_port = htons(8080), .proto = IPPROTO_TCP };
-	struct eb_pub_val pv = { .ctr_ip = fx_ip(IP_B), .ctr_port = htons(80), .ifindex = env.if_b };
+	struct eb_pub_key pk = { .host_port = 8080, .proto = IPPROTO_TCP };
+	struct eb_pub_val pv = { .ctr_ip = fx_ip(IP_B), .ctr_port = 80, .ifindex = env.if_b };
 	struct fx f;
 	struct fx_opts o = { .ct_tcp_max = 10 };
 	struct eb_ct_key est, c1, c2, closed, h1, h2;
@@ -1351,7 +1351,7 @@ static void test_early_drop_tcp(void)
 
 	if (!ASSERT_EQ(fx_open(&f, &o), 0, W("load with eb_ct_tcp of 10 entries")))
 		return;
-	bpf_map_update_elem(bpf_map__fd(f.c->maps.eb_published), &pk, &pv, BPF_ANY);
+	bpf_map_update_elem(bpf_map__fd(f.c->maps.eb_pub_ports), &pk, &pv, BPF_ANY);
 	/* An established flow from outside, made before the flood. */
 	tcp(&in, MAC_UP, MAC_GW, SERVER, 50100, SNAT_IP, 8080, TCP_SYN, 0);
 	check_in(W("established flow's SYN"), from_up(&f, &in), &in, IP_B, env.if_b, MAC_B,
@@ -1424,8 +1424,8 @@ static void test_early_drop_tcp(void)
 static void test_early_drop_udp(void)
 {
 	const char *t = "early drop, UDP";
-	struct eb_pub_key pk = { .host_port = htons(5353), .proto = IPPROTO_UDP };
-	struct eb_pub_val pv = { .ctr_ip = fx_ip(IP_B), .ctr_port = htons(53), .ifindex = env.if_b };
+	struct eb_pub_key pk = { .host_port = 5353, .proto = IPPROTO_UDP };
+	struct eb_pub_val pv = { .ctr_ip = fx_ip(IP_B), .ctr_port = 53, .ifindex = env.if_b };
 	struct fx f;
 	struct fx_opts o = { .ct_other_max = 8 };
 	struct eb_ct_key as, dns, f1;
@@ -1436,7 +1436,7 @@ static void test_early_drop_udp(void)
 
 	if (!ASSERT_EQ(fx_open(&f, &o), 0, W("load with eb_ct_other of 8 entries")))
 		return;
-	bpf_map_update_elem(bpf_map__fd(f.c->maps.eb_published), &pk, &pv, BPF_ANY);
+	bpf_map_update_elem(bpf_map__fd(f.c->maps.eb_pub_ports), &pk, &pv, BPF_ANY);
 	/* An assured flow: out, a reply, and out again 3 s after it began. */
 	udp(&in, MAC_A_HOST, MAC_A, IP_A, 20050, SERVER, 53, true);
 	check_out(W("a's flow out"), from_ctr(&f, env.if_a, &in), &in);
@@ -1508,11 +1508,11 @@ static void test_ct_full_closed(bool dnat)
 	if (!ASSERT_EQ(fx_open(&f, &o), 0, W("load with eb_ct_tcp of 4 entries")))
 		return;
 	if (dnat) {
-		struct eb_pub_key pk = { .host_port = htons(8080), .proto = IPPROTO_TCP };
-		struct eb_pub_val pv = { .ctr_ip = fx_ip(IP_B), .ctr_port = htons(80),
+		struct eb_pub_key pk = { .host_port = 8080, .proto = IPPROTO_TCP };
+		struct eb_pub_val pv = { .ctr_ip = fx_ip(IP_B), .ctr_port = 80,
 					 .ifindex = env.if_b };
 
-		ASSERT_EQ(bpf_map_update_elem(bpf_map__fd(f.c->maps.eb_published), &pk, &pv,
+		ASSERT_EQ(bpf_map_update_elem(bpf_map__fd(f.c->maps.eb_pub_ports), &pk, &pv,
 					      BPF_ANY),
 			  0, W("publish 8080 -> b:80"));
 		/* Flow 1 from outside, closed by a reset; flow 2 stays open. */

@@ -220,9 +220,9 @@ static uint64_t pub_conns(uint32_t host_ip, uint16_t hport, uint8_t proto)
 
 	memset(&k, 0, sizeof(k));
 	k.host_ip = host_ip;
-	k.host_port = htons(hport);
+	k.host_port = hport;
 	k.proto = proto;
-	if (bpf_map_lookup_elem(FX_MAP(&fp, eb_published), &k, &v))
+	if (bpf_map_lookup_elem(FX_MAP(&fp, eb_pub_ports), &k, &v))
 		return (uint64_t)-1;
 	return v.conns;
 }
@@ -271,8 +271,8 @@ static void fresh(void)
 {
 	ct_clear(FX_MAP(&fp, eb_ct_tcp));
 	ct_clear(FX_MAP(&fp, eb_ct_other));
-	fx_map_clear(FX_MAP(&fp, eb_published), sizeof(struct eb_pub_key));
-	fx_map_clear(FX_MAP(&fp, eb_port_stats), sizeof(struct eb_pub_key));
+	fx_map_clear(FX_MAP(&fp, eb_pub_ports), sizeof(struct eb_pub_key));
+	fx_map_clear(FX_MAP(&fp, eb_pub_stats), sizeof(struct eb_pub_key));
 	if (publish(0, 8080, IPPROTO_TCP, 80) || publish(0, 5353, IPPROTO_UDP, 53) ||
 	    publish(fx_ip("127.0.0.1"), 7070, IPPROTO_TCP, 80))
 		ASSERT_TRUE(0, "the published ports written");
@@ -552,9 +552,9 @@ static uint64_t port_stat(uint32_t host_ip, uint16_t hport, uint8_t proto)
 
 	memset(&k, 0, sizeof(k));
 	k.host_ip = host_ip;
-	k.host_port = htons(hport);
+	k.host_port = hport;
 	k.proto = proto;
-	return fx_percpu_packets(FX_MAP(&fp, eb_port_stats), &k);
+	return fx_percpu_packets(FX_MAP(&fp, eb_pub_stats), &k);
 }
 
 static void test_port_counters(void)

@@ -144,15 +144,15 @@ static void port_print_one(const struct eb_pub_key *k, const struct eb_pub_val *
 		json_t *p = pp->net ? jobj("network", jstr(pp->net), NULL) : json_object();
 
 		jadd(p, "host_ip", jstr(eb_ip_str(k->host_ip, a)), "host_port",
-		     jint(ntohs(k->host_port)), "proto", jstr(k->proto == IPPROTO_UDP ? "udp" : "tcp"),
+		     jint(k->host_port), "proto", jstr(k->proto == IPPROTO_UDP ? "udp" : "tcp"),
 		     "container", jstr(v->name), "container_ip", jstr(eb_ip_str(v->ctr_ip, b)),
-		     "container_port", jint(ntohs(v->ctr_port)), "connections_outside", jint(v->conns),
+		     "container_port", jint(v->ctr_port), "connections_outside", jint(v->conns),
 		     "connections_local", jint(v->local), NULL);
 		json_array_append_new(pp->ports, p);
 	} else {
 		ports_header(pp);
-		snprintf(js, sizeof(js), "%s:%u", eb_ip_str(k->host_ip, a), ntohs(k->host_port));
-		snprintf(b, sizeof(b), "%u", ntohs(v->ctr_port));
+		snprintf(js, sizeof(js), "%s:%u", eb_ip_str(k->host_ip, a), k->host_port);
+		snprintf(b, sizeof(b), "%u", v->ctr_port);
 		if (pp->net)
 			printf("%-16s ", pp->net);
 		printf("%-22s %-5s %-20s %s:%-6s %10llu %10llu\n", js,
@@ -173,18 +173,18 @@ static void port6_print_one(const struct eb_pub6_key *k, const struct eb_pub_val
 	if (json) {
 		json_t *p = pp->net ? jobj("network", jstr(pp->net), NULL) : json_object();
 
-		jadd(p, "host_ip", jstr(a), "host_port", jint(ntohs(k->host_port)), "proto",
+		jadd(p, "host_ip", jstr(a), "host_port", jint(k->host_port), "proto",
 		     jstr(k->proto == IPPROTO_UDP ? "udp" : "tcp"), "container", jstr(v->name),
 		     "container_ip", jstr(eb_ip_str(v->ctr_ip, b)), "container_port",
-		     jint(ntohs(v->ctr_port)), "connections_outside", jint(v->conns),
+		     jint(v->ctr_port), "connections_outside", jint(v->conns),
 		     "connections_local", jint(v->local), NULL);
 		json_array_append_new(pp->ports, p);
 		pp->n++;
 		return;
 	}
 	ports_header(pp);
-	snprintf(js, sizeof(js), "[%s]:%u", a, ntohs(k->host_port));
-	snprintf(b, sizeof(b), "%u", ntohs(v->ctr_port));
+	snprintf(js, sizeof(js), "[%s]:%u", a, k->host_port);
+	snprintf(b, sizeof(b), "%u", v->ctr_port);
 	if (pp->net)
 		printf("%-16s ", pp->net);
 	printf("%-22s %-5s %-20s %s:%-6s %10llu %10llu\n", js,

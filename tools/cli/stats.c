@@ -46,7 +46,7 @@ static json_t *stats_json(const struct eb_stats_snap *s, const struct eb_stats_s
 
 		json_array_append_new(ports,
 				      jobj("host_ip", jstr(eb_ip_str(p->key.host_ip, a)),
-					   "host_port", jint(ntohs(p->key.host_port)),
+					   "host_port", jint(p->key.host_port),
 					   "proto", jstr(p->key.proto == IPPROTO_UDP ? "udp" : "tcp"),
 					   "container", jstr(p->name), "packets", jint(p->c.packets),
 					   "bytes", jint(p->c.bytes), NULL));
@@ -114,7 +114,7 @@ static void print_stats(const struct eb_stats_snap *s, const struct eb_stats_sna
 			char hp[32];
 
 			snprintf(hp, sizeof(hp), "%s:%u", eb_ip_str(p->key.host_ip, a),
-				 ntohs(p->key.host_port));
+				 p->key.host_port);
 			printf("%-22s %-5s %-20s %12llu %14llu\n", hp,
 			       p->key.proto == IPPROTO_UDP ? "udp" : "tcp", p->name,
 			       (unsigned long long)p->c.packets, (unsigned long long)p->c.bytes);

@@ -109,6 +109,103 @@ static __always_inline void eb_ct_track(struct eb_ct_entry *e, int dir, const st
 	eb_ct_track_l4(e, dir, p->proto, p->tcp_flags, p->tcp_num, len, now);
 }
 
+/* In a trace (eb_trace_mode): what a new flow would get, claiming
+ * nothing: its own port when that is in the NAT range, else one found at
+ * run time (shown as port 0). */
+static __always_inline struct eb_ct_entry *eb_snat_bind_trace(const struct eb_pkt *p,
+							      __u32 ifindex,
+							      const struct eb_config *cfg, __u16 min,
+							      __u16 max, int *err)
+{
+	__u16 orig = bpf_ntohs(p->sport);
+	struct eb_ct_entry *e;
+	__u32 zero = 0;
+
+	e = bpf_map_lookup_elem(&eb_scratch, &zero);
+	if (!e) {
+		*err = EB_DROP(EB_CNT_DROP_CT_FULL);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->xaddr = cfg->snat_ip;
+	e->xport = orig >= min && orig <= max ? p->sport : 0;
+	e->kind = EB_CT_SNAT_CTR;
+	e->ifindex = ifindex;
+	return e;
+}
+
+/*
+ * Claims a NAT port for a new flow: inserts the outside-side entry *re
+ * under *rk, its port (rk->dport) chosen here: the container's own port
+ * first when it is ours to give, then from a random start, EB_NAT_TRIES
+ * of them; a port whose flow is over is taken back. False, with *err
+ * set, when none could be had.
+ */
+static __always_inline bool eb_snat_claim(const struct eb_pkt *p, void *ct,
+					  const struct eb_config *cfg, struct eb_ct_key *rk,
+					  const struct eb_ct_entry *re, __u16 min, __u16 max,
+					  __u64 now, int *err)
+{
+	__u16 orig = bpf_ntohs(p->sport);
+	struct eb_ct_entry *old;
+	__u32 span, start, i;
+	int r;
+
+	span = (__u32)max - min + 1;
+	start = bpf_get_prandom_u32() % span;
+	for (i = 0; i < EB_NAT_TRIES; i++) {
+		__u16 port;
+
+		/* The container's own port first, when it is ours to give. */
+		if (i == 0 && orig >= min && orig <= max)
+			port = orig;
+		else
+			port = min + (start + i) % span;
+		rk->dport = bpf_htons(port);
+		r = bpf_map_update_elem(ct, rk, re, BPF_NOEXIST);
+		if (r == -EEXIST) {
+			/* Taken; reusable if the flow that holds it is over. */
+			old = bpf_map_lookup_elem(ct, rk);
+			if (old) {
+				struct eb_ct_entry *own = bpf_map_lookup_elem(ct, &old->peer);
+
+				/* Reusable: its flow is gone (not just being
+				 * made on another CPU), expired, or closed (FIN
+				 * both ways or RST), as conntrack lets a new SYN
+				 * take a closed tuple. */
+				if (!own) {
+					if (eb_ct_orphan(old, now)) {
+						bpf_map_delete_elem(ct, rk);
+						r = bpf_map_update_elem(ct, rk, re, BPF_NOEXIST);
+					}
+				} else if (eb_ct_expired(own, p->proto, cfg, now) ||
+					   (p->proto == IPPROTO_TCP && eb_ct_closed(own->state))) {
+					bpf_map_delete_elem(ct, &old->peer);
+					bpf_map_delete_elem(ct, rk);
+					r = bpf_map_update_elem(ct, rk, re, BPF_NOEXIST);
+				}
+			}
+		}
+		if (r == 0)
+			break;
+		if (r != -EEXIST)
+			break;
+	}
+	/* The port was free but the map full: free flows that are over, and
+	 * the same port once more. */
+	if (r != 0 && r != -EEXIST &&
+	    (r != -E2BIG || !eb_ct_reclaim(p->proto, now) ||
+	     bpf_map_update_elem(ct, rk, re, BPF_NOEXIST))) {
+		*err = EB_DROP(EB_CNT_DROP_CT_FULL);
+		return false;
+	}
+	if (i == EB_NAT_TRIES) {
+		*err = EB_DROP(EB_CNT_DROP_NAT_EXHAUSTED);
+		return false;
+	}
+	return true;
+}
+
 /*
  * Finds or makes the SNAT binding of a packet a container sends out of the
  * uplink. Returns the container-side entry, or NULL with *err set.
@@ -119,10 +216,9 @@ static __always_inline struct eb_ct_entry *eb_snat_bind(const struct eb_pkt *p, 
 {
 	void *ct = eb_ct_map(p->proto);
 	struct eb_ct_key k, rk;
-	struct eb_ct_entry *e, *old, *ne, *re;
-	__u16 min = cfg->nat_port_min, max = cfg->nat_port_max, orig = bpf_ntohs(p->sport);
-	__u32 span, start, i, zero = 0, one = 1;
-	int r;
+	struct eb_ct_entry *e, *ne, *re;
+	__u16 min = cfg->nat_port_min, max = cfg->nat_port_max;
+	__u32 zero = 0, one = 1;
 
 	eb_ct_key_out(&k, p);
 	e = bpf_map_lookup_elem(ct, &k);
@@ -137,24 +233,8 @@ static __always_inline struct eb_ct_entry *eb_snat_bind(const struct eb_pkt *p, 
 		*err = EB_DROP(EB_CNT_DROP_NO_ROUTE);
 		return NULL;
 	}
-	if (eb_trace_mode) {
-		/* What a new flow would get, claiming nothing: its own port
-		 * when that is in the NAT range, else one found at run time
-		 * (shown as port 0). */
-		__u32 zero = 0;
-
-		e = bpf_map_lookup_elem(&eb_scratch, &zero);
-		if (!e) {
-			*err = EB_DROP(EB_CNT_DROP_CT_FULL);
-			return NULL;
-		}
-		__builtin_memset(e, 0, sizeof(*e));
-		e->xaddr = cfg->snat_ip;
-		e->xport = orig >= min && orig <= max ? p->sport : 0;
-		e->kind = EB_CT_SNAT_CTR;
-		e->ifindex = ifindex;
-		return e;
-	}
+	if (eb_trace_mode)
+		return eb_snat_bind_trace(p, ifindex, cfg, min, max, err);
 
 	re = bpf_map_lookup_elem(&eb_scratch, &zero);
 	ne = bpf_map_lookup_elem(&eb_scratch, &one);
@@ -177,58 +257,8 @@ static __always_inline struct eb_ct_entry *eb_snat_bind(const struct eb_pkt *p, 
 	re->created = now;
 	re->last_seen = now;
 
-	span = (__u32)max - min + 1;
-	start = bpf_get_prandom_u32() % span;
-	for (i = 0; i < EB_NAT_TRIES; i++) {
-		__u16 port;
-
-		/* The container's own port first, when it is ours to give. */
-		if (i == 0 && orig >= min && orig <= max)
-			port = orig;
-		else
-			port = min + (start + i) % span;
-		rk.dport = bpf_htons(port);
-		r = bpf_map_update_elem(ct, &rk, re, BPF_NOEXIST);
-		if (r == -EEXIST) {
-			/* Taken; reusable if the flow that holds it is over. */
-			old = bpf_map_lookup_elem(ct, &rk);
-			if (old) {
-				struct eb_ct_entry *own = bpf_map_lookup_elem(ct, &old->peer);
-
-				/* Reusable: its flow is gone (not just being
-				 * made on another CPU), expired, or closed (FIN
-				 * both ways or RST), as conntrack lets a new SYN
-				 * take a closed tuple. */
-				if (!own) {
-					if (eb_ct_orphan(old, now)) {
-						bpf_map_delete_elem(ct, &rk);
-						r = bpf_map_update_elem(ct, &rk, re, BPF_NOEXIST);
-					}
-				} else if (eb_ct_expired(own, p->proto, cfg, now) ||
-					   (p->proto == IPPROTO_TCP && eb_ct_closed(own->state))) {
-					bpf_map_delete_elem(ct, &old->peer);
-					bpf_map_delete_elem(ct, &rk);
-					r = bpf_map_update_elem(ct, &rk, re, BPF_NOEXIST);
-				}
-			}
-		}
-		if (r == 0)
-			break;
-		if (r != -EEXIST)
-			break;
-	}
-	/* The port was free but the map full: free flows that are over, and
-	 * the same port once more. */
-	if (r != 0 && r != -EEXIST &&
-	    (r != -E2BIG || !eb_ct_reclaim(p->proto, now) ||
-	     bpf_map_update_elem(ct, &rk, re, BPF_NOEXIST))) {
-		*err = EB_DROP(EB_CNT_DROP_CT_FULL);
+	if (!eb_snat_claim(p, ct, cfg, &rk, re, min, max, now, err))
 		return NULL;
-	}
-	if (i == EB_NAT_TRIES) {
-		*err = EB_DROP(EB_CNT_DROP_NAT_EXHAUSTED);
-		return NULL;
-	}
 
 	ne->peer = rk;
 	ne->xaddr = cfg->snat_ip;

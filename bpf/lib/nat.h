@@ -449,6 +449,39 @@ static __always_inline int eb_dnat_new(struct __sk_buff *skb, struct eb_pkt *p,
 	return eb_deliver(skb, ifindex);
 }
 
+/* An ICMP error a container sends out about a packet of one of its flows:
+ * the quoted packet came in translated, so its destination is the
+ * container side of a flow. Its source and the quoted packet are put back
+ * as the outside saw them. 0 or a negative drop reason. */
+static __always_inline int eb_snat_icmp_err(struct __sk_buff *skb, struct eb_pkt *p,
+					    const struct eb_config *cfg, __u32 len, __u64 now)
+{
+	struct eb_ct_entry *e;
+	struct eb_inner in;
+	struct eb_ct_key k;
+	int err;
+
+	err = eb_parse_inner(skb, p, &in);
+	if (err < 0)
+		return err;
+	__builtin_memset(&k, 0, sizeof(k));
+	k.src = in.daddr;
+	k.dst = in.saddr;
+	k.proto = in.proto;
+	k.sport = in.dport;
+	k.dport = in.proto == IPPROTO_ICMP ? 0 : in.sport;
+	e = bpf_map_lookup_elem(eb_ct_map(in.proto), &k);
+	if (!e || (e->kind != EB_CT_SNAT_CTR && e->kind != EB_CT_DNAT_CTR) ||
+	    eb_ct_expired(e, in.proto, cfg, now))
+		return EB_DROP(EB_CNT_DROP_NO_CT);
+	eb_ct_account(e, 0, len, now, 0);
+	if (eb_rewrite_icmp_inner(skb, p->l4 + offsetof(struct eb_icmphdr, checksum), in.l3, in.l4,
+				  in.qlen, in.proto, false, in.daddr, e->xaddr, in.dport, e->xport) ||
+	    eb_rewrite_l3_only(skb, p->l3, true, p->saddr, e->xaddr))
+		return EB_DROP(EB_CNT_DROP_MALFORMED);
+	return 0;
+}
+
 /*
  * The way out: a container's packet toward a destination routed out of the
  * uplink. Binds or finds the flow, rewrites the source and sends it out.
@@ -460,7 +493,6 @@ static __always_inline int eb_snat_forward(struct __sk_buff *skb, struct eb_pkt 
 {
 	__u64 now = bpf_ktime_get_ns();
 	struct eb_ct_entry *e;
-	struct eb_inner in;
 	struct eb_ct_key k;
 	int err = 0;
 
@@ -472,28 +504,9 @@ static __always_inline int eb_snat_forward(struct __sk_buff *skb, struct eb_pkt 
 			return r == TC_ACT_UNSPEC ? EB_DROP(EB_CNT_DROP_FRAGMENT) : r;
 		*cnt = EB_CNT_SNAT_OUT;
 	} else if (p->proto == IPPROTO_ICMP && eb_icmp_is_error(p->icmp_type)) {
-		/* The container answers a packet of a flow it has with an
-		 * error: the quoted packet came in translated, so its
-		 * destination is the container side of a flow. */
-		err = eb_parse_inner(skb, p, &in);
+		err = eb_snat_icmp_err(skb, p, cfg, len, now);
 		if (err < 0)
 			return err;
-		__builtin_memset(&k, 0, sizeof(k));
-		k.src = in.daddr;
-		k.dst = in.saddr;
-		k.proto = in.proto;
-		k.sport = in.dport;
-		k.dport = in.proto == IPPROTO_ICMP ? 0 : in.sport;
-		e = bpf_map_lookup_elem(eb_ct_map(in.proto), &k);
-		if (!e || (e->kind != EB_CT_SNAT_CTR && e->kind != EB_CT_DNAT_CTR) ||
-		    eb_ct_expired(e, in.proto, cfg, now))
-			return EB_DROP(EB_CNT_DROP_NO_CT);
-		eb_ct_account(e, 0, len, now, 0);
-		if (eb_rewrite_icmp_inner(skb, p->l4 + offsetof(struct eb_icmphdr, checksum), in.l3,
-					  in.l4, in.qlen, in.proto, false, in.daddr, e->xaddr,
-					  in.dport, e->xport) ||
-		    eb_rewrite_l3_only(skb, p->l3, true, p->saddr, e->xaddr))
-			return EB_DROP(EB_CNT_DROP_MALFORMED);
 		*cnt = EB_CNT_ICMP_ERR_OUT;
 	} else {
 		if (p->proto == IPPROTO_ICMP && p->icmp_type != ICMP_ECHO)

@@ -95,7 +95,7 @@ $(OUT)/tests/fixture.o: tests/unit/fixture.c tests/unit/fixture.h $(HDRS) $(SKEL
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit -c $< -o $@
 
-$(OUT)/tests/%: tests/unit/%.c tests/unit/check.h tests/unit/fixture.h tests/unit/golden.h $(OUT)/tests/fixture.o $(OUT)/libebnet.a $(HDRS) $(SKELS) | $(OUT)/tests
+$(OUT)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(OUT)/tests/fixture.o $(OUT)/libebnet.a $(HDRS) $(SKELS) | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(OUT)/tests/fixture.o $(OUT)/libebnet.a $(LDLIBS) -o $@
 

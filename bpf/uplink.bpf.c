@@ -37,6 +37,37 @@ static __always_inline bool eb_uplink_ttl_ours(struct __sk_buff *skb, const stru
 	return eb_rev_find(p, cfg, bpf_ktime_get_ns(), &e1, &k) || eb_pub_find(p, cfg, &pk);
 }
 
+/* An IPv6 packet on the uplink: replies of the containers' IPv6 flows,
+ * then new flows to published ports (lib/nat6_in.h), global functions one
+ * after the other; a verdict, TC_ACT_UNSPEC (the host's), or a drop. */
+static __always_inline int eb_uplink6(struct __sk_buff *skb)
+{
+	int ret;
+
+	ret = eb_nat6_in(skb);
+	if (ret == EB_NAT6_GO)
+		ret = eb_dnat6_new(skb);
+	if (ret == EB_NAT46_GO) {
+		/* To a container without IPv6 (lib/nat46.h). */
+		ret = eb_nat46_in(skb);
+		if (ret == EB_NAT6_GO)
+			ret = eb_nat46_deliver(skb);
+	}
+	if (ret == EB_NAT6_FULL) {
+		/* The map full: flows that are over freed, once. */
+		ret = eb_nat6_reclaim(skb);
+		if (ret == EB_NAT6_GO)
+			ret = eb_dnat6_new(skb);
+		if (ret == EB_NAT46_GO)
+			ret = eb_nat46_in(skb);
+		if (ret == EB_NAT6_GO)
+			ret = eb_nat46_deliver(skb);
+		if (ret == EB_NAT6_FULL)
+			ret = EB_DROP(EB_CNT_DROP_CT_FULL);
+	}
+	return ret;
+}
+
 SEC("tc")
 int eb_from_uplink(struct __sk_buff *skb)
 {
@@ -55,30 +86,7 @@ int eb_from_uplink(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 	ret = eb_parse_eth(&c, &eth);
 	if (ret == EB_ETH_P_IPV6) {
-		/* Replies of the containers' IPv6 flows, then new flows to
-		 * published ports (lib/nat6_in.h): global functions, one after
-		 * the other. */
-		ret = eb_nat6_in(skb);
-		if (ret == EB_NAT6_GO)
-			ret = eb_dnat6_new(skb);
-		if (ret == EB_NAT46_GO) {
-			/* To a container without IPv6 (lib/nat46.h). */
-			ret = eb_nat46_in(skb);
-			if (ret == EB_NAT6_GO)
-				ret = eb_nat46_deliver(skb);
-		}
-		if (ret == EB_NAT6_FULL) {
-			/* The map full: flows that are over freed, once. */
-			ret = eb_nat6_reclaim(skb);
-			if (ret == EB_NAT6_GO)
-				ret = eb_dnat6_new(skb);
-			if (ret == EB_NAT46_GO)
-				ret = eb_nat46_in(skb);
-			if (ret == EB_NAT6_GO)
-				ret = eb_nat46_deliver(skb);
-			if (ret == EB_NAT6_FULL)
-				ret = EB_DROP(EB_CNT_DROP_CT_FULL);
-		}
+		ret = eb_uplink6(skb);
 		if (ret == TC_ACT_UNSPEC)
 			return TC_ACT_UNSPEC; /* counted (nat6_pass) on a network with IPv6 */
 		if (ret < 0)

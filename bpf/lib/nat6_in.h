@@ -94,12 +94,86 @@ static __always_inline struct eb_pub_val *eb_pub6_find(struct eb_nat6_buf *s)
  * NDP, its own connections, anything to its other addresses. Returns a
  * verdict, one of those codes, or a negative drop reason.
  */
+/* An ICMPv6 error from outside about a packet one of our flows sent (its
+ * source is the NAT side): the quoted packet and the destination put back
+ * to the container's. Returns the flow's outside-side entry, or NULL with
+ * *ret the verdict (TC_ACT_UNSPEC: not ours, the host's) or drop. */
+static __always_inline struct eb_ct6_entry *eb_nat6_in_err(struct __sk_buff *skb,
+							   const struct eb_config *cfg,
+							   struct eb_nat6_buf *s, bool to_ctr,
+							   __u32 len, __u64 now, int *ret)
+{
+	struct eb_pkt6 *p = &s->p, *in = &s->in;
+	struct eb_ct6_key *k = &s->k;
+	struct eb_ct6_entry *e1, *e2;
+
+	*ret = to_ctr ? EB_DROP(EB_CNT_DROP_NO_CT) : TC_ACT_UNSPEC;
+	if (eb_parse6_inner(skb, s, p->plen) < 0 || !eb_in6_eq(&in->saddr, &p->daddr))
+		return NULL;
+	__builtin_memset(k, 0, sizeof(*k));
+	__builtin_memcpy(k->src, &in->daddr, 16);
+	__builtin_memcpy(k->dst, &in->saddr, 16);
+	k->proto = in->proto;
+	k->sport = in->proto == EB_NH_ICMPV6 ? 0 : in->dport;
+	k->dport = in->sport;
+	e2 = bpf_map_lookup_elem(eb_ct6_map(in->proto), k);
+	if (!e2 || (e2->ct.kind != EB_CT_SNAT_OUT && e2->ct.kind != EB_CT_DNAT_OUT))
+		return NULL;
+	if (eb_in6_v4mapped(e2->xaddr)) {
+		*ret = TC_ACT_UNSPEC; /* a translated flow's: not translated */
+		return NULL;
+	}
+	e1 = bpf_map_lookup_elem(eb_ct6_map(in->proto), &e2->peer);
+	if (!e1 || eb_ct_expired(&e1->ct, in->proto, cfg, now))
+		return NULL;
+	eb_ct_account(&e1->ct, 1, len, now, 0);
+	if (eb_icmp6_xlate(skb, in, true, &in->saddr, e2->xaddr, in->sport, e2->ct.xport)) {
+		*ret = EB_DROP(EB_CNT_DROP_MALFORMED);
+		return NULL;
+	}
+	return e2;
+}
+
+/* Time exceeded, from the address the packet was sent to, back out of the
+ * uplink. A verdict or a drop. */
+static __always_inline int eb_nat6_in_last_hop(struct __sk_buff *skb, struct eb_nat6_buf *s,
+					       __u32 len)
+{
+	int ret = eb_icmp6_error(skb, s, EB_ICMP6_TE, 0, 0, (const __u8 *)&s->p.daddr);
+
+	if (ret < 0)
+		return ret;
+	skb->cb[EB_CB_DECISION] = EB_CNT_ICMP6_SENT;
+	skb->cb[EB_CB_TARGET] = skb->ifindex;
+	eb_count(EB_CNT_ICMP6_SENT, len);
+	return bpf_redirect(skb->ifindex, 0);
+}
+
+/* The flow a packet from outside (s->p) belongs to: its outside-side
+ * entry (SNAT_OUT or DNAT_OUT), with the live container side in *e1 (NULL
+ * when it has none or it expired). */
+static __always_inline struct eb_ct6_entry *eb_nat6_rev_find(struct eb_nat6_buf *s,
+							     const struct eb_config *cfg,
+							     __u64 now, struct eb_ct6_entry **e1)
+{
+	struct eb_pkt6 *p = &s->p;
+	struct eb_ct6_entry *e2;
+
+	eb_ct6_key_in(&s->k, p);
+	*e1 = NULL;
+	e2 = bpf_map_lookup_elem(eb_ct6_map(p->proto), &s->k);
+	if (e2 && (e2->ct.kind == EB_CT_SNAT_OUT || e2->ct.kind == EB_CT_DNAT_OUT))
+		*e1 = bpf_map_lookup_elem(eb_ct6_map(p->proto), &e2->peer);
+	if (*e1 && eb_ct_expired(&(*e1)->ct, p->proto, cfg, now))
+		*e1 = NULL;
+	return e2;
+}
+
 static __always_inline int eb_nat6_in_do(struct __sk_buff *skb, const struct eb_config *cfg,
 					 const struct eb_config6 *c6, struct eb_nat6_buf *s)
 {
 	struct eb_ct6_entry *e1, *e2;
-	struct eb_pkt6 *p, *in;
-	struct eb_ct6_key *k;
+	struct eb_pkt6 *p;
 	__u64 now = bpf_ktime_get_ns();
 	__u32 len = skb->len;
 	bool routed, to_ctr;
@@ -135,29 +209,10 @@ static __always_inline int eb_nat6_in_do(struct __sk_buff *skb, const struct eb_
 	if (ret < 0)
 		return to_ctr ? ret : TC_ACT_UNSPEC;
 
-	k = &s->k;
 	if (p->proto == EB_NH_ICMPV6 && eb_icmp6_is_error(p->icmp_type)) {
-		/* About a packet we sent: its source is the NAT side. */
-		in = &s->in;
-		if (eb_parse6_inner(skb, s, p->plen) < 0 || !eb_in6_eq(&in->saddr, &p->daddr))
-			return to_ctr ? EB_DROP(EB_CNT_DROP_NO_CT) : TC_ACT_UNSPEC;
-		__builtin_memset(k, 0, sizeof(*k));
-		__builtin_memcpy(k->src, &in->daddr, 16);
-		__builtin_memcpy(k->dst, &in->saddr, 16);
-		k->proto = in->proto;
-		k->sport = in->proto == EB_NH_ICMPV6 ? 0 : in->dport;
-		k->dport = in->sport;
-		e2 = bpf_map_lookup_elem(eb_ct6_map(in->proto), k);
-		if (!e2 || (e2->ct.kind != EB_CT_SNAT_OUT && e2->ct.kind != EB_CT_DNAT_OUT))
-			return to_ctr ? EB_DROP(EB_CNT_DROP_NO_CT) : TC_ACT_UNSPEC;
-		if (eb_in6_v4mapped(e2->xaddr))
-			return TC_ACT_UNSPEC; /* a translated flow's: not translated */
-		e1 = bpf_map_lookup_elem(eb_ct6_map(in->proto), &e2->peer);
-		if (!e1 || eb_ct_expired(&e1->ct, in->proto, cfg, now))
-			return to_ctr ? EB_DROP(EB_CNT_DROP_NO_CT) : TC_ACT_UNSPEC;
-		eb_ct_account(&e1->ct, 1, len, now, 0);
-		if (eb_icmp6_xlate(skb, in, true, &in->saddr, e2->xaddr, in->sport, e2->ct.xport))
-			return EB_DROP(EB_CNT_DROP_MALFORMED);
+		e2 = eb_nat6_in_err(skb, cfg, s, to_ctr, len, now, &ret);
+		if (!e2)
+			return ret;
 		cnt = EB_CNT_ICMP6_ERR_IN;
 		goto deliver;
 	}
@@ -165,13 +220,7 @@ static __always_inline int eb_nat6_in_do(struct __sk_buff *skb, const struct eb_
 		/* NDP, an echo request to the host: the host's. */
 		return to_ctr ? EB_DROP(EB_CNT_DROP_UNPUBLISHED) : TC_ACT_UNSPEC;
 
-	eb_ct6_key_in(k, p);
-	e1 = NULL;
-	e2 = bpf_map_lookup_elem(eb_ct6_map(p->proto), k);
-	if (e2 && (e2->ct.kind == EB_CT_SNAT_OUT || e2->ct.kind == EB_CT_DNAT_OUT))
-		e1 = bpf_map_lookup_elem(eb_ct6_map(p->proto), &e2->peer);
-	if (e1 && eb_ct_expired(&e1->ct, p->proto, cfg, now))
-		e1 = NULL;
+	e2 = eb_nat6_rev_find(s, cfg, now, &e1);
 	if (!e1 || !e2) {
 		if (to_ctr)
 			return EB_DROP(EB_CNT_DROP_UNPUBLISHED);
@@ -187,13 +236,7 @@ static __always_inline int eb_nat6_in_do(struct __sk_buff *skb, const struct eb_
 		 * "time exceeded" from the address it was sent to, back out
 		 * (as eb_from_uplink does for IPv4): traceroute6 to a
 		 * published port sees the host. */
-		ret = eb_icmp6_error(skb, s, EB_ICMP6_TE, 0, 0, (const __u8 *)&p->daddr);
-		if (ret < 0)
-			return ret;
-		skb->cb[EB_CB_DECISION] = EB_CNT_ICMP6_SENT;
-		skb->cb[EB_CB_TARGET] = skb->ifindex;
-		eb_count(EB_CNT_ICMP6_SENT, len);
-		return bpf_redirect(skb->ifindex, 0);
+		return eb_nat6_in_last_hop(skb, s, len);
 	}
 	if (!e1 || !e2)
 		return EB_DROP(EB_CNT_DROP_MALFORMED); /* not reached */

@@ -135,62 +135,52 @@ static void ports_header(const struct ports_print *pp)
 	       "FROM-OUT", "LOCAL");
 }
 
-static void port_print_one(const struct eb_pub_key *k, const struct eb_pub_val *v, void *ctx)
+/* One published port, on the host address ip (its text: "0.0.0.0", "::1")
+ * shown as host ("[::1]:11680" for IPv6) in the text's HOST column. */
+static void port_row(struct ports_print *pp, const char *ip, const char *host, uint16_t port,
+		     uint8_t proto, const struct eb_pub_val *v)
 {
-	struct ports_print *pp = ctx;
-	char a[16], b[16], js[80];
+	char b[16], c[16], js[80];
 
 	if (json) {
 		json_t *p = pp->net ? jobj("network", jstr(pp->net), NULL) : json_object();
 
-		jadd(p, "host_ip", jstr(eb_ip_str(k->host_ip, a)), "host_port",
-		     jint(k->host_port), "proto", jstr(k->proto == IPPROTO_UDP ? "udp" : "tcp"),
-		     "container", jstr(v->name), "container_ip", jstr(eb_ip_str(v->ctr_ip, b)),
-		     "container_port", jint(v->ctr_port), "connections_outside", jint(v->conns),
+		jadd(p, "host_ip", jstr(ip), "host_port", jint(port), "proto",
+		     jstr(proto == IPPROTO_UDP ? "udp" : "tcp"), "container", jstr(v->name),
+		     "container_ip", jstr(eb_ip_str(v->ctr_ip, b)), "container_port",
+		     jint(v->ctr_port), "connections_outside", jint(v->conns),
 		     "connections_local", jint(v->local), NULL);
 		json_array_append_new(pp->ports, p);
 	} else {
 		ports_header(pp);
-		snprintf(js, sizeof(js), "%s:%u", eb_ip_str(k->host_ip, a), k->host_port);
-		snprintf(b, sizeof(b), "%u", v->ctr_port);
+		snprintf(js, sizeof(js), "%s:%u", host, port);
+		snprintf(c, sizeof(c), "%u", v->ctr_port);
 		if (pp->net)
 			printf("%-16s ", pp->net);
 		printf("%-22s %-5s %-20s %s:%-6s %10llu %10llu\n", js,
-		       k->proto == IPPROTO_UDP ? "udp" : "tcp", v->name, eb_ip_str(v->ctr_ip, a), b,
+		       proto == IPPROTO_UDP ? "udp" : "tcp", v->name, eb_ip_str(v->ctr_ip, b), c,
 		       (unsigned long long)v->conns, (unsigned long long)v->local);
 	}
 	pp->n++;
+}
+
+static void port_print_one(const struct eb_pub_key *k, const struct eb_pub_val *v, void *ctx)
+{
+	char a[16];
+
+	eb_ip_str(k->host_ip, a);
+	port_row(ctx, a, a, k->host_port, k->proto, v);
 }
 
 /* A port on one IPv6 address of the host: "[::1]:11680" in the HOST column,
  * "::1" as the JSON host_ip. */
 static void port6_print_one(const struct eb_pub6_key *k, const struct eb_pub_val *v, void *ctx)
 {
-	char a[INET6_ADDRSTRLEN], b[16], js[80];
-	struct ports_print *pp = ctx;
+	char a[INET6_ADDRSTRLEN], h[INET6_ADDRSTRLEN + 2];
 
 	inet_ntop(AF_INET6, k->host_ip6, a, sizeof(a));
-	if (json) {
-		json_t *p = pp->net ? jobj("network", jstr(pp->net), NULL) : json_object();
-
-		jadd(p, "host_ip", jstr(a), "host_port", jint(k->host_port), "proto",
-		     jstr(k->proto == IPPROTO_UDP ? "udp" : "tcp"), "container", jstr(v->name),
-		     "container_ip", jstr(eb_ip_str(v->ctr_ip, b)), "container_port",
-		     jint(v->ctr_port), "connections_outside", jint(v->conns),
-		     "connections_local", jint(v->local), NULL);
-		json_array_append_new(pp->ports, p);
-		pp->n++;
-		return;
-	}
-	ports_header(pp);
-	snprintf(js, sizeof(js), "[%s]:%u", a, k->host_port);
-	snprintf(b, sizeof(b), "%u", v->ctr_port);
-	if (pp->net)
-		printf("%-16s ", pp->net);
-	printf("%-22s %-5s %-20s %s:%-6s %10llu %10llu\n", js,
-	       k->proto == IPPROTO_UDP ? "udp" : "tcp", v->name, eb_ip_str(v->ctr_ip, a), b,
-	       (unsigned long long)v->conns, (unsigned long long)v->local);
-	pp->n++;
+	snprintf(h, sizeof(h), "[%s]", a);
+	port_row(ctx, a, h, k->host_port, k->proto, v);
 }
 
 int do_ports(int argc, char **argv)

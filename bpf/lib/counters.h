@@ -188,10 +188,10 @@ out:
  * EB_NAT6_GO and its kin, lib/nat6_pkt.h). A helper that decides leaves
  * the decision, an enum eb_counter, in skb->cb[EB_CB_DECISION] (where
  * `ebnet trace` and BPF_PROG_TEST_RUN callers read it; a redirect's port
- * in skb->cb[EB_CB_TARGET]), counts it, and returns the verdict; or it
- * gives the counter back through a pointer and its caller does that. A
- * drop is counted at the program's drop exit below, nowhere else.
- * eb_tc_decide() is the first way in one call.
+ * in skb->cb[EB_CB_TARGET]), counts it, and returns the verdict
+ * (eb_tc_decide(), in one call); or it gives the counter back
+ * through a pointer and its caller does that. A drop is counted at the
+ * program's drop exit below, nowhere else.
  */
 static __always_inline int eb_tc_decide(struct __sk_buff *skb, __u32 cnt, __u32 len, int verdict)
 {

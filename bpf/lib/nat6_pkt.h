@@ -429,10 +429,10 @@ static __always_inline int eb_hop6_dec(struct __sk_buff *skb, __u8 hop)
 /* eb_from_container6's answer "routed: go on with eb_nat6_route", and
  * eb_nat6_route's "go on with the next stage": above every TC verdict
  * (and apart from the negative drop reasons, lib/counters.h). The stages
- * are global functions called one after the other from
- * eb_from_container, not from each other: each is verified
- * once, and each frame adds alone to the program's (the 512 bytes of the
- * deepest call chain are nearly all the IPv4 path's). */
+ * are global functions called one after the other from eb_from_container,
+ * not from each other: each is verified once, and each frame adds alone
+ * to the program's (the 512 bytes of the deepest call chain are nearly
+ * all the IPv4 path's). */
 #define EB_NAT6_GO   1000
 #define EB_NAT6_FULL 1001 /* eb_nat6_claim: the map is full; eb_nat6_reclaim, then again */
 #define EB_NAT46_GO  1002 /* to a container without IPv6: eb_nat46_in (lib/nat46.h) */

@@ -37,9 +37,9 @@ char LICENSE[] SEC("license") = "GPL";
  * rest dropped with its reason (nothing is routed out yet). Extension
  * headers are dropped, never parsed halfway; MLD (behind hop-by-hop) and
  * router solicitations go nowhere, quietly (ndp_ignored).
- * Returns a counter (>= 0: pass to the host), a negative drop reason, or a
- * verdict + EB_CNT_MAX (counted already). A function of its own: the IPv4
- * path does not pay for it, and its stack is not added to that path's.
+ * Returns a verdict, decided and counted (lib/counters.h), a negative drop
+ * reason, or EB_NAT6_GO. A function of its own: the IPv4 path does not
+ * pay for it, and its stack is not added to that path's.
  */
 static __attribute__((noinline)) int eb_from_container6(struct __sk_buff *skb,
 							const struct eb_endpoint *src,
@@ -113,7 +113,7 @@ static __attribute__((noinline)) int eb_from_container6(struct __sk_buff *skb,
 			eb_count(ret, len);
 			eb_ctr_count(src->flood_slot, 1, EB_NA_LEN);
 			/* Back out of the port it came in on. */
-			return bpf_redirect(skb->ifindex, 0) + EB_CNT_MAX;
+			return bpf_redirect(skb->ifindex, 0);
 		}
 		/* A container is no router, and listens to no group that
 		 * needs a report: none of these goes anywhere. */
@@ -130,15 +130,14 @@ static __attribute__((noinline)) int eb_from_container6(struct __sk_buff *skb,
 		if (b->daddr.w[0] == bpf_htonl(0xff020000) && b->daddr.w[1] == 0 &&
 		    b->daddr.w[2] == 0 && b->daddr.w[3] == bpf_htonl(1)) {
 			ret = eb_flood_copy(skb, cfg);
-			skb->cb[EB_CB_DECISION] = ret;
-			eb_count(ret, len);
-			return TC_ACT_OK + EB_CNT_MAX;
+			return eb_tc_decide(skb, ret, len, TC_ACT_OK);
 		}
 		return EB_DROP(EB_CNT_DROP_IP6_MCAST);
 	}
 	if (eb_mac_eq16(b->dmac, src->host_mac)) {
 		if (eb_in6_eq_raw(&b->daddr, c6->gateway))
-			return EB_CNT_TO_HOST; /* ping6 of the gateway, its NAs */
+			/* ping6 of the gateway, its NAs */
+			return eb_tc_decide(skb, EB_CNT_TO_HOST, len, TC_ACT_OK);
 		/* Beyond the gateway: out of the uplink (lib/nat6.h). */
 		return EB_NAT6_GO;
 	}
@@ -155,16 +154,14 @@ static __attribute__((noinline)) int eb_from_container6(struct __sk_buff *skb,
 	skb->cb[EB_CB_DECISION] = EB_CNT_FWD;
 	eb_count(EB_CNT_FWD, len);
 	eb_ctr_count(dst->slot, 1, len);
-	return bpf_redirect_peer(dst->ifindex, 0) + EB_CNT_MAX;
+	return bpf_redirect_peer(dst->ifindex, 0);
 
 ignored:
 	ret = EB_CNT_NDP_IGNORED;
 decided:
 	if (ret < 0)
 		return ret;
-	skb->cb[EB_CB_DECISION] = ret;
-	eb_count(ret, len);
-	return TC_ACT_SHOT + EB_CNT_MAX;
+	return eb_tc_decide(skb, ret, len, TC_ACT_SHOT);
 }
 
 /* Is a container's packet a reply of a live flow to one of this network's
@@ -184,9 +181,10 @@ static __attribute__((noinline)) bool eb_pub_reply(const struct eb_pkt *p, const
 
 /*
  * An ICMP error from the gateway about a container's routed packet, back
- * into the container: returns TC_ACT_REDIRECT + EB_CNT_MAX (counted), or a
- * negative drop reason. None about an ICMP error or a later fragment. A
- * function of its own: its stack is not added to the deepest path's.
+ * into the container: returns TC_ACT_REDIRECT (icmp_sent, counted by
+ * eb_icmp_error), or a negative drop reason. None about an ICMP error or
+ * a later fragment. A function of its own: its stack is not added to the
+ * deepest path's.
  */
 static __attribute__((noinline)) int eb_routed_icmp(struct __sk_buff *skb,
 						    const struct eb_config *cfg, struct iphdr *iph,
@@ -207,7 +205,7 @@ static __attribute__((noinline)) int eb_routed_icmp(struct __sk_buff *skb,
 		return ret;
 	skb->cb[EB_CB_DECISION] = EB_CNT_ICMP_SENT;
 	skb->cb[EB_CB_TARGET] = skb->ifindex;
-	return bpf_redirect(skb->ifindex, 0) + EB_CNT_MAX;
+	return bpf_redirect(skb->ifindex, 0);
 }
 
 /*
@@ -219,25 +217,26 @@ static __attribute__((noinline)) int eb_routed_icmp(struct __sk_buff *skb,
  * unchanged (its source stays the container's; the publishing network's
  * replies come back through eb_pub_reply). If no network takes it, the
  * host's stack gets it there, as it would have here. (A port of this
- * network was translated at connect time by the cgroup programs.) A
- * function of its own: its stack is not added to the deepest path's.
+ * network was translated at connect time by the cgroup programs.)
+ * Returns a verdict, counted (TC_ACT_OK: to_host; a redirect: to_uplink),
+ * or a negative drop reason. A function of its own: its stack is not
+ * added to the deepest path's.
  */
 static __attribute__((noinline)) int eb_to_host(struct __sk_buff *skb, const struct eb_config *cfg,
-					       struct iphdr *iph, void *end)
+					       struct iphdr *iph, void *end, __u32 len)
 {
 	struct eb_pkt pkt, *p = &pkt;
 
 	if (iph->daddr != cfg->snat_ip || !cfg->uplink_ifindex ||
-	    (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP))
-		return EB_CNT_TO_HOST;
-	if (eb_parse_l4(skb, iph, end, p) < 0 || p->frag == EB_FRAG_LATER || eb_host_sock(skb, p))
-		return EB_CNT_TO_HOST;
+	    (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP) ||
+	    eb_parse_l4(skb, iph, end, p) < 0 || p->frag == EB_FRAG_LATER || eb_host_sock(skb, p))
+		return eb_tc_decide(skb, EB_CNT_TO_HOST, len, TC_ACT_OK);
 	if (bpf_skb_store_bytes(skb, 0, cfg->uplink_mac, 6, 0))
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
 	skb->cb[EB_CB_DECISION] = EB_CNT_TO_UPLINK;
 	skb->cb[EB_CB_TARGET] = cfg->uplink_ifindex;
 	eb_count(EB_CNT_TO_UPLINK, skb->len);
-	return bpf_redirect(cfg->uplink_ifindex, BPF_F_INGRESS) + EB_CNT_MAX;
+	return bpf_redirect(cfg->uplink_ifindex, BPF_F_INGRESS);
 }
 
 /*
@@ -263,10 +262,10 @@ static __always_inline int eb_routed_nofib(struct __sk_buff *skb, const struct e
 	int ret, cnt = 0;
 
 	if (d == cfg->snat_ip)
-		return eb_to_host(skb, cfg, iph, end);
+		return eb_to_host(skb, cfg, iph, end, len);
 	if (!cfg->uplink_ifindex || !cfg->snat_ip || (bpf_ntohl(d) >> 24) == 127 ||
 	    (d & cfg->mask) == cfg->subnet)
-		return EB_CNT_TO_HOST;
+		return eb_tc_decide(skb, EB_CNT_TO_HOST, len, TC_ACT_OK);
 	mtu = bpf_ntohs(iph->tot_len);
 	if (!skb->gso_size &&
 	    bpf_check_mtu(skb, cfg->uplink_ifindex, &mtu, 0, 0) == BPF_MTU_CHK_RET_FRAG_NEEDED) {
@@ -289,7 +288,7 @@ static __always_inline int eb_routed_nofib(struct __sk_buff *skb, const struct e
 	skb->cb[EB_CB_TARGET] = fib.ifindex;
 	eb_count(cnt, len);
 	eb_count(EB_CNT_ROUTED_NOFIB, len);
-	return ret + EB_CNT_MAX;
+	return ret;
 }
 #undef fib
 #undef p
@@ -298,8 +297,8 @@ static __always_inline int eb_routed_nofib(struct __sk_buff *skb, const struct e
  * A packet for an address beyond the gateway. The kernel's FIB says where it
  * goes: a local address of the host goes to the host's stack; a
  * destination out of the uplink is source-translated and sent there.
- * Returns a counter (>= 0: pass to the host), a negative drop reason, or,
- * as TC_ACT_REDIRECT + EB_CNT_MAX, a redirect verdict.
+ * Returns a verdict, decided and counted (TC_ACT_OK: to_host, the host's
+ * stack has it), or a negative drop reason.
  */
 static __always_inline int eb_from_container_routed(struct __sk_buff *skb,
 						    const struct eb_config *cfg,
@@ -326,7 +325,7 @@ static __always_inline int eb_from_container_routed(struct __sk_buff *skb,
 	case BPF_FIB_LKUP_RET_NO_NEIGH:
 		break;
 	case BPF_FIB_LKUP_RET_NOT_FWDED:   /* a local address, or no route */
-		return eb_to_host(skb, cfg, iph, end);
+		return eb_to_host(skb, cfg, iph, end, len);
 	case BPF_FIB_LKUP_RET_FWD_DISABLED:
 		return eb_routed_nofib(skb, cfg, iph, end, len, &fib, &p);
 	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
@@ -346,7 +345,7 @@ static __always_inline int eb_from_container_routed(struct __sk_buff *skb,
 		 * host's stack routes it. Anything else is not ours to reach. */
 		pk.ifindex = fib.ifindex;
 		if (bpf_map_lookup_elem(&eb_ports, &pk))
-			return EB_CNT_TO_HOST;
+			return eb_tc_decide(skb, EB_CNT_TO_HOST, len, TC_ACT_OK);
 		/* Another network's container may be a client of one of
 		 * our published ports (see eb_to_host): the replies of
 		 * that flow, and only those, go back to it, translated. */
@@ -371,7 +370,7 @@ forward:
 	skb->cb[EB_CB_DECISION] = cnt;
 	skb->cb[EB_CB_TARGET] = fib.ifindex;
 	eb_count(cnt, len);
-	return ret + EB_CNT_MAX;
+	return ret;
 }
 
 SEC("tc")
@@ -398,22 +397,24 @@ int eb_from_container(struct __sk_buff *skb)
 	src = bpf_map_lookup_elem(&eb_ports, &pkey);
 	if (!cfg || !src) {
 		ret = EB_DROP(EB_CNT_DROP_NO_PORT);
-		goto out;
+		goto drop;
 	}
 
 	eb_ctr_count(src->flood_slot, 0, len);
 	proto = eb_parse_eth(&c, &eth);
 	if (proto < 0) {
 		ret = proto;
-		goto out;
+		goto drop;
 	}
 	if (!eb_mac_eq(eth->h_source, src->mac)) {
 		ret = EB_DROP(EB_CNT_DROP_SPOOF_MAC);
-		goto out;
+		goto drop;
 	}
 
 	if (proto == ETH_P_ARP) {
 		ret = eb_arp_answer(&c, eth, src, cfg);
+		if (ret < 0)
+			goto drop;
 		if (ret == EB_CNT_ARP_REPLY) {
 			skb->cb[EB_CB_TARGET] = skb->ifindex;
 			/* Back out of the port it came in on. */
@@ -422,7 +423,8 @@ int eb_from_container(struct __sk_buff *skb)
 			eb_ctr_count(src->flood_slot, 1, len);
 			return bpf_redirect(skb->ifindex, 0);
 		}
-		goto out;
+		/* to_host or arp_ignored: the host's stack has it. */
+		return eb_tc_decide(skb, ret, len, TC_ACT_OK);
 	}
 
 	if (proto != ETH_P_IP) {
@@ -451,23 +453,23 @@ int eb_from_container(struct __sk_buff *skb)
 			}
 			if (ret == EB_NAT6_GO)
 				ret = eb_nat6_send(skb);
-			if (ret >= EB_CNT_MAX)
-				return ret - EB_CNT_MAX; /* a verdict; counted already */
-			goto out;
+			if (ret < 0)
+				goto drop;
+			return ret; /* a verdict, counted */
 		}
 		ret = EB_DROP(EB_CNT_DROP_NOT_IPV4);
-		goto out;
+		goto drop;
 	}
 	{
 		ret = eb_parse_ipv4(&c, &iph);
 		if (ret < 0)
-			goto out;
+			goto drop;
 		ev_saddr = iph->saddr;
 		ev_daddr = iph->daddr;
 		ev_proto = iph->protocol;
 		if (iph->saddr != src->ip) {
 			ret = EB_DROP(EB_CNT_DROP_SPOOF_IP);
-			goto out;
+			goto drop;
 		}
 	}
 
@@ -475,9 +477,7 @@ int eb_from_container(struct __sk_buff *skb)
 		/* Broadcast or multicast: to every other port, and to the host
 		 * as a bridge would. */
 		ret = eb_flood_copy(skb, cfg);
-		skb->cb[EB_CB_DECISION] = ret;
-		eb_count(ret, len);
-		return TC_ACT_OK;
+		return eb_tc_decide(skb, ret, len, TC_ACT_OK);
 	}
 
 	if (eb_mac_eq(eth->h_dest, src->host_mac)) {
@@ -485,15 +485,13 @@ int eb_from_container(struct __sk_buff *skb)
 		struct iphdr *ip4 = (void *)(long)skb->data + sizeof(struct ethhdr);
 		void *end = (void *)(long)skb->data_end;
 
-		if (proto != ETH_P_IP) {
-			ret = EB_CNT_TO_HOST;
-			goto out;
-		}
+		if (proto != ETH_P_IP)
+			return eb_tc_decide(skb, EB_CNT_TO_HOST, len, TC_ACT_OK);
 		/* Bounds again, from skb->data: the parse above ran on another
 		 * path, and the verifier does not carry its range here. */
 		if ((void *)(ip4 + 1) > end) {
 			ret = EB_DROP(EB_CNT_DROP_MALFORMED);
-			goto out;
+			goto drop;
 		}
 		if (ip4->daddr == cfg->gateway) {
 			__u32 dcnt = 0;
@@ -509,40 +507,39 @@ int eb_from_container(struct __sk_buff *skb)
 			if (ret != EB_DNS_ROUTE) {
 				/* A reply to an IPv6 client of a published port
 				 * (lib/nat46.h), or the host's. */
-				if (ret >= 0)
+				if (ret >= 0) {
 					ret = eb_nat46_out(skb);
-				if (ret >= EB_CNT_MAX)
-					return ret - EB_CNT_MAX; /* a verdict; counted already */
-				ret = ret < 0 ? ret : EB_CNT_TO_HOST;
-				goto out;
+					if (ret == TC_ACT_UNSPEC)
+						return eb_tc_decide(skb, EB_CNT_TO_HOST, len,
+								    TC_ACT_OK);
+				}
+				if (ret < 0)
+					goto drop;
+				return ret; /* a verdict, counted */
 			}
 			/* To the upstream resolver now: routed as any packet. */
 			ip4 = (void *)(long)skb->data + sizeof(struct ethhdr);
 			end = (void *)(long)skb->data_end;
 			if ((void *)(ip4 + 1) > end) {
 				ret = EB_DROP(EB_CNT_DROP_MALFORMED);
-				goto out;
+				goto drop;
 			}
 		}
 		ret = eb_from_container_routed(skb, cfg, ip4, end, len);
-		if (ret >= 0 && ret < EB_CNT_MAX) {
-			/* A counter: let the host's stack have it. */
-			goto out;
-		}
 		if (ret < 0)
-			goto out;
-		return ret - EB_CNT_MAX; /* a redirect verdict; counted already */
+			goto drop;
+		return ret; /* a verdict, counted */
 	}
 
 	eb_mac_copy(mkey.mac, eth->h_dest);
 	dst = bpf_map_lookup_elem(&eb_fdb_v2, &mkey);
 	if (!dst) {
 		ret = EB_DROP(EB_CNT_DROP_UNKNOWN_UNICAST);
-		goto out;
+		goto drop;
 	}
 	if (dst->ifindex == skb->ifindex) {
 		ret = EB_DROP(EB_CNT_DROP_HAIRPIN);
-		goto out;
+		goto drop;
 	}
 
 	/* The frame came in addressed to another host's MAC, so the stack
@@ -556,10 +553,6 @@ int eb_from_container(struct __sk_buff *skb)
 	eb_ctr_count(dst->slot, 1, len);
 	return bpf_redirect_peer(dst->ifindex, 0);
 
-out:
-	if (ret < 0)
-		return eb_tc_drop(skb, ret, len, ev_saddr, ev_daddr, 0, 0, ev_proto);
-	skb->cb[EB_CB_DECISION] = ret;
-	eb_count(ret, len);
-	return TC_ACT_OK;
+drop:
+	return eb_tc_drop(skb, ret, len, ev_saddr, ev_daddr, 0, 0, ev_proto);
 }

@@ -182,6 +182,25 @@ out:
 }
 
 /*
+ * The return convention of the TC programs' helpers: a helper returns a
+ * TC verdict or a negative EB_DROP() reason (TC_ACT_UNSPEC, -1: not
+ * decided here, the caller goes on; the staged IPv6 paths also pass on
+ * EB_NAT6_GO and its kin, lib/nat6_pkt.h). A helper that decides leaves
+ * the decision, an enum eb_counter, in skb->cb[EB_CB_DECISION] (where
+ * `ebnet trace` and BPF_PROG_TEST_RUN callers read it; a redirect's port
+ * in skb->cb[EB_CB_TARGET]), counts it, and returns the verdict
+ * (eb_tc_decide(), in one call); or it gives the counter back
+ * through a pointer and its caller does that. A drop is counted at the
+ * program's drop exit below, nowhere else.
+ */
+static __always_inline int eb_tc_decide(struct __sk_buff *skb, __u32 cnt, __u32 len, int verdict)
+{
+	skb->cb[EB_CB_DECISION] = cnt;
+	eb_count(cnt, len);
+	return verdict;
+}
+
+/*
  * The drop exits, one per program type: every drop of a TC program (the
  * ports', the uplink's) ends in eb_tc_drop(), every drop of the XDP
  * program in eb_xdp_drop(). Each turns the reason into its counter (a

@@ -366,8 +366,8 @@ __attribute__((noinline)) int eb_nat46_deliver(struct __sk_buff *skb)
  * From a container, an IPv4 packet to the gateway's address: a reply of a
  * translated flow (its container-side key, ::ffff:-mapped, in eb_ct6_*)
  * becomes IPv6 from the host's address and published port to the client,
- * out of the uplink. Returns a verdict + EB_CNT_MAX (counted), a drop, or
- * 0: not such a flow (the host's).
+ * out of the uplink. Returns a redirect verdict (counted), a drop, or
+ * TC_ACT_UNSPEC: not such a flow (the host's).
  */
 __attribute__((noinline)) int eb_nat46_out(struct __sk_buff *skb)
 {
@@ -384,16 +384,16 @@ __attribute__((noinline)) int eb_nat46_out(struct __sk_buff *skb)
 	s = bpf_map_lookup_elem(&eb_nat6_buf, &zero);
 	x = bpf_map_lookup_elem(&eb_nat46_buf, &zero);
 	if (!cfg || !s || !x)
-		return 0;
+		return TC_ACT_UNSPEC;
 	if (bpf_skb_load_bytes(skb, ETH_HLEN, &x->ip4, 20) || x->ip4.ver_ihl != 0x45)
-		return 0;
+		return TC_ACT_UNSPEC;
 	proto = x->ip4.protocol;
 	if ((proto != EB_NH_TCP && proto != EB_NH_UDP) ||
 	    (bpf_ntohs(x->ip4.frag_off) & 0x3fff) || /* MF or an offset: a fragment */
 	    bpf_skb_load_bytes(skb, ETH_HLEN + 20, ports, 4))
-		return 0;
+		return TC_ACT_UNSPEC;
 	if (bpf_ntohs(ports[1]) < cfg->nat_port_min || bpf_ntohs(ports[1]) > cfg->nat_port_max)
-		return 0;
+		return TC_ACT_UNSPEC;
 	__builtin_memset(&s->k, 0, sizeof(s->k));
 	eb_in6_map4(s->k.src, x->ip4.saddr);
 	eb_in6_map4(s->k.dst, x->ip4.daddr);
@@ -402,7 +402,7 @@ __attribute__((noinline)) int eb_nat46_out(struct __sk_buff *skb)
 	s->k.proto = proto;
 	ne = bpf_map_lookup_elem(eb_ct6_map(proto), &s->k);
 	if (!ne || ne->ct.kind != EB_CT_DNAT_CTR || eb_ct_expired(&ne->ct, proto, cfg, now))
-		return 0;
+		return TC_ACT_UNSPEC;
 	/* The L4 header whole, as eb_parse_l4 checks it for IPv4, before
 	 * anything changes: TCP's data offset within the segment, UDP's
 	 * length within the datagram. */
@@ -465,7 +465,7 @@ __attribute__((noinline)) int eb_nat46_out(struct __sk_buff *skb)
 	eb_count(EB_CNT_NAT6_OUT, len);
 	/* The kernel's route and neighbour for the client, out of the
 	 * uplink (IPv6 forwarding may be off there: no FIB lookup). */
-	return bpf_redirect_neigh(cfg->uplink_ifindex, NULL, 0, 0) + EB_CNT_MAX;
+	return bpf_redirect_neigh(cfg->uplink_ifindex, NULL, 0, 0);
 }
 
 #endif

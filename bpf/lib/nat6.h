@@ -37,8 +37,8 @@
  * says where it goes: a local address of the host to the host's stack;
  * out of the uplink it goes on to stage 2 (EB_NAT6_GO), unless the
  * gateway answers it ("time exceeded", "packet too big"). Returns a
- * counter (>= 0: pass to the host), a negative drop reason, a verdict +
- * EB_CNT_MAX (counted already), or EB_NAT6_GO.
+ * verdict, counted (TC_ACT_OK: to_host, the host's stack has it), a
+ * negative drop reason, or EB_NAT6_GO.
  */
 __attribute__((noinline)) int eb_nat6_route(struct __sk_buff *skb)
 {
@@ -87,7 +87,7 @@ __attribute__((noinline)) int eb_nat6_route(struct __sk_buff *skb)
 	case BPF_FIB_LKUP_RET_NO_NEIGH:
 		break;
 	case BPF_FIB_LKUP_RET_NOT_FWDED: /* a local address, or no route */
-		return EB_CNT_TO_HOST;
+		return eb_tc_decide(skb, EB_CNT_TO_HOST, skb->len, TC_ACT_OK);
 	case BPF_FIB_LKUP_RET_FWD_DISABLED:
 		/* IPv6 forwarding off on the port (ipv6.c turns it on; a
 		 * write to conf/all resets it): out of the uplink with the
@@ -97,7 +97,7 @@ __attribute__((noinline)) int eb_nat6_route(struct __sk_buff *skb)
 		if (!cfg->uplink_ifindex || eb_in6_eq_raw(&p->daddr, c6->snat_ip6) ||
 		    eb_in6_in_prefix(&p->daddr, c6) ||
 		    (p->daddr.w[0] | p->daddr.w[1] | p->daddr.w[2]) == 0)
-			return EB_CNT_TO_HOST;
+			return eb_tc_decide(skb, EB_CNT_TO_HOST, skb->len, TC_ACT_OK);
 		fib->ifindex = cfg->uplink_ifindex;
 		mtu = 40 + p->plen;
 		if (!skb->gso_size &&
@@ -118,7 +118,7 @@ __attribute__((noinline)) int eb_nat6_route(struct __sk_buff *skb)
 		struct eb_ifindex_key pk = { .ifindex = fib->ifindex };
 
 		if (bpf_map_lookup_elem(&eb_ports, &pk))
-			return EB_CNT_TO_HOST;
+			return eb_tc_decide(skb, EB_CNT_TO_HOST, skb->len, TC_ACT_OK);
 		return EB_DROP(EB_CNT_DROP_ISOLATED);
 	}
 	/* The last hop: "time exceeded" from the gateway (traceroute6's
@@ -402,7 +402,7 @@ __attribute__((noinline)) int eb_nat6_reclaim(struct __sk_buff *skb)
  * Stage 3: the packet of stage 2 out of the uplink: its source rewritten
  * to s->xaddr:s->xport (the same with --nat6 off: nothing changes), one
  * hop less, sent to the FIB's next hop (s->fib of stage 1). Returns a
- * verdict + EB_CNT_MAX (counted), or a negative drop reason.
+ * redirect verdict (counted), or a negative drop reason.
  */
 __attribute__((noinline)) int eb_nat6_send(struct __sk_buff *skb)
 {
@@ -424,16 +424,16 @@ __attribute__((noinline)) int eb_nat6_send(struct __sk_buff *skb)
 	skb->cb[EB_CB_TARGET] = s->fib.ifindex;
 	eb_count(cnt, len);
 	if (s->fib_rc == BPF_FIB_LKUP_RET_FWD_DISABLED)
-		return bpf_redirect_neigh(s->fib.ifindex, NULL, 0, 0) + EB_CNT_MAX;
+		return bpf_redirect_neigh(s->fib.ifindex, NULL, 0, 0);
 	if (s->fib_rc == BPF_FIB_LKUP_RET_SUCCESS) {
 		if (bpf_skb_store_bytes(skb, 0, s->fib.dmac, 6, 0) ||
 		    bpf_skb_store_bytes(skb, 6, s->fib.smac, 6, 0))
 			return EB_DROP(EB_CNT_DROP_MALFORMED);
-		return bpf_redirect(s->fib.ifindex, 0) + EB_CNT_MAX;
+		return bpf_redirect(s->fib.ifindex, 0);
 	}
 	s->nh.nh_family = AF_INET6;
 	__builtin_memcpy(s->nh.ipv6_nh, s->fib.ipv6_dst, 16);
-	return bpf_redirect_neigh(s->fib.ifindex, &s->nh, sizeof(s->nh), 0) + EB_CNT_MAX;
+	return bpf_redirect_neigh(s->fib.ifindex, &s->nh, sizeof(s->nh), 0);
 }
 
 #endif

@@ -400,8 +400,8 @@ static __always_inline int eb_icmp6_error(struct __sk_buff *skb, struct eb_nat6_
 }
 
 /* An ICMPv6 error from the gateway about the container's packet, back out
- * of its port: a verdict + EB_CNT_MAX (counted), or a drop reason. None
- * about an ICMPv6 error (RFC 4443 2.4 e). */
+ * of its port: a redirect verdict (icmp6_sent, counted), or a drop reason.
+ * None about an ICMPv6 error (RFC 4443 2.4 e). */
 static __always_inline int eb_nat6_answer(struct __sk_buff *skb, struct eb_nat6_buf *s,
 					  const struct eb_config6 *c6, __u8 type, __u32 rest)
 {
@@ -416,7 +416,7 @@ static __always_inline int eb_nat6_answer(struct __sk_buff *skb, struct eb_nat6_
 	skb->cb[EB_CB_DECISION] = EB_CNT_ICMP6_SENT;
 	skb->cb[EB_CB_TARGET] = skb->ifindex;
 	eb_count(EB_CNT_ICMP6_SENT, len);
-	return bpf_redirect(skb->ifindex, 0) + EB_CNT_MAX;
+	return bpf_redirect(skb->ifindex, 0);
 }
 
 /* One hop less (IPv6 has no header checksum). The caller checked > 1. */
@@ -427,11 +427,12 @@ static __always_inline int eb_hop6_dec(struct __sk_buff *skb, __u8 hop)
 }
 
 /* eb_from_container6's answer "routed: go on with eb_nat6_route", and
- * eb_nat6_route's "go on with eb_nat6_forward" (above every verdict +
- * EB_CNT_MAX). The stages are global functions called one after the
- * other from eb_from_container, not from each other: each is verified
- * once, and each frame adds alone to the program's (the 512 bytes of the
- * deepest call chain are nearly all the IPv4 path's). */
+ * eb_nat6_route's "go on with the next stage": above every TC verdict
+ * (and apart from the negative drop reasons, lib/counters.h). The stages
+ * are global functions called one after the other from eb_from_container,
+ * not from each other: each is verified once, and each frame adds alone
+ * to the program's (the 512 bytes of the deepest call chain are nearly
+ * all the IPv4 path's). */
 #define EB_NAT6_GO   1000
 #define EB_NAT6_FULL 1001 /* eb_nat6_claim: the map is full; eb_nat6_reclaim, then again */
 #define EB_NAT46_GO  1002 /* to a container without IPv6: eb_nat46_in (lib/nat46.h) */

@@ -162,9 +162,9 @@ static __always_inline int eb_nat46_clamp(struct __sk_buff *skb, struct eb_nat46
  * EB_NAT6_FULL or a drop.
  *
  * The entries are filled as eb_dnat6_bind (lib/nat6_in.h) fills them, and
- * not by a shared always_inline filler: one was tried, and the stage that
- * runs this (eb_nat46_in) grew from 128 to 136 bytes of stack, past what
- * eb_from_uplink's 384-byte frame leaves to a stage (512 in all).
+ * not by a shared always_inline filler: one was tried, and one of
+ * eb_from_uplink's global stages grew from 128 to 136 bytes of stack, past
+ * what its 384-byte frame leaves to a stage (512 in all).
  */
 static __always_inline int eb_nat46_bind(struct eb_nat6_buf *s, const struct eb_config *cfg,
 					 const struct eb_pub_val *pub, __u32 len, __u64 now)

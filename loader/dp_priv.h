@@ -48,4 +48,8 @@ int upgrade_after_load(const char *net, struct eb_err *e);
 /* Every pinned link given the new program. */
 int swap_links(const char *net, struct eb_err *e);
 
+/* to[c] += from[c] for the ncpu values of a per-CPU counter: the upgrade
+ * adds an old map's counts to its successor's. */
+void counters_add(struct eb_counter_val *to, const struct eb_counter_val *from, int ncpu);
+
 #endif

@@ -190,10 +190,7 @@ void stats_retire_v1(const struct eb_dp *dp, const char *net)
 			continue; /* unpublished since: its counts went with it */
 		if (bpf_map_lookup_elem(dp->port_stats, &k, nv))
 			memset(nv, 0, ncpu * sizeof(*nv));
-		for (int c = 0; c < ncpu; c++) {
-			nv[c].packets += ov[c].packets;
-			nv[c].bytes += ov[c].bytes;
-		}
+		counters_add(nv, ov, ncpu);
 		bpf_map_update_elem(dp->port_stats, &k, nv, BPF_ANY);
 	}
 out:

@@ -218,6 +218,14 @@ static int take_retired(const char *net, const char *name)
 	return fd;
 }
 
+void counters_add(struct eb_counter_val *to, const struct eb_counter_val *from, int ncpu)
+{
+	for (int c = 0; c < ncpu; c++) {
+		to[c].packets += from[c].packets;
+		to[c].bytes += from[c].bytes;
+	}
+}
+
 /* Adds the counts of the set-aside eb_stats to the new one. */
 static void retire_small_stats(const struct eb_dp *dp, const char *net)
 {
@@ -239,10 +247,7 @@ static void retire_small_stats(const struct eb_dp *dp, const char *net)
 	for (__u32 i = 0; i < info.max_entries && i < EB_CNT_MAX; i++) {
 		if (bpf_map_lookup_elem(old, &i, ov) || bpf_map_lookup_elem(dp->stats, &i, nv))
 			continue;
-		for (int c = 0; c < ncpu; c++) {
-			nv[c].packets += ov[c].packets;
-			nv[c].bytes += ov[c].bytes;
-		}
+		counters_add(nv, ov, ncpu);
 		bpf_map_update_elem(dp->stats, &i, nv, BPF_ANY);
 	}
 out:

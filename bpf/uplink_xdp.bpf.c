@@ -189,6 +189,32 @@ static __always_inline int eb_xdp_deliver(struct xdp_md *ctx, __u32 ifindex, __u
 	return bpf_redirect(ifindex, 0);
 }
 
+/* The IPv4 header of a frame this program may take, or NULL: whole TCP or
+ * UDP, no options, no fragment, hops left; everything else is TC's. */
+static __always_inline struct iphdr *eb_xdp_candidate(struct ethhdr *eth, void *end)
+{
+	struct iphdr *iph;
+
+	if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return NULL;
+	iph = (void *)(eth + 1);
+	if ((void *)(iph + 1) > end || iph->version != 4 || iph->ihl != 5)
+		return NULL;
+	if (iph->frag_off & bpf_htons(EB_IP_MF | EB_IP_OFFMASK))
+		return NULL;
+	/* The last hop: TC answers it ("time exceeded"). */
+	if (iph->ttl <= 1)
+		return NULL;
+	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP)
+		return NULL;
+	/* DNS replies: TC gives forwarded queries' answers the gateway's
+	 * source (bpf/lib/dns.h). */
+	if (((struct udphdr *)(iph + 1) + 1) <= (struct udphdr *)end &&
+	    ((struct udphdr *)(iph + 1))->source == bpf_htons(53))
+		return NULL;
+	return iph;
+}
+
 SEC("xdp")
 int eb_xdp_uplink(struct xdp_md *ctx)
 {
@@ -207,22 +233,8 @@ int eb_xdp_uplink(struct xdp_md *ctx)
 	void *l4;
 	int cnt;
 
-	if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
-		return XDP_PASS;
-	iph = (void *)(eth + 1);
-	if ((void *)(iph + 1) > end || iph->version != 4 || iph->ihl != 5)
-		return XDP_PASS;
-	if (iph->frag_off & bpf_htons(EB_IP_MF | EB_IP_OFFMASK))
-		return XDP_PASS;
-	/* The last hop: TC answers it ("time exceeded"). */
-	if (iph->ttl <= 1)
-		return XDP_PASS;
-	if (iph->protocol != IPPROTO_TCP && iph->protocol != IPPROTO_UDP)
-		return XDP_PASS;
-	/* DNS replies: TC gives forwarded queries' answers the gateway's
-	 * source (bpf/lib/dns.h). */
-	if (((struct udphdr *)(iph + 1) + 1) <= (struct udphdr *)end &&
-	    ((struct udphdr *)(iph + 1))->source == bpf_htons(53))
+	iph = eb_xdp_candidate(eth, end);
+	if (!iph)
 		return XDP_PASS;
 	len = end - data;
 	/* The parser TC uses; what it would drop, TC drops and counts. */

@@ -169,6 +169,15 @@ static __always_inline struct eb_ct6_entry *eb_nat6_rev_find(struct eb_nat6_buf 
 	return e2;
 }
 
+/* The parsed packet's fields that its IPv6 header gives. */
+static __always_inline void eb_pkt6_hdr(struct eb_pkt6 *p, const struct eb_ip6hdr *h)
+{
+	p->saddr = h->saddr;
+	p->daddr = h->daddr;
+	p->plen = bpf_ntohs(h->payload_len);
+	p->hop = h->hop_limit;
+}
+
 static __always_inline int eb_nat6_in_do(struct __sk_buff *skb, const struct eb_config *cfg,
 					 const struct eb_config6 *c6, struct eb_nat6_buf *s)
 {
@@ -195,10 +204,7 @@ static __always_inline int eb_nat6_in_do(struct __sk_buff *skb, const struct eb_
 	if (to_ctr && !routed)
 		return EB_DROP(EB_CNT_DROP_UNPUBLISHED); /* NAT66: never addressed as they are */
 	p = &s->p;
-	p->saddr = s->ip6.saddr;
-	p->daddr = s->ip6.daddr;
-	p->plen = bpf_ntohs(s->ip6.payload_len);
-	p->hop = s->ip6.hop_limit;
+	eb_pkt6_hdr(p, &s->ip6);
 	if (eb_ip6_is_exthdr(s->ip6.nexthdr))
 		/* Not parsed: to the NAT address it is the host's; to a
 		 * container never forwarded half-parsed. */

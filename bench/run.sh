@@ -123,6 +123,14 @@ RAW=$WORK/raw.tsv
 # not change it.
 cp "$ROOT/build/ebnet" "$WORK/ebnet"
 EBNET=$WORK/ebnet
+# The system ebnet-base: another build (EBNET_BASE=its build/ebnet), for the
+# A/B of a change in one run; a copy too.
+EBNET_BASE_BIN=
+if [ -n "${EBNET_BASE:-}" ]; then
+	[ -x "$EBNET_BASE" ] || die "EBNET_BASE=$EBNET_BASE is not an executable ebnet"
+	cp "$EBNET_BASE" "$WORK/ebnet-base"
+	EBNET_BASE_BIN=$WORK/ebnet-base
+fi
 
 . "$LIB/systems.sh"
 . "$LIB/workloads.sh"

@@ -35,6 +35,7 @@ SYS_DESC=(
 	[docker-proxy]="the classic recipe with Docker's userland proxy for published ports"
 	[ebnet]="ebnet, TC programs only (attach: ${EBNET_ATTACH:-default})"
 	[ebnet-xdp]="ebnet with XDP on the uplink (--xdp native)"
+	[ebnet-base]="ebnet, TC programs only, another build (EBNET_BASE): the A/B of a change"
 	[ip-script]="a shell script of ip commands and a bridge (control plane)"
 	[ebnet-clsact]="ebnet up/down with --attach clsact (control plane)"
 )
@@ -438,6 +439,23 @@ sys_down_ebnet_xdp() { ebnet_down ebnet-xdp; }
 sys_publish_ebnet_xdp() { ebnet_publish ebnet-xdp "$@"; }
 sys_publish_many_ebnet_xdp() { ebnet_publish_many ebnet-xdp "$@"; }
 sys_pub_reset_ebnet_xdp() { ebnet_pub_reset ebnet-xdp; }
+
+# ebnet-base: the same as ebnet, run by another build (EBNET_BASE, a copy
+# in $EBNET_BASE_BIN), so that one run measures a change against its base:
+# e.g. `git worktree add /tmp/base REV && make -C /tmp/base`, then
+# EBNET_BASE=/tmp/base/build/ebnet SYSTEMS="ebnet ebnet-base" ... bench/run.sh.
+ebnet_base() {
+	[ -n "$EBNET_BASE_BIN" ] || {
+		echo "ebnet-base needs EBNET_BASE=PATH of another build's ebnet" >&2
+		return 1
+	}
+	EBNET=$EBNET_BASE_BIN "$@"
+}
+sys_up_ebnet_base() { ebnet_base ebnet_up ebnet-base; }
+sys_down_ebnet_base() { ebnet_base ebnet_down ebnet-base; }
+sys_publish_ebnet_base() { ebnet_base ebnet_publish ebnet-base "$@"; }
+sys_publish_many_ebnet_base() { ebnet_base ebnet_publish_many ebnet-base "$@"; }
+sys_pub_reset_ebnet_base() { ebnet_base ebnet_pub_reset ebnet-base; }
 
 # ---- facts about a built system, for the JSON: MTU and offloads ----
 

@@ -8,7 +8,9 @@
  *         address (snat_out; its NAT port the container's own when that
  *         is in the NAT range, else one chosen at run time, in the range),
  *         one hop fewer, toward the router's MAC; the last hop is answered
- *         "time exceeded" from the gateway, back into the container; no
+ *         "time exceeded" from the gateway, back into the container; to
+ *         the host's uplink address with no socket there: to the uplink's
+ *         ingress (to_uplink), to 127.0.0.1: the host's (to_host); no
  *         route (a blackhole), a route by another device (isolated), a
  *         reset with no flow (drop_no_ct) and an ICMP type that is not an
  *         echo (drop_proto) are dropped;
@@ -39,14 +41,14 @@
 #define SNAT_IP	  "198.51.100.1"
 #define ROUTER_IP "198.51.100.254"
 #define SERVER	  "203.0.113.2"
-#define CTR_IP	  "10.77.0.2"  /* ep0 */
+#define CTR_IP	  "10.77.0.2" /* ep0 */
 #define HOLE	  "192.0.2.9"  /* in a blackhole route */
 #define OTHER	  "198.18.0.9" /* routed by oth0, a device of no network of ours */
 #define NAT_MIN	  20000
 #define NAT_MAX	  20099
 
-#define CTR	  0	/* the ports, in pt.ifidx: the container's, */
-#define UPLINK	  1	/* the uplink */
+#define CTR	  0 /* the ports, in pt.ifidx: the container's, */
+#define UPLINK	  1 /* the uplink */
 #define IN_RANGE  20005 /* a container's source port in the NAT range: kept */
 #define IN_RANGE2 20006
 #define OUT_RANGE 40000 /* one outside it: another chosen */
@@ -55,113 +57,107 @@ static struct fx_ports pt; /* one container (eps[0]) behind p0; up0 as port 1 */
 
 /* From the container to the gateway's MAC, for an address beyond it. */
 #define C_TCP_TO(to, ...)                                                                          \
-	{                                                                                          \
-		G_TCP, .dst = "host0", .src = "ep0", .saddr = "ep0", .daddr = to, .dport = 80,     \
-		       __VA_ARGS__                                                                 \
-	}
+	{ G_TCP, .dst = "host0", .src = "ep0", .saddr = "ep0", .daddr = to, .dport = 80,           \
+	  __VA_ARGS__ }
 #define C_UDP_TO(to, ...)                                                                          \
-	{                                                                                          \
-		G_UDP, .dst = "host0", .src = "ep0", .saddr = "ep0", .daddr = to, .dport = 53,     \
-		       .l4csum = true, __VA_ARGS__                                                 \
-	}
+	{ G_UDP, .dst = "host0", .src = "ep0", .saddr = "ep0", .daddr = to, .dport = 53,           \
+	  .l4csum = true, __VA_ARGS__ }
 #define C_TCP(...) C_TCP_TO(SERVER, __VA_ARGS__)
 #define C_UDP(...) C_UDP_TO(SERVER, __VA_ARGS__)
 /* Out of the uplink to the router, from the SNAT address, one hop fewer. */
 #define U_TCP_TTL(t, ...)                                                                          \
-	{                                                                                          \
-		G_TCP, .dst = RTR_MAC, .src = UP_MAC, .saddr = SNAT_IP, .daddr = SERVER,           \
-		       .dport = 80, .ttl = t, __VA_ARGS__                                          \
-	}
+	{ G_TCP, .dst = RTR_MAC, .src = UP_MAC, .saddr = SNAT_IP, .daddr = SERVER, .dport = 80,    \
+	  .ttl = t, __VA_ARGS__ }
 #define U_TCP(...) U_TCP_TTL(63, __VA_ARGS__)
 #define U_UDP(...)                                                                                 \
-	{                                                                                          \
-		G_UDP, .dst = RTR_MAC, .src = UP_MAC, .saddr = SNAT_IP, .daddr = SERVER,           \
-		       .dport = 53, .ttl = 63, .l4csum = true, __VA_ARGS__                         \
-	}
+	{ G_UDP, .dst = RTR_MAC, .src = UP_MAC, .saddr = SNAT_IP, .daddr = SERVER, .dport = 53,    \
+	  .ttl = 63, .l4csum = true, __VA_ARGS__ }
 /* Back to the container, from the gateway. */
 #define TIME_EXCEEDED                                                                              \
-	{                                                                                          \
-		G_ICMP_ERR, .icmp_type = 11, .icmp_code = 0, .dst = "ep0", .src = "host0",         \
-			    .saddr = "gw", .daddr = "ep0"                                          \
-	}
+	{ G_ICMP_ERR, .icmp_type = 11, .icmp_code = 0, .dst = "ep0", .src = "host0", .saddr = "gw", \
+	  .daddr = "ep0" }
 /* A reply from the server to the SNAT address, at the router's MAC. */
 #define R_TCP(...)                                                                                 \
-	{                                                                                          \
-		G_TCP, .dst = UP_MAC, .src = RTR_MAC, .saddr = SERVER, .sport = 80,                \
-		       .daddr = SNAT_IP, __VA_ARGS__                                               \
-	}
+	{ G_TCP, .dst = UP_MAC, .src = RTR_MAC, .saddr = SERVER, .sport = 80, .daddr = SNAT_IP,    \
+	  __VA_ARGS__ }
 #define R_UDP_FROM(from, port, ...)                                                                \
-	{                                                                                          \
-		G_UDP, .dst = UP_MAC, .src = RTR_MAC, .saddr = from, .sport = port,                \
-		       .daddr = SNAT_IP, .l4csum = true, __VA_ARGS__                               \
-	}
+	{ G_UDP, .dst = UP_MAC, .src = RTR_MAC, .saddr = from, .sport = port, .daddr = SNAT_IP,    \
+	  .l4csum = true, __VA_ARGS__ }
 #define R_UDP(...) R_UDP_FROM(SERVER, 53, __VA_ARGS__)
 /* ... translated back into the container, one hop fewer. */
 #define TO_CTR(kind, ...)                                                                          \
-	{                                                                                          \
-		kind, .dst = "ep0", .src = "host0", .saddr = SERVER, .daddr = "ep0", .ttl = 63,    \
-		      __VA_ARGS__                                                                  \
-	}
+	{ kind, .dst = "ep0", .src = "host0", .saddr = SERVER, .daddr = "ep0", .ttl = 63,          \
+	  __VA_ARGS__ }
 
 #define SYN_ACK 0x12
 #define ACK	0x10
 #define RST	0x04
 
 static const struct golden out_rows[] = {
-    /* A new flow: its source translated, its port kept when in range. */
-    {"SYN from a port in the NAT range: the port kept", CTR, C_TCP(.sport = IN_RANGE),
-     TC_ACT_REDIRECT, EB_CNT_SNAT_OUT, .to = UPLINK, .out = U_TCP(.sport = IN_RANGE)},
-    {"UDP from a port in the NAT range: the port kept", CTR, C_UDP(.sport = IN_RANGE),
-     TC_ACT_REDIRECT, EB_CNT_SNAT_OUT, .to = UPLINK, .out = U_UDP(.sport = IN_RANGE)},
-    {"UDP without a checksum: it stays without",
-     CTR,
-     {G_UDP, .dst = "host0", .src = "ep0", .saddr = "ep0", .daddr = SERVER, .dport = 53,
-      .sport = IN_RANGE},
-     TC_ACT_REDIRECT,
-     EB_CNT_SNAT_OUT,
-     .to = UPLINK,
-     .out = {G_UDP, .dst = RTR_MAC, .src = UP_MAC, .saddr = SNAT_IP, .daddr = SERVER, .dport = 53,
-	     .ttl = 63, .sport = IN_RANGE}},
-    {"SYN with TTL 2: it leaves with 1", CTR, C_TCP(.sport = IN_RANGE, .ttl = 2), TC_ACT_REDIRECT,
-     EB_CNT_SNAT_OUT, .to = UPLINK, .out = U_TCP_TTL(1, .sport = IN_RANGE)},
-    {"SYN from a port outside the NAT range: one chosen in it", CTR, C_TCP(.sport = OUT_RANGE),
-     TC_ACT_REDIRECT, EB_CNT_SNAT_OUT, .to = UPLINK, .out = U_TCP(.sport = OUT_RANGE),
-     .port_min = NAT_MIN, .port_max = NAT_MAX},
-    {"UDP from a port outside the NAT range: one chosen in it", CTR, C_UDP(.sport = OUT_RANGE),
-     TC_ACT_REDIRECT, EB_CNT_SNAT_OUT, .to = UPLINK, .out = U_UDP(.sport = OUT_RANGE),
-     .port_min = NAT_MIN, .port_max = NAT_MAX},
+	/* A new flow: its source translated, its port kept when in range. */
+	{ "SYN from a port in the NAT range: the port kept", CTR, C_TCP(.sport = IN_RANGE),
+	  TC_ACT_REDIRECT, EB_CNT_SNAT_OUT, .to = UPLINK, .out = U_TCP(.sport = IN_RANGE) },
+	{ "UDP from a port in the NAT range: the port kept", CTR, C_UDP(.sport = IN_RANGE),
+	  TC_ACT_REDIRECT, EB_CNT_SNAT_OUT, .to = UPLINK, .out = U_UDP(.sport = IN_RANGE) },
+	{ "UDP without a checksum: it stays without", CTR,
+	  { G_UDP, .dst = "host0", .src = "ep0", .saddr = "ep0", .daddr = SERVER, .dport = 53,
+	    .sport = IN_RANGE },
+	  TC_ACT_REDIRECT, EB_CNT_SNAT_OUT, .to = UPLINK,
+	  .out = { G_UDP, .dst = RTR_MAC, .src = UP_MAC, .saddr = SNAT_IP, .daddr = SERVER,
+		   .dport = 53, .ttl = 63, .sport = IN_RANGE } },
+	{ "SYN with TTL 2: it leaves with 1", CTR, C_TCP(.sport = IN_RANGE, .ttl = 2),
+	  TC_ACT_REDIRECT, EB_CNT_SNAT_OUT, .to = UPLINK,
+	  .out = U_TCP_TTL(1, .sport = IN_RANGE) },
+	{ "SYN from a port outside the NAT range: one chosen in it", CTR,
+	  C_TCP(.sport = OUT_RANGE), TC_ACT_REDIRECT, EB_CNT_SNAT_OUT, .to = UPLINK,
+	  .out = U_TCP(.sport = OUT_RANGE), .port_min = NAT_MIN, .port_max = NAT_MAX },
+	{ "UDP from a port outside the NAT range: one chosen in it", CTR,
+	  C_UDP(.sport = OUT_RANGE), TC_ACT_REDIRECT, EB_CNT_SNAT_OUT, .to = UPLINK,
+	  .out = U_UDP(.sport = OUT_RANGE), .port_min = NAT_MIN, .port_max = NAT_MAX },
 
-    /* The last hop: "time exceeded" from the gateway, as a router's. */
-    {"SYN with TTL 1", CTR, C_TCP(.sport = IN_RANGE, .ttl = 1), TC_ACT_REDIRECT, EB_CNT_ICMP_SENT,
-     .to = CTR, .out = TIME_EXCEEDED},
-    {"UDP with TTL 1", CTR, C_UDP(.sport = IN_RANGE, .ttl = 1), TC_ACT_REDIRECT, EB_CNT_ICMP_SENT,
-     .to = CTR, .out = TIME_EXCEEDED},
+	/* The last hop: "time exceeded" from the gateway, as a router's. */
+	{ "SYN with TTL 1", CTR, C_TCP(.sport = IN_RANGE, .ttl = 1), TC_ACT_REDIRECT,
+	  EB_CNT_ICMP_SENT, .to = CTR, .out = TIME_EXCEEDED },
+	{ "UDP with TTL 1", CTR, C_UDP(.sport = IN_RANGE, .ttl = 1), TC_ACT_REDIRECT,
+	  EB_CNT_ICMP_SENT, .to = CTR, .out = TIME_EXCEEDED },
 
-    /* Nowhere to go. */
-    {"SYN to an address in a blackhole route", CTR, C_TCP_TO(HOLE, .sport = IN_RANGE), TC_ACT_SHOT,
-     EB_CNT_DROP_NO_ROUTE},
-    {"UDP to an address in a blackhole route", CTR, C_UDP_TO(HOLE, .sport = IN_RANGE), TC_ACT_SHOT,
-     EB_CNT_DROP_NO_ROUTE},
-    {"SYN to an address routed by another network's device", CTR,
-     C_TCP_TO(OTHER, .sport = IN_RANGE), TC_ACT_SHOT, EB_CNT_DROP_ISOLATED},
-    {"UDP to an address routed by another network's device", CTR,
-     C_UDP_TO(OTHER, .sport = IN_RANGE), TC_ACT_SHOT, EB_CNT_DROP_ISOLATED},
+	/* Nowhere to go. */
+	{ "SYN to an address in a blackhole route", CTR, C_TCP_TO(HOLE, .sport = IN_RANGE),
+	  TC_ACT_SHOT, EB_CNT_DROP_NO_ROUTE },
+	{ "UDP to an address in a blackhole route", CTR, C_UDP_TO(HOLE, .sport = IN_RANGE),
+	  TC_ACT_SHOT, EB_CNT_DROP_NO_ROUTE },
+	{ "SYN to an address routed by another network's device", CTR,
+	  C_TCP_TO(OTHER, .sport = IN_RANGE), TC_ACT_SHOT, EB_CNT_DROP_ISOLATED },
+	{ "UDP to an address routed by another network's device", CTR,
+	  C_UDP_TO(OTHER, .sport = IN_RANGE), TC_ACT_SHOT, EB_CNT_DROP_ISOLATED },
 
-    /* Nothing to translate, or nothing to carry it. */
-    {"RST with no flow", CTR, C_TCP(.sport = IN_RANGE, .tcp_flags = RST), TC_ACT_SHOT,
-     EB_CNT_DROP_NO_CT},
-    {"RST+ACK with no flow", CTR, C_TCP(.sport = IN_RANGE, .tcp_flags = RST | ACK), TC_ACT_SHOT,
-     EB_CNT_DROP_NO_CT},
-    {"ICMP timestamp request (not an echo)",
-     CTR,
-     {G_ICMP_ERR, .icmp_type = 13, .dst = "host0", .src = "ep0", .saddr = "ep0", .daddr = SERVER},
-     TC_ACT_SHOT,
-     EB_CNT_DROP_PROTO},
-    {"ICMP echo reply (not a request)",
-     CTR,
-     {G_ICMP_ERR, .icmp_type = 0, .dst = "host0", .src = "ep0", .saddr = "ep0", .daddr = SERVER},
-     TC_ACT_SHOT,
-     EB_CNT_DROP_PROTO},
+	/* The host's uplink address, where no host socket listens: handed,
+	 * unchanged but for its MAC, to the uplink's ingress (another
+	 * network's published port may be there); 127/8 is the host's. */
+	{ "UDP to the host's uplink address, no socket there", CTR,
+	  C_UDP_TO(SNAT_IP, .sport = IN_RANGE), TC_ACT_REDIRECT, EB_CNT_TO_UPLINK, .to = UPLINK,
+	  .out = { G_UDP, .dst = UP_MAC, .src = "ep0", .saddr = "ep0", .daddr = SNAT_IP,
+		   .dport = 53, .sport = IN_RANGE, .l4csum = true } },
+	{ "SYN to the host's uplink address, no listener there", CTR,
+	  C_TCP_TO(SNAT_IP, .sport = IN_RANGE), TC_ACT_REDIRECT, EB_CNT_TO_UPLINK, .to = UPLINK,
+	  .out = { G_TCP, .dst = UP_MAC, .src = "ep0", .saddr = "ep0", .daddr = SNAT_IP,
+		   .dport = 80, .sport = IN_RANGE } },
+	{ "SYN to 127.0.0.1", CTR, C_TCP_TO("127.0.0.1", .sport = IN_RANGE), TC_ACT_OK,
+	  EB_CNT_TO_HOST },
+
+	/* Nothing to translate, or nothing to carry it. */
+	{ "RST with no flow", CTR, C_TCP(.sport = IN_RANGE, .tcp_flags = RST), TC_ACT_SHOT,
+	  EB_CNT_DROP_NO_CT },
+	{ "RST+ACK with no flow", CTR, C_TCP(.sport = IN_RANGE, .tcp_flags = RST | ACK),
+	  TC_ACT_SHOT, EB_CNT_DROP_NO_CT },
+	{ "ICMP timestamp request (not an echo)", CTR,
+	  { G_ICMP_ERR, .icmp_type = 13, .dst = "host0", .src = "ep0", .saddr = "ep0",
+	    .daddr = SERVER },
+	  TC_ACT_SHOT, EB_CNT_DROP_PROTO },
+	{ "ICMP echo reply (not a request)", CTR,
+	  { G_ICMP_ERR, .icmp_type = 0, .dst = "host0", .src = "ep0", .saddr = "ep0",
+	    .daddr = SERVER },
+	  TC_ACT_SHOT, EB_CNT_DROP_PROTO },
 };
 
 /* A flow of the container's through eb_from_container: its binding made
@@ -194,42 +190,42 @@ static void with_flows(void)
 }
 
 static const struct golden flow_rows[] = {
-    {"ACK of a bound flow: the same port", CTR, C_TCP(.sport = IN_RANGE, .tcp_flags = ACK),
-     TC_ACT_REDIRECT, EB_CNT_SNAT_OUT, .to = UPLINK,
-     .out = U_TCP(.sport = IN_RANGE, .tcp_flags = ACK)},
-    {"RST of a bound flow: carried", CTR, C_TCP(.sport = IN_RANGE, .tcp_flags = RST),
-     TC_ACT_REDIRECT, EB_CNT_SNAT_OUT, .to = UPLINK,
-     .out = U_TCP(.sport = IN_RANGE, .tcp_flags = RST)},
-    {"UDP of a bound flow: the same port", CTR, C_UDP(.sport = IN_RANGE2), TC_ACT_REDIRECT,
-     EB_CNT_SNAT_OUT, .to = UPLINK, .out = U_UDP(.sport = IN_RANGE2)},
-    {"RST from another port (no flow of its own)", CTR, C_TCP(.sport = IN_RANGE2, .tcp_flags = RST),
-     TC_ACT_SHOT, EB_CNT_DROP_NO_CT},
+	{ "ACK of a bound flow: the same port", CTR, C_TCP(.sport = IN_RANGE, .tcp_flags = ACK),
+	  TC_ACT_REDIRECT, EB_CNT_SNAT_OUT, .to = UPLINK,
+	  .out = U_TCP(.sport = IN_RANGE, .tcp_flags = ACK) },
+	{ "RST of a bound flow: carried", CTR, C_TCP(.sport = IN_RANGE, .tcp_flags = RST),
+	  TC_ACT_REDIRECT, EB_CNT_SNAT_OUT, .to = UPLINK,
+	  .out = U_TCP(.sport = IN_RANGE, .tcp_flags = RST) },
+	{ "UDP of a bound flow: the same port", CTR, C_UDP(.sport = IN_RANGE2), TC_ACT_REDIRECT,
+	  EB_CNT_SNAT_OUT, .to = UPLINK, .out = U_UDP(.sport = IN_RANGE2) },
+	{ "RST from another port (no flow of its own)", CTR,
+	  C_TCP(.sport = IN_RANGE2, .tcp_flags = RST), TC_ACT_SHOT, EB_CNT_DROP_NO_CT },
 };
 
 static const struct golden back_rows[] = {
-    {"SYN-ACK of the TCP flow: to the container", UPLINK,
-     R_TCP(.dport = IN_RANGE, .tcp_flags = SYN_ACK), TC_ACT_REDIRECT, EB_CNT_SNAT_IN, .to = CTR,
-     .out = TO_CTR(G_TCP, .sport = 80, .dport = IN_RANGE, .tcp_flags = SYN_ACK)},
-    {"UDP reply of the UDP flow: to the container", UPLINK, R_UDP(.dport = IN_RANGE2),
-     TC_ACT_REDIRECT, EB_CNT_SNAT_IN, .to = CTR,
-     .out = TO_CTR(G_UDP, .sport = 53, .dport = IN_RANGE2, .l4csum = true)},
-    {"RST of the TCP flow: to the container", UPLINK, R_TCP(.dport = IN_RANGE, .tcp_flags = RST),
-     TC_ACT_REDIRECT, EB_CNT_SNAT_IN, .to = CTR,
-     .out = TO_CTR(G_TCP, .sport = 80, .dport = IN_RANGE, .tcp_flags = RST)},
-    /* Not a flow of ours: the host's, unchanged. */
-    {"SYN-ACK to a NAT port with no flow", UPLINK,
-     R_TCP(.dport = NAT_MIN + 50, .tcp_flags = SYN_ACK), TC_ACT_UNSPEC, EB_CNT_UPLINK_PASS},
-    {"UDP from the server's other port to the UDP flow's NAT port", UPLINK,
-     R_UDP_FROM(SERVER, 54, .dport = IN_RANGE2), TC_ACT_UNSPEC, EB_CNT_UPLINK_PASS},
-    {"UDP from another address to the UDP flow's NAT port", UPLINK,
-     R_UDP_FROM("203.0.113.3", 53, .dport = IN_RANGE2), TC_ACT_UNSPEC, EB_CNT_UPLINK_PASS},
+	{ "SYN-ACK of the TCP flow: to the container", UPLINK,
+	  R_TCP(.dport = IN_RANGE, .tcp_flags = SYN_ACK), TC_ACT_REDIRECT, EB_CNT_SNAT_IN,
+	  .to = CTR, .out = TO_CTR(G_TCP, .sport = 80, .dport = IN_RANGE, .tcp_flags = SYN_ACK) },
+	{ "UDP reply of the UDP flow: to the container", UPLINK, R_UDP(.dport = IN_RANGE2),
+	  TC_ACT_REDIRECT, EB_CNT_SNAT_IN, .to = CTR,
+	  .out = TO_CTR(G_UDP, .sport = 53, .dport = IN_RANGE2, .l4csum = true) },
+	{ "RST of the TCP flow: to the container", UPLINK, R_TCP(.dport = IN_RANGE, .tcp_flags = RST),
+	  TC_ACT_REDIRECT, EB_CNT_SNAT_IN, .to = CTR,
+	  .out = TO_CTR(G_TCP, .sport = 80, .dport = IN_RANGE, .tcp_flags = RST) },
+	/* Not a flow of ours: the host's, unchanged. */
+	{ "SYN-ACK to a NAT port with no flow", UPLINK,
+	  R_TCP(.dport = NAT_MIN + 50, .tcp_flags = SYN_ACK), TC_ACT_UNSPEC, EB_CNT_UPLINK_PASS },
+	{ "UDP from the server's other port to the UDP flow's NAT port", UPLINK,
+	  R_UDP_FROM(SERVER, 54, .dport = IN_RANGE2), TC_ACT_UNSPEC, EB_CNT_UPLINK_PASS },
+	{ "UDP from another address to the UDP flow's NAT port", UPLINK,
+	  R_UDP_FROM("203.0.113.3", 53, .dport = IN_RANGE2), TC_ACT_UNSPEC, EB_CNT_UPLINK_PASS },
 };
 
 #define ROWS(t) (int)(sizeof(t) / sizeof((t)[0]))
 
 static int setup(void)
 {
-	unsigned char up_mac[6] = {0x02, 0, 0, 0, 0xaa, 0x01}, rtr[6] = {0x02, 0, 0, 0, 0xaa, 0xfe};
+	unsigned char up_mac[6] = { 0x02, 0, 0, 0, 0xaa, 0x01 }, rtr[6] = { 0x02, 0, 0, 0, 0xaa, 0xfe };
 	struct eb_config cfg;
 	int err, oth;
 
@@ -245,13 +241,13 @@ static int setup(void)
 	    fx_neigh(pt.ifidx[UPLINK], ROUTER_IP, rtr) || fx_route_blackhole("192.0.2.0", 24) ||
 	    fx_route("198.18.0.0", 24, NULL, oth))
 		return -1;
-	if (fx_load(&pt.p, &(struct fx_load_opts){.uplink = true}))
+	if (fx_load(&pt.p, &(struct fx_load_opts){ .uplink = true }))
 		return -1;
 	fx_config(&cfg, FX_SUBNET, 24, &pt.p);
 	fx_config_uplink(&cfg, pt.ifidx[UPLINK], up_mac, SNAT_IP, NAT_MIN, NAT_MAX);
 	cfg.flood_max = 1;
-	fx_ep(&pt.eps[0], CTR_IP, pt.ifidx[CTR], (unsigned char[]){0x02, 0xeb, 10, 77, 0, 2},
-	      (unsigned char[]){0x06, 0xeb, 10, 77, 0, 2}, "c0", "p0", 0);
+	fx_ep(&pt.eps[0], CTR_IP, pt.ifidx[CTR], (unsigned char[]){ 0x02, 0xeb, 10, 77, 0, 2 },
+	      (unsigned char[]){ 0x06, 0xeb, 10, 77, 0, 2 }, "c0", "p0", 0);
 	err = fx_config_write(&pt.p, &cfg);
 	if (!err)
 		err = fx_put_ep(&pt.p, &pt.eps[0]);

@@ -43,7 +43,36 @@ struct golden {
 	int to;		 /* for TC_ACT_REDIRECT: the port it leaves by */
 	struct gpkt out; /* G_NONE: the input, unchanged */
 	int flags;
+	/* An IPv4 TCP or UDP output whose source port the program chooses at
+	 * run time (a NAT port): when port_max is set, that port must be in
+	 * [port_min, port_max]; it and the L4 checksum (which covers it, and
+	 * is verified from scratch) are left out of the byte comparison. */
+	__u16 port_min, port_max;
 };
+
+/* The output's chosen source port is in c's range; want takes it and the
+ * L4 checksum from got, so that the rest is compared byte for byte. */
+static void g_port_chosen(const struct golden *c, const struct fx_result *r, unsigned char *want,
+			  int wlen)
+{
+	const unsigned char *o = r->out;
+	int csum = o[23] == 6 ? 14 + 20 + 16 : 14 + 20 + 6;
+	unsigned int port;
+	char w[320];
+
+	snprintf(w, sizeof(w), "%s: an IPv4 TCP or UDP frame out, whole", c->name);
+	ASSERT_TRUE(r->out_len >= 14 + 20 + 8 && wlen >= csum + 2 && o[14] == 0x45 &&
+			(o[23] == 6 || o[23] == 17) && (int)r->out_len >= csum + 2,
+		    w);
+	if (r->out_len < 14 + 20 + 8 || wlen < csum + 2 || (int)r->out_len < csum + 2)
+		return;
+	port = o[34] << 8 | o[35];
+	snprintf(w, sizeof(w), "%s: source port %u in the NAT range %u-%u", c->name, port,
+		 c->port_min, c->port_max);
+	ASSERT_TRUE(port >= c->port_min && port <= c->port_max, w);
+	memcpy(want + 34, o + 34, 2);
+	memcpy(want + csum, o + csum, 2);
+}
 
 /* The first byte where two frames differ, for the failure message. */
 static void g_diff(char *w, size_t wl, const char *what, const unsigned char *got, int gn,
@@ -146,6 +175,8 @@ static void golden_run_with(const struct fx_ports *pt, int prog, void (*setup)(v
 			memcpy(want, in, len);
 			wlen = len;
 		}
+		if (c->port_max)
+			g_port_chosen(c, &r, want, wlen);
 		g_diff(w, sizeof(w), c->name, r.out, r.out_len, want, wlen);
 		ASSERT_TRUE(r.out_len == (__u32)wlen && !memcmp(r.out, want, wlen), w);
 		g_check_csum4(c->name, r.out, r.out_len);

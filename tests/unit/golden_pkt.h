@@ -31,7 +31,8 @@ enum gkind {
 	G_ARP_REQ,
 	G_ARP_REPLY,
 	G_ETHER,
-	G_UDP6,	    /* IPv6/UDP 12345 -> 6000, the row's name as payload, its checksum set */
+	G_UDP6,	    /* IPv6/UDP .sport -> .dport (0: 12345, 6000), the row's name as payload,
+		     * its checksum set */
 	G_ICMP6,    /* ICMPv6 of .icmp_type (0: echo request, the row's name as payload) */
 	G_NS,	    /* neighbour solicitation for .target, its SLLA option .sha (default src;
 		     * "none": no option); to the target's solicited-node group by default */
@@ -290,8 +291,8 @@ static int g_l4_6(const struct fx_ports *pt, unsigned char *p, const struct gpkt
 	switch (g->kind) {
 	case G_UDP6:
 		*nh = 17;
-		p[0] = 0x30, p[1] = 0x39;
-		p[2] = 0x17, p[3] = 0x70;
+		g_put16(p, g->sport ? g->sport : 12345);
+		g_put16(p + 2, g->dport ? g->dport : 6000);
 		p[4] = (8 + plen) >> 8, p[5] = (8 + plen) & 0xff;
 		p[6] = p[7] = 0;
 		memcpy(p + 8, payload, plen);

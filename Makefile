@@ -89,15 +89,18 @@ install: $(OUT)/ebnet $(OUT)/ebnet-cni
 	$(Q)install -D -m 0755 $(OUT)/ebnet $(DESTDIR)$(PREFIX)/sbin/ebnet
 	$(Q)install -D -m 0755 $(OUT)/ebnet-cni $(DESTDIR)$(CNI_BIN)/ebnet
 
-# The unit tests' one fixture (tests/unit/fixture.h), compiled once and
-# linked into every unit test.
-$(OUT)/tests/fixture.o: tests/unit/fixture.c tests/unit/fixture.h $(HDRS) $(SKELS) | $(OUT)/tests
+# The unit tests' one fixture (tests/unit/fixture.h), its parts
+# (tests/unit/fixture.c, fixture_*.c) compiled once and linked into every
+# unit test.
+FIXTURE_SRCS := $(wildcard tests/unit/fixture*.c)
+FIXTURE_OBJS := $(patsubst tests/unit/%.c,$(OUT)/tests/%.o,$(FIXTURE_SRCS))
+$(FIXTURE_OBJS): $(OUT)/tests/%.o: tests/unit/%.c tests/unit/fixture.h tests/unit/fixture_int.h $(HDRS) $(SKELS) | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit -c $< -o $@
 
-$(OUT)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(OUT)/tests/fixture.o $(OUT)/libebnet.a $(HDRS) $(SKELS) | $(OUT)/tests
+$(OUT)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(FIXTURE_OBJS) $(OUT)/libebnet.a $(HDRS) $(SKELS) | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(OUT)/tests/fixture.o $(OUT)/libebnet.a $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(FIXTURE_OBJS) $(OUT)/libebnet.a $(LDLIBS) -o $@
 
 test: all
 	$(Q)tests/run.sh

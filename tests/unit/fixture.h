@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The one fixture of the unit tests (fixture.c, linked into every test
- * binary). A test that runs the real programs through BPF_PROG_TEST_RUN:
+ * The one fixture of the unit tests (fixture.c, fixture_net.c,
+ * fixture_bpf.c, linked into every test binary). A test that runs the real programs through BPF_PROG_TEST_RUN:
  *
  *   topology  fx_netns() enters a private network namespace (unshare), and
  *             fx_veth/fx_addr/fx_route/fx_neigh (fx_addr6/fx_route6/fx_neigh6

@@ -52,7 +52,6 @@ static __attribute__((noinline)) int eb_from_container6(struct __sk_buff *skb,
 	struct eb_fdb_entry *dst;
 	__u32 zero = 0, len = skb->len, plen;
 	__u8 nh, icmp_type = 0;
-	int ret;
 
 	c6 = bpf_map_lookup_elem(&eb_config6, &zero);
 	if (!c6 || !(c6->flags & EB_CFG6_ON))
@@ -104,17 +103,8 @@ static __attribute__((noinline)) int eb_from_container6(struct __sk_buff *skb,
 		if (plen < 8 || bpf_skb_load_bytes(skb, EB_ND_OFF_L4, &b->type, 8))
 			return EB_DROP(EB_CNT_DROP_MALFORMED);
 		icmp_type = b->type;
-		if (icmp_type == EB_ICMP6_NS) {
-			ret = eb_ndp_ns(skb, b, src, c6, plen);
-			if (ret != EB_CNT_NDP_REPLY)
-				goto decided;
-			skb->cb[EB_CB_DECISION] = ret;
-			skb->cb[EB_CB_TARGET] = skb->ifindex;
-			eb_count(ret, len);
-			eb_ctr_count(src->flood_slot, 1, EB_NA_LEN);
-			/* Back out of the port it came in on. */
-			return bpf_redirect(skb->ifindex, 0);
-		}
+		if (icmp_type == EB_ICMP6_NS)
+			return eb_ndp_ns(skb, b, src, c6, plen, len);
 		/* A container is no router, and listens to no group that
 		 * needs a report: none of these goes anywhere. */
 		if (icmp_type == EB_ICMP6_RS || icmp_type == EB_ICMP6_RA ||
@@ -128,10 +118,8 @@ static __attribute__((noinline)) int eb_from_container6(struct __sk_buff *skb,
 		/* ff02::1 (all nodes) to every other port and the host, as a
 		 * bridge would; other groups have no listener we know of. */
 		if (b->daddr.w[0] == bpf_htonl(0xff020000) && b->daddr.w[1] == 0 &&
-		    b->daddr.w[2] == 0 && b->daddr.w[3] == bpf_htonl(1)) {
-			ret = eb_flood_copy(skb, cfg);
-			return eb_tc_decide(skb, ret, len, TC_ACT_OK);
-		}
+		    b->daddr.w[2] == 0 && b->daddr.w[3] == bpf_htonl(1))
+			return eb_flood_copy(skb, cfg, len);
 		return EB_DROP(EB_CNT_DROP_IP6_MCAST);
 	}
 	if (eb_mac_eq16(b->dmac, src->host_mac)) {
@@ -157,11 +145,7 @@ static __attribute__((noinline)) int eb_from_container6(struct __sk_buff *skb,
 	return bpf_redirect_peer(dst->ifindex, 0);
 
 ignored:
-	ret = EB_CNT_NDP_IGNORED;
-decided:
-	if (ret < 0)
-		return ret;
-	return eb_tc_decide(skb, ret, len, TC_ACT_SHOT);
+	return eb_tc_decide(skb, EB_CNT_NDP_IGNORED, len, TC_ACT_SHOT);
 }
 
 /* Is a container's packet a reply of a live flow to one of this network's
@@ -412,19 +396,10 @@ int eb_from_container(struct __sk_buff *skb)
 	}
 
 	if (proto == ETH_P_ARP) {
-		ret = eb_arp_answer(&c, eth, src, cfg);
+		ret = eb_arp_answer(skb, &c, eth, src, cfg, len);
 		if (ret < 0)
 			goto drop;
-		if (ret == EB_CNT_ARP_REPLY) {
-			skb->cb[EB_CB_TARGET] = skb->ifindex;
-			/* Back out of the port it came in on. */
-			skb->cb[EB_CB_DECISION] = ret;
-			eb_count(ret, len);
-			eb_ctr_count(src->flood_slot, 1, len);
-			return bpf_redirect(skb->ifindex, 0);
-		}
-		/* to_host or arp_ignored: the host's stack has it. */
-		return eb_tc_decide(skb, ret, len, TC_ACT_OK);
+		return ret; /* a verdict, counted */
 	}
 
 	if (proto != ETH_P_IP) {
@@ -476,8 +451,7 @@ int eb_from_container(struct __sk_buff *skb)
 	if (eth->h_dest[0] & 1) {
 		/* Broadcast or multicast: to every other port, and to the host
 		 * as a bridge would. */
-		ret = eb_flood_copy(skb, cfg);
-		return eb_tc_decide(skb, ret, len, TC_ACT_OK);
+		return eb_flood_copy(skb, cfg, len);
 	}
 
 	if (eb_mac_eq(eth->h_dest, src->host_mac)) {

@@ -481,7 +481,7 @@ int eb_from_container(struct __sk_buff *skb)
 			if (ret != EB_DNS_ROUTE) {
 				/* A reply to an IPv6 client of a published port
 				 * (lib/nat46.h), or the host's. */
-				if (ret >= 0) {
+				if (ret == EB_DNS_PASS) {
 					ret = eb_nat46_out(skb);
 					if (ret == TC_ACT_UNSPEC)
 						return eb_tc_decide(skb, EB_CNT_TO_HOST, len,

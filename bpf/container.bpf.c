@@ -52,7 +52,6 @@ static __attribute__((noinline)) int eb_from_container6(struct __sk_buff *skb,
 	struct eb_fdb_entry *dst;
 	__u32 zero = 0, len = skb->len, plen;
 	__u8 nh, icmp_type = 0;
-	int ret;
 
 	c6 = bpf_map_lookup_elem(&eb_config6, &zero);
 	if (!c6 || !(c6->flags & EB_CFG6_ON))
@@ -104,17 +103,8 @@ static __attribute__((noinline)) int eb_from_container6(struct __sk_buff *skb,
 		if (plen < 8 || bpf_skb_load_bytes(skb, EB_ND_OFF_L4, &b->type, 8))
 			return EB_DROP(EB_CNT_DROP_MALFORMED);
 		icmp_type = b->type;
-		if (icmp_type == EB_ICMP6_NS) {
-			ret = eb_ndp_ns(skb, b, src, c6, plen);
-			if (ret != EB_CNT_NDP_REPLY)
-				goto decided;
-			skb->cb[EB_CB_DECISION] = ret;
-			skb->cb[EB_CB_TARGET] = skb->ifindex;
-			eb_count(ret, len);
-			eb_ctr_count(src->flood_slot, 1, EB_NA_LEN);
-			/* Back out of the port it came in on. */
-			return bpf_redirect(skb->ifindex, 0);
-		}
+		if (icmp_type == EB_ICMP6_NS)
+			return eb_ndp_ns(skb, b, src, c6, plen, len);
 		/* A container is no router, and listens to no group that
 		 * needs a report: none of these goes anywhere. */
 		if (icmp_type == EB_ICMP6_RS || icmp_type == EB_ICMP6_RA ||
@@ -128,10 +118,8 @@ static __attribute__((noinline)) int eb_from_container6(struct __sk_buff *skb,
 		/* ff02::1 (all nodes) to every other port and the host, as a
 		 * bridge would; other groups have no listener we know of. */
 		if (b->daddr.w[0] == bpf_htonl(0xff020000) && b->daddr.w[1] == 0 &&
-		    b->daddr.w[2] == 0 && b->daddr.w[3] == bpf_htonl(1)) {
-			ret = eb_flood_copy(skb, cfg);
-			return eb_tc_decide(skb, ret, len, TC_ACT_OK);
-		}
+		    b->daddr.w[2] == 0 && b->daddr.w[3] == bpf_htonl(1))
+			return eb_flood_copy(skb, cfg, len);
 		return EB_DROP(EB_CNT_DROP_IP6_MCAST);
 	}
 	if (eb_mac_eq16(b->dmac, src->host_mac)) {
@@ -157,11 +145,7 @@ static __attribute__((noinline)) int eb_from_container6(struct __sk_buff *skb,
 	return bpf_redirect_peer(dst->ifindex, 0);
 
 ignored:
-	ret = EB_CNT_NDP_IGNORED;
-decided:
-	if (ret < 0)
-		return ret;
-	return eb_tc_decide(skb, ret, len, TC_ACT_SHOT);
+	return eb_tc_decide(skb, EB_CNT_NDP_IGNORED, len, TC_ACT_SHOT);
 }
 
 /* Is a container's packet a reply of a live flow to one of this network's
@@ -373,6 +357,115 @@ forward:
 	return ret;
 }
 
+/*
+ * A container's IPv6 frame: between the containers and with the gateway
+ * (eb_from_container6), or routed out (lib/nat6.h) in stages, each a
+ * frame of its own beside the program's. Returns a verdict, decided and
+ * counted, or a negative drop reason.
+ */
+static __always_inline int eb_from_container_ip6(struct __sk_buff *skb,
+						 const struct eb_endpoint *src,
+						 const struct eb_config *cfg)
+{
+	int ret = eb_from_container6(skb, src, cfg);
+
+	if (ret == EB_NAT6_GO)
+		ret = eb_nat6_route(skb);
+	if (ret == EB_NAT6_GO)
+		ret = eb_nat6_err(skb);
+	if (ret == EB_NAT6_GO)
+		ret = eb_nat6_flow(skb);
+	if (ret == EB_NAT6_GO)
+		ret = eb_nat6_claim(skb);
+	if (ret == EB_NAT6_FULL) {
+		/* The map full: flows that are over freed, once. */
+		ret = eb_nat6_reclaim(skb);
+		if (ret == EB_NAT6_GO)
+			ret = eb_nat6_claim(skb);
+		if (ret == EB_NAT6_FULL)
+			ret = EB_DROP(EB_CNT_DROP_CT_FULL);
+	}
+	if (ret == EB_NAT6_GO)
+		ret = eb_nat6_send(skb);
+	return ret;
+}
+
+/*
+ * A container's IPv4 packet to the gateway's MAC: the host itself (its
+ * DNS port answered or sent on, lib/dns.h; a reply to an IPv6 client of a
+ * published port, lib/nat46.h), or routed beyond it. Returns a verdict,
+ * decided and counted, or a negative drop reason.
+ */
+static __always_inline int eb_to_gateway(struct __sk_buff *skb, const struct eb_config *cfg,
+					 const struct eb_endpoint *src, __u32 len)
+{
+	struct iphdr *ip4 = (void *)(long)skb->data + sizeof(struct ethhdr);
+	void *end = (void *)(long)skb->data_end;
+	int ret;
+
+	/* Bounds again, from skb->data: the parse above ran on another
+	 * path, and the verifier does not carry its range here. */
+	if ((void *)(ip4 + 1) > end)
+		return EB_DROP(EB_CNT_DROP_MALFORMED);
+	if (ip4->daddr == cfg->gateway) {
+		__u32 dcnt = 0;
+
+		/* Port 53: names answered here, or sent on (bpf/lib/dns.h). */
+		ret = eb_dns_from_container(skb, cfg, src, &dcnt);
+		if (ret == TC_ACT_REDIRECT) {
+			skb->cb[EB_CB_DECISION] = dcnt;
+			eb_count(dcnt, len);
+			eb_ctr_count(src->flood_slot, 1, skb->len);
+			return ret;
+		}
+		if (ret != EB_DNS_ROUTE) {
+			/* A reply to an IPv6 client of a published port
+			 * (lib/nat46.h), or the host's. */
+			if (ret == EB_DNS_PASS) {
+				ret = eb_nat46_out(skb);
+				if (ret == TC_ACT_UNSPEC)
+					return eb_tc_decide(skb, EB_CNT_TO_HOST, len,
+							    TC_ACT_OK);
+			}
+			return ret; /* a verdict, counted, or a drop */
+		}
+		/* To the upstream resolver now: routed as any packet. */
+		ip4 = (void *)(long)skb->data + sizeof(struct ethhdr);
+		end = (void *)(long)skb->data_end;
+		if ((void *)(ip4 + 1) > end)
+			return EB_DROP(EB_CNT_DROP_MALFORMED);
+	}
+	return eb_from_container_routed(skb, cfg, ip4, end, len);
+}
+
+/*
+ * A container's IPv4 frame to another container's MAC: into that
+ * container by the FDB (eb_fdb_v2). Returns the redirect, decided and
+ * counted (fwd), or a negative drop reason.
+ */
+static __always_inline int eb_fdb_forward(struct __sk_buff *skb, struct ethhdr *eth, __u32 len)
+{
+	struct eb_mac_key mkey __attribute__((aligned(4))) = {}; /* see eb_mac_copy */
+	struct eb_fdb_entry *dst;
+
+	eb_mac_copy(mkey.mac, eth->h_dest);
+	dst = bpf_map_lookup_elem(&eb_fdb_v2, &mkey);
+	if (!dst)
+		return EB_DROP(EB_CNT_DROP_UNKNOWN_UNICAST);
+	if (dst->ifindex == skb->ifindex)
+		return EB_DROP(EB_CNT_DROP_HAIRPIN);
+	/* The frame came in addressed to another host's MAC, so the stack
+	 * marked it PACKET_OTHERHOST; redirect_peer does not run
+	 * eth_type_trans again, and kernels before 6.15 do not reset it, so
+	 * the container's IP layer would drop it. */
+	bpf_skb_change_type(skb, PACKET_HOST);
+	skb->cb[EB_CB_TARGET] = dst->ifindex;
+	skb->cb[EB_CB_DECISION] = EB_CNT_FWD;
+	eb_count(EB_CNT_FWD, len);
+	eb_ctr_count(dst->slot, 1, len);
+	return bpf_redirect_peer(dst->ifindex, 0);
+}
+
 SEC("tc")
 int eb_from_container(struct __sk_buff *skb)
 {
@@ -381,8 +474,6 @@ int eb_from_container(struct __sk_buff *skb)
 	__u32 len = skb->len, zero = 0;
 	struct eb_endpoint *src;
 	struct eb_config *cfg;
-	struct eb_fdb_entry *dst;
-	struct eb_mac_key mkey __attribute__((aligned(4))) = {}; /* see eb_mac_copy */
 	struct ethhdr *eth;
 	struct iphdr *iph;
 	__u32 ev_saddr = 0, ev_daddr = 0;
@@ -412,19 +503,10 @@ int eb_from_container(struct __sk_buff *skb)
 	}
 
 	if (proto == ETH_P_ARP) {
-		ret = eb_arp_answer(&c, eth, src, cfg);
+		ret = eb_arp_answer(skb, &c, eth, src, cfg, len);
 		if (ret < 0)
 			goto drop;
-		if (ret == EB_CNT_ARP_REPLY) {
-			skb->cb[EB_CB_TARGET] = skb->ifindex;
-			/* Back out of the port it came in on. */
-			skb->cb[EB_CB_DECISION] = ret;
-			eb_count(ret, len);
-			eb_ctr_count(src->flood_slot, 1, len);
-			return bpf_redirect(skb->ifindex, 0);
-		}
-		/* to_host or arp_ignored: the host's stack has it. */
-		return eb_tc_decide(skb, ret, len, TC_ACT_OK);
+		return ret; /* a verdict, counted */
 	}
 
 	if (proto != ETH_P_IP) {
@@ -432,27 +514,7 @@ int eb_from_container(struct __sk_buff *skb)
 		 * EtherTypes could not be source-checked, so they are not
 		 * carried at all. */
 		if (proto == EB_ETH_P_IPV6) {
-			ret = eb_from_container6(skb, src, cfg);
-			/* Routed out (lib/nat6.h): in stages, each a frame
-			 * of its own beside this one's. */
-			if (ret == EB_NAT6_GO)
-				ret = eb_nat6_route(skb);
-			if (ret == EB_NAT6_GO)
-				ret = eb_nat6_err(skb);
-			if (ret == EB_NAT6_GO)
-				ret = eb_nat6_flow(skb);
-			if (ret == EB_NAT6_GO)
-				ret = eb_nat6_claim(skb);
-			if (ret == EB_NAT6_FULL) {
-				/* The map full: flows that are over freed, once. */
-				ret = eb_nat6_reclaim(skb);
-				if (ret == EB_NAT6_GO)
-					ret = eb_nat6_claim(skb);
-				if (ret == EB_NAT6_FULL)
-					ret = EB_DROP(EB_CNT_DROP_CT_FULL);
-			}
-			if (ret == EB_NAT6_GO)
-				ret = eb_nat6_send(skb);
+			ret = eb_from_container_ip6(skb, src, cfg);
 			if (ret < 0)
 				goto drop;
 			return ret; /* a verdict, counted */
@@ -476,82 +538,21 @@ int eb_from_container(struct __sk_buff *skb)
 	if (eth->h_dest[0] & 1) {
 		/* Broadcast or multicast: to every other port, and to the host
 		 * as a bridge would. */
-		ret = eb_flood_copy(skb, cfg);
-		return eb_tc_decide(skb, ret, len, TC_ACT_OK);
+		return eb_flood_copy(skb, cfg, len);
 	}
 
 	if (eb_mac_eq(eth->h_dest, src->host_mac)) {
 		/* To the gateway's MAC: the host itself, or routed beyond it. */
-		struct iphdr *ip4 = (void *)(long)skb->data + sizeof(struct ethhdr);
-		void *end = (void *)(long)skb->data_end;
-
-		if (proto != ETH_P_IP)
-			return eb_tc_decide(skb, EB_CNT_TO_HOST, len, TC_ACT_OK);
-		/* Bounds again, from skb->data: the parse above ran on another
-		 * path, and the verifier does not carry its range here. */
-		if ((void *)(ip4 + 1) > end) {
-			ret = EB_DROP(EB_CNT_DROP_MALFORMED);
-			goto drop;
-		}
-		if (ip4->daddr == cfg->gateway) {
-			__u32 dcnt = 0;
-
-			/* Port 53: names answered here, or sent on (bpf/lib/dns.h). */
-			ret = eb_dns_from_container(skb, cfg, src, &dcnt);
-			if (ret == TC_ACT_REDIRECT) {
-				skb->cb[EB_CB_DECISION] = dcnt;
-				eb_count(dcnt, len);
-				eb_ctr_count(src->flood_slot, 1, skb->len);
-				return ret;
-			}
-			if (ret != EB_DNS_ROUTE) {
-				/* A reply to an IPv6 client of a published port
-				 * (lib/nat46.h), or the host's. */
-				if (ret >= 0) {
-					ret = eb_nat46_out(skb);
-					if (ret == TC_ACT_UNSPEC)
-						return eb_tc_decide(skb, EB_CNT_TO_HOST, len,
-								    TC_ACT_OK);
-				}
-				if (ret < 0)
-					goto drop;
-				return ret; /* a verdict, counted */
-			}
-			/* To the upstream resolver now: routed as any packet. */
-			ip4 = (void *)(long)skb->data + sizeof(struct ethhdr);
-			end = (void *)(long)skb->data_end;
-			if ((void *)(ip4 + 1) > end) {
-				ret = EB_DROP(EB_CNT_DROP_MALFORMED);
-				goto drop;
-			}
-		}
-		ret = eb_from_container_routed(skb, cfg, ip4, end, len);
+		ret = eb_to_gateway(skb, cfg, src, len);
 		if (ret < 0)
 			goto drop;
 		return ret; /* a verdict, counted */
 	}
 
-	eb_mac_copy(mkey.mac, eth->h_dest);
-	dst = bpf_map_lookup_elem(&eb_fdb_v2, &mkey);
-	if (!dst) {
-		ret = EB_DROP(EB_CNT_DROP_UNKNOWN_UNICAST);
+	ret = eb_fdb_forward(skb, eth, len);
+	if (ret < 0)
 		goto drop;
-	}
-	if (dst->ifindex == skb->ifindex) {
-		ret = EB_DROP(EB_CNT_DROP_HAIRPIN);
-		goto drop;
-	}
-
-	/* The frame came in addressed to another host's MAC, so the stack
-	 * marked it PACKET_OTHERHOST; redirect_peer does not run
-	 * eth_type_trans again, and kernels before 6.15 do not reset it, so
-	 * the container's IP layer would drop it. */
-	bpf_skb_change_type(skb, PACKET_HOST);
-	skb->cb[EB_CB_TARGET] = dst->ifindex;
-	skb->cb[EB_CB_DECISION] = EB_CNT_FWD;
-	eb_count(EB_CNT_FWD, len);
-	eb_ctr_count(dst->slot, 1, len);
-	return bpf_redirect_peer(dst->ifindex, 0);
+	return ret; /* a verdict, counted */
 
 drop:
 	return eb_tc_drop(skb, ret, len, ev_saddr, ev_daddr, 0, 0, ev_proto);

@@ -11,6 +11,7 @@
 
 #include "parse.h"
 #include "maps.h"
+#include "counters.h"
 
 /* linux/if_arp.h drags in libc's socket headers, which do not build for
  * the BPF target; the few ARP constants are restated here (RFC 826). */
@@ -35,16 +36,20 @@ struct eb_arp {
 	__u8 tpa[4];
 } __attribute__((packed));
 
-/* Returns the counter of what was done (>= 0; the frame was turned into
- * the reply when EB_CNT_ARP_REPLY) or a negative drop reason. */
-static __always_inline int eb_arp_answer(struct eb_cursor *c, struct ethhdr *eth,
-					 const struct eb_endpoint *src, const struct eb_config *cfg)
+/* The ARP frame of the container of src (len: its length as it came in).
+ * Returns a verdict, decided and counted (lib/counters.h): the frame
+ * turned into the reply and sent back out of the port it came in on
+ * (arp_reply), or to the host's stack (to_host, arp_ignored); or a
+ * negative drop reason. */
+static __always_inline int eb_arp_answer(struct __sk_buff *skb, struct eb_cursor *c,
+					 struct ethhdr *eth, const struct eb_endpoint *src,
+					 const struct eb_config *cfg, __u32 len)
 {
 	struct eb_arp *arp = c->pos;
 	struct eb_ip_key key = {};
 	const __u8 *answer;
 	struct eb_endpoint *ep;
-	__u32 spa, tpa;
+	__u32 spa, tpa, cnt = EB_CNT_ARP_IGNORED;
 
 	if ((void *)(arp + 1) > c->end)
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
@@ -61,21 +66,23 @@ static __always_inline int eb_arp_answer(struct eb_cursor *c, struct ethhdr *eth
 	if (spa != src->ip && spa != 0)
 		return EB_DROP(EB_CNT_DROP_SPOOF_IP);
 
-	if (arp->hdr.ar_op == bpf_htons(ARPOP_REPLY))
+	if (arp->hdr.ar_op == bpf_htons(ARPOP_REPLY)) {
 		/* An answer to the host's own request; let the host have it. */
-		return EB_CNT_TO_HOST;
+		cnt = EB_CNT_TO_HOST;
+		goto host;
+	}
 	if (arp->hdr.ar_op != bpf_htons(ARPOP_REQUEST))
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
 
 	if (tpa == src->ip || spa == 0)
-		return EB_CNT_ARP_IGNORED; /* DAD probe or gratuitous: nobody else has it */
+		goto host; /* DAD probe or gratuitous: nobody else has it */
 	if (tpa == cfg->gateway) {
 		answer = src->host_mac;
 	} else {
 		key.addr = tpa;
 		ep = bpf_map_lookup_elem(&eb_endpoints, &key);
 		if (!ep || !(ep->flags & EB_EP_READY))
-			return EB_CNT_ARP_IGNORED;
+			goto host;
 		answer = ep->mac;
 	}
 
@@ -87,7 +94,15 @@ static __always_inline int eb_arp_answer(struct eb_cursor *c, struct ethhdr *eth
 	__builtin_memcpy(arp->tpa, &spa, 4);
 	eb_mac_copy(arp->sha, answer);
 	__builtin_memcpy(arp->spa, &tpa, 4);
-	return EB_CNT_ARP_REPLY;
+	/* Back out of the port it came in on. */
+	skb->cb[EB_CB_TARGET] = skb->ifindex;
+	skb->cb[EB_CB_DECISION] = EB_CNT_ARP_REPLY;
+	eb_count(EB_CNT_ARP_REPLY, len);
+	eb_ctr_count(src->flood_slot, 1, len);
+	return bpf_redirect(skb->ifindex, 0);
+
+host:	/* the host's stack has it */
+	return eb_tc_decide(skb, cnt, len, TC_ACT_OK);
 }
 
 #endif

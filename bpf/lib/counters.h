@@ -185,7 +185,9 @@ out:
  * The return convention of the TC programs' helpers: a helper returns a
  * TC verdict or a negative EB_DROP() reason (TC_ACT_UNSPEC, -1: not
  * decided here, the caller goes on; the staged IPv6 paths also pass on
- * EB_NAT6_GO and its kin, lib/nat6_pkt.h). A helper that decides leaves
+ * EB_NAT6_GO and its kin, lib/nat6_pkt.h, from 1000 on, the DNS path
+ * EB_DNS_PASS and EB_DNS_ROUTE, lib/dns_answer.h, from 1100 on: above
+ * every verdict, below none of them). A helper that decides leaves
  * the decision, an enum eb_counter, in skb->cb[EB_CB_DECISION] (where
  * `ebnet trace` and BPF_PROG_TEST_RUN callers read it; a redirect's port
  * in skb->cb[EB_CB_TARGET]), counts it, and returns the verdict

@@ -22,7 +22,8 @@
  * header is dropped (drop_malformed); any other malformed query is
  * answered FORMERR. Both count as EB_CNT_DNS_MALFORMED.
  *
- * Entry points return a TC verdict, a negative drop reason, or:
+ * Entry points return a TC verdict, a negative drop reason, or one of two
+ * values above every verdict (dns_answer.h):
  *  EB_DNS_PASS  the host's stack has it (counted by the caller as to_host)
  *  EB_DNS_ROUTE the destination is now the upstream: route it (SNAT path)
  */

@@ -9,6 +9,7 @@
 #define EB_LIB_DNS_ANSWER_H
 
 #include <linux/in.h>
+#include <linux/pkt_cls.h>
 #include <linux/udp.h>
 #include <linux/tcp.h>
 #include <bpf/bpf_endian.h>
@@ -31,8 +32,13 @@
 #define EB_DNS_RC_FORMERR  1
 #define EB_DNS_RC_NXDOMAIN 3
 
-#define EB_DNS_PASS  1
-#define EB_DNS_ROUTE 2
+/* What the DNS path returns besides a verdict or a drop (dns.h): above
+ * every TC verdict, as EB_NAT6_GO and its kin (lib/nat6_pkt.h, 1000 on),
+ * so that neither is ever taken for one. */
+#define EB_DNS_PASS  1100 /* the host's stack has it */
+#define EB_DNS_ROUTE 1101 /* the destination is now the upstream: route it */
+_Static_assert(EB_DNS_PASS > TC_ACT_VALUE_MAX && EB_DNS_ROUTE > TC_ACT_VALUE_MAX,
+	       "EB_DNS_PASS and EB_DNS_ROUTE must not be TC verdicts");
 
 /* Per CPU, off the 512-byte stack: the message, the name, the headers. */
 struct eb_dns_scratch {

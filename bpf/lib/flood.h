@@ -43,7 +43,11 @@ static long eb_flood_one(void *map, __u32 *slot, __u32 *ifindex,
 	return 0;
 }
 
-static __always_inline int eb_flood_copy(struct __sk_buff *skb, const struct eb_config *cfg)
+/* Copies the frame to the other ports; the frame itself goes on to the
+ * host's stack. Returns TC_ACT_OK, decided and counted (flood; len: the
+ * frame's length). */
+static __always_inline int eb_flood_copy(struct __sk_buff *skb, const struct eb_config *cfg,
+					 __u32 len)
 {
 	struct eb_flood_ctx fc = { .skb = skb, .n = cfg->flood_max };
 
@@ -51,7 +55,7 @@ static __always_inline int eb_flood_copy(struct __sk_buff *skb, const struct eb_
 		fc.n = EB_MAX_ENDPOINTS;
 	bpf_for_each_map_elem(&eb_flood, eb_flood_one, &fc, 0);
 	skb->cb[EB_CB_COPIES] = fc.copies;
-	return EB_CNT_FLOOD;
+	return eb_tc_decide(skb, EB_CNT_FLOOD, len, TC_ACT_OK);
 }
 
 #endif

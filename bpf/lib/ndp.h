@@ -165,14 +165,15 @@ static __always_inline __u16 eb_na_csum(struct eb_nd_buf *b, __u32 l4len)
 
 /*
  * A neighbour solicitation from the container of src, whose first 14 + 40
- * + 8 bytes are in b already (plen: the IPv6 payload length). Returns
- * EB_CNT_NDP_REPLY when the frame was turned into the answer (to go back
- * out of the port it came in on), EB_CNT_NDP_IGNORED when it is not
- * answered (and goes nowhere), or a negative drop reason.
+ * + 8 bytes are in b already (plen: the IPv6 payload length; len: the
+ * frame's length as it came in). Returns a verdict, decided and counted
+ * (lib/counters.h): the frame turned into the answer and sent back out of
+ * the port it came in on (ndp_reply), or not answered and gone nowhere
+ * (TC_ACT_SHOT, ndp_ignored); or a negative drop reason.
  */
 static __always_inline int eb_ndp_ns(struct __sk_buff *skb, struct eb_nd_buf *b,
 				     const struct eb_endpoint *src, const struct eb_config6 *c6,
-				     __u32 plen)
+				     __u32 plen, __u32 len)
 {
 	const __u8 *answer;
 	struct eb_ip6_ep *peer;
@@ -196,15 +197,15 @@ static __always_inline int eb_ndp_ns(struct __sk_buff *skb, struct eb_nd_buf *b,
 				return EB_DROP(EB_CNT_DROP_SPOOF_MAC);
 		}
 	}
-	if (dad)
-		return EB_CNT_NDP_IGNORED; /* DAD: nobody else has the address */
+	if (dad) /* DAD: nobody else has the address */
+		return eb_tc_decide(skb, EB_CNT_NDP_IGNORED, len, TC_ACT_SHOT);
 	if (eb_in6_eq_raw(&b->target, c6->gateway)) {
 		answer = src->host_mac;
 		flags |= EB_NA_ROUTER;
 	} else {
 		peer = bpf_map_lookup_elem(&eb_ip6, &b->target);
-		if (!peer || peer->ifindex == skb->ifindex)
-			return EB_CNT_NDP_IGNORED; /* unknown, or the asker's own */
+		if (!peer || peer->ifindex == skb->ifindex) /* unknown, or the asker's own */
+			return eb_tc_decide(skb, EB_CNT_NDP_IGNORED, len, TC_ACT_SHOT);
 		answer = peer->mac;
 	}
 
@@ -227,14 +228,17 @@ static __always_inline int eb_ndp_ns(struct __sk_buff *skb, struct eb_nd_buf *b,
 	eb_mac_copy16(b->opt_mac, answer);
 	b->csum = eb_na_csum(b, 32);
 
-	if (eb_trace_mode)
-		return EB_CNT_NDP_REPLY; /* decides, changes nothing */
 	/* Exactly the answer's length: an NS without an option is shorter,
-	 * one with more options longer. */
-	if (bpf_skb_change_tail(skb, EB_NA_LEN, 0) ||
-	    bpf_skb_store_bytes(skb, 0, b->dmac, EB_NA_LEN, 0))
+	 * one with more options longer. A trace decides, changes nothing. */
+	if (!eb_trace_mode && (bpf_skb_change_tail(skb, EB_NA_LEN, 0) ||
+			       bpf_skb_store_bytes(skb, 0, b->dmac, EB_NA_LEN, 0)))
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
-	return EB_CNT_NDP_REPLY;
+	/* Back out of the port it came in on. */
+	skb->cb[EB_CB_DECISION] = EB_CNT_NDP_REPLY;
+	skb->cb[EB_CB_TARGET] = skb->ifindex;
+	eb_count(EB_CNT_NDP_REPLY, len);
+	eb_ctr_count(src->flood_slot, 1, EB_NA_LEN);
+	return bpf_redirect(skb->ifindex, 0);
 }
 
 #endif

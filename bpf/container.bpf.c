@@ -26,6 +26,61 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* A container's IPv6 source: its own address on its own port, its EUI-64
+ * link-local, or :: (DAD and MLD only, checked with the protocol). */
+static __always_inline bool eb_src6_ok(struct __sk_buff *skb, const struct eb_nd_buf *b,
+				       const struct eb_endpoint *src)
+{
+	struct eb_ip6_ep *peer;
+
+	if (eb_in6_zero(&b->saddr))
+		return true;
+	if (eb_in6_linklocal(&b->saddr))
+		return eb_in6_is_eui64(&b->saddr, src->mac);
+	peer = bpf_map_lookup_elem(&eb_ip6, &b->saddr);
+	return peer && peer->ifindex == skb->ifindex;
+}
+
+/* Hop-by-hop options: MLD reports come behind one (router alert), and go
+ * nowhere (true); anything else behind it is an extension header like the
+ * others (false, *err the drop). */
+static __always_inline bool eb_hbh_mld(struct __sk_buff *skb, __u32 plen, int *err)
+{
+	__u8 hbh[2], icmp_type = 0;
+
+	*err = EB_DROP(EB_CNT_DROP_MALFORMED);
+	if (plen < 8 || bpf_skb_load_bytes(skb, EB_ND_OFF_L4, hbh, 2))
+		return false;
+	*err = EB_DROP(EB_CNT_DROP_IP6_EXTHDR);
+	return hbh[0] == EB_NH_ICMPV6 && hbh[1] < 32 && (hbh[1] + 1) * 8 + 1 <= plen &&
+	       bpf_skb_load_bytes(skb, EB_ND_OFF_L4 + (hbh[1] & 0x1f) * 8 + 8, &icmp_type, 1) ==
+		       0 &&
+	       eb_icmp6_is_mld(icmp_type);
+}
+
+/* To another container's port by its MAC (eb_fdb_v2): a verdict, decided
+ * and counted, or a drop. */
+static __always_inline int eb_fdb_redirect(struct __sk_buff *skb, const struct eb_mac_key *mkey,
+					   __u32 len)
+{
+	struct eb_fdb_entry *dst = bpf_map_lookup_elem(&eb_fdb_v2, mkey);
+
+	if (!dst)
+		return EB_DROP(EB_CNT_DROP_UNKNOWN_UNICAST);
+	if (dst->ifindex == skb->ifindex)
+		return EB_DROP(EB_CNT_DROP_HAIRPIN);
+	/* The frame came in addressed to another host's MAC, so the stack
+	 * marked it PACKET_OTHERHOST; redirect_peer does not run
+	 * eth_type_trans again, and kernels before 6.15 do not reset it, so
+	 * the container's IP layer would drop it. */
+	bpf_skb_change_type(skb, PACKET_HOST);
+	skb->cb[EB_CB_TARGET] = dst->ifindex;
+	skb->cb[EB_CB_DECISION] = EB_CNT_FWD;
+	eb_count(EB_CNT_FWD, len);
+	eb_ctr_count(dst->slot, 1, len);
+	return bpf_redirect_peer(dst->ifindex, 0);
+}
+
 /*
  * An IPv6 frame of a container (its source MAC checked already), on a
  * network with IPv6 (eb_config6); on one without, dropped as before
@@ -48,8 +103,6 @@ static __attribute__((noinline)) int eb_from_container6(struct __sk_buff *skb,
 	struct eb_nd_buf *b;
 	struct eb_mac_key mkey __attribute__((aligned(4))) = {};
 	struct eb_config6 *c6;
-	struct eb_ip6_ep *peer;
-	struct eb_fdb_entry *dst;
 	__u32 zero = 0, len = skb->len, plen;
 	__u8 nh, icmp_type = 0;
 
@@ -68,33 +121,15 @@ static __attribute__((noinline)) int eb_from_container6(struct __sk_buff *skb,
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
 	nh = b->nexthdr;
 
-	/* The source: the container's own address on its own port, its
-	 * link-local, or :: (DAD and MLD only, checked below). */
-	if (eb_in6_zero(&b->saddr)) {
-		/* checked with the protocol */
-	} else if (eb_in6_linklocal(&b->saddr)) {
-		if (!eb_in6_is_eui64(&b->saddr, src->mac))
-			return EB_DROP(EB_CNT_DROP_SPOOF_IP6);
-	} else {
-		peer = bpf_map_lookup_elem(&eb_ip6, &b->saddr);
-		if (!peer || peer->ifindex != skb->ifindex)
-			return EB_DROP(EB_CNT_DROP_SPOOF_IP6);
-	}
+	if (!eb_src6_ok(skb, b, src))
+		return EB_DROP(EB_CNT_DROP_SPOOF_IP6);
 
 	if (nh == 0) {
-		/* Hop-by-hop options: MLD reports come behind one (router
-		 * alert). Those go nowhere; anything else behind it is an
-		 * extension header like the others. */
-		__u8 hbh[2];
+		int err;
 
-		if (plen < 8 || bpf_skb_load_bytes(skb, EB_ND_OFF_L4, hbh, 2))
-			return EB_DROP(EB_CNT_DROP_MALFORMED);
-		if (hbh[0] == EB_NH_ICMPV6 && hbh[1] < 32 && (hbh[1] + 1) * 8 + 1 <= plen &&
-		    bpf_skb_load_bytes(skb, EB_ND_OFF_L4 + (hbh[1] & 0x1f) * 8 + 8, &icmp_type,
-				       1) == 0 &&
-		    eb_icmp6_is_mld(icmp_type))
-			goto ignored;
-		return EB_DROP(EB_CNT_DROP_IP6_EXTHDR);
+		if (!eb_hbh_mld(skb, plen, &err))
+			return err;
+		goto ignored;
 	}
 	if (eb_ip6_is_exthdr(nh))
 		return EB_DROP(EB_CNT_DROP_IP6_EXTHDR);
@@ -132,17 +167,7 @@ static __attribute__((noinline)) int eb_from_container6(struct __sk_buff *skb,
 
 	/* Another container's MAC: the FDB, as for IPv4. */
 	eb_mac_copy16(mkey.mac, b->dmac);
-	dst = bpf_map_lookup_elem(&eb_fdb_v2, &mkey);
-	if (!dst)
-		return EB_DROP(EB_CNT_DROP_UNKNOWN_UNICAST);
-	if (dst->ifindex == skb->ifindex)
-		return EB_DROP(EB_CNT_DROP_HAIRPIN);
-	bpf_skb_change_type(skb, PACKET_HOST); /* see eb_from_container */
-	skb->cb[EB_CB_TARGET] = dst->ifindex;
-	skb->cb[EB_CB_DECISION] = EB_CNT_FWD;
-	eb_count(EB_CNT_FWD, len);
-	eb_ctr_count(dst->slot, 1, len);
-	return bpf_redirect_peer(dst->ifindex, 0);
+	return eb_fdb_redirect(skb, &mkey, len);
 
 ignored:
 	return eb_tc_decide(skb, EB_CNT_NDP_IGNORED, len, TC_ACT_SHOT);
@@ -446,24 +471,9 @@ static __always_inline int eb_to_gateway(struct __sk_buff *skb, const struct eb_
 static __always_inline int eb_fdb_forward(struct __sk_buff *skb, struct ethhdr *eth, __u32 len)
 {
 	struct eb_mac_key mkey __attribute__((aligned(4))) = {}; /* see eb_mac_copy */
-	struct eb_fdb_entry *dst;
 
 	eb_mac_copy(mkey.mac, eth->h_dest);
-	dst = bpf_map_lookup_elem(&eb_fdb_v2, &mkey);
-	if (!dst)
-		return EB_DROP(EB_CNT_DROP_UNKNOWN_UNICAST);
-	if (dst->ifindex == skb->ifindex)
-		return EB_DROP(EB_CNT_DROP_HAIRPIN);
-	/* The frame came in addressed to another host's MAC, so the stack
-	 * marked it PACKET_OTHERHOST; redirect_peer does not run
-	 * eth_type_trans again, and kernels before 6.15 do not reset it, so
-	 * the container's IP layer would drop it. */
-	bpf_skb_change_type(skb, PACKET_HOST);
-	skb->cb[EB_CB_TARGET] = dst->ifindex;
-	skb->cb[EB_CB_DECISION] = EB_CNT_FWD;
-	eb_count(EB_CNT_FWD, len);
-	eb_ctr_count(dst->slot, 1, len);
-	return bpf_redirect_peer(dst->ifindex, 0);
+	return eb_fdb_redirect(skb, &mkey, len);
 }
 
 SEC("tc")
@@ -522,34 +532,26 @@ int eb_from_container(struct __sk_buff *skb)
 		ret = EB_DROP(EB_CNT_DROP_NOT_IPV4);
 		goto drop;
 	}
-	{
-		ret = eb_parse_ipv4(&c, &iph);
-		if (ret < 0)
-			goto drop;
-		ev_saddr = iph->saddr;
-		ev_daddr = iph->daddr;
-		ev_proto = iph->protocol;
-		if (iph->saddr != src->ip) {
-			ret = EB_DROP(EB_CNT_DROP_SPOOF_IP);
-			goto drop;
-		}
+	ret = eb_parse_ipv4(&c, &iph);
+	if (ret < 0)
+		goto drop;
+	ev_saddr = iph->saddr;
+	ev_daddr = iph->daddr;
+	ev_proto = iph->protocol;
+	if (iph->saddr != src->ip) {
+		ret = EB_DROP(EB_CNT_DROP_SPOOF_IP);
+		goto drop;
 	}
 
-	if (eth->h_dest[0] & 1) {
+	if (eth->h_dest[0] & 1)
 		/* Broadcast or multicast: to every other port, and to the host
 		 * as a bridge would. */
 		return eb_flood_copy(skb, cfg, len);
-	}
-
-	if (eb_mac_eq(eth->h_dest, src->host_mac)) {
+	if (eb_mac_eq(eth->h_dest, src->host_mac))
 		/* To the gateway's MAC: the host itself, or routed beyond it. */
 		ret = eb_to_gateway(skb, cfg, src, len);
-		if (ret < 0)
-			goto drop;
-		return ret; /* a verdict, counted */
-	}
-
-	ret = eb_fdb_forward(skb, eth, len);
+	else
+		ret = eb_fdb_forward(skb, eth, len);
 	if (ret < 0)
 		goto drop;
 	return ret; /* a verdict, counted */

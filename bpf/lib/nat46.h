@@ -367,6 +367,45 @@ __attribute__((noinline)) int eb_nat46_deliver(struct __sk_buff *skb)
 	return r;
 }
 
+/* The L4 header of a reply going out through NAT46, checked whole as
+ * eb_parse_l4 checks it for IPv4 (TCP's data offset within the segment,
+ * UDP's length within the datagram) before anything changes, and the flow
+ * tracked. False, with *err the drop, when it is not fit. */
+static __always_inline bool eb_nat46_out_l4(struct __sk_buff *skb, struct eb_nat46_buf *x,
+					    struct eb_ct6_entry *ne, __u8 proto, __u16 tot,
+					    __u32 len, __u64 now, int *err)
+{
+	*err = EB_DROP(EB_CNT_DROP_MALFORMED);
+	if (proto == EB_NH_TCP) {
+		__u32 doff, num;
+
+		if (tot < 40 || bpf_skb_load_bytes(skb, ETH_HLEN + 20, x->l4, 20))
+			return false;
+		doff = (x->l4[12] >> 4) * 4;
+		if (doff < 20 || doff > (__u32)tot - 20)
+			return false;
+		/* As eb_parse_l4 gives it: a SYN's sequence number, else the
+		 * ack number (the SYN-ACK's is what the client must ack). */
+		__builtin_memcpy(&num, x->l4 + ((x->l4[13] & EB_TCP_SYN) ? 4 : 8), 4);
+		eb_ct_track_l4(&ne->ct, 0, proto, x->l4[13], num, len, now);
+	} else {
+		__u32 ulen;
+
+		if (bpf_skb_load_bytes(skb, ETH_HLEN + 20, x->l4, 8))
+			return false;
+		ulen = (__u32)x->l4[4] << 8 | x->l4[5];
+		if (ulen < 8 || ulen > (__u32)tot - 20)
+			return false;
+		/* IPv4's "no checksum" has no IPv6 form: nothing to follow. */
+		if (!(x->l4[6] | x->l4[7])) {
+			*err = EB_DROP(EB_CNT_DROP_PROTO);
+			return false;
+		}
+		eb_ct_track_l4(&ne->ct, 0, proto, 0, 0, len, now);
+	}
+	return true;
+}
+
 /*
  * From a container, an IPv4 packet to the gateway's address: a reply of a
  * translated flow (its container-side key, ::ffff:-mapped, in eb_ct6_*)
@@ -384,6 +423,7 @@ __attribute__((noinline)) int eb_nat46_out(struct __sk_buff *skb)
 	__u32 zero = 0, len = skb->len, mtu;
 	__u16 ports[2], tot;
 	__u8 proto;
+	int r;
 
 	cfg = bpf_map_lookup_elem(&eb_config, &zero);
 	s = bpf_map_lookup_elem(&eb_nat6_buf, &zero);
@@ -408,39 +448,13 @@ __attribute__((noinline)) int eb_nat46_out(struct __sk_buff *skb)
 	ne = bpf_map_lookup_elem(eb_ct6_map(proto), &s->k);
 	if (!ne || ne->ct.kind != EB_CT_DNAT_CTR || eb_ct_expired(&ne->ct, proto, cfg, now))
 		return TC_ACT_UNSPEC;
-	/* The L4 header whole, as eb_parse_l4 checks it for IPv4, before
-	 * anything changes: TCP's data offset within the segment, UDP's
-	 * length within the datagram. */
 	tot = bpf_ntohs(x->ip4.tot_len);
 	if (tot < 28 || tot + ETH_HLEN > len)
 		return EB_DROP(EB_CNT_DROP_MALFORMED);
 	if (x->ip4.ttl <= 1)
 		return EB_DROP(EB_CNT_DROP_TTL);
-	if (proto == EB_NH_TCP) {
-		__u32 doff, num;
-
-		if (tot < 40 || bpf_skb_load_bytes(skb, ETH_HLEN + 20, x->l4, 20))
-			return EB_DROP(EB_CNT_DROP_MALFORMED);
-		doff = (x->l4[12] >> 4) * 4;
-		if (doff < 20 || doff > (__u32)tot - 20)
-			return EB_DROP(EB_CNT_DROP_MALFORMED);
-		/* As eb_parse_l4 gives it: a SYN's sequence number, else the
-		 * ack number (the SYN-ACK's is what the client must ack). */
-		__builtin_memcpy(&num, x->l4 + ((x->l4[13] & EB_TCP_SYN) ? 4 : 8), 4);
-		eb_ct_track_l4(&ne->ct, 0, proto, x->l4[13], num, len, now);
-	} else {
-		__u32 ulen;
-
-		if (bpf_skb_load_bytes(skb, ETH_HLEN + 20, x->l4, 8))
-			return EB_DROP(EB_CNT_DROP_MALFORMED);
-		ulen = (__u32)x->l4[4] << 8 | x->l4[5];
-		if (ulen < 8 || ulen > (__u32)tot - 20)
-			return EB_DROP(EB_CNT_DROP_MALFORMED);
-		/* IPv4's "no checksum" has no IPv6 form: nothing to follow. */
-		if (!(x->l4[6] | x->l4[7]))
-			return EB_DROP(EB_CNT_DROP_PROTO);
-		eb_ct_track_l4(&ne->ct, 0, proto, 0, 0, len, now);
-	}
+	if (!eb_nat46_out_l4(skb, x, ne, proto, tot, len, now, &r))
+		return r;
 	/* Too big for the uplink once 20 bytes longer: TCP's MSS keeps
 	 * segments within it; anything else is dropped (no ICMP made). */
 	mtu = tot + 20;

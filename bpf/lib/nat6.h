@@ -30,6 +30,22 @@
 
 #include "nat6_pkt.h"
 
+/* The FIB request for a container's IPv6 packet p, as it came in on its
+ * port. */
+static __always_inline void eb_nat6_fib_req(struct bpf_fib_lookup *fib,
+					    const struct __sk_buff *skb, const struct eb_pkt6 *p)
+{
+	__builtin_memset(fib, 0, sizeof(*fib));
+	fib->family = AF_INET6;
+	fib->l4_protocol = p->proto;
+	fib->ifindex = skb->ifindex;
+	/* The route's MTU checks the packet's length; a GSO packet is
+	 * checked by the kernel, whose segments fit the device. */
+	fib->tot_len = skb->gso_size ? 0 : 40 + p->plen;
+	__builtin_memcpy(fib->ipv6_src, &p->saddr, 16);
+	__builtin_memcpy(fib->ipv6_dst, &p->daddr, 16);
+}
+
 /*
  * Stage 1: a container's IPv6 packet to its gateway's MAC for an address
  * that is not the gateway's (its first bytes in eb_nd_scratch, as
@@ -71,15 +87,7 @@ __attribute__((noinline)) int eb_nat6_route(struct __sk_buff *skb)
 		return ret;
 
 	fib = &s->fib;
-	__builtin_memset(fib, 0, sizeof(*fib));
-	fib->family = AF_INET6;
-	fib->l4_protocol = p->proto;
-	fib->ifindex = skb->ifindex;
-	/* The route's MTU checks the packet's length; a GSO packet is
-	 * checked by the kernel, whose segments fit the device. */
-	fib->tot_len = skb->gso_size ? 0 : 40 + p->plen;
-	__builtin_memcpy(fib->ipv6_src, &p->saddr, 16);
-	__builtin_memcpy(fib->ipv6_dst, &p->daddr, 16);
+	eb_nat6_fib_req(fib, skb, p);
 	rc = bpf_fib_lookup(skb, fib, sizeof(*fib), 0);
 	s->fib_rc = rc;
 	switch (rc) {

@@ -190,4 +190,30 @@ static inline void golden_run(const struct fx_ports *pt, const struct golden *t,
 	golden_run_with(pt, pt->p.pc, NULL, t, n);
 }
 
+/* The network of the tables with an uplink (test_gold_uplink.c,
+ * test_gold_route.c, test_gold_uplink6.c): eb_config with the uplink
+ * pt->ifidx[1] (MAC up_mac, SNAT address snat_ip, NAT ports min..max) and
+ * one container, 10.77.0.2 behind pt->ifidx[0] as fx_ports makes port 0's:
+ * its endpoint, FDB entry and flood slot. 0 or -1. */
+static inline int golden_uplink_net(struct fx_ports *pt, const unsigned char *up_mac,
+				    const char *snat_ip, __u16 min, __u16 max)
+{
+	struct eb_config cfg;
+	int err;
+
+	fx_config(&cfg, FX_SUBNET, 24, &pt->p);
+	fx_config_uplink(&cfg, pt->ifidx[1], up_mac, snat_ip, min, max);
+	cfg.flood_max = 1;
+	fx_ep(&pt->eps[0], "10.77.0.2", pt->ifidx[0], (unsigned char[]){ 0x02, 0xeb, 10, 77, 0, 2 },
+	      (unsigned char[]){ 0x06, 0xeb, 10, 77, 0, 2 }, "c0", "p0", 0);
+	err = fx_config_write(&pt->p, &cfg);
+	if (!err)
+		err = fx_put_ep(&pt->p, &pt->eps[0]);
+	if (!err)
+		err = fx_put_fdb(&pt->p, &pt->eps[0]);
+	if (!err)
+		err = fx_put_flood(&pt->p, 0, pt->ifidx[0]);
+	return err;
+}
+
 #endif

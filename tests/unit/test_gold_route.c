@@ -226,7 +226,6 @@ static const struct golden back_rows[] = {
 static int setup(void)
 {
 	unsigned char up_mac[6] = { 0x02, 0, 0, 0, 0xaa, 0x01 }, rtr[6] = { 0x02, 0, 0, 0, 0xaa, 0xfe };
-	struct eb_config cfg;
 	int err, oth;
 
 	if (fx_netns())
@@ -243,18 +242,9 @@ static int setup(void)
 		return -1;
 	if (fx_load(&pt.p, &(struct fx_load_opts){ .uplink = true }))
 		return -1;
-	fx_config(&cfg, FX_SUBNET, 24, &pt.p);
-	fx_config_uplink(&cfg, pt.ifidx[UPLINK], up_mac, SNAT_IP, NAT_MIN, NAT_MAX);
-	cfg.flood_max = 1;
-	fx_ep(&pt.eps[0], CTR_IP, pt.ifidx[CTR], (unsigned char[]){ 0x02, 0xeb, 10, 77, 0, 2 },
-	      (unsigned char[]){ 0x06, 0xeb, 10, 77, 0, 2 }, "c0", "p0", 0);
-	err = fx_config_write(&pt.p, &cfg);
-	if (!err)
-		err = fx_put_ep(&pt.p, &pt.eps[0]);
-	if (!err)
-		err = fx_put_fdb(&pt.p, &pt.eps[0]);
-	if (!err)
-		err = fx_put_flood(&pt.p, 0, pt.ifidx[CTR]);
+	/* The container as fx_ports makes port 0's (CTR_IP), the uplink
+	 * (golden.h). */
+	err = golden_uplink_net(&pt, up_mac, SNAT_IP, NAT_MIN, NAT_MAX);
 	return err;
 }
 

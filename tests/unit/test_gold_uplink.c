@@ -140,7 +140,6 @@ static const struct golden rows[] = {
 
 static int setup(void)
 {
-	struct eb_config cfg;
 	int err;
 
 	if (fx_netns())
@@ -156,20 +155,9 @@ static int setup(void)
 		return -1;
 	if (fx_load(&pt.p, &(struct fx_load_opts){ .uplink = true }))
 		return -1;
-	fx_config(&cfg, FX_SUBNET, 24, &pt.p);
-	fx_config_uplink(&cfg, pt.ifidx[UPLINK], (unsigned char[]){ 0x02, 0, 0, 0, 0xaa, 0x01 },
-			 SNAT_IP, 1024, 32767);
-	cfg.flood_max = 1;
-	/* The container as fx_ports makes port 0's. */
-	fx_ep(&pt.eps[0], CTR_IP, pt.ifidx[CTR], (unsigned char[]){ 0x02, 0xeb, 10, 77, 0, 2 },
-	      (unsigned char[]){ 0x06, 0xeb, 10, 77, 0, 2 }, "c0", "p0", 0);
-	err = fx_config_write(&pt.p, &cfg);
-	if (!err)
-		err = fx_put_ep(&pt.p, &pt.eps[0]);
-	if (!err)
-		err = fx_put_fdb(&pt.p, &pt.eps[0]);
-	if (!err)
-		err = fx_put_flood(&pt.p, 0, pt.ifidx[CTR]);
+	/* The container as fx_ports makes port 0's (CTR_IP), the uplink
+	 * (golden.h). */
+	err = golden_uplink_net(&pt, (unsigned char[]){ 0x02, 0, 0, 0, 0xaa, 0x01 }, SNAT_IP, 1024, 32767);
 	return err;
 }
 

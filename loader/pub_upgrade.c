@@ -24,8 +24,9 @@
 #include "dp_priv.h"
 #include "pub_priv.h"
 
-/* The entries of an old published map, their ports in host order:
- * keys of struct eb_pub6_key (v6) or eb_pub_key. The count, or a negative errno; *keys and *vals for pub_free(). */
+/* The entries of an old published map, their ports in host order: keys
+ * of struct eb_pub6_key (v6) or eb_pub_key. The count, or a negative
+ * errno; *keys and *vals for pub_free(). */
 static int old_pub_load(int fd, bool v6, void **keys, struct eb_pub_val **vals)
 {
 	size_t ksz = v6 ? sizeof(struct eb_pub6_key) : sizeof(struct eb_pub_key);

@@ -91,6 +91,21 @@ static int setup_netns(void)
 	return 0;
 }
 
+/* The start of every NAT test binary's main(): root, and the namespace.
+ * False (said: skipped, or failed) when the tests cannot run. */
+static bool nat_world_ready(void)
+{
+	if (geteuid() != 0) {
+		SKIP("needs root (unshare, BPF_PROG_TEST_RUN)");
+		return false;
+	}
+	if (setup_netns()) {
+		ASSERT_TRUE(0, "set up the private network namespace");
+		return false;
+	}
+	return true;
+}
+
 /* ---- the programs and their maps ---- */
 
 struct fx_opts {

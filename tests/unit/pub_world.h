@@ -269,6 +269,20 @@ static int setup_maps(void)
 	return fx_config_write(&fp, &cfg) || fx_put_ep(&fp, &ep) ? -1 : 0;
 }
 
+/* The start of both datapath binaries' main(): root, the namespace, the
+ * programs, the maps. False (said: skipped, or failed) when the tests
+ * cannot run. */
+static bool pub_world_ready(void)
+{
+	if (geteuid() != 0) {
+		SKIP("datapath tests need root (BPF, a private network namespace)");
+		return false;
+	}
+	return ASSERT_EQ(setup_net(), 0, "private namespace with a container port and an uplink") &&
+	       ASSERT_EQ(setup_progs(), 0, "uplink and container programs load, maps shared") &&
+	       ASSERT_EQ(setup_maps(), 0, "config, endpoint and published ports written");
+}
+
 /* What every datapath test starts from: no flow, no counted port, and the
  * published ports 8080/tcp and 5353/udp on every address, 7070/tcp on
  * 127.0.0.1, nothing else. */

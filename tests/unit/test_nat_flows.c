@@ -338,14 +338,8 @@ static void test_same_port(void)
 
 int main(void)
 {
-	if (geteuid() != 0) {
-		SKIP("needs root (unshare, BPF_PROG_TEST_RUN)");
+	if (!nat_world_ready())
 		return eb_check_done();
-	}
-	if (setup_netns()) {
-		ASSERT_TRUE(0, "set up the private network namespace");
-		return eb_check_done();
-	}
 	test_tcp();
 	test_tcp_reopen(TCP_FIN);
 	test_tcp_reopen(TCP_RST);

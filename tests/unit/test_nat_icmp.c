@@ -253,14 +253,8 @@ static void test_icmp_echo_errors(void)
 
 int main(void)
 {
-	if (geteuid() != 0) {
-		SKIP("needs root (unshare, BPF_PROG_TEST_RUN)");
+	if (!nat_world_ready())
 		return eb_check_done();
-	}
-	if (setup_netns()) {
-		ASSERT_TRUE(0, "set up the private network namespace");
-		return eb_check_done();
-	}
 	test_icmp_echo();
 	test_icmp_error_in(11, 0, 0, false);	  /* time exceeded, 8 bytes of TCP */
 	test_icmp_error_in(3, 4, 1280, false); /* frag needed, 8 bytes of TCP */

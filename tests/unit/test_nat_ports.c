@@ -142,14 +142,8 @@ static void test_ct_full(void)
 
 int main(void)
 {
-	if (geteuid() != 0) {
-		SKIP("needs root (unshare, BPF_PROG_TEST_RUN)");
+	if (!nat_world_ready())
 		return eb_check_done();
-	}
-	if (setup_netns()) {
-		ASSERT_TRUE(0, "set up the private network namespace");
-		return eb_check_done();
-	}
 	test_claim_race();
 	test_exhausted();
 	test_ct_full();

@@ -323,13 +323,7 @@ static void test_port_counters(void)
 
 int main(void)
 {
-	if (geteuid() != 0) {
-		SKIP("datapath tests need root (BPF, a private network namespace)");
-		return eb_check_done();
-	}
-	if (!ASSERT_EQ(setup_net(), 0, "private namespace with a container port and an uplink") ||
-	    !ASSERT_EQ(setup_progs(), 0, "uplink and container programs load, maps shared") ||
-	    !ASSERT_EQ(setup_maps(), 0, "config, endpoint and published ports written"))
+	if (!pub_world_ready())
 		goto out;
 	test_tcp_dnat();
 	test_tcp_nosyn();

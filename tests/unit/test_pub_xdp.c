@@ -202,13 +202,7 @@ static void test_xdp_snat_reply(void)
 
 int main(void)
 {
-	if (geteuid() != 0) {
-		SKIP("datapath tests need root (BPF, a private network namespace)");
-		return eb_check_done();
-	}
-	if (!ASSERT_EQ(setup_net(), 0, "private namespace with a container port and an uplink") ||
-	    !ASSERT_EQ(setup_progs(), 0, "uplink and container programs load, maps shared") ||
-	    !ASSERT_EQ(setup_maps(), 0, "config, endpoint and published ports written"))
+	if (!pub_world_ready())
 		goto out;
 	test_xdp_tcp();
 	test_xdp_partial();
